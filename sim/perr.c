@@ -1,0 +1,40 @@
+/*
+ * perr: formatting of error reports (see perr.h). Messages are truncated, never
+ * overflowed, at the size of perr.msg.
+ */
+#include "perr.h"
+
+#include <stdio.h>
+
+int perr_set(perr *e, int code, const char *fmt, ...)
+{
+    if (e) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+        va_end(ap);
+        e->code = code;
+    }
+    return code;
+}
+
+void perr_clear(perr *e)
+{
+    if (e) {
+        e->code = PERR_OK;
+        e->msg[0] = '\0';
+    }
+}
+
+const char *perr_name(int code)
+{
+    switch (code) {
+    case PERR_OK: return "success";
+    case PERR_INVALID: return "invalid input";
+    case PERR_NOMEM: return "out of memory";
+    case PERR_IO: return "input/output error";
+    case PERR_STATE: return "call not allowed in this state";
+    case PERR_RANGE: return "value out of range";
+    default: return "unknown error";
+    }
+}

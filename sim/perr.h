@@ -1,0 +1,43 @@
+/*
+ * perr: the error report every fallible library function fills.
+ *
+ * Library code never prints and never exits. A function that can fail returns
+ * an int status (0 on success, one of the negative PERR_* codes otherwise) and,
+ * when the caller passed a non-NULL perr, writes one line saying what was wrong
+ * and where ("scenario.yaml:12:7: venues[0].leverage: expected ..."). The
+ * command line prints that line to stderr and maps the code to an exit status.
+ */
+#ifndef PERPSIM_PERR_H
+#define PERPSIM_PERR_H
+
+#include <stdarg.h>
+
+enum {
+    PERR_OK = 0,
+    PERR_INVALID = -1, /* bad input from the user: arguments, files, values */
+    PERR_NOMEM = -2,   /* an allocation failed */
+    PERR_IO = -3,      /* a file could not be read or written */
+    PERR_STATE = -4,   /* a call that the object's state does not allow */
+    PERR_RANGE = -5,   /* a value outside what the object can represent */
+};
+
+typedef struct perr {
+    int code;
+    char msg[512];
+} perr;
+
+/* Records code and a printf-style message in e (if e is not NULL) and returns
+ * code, so a failing path reads `return perr_set(e, PERR_INVALID, "...")`. */
+int perr_set(perr *e, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Clears e to the success state. */
+void perr_clear(perr *e);
+
+/* A short lowercase name for a code ("invalid input", "out of memory", ...). */
+const char *perr_name(int code);
+
+#endif
