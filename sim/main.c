@@ -1,0 +1,294 @@
+/*
+ * main: the perpsim command line.
+ *
+ * One program, one subcommand per job (run, validate, inspect, calc, sweep,
+ * bench). This file owns argument parsing, help text and the mapping of
+ * library status codes to exit statuses; the work itself is in libperpsim and,
+ * for bench, in tests/bench/.
+ *
+ * Exit status: 0 success; 1 a run failed (or, with --check, an expectation
+ * failed); 2 bad usage or invalid input. Every error is one line on stderr
+ * that says what was wrong and where, with a hint where one helps.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "perr.h"
+#include "suggest.h"
+#include "version.h"
+
+enum { EXIT_OK = 0, EXIT_RUN_FAILED = 1, EXIT_USAGE = 2 };
+
+typedef struct command {
+    const char *name;
+    const char *summary;
+    const char *help; /* the full text of `perpsim NAME --help` */
+    /* NULL while the issue that builds the command has not landed. */
+    int (*run)(int argc, char **argv);
+    const char *pending; /* why run is NULL: which issue brings it */
+} command;
+
+static int bench_command(int argc, char **argv);
+
+static const char run_help[] =
+    "usage: perpsim run [OPTIONS] [SCENARIO...]\n"
+    "\n"
+    "Run scenario files (none: the built-in default scenario) and write one\n"
+    "HDF5 result per scenario, then print a summary of each.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output DIR     folder for result files (default: results/)\n"
+    "      --seed N         override the scenario's seed\n"
+    "      --set KEY=VALUE  override any scenario key, e.g.\n"
+    "                       --set venues.binance.funding.interval=1h\n"
+    "  -j, --jobs N         run N scenarios at once (default: 1)\n"
+    "      --check          exit 1 if any expectation in `expect:` fails\n"
+    "      --force          overwrite an existing result file\n"
+    "      --check-invariants  verify the exact ledger after every event\n"
+    "  -q, --quiet          no progress line\n"
+    "  -h, --help           show this help\n";
+
+static const char validate_help[] =
+    "usage: perpsim validate SCENARIO...\n"
+    "\n"
+    "Parse and check scenario files without running them: unknown keys, wrong\n"
+    "types and out-of-range values are reported as FILE:LINE:COLUMN errors.\n"
+    "\n"
+    "options:\n"
+    "      --set KEY=VALUE  apply an override before checking\n"
+    "  -h, --help           show this help\n";
+
+static const char inspect_help[] =
+    "usage: perpsim inspect RUN.h5\n"
+    "\n"
+    "Print the summary of a finished run from its result file.\n"
+    "\n"
+    "options:\n"
+    "  -h, --help           show this help\n";
+
+static const char calc_help[] =
+    "usage: perpsim calc CALCULATOR [OPTIONS]\n"
+    "\n"
+    "Venue calculators, printing `key: value` lines:\n"
+    "  margin     --venue V --notional N [--leverage L]\n"
+    "  liq-price  --venue V --side long|short --entry P --size Q --wallet W\n"
+    "             [--mode isolated|cross] [--leverage L]\n"
+    "  funding    --venue V (--premium X | --premium-csv FILE) [--interval H]\n"
+    "\n"
+    "options:\n"
+    "  -h, --help           show this help\n";
+
+static const char sweep_help[] =
+    "usage: perpsim sweep [OPTIONS] SWEEP.yaml\n"
+    "\n"
+    "Run a parameter sweep (grid, random or Latin hypercube over scenario keys,\n"
+    "times replicate seeds): one result file per run plus a sweep index.\n"
+    "\n"
+    "options:\n"
+    "  -j, --jobs N         local worker processes\n"
+    "      --mpi            hand out runs over MPI (under mpirun)\n"
+    "      --shard K/N      run only shard K of N (scheduler arrays)\n"
+    "      --merge          build the sweep index from finished shards\n"
+    "  -o, --output DIR     folder for the sweep (default: results/)\n"
+    "  -h, --help           show this help\n";
+
+static const char bench_help[] =
+    "usage: perpsim bench NAME [OPTIONS]\n"
+    "\n"
+    "Run the benchmark NAME and print its figures as `name: value` lines, the\n"
+    "headline figure last. `perpsim bench NAME --help` shows its options.\n"
+    "\n"
+    "benchmarks:\n";
+
+static const command commands[] = {
+    {"run", "run scenarios and write HDF5 results", run_help, NULL,
+     "scenario runs arrive with issue #7 (scenario files, metrics, output)"},
+    {"validate", "check scenario files without running them", validate_help,
+     NULL, "scenario checks arrive with issue #7 (scenario files)"},
+    {"inspect", "summarise a finished run's result file", inspect_help, NULL,
+     "result files arrive with issue #7 (HDF5 output)"},
+    {"calc", "venue calculators: margin, liquidation price, funding",
+     calc_help, NULL,
+     "the calculators arrive with issues #4 (margin) and #5 (funding)"},
+    {"sweep", "parameter sweeps: local workers, MPI or shards", sweep_help,
+     NULL, "sweeps are not in this build yet (no issue has scheduled them)"},
+    {"bench", "run a benchmark and print its figures", bench_help,
+     bench_command, NULL},
+};
+
+#define COMMAND_COUNT (sizeof commands / sizeof commands[0])
+
+static void print_usage(FILE *out)
+{
+    fputs("usage: perpsim COMMAND [OPTIONS] [ARGS]\n"
+          "\n"
+          "perpsim simulates perpetual-futures venues to study liquidation\n"
+          "cascades: order books, margin, liquidations, insurance funds, ADL and\n"
+          "funding at each venue's cadence.\n"
+          "\n"
+          "commands:\n",
+          out);
+    for (size_t i = 0; i < COMMAND_COUNT; i++)
+        fprintf(out, "  %-9s %s%s\n", commands[i].name, commands[i].summary,
+                commands[i].run ? "" : " (not in this build yet)");
+    fputs("\n"
+          "options:\n"
+          "  -h, --help       show this help; `perpsim COMMAND --help` for a command\n"
+          "  -V, --version    show the version and git revision\n"
+          "\n"
+          "exit status: 0 success, 1 a run or an expectation failed, 2 bad usage\n"
+          "or invalid input.\n",
+          out);
+}
+
+static void print_command_help(const command *c, FILE *out)
+{
+    fputs(c->help, out);
+    if (c->run == bench_command) {
+        for (const bench_entry *b = bench_table; b->name; b++)
+            fprintf(out, "  %-12s %s\n", b->name, b->summary);
+    }
+    if (!c->run)
+        fprintf(out, "\nnot in this build yet: %s.\n", c->pending);
+}
+
+static int is_help(const char *arg)
+{
+    return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+static const command *find_command(const char *name)
+{
+    for (size_t i = 0; i < COMMAND_COUNT; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static int unknown_command(const char *name)
+{
+    const char *names[COMMAND_COUNT];
+    for (size_t i = 0; i < COMMAND_COUNT; i++)
+        names[i] = commands[i].name;
+    const char *near = suggest_nearest(name, names, COMMAND_COUNT);
+    if (near)
+        fprintf(stderr,
+                "perpsim: unknown command '%s' (did you mean '%s'?); try "
+                "'perpsim --help'\n",
+                name, near);
+    else
+        fprintf(stderr, "perpsim: unknown command '%s'; try 'perpsim --help'\n",
+                name);
+    return EXIT_USAGE;
+}
+
+/* Maps a library status to an exit status: bad input is a usage error, any
+ * other failure a failed run. */
+static int exit_status(int status)
+{
+    if (status == 0)
+        return EXIT_OK;
+    return status == PERR_INVALID ? EXIT_USAGE : EXIT_RUN_FAILED;
+}
+
+static int bench_command(int argc, char **argv)
+{
+    /* argv[0] is "bench". */
+    if (argc < 2) {
+        fputs("perpsim bench: missing benchmark name; try 'perpsim bench "
+              "--help'\n",
+              stderr);
+        return EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (name[0] == '-') {
+        fprintf(stderr,
+                "perpsim bench: unknown option '%s'; try 'perpsim bench "
+                "--help'\n",
+                name);
+        return EXIT_USAGE;
+    }
+    const bench_entry *b = bench_find(name);
+    if (!b) {
+        const char *names[64];
+        size_t n = 0;
+        for (const bench_entry *p = bench_table; p->name && n < 64; p++)
+            names[n++] = p->name;
+        const char *near = suggest_nearest(name, names, n);
+        fprintf(stderr,
+                "perpsim bench: unknown benchmark '%s'%s%s%s; try 'perpsim "
+                "bench --help'\n",
+                name, near ? " (did you mean '" : "", near ? near : "",
+                near ? "'?)" : "");
+        return EXIT_USAGE;
+    }
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (is_help(argv[i])) {
+            printf("usage: perpsim bench %s %s\n\n%s\n", b->name, b->usage,
+                   b->summary);
+            return EXIT_OK;
+        }
+    }
+    perr e;
+    perr_clear(&e);
+    int status = b->run(argc - 1, argv + 1, stdout, &e);
+    if (status != 0)
+        fprintf(stderr, "perpsim bench %s: %s\n", b->name,
+                e.msg[0] ? e.msg : perr_name(status));
+    return exit_status(status);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *first = argv[1];
+    if (is_help(first) || strcmp(first, "help") == 0) {
+        if (argc > 2 && strcmp(first, "help") == 0) {
+            const command *c = find_command(argv[2]);
+            if (!c)
+                return unknown_command(argv[2]);
+            print_command_help(c, stdout);
+            return EXIT_OK;
+        }
+        print_usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(first, "-V") == 0 || strcmp(first, "--version") == 0) {
+        printf("perpsim %s (git %s)\n", version_string, version_revision);
+        return EXIT_OK;
+    }
+    if (first[0] == '-') {
+        fprintf(stderr, "perpsim: unknown option '%s'; try 'perpsim --help'\n",
+                first);
+        return EXIT_USAGE;
+    }
+    const command *c = find_command(first);
+    if (!c)
+        return unknown_command(first);
+    /* A command's own --help always works, even before its issue lands. The
+     * bench command reads its arguments itself: `bench NAME --help` is the
+     * benchmark's help, not the command's. */
+    if (c->run != bench_command || argc < 3 || argv[2][0] == '-') {
+        for (int i = 2; i < argc; i++) {
+            if (strcmp(argv[i], "--") == 0)
+                break;
+            if (is_help(argv[i])) {
+                print_command_help(c, stdout);
+                return EXIT_OK;
+            }
+        }
+    }
+    if (!c->run) {
+        fprintf(stderr, "perpsim %s: not in this build yet: %s\n", c->name,
+                c->pending);
+        return EXIT_USAGE;
+    }
+    return c->run(argc - 1, argv + 1);
+}

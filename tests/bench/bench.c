@@ -1,0 +1,64 @@
+/*
+ * bench: the table of benchmarks and the small helpers they share (timing,
+ * option values). A new benchmark is a file in tests/bench/ and one row here.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "bench.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const bench_entry bench_table[] = {
+    {"pcg", "PCG32 throughput: raw outputs, doubles and a GSL distribution",
+     "[--draws N] (default 100M)", bench_pcg},
+    {NULL, NULL, NULL, NULL},
+};
+
+const bench_entry *bench_find(const char *name)
+{
+    for (const bench_entry *b = bench_table; b->name; b++)
+        if (strcmp(b->name, name) == 0)
+            return b;
+    return NULL;
+}
+
+double bench_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int bench_parse_count(const char *opt, const char *text, uint64_t *out,
+                      perr *e)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    uint64_t scale = 1;
+    if (*end == 'k')
+        scale = 1000u, end++;
+    else if (*end == 'M')
+        scale = 1000000u, end++;
+    else if (*end == 'G')
+        scale = 1000000000u, end++;
+    if (end == text || *end != '\0' || text[0] == '-' || errno == ERANGE
+        || v == 0 || v > UINT64_MAX / scale)
+        return perr_set(e, PERR_INVALID,
+                        "%s: expected a positive count such as 500000, 500k "
+                        "or 2M, got '%s'",
+                        opt, text);
+    *out = (uint64_t)v * scale;
+    return 0;
+}
+
+int bench_option_value(int argc, char **argv, int *i, const char **value,
+                       perr *e)
+{
+    if (*i + 1 >= argc)
+        return perr_set(e, PERR_INVALID, "%s: missing value", argv[*i]);
+    *value = argv[++*i];
+    return 0;
+}

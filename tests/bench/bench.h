@@ -1,0 +1,51 @@
+/*
+ * bench: the registry behind `perpsim bench NAME`.
+ *
+ * A benchmark is a program in the repository, run through the perpsim binary
+ * so that anyone can reproduce a figure with one command. Each benchmark
+ * prints its figures as `name: value` lines on out, the headline figure last,
+ * and returns 0, or a negative PERR_* code with e filled (bad arguments are
+ * PERR_INVALID and become exit status 2).
+ *
+ * argv[0] is the benchmark's name; the rest are its own options.
+ */
+#ifndef PERPSIM_BENCH_H
+#define PERPSIM_BENCH_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "perr.h"
+
+typedef int (*bench_fn)(int argc, char **argv, FILE *out, perr *e);
+
+typedef struct bench_entry {
+    const char *name;
+    const char *summary; /* one line for `perpsim bench --help` */
+    const char *usage;   /* the options, for `perpsim bench NAME --help` */
+    bench_fn run;
+} bench_entry;
+
+/* The table of benchmarks, terminated by an entry whose name is NULL. */
+extern const bench_entry bench_table[];
+
+/* The entry named name, or NULL. */
+const bench_entry *bench_find(const char *name);
+
+/* Monotonic wall-clock time in seconds, for timing a benchmark's loop. */
+double bench_now(void);
+
+/* Parses a positive count for option opt: digits with an optional k, M or G
+ * suffix (x1e3, x1e6, x1e9), e.g. "200000", "500k", "2M". */
+int bench_parse_count(const char *opt, const char *text, uint64_t *out,
+                      perr *e);
+
+/* Reads the value of the option at argv[*i] into *value and advances *i;
+ * fails when the option is the last argument. */
+int bench_option_value(int argc, char **argv, int *i, const char **value,
+                       perr *e);
+
+/* The benchmarks. */
+int bench_pcg(int argc, char **argv, FILE *out, perr *e);
+
+#endif

@@ -1,0 +1,210 @@
+/*
+ * Tests of the perpsim command line, run as a user runs it: the built program
+ * in a child process, its exit status, stdout and stderr.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct outcome {
+    int status;
+    char out[16384];
+    char err[4096];
+} outcome;
+
+static void slurp(const char *path, char *buf, size_t size)
+{
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "cannot read %s", path);
+    size_t n = fread(buf, 1, size - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    remove(path);
+}
+
+/* Runs `perpsim ARGS` through the shell (args are trusted test text). */
+static void perpsim(const char *args, outcome *o)
+{
+    char out_path[] = "/tmp/perpsim-cli-out-XXXXXX";
+    char err_path[] = "/tmp/perpsim-cli-err-XXXXXX";
+    int fo = mkstemp(out_path), fe = mkstemp(err_path);
+    cr_assert(fo >= 0 && fe >= 0);
+    close(fo);
+    close(fe);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s' %s >%s 2>%s </dev/null", PERPSIM_EXE, args,
+             out_path, err_path);
+    int raw = system(cmd);
+    cr_assert(raw != -1 && WIFEXITED(raw), "perpsim %s did not exit", args);
+    o->status = WEXITSTATUS(raw);
+    slurp(out_path, o->out, sizeof o->out);
+    slurp(err_path, o->err, sizeof o->err);
+}
+
+static int line_count(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* The last `key: value` line of s. */
+static const char *last_line(const char *s)
+{
+    size_t n = strlen(s);
+    if (n && s[n - 1] == '\n')
+        n--;
+    while (n > 0 && s[n - 1] != '\n')
+        n--;
+    return s + n;
+}
+
+Test(cli, version_prints_version_and_revision)
+{
+    outcome o;
+    perpsim("--version", &o);
+    cr_expect_eq(o.status, 0);
+    cr_expect(strncmp(o.out, "perpsim 0.", 10) == 0, "got: %s", o.out);
+    cr_expect_not_null(strstr(o.out, "(git "), "got: %s", o.out);
+    cr_expect_eq(line_count(o.out), 1);
+}
+
+Test(cli, help_lists_every_command)
+{
+    outcome o;
+    perpsim("--help", &o);
+    cr_expect_eq(o.status, 0);
+    const char *names[] = {"run", "validate", "inspect", "calc", "sweep", "bench"};
+    for (size_t i = 0; i < 6; i++)
+        cr_expect_not_null(strstr(o.out, names[i]), "help lacks %s", names[i]);
+    cr_expect_str_empty(o.err);
+}
+
+Test(cli, no_arguments_is_a_usage_error)
+{
+    outcome o;
+    perpsim("", &o);
+    cr_expect_eq(o.status, 2);
+    cr_expect_not_null(strstr(o.err, "usage:"));
+}
+
+Test(cli, every_command_has_help)
+{
+    const char *names[] = {"run", "validate", "inspect", "calc", "sweep", "bench"};
+    for (size_t i = 0; i < 6; i++) {
+        outcome o;
+        char args[64];
+        snprintf(args, sizeof args, "%s --help", names[i]);
+        perpsim(args, &o);
+        cr_expect_eq(o.status, 0, "perpsim %s", args);
+        char want[64];
+        snprintf(want, sizeof want, "usage: perpsim %s", names[i]);
+        cr_expect_not_null(strstr(o.out, want), "perpsim %s printed: %s", args,
+                           o.out);
+    }
+}
+
+Test(cli, run_help_documents_its_options)
+{
+    outcome o;
+    perpsim("run --help", &o);
+    cr_expect_eq(o.status, 0);
+    const char *options[] = {"--output", "--seed", "--set", "--jobs", "--check",
+                             "--force", "--quiet"};
+    for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
+        cr_expect_not_null(strstr(o.out, options[i]), "lacks %s", options[i]);
+}
+
+Test(cli, unknown_command_is_one_line_and_exit_2)
+{
+    outcome o;
+    perpsim("frobnicate", &o);
+    cr_expect_eq(o.status, 2);
+    cr_expect_eq(line_count(o.err), 1, "stderr: %s", o.err);
+    cr_expect_not_null(strstr(o.err, "frobnicate"));
+    cr_expect_not_null(strstr(o.err, "perpsim --help"));
+    cr_expect_str_empty(o.out);
+}
+
+Test(cli, misspelt_command_gets_a_suggestion)
+{
+    outcome o;
+    perpsim("valdate x.yaml", &o);
+    cr_expect_eq(o.status, 2);
+    cr_expect_not_null(strstr(o.err, "did you mean 'validate'"), "%s", o.err);
+}
+
+Test(cli, unknown_option_is_one_line_and_exit_2)
+{
+    outcome o;
+    perpsim("--frobnicate", &o);
+    cr_expect_eq(o.status, 2);
+    cr_expect_eq(line_count(o.err), 1, "stderr: %s", o.err);
+    cr_expect_not_null(strstr(o.err, "--frobnicate"));
+}
+
+Test(cli, command_not_in_build_says_so_in_one_line)
+{
+    const char *names[] = {"run", "validate x.yaml", "inspect x.h5", "calc margin",
+                           "sweep s.yaml"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        outcome o;
+        perpsim(names[i], &o);
+        cr_expect_eq(o.status, 2, "perpsim %s", names[i]);
+        cr_expect_eq(line_count(o.err), 1, "perpsim %s: %s", names[i], o.err);
+        cr_expect_not_null(strstr(o.err, "not in this build yet"));
+    }
+}
+
+Test(cli, bench_pcg_prints_key_value_lines_headline_last)
+{
+    outcome o;
+    perpsim("bench pcg --draws 1M", &o);
+    cr_expect_eq(o.status, 0, "stderr: %s", o.err);
+    cr_expect(strncmp(last_line(o.out), "u32_per_sec: ", 13) == 0, "got: %s",
+              o.out);
+    for (const char *line = o.out; *line;) {
+        const char *colon = strstr(line, ": ");
+        const char *end = strchr(line, '\n');
+        cr_assert_not_null(end);
+        cr_expect(colon && colon < end, "not a key: value line: %.*s",
+                  (int)(end - line), line);
+        line = end + 1;
+    }
+}
+
+Test(cli, bench_rejects_a_bad_option_value)
+{
+    outcome o;
+    perpsim("bench pcg --draws lots", &o);
+    cr_expect_eq(o.status, 2);
+    cr_expect_eq(line_count(o.err), 1, "stderr: %s", o.err);
+    cr_expect_not_null(strstr(o.err, "--draws"));
+}
+
+Test(cli, bench_unknown_name_is_exit_2)
+{
+    outcome o;
+    perpsim("bench nonesuch", &o);
+    cr_expect_eq(o.status, 2);
+    cr_expect_eq(line_count(o.err), 1);
+    perpsim("bench", &o);
+    cr_expect_eq(o.status, 2);
+}
+
+Test(cli, bench_help_lists_benchmarks)
+{
+    outcome o;
+    perpsim("bench --help", &o);
+    cr_expect_eq(o.status, 0);
+    cr_expect_not_null(strstr(o.out, "pcg"));
+    perpsim("bench pcg --help", &o);
+    cr_expect_eq(o.status, 0);
+    cr_expect_not_null(strstr(o.out, "--draws"));
+}
