@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The test command (README, and .ci/run): installs what is missing, builds
+# with warnings as errors, and runs every test twice: in a release build
+# (build/) and in a debug build under AddressSanitizer and UBSan
+# (build-asan/). Stops at the first failure with a non-zero exit status.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# As root this installs what is missing; as anyone else it prints the
+# apt-get line and fails if anything is missing.
+bash tools/install-deps.sh
+
+jobs=$(nproc 2>/dev/null || echo 2)
+
+build_and_test() {
+  local dir=$1; shift
+  echo "== $dir: configure ($*)"
+  cmake -S . -B "$dir" -DPERPSIM_WERROR=ON "$@" >"$dir.configure.log" 2>&1 \
+    || { cat "$dir.configure.log"; exit 1; }
+  echo "== $dir: build"
+  cmake --build "$dir" -j "$jobs"
+  echo "== $dir: test"
+  ctest --test-dir "$dir" -j "$jobs" --output-on-failure --no-tests=error
+}
+
+mkdir -p build build-asan
+build_and_test build -DCMAKE_BUILD_TYPE=Release -DPERPSIM_SANITIZE=OFF
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  build_and_test build-asan -DCMAKE_BUILD_TYPE=Debug -DPERPSIM_SANITIZE=ON
+echo "== all tests passed (release and sanitizer builds)"
