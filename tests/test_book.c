@@ -1,0 +1,1412 @@
+/*
+ * Tests of the order book (sim/book.h): one behaviour per test, then a
+ * property test that runs long random sequences of operations against both
+ * the book and a reference model written here to be obviously correct (an
+ * array of orders in arrival order, scanned linearly), and demands that every
+ * fill, every outcome and every query agree.
+ */
+#include <criterion/criterion.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "book.h"
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static book *make_book(int64_t lo, int64_t hi, size_t capacity)
+{
+    perr e = {0, ""};
+    book *b = book_new(lo, hi, capacity, &e);
+    cr_assert_not_null(b, "book_new: %s", e.msg);
+    return b;
+}
+
+static int submit(book *b, int side, book_type type, int64_t price, int64_t size, uint32_t owner,
+                  unsigned flags, book_result *r)
+{
+    book_order_spec spec = {price, size, owner, side, type, flags};
+    perr e = {0, ""};
+    int rc = book_submit(b, &spec, r, &e);
+    cr_assert(rc == 0 || e.code == rc, "a failing call must fill perr");
+    return rc;
+}
+
+/* A limit order that must rest whole; returns its id. */
+static book_id place(book *b, int side, int64_t price, int64_t size, uint32_t owner)
+{
+    book_result r;
+    cr_assert_eq(submit(b, side, BOOK_LIMIT, price, size, owner, 0, &r), 0);
+    cr_assert_eq(r.outcome, BOOK_RESTED);
+    cr_assert_eq(r.rested, size);
+    cr_assert_neq(r.id, BOOK_NO_ID);
+    return r.id;
+}
+
+static const book_fill *fills_of(const book *b, size_t *n)
+{
+    return book_fills(b, n);
+}
+
+static void expect_fill(const book_fill *f, book_id maker, book_id taker, int64_t price,
+                        int64_t size)
+{
+    cr_assert_eq(f->maker_id, maker, "maker id");
+    cr_assert_eq(f->taker_id, taker, "taker id");
+    cr_assert_eq(f->price, price, "fill price %lld, expected %lld", (long long)f->price,
+                 (long long)price);
+    cr_assert_eq(f->size, size, "fill size %lld, expected %lld", (long long)f->size,
+                 (long long)size);
+}
+
+static int64_t size_of(const book *b, book_id id)
+{
+    book_order_info info;
+    cr_assert_eq(book_lookup(b, id, &info, NULL), 0);
+    return info.size;
+}
+
+/* Everything a query can see, to show that a failed call changed nothing. */
+typedef struct snapshot {
+    size_t count, nbids, nasks, nfills;
+    int64_t bid, ask, depth_bid, depth_ask;
+    book_level bids[64], asks[64];
+} snapshot;
+
+static snapshot snap(const book *b)
+{
+    snapshot s;
+    memset(&s, 0, sizeof s);
+    s.count = book_order_count(b);
+    s.nbids = book_levels(b, BOOK_BUY, s.bids, 64);
+    s.nasks = book_levels(b, BOOK_SELL, s.asks, 64);
+    book_fills(b, &s.nfills);
+    s.bid = book_best_bid(b);
+    s.ask = book_best_ask(b);
+    s.depth_bid = book_depth(b, BOOK_BUY, 10000, NULL);
+    s.depth_ask = book_depth(b, BOOK_SELL, 10000, NULL);
+    return s;
+}
+
+static void expect_unchanged(const snapshot *before, const book *b)
+{
+    snapshot after = snap(b);
+    cr_assert(memcmp(before, &after, sizeof after) == 0, "the book changed");
+}
+
+/* ---- construction ------------------------------------------------------ */
+
+Test(book, new_rejects_bad_price_ranges)
+{
+    perr e = {0, ""};
+    cr_assert_null(book_new(0, 100, 0, &e));
+    cr_assert_eq(e.code, PERR_INVALID);
+    cr_assert_null(book_new(200, 100, 0, &e));
+    cr_assert_null(book_new(1, BOOK_PRICE_MAX + 1, 0, &e));
+    cr_assert_null(book_new(1, BOOK_LEVELS_MAX + 1, 0, &e));
+    book *b = book_new(BOOK_PRICE_MAX - 100, BOOK_PRICE_MAX, 0, &e);
+    cr_assert_not_null(b, "%s", e.msg);
+    book_free(b);
+    book_free(NULL);
+}
+
+Test(book, single_price_book_works)
+{
+    book *b = make_book(50, 50, 1);
+    book_id bid = place(b, BOOK_BUY, 50, 3, 1);
+    book_result r;
+    cr_assert_eq(submit(b, BOOK_SELL, BOOK_LIMIT, 50, 5, 2, 0, &r), 0);
+    cr_assert_eq(r.filled, 3);
+    cr_assert_eq(r.rested, 2);
+    cr_assert_eq(book_best_ask(b), 50);
+    cr_assert_eq(book_best_bid(b), BOOK_NO_PRICE);
+    cr_assert_neq(book_cancel(b, bid, NULL, NULL), 0);
+    book_free(b);
+}
+
+/* ---- priority and fills ------------------------------------------------ */
+
+Test(book, resting_orders_set_best_prices_mid_and_spread)
+{
+    book *b = make_book(1, 1000, 0);
+    place(b, BOOK_BUY, 98, 1, 1);
+    place(b, BOOK_BUY, 99, 1, 1);
+    place(b, BOOK_SELL, 103, 1, 2);
+    place(b, BOOK_SELL, 102, 1, 2);
+    cr_assert_eq(book_best_bid(b), 99);
+    cr_assert_eq(book_best_ask(b), 102);
+    cr_assert_eq(book_mid_x2(b), 201);
+    cr_assert_eq(book_spread(b), 3);
+    cr_assert_eq(book_order_count(b), 4);
+    cr_assert_eq(book_side_order_count(b, BOOK_BUY), 2);
+    cr_assert_eq(book_side_order_count(b, BOOK_SELL), 2);
+    book_free(b);
+}
+
+Test(book, better_price_fills_first)
+{
+    book *b = make_book(1, 1000, 0);
+    book_id a101 = place(b, BOOK_SELL, 101, 5, 1);
+    book_id a100 = place(b, BOOK_SELL, 100, 5, 2);
+    book_result r;
+    submit(b, BOOK_BUY, BOOK_IOC, 101, 7, 3, 0, &r);
+    size_t n;
+    const book_fill *f = fills_of(b, &n);
+    cr_assert_eq(n, 2);
+    expect_fill(&f[0], a100, r.id, 100, 5);
+    expect_fill(&f[1], a101, r.id, 101, 2);
+    cr_assert_eq(r.filled_notional, 5 * 100 + 2 * 101);
+    book_free(b);
+}
+
+Test(book, same_price_fills_in_arrival_order)
+{
+    book *b = make_book(1, 1000, 0);
+    book_id first = place(b, BOOK_BUY, 100, 2, 1);
+    book_id second = place(b, BOOK_BUY, 100, 2, 2);
+    book_id third = place(b, BOOK_BUY, 100, 2, 3);
+    book_result r;
+    submit(b, BOOK_SELL, BOOK_MARKET, 1, 5, 4, 0, &r);
+    size_t n;
+    const book_fill *f = fills_of(b, &n);
+    cr_assert_eq(n, 3);
+    expect_fill(&f[0], first, r.id, 100, 2);
+    expect_fill(&f[1], second, r.id, 100, 2);
+    expect_fill(&f[2], third, r.id, 100, 1);
+    cr_assert_eq(f[0].maker_owner, 1);
+    cr_assert_eq(f[2].maker_owner, 3);
+    cr_assert_eq(f[0].taker_owner, 4);
+    cr_assert_eq(f[0].taker_side, BOOK_SELL);
+    cr_assert(f[0].maker_done && f[1].maker_done && !f[2].maker_done);
+    book_free(b);
+}
+
+Test(book, partial_fill_leaves_the_maker_first_in_its_level)
+{
+    book *b = make_book(1, 1000, 0);
+    book_id first = place(b, BOOK_SELL, 100, 10, 1);
+    book_id second = place(b, BOOK_SELL, 100, 10, 2);
+    book_result r;
+    submit(b, BOOK_BUY, BOOK_IOC, 100, 4, 3, 0, &r);
+    cr_assert_eq(r.outcome, BOOK_FILLED);
+    cr_assert_eq(size_of(b, first), 6);
+    book_clear_fills(b);
+    submit(b, BOOK_BUY, BOOK_IOC, 100, 8, 3, 0, &r);
+    size_t n;
+    const book_fill *f = fills_of(b, &n);
+    cr_assert_eq(n, 2);
+    expect_fill(&f[0], first, r.id, 100, 6);
+    expect_fill(&f[1], second, r.id, 100, 2);
+    cr_assert_eq(size_of(b, second), 8);
+    book_level lv;
+    cr_assert_eq(book_levels(b, BOOK_SELL, &lv, 1), 1);
+    cr_assert_eq(lv.size, 8);
+    book_free(b);
+}
+
+Test(book, limit_order_sweeps_several_levels_and_rests_the_rest)
+{
+    book *b = make_book(1, 1000, 0);
+    book_id a = place(b, BOOK_SELL, 100, 1, 1);
+    book_id c = place(b, BOOK_SELL, 101, 2, 1);
+    book_id d = place(b, BOOK_SELL, 103, 3, 1);
+    place(b, BOOK_SELL, 105, 4, 1);
+    book_result r;
+    submit(b, BOOK_BUY, BOOK_LIMIT, 104, 10, 2, 0, &r);
+    cr_assert_eq(r.outcome, BOOK_RESTED);
+    cr_assert_eq(r.filled, 6);
+    cr_assert_eq(r.rested, 4);
+    cr_assert_eq(r.unfilled, 0);
+    cr_assert_eq(r.nfills, 3);
+    size_t n;
+    const book_fill *f = fills_of(b, &n);
+    expect_fill(&f[0], a, r.id, 100, 1);
+    expect_fill(&f[1], c, r.id, 101, 2);
+    expect_fill(&f[2], d, r.id, 103, 3);
+    cr_assert_eq(book_best_bid(b), 104);
+    cr_assert_eq(book_best_ask(b), 105);
+    cr_assert_eq(size_of(b, r.id), 4);
+    book_free(b);
+}
+
+Test(book, taker_that_empties_a_side_leaves_it_empty)
+{
+    book *b = make_book(1, 1000, 0);
+    place(b, BOOK_BUY, 10, 1, 1);
+    place(b, BOOK_BUY, 900, 1, 1);
+    book_result r;
+    submit(b, BOOK_SELL, BOOK_IOC, 1, 5, 2, 0, &r);
+    cr_assert_eq(r.filled, 2);
+    cr_assert_eq(r.unfilled, 3);
+    cr_assert_eq(r.outcome, BOOK_EXPIRED);
+    cr_assert_eq(book_best_bid(b), BOOK_NO_PRICE);
+    cr_assert_eq(book_order_count(b), 0);
+    book_free(b);
+}
+
+Test(book, self_trade_is_allowed_and_reported)
+{
+    book *b = make_book(1, 1000, 0);
+    book_id maker = place(b, BOOK_SELL, 100, 5, 7);
+    book_result r;
+    submit(b, BOOK_BUY, BOOK_LIMIT, 100, 5, 7, 0, &r);
+    size_t n;
+    const book_fill *f = fills_of(b, &n);
+    cr_assert_eq(n, 1);
+    expect_fill(&f[0], maker, r.id, 100, 5);
+    cr_assert_eq(f[0].maker_owner, 7);
+    cr_assert_eq(f[0].taker_owner, 7);
+    book_free(b);
+}
+
+Test(book, fills_accumulate_until_cleared)
+{
+    book *b = make_book(1, 1000, 0);
+    place(b, BOOK_SELL, 100, 5, 1);
+    book_result r1, r2;
+    submit(b, BOOK_BUY, BOOK_IOC, 100, 1, 2, 0, &r1);
+    submit(b, BOOK_BUY, BOOK_IOC, 100, 1, 2, 0, &r2);
+    size_t n;
+    fills_of(b, &n);
+    cr_assert_eq(n, 2);
+    cr_assert_eq(r1.first_fill, 0);
+    cr_assert_eq(r2.first_fill, 1);
+    cr_assert_eq(r2.nfills, 1);
+    book_clear_fills(b);
+    fills_of(b, &n);
+    cr_assert_eq(n, 0);
+    book_free(b);
+}
+
+/* ---- cancel and amend -------------------------------------------------- */
+
+Test(book, cancel_keeps_time_priority_of_others)
+{
+    book *b = make_book(1, 1000, 0);
+    book_id first = place(b, BOOK_BUY, 100, 1, 1);
+    book_id middle = place(b, BOOK_BUY, 100, 1, 2);
+    book_id last = place(b, BOOK_BUY, 100, 1, 3);
+    int64_t cancelled = 0;
+    cr_assert_eq(book_cancel(b, middle, &cancelled, NULL), 0);
+    cr_assert_eq(cancelled, 1);
+    book_result r;
+    submit(b, BOOK_SELL, BOOK_IOC, 100, 2, 4, 0, &r);
+    size_t n;
+    const book_fill *f = fills_of(b, &n);
+    cr_assert_eq(n, 2);
+    expect_fill(&f[0], first, r.id, 100, 1);
+    expect_fill(&f[1], last, r.id, 100, 1);
+    book_free(b);
+}
+
+Test(book, cancel_of_the_best_order_moves_the_best_price)
+{
+    book *b = make_book(1, 1000, 0);
+    place(b, BOOK_SELL, 120, 1, 1);
+    book_id best = place(b, BOOK_SELL, 110, 1, 1);
+    cr_assert_eq(book_cancel(b, best, NULL, NULL), 0);
+    cr_assert_eq(book_best_ask(b), 120);
+    book_free(b);
+}
+
+Test(book, second_cancel_is_an_error_and_changes_nothing)
+{
+    book *b = make_book(1, 1000, 0);
+    book_id id = place(b, BOOK_BUY, 100, 1, 1);
+    place(b, BOOK_BUY, 99, 1, 1);
+    cr_assert_eq(book_cancel(b, id, NULL, NULL), 0);
+    snapshot before = snap(b);
+    perr e = {0, ""};
+    cr_assert_eq(book_cancel(b, id, NULL, &e), PERR_INVALID);
+    cr_assert(strstr(e.msg, "not resting") != NULL, "%s", e.msg);
+    expect_unchanged(&before, b);
+    book_free(b);
+}
+
+Test(book, unknown_stale_and_filled_ids_are_errors)
+{
+    book *b = make_book(1, 1000, 4);
+    book_id filled = place(b, BOOK_SELL, 100, 1, 1);
+    book_result r;
+    submit(b, BOOK_BUY, BOOK_IOC, 100, 1, 2, 0, &r);
+    book_id old = place(b, BOOK_BUY, 50, 1, 1);
+    cr_assert_eq(book_cancel(b, old, NULL, NULL), 0);
+    book_id reused = place(b, BOOK_BUY, 50, 1, 1); /* likely the same slot */
+    cr_assert_neq(reused, old);
+    snapshot before = snap(b);
+    book_id bad[] = {BOOK_NO_ID, filled, r.id, old, (book_id)1 << 32 | 3, UINT64_MAX, 12345};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cr_assert_eq(book_cancel(b, bad[i], NULL, NULL), PERR_INVALID);
+        cr_assert_eq(book_amend(b, bad[i], 1, NULL), PERR_INVALID);
+        cr_assert_eq(book_lookup(b, bad[i], NULL, NULL), PERR_INVALID);
+    }
+    expect_unchanged(&before, b);
+    cr_assert_eq(book_cancel(b, reused, NULL, NULL), 0);
+    book_free(b);
+}
+
+Test(book, amend_down_keeps_time_priority)
+{
+    book *b = make_book(1, 1000, 0);
+    book_id first = place(b, BOOK_SELL, 100, 10, 1);
+    book_id second = place(b, BOOK_SELL, 100, 10, 2);
+    cr_assert_eq(book_amend(b, first, 3, NULL), 0);
+    cr_assert_eq(size_of(b, first), 3);
+    book_level lv;
+    book_levels(b, BOOK_SELL, &lv, 1);
+    cr_assert_eq(lv.size, 13);
+    book_result r;
+    submit(b, BOOK_BUY, BOOK_IOC, 100, 4, 3, 0, &r);
+    size_t n;
+    const book_fill *f = fills_of(b, &n);
+    cr_assert_eq(n, 2);
+    expect_fill(&f[0], first, r.id, 100, 3);
+    expect_fill(&f[1], second, r.id, 100, 1);
+    cr_assert_eq(book_amend(b, second, 9, NULL), 0, "equal size is a no-op");
+    book_free(b);
+}
+
+Test(book, amend_up_or_to_zero_is_an_error_and_changes_nothing)
+{
+    book *b = make_book(1, 1000, 0);
+    book_id id = place(b, BOOK_SELL, 100, 10, 1);
+    snapshot before = snap(b);
+    cr_assert_eq(book_amend(b, id, 11, NULL), PERR_INVALID);
+    cr_assert_eq(book_amend(b, id, 0, NULL), PERR_INVALID);
+    cr_assert_eq(book_amend(b, id, -1, NULL), PERR_INVALID);
+    expect_unchanged(&before, b);
+    cr_assert_eq(size_of(b, id), 10);
+    book_free(b);
+}
+
+Test(book, cancel_owner_removes_only_that_owners_orders)
+{
+    book *b = make_book(1, 1000, 0);
+    book_id keep1 = place(b, BOOK_BUY, 90, 1, 1);
+    place(b, BOOK_BUY, 91, 1, 2);
+    place(b, BOOK_SELL, 110, 1, 2);
+    book_id keep2 = place(b, BOOK_SELL, 110, 1, 3);
+    place(b, BOOK_BUY, 90, 1, 2);
+    cr_assert_eq(book_cancel_owner(b, 2), 3);
+    cr_assert_eq(book_order_count(b), 2);
+    cr_assert_eq(book_best_bid(b), 90);
+    cr_assert_eq(book_best_ask(b), 110);
+    cr_assert_eq(book_lookup(b, keep1, NULL, NULL), 0);
+    cr_assert_eq(book_lookup(b, keep2, NULL, NULL), 0);
+    cr_assert_eq(book_cancel_owner(b, 2), 0);
+    cr_assert_eq(book_cancel_owner(b, 99999), 0, "an owner never seen has no orders");
+    book_free(b);
+}
+
+/* ---- order types ------------------------------------------------------- */
+
+Test(book, ioc_trades_what_crosses_and_cancels_the_rest)
+{
+    book *b = make_book(1, 1000, 0);
+    place(b, BOOK_SELL, 100, 3, 1);
+    place(b, BOOK_SELL, 102, 3, 1);
+    book_result r;
+    submit(b, BOOK_BUY, BOOK_IOC, 101, 5, 2, 0, &r);
+    cr_assert_eq(r.outcome, BOOK_EXPIRED);
+    cr_assert_eq(r.filled, 3);
+    cr_assert_eq(r.unfilled, 2);
+    cr_assert_eq(r.rested, 0);
+    cr_assert_eq(book_best_bid(b), BOOK_NO_PRICE, "an IOC never rests");
+    cr_assert_eq(book_lookup(b, r.id, NULL, NULL), PERR_INVALID);
+    book_free(b);
+}
+
+Test(book, ioc_that_does_not_cross_expires_untouched)
+{
+    book *b = make_book(1, 1000, 0);
+    place(b, BOOK_SELL, 100, 3, 1);
+    snapshot before = snap(b);
+    book_result r;
+    submit(b, BOOK_BUY, BOOK_IOC, 99, 5, 2, 0, &r);
+    cr_assert_eq(r.outcome, BOOK_EXPIRED);
+    cr_assert_eq(r.unfilled, 5);
+    expect_unchanged(&before, b);
+    book_free(b);
+}
+
+Test(book, fok_that_cannot_fill_completely_changes_nothing)
+{
+    book *b = make_book(1, 1000, 0);
+    place(b, BOOK_SELL, 100, 3, 1);
+    place(b, BOOK_SELL, 101, 3, 1);
+    place(b, BOOK_SELL, 103, 30, 1);
+    snapshot before = snap(b);
+    book_result r;
+    submit(b, BOOK_BUY, BOOK_FOK, 102, 7, 2, 0, &r);
+    cr_assert_eq(r.outcome, BOOK_KILLED);
+    cr_assert_eq(r.id, BOOK_NO_ID);
+    cr_assert_eq(r.filled, 0);
+    cr_assert_eq(r.unfilled, 7);
+    expect_unchanged(&before, b);
+    book_free(b);
+}
+
+Test(book, fok_that_can_fill_trades_its_whole_size)
+{
+    book *b = make_book(1, 1000, 0);
+    place(b, BOOK_BUY, 100, 3, 1);
+    place(b, BOOK_BUY, 99, 3, 1);
+    book_result r;
+    submit(b, BOOK_SELL, BOOK_FOK, 99, 6, 2, 0, &r);
+    cr_assert_eq(r.outcome, BOOK_FILLED);
+    cr_assert_eq(r.filled, 6);
+    cr_assert_eq(r.nfills, 2);
+    cr_assert_eq(book_order_count(b), 0);
+    book_free(b);
+}
+
+Test(book, fok_checks_depth_across_many_blocks)
+{
+    book *b = make_book(1, 100000, 0);
+    for (int64_t p = 1000; p < 9000; p += 37)
+        place(b, BOOK_SELL, p, 1, 1);
+    size_t asks = book_order_count(b);
+    book_result r;
+    submit(b, BOOK_BUY, BOOK_FOK, 9000, (int64_t)asks + 1, 2, 0, &r);
+    cr_assert_eq(r.outcome, BOOK_KILLED);
+    submit(b, BOOK_BUY, BOOK_FOK, 9000, (int64_t)asks, 2, 0, &r);
+    cr_assert_eq(r.outcome, BOOK_FILLED);
+    cr_assert_eq(book_order_count(b), 0);
+    book_free(b);
+}
+
+Test(book, post_only_that_would_cross_is_rejected)
+{
+    book *b = make_book(1, 1000, 0);
+    place(b, BOOK_SELL, 100, 3, 1);
+    snapshot before = snap(b);
+    book_result r;
+    cr_assert_eq(submit(b, BOOK_BUY, BOOK_POST_ONLY, 100, 1, 2, 0, &r), 0);
+    cr_assert_eq(r.outcome, BOOK_REJECTED);
+    cr_assert_eq(r.id, BOOK_NO_ID);
+    cr_assert_eq(r.unfilled, 1);
+    expect_unchanged(&before, b);
+    book_free(b);
+}
+
+Test(book, post_only_that_does_not_cross_rests)
+{
+    book *b = make_book(1, 1000, 0);
+    place(b, BOOK_SELL, 100, 3, 1);
+    book_result r;
+    submit(b, BOOK_BUY, BOOK_POST_ONLY, 99, 2, 2, 0, &r);
+    cr_assert_eq(r.outcome, BOOK_RESTED);
+    cr_assert_eq(r.rested, 2);
+    cr_assert_eq(book_best_bid(b), 99);
+    book_free(b);
+}
+
+Test(book, market_order_stops_at_its_price_limit_and_reports_unfilled)
+{
+    book *b = make_book(1, 1000, 0);
+    place(b, BOOK_BUY, 100, 2, 1);
+    place(b, BOOK_BUY, 96, 2, 1);
+    book_id beyond = place(b, BOOK_BUY, 94, 50, 1);
+    book_result r;
+    submit(b, BOOK_SELL, BOOK_MARKET, 95, 10, 2, 0, &r);
+    cr_assert_eq(r.outcome, BOOK_EXPIRED);
+    cr_assert_eq(r.filled, 4);
+    cr_assert_eq(r.unfilled, 6);
+    size_t n;
+    const book_fill *f = fills_of(b, &n);
+    for (size_t i = 0; i < n; i++)
+        cr_assert_geq(f[i].price, 95, "a sell never fills below its limit");
+    cr_assert_eq(size_of(b, beyond), 50);
+    book_free(b);
+}
+
+Test(book, liquidation_never_fills_beyond_its_limit_and_is_flagged)
+{
+    book *b = make_book(1, 1000, 0);
+    place(b, BOOK_SELL, 200, 1, 1);
+    place(b, BOOK_SELL, 205, 1, 1);
+    place(b, BOOK_SELL, 230, 9, 1);
+    book_result r;
+    submit(b, BOOK_BUY, BOOK_MARKET, 210, 5, 2, BOOK_LIQUIDATION, &r);
+    cr_assert_eq(r.filled, 2);
+    cr_assert_eq(r.unfilled, 3);
+    size_t n;
+    const book_fill *f = fills_of(b, &n);
+    cr_assert_eq(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_leq(f[i].price, 210);
+        cr_assert_eq(f[i].is_liquidation, 1);
+        cr_assert_eq(f[i].taker_flags, BOOK_LIQUIDATION);
+    }
+    book_free(b);
+}
+
+Test(book, reduce_only_flag_is_carried_to_fills_and_lookup)
+{
+    book *b = make_book(1, 1000, 0);
+    book_result r;
+    submit(b, BOOK_SELL, BOOK_LIMIT, 100, 5, 1, BOOK_REDUCE_ONLY, &r);
+    book_order_info info;
+    cr_assert_eq(book_lookup(b, r.id, &info, NULL), 0);
+    cr_assert_eq(info.flags, BOOK_REDUCE_ONLY);
+    cr_assert_eq(info.side, BOOK_SELL);
+    cr_assert_eq(info.price, 100);
+    cr_assert_eq(info.owner, 1);
+    book_result t;
+    submit(b, BOOK_BUY, BOOK_IOC, 100, 1, 2, 0, &t);
+    size_t n;
+    const book_fill *f = fills_of(b, &n);
+    cr_assert_eq(f[0].maker_flags, BOOK_REDUCE_ONLY);
+    cr_assert_eq(f[0].is_liquidation, 0);
+    book_free(b);
+}
+
+/* ---- invalid calls ----------------------------------------------------- */
+
+Test(book, invalid_submissions_are_errors_and_change_nothing)
+{
+    book *b = make_book(100, 200, 0);
+    place(b, BOOK_BUY, 150, 5, 1);
+    place(b, BOOK_SELL, 160, 5, 1);
+    snapshot before = snap(b);
+    struct {
+        book_order_spec spec;
+        const char *why;
+    } bad[] = {
+        {{155, 0, 1, BOOK_BUY, BOOK_LIMIT, 0}, "zero size"},
+        {{155, -3, 1, BOOK_BUY, BOOK_LIMIT, 0}, "negative size"},
+        {{99, 1, 1, BOOK_BUY, BOOK_LIMIT, 0}, "price below the range"},
+        {{201, 1, 1, BOOK_SELL, BOOK_LIMIT, 0}, "price above the range"},
+        {{0, 1, 1, BOOK_SELL, BOOK_MARKET, 0}, "market limit outside the range"},
+        {{155, 1, 1, 0, BOOK_LIMIT, 0}, "side 0"},
+        {{155, 1, 1, 2, BOOK_LIMIT, 0}, "side 2"},
+        {{155, 1, 1, BOOK_BUY, (book_type)9, 0}, "unknown type"},
+        {{155, 1, 1, BOOK_BUY, BOOK_LIMIT, 8}, "unknown flag"},
+        {{155, 1, BOOK_OWNER_MAX, BOOK_BUY, BOOK_LIMIT, 0}, "owner too large"},
+        {{160, 0, 1, BOOK_BUY, BOOK_IOC, 0}, "zero size taker"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        perr e = {0, ""};
+        book_result r;
+        int rc = book_submit(b, &bad[i].spec, &r, &e);
+        cr_assert_eq(rc, PERR_INVALID, "%s: rc %d", bad[i].why, rc);
+        cr_assert_eq(e.code, PERR_INVALID);
+        cr_assert(e.msg[0] != '\0', "%s: no message", bad[i].why);
+        expect_unchanged(&before, b);
+    }
+    cr_assert_eq(book_submit(b, NULL, NULL, NULL), PERR_INVALID);
+    expect_unchanged(&before, b);
+    book_free(b);
+}
+
+Test(book, resting_size_beyond_its_bounds_is_a_range_error)
+{
+    book *b = make_book(1, 1000, 0);
+    snapshot before = snap(b);
+    book_result r;
+    cr_assert_eq(submit(b, BOOK_BUY, BOOK_LIMIT, 10, BOOK_REST_SIZE_MAX + 1, 1, 0, &r), PERR_RANGE);
+    cr_assert_eq(submit(b, BOOK_BUY, BOOK_POST_ONLY, 10, BOOK_REST_SIZE_MAX + 1, 1, 0, &r),
+                 PERR_RANGE);
+    expect_unchanged(&before, b);
+    book_free(b);
+
+    /* With prices up to 2^24 ticks, more than 2^39 resting lots would
+     * overflow the int64 notional sums: the book refuses the order that
+     * would pass the bound, on either side. */
+    int64_t max_price = (int64_t)1 << 24;
+    int64_t bound = INT64_MAX / max_price;
+    b = make_book(1, max_price, 0);
+    place(b, BOOK_BUY, 10, bound - 5, 1);
+    place(b, BOOK_SELL, max_price, 5, 1);
+    before = snap(b);
+    cr_assert_eq(submit(b, BOOK_SELL, BOOK_LIMIT, 1000, 1, 1, 0, &r), PERR_RANGE);
+    expect_unchanged(&before, b);
+    cr_assert_eq(book_depth_between(b, BOOK_SELL, 1, max_price, NULL), 5 * max_price);
+    /* A taker of any size is fine: it does not rest. */
+    cr_assert_eq(submit(b, BOOK_SELL, BOOK_IOC, 10, INT64_MAX, 1, 0, &r), 0);
+    cr_assert_eq(r.filled, bound - 5);
+    cr_assert_eq(r.filled_notional, (bound - 5) * 10);
+    book_free(b);
+}
+
+/* ---- queries ----------------------------------------------------------- */
+
+Test(book, queries_on_empty_sides)
+{
+    book *b = make_book(1, 1000, 0);
+    book_level lv[4];
+    book_impact imp;
+    int64_t size = -1;
+    cr_assert_eq(book_best_bid(b), BOOK_NO_PRICE);
+    cr_assert_eq(book_best_ask(b), BOOK_NO_PRICE);
+    cr_assert_eq(book_mid_x2(b), BOOK_NO_PRICE);
+    cr_assert_eq(book_spread(b), BOOK_NO_PRICE);
+    cr_assert_eq(book_levels(b, BOOK_BUY, lv, 4), 0);
+    cr_assert_eq(book_depth(b, BOOK_BUY, 100, &size), 0);
+    cr_assert_eq(size, 0);
+    cr_assert_eq(book_impact_price(b, BOOK_BUY, 1000, &imp, NULL), 0);
+    cr_assert_eq(imp.complete, 0);
+    cr_assert_eq(imp.notional, 0);
+    cr_assert_eq(imp.last_price, BOOK_NO_PRICE);
+    cr_assert(imp.price == 0.0);
+
+    place(b, BOOK_BUY, 100, 5, 1); /* one side only: still no mid */
+    cr_assert_eq(book_mid_x2(b), BOOK_NO_PRICE);
+    cr_assert_eq(book_spread(b), BOOK_NO_PRICE);
+    cr_assert_eq(book_depth(b, BOOK_BUY, 100, NULL), 0);
+    cr_assert_eq(book_levels(b, BOOK_SELL, lv, 4), 0);
+    cr_assert_eq(book_impact_price(b, BOOK_BUY, 1000, &imp, NULL), 0);
+    cr_assert_eq(imp.complete, 0);
+    cr_assert_eq(book_impact_price(b, BOOK_SELL, 100, &imp, NULL), 0);
+    cr_assert_eq(imp.complete, 1);
+    cr_assert(imp.price == 100.0);
+    cr_assert_eq(book_depth_between(b, BOOK_SELL, 1, 1000, &size), 0);
+    cr_assert_eq(size, 0);
+    book_free(b);
+}
+
+Test(book, impact_price_averages_whole_levels_and_a_fraction)
+{
+    book *b = make_book(1, 1000, 0);
+    place(b, BOOK_SELL, 100, 10, 1);  /* 1000 */
+    place(b, BOOK_SELL, 110, 10, 1);  /* 1100 */
+    place(b, BOOK_SELL, 120, 100, 1); /* 12000 */
+    book_impact imp;
+    cr_assert_eq(book_impact_price(b, BOOK_BUY, 2700, &imp, NULL), 0);
+    cr_assert_eq(imp.complete, 1);
+    cr_assert_eq(imp.notional, 2700);
+    cr_assert_eq(imp.whole_lots, 20);
+    cr_assert_eq(imp.last_price, 120);
+    /* 2100 buys 20 lots, the remaining 600 buys 5 lots at 120: 2700 / 25 */
+    cr_assert_float_eq(imp.price, 108.0, 1e-12);
+    cr_assert_eq(book_impact_price(b, BOOK_BUY, 1000, &imp, NULL), 0);
+    cr_assert(imp.price == 100.0);
+    cr_assert_eq(imp.last_price, 100);
+    cr_assert_eq(book_order_count(b), 3, "the walk changes nothing");
+    book_free(b);
+}
+
+Test(book, impact_price_on_a_thin_book_reports_what_is_available)
+{
+    book *b = make_book(1, 100000, 0);
+    place(b, BOOK_BUY, 500, 2, 1);   /* 1000 */
+    place(b, BOOK_BUY, 90000, 1, 1); /* 90000, another block */
+    book_impact imp;
+    cr_assert_eq(book_impact_price(b, BOOK_SELL, 1000000, &imp, NULL), 0);
+    cr_assert_eq(imp.complete, 0);
+    cr_assert_eq(imp.notional, 91000);
+    cr_assert_eq(imp.whole_lots, 3);
+    cr_assert_eq(imp.last_price, 500);
+    cr_assert_float_eq(imp.price, 91000.0 / 3.0, 1e-9);
+    book_free(b);
+}
+
+Test(book, impact_price_rejects_bad_arguments)
+{
+    book *b = make_book(1, 1000, 0);
+    book_impact imp;
+    perr e = {0, ""};
+    cr_assert_eq(book_impact_price(b, BOOK_BUY, 0, &imp, &e), PERR_INVALID);
+    cr_assert_eq(book_impact_price(b, BOOK_BUY, -5, &imp, &e), PERR_INVALID);
+    cr_assert_eq(book_impact_price(b, 0, 5, &imp, &e), PERR_INVALID);
+    book_free(b);
+}
+
+Test(book, depth_counts_the_notional_within_bps_of_the_mid)
+{
+    book *b = make_book(1, 100000, 0);
+    /* mid 10000: 1% is 9900 .. 10100 */
+    place(b, BOOK_BUY, 9999, 1, 1);
+    place(b, BOOK_BUY, 9900, 2, 1);
+    place(b, BOOK_BUY, 9899, 4, 1);
+    place(b, BOOK_SELL, 10001, 1, 1);
+    place(b, BOOK_SELL, 10100, 2, 1);
+    place(b, BOOK_SELL, 10101, 4, 1);
+    int64_t size;
+    cr_assert_eq(book_depth(b, BOOK_BUY, 100, &size), 9999 + 2 * 9900);
+    cr_assert_eq(size, 3);
+    cr_assert_eq(book_depth(b, BOOK_SELL, 100, &size), 10001 + 2 * 10100);
+    cr_assert_eq(size, 3);
+    cr_assert_eq(book_depth(b, BOOK_BUY, 0, &size), 0, "0 bps reaches no bid below the mid");
+    cr_assert_eq(book_depth(b, BOOK_SELL, 20000, &size), 10001 + 2 * 10100 + 4 * 10101,
+                 "bps above 10000 is clamped");
+    cr_assert_eq(book_depth(b, BOOK_BUY, -4, &size), 0);
+    book_free(b);
+}
+
+Test(book, depth_between_keeps_to_its_side)
+{
+    book *b = make_book(1, 1000, 0);
+    place(b, BOOK_BUY, 90, 1, 1);
+    place(b, BOOK_BUY, 95, 1, 1);
+    place(b, BOOK_SELL, 100, 1, 1);
+    place(b, BOOK_SELL, 130, 1, 1);
+    int64_t size;
+    cr_assert_eq(book_depth_between(b, BOOK_BUY, 0, 2000, &size), 185);
+    cr_assert_eq(size, 2);
+    cr_assert_eq(book_depth_between(b, BOOK_SELL, 0, 129, &size), 100);
+    cr_assert_eq(book_depth_between(b, BOOK_SELL, 131, 100, &size), 0);
+    cr_assert_eq(size, 0);
+    book_free(b);
+}
+
+Test(book, top_levels_come_best_first)
+{
+    book *b = make_book(1, 1000000, 0);
+    place(b, BOOK_BUY, 100, 1, 1);
+    place(b, BOOK_BUY, 100, 2, 1);
+    place(b, BOOK_BUY, 5, 3, 1);
+    place(b, BOOK_BUY, 70000, 4, 1);
+    place(b, BOOK_SELL, 999999, 5, 1);
+    place(b, BOOK_SELL, 80000, 6, 1);
+    book_level lv[8];
+    cr_assert_eq(book_levels(b, BOOK_BUY, lv, 8), 3);
+    cr_assert_eq(lv[0].price, 70000);
+    cr_assert_eq(lv[0].size, 4);
+    cr_assert_eq(lv[1].price, 100);
+    cr_assert_eq(lv[1].size, 3);
+    cr_assert_eq(lv[2].price, 5);
+    cr_assert_eq(book_levels(b, BOOK_BUY, lv, 2), 2);
+    cr_assert_eq(book_levels(b, BOOK_SELL, lv, 8), 2);
+    cr_assert_eq(lv[0].price, 80000);
+    cr_assert_eq(lv[1].price, 999999);
+    book_free(b);
+}
+
+Test(book, best_prices_are_found_across_a_wide_sparse_range)
+{
+    const int64_t top = (int64_t)1 << 22; /* a four-level bitmap */
+    book *b = make_book(1, top, 0);
+    book_id far_low = place(b, BOOK_BUY, 1, 1, 1);
+    book_id low = place(b, BOOK_BUY, 4097, 1, 1);
+    book_id high = place(b, BOOK_SELL, top - 262144, 1, 1);
+    place(b, BOOK_SELL, top, 1, 1);
+    cr_assert_eq(book_best_bid(b), 4097);
+    cr_assert_eq(book_cancel(b, low, NULL, NULL), 0);
+    cr_assert_eq(book_best_bid(b), 1);
+    cr_assert_eq(book_cancel(b, far_low, NULL, NULL), 0);
+    cr_assert_eq(book_best_bid(b), BOOK_NO_PRICE);
+    cr_assert_eq(book_cancel(b, high, NULL, NULL), 0);
+    cr_assert_eq(book_best_ask(b), top);
+    book_impact imp;
+    cr_assert_eq(book_impact_price(b, BOOK_BUY, top, &imp, NULL), 0);
+    cr_assert_eq(imp.complete, 1);
+    cr_assert_eq(imp.last_price, top);
+    book_free(b);
+}
+
+/* ---- the pool ---------------------------------------------------------- */
+
+Test(book, pool_grows_beyond_its_initial_capacity)
+{
+    book *b = make_book(1, 10000, 1);
+    book_id ids[3000];
+    for (int i = 0; i < 3000; i++)
+        ids[i] = place(b, i % 2 ? BOOK_SELL : BOOK_BUY, i % 2 ? 6000 + i : 4000 - i, 1,
+                       (uint32_t)(i % 700));
+    cr_assert_eq(book_order_count(b), 3000);
+    cr_assert_geq(book_slot_capacity(b), 3000);
+    for (int i = 0; i < 3000; i++) {
+        book_order_info info;
+        cr_assert_eq(book_lookup(b, ids[i], &info, NULL), 0);
+        cr_assert_eq(info.owner, (uint32_t)(i % 700));
+        cr_assert_lt(book_id_slot(ids[i]), book_slot_capacity(b));
+    }
+    book_free(b);
+}
+
+static int compare_ids(const void *a, const void *b)
+{
+    book_id x = *(const book_id *)a, y = *(const book_id *)b;
+    return x < y ? -1 : x > y;
+}
+
+Test(book, ids_are_never_reused)
+{
+    book *b = make_book(1, 1000, 2);
+    enum { N = 5000 };
+    book_id *ids = malloc(N * sizeof *ids);
+    for (int i = 0; i < N; i++) {
+        ids[i] = place(b, BOOK_BUY, 100, 1, 1);
+        if (i % 3 != 2)
+            cr_assert_eq(book_cancel(b, ids[i], NULL, NULL), 0);
+    }
+    qsort(ids, N, sizeof *ids, compare_ids);
+    for (int i = 1; i < N; i++)
+        cr_assert_neq(ids[i], ids[i - 1]);
+    free(ids);
+    book_free(b);
+}
+
+/* ---- property test: the book against a reference model ---------------- */
+
+/* splitmix64: a small deterministic generator local to the test. */
+static uint64_t rng_next(uint64_t *state)
+{
+    uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+static int64_t rng_range(uint64_t *state, int64_t lo, int64_t hi) /* inclusive */
+{
+    return lo + (int64_t)(rng_next(state) % (uint64_t)(hi - lo + 1));
+}
+
+typedef struct ref_order {
+    book_id id;
+    int64_t price, size;
+    uint32_t owner;
+    int side;
+    unsigned flags;
+} ref_order;
+
+/* The reference: live orders in arrival order, nothing else. */
+typedef struct ref_book {
+    int64_t lo, hi;
+    ref_order *orders;
+    size_t n, cap;
+    book_fill *fills;
+    size_t nfills, fill_cap;
+} ref_book;
+
+static void ref_push_fill(ref_book *rb, book_fill f)
+{
+    if (rb->nfills == rb->fill_cap) {
+        rb->fill_cap = rb->fill_cap ? 2 * rb->fill_cap : 256;
+        rb->fills = realloc(rb->fills, rb->fill_cap * sizeof *rb->fills);
+        cr_assert_not_null(rb->fills);
+    }
+    rb->fills[rb->nfills++] = f;
+}
+
+static void ref_remove(ref_book *rb, size_t i)
+{
+    memmove(&rb->orders[i], &rb->orders[i + 1], (rb->n - i - 1) * sizeof *rb->orders);
+    rb->n--;
+}
+
+static ref_order *ref_find(ref_book *rb, book_id id, size_t *at)
+{
+    for (size_t i = 0; i < rb->n; i++)
+        if (rb->orders[i].id == id) {
+            if (at)
+                *at = i;
+            return &rb->orders[i];
+        }
+    return NULL;
+}
+
+static int64_t ref_best(const ref_book *rb, int side)
+{
+    int64_t best = BOOK_NO_PRICE;
+    for (size_t i = 0; i < rb->n; i++) {
+        const ref_order *o = &rb->orders[i];
+        if (o->side == side &&
+            (best == BOOK_NO_PRICE || (side == BOOK_BUY ? o->price > best : o->price < best)))
+            best = o->price;
+    }
+    return best;
+}
+
+/* The earliest order at the best price of side, or -1. */
+static long ref_best_order(const ref_book *rb, int side)
+{
+    long found = -1;
+    for (size_t i = 0; i < rb->n; i++) {
+        const ref_order *o = &rb->orders[i];
+        if (o->side != side)
+            continue;
+        if (found < 0 || (side == BOOK_BUY ? o->price > rb->orders[found].price
+                                           : o->price < rb->orders[found].price))
+            found = (long)i;
+    }
+    return found;
+}
+
+static int64_t ref_resting_size(const ref_book *rb)
+{
+    int64_t total = 0;
+    for (size_t i = 0; i < rb->n; i++)
+        total += rb->orders[i].size;
+    return total;
+}
+
+/* Whether a taker on side with limit price may trade at price. */
+static bool within(int side, int64_t price, int64_t limit)
+{
+    return side == BOOK_BUY ? price <= limit : price >= limit;
+}
+
+/* The reference's book_submit; the new order's id comes from the book (the
+ * model checks ids for uniqueness elsewhere, it does not invent them). */
+static int ref_submit(ref_book *rb, const book_order_spec *s, book_id id, book_result *r)
+{
+    memset(r, 0, sizeof *r);
+    bool may_rest = s->type == BOOK_LIMIT || s->type == BOOK_POST_ONLY;
+    if ((s->side != BOOK_BUY && s->side != BOOK_SELL) || (unsigned)s->type > BOOK_MARKET ||
+        (s->flags & ~3u) || s->size <= 0 || s->price < rb->lo || s->price > rb->hi ||
+        s->owner >= BOOK_OWNER_MAX)
+        return PERR_INVALID;
+    if (may_rest && (s->size > BOOK_REST_SIZE_MAX ||
+                     s->size > INT64_MAX / rb->hi - ref_resting_size(rb)))
+        return PERR_RANGE;
+    r->first_fill = rb->nfills;
+    int opp = -s->side;
+    int64_t best = ref_best(rb, opp);
+    bool crosses = best != BOOK_NO_PRICE && within(s->side, best, s->price);
+    if (s->type == BOOK_POST_ONLY && crosses) {
+        r->outcome = BOOK_REJECTED;
+        r->unfilled = s->size;
+        return 0;
+    }
+    if (s->type == BOOK_FOK) {
+        int64_t avail = 0;
+        for (size_t i = 0; i < rb->n; i++) {
+            const ref_order *o = &rb->orders[i];
+            if (o->side == opp && within(s->side, o->price, s->price))
+                avail += o->size;
+        }
+        if (avail < s->size) {
+            r->outcome = BOOK_KILLED;
+            r->unfilled = s->size;
+            return 0;
+        }
+    }
+    r->id = id;
+    int64_t left = s->size;
+    while (left > 0) {
+        long m = ref_best_order(rb, opp);
+        if (m < 0)
+            break;
+        ref_order *o = &rb->orders[m];
+        if (!within(s->side, o->price, s->price))
+            break;
+        int64_t f = o->size < left ? o->size : left;
+        book_fill fill;
+        memset(&fill, 0, sizeof fill);
+        fill.maker_id = o->id;
+        fill.taker_id = id;
+        fill.price = o->price;
+        fill.size = f;
+        fill.maker_owner = o->owner;
+        fill.taker_owner = s->owner;
+        fill.taker_side = (int8_t)s->side;
+        fill.is_liquidation = (s->flags & BOOK_LIQUIDATION) ? 1 : 0;
+        fill.maker_flags = (uint8_t)o->flags;
+        fill.taker_flags = (uint8_t)s->flags;
+        fill.maker_done = f == o->size;
+        ref_push_fill(rb, fill);
+        r->filled += f;
+        r->filled_notional += f * o->price;
+        left -= f;
+        o->size -= f;
+        if (o->size == 0)
+            ref_remove(rb, (size_t)m);
+    }
+    r->nfills = rb->nfills - r->first_fill;
+    if (left > 0 && may_rest) {
+        if (rb->n == rb->cap) {
+            rb->cap = rb->cap ? 2 * rb->cap : 256;
+            rb->orders = realloc(rb->orders, rb->cap * sizeof *rb->orders);
+            cr_assert_not_null(rb->orders);
+        }
+        rb->orders[rb->n++] = (ref_order){id, s->price, left, s->owner, s->side, s->flags};
+        r->rested = left;
+        r->outcome = BOOK_RESTED;
+    } else {
+        r->unfilled = left;
+        r->outcome = left > 0 ? BOOK_EXPIRED : BOOK_FILLED;
+    }
+    return 0;
+}
+
+/* The levels of one side, best first, by sorting the orders' prices. */
+static int compare_levels_up(const void *a, const void *b)
+{
+    int64_t x = ((const book_level *)a)->price, y = ((const book_level *)b)->price;
+    return x < y ? -1 : x > y;
+}
+
+static size_t ref_levels(const ref_book *rb, int side, book_level *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < rb->n; i++)
+        if (rb->orders[i].side == side)
+            out[n++] = (book_level){rb->orders[i].price, rb->orders[i].size};
+    qsort(out, n, sizeof *out, compare_levels_up);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (m > 0 && out[m - 1].price == out[i].price)
+            out[m - 1].size += out[i].size;
+        else
+            out[m++] = out[i];
+    }
+    if (side == BOOK_BUY)
+        for (size_t i = 0; i < m / 2; i++) {
+            book_level t = out[i];
+            out[i] = out[m - 1 - i];
+            out[m - 1 - i] = t;
+        }
+    return m;
+}
+
+static book_impact ref_impact(const book_level *lv, size_t n, int64_t notional)
+{
+    int64_t left = notional, whole = 0, partial = 0, last = BOOK_NO_PRICE;
+    for (size_t i = 0; i < n && left > 0; i++) {
+        int64_t level_notional = lv[i].size * lv[i].price;
+        last = lv[i].price;
+        if (level_notional <= left) {
+            left -= level_notional;
+            whole += lv[i].size;
+        } else {
+            partial = left;
+            left = 0;
+        }
+    }
+    book_impact r;
+    r.notional = notional - left;
+    r.whole_lots = whole;
+    r.last_price = last;
+    r.complete = left == 0;
+    r.price = r.notional > 0 ? (double)r.notional / ((double)whole + (double)partial / (double)last)
+                             : 0.0;
+    return r;
+}
+
+#define CHECK(cond, ...)                                                                       \
+    do {                                                                                       \
+        if (!(cond))                                                                           \
+            cr_assert_fail(__VA_ARGS__);                                                       \
+    } while (0)
+
+typedef struct prop_config {
+    uint64_t seed;
+    int64_t lo, hi;      /* the book's range */
+    int64_t mean_dist;   /* ticks from the mid, mostly */
+    int64_t far_dist;    /* ticks for the occasional far order */
+    uint32_t owners;
+    size_t capacity;     /* initial pool: small, so the pool grows */
+    int ops;
+    size_t target;       /* live orders the sequence hovers around */
+} prop_config;
+
+static void compare_fills(const book *b, const ref_book *rb, int op)
+{
+    size_t n;
+    const book_fill *f = book_fills(b, &n);
+    CHECK(n == rb->nfills, "op %d: %zu fills in the book, %zu in the model", op, n, rb->nfills);
+    for (size_t i = 0; i < n; i++) {
+        const book_fill *x = &f[i], *y = &rb->fills[i];
+        CHECK(x->maker_id == y->maker_id && x->taker_id == y->taker_id && x->price == y->price &&
+                  x->size == y->size && x->maker_owner == y->maker_owner &&
+                  x->taker_owner == y->taker_owner && x->taker_side == y->taker_side &&
+                  x->is_liquidation == y->is_liquidation && x->maker_flags == y->maker_flags &&
+                  x->taker_flags == y->taker_flags && x->maker_done == y->maker_done,
+              "op %d: fill %zu differs: book maker %llx taker %llx %lld@%lld, model maker %llx "
+              "taker %llx %lld@%lld",
+              op, i, (unsigned long long)x->maker_id, (unsigned long long)x->taker_id,
+              (long long)x->size, (long long)x->price, (unsigned long long)y->maker_id,
+              (unsigned long long)y->taker_id, (long long)y->size, (long long)y->price);
+    }
+}
+
+static void compare_queries(const book *b, const ref_book *rb, uint64_t *rng, int op,
+                            book_level *scratch, book_level *got)
+{
+    int64_t bid = ref_best(rb, BOOK_BUY), ask = ref_best(rb, BOOK_SELL);
+    CHECK(book_best_bid(b) == bid, "op %d: best bid %lld, model %lld", op,
+          (long long)book_best_bid(b), (long long)bid);
+    CHECK(book_best_ask(b) == ask, "op %d: best ask %lld, model %lld", op,
+          (long long)book_best_ask(b), (long long)ask);
+    bool both = bid != BOOK_NO_PRICE && ask != BOOK_NO_PRICE;
+    int64_t mid_x2 = both ? bid + ask : BOOK_NO_PRICE;
+    CHECK(book_mid_x2(b) == mid_x2, "op %d: mid", op);
+    CHECK(book_spread(b) == (both ? ask - bid : BOOK_NO_PRICE), "op %d: spread", op);
+    CHECK(book_order_count(b) == rb->n, "op %d: %zu orders, model %zu", op, book_order_count(b),
+          rb->n);
+
+    static const int64_t fixed_bps[] = {0, 1, 50, 100, 500, 10000};
+    for (int side = -1; side <= 1; side += 2) {
+        size_t n = ref_levels(rb, side, scratch);
+        size_t want = (size_t)rng_range(rng, 0, 24);
+        size_t k = book_levels(b, side, got, want);
+        CHECK(k == (n < want ? n : want), "op %d: %zu top levels, model %zu", op, k,
+              n < want ? n : want);
+        for (size_t i = 0; i < k; i++)
+            CHECK(got[i].price == scratch[i].price && got[i].size == scratch[i].size,
+                  "op %d: level %zu is %lld x %lld, model %lld x %lld", op, i,
+                  (long long)got[i].price, (long long)got[i].size, (long long)scratch[i].price,
+                  (long long)scratch[i].size);
+        size_t count = 0;
+        for (size_t i = 0; i < rb->n; i++)
+            count += rb->orders[i].side == side;
+        CHECK(book_side_order_count(b, side) == count, "op %d: side count", op);
+
+        for (int j = 0; j < 7; j++) {
+            int64_t bps = j < 6 ? fixed_bps[j] : rng_range(rng, 0, 3000);
+            int64_t want_size = 0, want_notional = 0;
+            for (size_t i = 0; both && i < n; i++) {
+                int64_t p = scratch[i].price;
+                bool in = side == BOOK_BUY ? 20000 * p >= mid_x2 * (10000 - bps)
+                                           : 20000 * p <= mid_x2 * (10000 + bps);
+                if (in) {
+                    want_size += scratch[i].size;
+                    want_notional += scratch[i].size * p;
+                }
+            }
+            int64_t size;
+            int64_t notional = book_depth(b, side, bps, &size);
+            CHECK(notional == want_notional && size == want_size,
+                  "op %d: depth side %d at %lld bps is %lld (%lld lots), model %lld (%lld lots)",
+                  op, side, (long long)bps, (long long)notional, (long long)size,
+                  (long long)want_notional, (long long)want_size);
+        }
+
+        int64_t lo = rng_range(rng, rb->lo - 10, rb->hi + 10);
+        int64_t hi = rng_range(rng, lo - 5, rb->hi + 10);
+        int64_t want_size = 0, want_notional = 0;
+        for (size_t i = 0; i < n; i++)
+            if (scratch[i].price >= lo && scratch[i].price <= hi) {
+                want_size += scratch[i].size;
+                want_notional += scratch[i].size * scratch[i].price;
+            }
+        int64_t size;
+        int64_t notional = book_depth_between(b, side, lo, hi, &size);
+        CHECK(notional == want_notional && size == want_size,
+              "op %d: depth between %lld and %lld on side %d", op, (long long)lo, (long long)hi,
+              side);
+
+        /* Impact: a notional the side usually covers, and sometimes not. */
+        int64_t total = 0;
+        for (size_t i = 0; i < n; i++)
+            total += scratch[i].size * scratch[i].price;
+        int64_t request = rng_range(rng, 1, total + total / 4 + 10);
+        book_impact want_imp = ref_impact(scratch, n, request), imp;
+        CHECK(book_impact_price(b, -side, request, &imp, NULL) == 0, "op %d: impact failed", op);
+        CHECK(imp.notional == want_imp.notional && imp.whole_lots == want_imp.whole_lots &&
+                  imp.last_price == want_imp.last_price && imp.complete == want_imp.complete &&
+                  imp.price == want_imp.price,
+              "op %d: impact of %lld against side %d: book %.10g (%lld, %lld lots, last %lld, "
+              "complete %d), model %.10g (%lld, %lld lots, last %lld, complete %d)",
+              op, (long long)request, side, imp.price, (long long)imp.notional,
+              (long long)imp.whole_lots, (long long)imp.last_price, imp.complete,
+              want_imp.price, (long long)want_imp.notional, (long long)want_imp.whole_lots,
+              (long long)want_imp.last_price, want_imp.complete);
+    }
+
+    if (rb->n > 0) {
+        const ref_order *o = &rb->orders[rng_next(rng) % rb->n];
+        book_order_info info;
+        CHECK(book_lookup(b, o->id, &info, NULL) == 0 && info.price == o->price &&
+                  info.size == o->size && info.owner == o->owner && info.side == o->side &&
+                  info.flags == o->flags,
+              "op %d: lookup of a live order disagrees", op);
+    }
+}
+
+/* Adds id to the list of every id the book issued. */
+static void remember_id(book_id **ids, size_t *n, size_t *cap, book_id id)
+{
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 1024;
+        *ids = realloc(*ids, *cap * sizeof **ids);
+        cr_assert_not_null(*ids);
+    }
+    (*ids)[(*n)++] = id;
+}
+
+static void run_property(const prop_config *cfg)
+{
+    uint64_t rng = cfg->seed;
+    book *b = make_book(cfg->lo, cfg->hi, cfg->capacity);
+    ref_book rb;
+    memset(&rb, 0, sizeof rb);
+    rb.lo = cfg->lo;
+    rb.hi = cfg->hi;
+    size_t scratch_cap = 4096;
+    book_level *scratch = malloc(scratch_cap * sizeof *scratch);
+    book_level *got = malloc(32 * sizeof *got);
+    cr_assert(scratch && got);
+    book_id *issued = NULL;
+    size_t nissued = 0, issued_cap = 0;
+    int64_t mid = (cfg->lo + cfg->hi) / 2;
+
+    for (int op = 0; op < cfg->ops; op++) {
+        if (rb.n + 16 > scratch_cap) {
+            scratch_cap *= 2;
+            scratch = realloc(scratch, scratch_cap * sizeof *scratch);
+            cr_assert_not_null(scratch);
+        }
+        if (rng_next(&rng) % 8 == 0)
+            mid += rng_next(&rng) % 2 ? 1 : -1;
+        if (mid < cfg->lo)
+            mid = cfg->lo;
+        if (mid > cfg->hi)
+            mid = cfg->hi;
+
+        unsigned roll = (unsigned)(rng_next(&rng) % 100);
+        if (rb.n > cfg->target && roll < 50)
+            roll = 75; /* shed orders by cancelling */
+        if (roll < 72) {
+            /* submit: a random type, side, price near the mid (or far), size */
+            book_order_spec s;
+            s.side = rng_next(&rng) % 2 ? BOOK_BUY : BOOK_SELL;
+            unsigned t = (unsigned)(rng_next(&rng) % 100);
+            s.type = t < 60   ? BOOK_LIMIT
+                     : t < 72 ? BOOK_POST_ONLY
+                     : t < 82 ? BOOK_IOC
+                     : t < 91 ? BOOK_FOK
+                              : BOOK_MARKET;
+            int64_t dist = rng_next(&rng) % 16 == 0 ? rng_range(&rng, 0, cfg->far_dist)
+                                                    : rng_range(&rng, 0, 2 * cfg->mean_dist);
+            /* an eighth of the orders lean across the mid so that they trade */
+            if (rng_next(&rng) % 8 == 0)
+                dist = -rng_range(&rng, 0, cfg->mean_dist);
+            s.price = s.side == BOOK_BUY ? mid - dist : mid + dist;
+            if (s.price < cfg->lo)
+                s.price = cfg->lo;
+            if (s.price > cfg->hi)
+                s.price = cfg->hi;
+            s.size = rng_next(&rng) % 10 == 0 ? rng_range(&rng, 1, 300) : rng_range(&rng, 1, 12);
+            s.owner = rng_next(&rng) % 50 == 0 ? (uint32_t)rng_range(&rng, 0, 5000)
+                                               : (uint32_t)(rng_next(&rng) % cfg->owners);
+            unsigned fl = (unsigned)(rng_next(&rng) % 16);
+            s.flags = (fl & 1 ? BOOK_REDUCE_ONLY : 0) | (fl & 2 ? BOOK_LIQUIDATION : 0);
+            /* now and then an invalid one */
+            unsigned inv = (unsigned)(rng_next(&rng) % 40);
+            if (inv == 0)
+                s.size = -(int64_t)(rng_next(&rng) % 3);
+            else if (inv == 1)
+                s.price = rng_next(&rng) % 2 ? cfg->lo - 1 - (int64_t)(rng_next(&rng) % 5)
+                                             : cfg->hi + 1 + (int64_t)(rng_next(&rng) % 5);
+            else if (inv == 2)
+                s.owner = BOOK_OWNER_MAX + (uint32_t)(rng_next(&rng) % 3);
+
+            book_result r, want;
+            int rc = book_submit(b, &s, &r, NULL);
+            int want_rc = ref_submit(&rb, &s, rc == 0 ? r.id : BOOK_NO_ID, &want);
+            CHECK(rc == want_rc, "op %d: submit returned %d, model %d", op, rc, want_rc);
+            if (rc == 0) {
+                CHECK(r.id == want.id && r.outcome == want.outcome && r.filled == want.filled &&
+                          r.filled_notional == want.filled_notional && r.rested == want.rested &&
+                          r.unfilled == want.unfilled && r.first_fill == want.first_fill &&
+                          r.nfills == want.nfills,
+                      "op %d: result differs: outcome %d/%d filled %lld/%lld rested %lld/%lld",
+                      op, r.outcome, want.outcome, (long long)r.filled, (long long)want.filled,
+                      (long long)r.rested, (long long)want.rested);
+                if (r.id != BOOK_NO_ID)
+                    remember_id(&issued, &nissued, &issued_cap, r.id);
+            }
+        } else if (roll < 84) {
+            /* cancel: mostly a live order, sometimes an id that is gone */
+            book_id id;
+            if (rb.n > 0 && rng_next(&rng) % 5 != 0)
+                id = rb.orders[rng_next(&rng) % rb.n].id;
+            else if (nissued > 0)
+                id = issued[rng_next(&rng) % nissued];
+            else
+                id = rng_next(&rng);
+            size_t at;
+            ref_order *o = ref_find(&rb, id, &at);
+            int64_t cancelled = -1;
+            int rc = book_cancel(b, id, &cancelled, NULL);
+            CHECK(rc == (o ? 0 : PERR_INVALID), "op %d: cancel returned %d", op, rc);
+            if (o) {
+                CHECK(cancelled == o->size, "op %d: cancelled size", op);
+                ref_remove(&rb, at);
+            }
+        } else if (roll < 96) {
+            /* amend: in range, to the same size, up, or to zero */
+            if (rb.n == 0)
+                continue;
+            ref_order *o = &rb.orders[rng_next(&rng) % rb.n];
+            int64_t to = rng_range(&rng, -1, o->size + 1);
+            int rc = book_amend(b, o->id, to, NULL);
+            bool ok = to >= 1 && to <= o->size;
+            CHECK(rc == (ok ? 0 : PERR_INVALID), "op %d: amend to %lld returned %d", op,
+                  (long long)to, rc);
+            if (ok)
+                o->size = to;
+        } else if (roll < 98) {
+            uint32_t owner = (uint32_t)(rng_next(&rng) % (cfg->owners + 2));
+            size_t want = 0;
+            for (size_t i = 0; i < rb.n;) {
+                if (rb.orders[i].owner == owner) {
+                    ref_remove(&rb, i);
+                    want++;
+                } else {
+                    i++;
+                }
+            }
+            size_t got_n = book_cancel_owner(b, owner);
+            CHECK(got_n == want, "op %d: cancel_owner removed %zu, model %zu", op, got_n, want);
+        } else {
+            /* a big sweep, to cross many levels and blocks */
+            book_order_spec s = {rng_next(&rng) % 2 ? cfg->hi : cfg->lo,
+                                 rng_range(&rng, 1, 400),
+                                 (uint32_t)(rng_next(&rng) % cfg->owners),
+                                 BOOK_BUY,
+                                 rng_next(&rng) % 2 ? BOOK_MARKET : BOOK_IOC,
+                                 0};
+            s.side = s.price == cfg->hi ? BOOK_BUY : BOOK_SELL;
+            book_result r, want;
+            int rc = book_submit(b, &s, &r, NULL);
+            int want_rc = ref_submit(&rb, &s, rc == 0 ? r.id : BOOK_NO_ID, &want);
+            CHECK(rc == want_rc && rc == 0, "op %d: sweep returned %d", op, rc);
+            CHECK(r.filled == want.filled && r.unfilled == want.unfilled, "op %d: sweep", op);
+            remember_id(&issued, &nissued, &issued_cap, r.id);
+        }
+
+        compare_fills(b, &rb, op);
+        if (rng_next(&rng) % 3 == 0) {
+            book_clear_fills(b);
+            rb.nfills = 0;
+        }
+        compare_queries(b, &rb, &rng, op, scratch, got);
+    }
+
+    qsort(issued, nissued, sizeof *issued, compare_ids);
+    for (size_t i = 1; i < nissued; i++)
+        CHECK(issued[i] != issued[i - 1], "id %llx issued twice", (unsigned long long)issued[i]);
+
+    free(issued);
+    free(scratch);
+    free(got);
+    free(rb.orders);
+    free(rb.fills);
+    book_free(b);
+}
+
+/* Sixty ticks: one bitmap block, constant crossing, the pool growing from one
+ * slot. */
+Test(property, narrow_book_agrees_with_reference)
+{
+    prop_config cfg = {11, 100, 160, 4, 30, 8, 1, 40000, 120};
+    run_property(&cfg);
+}
+
+/* A few thousand ticks: orders spread over tens of blocks. */
+Test(property, clustered_book_agrees_with_reference)
+{
+    prop_config cfg = {22, 1000, 6000, 40, 2000, 40, 16, 40000, 250};
+    run_property(&cfg);
+}
+
+/* Three million ticks (a four-level bitmap) with orders far apart, so that
+ * the searches for the next level climb the hierarchy. */
+Test(property, wide_sparse_book_agrees_with_reference)
+{
+    prop_config cfg = {33, 1, 3000000, 200, 1400000, 25, 4, 30000, 200};
+    run_property(&cfg);
+}
+
+/* A range that starts and ends mid-block, with many owners. */
+Test(property, unaligned_book_agrees_with_reference)
+{
+    prop_config cfg = {44, 4095, 4095 + 777, 20, 400, 300, 64, 30000, 300};
+    run_property(&cfg);
+}
