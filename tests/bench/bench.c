@@ -13,6 +13,16 @@
 const bench_entry bench_table[] = {
     {"pcg", "PCG32 throughput: raw outputs, doubles and a GSL distribution",
      "[--draws N] (default 100M)", bench_pcg},
+    {"book", "order book: a generated stream of adds, cancels and market orders",
+     "[--orders N] [--events N] [--seed N] [--cancel recent|uniform]\n"
+     "                        [--prefetch] [--replay FILE]\n"
+     "  --orders N     resting orders before the clock starts (default 200k)\n"
+     "  --events N     events in the generated stream (default 10M)\n"
+     "  --seed N       seed of the generated stream (default 1)\n"
+     "  --cancel M     cancels hit recent orders (default) or uniform ones\n"
+     "  --prefetch     announce each coming cancel to the book ahead of time\n"
+     "  --replay FILE  replay a CSV event file instead (format: README)",
+     bench_book},
     {NULL, NULL, NULL, NULL},
 };
 
