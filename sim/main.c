@@ -28,9 +28,15 @@ typedef struct command {
     /* NULL while the issue that builds the command has not landed. */
     int (*run)(int argc, char **argv);
     const char *pending; /* why run is NULL: which issue brings it */
+    /* Set when the first argument names an item of the command (a benchmark,
+     * a calculator) whose own --help takes over from the command's. */
+    int nested;
+    /* Appends what the command's help lists (its items), or NULL. */
+    void (*help_items)(FILE *out);
 } command;
 
 static int bench_command(int argc, char **argv);
+static void bench_help_items(FILE *out);
 
 static const char run_help[] =
     "usage: perpsim run [OPTIONS] [SCENARIO...]\n"
@@ -104,18 +110,20 @@ static const char bench_help[] =
 
 static const command commands[] = {
     {"run", "run scenarios and write HDF5 results", run_help, NULL,
-     "scenario runs arrive with issue #7 (scenario files, metrics, output)"},
+     "scenario runs arrive with issue #7 (scenario files, metrics, output)", 0,
+     NULL},
     {"validate", "check scenario files without running them", validate_help,
-     NULL, "scenario checks arrive with issue #7 (scenario files)"},
+     NULL, "scenario checks arrive with issue #7 (scenario files)", 0, NULL},
     {"inspect", "summarise a finished run's result file", inspect_help, NULL,
-     "result files arrive with issue #7 (HDF5 output)"},
+     "result files arrive with issue #7 (HDF5 output)", 0, NULL},
     {"calc", "venue calculators: margin, liquidation price, funding",
      calc_help, NULL,
-     "the calculators arrive with issues #4 (margin) and #5 (funding)"},
+     "the calculators arrive with issues #4 (margin) and #5 (funding)", 0, NULL},
     {"sweep", "parameter sweeps: local workers, MPI or shards", sweep_help,
-     NULL, "sweeps are not in this build yet (no issue has scheduled them)"},
+     NULL, "sweeps are not in this build yet (no issue has scheduled them)", 0,
+     NULL},
     {"bench", "run a benchmark and print its figures", bench_help,
-     bench_command, NULL},
+     bench_command, NULL, 1, bench_help_items},
 };
 
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
@@ -146,10 +154,8 @@ static void print_usage(FILE *out)
 static void print_command_help(const command *c, FILE *out)
 {
     fputs(c->help, out);
-    if (c->run == bench_command) {
-        for (const bench_entry *b = bench_table; b->name; b++)
-            fprintf(out, "  %-12s %s\n", b->name, b->summary);
-    }
+    if (c->help_items)
+        c->help_items(out);
     if (!c->run)
         fprintf(out, "\nnot in this build yet: %s.\n", c->pending);
 }
@@ -191,6 +197,12 @@ static int exit_status(int status)
     if (status == 0)
         return EXIT_OK;
     return status == PERR_INVALID ? EXIT_USAGE : EXIT_RUN_FAILED;
+}
+
+static void bench_help_items(FILE *out)
+{
+    for (const bench_entry *b = bench_table; b->name; b++)
+        fprintf(out, "  %-12s %s\n", b->name, b->summary);
 }
 
 static int bench_command(int argc, char **argv)
@@ -272,10 +284,10 @@ int main(int argc, char **argv)
     const command *c = find_command(first);
     if (!c)
         return unknown_command(first);
-    /* A command's own --help always works, even before its issue lands. The
-     * bench command reads its arguments itself: `bench NAME --help` is the
-     * benchmark's help, not the command's. */
-    if (c->run != bench_command || argc < 3 || argv[2][0] == '-') {
+    /* A command's own --help always works, even before its issue lands. For
+     * a nested command, `COMMAND ITEM --help` is the item's help, which the
+     * command gives itself. */
+    if (!c->nested || argc < 3 || argv[2][0] == '-') {
         for (int i = 2; i < argc; i++) {
             if (strcmp(argv[i], "--") == 0)
                 break;
