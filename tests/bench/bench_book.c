@@ -148,6 +148,16 @@ static int gen_is_live(const gen_refs *g, uint32_t ref)
     return g->live_pos[ref] < g->nlive && g->live[g->live_pos[ref]] == ref;
 }
 
+/* old resized to count elements of size bytes; when that fails, old itself
+ * (still valid, still the caller's) and *ok cleared. */
+static void *resize(void *old, size_t count, size_t size, int *ok)
+{
+    void *grown = realloc(old, count * size);
+    if (!grown)
+        *ok = 0;
+    return grown ? grown : old;
+}
+
 static int gen_refs_reserve(gen_refs *g, size_t want, perr *e)
 {
     if (want <= g->cap)
@@ -155,19 +165,12 @@ static int gen_refs_reserve(gen_refs *g, size_t want, perr *e)
     size_t cap = g->cap ? g->cap : 1024;
     while (cap < want)
         cap *= 2;
-    uint32_t *live = realloc(g->live, cap * sizeof *live);
-    if (live)
-        g->live = live;
-    uint32_t *pos = realloc(g->live_pos, cap * sizeof *pos);
-    if (pos)
-        g->live_pos = pos;
-    book_id *id = realloc(g->id, cap * sizeof *id);
-    if (id)
-        g->id = id;
-    uint32_t *fr = realloc(g->free_refs, cap * sizeof *fr);
-    if (fr)
-        g->free_refs = fr;
-    if (!live || !pos || !id || !fr)
+    int ok = 1;
+    g->live = resize(g->live, cap, sizeof *g->live, &ok);
+    g->live_pos = resize(g->live_pos, cap, sizeof *g->live_pos, &ok);
+    g->id = resize(g->id, cap, sizeof *g->id, &ok);
+    g->free_refs = resize(g->free_refs, cap, sizeof *g->free_refs, &ok);
+    if (!ok)
         return perr_set(e, PERR_NOMEM, "out of memory generating the stream");
     g->cap = cap;
     return 0;
@@ -178,10 +181,10 @@ static int gen_slots_reserve(gen_refs *g, const book *b, perr *e)
     size_t want = book_slot_capacity(b);
     if (want <= g->slot_cap)
         return 0;
-    uint32_t *sr = realloc(g->slot_ref, want * sizeof *sr);
-    if (!sr)
+    int ok = 1;
+    g->slot_ref = resize(g->slot_ref, want, sizeof *g->slot_ref, &ok);
+    if (!ok)
         return perr_set(e, PERR_NOMEM, "out of memory generating the stream");
-    g->slot_ref = sr;
     g->slot_cap = want;
     return 0;
 }
