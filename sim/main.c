@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "calc.h"
 #include "perr.h"
 #include "suggest.h"
 #include "version.h"
@@ -37,6 +38,8 @@ typedef struct command {
 
 static int bench_command(int argc, char **argv);
 static void bench_help_items(FILE *out);
+static int calc_command(int argc, char **argv);
+static void calc_help_items(FILE *out);
 
 static const char run_help[] =
     "usage: perpsim run [OPTIONS] [SCENARIO...]\n"
@@ -77,14 +80,11 @@ static const char inspect_help[] =
 static const char calc_help[] =
     "usage: perpsim calc CALCULATOR [OPTIONS]\n"
     "\n"
-    "Venue calculators, printing `key: value` lines:\n"
-    "  margin     --venue V --notional N [--leverage L]\n"
-    "  liq-price  --venue V --side long|short --entry P --size Q --wallet W\n"
-    "             [--mode isolated|cross] [--leverage L]\n"
-    "  funding    --venue V (--premium X | --premium-csv FILE) [--interval H]\n"
+    "Venue calculators, printing `key: value` lines, computed with the same\n"
+    "margin arithmetic the engine liquidates by. `perpsim calc NAME --help`\n"
+    "shows a calculator's options.\n"
     "\n"
-    "options:\n"
-    "  -h, --help           show this help\n";
+    "calculators:\n";
 
 static const char sweep_help[] =
     "usage: perpsim sweep [OPTIONS] SWEEP.yaml\n"
@@ -117,8 +117,7 @@ static const command commands[] = {
     {"inspect", "summarise a finished run's result file", inspect_help, NULL,
      "result files arrive with issue #7 (HDF5 output)", 0, NULL},
     {"calc", "venue calculators: margin, liquidation price, funding",
-     calc_help, NULL,
-     "the calculators arrive with issues #4 (margin) and #5 (funding)", 0, NULL},
+     calc_help, calc_command, NULL, 1, calc_help_items},
     {"sweep", "parameter sweeps: local workers, MPI or shards", sweep_help,
      NULL, "sweeps are not in this build yet (no issue has scheduled them)", 0,
      NULL},
@@ -251,6 +250,59 @@ static int bench_command(int argc, char **argv)
     if (status != 0)
         fprintf(stderr, "perpsim bench %s: %s\n", b->name,
                 e.msg[0] ? e.msg : perr_name(status));
+    return exit_status(status);
+}
+
+static void calc_help_items(FILE *out)
+{
+    for (const calc_entry *c = calc_table; c->name; c++)
+        fprintf(out, "  %-10s %s%s\n", c->name, c->summary,
+                c->run ? "" : " (not in this build yet)");
+}
+
+static int calc_command(int argc, char **argv)
+{
+    /* argv[0] is "calc". */
+    if (argc < 2 || argv[1][0] == '-') {
+        if (argc >= 2)
+            fprintf(stderr, "perpsim calc: unknown option '%s'; ", argv[1]);
+        else
+            fputs("perpsim calc: missing calculator name; ", stderr);
+        fputs("try 'perpsim calc --help'\n", stderr);
+        return EXIT_USAGE;
+    }
+    const calc_entry *c = calc_find(argv[1]);
+    if (!c) {
+        const char *names[16];
+        size_t n = 0;
+        for (const calc_entry *p = calc_table; p->name && n < 16; p++)
+            names[n++] = p->name;
+        const char *near = suggest_nearest(argv[1], names, n);
+        fprintf(stderr,
+                "perpsim calc: unknown calculator '%s'%s%s%s; try 'perpsim "
+                "calc --help'\n",
+                argv[1], near ? " (did you mean '" : "", near ? near : "",
+                near ? "'?)" : "");
+        return EXIT_USAGE;
+    }
+    for (int i = 2; i < argc; i++)
+        if (is_help(argv[i])) {
+            printf("usage: perpsim calc %s %s\n\n%s\n", c->name, c->usage,
+                   c->summary);
+            if (!c->run)
+                printf("\nnot in this build yet: %s.\n", c->pending);
+            return EXIT_OK;
+        }
+    if (!c->run) {
+        fprintf(stderr, "perpsim calc %s: not in this build yet: %s\n",
+                c->name, c->pending);
+        return EXIT_USAGE;
+    }
+    perr e;
+    perr_clear(&e);
+    int status = c->run(argc - 1, argv + 1, stdout, &e);
+    if (status != 0)
+        fprintf(stderr, "perpsim %s\n", e.msg[0] ? e.msg : perr_name(status));
     return exit_status(status);
 }
 

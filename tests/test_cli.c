@@ -151,7 +151,8 @@ Test(cli, unknown_option_is_one_line_and_exit_2)
 
 Test(cli, command_not_in_build_says_so_in_one_line)
 {
-    const char *names[] = {"run", "validate x.yaml", "inspect x.h5", "calc margin",
+    const char *names[] = {"run", "validate x.yaml", "inspect x.h5",
+                           "calc funding --venue binance --premium 0.001",
                            "sweep s.yaml"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         outcome o;
@@ -160,6 +161,30 @@ Test(cli, command_not_in_build_says_so_in_one_line)
         cr_expect_eq(line_count(o.err), 1, "perpsim %s: %s", names[i], o.err);
         cr_expect_not_null(strstr(o.err, "not in this build yet"));
     }
+}
+
+Test(cli, calc_prints_key_value_lines_and_rejects_bad_input)
+{
+    outcome o;
+    perpsim("calc liq-price --venue bybit --side long --entry 20000 --size 1 "
+            "--leverage 50",
+            &o);
+    cr_expect_eq(o.status, 0, "stderr: %s", o.err);
+    cr_expect_not_null(strstr(o.out, "\nliquidation_price: 19700.000\n"),
+                       "got: %s", o.out);
+    perpsim("calc margin --venue bynance --notional 5", &o);
+    cr_expect_eq(o.status, 2);
+    cr_expect_eq(line_count(o.err), 1, "%s", o.err);
+    cr_expect_not_null(strstr(o.err, "did you mean 'binance'"), "%s", o.err);
+    perpsim("calc marign", &o);
+    cr_expect_eq(o.status, 2);
+    cr_expect_not_null(strstr(o.err, "did you mean 'margin'"), "%s", o.err);
+    perpsim("calc liq-price --help", &o);
+    cr_expect_eq(o.status, 0);
+    cr_expect_not_null(strstr(o.out, "--other-maintenance"), "%s", o.out);
+    perpsim("calc --help", &o);
+    cr_expect_eq(o.status, 0);
+    cr_expect_not_null(strstr(o.out, "liq-price"), "%s", o.out);
 }
 
 Test(cli, bench_pcg_prints_key_value_lines_headline_last)

@@ -23,6 +23,18 @@ const bench_entry bench_table[] = {
      "  --prefetch     announce each coming cancel to the book ahead of time\n"
      "  --replay FILE  replay a CSV event file instead (format: README)",
      bench_book},
+    {"liquidation",
+     "liquidation engine: the mark 30% down and back, against a full scan",
+     "[--positions N] [--steps N] [--seed N] [--profile NAME]\n"
+     "                        [--leverage-median X] [--book deep|empty]\n"
+     "  --positions N        positions, half long, half short (default 1M)\n"
+     "  --steps N            marks on the path down 30% and back (default 1000)\n"
+     "  --seed N             seed of the positions (default 1)\n"
+     "  --profile NAME       built-in venue profile (default binance)\n"
+     "  --leverage-median X  median of the lognormal leverage, sigma 0.5 (default 5)\n"
+     "  --book deep|empty    a maker bids every liquidation (default), or no book:\n"
+     "                       the insurance fund takes over, then ADL",
+     bench_liquidation},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -48,5 +48,6 @@ int bench_option_value(int argc, char **argv, int *i, const char **value,
 /* The benchmarks. */
 int bench_pcg(int argc, char **argv, FILE *out, perr *e);
 int bench_book(int argc, char **argv, FILE *out, perr *e);
+int bench_liquidation(int argc, char **argv, FILE *out, perr *e);
 
 #endif

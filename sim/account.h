@@ -1,0 +1,178 @@
+/*
+ * account: the ledger of one venue. Traders' accounts, their one-way
+ * positions, the insurance fund, the backstop vault and the fee pool, and the
+ * two orderings of positions by liquidation trigger that the liquidation
+ * engine pops from.
+ *
+ * Ledger entries are int64 cash units and every change moves cash from one
+ * entry to another, so two invariants hold exactly after every call
+ * (design.md, "Units and exactness"; checked by accounts_audit):
+ *   - the sizes of all positions sum to zero (long lots == short lots);
+ *   - the cash of every account (cash + reserve) plus the fee pool equals
+ *     the initial total plus deposits minus withdrawals.
+ * Positions are held clearing-house style (margin.h): a trade moves the
+ * buyer's cash down and the seller's up by its notional, and each position
+ * keeps its signed entry notional (cost) for entry price and realized PnL.
+ * The insurance fund and the backstop vault are accounts too (ids
+ * ACCOUNT_FUND and ACCOUNT_BACKSTOP), so a position they take over is on the
+ * ledger like any other.
+ *
+ * Margin modes. Cross: cash is the whole wallet and backs the position.
+ * Isolated: cash is the position's isolated margin and reserve the rest of
+ * the wallet; opening moves initial margin from reserve to cash, reducing
+ * moves the matching share of the isolated wallet back (except while the
+ * account is HELD for liquidation, so the fee and surplus come out of the
+ * position's margin), and a liquidation can take only cash.
+ *
+ * Trigger index: each trader's open position has a trigger tick
+ * (margin_trigger): a long is liquidatable at marks <= trigger, a short at
+ * marks >= trigger. Longs sit in a max-heap and shorts in a min-heap keyed by
+ * trigger, updated whenever a position or its cash changes, so finding every
+ * liquidatable position at a mark costs O(log n) per position found and O(1)
+ * when none is (design.md: no scan over all accounts).
+ */
+#ifndef PERPSIM_ACCOUNT_H
+#define PERPSIM_ACCOUNT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "margin.h"
+#include "perr.h"
+#include "profile.h"
+
+enum { ACCOUNT_FUND = 0, ACCOUNT_BACKSTOP = 1, ACCOUNT_FIRST_TRADER = 2 };
+
+#define ACCOUNT_NO_HEAP UINT32_MAX
+/* The most accounts a table holds (the book's owner ids). */
+#define ACCOUNT_MAX ((uint32_t)1 << 28)
+
+typedef enum account_mode { ACCOUNT_CROSS = 0, ACCOUNT_ISOLATED = 1 } account_mode;
+
+/* Where an account stands with the liquidation engine. */
+typedef enum account_state {
+    ACCOUNT_ACTIVE = 0,   /* in a trigger heap when it holds a position */
+    ACCOUNT_COOLDOWN = 1, /* partially liquidated, waiting (Hyperliquid) */
+    ACCOUNT_HELD = 2,     /* out of the heaps: being liquidated, or a fund */
+} account_state;
+
+typedef struct account {
+    int64_t cash;     /* the balance backing the position (margin.h) */
+    int64_t reserve;  /* isolated mode: the wallet not committed; else 0 */
+    int64_t size;     /* lots, signed */
+    int64_t cost;     /* signed entry notional, cash units */
+    int64_t trigger;  /* liquidation trigger tick (valid while size != 0) */
+    int64_t open_buy_notional;  /* resting orders, cash units at their prices */
+    int64_t open_sell_notional;
+    int64_t open_buy_lots;
+    int64_t open_sell_lots;
+    int64_t cooldown_until; /* ms; ACCOUNT_COOLDOWN only */
+    uint32_t heap_slot; /* index in its side's heap, or ACCOUNT_NO_HEAP */
+    int32_t leverage;
+    uint8_t mode;      /* account_mode */
+    uint8_t state;     /* account_state */
+    int8_t heap_side;  /* 1 in the long heap, -1 in the short heap, 0 none */
+} account;
+
+/* One entry of a trigger heap: the key is kept beside the id so sifting reads
+ * the heap array only. */
+typedef struct account_heap_entry {
+    int64_t trigger;
+    uint32_t id;
+} account_heap_entry;
+
+typedef struct account_heap {
+    account_heap_entry *e;
+    size_t n, cap;
+} account_heap;
+
+typedef struct accounts {
+    const profile *profile;
+    int64_t max_mark;   /* the highest mark a short's trigger is sought to */
+    account *a;
+    uint32_t n, cap;
+    account_heap longs;  /* max-heap on trigger */
+    account_heap shorts; /* min-heap on trigger */
+    int64_t fee_pool;
+    int64_t initial_total; /* cash put in at creation (fund, backstop) */
+    int64_t deposits;
+    int64_t withdrawals;
+} accounts;
+
+/* Totals recounted from every account (accounts_audit). */
+typedef struct accounts_totals {
+    int64_t long_lots;
+    int64_t short_lots;
+    int64_t cash_total;    /* every account's cash + reserve, plus the fee pool */
+    int64_t expected_cash; /* initial total + deposits - withdrawals */
+    int64_t open_interest; /* long lots */
+} accounts_totals;
+
+/* Sets up the ledger of a venue with the fund and backstop accounts funded
+ * from the profile, room for capacity accounts before growing. max_mark
+ * bounds the search for short triggers (the book's highest price). */
+int accounts_init(accounts *t, const profile *p, int64_t max_mark,
+                  size_t capacity, perr *e);
+void accounts_destroy(accounts *t);
+
+/* Opens a trader account holding deposit cash; *id gets its id. */
+int accounts_open(accounts *t, int64_t deposit, account_mode mode,
+                  int32_t leverage, uint32_t *id, perr *e);
+
+/* External money in and out: a deposit goes to cash (cross) or reserve
+ * (isolated); a withdrawal may take only what is not needed as margin at
+ * mark (initial margin of the position and of open orders), PERR_STATE
+ * otherwise. */
+int accounts_deposit(accounts *t, uint32_t id, int64_t amount, perr *e);
+int accounts_withdraw(accounts *t, uint32_t id, int64_t amount, int64_t mark,
+                      perr *e);
+
+/* What id may still commit as initial margin at mark: for cross, margin
+ * balance minus the initial margin of the position and of its open orders;
+ * for isolated, reserve minus the open orders' initial margin. */
+int64_t accounts_available(const accounts *t, uint32_t id, int64_t mark);
+
+/* Initial margin reserved by id's open orders: the larger side's resting
+ * notional over the leverage (one side can fill before the other cancels,
+ * Binance's one-way rule). */
+int64_t accounts_order_margin(const accounts *t, uint32_t id);
+
+/* The position of id as margin.h sees it. */
+margin_position accounts_position(const accounts *t, uint32_t id);
+
+/* Applies a trade of lots between buyer and seller for amount cash (the
+ * notional, > 0): the buyer's cash falls and the seller's rises by amount,
+ * positions and cost bases follow, isolated margin moves as described above,
+ * and both triggers are updated. buyer == seller is allowed and changes
+ * nothing but costs. Cannot fail. */
+void accounts_trade(accounts *t, uint32_t buyer, uint32_t seller, int64_t lots,
+                    int64_t amount);
+
+/* Moves amount cash (>= 0) from one account's cash to another's (fees to
+ * the fund, surplus, takeover payments) and updates both triggers. An
+ * isolated payer pays from its position's margin, never from reserve. */
+void accounts_transfer(accounts *t, uint32_t from, uint32_t to, int64_t amount);
+
+/* Moves amount between an account and the fee pool (amount > 0: the account
+ * pays the pool; < 0: the pool pays the account, a maker rebate). An
+ * isolated account pays from reserve while it suffices, then from cash. */
+void accounts_pay_fee(accounts *t, uint32_t id, int64_t amount);
+
+/* Re-computes id's trigger and its place in the heaps; call after changing
+ * an account's fields directly. */
+void accounts_rekey(accounts *t, uint32_t id);
+
+/* Takes id out of the heaps and sets its state (COOLDOWN or HELD), or puts
+ * it back (ACTIVE). */
+void accounts_set_state(accounts *t, uint32_t id, account_state state);
+
+/* The top of the long (highest trigger) and short (lowest trigger) heaps:
+ * return 1 and fill *id and *trigger, or 0 when the heap is empty. */
+int accounts_top_long(const accounts *t, uint32_t *id, int64_t *trigger);
+int accounts_top_short(const accounts *t, uint32_t *id, int64_t *trigger);
+
+/* Recounts every invariant from scratch, O(accounts); fills *out (may be
+ * NULL) and returns PERR_STATE with the first broken invariant named. */
+int accounts_audit(const accounts *t, accounts_totals *out, perr *e);
+
+#endif

@@ -1,0 +1,418 @@
+/*
+ * calc: `perpsim calc margin` and `perpsim calc liq-price`.
+ *
+ * Inputs are read as exact decimals and converted to the venue's units (lots,
+ * cash units) without rounding, so a calculator's answer is the engine's:
+ * margin.h computes both. Prices print with two more decimals than the tick.
+ *
+ * The liquidation price follows Binance's one-way formula (mechanics.md 3),
+ *     LP = (WB - TMM1 + UPNL1 + cum - side x Q x EP) / (Q x MMR - side x Q),
+ * with the bracket recomputed at LP's own notional; TMM1 and UPNL1 are the
+ * other positions' maintenance margin and unrealized PnL in cross mode
+ * (--other-maintenance, --other-upnl), zero in isolated mode. Bybit's
+ * profile measures maintenance at the entry value, as its published formula
+ * does; Hyperliquid's and dYdX's formulas are this one rearranged.
+ */
+#include "calc.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "margin.h"
+#include "profile.h"
+#include "suggest.h"
+
+static const char *const margin_options[] = {"--venue", "--notional",
+                                             "--leverage"};
+static const char *const liq_options[] = {
+    "--venue",  "--side", "--entry",             "--size",       "--wallet",
+    "--mode",   "--leverage", "--other-maintenance", "--other-upnl"};
+
+const calc_entry calc_table[] = {
+    {"margin", "bracket, maintenance and initial margin of a notional",
+     "--venue V --notional N [--leverage L]\n"
+     "  --venue V      a built-in venue profile: binance, bybit, hyperliquid, dydx\n"
+     "  --notional N   position notional in the quote currency, e.g. 250000 or 2.5M\n"
+     "  --leverage L   leverage for the initial margin (default: the bracket's maximum)",
+     calc_margin, NULL},
+    {"liq-price", "liquidation and bankruptcy price of a position",
+     "--venue V --side long|short --entry P --size Q [--wallet W]\n"
+     "                  [--mode isolated|cross] [--leverage L]\n"
+     "                  [--other-maintenance X] [--other-upnl Y]\n"
+     "  --venue V      a built-in venue profile: binance, bybit, hyperliquid, dydx\n"
+     "  --side S       long or short\n"
+     "  --entry P      entry price in the quote currency\n"
+     "  --size Q       position size in the base currency (a whole number of lots)\n"
+     "  --wallet W     the margin behind the position: the isolated wallet\n"
+     "                 balance (default: the initial margin at the leverage) or,\n"
+     "                 in cross mode (required there), the cross wallet balance\n"
+     "  --mode M       isolated (default) or cross\n"
+     "  --leverage L   leverage (default: the bracket's maximum at entry)\n"
+     "  --other-maintenance X, --other-upnl Y\n"
+     "                 cross mode: the maintenance margin and unrealized PnL of\n"
+     "                 the account's other positions (default 0)",
+     calc_liq_price, NULL},
+    {"funding", "the funding rate of a premium path",
+     "--venue V (--premium X | --premium-csv FILE) [--interval H]", NULL,
+     "funding arrives with issue #5 (mark price and funding)"},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+const calc_entry *calc_find(const char *name)
+{
+    for (const calc_entry *c = calc_table; c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+/* Option values by name: argv is scanned once into this table. */
+typedef struct calc_args {
+    const char *const *names;
+    size_t n;
+    const char *values[16];
+} calc_args;
+
+static int parse_args(const char *calc, int argc, char **argv,
+                      const char *const *names, size_t n, calc_args *out,
+                      perr *e)
+{
+    memset(out, 0, sizeof *out);
+    out->names = names;
+    out->n = n;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *eq = strchr(arg, '=');
+        size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+        size_t k = 0;
+        while (k < n && !(strlen(names[k]) == len
+                          && strncmp(names[k], arg, len) == 0))
+            k++;
+        if (k == n) {
+            char name[64];
+            snprintf(name, sizeof name, "%.*s", (int)(len < 63 ? len : 63),
+                     arg);
+            const char *near = suggest_nearest(name, names, n);
+            if (arg[0] != '-')
+                return perr_set(e, PERR_INVALID,
+                                "calc %s: unexpected argument '%s'", calc, arg);
+            return perr_set(e, PERR_INVALID,
+                            "calc %s: unknown option '%s'%s%s%s", calc, name,
+                            near ? " (did you mean '" : "", near ? near : "",
+                            near ? "'?)" : "");
+        }
+        const char *value = eq ? eq + 1 : NULL;
+        if (!value) {
+            if (i + 1 >= argc)
+                return perr_set(e, PERR_INVALID, "calc %s: %s needs a value",
+                                calc, names[k]);
+            value = argv[++i];
+        }
+        if (out->values[k])
+            return perr_set(e, PERR_INVALID, "calc %s: %s given twice", calc,
+                            names[k]);
+        out->values[k] = value;
+    }
+    return 0;
+}
+
+static const char *arg_value(const calc_args *a, const char *name)
+{
+    for (size_t k = 0; k < a->n; k++)
+        if (strcmp(a->names[k], name) == 0)
+            return a->values[k];
+    return NULL;
+}
+
+static int required(const char *calc, const calc_args *a, const char *name,
+                    const char **value, perr *e)
+{
+    *value = arg_value(a, name);
+    if (!*value)
+        return perr_set(e, PERR_INVALID, "calc %s: %s is required", calc,
+                        name);
+    return 0;
+}
+
+static int find_venue(const char *calc, const char *name, const profile **p,
+                      perr *e)
+{
+    *p = profile_builtin(name);
+    if (*p)
+        return 0;
+    const char *const *names = profile_builtin_names();
+    size_t n = 0;
+    while (names[n])
+        n++;
+    const char *near = suggest_nearest(name, (const char **)names, n);
+    return perr_set(e, PERR_INVALID,
+                    "calc %s: --venue: no venue profile '%s'%s%s%s (known: "
+                    "binance, bybit, hyperliquid, dydx)",
+                    calc, name, near ? " (did you mean '" : "",
+                    near ? near : "", near ? "'?)" : "");
+}
+
+/* A quote-currency amount with an optional k, M or B suffix. */
+static int parse_quote(const char *calc, const char *opt, const char *text,
+                       const profile *p, int allow_negative, int64_t *cash,
+                       perr *e)
+{
+    char buf[128];
+    size_t len = strlen(text);
+    if (len == 0 || len >= sizeof buf)
+        return perr_set(e, PERR_INVALID, "calc %s: %s: expected an amount",
+                        calc, opt);
+    memcpy(buf, text, len + 1);
+    int scale = 0;
+    char last = buf[len - 1];
+    if (last == 'k' || last == 'K')
+        scale = 3;
+    else if (last == 'M')
+        scale = 6;
+    else if (last == 'B' || last == 'G')
+        scale = 9;
+    if (scale)
+        buf[len - 1] = '\0';
+    char what[96];
+    snprintf(what, sizeof what, "calc %s: %s", calc, opt);
+    profile_decimal d;
+    int rc = profile_parse_decimal(what, buf, &d, e);
+    if (rc)
+        return rc;
+    d.exp += scale;
+    if (d.mant < 0 && !allow_negative)
+        return perr_set(e, PERR_INVALID, "%s: must not be negative, got '%s'",
+                        what, text);
+    perr inner;
+    rc = profile_quote_to_cash(p, d, cash, &inner);
+    if (rc)
+        return perr_set(e, rc, "%s: '%s': %s", what, text, inner.msg);
+    return 0;
+}
+
+static int parse_leverage(const char *calc, const char *text, int32_t *out,
+                          perr *e)
+{
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (end == text || *end || v < 1 || v > 1000)
+        return perr_set(e, PERR_INVALID,
+                        "calc %s: --leverage: expected a whole number from 1 "
+                        "to 1000, got '%s'",
+                        calc, text);
+    *out = (int32_t)v;
+    return 0;
+}
+
+static int price_decimals(const profile *p)
+{
+    return (p->tick.exp < 0 ? -p->tick.exp : 0) + 2;
+}
+
+static void print_rate(FILE *out, const char *key, int64_t rate)
+{
+    fprintf(out, "%s: %.8g\n", key, (double)rate / (double)PROFILE_RATE_ONE);
+}
+
+static void print_cash(FILE *out, const profile *p, const char *key,
+                       int64_t cash)
+{
+    int decimals = p->cash_unit.exp < 0 ? -p->cash_unit.exp : 0;
+    fprintf(out, "%s: %.*f\n", key, decimals, profile_cash_to_quote(p, cash));
+}
+
+int calc_margin(int argc, char **argv, FILE *out, perr *e)
+{
+    const char *c = "margin";
+    calc_args a;
+    const char *venue, *notional_text;
+    const profile *p;
+    int64_t notional;
+    int rc = parse_args(c, argc, argv, margin_options, 3, &a, e);
+    if (!rc)
+        rc = required(c, &a, "--venue", &venue, e);
+    if (!rc)
+        rc = required(c, &a, "--notional", &notional_text, e);
+    if (!rc)
+        rc = find_venue(c, venue, &p, e);
+    if (!rc)
+        rc = parse_quote(c, "--notional", notional_text, p, 0, &notional, e);
+    if (rc)
+        return rc;
+    int b = margin_bracket(p, notional);
+    int32_t most = p->brackets[b].max_leverage;
+    int32_t leverage = most;
+    const char *lev = arg_value(&a, "--leverage");
+    if (lev) {
+        rc = parse_leverage(c, lev, &leverage, e);
+        if (rc)
+            return rc;
+        if (leverage > most)
+            return perr_set(e, PERR_INVALID,
+                            "calc margin: --leverage %d exceeds %s's maximum "
+                            "of %d for a notional of %s (bracket %d)",
+                            (int)leverage, p->name, (int)most, notional_text,
+                            b + 1);
+    }
+    fprintf(out, "venue: %s\n", p->name);
+    print_cash(out, p, "notional", notional);
+    fprintf(out, "bracket: %d\n", b + 1);
+    print_rate(out, "mmr", p->brackets[b].mmr);
+    print_cash(out, p, "maintenance_amount", p->brackets[b].cum);
+    print_cash(out, p, "maintenance_margin", margin_maintenance(p, notional));
+    fprintf(out, "leverage: %d\n", (int)leverage);
+    print_cash(out, p, "initial_margin", margin_initial(notional, leverage));
+    fprintf(out, "max_leverage: %d\n", (int)most);
+    return 0;
+}
+
+int calc_liq_price(int argc, char **argv, FILE *out, perr *e)
+{
+    const char *c = "liq-price";
+    calc_args a;
+    const char *venue, *side_text, *entry_text, *size_text;
+    const profile *p;
+    int rc = parse_args(c, argc, argv, liq_options,
+                        sizeof liq_options / sizeof liq_options[0], &a, e);
+    if (!rc)
+        rc = required(c, &a, "--venue", &venue, e);
+    if (!rc)
+        rc = required(c, &a, "--side", &side_text, e);
+    if (!rc)
+        rc = required(c, &a, "--entry", &entry_text, e);
+    if (!rc)
+        rc = required(c, &a, "--size", &size_text, e);
+    if (!rc)
+        rc = find_venue(c, venue, &p, e);
+    if (rc)
+        return rc;
+
+    int side;
+    if (strcmp(side_text, "long") == 0)
+        side = 1;
+    else if (strcmp(side_text, "short") == 0)
+        side = -1;
+    else
+        return perr_set(e, PERR_INVALID,
+                        "calc liq-price: --side: expected long or short, got "
+                        "'%s'",
+                        side_text);
+    const char *mode = arg_value(&a, "--mode");
+    int cross = 0;
+    if (mode && strcmp(mode, "cross") == 0)
+        cross = 1;
+    else if (mode && strcmp(mode, "isolated") != 0)
+        return perr_set(e, PERR_INVALID,
+                        "calc liq-price: --mode: expected isolated or cross, "
+                        "got '%s'",
+                        mode);
+
+    profile_decimal entry, size;
+    rc = profile_parse_decimal("calc liq-price: --entry", entry_text, &entry, e);
+    if (!rc)
+        rc = profile_parse_decimal("calc liq-price: --size", size_text, &size,
+                                   e);
+    if (rc)
+        return rc;
+    if (entry.mant <= 0)
+        return perr_set(e, PERR_INVALID,
+                        "calc liq-price: --entry must be > 0, got '%s'",
+                        entry_text);
+    if (size.mant <= 0)
+        return perr_set(e, PERR_INVALID,
+                        "calc liq-price: --size must be > 0, got '%s'",
+                        size_text);
+    int64_t lots;
+    perr inner;
+    rc = profile_base_to_lots(p, size, &lots, &inner);
+    if (rc)
+        return perr_set(e, rc, "calc liq-price: --size '%s': %s", size_text,
+                        inner.msg);
+    /* The entry value EP x Q in cash units, exactly. */
+    profile_decimal value = {0, entry.exp + size.exp};
+    if (entry.mant > INT64_MAX / size.mant)
+        return perr_set(e, PERR_RANGE,
+                        "calc liq-price: --entry x --size is too large");
+    value.mant = entry.mant * size.mant;
+    int64_t cost;
+    rc = profile_quote_to_cash(p, value, &cost, &inner);
+    if (rc)
+        return perr_set(e, rc, "calc liq-price: entry value %s x %s: %s",
+                        entry_text, size_text, inner.msg);
+
+    int b_entry = margin_bracket(p, cost);
+    int32_t leverage = p->brackets[b_entry].max_leverage;
+    const char *lev = arg_value(&a, "--leverage");
+    if (lev) {
+        rc = parse_leverage(c, lev, &leverage, e);
+        if (rc)
+            return rc;
+        if (leverage > p->brackets[b_entry].max_leverage)
+            return perr_set(e, PERR_INVALID,
+                            "calc liq-price: --leverage %d exceeds %s's "
+                            "maximum of %d for this position (bracket %d)",
+                            (int)leverage, p->name,
+                            (int)p->brackets[b_entry].max_leverage,
+                            b_entry + 1);
+    }
+    int64_t initial = margin_initial(cost, leverage);
+
+    int64_t wallet = initial;
+    const char *wallet_text = arg_value(&a, "--wallet");
+    if (wallet_text) {
+        rc = parse_quote(c, "--wallet", wallet_text, p, 0, &wallet, e);
+        if (rc)
+            return rc;
+    } else if (cross) {
+        return perr_set(e, PERR_INVALID,
+                        "calc liq-price: --wallet is required in cross mode");
+    }
+    int64_t other_mm = 0, other_upnl = 0;
+    const char *mm_text = arg_value(&a, "--other-maintenance");
+    const char *upnl_text = arg_value(&a, "--other-upnl");
+    if ((mm_text || upnl_text) && !cross)
+        return perr_set(e, PERR_INVALID,
+                        "calc liq-price: --other-maintenance and --other-upnl "
+                        "apply to cross mode only (add --mode cross)");
+    if (mm_text
+        && (rc = parse_quote(c, "--other-maintenance", mm_text, p, 0,
+                             &other_mm, e)) != 0)
+        return rc;
+    if (upnl_text
+        && (rc = parse_quote(c, "--other-upnl", upnl_text, p, 1, &other_upnl,
+                             e)) != 0)
+        return rc;
+
+    /* The margin behind the position, as the ledger holds it: the wallet
+     * (less the other positions' maintenance, plus their PnL) minus what
+     * the position cost. */
+    margin_position pos = {side * lots, side * cost,
+                           wallet - other_mm + other_upnl - side * cost};
+    int bracket;
+    double lp = margin_liq_price(p, &pos, &bracket);
+    double bp = margin_bankruptcy_price(p, &pos);
+    int decimals = price_decimals(p);
+
+    fprintf(out, "venue: %s\n", p->name);
+    fprintf(out, "side: %s\n", side > 0 ? "long" : "short");
+    fprintf(out, "mode: %s\n", cross ? "cross" : "isolated");
+    print_cash(out, p, "entry_value", cost);
+    fprintf(out, "leverage: %d\n", (int)leverage);
+    print_cash(out, p, "initial_margin", initial);
+    print_cash(out, p, "wallet", wallet);
+    print_cash(out, p, "maintenance_margin", margin_maintenance(p, cost));
+    fprintf(out, "bracket: %d\n", bracket + 1);
+    print_rate(out, "mmr", p->brackets[bracket].mmr);
+    if (side > 0 && !(lp > 0))
+        fputs("liquidation_price: none\n", out);
+    else
+        fprintf(out, "liquidation_price: %.*f\n", decimals,
+                profile_ticks_to_price(p, lp));
+    if (side > 0 && !(bp > 0))
+        fputs("bankruptcy_price: none\n", out);
+    else
+        fprintf(out, "bankruptcy_price: %.*f\n", decimals,
+                profile_ticks_to_price(p, bp));
+    return 0;
+}

@@ -1,0 +1,33 @@
+/*
+ * calc: the venue calculators behind `perpsim calc NAME`, printing
+ * `key: value` lines. They compute with the same functions the engine acts on
+ * (margin.h), from a built-in venue profile (profile.h).
+ */
+#ifndef PERPSIM_CALC_H
+#define PERPSIM_CALC_H
+
+#include <stdio.h>
+
+#include "perr.h"
+
+typedef int (*calc_fn)(int argc, char **argv, FILE *out, perr *e);
+
+typedef struct calc_entry {
+    const char *name;
+    const char *summary;
+    const char *usage; /* the options, for `perpsim calc NAME --help` */
+    calc_fn run;       /* NULL while the issue that brings it is open */
+    const char *pending;
+} calc_entry;
+
+/* The calculators, terminated by an entry whose name is NULL. */
+extern const calc_entry calc_table[];
+
+const calc_entry *calc_find(const char *name);
+
+/* argv[0] is the calculator's name. Bad options and values are PERR_INVALID
+ * with a message naming the option. */
+int calc_margin(int argc, char **argv, FILE *out, perr *e);
+int calc_liq_price(int argc, char **argv, FILE *out, perr *e);
+
+#endif

@@ -1,0 +1,252 @@
+/*
+ * margin: bracket arithmetic, the exact liquidation test and the liquidation
+ * and bankruptcy prices (see margin.h for the model and its invariants).
+ *
+ * Every product that can pass 2^63 (lots x ticks x K x rate) is taken in
+ * 128-bit integers; GCC and Clang provide them, and __extension__ keeps
+ * -Wpedantic quiet about it.
+ */
+#include "margin.h"
+
+#include <math.h>
+
+__extension__ typedef __int128 i128;
+
+static int64_t saturate(i128 v)
+{
+    if (v > (i128)INT64_MAX)
+        return INT64_MAX;
+    if (v < (i128)INT64_MIN)
+        return INT64_MIN;
+    return (int64_t)v;
+}
+
+/* Ceiling of a / b for b > 0. */
+static i128 ceil_div(i128 a, i128 b)
+{
+    i128 q = a / b;
+    return q + (a % b > 0);
+}
+
+static int64_t abs64(int64_t v)
+{
+    return v < 0 ? -v : v;
+}
+
+int64_t margin_notional(const profile *p, int64_t lots, int64_t price)
+{
+    return saturate((i128)abs64(lots) * price * p->cash_per_tick_lot);
+}
+
+int margin_bracket(const profile *p, int64_t notional)
+{
+    int i = 0;
+    while (i + 1 < p->nbrackets && notional > p->brackets[i].cap)
+        i++;
+    return i;
+}
+
+static int64_t maintenance_in(const profile_bracket *b, int64_t notional)
+{
+    if (notional <= 0)
+        return 0;
+    i128 mm = ceil_div((i128)notional * b->mmr, PROFILE_RATE_ONE) - b->cum;
+    return mm < 0 ? 0 : saturate(mm);
+}
+
+int64_t margin_maintenance(const profile *p, int64_t notional)
+{
+    return maintenance_in(&p->brackets[margin_bracket(p, notional)], notional);
+}
+
+int64_t margin_initial(int64_t notional, int32_t leverage)
+{
+    return saturate(ceil_div(notional, leverage < 1 ? 1 : leverage));
+}
+
+int32_t margin_max_leverage(const profile *p, int64_t notional)
+{
+    return p->brackets[margin_bracket(p, notional)].max_leverage;
+}
+
+static i128 balance128(const profile *p, const margin_position *pos,
+                       int64_t mark)
+{
+    return (i128)pos->cash + (i128)pos->size * mark * p->cash_per_tick_lot;
+}
+
+int64_t margin_balance(const profile *p, const margin_position *pos,
+                       int64_t mark)
+{
+    return saturate(balance128(p, pos, mark));
+}
+
+/* The notional the maintenance margin is measured on, as an exact i128. */
+static i128 basis_notional(const profile *p, const margin_position *pos,
+                           int64_t mark)
+{
+    if (p->mm_basis == PROFILE_MM_AT_ENTRY)
+        return pos->cost < 0 ? -(i128)pos->cost : (i128)pos->cost;
+    return (i128)abs64(pos->size) * mark * p->cash_per_tick_lot;
+}
+
+static i128 maintenance128(const profile *p, const margin_position *pos,
+                           int64_t mark)
+{
+    i128 notional = basis_notional(p, pos, mark);
+    if (notional <= 0)
+        return 0;
+    int64_t bracket_key = saturate(notional);
+    const profile_bracket *b = &p->brackets[margin_bracket(p, bracket_key)];
+    i128 mm = ceil_div(notional * b->mmr, PROFILE_RATE_ONE) - b->cum;
+    return mm < 0 ? 0 : mm;
+}
+
+int64_t margin_position_maintenance(const profile *p,
+                                    const margin_position *pos, int64_t mark)
+{
+    return saturate(maintenance128(p, pos, mark));
+}
+
+int margin_liquidatable(const profile *p, const margin_position *pos,
+                        int64_t mark)
+{
+    if (pos->size == 0)
+        return 0;
+    return balance128(p, pos, mark) < maintenance128(p, pos, mark);
+}
+
+/* LP for one bracket's rate and cum; for the entry basis the maintenance
+ * margin is a constant and LP solves cash + s x LP x K = MM. */
+static double liq_price_in(const profile *p, const margin_position *pos,
+                           const profile_bracket *b)
+{
+    double k = (double)p->cash_per_tick_lot;
+    double s = (double)pos->size;
+    double rate = (double)b->mmr / (double)PROFILE_RATE_ONE;
+    if (p->mm_basis == PROFILE_MM_AT_ENTRY) {
+        double entry = fabs((double)pos->cost);
+        double mm = entry * rate - (double)b->cum;
+        if (mm < 0)
+            mm = 0;
+        return (mm - (double)pos->cash) / (s * k);
+    }
+    return ((double)pos->cash + (double)b->cum) / (k * (fabs(s) * rate - s));
+}
+
+double margin_liq_price(const profile *p, const margin_position *pos,
+                        int *bracket)
+{
+    int i;
+    double lp;
+    if (p->mm_basis == PROFILE_MM_AT_ENTRY) {
+        i = margin_bracket(p, abs64(pos->cost));
+        lp = liq_price_in(p, pos, &p->brackets[i]);
+    } else {
+        /* Binance's recomputation: start from the first bracket and move to
+         * the bracket of LP's own notional until they agree. Monotonicity
+         * (margin.h) makes the consistent bracket unique, so walking at most
+         * once through the table finds it. */
+        i = 0;
+        lp = liq_price_in(p, pos, &p->brackets[0]);
+        for (int step = 0; step < p->nbrackets; step++) {
+            double notional = fabs((double)pos->size) * (lp > 0 ? lp : 0)
+                              * (double)p->cash_per_tick_lot;
+            int j = notional >= 9.2e18 ? p->nbrackets - 1
+                                       : margin_bracket(p, (int64_t)notional);
+            if (j == i)
+                break;
+            i = j;
+            lp = liq_price_in(p, pos, &p->brackets[i]);
+        }
+    }
+    if (bracket)
+        *bracket = i;
+    return lp;
+}
+
+double margin_bankruptcy_price(const profile *p, const margin_position *pos)
+{
+    return -(double)pos->cash
+           / ((double)pos->size * (double)p->cash_per_tick_lot);
+}
+
+int64_t margin_bankruptcy_value(const margin_position *pos, int64_t lots)
+{
+    i128 num = -(i128)pos->cash * lots;
+    i128 den = pos->size;
+    if (den < 0) {
+        /* A short buys back: it pays, rounded down. */
+        num = -num, den = -den;
+        i128 v = num / den - (num % den < 0);
+        return v < 0 ? 0 : saturate(v);
+    }
+    i128 v = ceil_div(num, den);
+    return v < 0 ? 0 : saturate(v);
+}
+
+int64_t margin_trigger(const profile *p, const margin_position *pos,
+                       int64_t max_mark)
+{
+    double lp = margin_liq_price(p, pos, NULL);
+    if (pos->size > 0) {
+        /* Liquidatable at M iff M <= trigger. */
+        if (!(lp >= 1.0) || !margin_liquidatable(p, pos, 1))
+            return MARGIN_NEVER_LONG;
+        int64_t m = lp >= (double)max_mark ? max_mark : (int64_t)floor(lp);
+        if (m < 1)
+            m = 1;
+        /* The estimate is within a tick or two; step to the exact edge. A
+         * doubling search bounds the steps if rounding were ever far off. */
+        int64_t stride = 1;
+        while (!margin_liquidatable(p, pos, m)) {
+            m -= stride;
+            stride *= 2;
+            if (m <= 1) {
+                m = 1;
+                break;
+            }
+        }
+        stride = 1;
+        while (m < max_mark && margin_liquidatable(p, pos, m + 1)) {
+            int64_t next = m + stride;
+            if (next > max_mark || !margin_liquidatable(p, pos, next)) {
+                if (stride == 1)
+                    break;
+                stride = 1;
+                continue;
+            }
+            m = next;
+            stride *= 2;
+        }
+        /* m is liquidatable and m + 1 is not (or m is max_mark). */
+        return m;
+    }
+    /* Short: liquidatable at M iff M >= trigger. */
+    if (!margin_liquidatable(p, pos, max_mark))
+        return MARGIN_NEVER_SHORT;
+    int64_t m = !(lp >= 1.0) ? 1 : lp >= (double)max_mark ? max_mark
+                                                        : (int64_t)ceil(lp);
+    int64_t stride = 1;
+    while (!margin_liquidatable(p, pos, m)) {
+        m += stride;
+        stride *= 2;
+        if (m >= max_mark) {
+            m = max_mark;
+            break;
+        }
+    }
+    stride = 1;
+    while (m > 1 && margin_liquidatable(p, pos, m - 1)) {
+        int64_t next = m - stride;
+        if (next < 1 || !margin_liquidatable(p, pos, next)) {
+            if (stride == 1)
+                break;
+            stride = 1;
+            continue;
+        }
+        m = next;
+        stride *= 2;
+    }
+    return m;
+}

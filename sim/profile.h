@@ -1,0 +1,162 @@
+/*
+ * profile: what a venue is, as data. Units, fees, risk brackets, the
+ * liquidation policy and the auto-deleveraging rule of one perpetual
+ * contract on one venue.
+ *
+ * The engine knows no venue by name: everything venue-specific that margin,
+ * accounts and the liquidation engine need is a field here. The built-in
+ * profiles (profile_builtin) carry the published figures of
+ * ../shared/mechanics.md sections 3 and 4, each cited in profile.c; issue #5
+ * moves them to models/venues/NAME.yaml, with the mark-price and funding rules.
+ *
+ * Units (design.md, "Units and exactness"): a price is in ticks, a size in
+ * lots, cash in cash units, and tick x lot is a whole number of cash units
+ * (cash_per_tick_lot). A notional is |lots| x ticks x cash_per_tick_lot cash
+ * units. Rates (margin rates, fees, funding) are int64 in units of
+ * PROFILE_RATE_ONE = 1e8, i.e. 1e-6 percent; 0.4% is 400,000.
+ *
+ * Invariants of a valid profile (profile_check): brackets sorted by notional
+ * cap, maintenance rates non-decreasing and below 1, maximum leverage
+ * non-increasing, each bracket's cum equal to the formula of mechanics.md
+ * (so maintenance margin is continuous in the notional and the liquidation
+ * price of a position is unique).
+ */
+#ifndef PERPSIM_PROFILE_H
+#define PERPSIM_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "perr.h"
+
+#define PROFILE_RATE_ONE INT64_C(100000000)
+#define PROFILE_BRACKETS_MAX 24
+/* The last bracket's cap: no notional exceeds it. */
+#define PROFILE_NOTIONAL_UNBOUNDED INT64_MAX
+
+/* A decimal quantity mant x 10^exp, exact (tick sizes such as 0.5 included). */
+typedef struct profile_decimal {
+    int64_t mant;
+    int exp;
+} profile_decimal;
+
+typedef struct profile_bracket {
+    int64_t cap;          /* upper bound of the bracket's notional, cash units,
+                             inclusive; the first bracket starts at 0 */
+    int64_t mmr;          /* maintenance margin rate, PROFILE_RATE_ONE = 1 */
+    int64_t cum;          /* maintenance amount: MM = notional x mmr - cum */
+    int32_t max_leverage; /* the most leverage a position in the bracket may use */
+} profile_bracket;
+
+/* Where the maintenance margin of the liquidation test is measured. */
+typedef enum profile_mm_basis {
+    PROFILE_MM_AT_MARK,  /* notional at the mark (Binance, Hyperliquid, dYdX) */
+    PROFILE_MM_AT_ENTRY, /* position value at entry (Bybit's published formula) */
+} profile_mm_basis;
+
+/* How much of a triggered position one liquidation step closes. */
+typedef enum profile_liq_style {
+    PROFILE_LIQ_FULL,    /* all of it (Binance) */
+    PROFILE_LIQ_TIERED,  /* down to the next lower bracket's cap, repeated
+                            while still below maintenance (Bybit, BitMEX) */
+    PROFILE_LIQ_CHUNKED, /* chunk_rate of it when its notional exceeds
+                            chunk_above, then a cooldown (Hyperliquid) */
+    PROFILE_LIQ_CAPPED,  /* all of it, at most per_interval_cap positions per
+                            cap_interval (dYdX's per-block limit) */
+} profile_liq_style;
+
+/* How the opposite side's positions are ranked for auto-deleveraging. */
+typedef enum profile_adl_rank {
+    PROFILE_ADL_BINANCE,     /* PnL% x margin ratio (mechanics.md 4) */
+    PROFILE_ADL_BYBIT,       /* PnL% x or / effective leverage (Bybit, BitMEX) */
+    PROFILE_ADL_HYPERLIQUID, /* (mark / entry) x (notional / account value) */
+} profile_adl_rank;
+
+/* The price at which auto-deleveraging closes positions. */
+typedef enum profile_adl_price {
+    PROFILE_ADL_AT_BANKRUPTCY, /* the bankrupt position's bankruptcy price */
+    PROFILE_ADL_AT_MARK,       /* the mark before the liquidation (Hyperliquid) */
+} profile_adl_price;
+
+typedef struct profile {
+    char name[32];
+    profile_decimal tick;      /* quote currency per tick */
+    profile_decimal lot;       /* base currency per lot */
+    profile_decimal cash_unit; /* quote currency per cash unit */
+    int64_t cash_per_tick_lot; /* tick x lot / cash_unit, a whole number */
+
+    int64_t maker_fee; /* rates; negative is a rebate */
+    int64_t taker_fee;
+
+    int nbrackets;
+    profile_bracket brackets[PROFILE_BRACKETS_MAX];
+    profile_mm_basis mm_basis;
+
+    /* Liquidation policy. */
+    profile_liq_style liq_style;
+    int64_t liq_fee;         /* rate of the liquidated notional, to the fund */
+    int surplus_to_trader;   /* 1: what is left after a full liquidation is
+                                the trader's (Hyperliquid); 0: the fund's */
+    int64_t price_band;      /* a liquidation order never fills further than
+                                this rate from the mark; 0: no band beyond
+                                the bankruptcy price */
+    int64_t unwind_band;     /* the fund and the vault work positions they
+                                took over into the book within this rate of
+                                the mark */
+    int64_t chunk_rate;      /* LIQ_CHUNKED: the part closed per step */
+    int64_t chunk_above;     /* LIQ_CHUNKED: notional (cash) above which */
+    int64_t cooldown_ms;     /* LIQ_CHUNKED: wait between chunks */
+    int32_t per_interval_cap;/* LIQ_CAPPED: liquidations per interval */
+    int64_t cap_interval_ms; /* LIQ_CAPPED */
+    int has_backstop;        /* a vault takes over what the book cannot fill */
+    int64_t backstop_below;  /* rate of maintenance: below margin balance <
+                                backstop_below x MM the vault takes the
+                                position over at once (2/3 on Hyperliquid);
+                                0 for none */
+
+    profile_adl_rank adl_rank;
+    profile_adl_price adl_price;
+
+    int64_t insurance_fund; /* cash at the start */
+    int64_t backstop_vault; /* cash at the start */
+} profile;
+
+/* The built-in profile named name, or NULL. */
+const profile *profile_builtin(const char *name);
+
+/* The names of the built-in profiles, NULL-terminated. */
+const char *const *profile_builtin_names(void);
+
+/* Checks the invariants above; the message names the profile and the field. */
+int profile_check(const profile *p, perr *e);
+
+/* Fills each bracket's cum from its floor and rate by mechanics.md's
+ * cum_n = floor_n x (mmr_n - mmr_(n-1)) + cum_(n-1), rounding up to a whole
+ * cash unit. Fails (PERR_INVALID) on brackets out of order. */
+int profile_fill_cum(profile *p, perr *e);
+
+/* Converts a decimal amount of the quote currency to cash units, exactly;
+ * PERR_INVALID when it is not a whole number of cash units (finer than the
+ * profile can hold) and PERR_RANGE when it overflows. */
+int profile_quote_to_cash(const profile *p, profile_decimal amount,
+                          int64_t *cash, perr *e);
+
+/* Converts a decimal base-currency quantity to lots, exactly; PERR_INVALID
+ * when it is not a whole number of lots. */
+int profile_base_to_lots(const profile *p, profile_decimal amount,
+                         int64_t *lots, perr *e);
+
+/* Converts a decimal price (quote per base) to ticks as a double (an entry
+ * price need not lie on the grid), and back. */
+double profile_price_to_ticks(const profile *p, profile_decimal price);
+double profile_ticks_to_price(const profile *p, double ticks);
+
+/* Cash units to the quote currency, for printing. */
+double profile_cash_to_quote(const profile *p, int64_t cash);
+
+/* Parses a plain decimal such as "8000", "-0.5" or "1.25e3" exactly into
+ * *out; PERR_INVALID names the option and the text. */
+int profile_parse_decimal(const char *what, const char *text,
+                          profile_decimal *out, perr *e);
+
+#endif

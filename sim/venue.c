@@ -1,0 +1,1077 @@
+/*
+ * venue: order admission, fills into the ledger, and the liquidation engine
+ * with its insurance fund, backstop vault and auto-deleveraging. venue.h
+ * states the process step by step; the venue facts behind each step are in
+ * ../shared/mechanics.md section 4 and notes/venue-examples.md.
+ *
+ * Hot paths allocate nothing: the event records, the cooldown queue and the
+ * ADL work arrays grow by doubling and keep their memory.
+ */
+#include "venue.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+__extension__ typedef __int128 i128;
+
+typedef struct cooldown_entry {
+    uint32_t id;
+    int64_t release; /* ms: back in the heaps from this instant */
+} cooldown_entry;
+
+/* Lots a bankrupt position still has to close by auto-deleveraging. */
+typedef struct adl_demand {
+    uint32_t bankrupt;
+    int8_t side;           /* the bankrupt position's side */
+    int64_t lots;          /* still to close */
+    int64_t lots_total;
+    int64_t notional;      /* closed so far */
+    margin_position pos0;  /* the position whose bankruptcy price applies */
+    int64_t mark_ref;      /* the mark when the liquidation began */
+    int64_t fund_before;   /* the fund's margin balance then */
+} adl_demand;
+
+typedef struct adl_candidate {
+    double score;
+    uint32_t id;
+} adl_candidate;
+
+struct venue {
+    const profile *p;
+    book *book;
+    accounts acc;
+    int64_t min_price, max_price;
+    int64_t mark;
+    int64_t now;
+    venue_mark_fn mark_fn;
+    void *mark_ctx;
+    int check_every_event;
+
+    venue_liquidation *liqs;
+    size_t nliqs, cap_liqs;
+    venue_adl *adls;
+    size_t nadls, cap_adls;
+
+    cooldown_entry *cool; /* in release order */
+    size_t cool_n, cap_cool;
+
+    int64_t cap_window_start;
+    int32_t cap_count;
+
+    adl_demand *demands;
+    size_t ndemands, cap_demands;
+    adl_candidate *cands;
+    size_t cap_cands;
+};
+
+static int64_t sign64(int64_t v)
+{
+    return (v > 0) - (v < 0);
+}
+
+static int64_t abs64(int64_t v)
+{
+    return v < 0 ? -v : v;
+}
+
+static int64_t ceil_rate(int64_t amount, int64_t rate)
+{
+    i128 num = (i128)amount * rate;
+    i128 q = num / PROFILE_RATE_ONE;
+    return (int64_t)(q + (num % PROFILE_RATE_ONE > 0));
+}
+
+/* Grows a buffer of elements of size sz to hold want; 0 or PERR_NOMEM. */
+static int reserve(void **buf, size_t *cap, size_t want, size_t sz)
+{
+    if (want <= *cap)
+        return 0;
+    size_t n = *cap ? *cap : 64;
+    while (n < want)
+        n *= 2;
+    void *p = realloc(*buf, n * sz);
+    if (!p)
+        return PERR_NOMEM;
+    *buf = p;
+    *cap = n;
+    return 0;
+}
+
+/* ---- set-up ------------------------------------------------------------ */
+
+venue *venue_new(const profile *p, int64_t min_price, int64_t max_price,
+                 int64_t initial_mark, size_t accounts_hint,
+                 size_t orders_hint, perr *e)
+{
+    if (profile_check(p, e) != 0)
+        return NULL;
+    if (initial_mark < min_price || initial_mark > max_price) {
+        perr_set(e, PERR_INVALID,
+                 "%s: the initial mark %lld lies outside the book's prices "
+                 "[%lld, %lld]",
+                 p->name, (long long)initial_mark, (long long)min_price,
+                 (long long)max_price);
+        return NULL;
+    }
+    venue *v = calloc(1, sizeof *v);
+    if (!v) {
+        perr_set(e, PERR_NOMEM, "no memory for a venue");
+        return NULL;
+    }
+    v->p = p;
+    v->min_price = min_price;
+    v->max_price = max_price;
+    v->mark = initial_mark;
+#ifndef NDEBUG
+    v->check_every_event = 1;
+#endif
+    v->book = book_new(min_price, max_price, orders_hint, e);
+    if (!v->book) {
+        free(v);
+        return NULL;
+    }
+    if (accounts_init(&v->acc, p, max_price, accounts_hint, e) != 0) {
+        book_free(v->book);
+        free(v);
+        return NULL;
+    }
+    return v;
+}
+
+void venue_free(venue *v)
+{
+    if (!v)
+        return;
+    book_free(v->book);
+    accounts_destroy(&v->acc);
+    free(v->liqs);
+    free(v->adls);
+    free(v->cool);
+    free(v->demands);
+    free(v->cands);
+    free(v);
+}
+
+const profile *venue_profile(const venue *v) { return v->p; }
+book *venue_book(venue *v) { return v->book; }
+const accounts *venue_accounts(const venue *v) { return &v->acc; }
+int64_t venue_mark(const venue *v) { return v->mark; }
+int64_t venue_time(const venue *v) { return v->now; }
+
+const account *venue_account(const venue *v, uint32_t id)
+{
+    return id < v->acc.n ? &v->acc.a[id] : NULL;
+}
+
+void venue_set_check(venue *v, int every_event)
+{
+    v->check_every_event = every_event;
+}
+
+/* In builds that check every event, a broken invariant is a bug in this
+ * file: stop at once, where it happened. */
+static void check_event(const venue *v, const char *where)
+{
+    if (!v->check_every_event)
+        return;
+    perr e;
+    perr_clear(&e);
+    if (venue_audit(v, NULL, &e) != 0) {
+        fprintf(stderr, "perpsim: ledger invariant broken after %s: %s\n",
+                where, e.msg);
+        abort();
+    }
+}
+
+int venue_open(venue *v, int64_t deposit, account_mode mode, int32_t leverage,
+               uint32_t *id, perr *e)
+{
+    if (leverage > v->p->brackets[0].max_leverage || leverage < 1)
+        return perr_set(e, PERR_INVALID,
+                        "%s: leverage must lie in [1, %d], got %d", v->p->name,
+                        (int)v->p->brackets[0].max_leverage, (int)leverage);
+    int rc = accounts_open(&v->acc, deposit, mode, leverage, id, e);
+    check_event(v, "venue_open");
+    return rc;
+}
+
+int venue_deposit(venue *v, uint32_t id, int64_t amount, perr *e)
+{
+    int rc = accounts_deposit(&v->acc, id, amount, e);
+    check_event(v, "venue_deposit");
+    return rc;
+}
+
+int venue_withdraw(venue *v, uint32_t id, int64_t amount, perr *e)
+{
+    int rc = accounts_withdraw(&v->acc, id, amount, v->mark, e);
+    check_event(v, "venue_withdraw");
+    return rc;
+}
+
+int venue_set_leverage(venue *v, uint32_t id, int32_t leverage, perr *e)
+{
+    if (id < ACCOUNT_FIRST_TRADER || id >= v->acc.n)
+        return perr_set(e, PERR_INVALID, "no trader account %u", (unsigned)id);
+    account *a = &v->acc.a[id];
+    int64_t notional = margin_notional(v->p, a->size, v->mark);
+    int32_t most = margin_max_leverage(v->p, notional);
+    if (leverage < 1 || leverage > most)
+        return perr_set(e, PERR_STATE,
+                        "account %u: leverage %d is outside [1, %d] for a "
+                        "position of %lld cash units",
+                        (unsigned)id, (int)leverage, (int)most,
+                        (long long)notional);
+    int32_t old = a->leverage;
+    a->leverage = leverage;
+    if (a->mode == ACCOUNT_CROSS && accounts_available(&v->acc, id, v->mark) < 0) {
+        a->leverage = old;
+        return perr_set(e, PERR_STATE,
+                        "account %u: not enough margin for leverage %d",
+                        (unsigned)id, (int)leverage);
+    }
+    return 0;
+}
+
+/* ---- fills -------------------------------------------------------------- */
+
+/* rate x amount as a fee: the payer's side rounded up, a rebate (negative
+ * rate) rounded toward zero. */
+static int64_t fee_of(int64_t amount, int64_t rate)
+{
+    if (rate >= 0)
+        return ceil_rate(amount, rate);
+    return -(int64_t)(((i128)amount * -rate) / PROFILE_RATE_ONE);
+}
+
+static void track_open(account *a, int side, int64_t price_notional,
+                       int64_t lots)
+{
+    if (side > 0) {
+        a->open_buy_notional += price_notional;
+        a->open_buy_lots += lots;
+    } else {
+        a->open_sell_notional += price_notional;
+        a->open_sell_lots += lots;
+    }
+}
+
+/* Applies the fills of one submitted order to the ledger. Liquidation and
+ * internal (fund, vault) takers pay no trading fee. Returns the notional
+ * traded. */
+static int64_t apply_fills(venue *v, const book_result *res, uint32_t taker,
+                           int taker_pays_fee)
+{
+    size_t n;
+    const book_fill *fills = book_fills(v->book, &n);
+    int64_t k = v->p->cash_per_tick_lot;
+    int64_t total = 0;
+    for (size_t i = res->first_fill; i < res->first_fill + res->nfills; i++) {
+        const book_fill *f = &fills[i];
+        int64_t amount = f->price * f->size * k;
+        uint32_t maker = f->maker_owner;
+        uint32_t buyer = f->taker_side == BOOK_BUY ? taker : maker;
+        uint32_t seller = f->taker_side == BOOK_BUY ? maker : taker;
+        accounts_trade(&v->acc, buyer, seller, f->size, amount);
+        track_open(&v->acc.a[maker], -f->taker_side, -amount, -f->size);
+        if (maker >= ACCOUNT_FIRST_TRADER)
+            accounts_pay_fee(&v->acc, maker, fee_of(amount, v->p->maker_fee));
+        if (taker_pays_fee)
+            accounts_pay_fee(&v->acc, taker, fee_of(amount, v->p->taker_fee));
+        total += amount;
+    }
+    return total;
+}
+
+/* Decides whether account may send spec; fills *lots with the size it may
+ * send (reduce-only orders are cut to the position). */
+static venue_reject admit(const venue *v, uint32_t id,
+                          const book_order_spec *spec, int64_t *lots)
+{
+    const account *a = &v->acc.a[id];
+    *lots = spec->size;
+    if (a->state == ACCOUNT_HELD)
+        return VENUE_REJECT_LIQUIDATING;
+    int64_t side = spec->side;
+    if (spec->flags & BOOK_REDUCE_ONLY) {
+        if (spec->type == BOOK_LIMIT || spec->type == BOOK_POST_ONLY)
+            return VENUE_REJECT_REDUCE_ONLY;
+        if (a->size == 0 || sign64(a->size) == side)
+            return VENUE_REJECT_REDUCE_ONLY;
+        if (*lots > abs64(a->size))
+            *lots = abs64(a->size);
+        return VENUE_ACCEPTED;
+    }
+    int64_t reducing = 0;
+    if (a->size != 0 && sign64(a->size) != side)
+        reducing = *lots < abs64(a->size) ? *lots : abs64(a->size);
+    int64_t increasing = *lots - reducing;
+    if (increasing == 0)
+        return VENUE_ACCEPTED;
+    int64_t price = spec->type == BOOK_MARKET ? v->mark : spec->price;
+    int64_t measured = price > v->mark ? price : v->mark;
+    /* The position if every resting order on this side filled as well. */
+    int64_t same_side = side > 0 ? a->open_buy_lots : a->open_sell_lots;
+    int64_t worst = a->size + side * (*lots + same_side);
+    int64_t worst_notional = margin_notional(v->p, worst, measured);
+    if (a->leverage > margin_max_leverage(v->p, worst_notional))
+        return VENUE_REJECT_LEVERAGE;
+    int64_t need = margin_initial(
+        margin_notional(v->p, increasing, price), a->leverage);
+    if (need > accounts_available(&v->acc, id, v->mark))
+        return VENUE_REJECT_MARGIN;
+    return VENUE_ACCEPTED;
+}
+
+int venue_submit(venue *v, uint32_t id, const book_order_spec *spec,
+                 book_result *res, venue_reject *why, perr *e)
+{
+    book_result local;
+    if (!res)
+        res = &local;
+    venue_reject r = VENUE_ACCEPTED;
+    if (why)
+        *why = VENUE_ACCEPTED;
+    if (id < ACCOUNT_FIRST_TRADER || id >= v->acc.n)
+        return perr_set(e, PERR_INVALID, "no trader account %u",
+                        (unsigned)id);
+    book_order_spec s = *spec;
+    s.owner = id;
+    s.flags &= ~(unsigned)BOOK_LIQUIDATION;
+    int64_t lots;
+    r = admit(v, id, &s, &lots);
+    if (r != VENUE_ACCEPTED) {
+        memset(res, 0, sizeof *res);
+        res->outcome = BOOK_REJECTED;
+        res->unfilled = spec->size;
+        if (why)
+            *why = r;
+        return 0;
+    }
+    s.size = lots;
+    int rc = book_submit(v->book, &s, res, e);
+    if (rc)
+        return rc;
+    apply_fills(v, res, id, 1);
+    if (res->rested > 0)
+        track_open(&v->acc.a[id], s.side,
+                   s.price * res->rested * v->p->cash_per_tick_lot,
+                   res->rested);
+    check_event(v, "venue_submit");
+    return 0;
+}
+
+int venue_cancel(venue *v, book_id id, perr *e)
+{
+    book_order_info info;
+    int rc = book_lookup(v->book, id, &info, e);
+    if (rc)
+        return rc;
+    rc = book_cancel(v->book, id, NULL, e);
+    if (rc)
+        return rc;
+    if (info.owner < v->acc.n)
+        track_open(&v->acc.a[info.owner], info.side,
+                   -info.price * info.size * v->p->cash_per_tick_lot,
+                   -info.size);
+    return 0;
+}
+
+void venue_cancel_all(venue *v, uint32_t id)
+{
+    if (id >= v->acc.n)
+        return;
+    book_cancel_owner(v->book, id);
+    account *a = &v->acc.a[id];
+    a->open_buy_notional = a->open_sell_notional = 0;
+    a->open_buy_lots = a->open_sell_lots = 0;
+}
+
+void venue_set_mark_rule(venue *v, venue_mark_fn fn, void *ctx)
+{
+    v->mark_fn = fn;
+    v->mark_ctx = ctx;
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+static int64_t fund_balance(const venue *v)
+{
+    margin_position pos = accounts_position(&v->acc, ACCOUNT_FUND);
+    return margin_balance(v->p, &pos, v->mark);
+}
+
+static void record_liquidation(venue *v, uint32_t id, int side,
+                               venue_route route, int64_t lots,
+                               int64_t notional, double bp, int64_t fee,
+                               int64_t fund_change)
+{
+    if (lots <= 0)
+        return;
+    if (reserve((void **)&v->liqs, &v->cap_liqs, v->nliqs + 1,
+                sizeof *v->liqs) != 0)
+        return; /* out of memory: the record is lost, the ledger is not */
+    venue_liquidation *r = &v->liqs[v->nliqs++];
+    r->time = v->now;
+    r->account = id;
+    r->side = (int8_t)side;
+    r->route = (uint8_t)route;
+    r->lots = lots;
+    r->notional = notional;
+    r->avg_price = (double)notional / ((double)lots * (double)v->p->cash_per_tick_lot);
+    r->bankruptcy_price = bp;
+    r->fee = fee;
+    r->fund_change = fund_change;
+}
+
+static void record_adl(venue *v, uint32_t bankrupt, uint32_t counterparty,
+                       int side, int64_t lots, int64_t notional)
+{
+    if (reserve((void **)&v->adls, &v->cap_adls, v->nadls + 1,
+                sizeof *v->adls) != 0)
+        return;
+    venue_adl *r = &v->adls[v->nadls++];
+    r->time = v->now;
+    r->bankrupt = bankrupt;
+    r->counterparty = counterparty;
+    r->side = (int8_t)side;
+    r->lots = lots;
+    r->notional = notional;
+    r->price = (double)notional / ((double)lots * (double)v->p->cash_per_tick_lot);
+}
+
+const venue_liquidation *venue_liquidations(const venue *v, size_t *n)
+{
+    *n = v->nliqs;
+    return v->liqs;
+}
+
+const venue_adl *venue_adls(const venue *v, size_t *n)
+{
+    *n = v->nadls;
+    return v->adls;
+}
+
+void venue_clear_events(venue *v)
+{
+    v->nliqs = 0;
+    v->nadls = 0;
+    book_clear_fills(v->book);
+}
+
+/* ---- the liquidation engine --------------------------------------------- */
+
+static int is_pending(const venue *v, uint32_t id);
+
+/* The cash of closing lots of pos0 at its bankruptcy price, or for venues
+ * that deleverage at the mark, at the mark but never past the bankruptcy
+ * price (which would leave the bankrupt side in deficit). */
+static int64_t adl_value(const venue *v, const adl_demand *d, int64_t lots)
+{
+    int64_t at_bankruptcy = margin_bankruptcy_value(&d->pos0, lots);
+    if (v->p->adl_price != PROFILE_ADL_AT_MARK)
+        return at_bankruptcy;
+    int64_t at_mark = margin_notional(v->p, lots, d->mark_ref);
+    /* A bankrupt long sells: it needs at least its bankruptcy value. */
+    if (d->side > 0)
+        return at_mark > at_bankruptcy ? at_mark : at_bankruptcy;
+    return at_mark < at_bankruptcy ? at_mark : at_bankruptcy;
+}
+
+static int push_demand(venue *v, uint32_t id, int side, int64_t lots,
+                       const margin_position *pos0, int64_t mark_ref,
+                       int64_t fund_before)
+{
+    if (reserve((void **)&v->demands, &v->cap_demands, v->ndemands + 1,
+                sizeof *v->demands) != 0)
+        return PERR_NOMEM;
+    adl_demand *d = &v->demands[v->ndemands++];
+    d->bankrupt = id;
+    d->side = (int8_t)side;
+    d->lots = lots;
+    d->lots_total = lots;
+    d->notional = 0;
+    d->pos0 = *pos0;
+    d->mark_ref = mark_ref;
+    d->fund_before = fund_before;
+    accounts_set_state(&v->acc, id, ACCOUNT_HELD);
+    return 0;
+}
+
+/* After a trader's position is gone: what is left of its margin goes to the
+ * fund (or stays, where the venue returns it), and a deficit is paid by the
+ * fund, then the fee pool. Returns the change to the fund's cash. */
+static int64_t settle_remainder(venue *v, uint32_t id)
+{
+    account *a = &v->acc.a[id];
+    if (id < ACCOUNT_FIRST_TRADER || a->size != 0)
+        return 0;
+    int64_t left = a->cash;
+    if (left > 0 && !v->p->surplus_to_trader) {
+        accounts_transfer(&v->acc, id, ACCOUNT_FUND, left);
+        return left;
+    }
+    if (left < 0) {
+        /* The fund pays what its margin balance can: its cash alone is
+         * negative while it carries a long it took over, yet it may be
+         * worth far more than the deficit. */
+        int64_t from_fund = fund_balance(v);
+        if (from_fund > -left)
+            from_fund = -left;
+        if (from_fund < 0)
+            from_fund = 0;
+        accounts_transfer(&v->acc, ACCOUNT_FUND, id, from_fund);
+        int64_t rest = -left - from_fund;
+        if (rest > 0)
+            accounts_pay_fee(&v->acc, id, -rest);
+        return -from_fund;
+    }
+    if (left > 0 && a->mode == ACCOUNT_ISOLATED) {
+        /* The trader's surplus: back to the wallet it can use. */
+        a->cash = 0;
+        a->reserve += left;
+    }
+    return 0;
+}
+
+/* 1 when taker X can take lots of a position of side at value cash and keep
+ * a margin balance >= 0 at the mark. */
+static int can_take_over(const venue *v, uint32_t x, int side, int64_t lots,
+                         int64_t value)
+{
+    const account *a = &v->acc.a[x];
+    /* X buys a liquidated long (pays value), or sells to a short (receives). */
+    margin_position after = {a->size + side * lots, 0,
+                             a->cash - side * value};
+    return margin_balance(v->p, &after, v->mark) >= 0;
+}
+
+/* The part of a triggered position one step closes. */
+static int64_t chunk_lots(venue *v, const account *a, int64_t *cooldown)
+{
+    const profile *p = v->p;
+    int64_t lots = abs64(a->size);
+    *cooldown = 0;
+    if (p->liq_style == PROFILE_LIQ_TIERED) {
+        int64_t notional = p->mm_basis == PROFILE_MM_AT_ENTRY
+                               ? abs64(a->cost)
+                               : margin_notional(p, lots, v->mark);
+        int t = margin_bracket(p, notional);
+        if (t == 0 || notional <= 0)
+            return lots;
+        int64_t cap = p->brackets[t - 1].cap;
+        int64_t keep = (int64_t)((i128)cap * lots / notional);
+        return keep >= lots ? 1 : lots - keep;
+    }
+    if (p->liq_style == PROFILE_LIQ_CHUNKED) {
+        if (v->now < a->cooldown_until)
+            return lots; /* within the cooldown: the whole position */
+        if (margin_notional(p, lots, v->mark) <= p->chunk_above)
+            return lots;
+        int64_t part = (int64_t)(((i128)lots * p->chunk_rate
+                                  + PROFILE_RATE_ONE - 1)
+                                 / PROFILE_RATE_ONE);
+        *cooldown = 1;
+        return part < 1 ? 1 : part;
+    }
+    return lots;
+}
+
+/* The limit of a liquidation IOC for a position of side: no worse than the
+ * bankruptcy price, nor than the band around the mark. Returns 0 when no
+ * price in the book's range qualifies. */
+static int64_t liquidation_limit(const venue *v, int side, double bp,
+                                 int64_t band)
+{
+    double limit;
+    if (side > 0) {
+        /* A long sells: at or above the bankruptcy price. */
+        limit = ceil(bp);
+        if (band > 0) {
+            double low = floor((double)v->mark
+                               * (1.0 - (double)band / (double)PROFILE_RATE_ONE));
+            if (low > limit)
+                limit = low;
+        }
+        if (limit > (double)v->max_price)
+            return 0;
+        return limit < (double)v->min_price ? v->min_price : (int64_t)limit;
+    }
+    limit = floor(bp);
+    if (band > 0) {
+        double high = ceil((double)v->mark
+                           * (1.0 + (double)band / (double)PROFILE_RATE_ONE));
+        if (high < limit)
+            limit = high;
+    }
+    if (limit < (double)v->min_price)
+        return 0;
+    return limit > (double)v->max_price ? v->max_price : (int64_t)limit;
+}
+
+/* Sends an IOC for lots of account id's position of side into the book
+ * within limit; returns the lots filled and their notional in *notional. */
+static int64_t send_ioc(venue *v, uint32_t id, int side, int64_t lots,
+                        int64_t limit, int taker_pays_fee, int64_t *notional)
+{
+    *notional = 0;
+    if (limit == 0 || lots <= 0)
+        return 0;
+    book_order_spec s = {limit, lots, id, -side, BOOK_IOC,
+                         BOOK_REDUCE_ONLY | BOOK_LIQUIDATION};
+    book_result res;
+    if (book_submit(v->book, &s, &res, NULL) != 0)
+        return 0; /* a size beyond the book's limits: left to the takeover */
+    *notional = apply_fills(v, &res, id, taker_pays_fee);
+    return res.filled;
+}
+
+/* Hands lots of position id (side) to the backstop vault or the fund at the
+ * bankruptcy price of pos0, or to auto-deleveraging when it cannot carry
+ * them. */
+static void take_over(venue *v, uint32_t id, int side, int64_t lots,
+                      const margin_position *pos0, double bp,
+                      int64_t mark_ref, int64_t fund_before)
+{
+    uint32_t x = v->p->has_backstop ? ACCOUNT_BACKSTOP : ACCOUNT_FUND;
+    int64_t value = margin_bankruptcy_value(pos0, lots);
+    if (!can_take_over(v, x, side, lots, value)) {
+        push_demand(v, id, side, lots, pos0, mark_ref, fund_before);
+        return;
+    }
+    int64_t before = fund_balance(v);
+    if (side > 0)
+        accounts_trade(&v->acc, x, id, lots, value);
+    else
+        accounts_trade(&v->acc, id, x, lots, value);
+    record_liquidation(v, id, side,
+                       x == ACCOUNT_BACKSTOP ? VENUE_BY_BACKSTOP : VENUE_BY_FUND,
+                       lots, value, bp, 0, fund_balance(v) - before);
+}
+
+/* Liquidates one triggered trader account. */
+static void liquidate(venue *v, uint32_t id)
+{
+    const profile *p = v->p;
+    accounts_set_state(&v->acc, id, ACCOUNT_HELD);
+    venue_cancel_all(v, id);
+    account *a = &v->acc.a[id];
+    int side = (int)sign64(a->size);
+    margin_position pos0 = accounts_position(&v->acc, id);
+    double bp = margin_bankruptcy_price(p, &pos0);
+    int64_t fund_before = fund_balance(v);
+    int64_t mark_ref = v->mark;
+
+    /* Below the backstop threshold the vault takes everything at once. */
+    if (p->has_backstop && p->backstop_below > 0) {
+        int64_t mm = margin_position_maintenance(p, &pos0, v->mark);
+        i128 threshold = (i128)mm * p->backstop_below;
+        if ((i128)margin_balance(p, &pos0, v->mark) * PROFILE_RATE_ONE
+            < threshold) {
+            take_over(v, id, side, abs64(pos0.size), &pos0, bp, mark_ref,
+                      fund_before);
+            if (v->acc.a[id].state == ACCOUNT_HELD && v->acc.a[id].size == 0) {
+                settle_remainder(v, id);
+                accounts_set_state(&v->acc, id, ACCOUNT_ACTIVE);
+            }
+            return;
+        }
+    }
+
+    int64_t cooldown;
+    int64_t lots = chunk_lots(v, a, &cooldown);
+    int64_t limit = liquidation_limit(v, side, bp, p->price_band);
+    int64_t fund0 = fund_balance(v);
+    int64_t filled_notional;
+    int64_t filled = send_ioc(v, id, side, lots, limit, 0, &filled_notional);
+    int64_t fee = 0;
+    if (filled > 0 && p->liq_fee > 0) {
+        fee = ceil_rate(filled_notional, p->liq_fee);
+        margin_position now = accounts_position(&v->acc, id);
+        int64_t bal = margin_balance(p, &now, v->mark);
+        if (fee > bal)
+            fee = bal > 0 ? bal : 0;
+        if (fee > 0)
+            accounts_transfer(&v->acc, id, ACCOUNT_FUND, fee);
+    }
+    record_liquidation(v, id, side, VENUE_BY_BOOK, filled, filled_notional, bp,
+                       fee, fund_balance(v) - fund0);
+    if (lots - filled > 0)
+        take_over(v, id, side, lots - filled, &pos0, bp, mark_ref,
+                  fund_before);
+    a = &v->acc.a[id];
+    if (a->size == 0) {
+        int64_t before = fund_balance(v);
+        settle_remainder(v, id);
+        if (v->nliqs > 0 && v->liqs[v->nliqs - 1].account == id)
+            v->liqs[v->nliqs - 1].fund_change += fund_balance(v) - before;
+    }
+    if (is_pending(v, id))
+        return; /* held for auto-deleveraging */
+    if (cooldown && a->size != 0) {
+        a->cooldown_until = v->now + p->cooldown_ms;
+        if (reserve((void **)&v->cool, &v->cap_cool, v->cool_n + 1,
+                    sizeof *v->cool) == 0) {
+            /* Not again in this block: back in the heaps a millisecond on,
+             * and until cooldown_until any liquidation takes it whole. */
+            v->cool[v->cool_n++] = (cooldown_entry){id, v->now + 1};
+            accounts_set_state(&v->acc, id, ACCOUNT_COOLDOWN);
+            return;
+        }
+    }
+    accounts_set_state(&v->acc, id, ACCOUNT_ACTIVE);
+}
+
+/* Returns accounts whose post-chunk pause has passed to the heaps. Entries
+ * are appended in time order, so the expired ones are a prefix. */
+static void release_cooldowns(venue *v)
+{
+    size_t i = 0;
+    while (i < v->cool_n && v->cool[i].release <= v->now) {
+        uint32_t id = v->cool[i].id;
+        if (v->acc.a[id].state == ACCOUNT_COOLDOWN)
+            accounts_set_state(&v->acc, id, ACCOUNT_ACTIVE);
+        i++;
+    }
+    if (i > 0) {
+        memmove(v->cool, v->cool + i, (v->cool_n - i) * sizeof *v->cool);
+        v->cool_n -= i;
+    }
+}
+
+/* Under a per-interval cap, 1 while another liquidation is allowed now. */
+static int cap_allows(venue *v)
+{
+    if (v->p->liq_style != PROFILE_LIQ_CAPPED)
+        return 1;
+    int64_t interval = v->p->cap_interval_ms;
+    if (v->now >= v->cap_window_start + interval) {
+        v->cap_window_start = v->now - (v->now % interval);
+        v->cap_count = 0;
+    }
+    return v->cap_count < v->p->per_interval_cap;
+}
+
+/* The fund and the vault work their positions back into the book, and are
+ * deleveraged at their own bankruptcy price when their margin balance would
+ * go below zero. Returns 1 if anything changed. */
+static int tend_takers(venue *v)
+{
+    int changed = 0;
+    for (uint32_t x = ACCOUNT_FUND; x < ACCOUNT_FIRST_TRADER; x++) {
+        account *a = &v->acc.a[x];
+        if (a->size == 0)
+            continue;
+        int side = (int)sign64(a->size);
+        int already = 0;
+        for (size_t i = 0; i < v->ndemands; i++)
+            already |= v->demands[i].bankrupt == x;
+        if (already)
+            continue;
+        margin_position pos = accounts_position(&v->acc, x);
+        if (margin_balance(v->p, &pos, v->mark) < 0) {
+            push_demand(v, x, side, abs64(a->size), &pos, v->mark,
+                        fund_balance(v));
+            changed = 1;
+            continue;
+        }
+        double bp = margin_bankruptcy_price(v->p, &pos);
+        int64_t limit = liquidation_limit(v, side, bp, v->p->unwind_band);
+        int64_t notional;
+        if (send_ioc(v, x, side, abs64(a->size), limit, 0, &notional) > 0)
+            changed = 1;
+    }
+    return changed;
+}
+
+static double adl_score(const venue *v, uint32_t id)
+{
+    const profile *p = v->p;
+    const account *a = &v->acc.a[id];
+    margin_position pos = accounts_position(&v->acc, id);
+    double k = (double)p->cash_per_tick_lot;
+    double mark_value = (double)a->size * (double)v->mark * k;
+    double upnl = mark_value - (double)a->cost;
+    double wallet = (double)a->cash + (double)a->cost;
+    double balance = (double)margin_balance(p, &pos, v->mark);
+    switch (p->adl_rank) {
+    case PROFILE_ADL_BINANCE: {
+        double one = pow(10.0, -p->cash_unit.exp) / (double)p->cash_unit.mant;
+        double pnl_pct = (upnl > 0 ? upnl : 0) / (wallet > one ? wallet : one);
+        double mm = (double)margin_position_maintenance(p, &pos, v->mark);
+        double ratio = wallet + upnl > 0 ? mm / (wallet + upnl) : 0;
+        return pnl_pct * ratio;
+    }
+    case PROFILE_ADL_BYBIT: {
+        double pnl_pct = upnl / fmax(1.0, fabs((double)a->cost));
+        double lev = balance > 0 ? fabs(mark_value) / balance : 1e12;
+        return pnl_pct >= 0 ? pnl_pct * lev : pnl_pct / lev;
+    }
+    case PROFILE_ADL_HYPERLIQUID: {
+        double entry = fabs((double)a->cost) / fabs((double)a->size);
+        double mark = fabs(mark_value) / fabs((double)a->size);
+        double ratio = a->size > 0 ? mark / entry : entry / mark;
+        return balance > 0 ? ratio * fabs(mark_value) / balance : -1e12;
+    }
+    }
+    return 0;
+}
+
+static int by_score(const void *x, const void *y)
+{
+    const adl_candidate *a = x, *b = y;
+    if (a->score != b->score)
+        return a->score > b->score ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static int is_pending(const venue *v, uint32_t id)
+{
+    for (size_t i = 0; i < v->ndemands; i++)
+        if (v->demands[i].bankrupt == id && v->demands[i].lots > 0)
+            return 1;
+    return 0;
+}
+
+/* Collects and ranks the positions of side that can take ADL. */
+static size_t rank_candidates(venue *v, int side)
+{
+    const account_heap *h = side > 0 ? &v->acc.longs : &v->acc.shorts;
+    size_t want = h->n + v->cool_n + ACCOUNT_FIRST_TRADER;
+    if (reserve((void **)&v->cands, &v->cap_cands, want, sizeof *v->cands) != 0)
+        return 0;
+    size_t n = 0;
+    for (size_t i = 0; i < h->n; i++)
+        v->cands[n++] = (adl_candidate){adl_score(v, h->e[i].id), h->e[i].id};
+    for (size_t i = 0; i < v->cool_n; i++) {
+        uint32_t id = v->cool[i].id;
+        if (sign64(v->acc.a[id].size) == side
+            && v->acc.a[id].state == ACCOUNT_COOLDOWN)
+            v->cands[n++] = (adl_candidate){adl_score(v, id), id};
+    }
+    qsort(v->cands, n, sizeof *v->cands, by_score);
+    /* The fund and the vault come last: they are the venue's own. */
+    for (uint32_t x = ACCOUNT_FUND; x < ACCOUNT_FIRST_TRADER; x++)
+        if (sign64(v->acc.a[x].size) == side && !is_pending(v, x))
+            v->cands[n++] = (adl_candidate){0, x};
+    return n;
+}
+
+/* Closes lots of demand d against counterparty c; returns the cash. */
+static int64_t adl_fill(venue *v, adl_demand *d, uint32_t c, int64_t lots)
+{
+    int64_t value = adl_value(v, d, lots);
+    if (d->side > 0)
+        accounts_trade(&v->acc, c, d->bankrupt, lots, value);
+    else
+        accounts_trade(&v->acc, d->bankrupt, c, lots, value);
+    record_adl(v, d->bankrupt, c, d->side, lots, value);
+    d->lots -= lots;
+    d->notional += value;
+    return value;
+}
+
+/* Resolves every pending demand: each side's demands against the opposite
+ * side's ranked positions, then, if lots remain (their counterparts are
+ * themselves pending), pending longs against pending shorts. */
+static int resolve_adl(venue *v)
+{
+    if (v->ndemands == 0)
+        return 0;
+    for (int side = 1; side >= -1; side -= 2) {
+        int any = 0;
+        for (size_t i = 0; i < v->ndemands; i++)
+            any |= v->demands[i].side == side && v->demands[i].lots > 0;
+        if (!any)
+            continue;
+        size_t n = rank_candidates(v, -side);
+        size_t next = 0;
+        for (size_t i = 0; i < v->ndemands; i++) {
+            adl_demand *d = &v->demands[i];
+            while (d->side == side && d->lots > 0 && next < n) {
+                uint32_t c = v->cands[next].id;
+                int64_t have = abs64(v->acc.a[c].size);
+                if (have == 0 || sign64(v->acc.a[c].size) != -side
+                    || c == d->bankrupt) {
+                    next++;
+                    continue;
+                }
+                adl_fill(v, d, c, d->lots < have ? d->lots : have);
+            }
+        }
+    }
+    for (size_t i = 0; i < v->ndemands; i++) {
+        adl_demand *d = &v->demands[i];
+        for (size_t j = 0; j < v->ndemands && d->side > 0 && d->lots > 0; j++) {
+            adl_demand *o = &v->demands[j];
+            if (o->side > 0 || o->lots == 0)
+                continue;
+            int64_t lots = d->lots < o->lots ? d->lots : o->lots;
+            o->notional += adl_fill(v, d, o->bankrupt, lots);
+            o->lots -= lots;
+        }
+    }
+    for (size_t i = 0; i < v->ndemands; i++) {
+        adl_demand *d = &v->demands[i];
+        int64_t closed = d->lots_total - d->lots;
+        int64_t before = fund_balance(v);
+        if (v->acc.a[d->bankrupt].size == 0)
+            settle_remainder(v, d->bankrupt);
+        if (d->bankrupt >= ACCOUNT_FIRST_TRADER)
+            accounts_set_state(&v->acc, d->bankrupt, ACCOUNT_ACTIVE);
+        record_liquidation(v, d->bankrupt, d->side, VENUE_BY_ADL, closed,
+                           d->notional, margin_bankruptcy_price(v->p, &d->pos0),
+                           0, fund_balance(v) - before);
+    }
+    v->ndemands = 0;
+    return 1;
+}
+
+/* One pass over each side's triggered positions; returns how many were
+ * liquidated, or -1 when the cap stopped the pass. */
+static long liquidate_triggered(venue *v)
+{
+    long done = 0;
+    uint32_t id;
+    int64_t trigger;
+    while (accounts_top_long(&v->acc, &id, &trigger) && trigger >= v->mark) {
+        if (!cap_allows(v))
+            return done ? done : -1;
+        v->cap_count++;
+        liquidate(v, id);
+        done++;
+    }
+    while (accounts_top_short(&v->acc, &id, &trigger) && trigger <= v->mark) {
+        if (!cap_allows(v))
+            return done ? done : -1;
+        v->cap_count++;
+        liquidate(v, id);
+        done++;
+    }
+    return done;
+}
+
+/* Passes until nothing triggers. A pass that changed nothing but the mark
+ * is followed by another at the new mark; a mark rule that kept moving with
+ * nothing else changing would loop, so such passes stop after
+ * MARK_ONLY_PASSES in a row. */
+#define MARK_ONLY_PASSES 16
+
+static void cascade(venue *v)
+{
+    int mark_only = 0;
+    for (;;) {
+        release_cooldowns(v);
+        long done = liquidate_triggered(v);
+        int changed = done > 0;
+        changed |= resolve_adl(v);
+        changed |= tend_takers(v);
+        changed |= resolve_adl(v);
+        /* Checked at the mark the pass ran at: at the next mark the fund
+         * may be below zero until the next pass deleverages it. */
+        check_event(v, "a liquidation pass");
+        int64_t mark = v->mark;
+        if (v->mark_fn) {
+            int64_t m = v->mark_fn(v->mark_ctx, v);
+            if (m >= v->min_price && m <= v->max_price)
+                mark = m;
+        }
+        int moved = mark != v->mark;
+        v->mark = mark;
+        if (changed)
+            mark_only = 0;
+        else if (moved && mark_only < MARK_ONLY_PASSES)
+            mark_only++;
+        else
+            break;
+    }
+}
+
+static int set_time(venue *v, int64_t now, perr *e)
+{
+    if (now < v->now)
+        return perr_set(e, PERR_INVALID,
+                        "venue %s: time went back from %lld to %lld ms",
+                        v->p->name, (long long)v->now, (long long)now);
+    v->now = now;
+    return 0;
+}
+
+int venue_set_mark(venue *v, int64_t now, int64_t mark, perr *e)
+{
+    int rc = set_time(v, now, e);
+    if (rc)
+        return rc;
+    if (mark < v->min_price || mark > v->max_price)
+        return perr_set(e, PERR_INVALID,
+                        "venue %s: mark %lld outside the prices [%lld, %lld]",
+                        v->p->name, (long long)mark, (long long)v->min_price,
+                        (long long)v->max_price);
+    v->mark = mark;
+    cascade(v);
+    return 0;
+}
+
+int venue_update(venue *v, int64_t now, perr *e)
+{
+    int rc = set_time(v, now, e);
+    if (rc)
+        return rc;
+    if (v->mark_fn) {
+        int64_t m = v->mark_fn(v->mark_ctx, v);
+        if (m >= v->min_price && m <= v->max_price)
+            v->mark = m;
+    }
+    cascade(v);
+    return 0;
+}
+
+int venue_audit(const venue *v, venue_totals *out, perr *e)
+{
+    venue_totals t;
+    memset(&t, 0, sizeof t);
+    int rc = accounts_audit(&v->acc, &t.ledger, e);
+    t.insurance_fund = v->acc.a[ACCOUNT_FUND].cash;
+    t.backstop_vault = v->acc.a[ACCOUNT_BACKSTOP].cash;
+    t.fee_pool = v->acc.fee_pool;
+    if (out)
+        *out = t;
+    if (rc)
+        return rc;
+    for (uint32_t x = ACCOUNT_FUND; x < ACCOUNT_FIRST_TRADER; x++) {
+        margin_position pos = accounts_position(&v->acc, x);
+        if (margin_balance(v->p, &pos, v->mark) < 0 && !is_pending(v, x))
+            return perr_set(e, PERR_STATE,
+                            "the %s's margin balance is %lld < 0 and no "
+                            "deleveraging is pending",
+                            x == ACCOUNT_FUND ? "insurance fund"
+                                              : "backstop vault",
+                            (long long)margin_balance(v->p, &pos, v->mark));
+    }
+    return 0;
+}
+
+const char *venue_route_name(venue_route r)
+{
+    switch (r) {
+    case VENUE_BY_BOOK: return "book";
+    case VENUE_BY_BACKSTOP: return "backstop";
+    case VENUE_BY_FUND: return "fund";
+    case VENUE_BY_ADL: return "adl";
+    }
+    return "?";
+}
+
+const char *venue_reject_name(venue_reject r)
+{
+    switch (r) {
+    case VENUE_ACCEPTED: return "accepted";
+    case VENUE_REJECT_LEVERAGE: return "leverage above the bracket maximum";
+    case VENUE_REJECT_MARGIN: return "insufficient margin";
+    case VENUE_REJECT_REDUCE_ONLY: return "reduce-only order would not reduce";
+    case VENUE_REJECT_LIQUIDATING: return "account is being liquidated";
+    }
+    return "?";
+}

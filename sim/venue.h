@@ -1,0 +1,183 @@
+/*
+ * venue: one venue at run time. Its order book, its ledger (accounts.h),
+ * order admission by margin, and the liquidation engine: the cascade loop of
+ * design.md with the insurance fund, the backstop vault and auto-
+ * deleveraging, as the venue's profile says.
+ *
+ * Order admission (venue_submit). An order that could raise the position's
+ * leverage past the bracket maximum of its resulting notional, or needs more
+ * initial margin than the account has available (open orders' reserved
+ * margin included), is rejected with a reason and changes nothing. A
+ * reduce-only order must be immediate (IOC, FOK, MARKET) and is cut to the
+ * position it reduces, so it can never increase one. Fills move cash and
+ * positions (accounts_trade) and charge maker and taker fees to the fee pool,
+ * the payer's side rounded up.
+ *
+ * The cascade (venue_set_mark, venue_update). At each mark, every position
+ * whose margin balance is below maintenance is liquidated, found by popping
+ * the trigger heaps, never by a scan. Liquidating a position:
+ *   1. cancel the account's resting orders;
+ *   2. choose the part to close: all of it, down to the next lower bracket
+ *      (TIERED), a chunk then a cooldown (CHUNKED), or all of it within a
+ *      per-interval cap (CAPPED); below backstop_below x maintenance the
+ *      backstop vault takes the whole position over at once;
+ *   3. send a reduce-only IOC into the book, limited to the bankruptcy price
+ *      and to the venue's price band around the mark;
+ *   4. charge the liquidation fee on what filled, to the insurance fund,
+ *      never taking the account below zero;
+ *   5. what the book did not fill is taken over at the bankruptcy price by
+ *      the backstop vault where the venue has one, else the insurance fund,
+ *      provided its margin balance at the mark stays >= 0 afterwards; else
+ *      it is auto-deleveraged against the opposite side's positions, ranked
+ *      by the venue's ADL score, at the bankruptcy price (or the mark);
+ *   6. after a full liquidation, what remains of the account's margin goes
+ *      to the fund, or stays with the trader where the venue returns it; a
+ *      deficit (rounding, or a mark that gapped past bankruptcy) is paid by
+ *      the fund, and what the fund cannot pay is deleveraged first.
+ * The fund and the vault work the positions they took over back into the
+ * book with IOCs inside the band, and when either one's margin balance would
+ * fall below zero its position is deleveraged at its own bankruptcy price:
+ * neither ever goes negative unnoticed. After each pass the mark is
+ * recomputed by the venue's mark rule (venue_set_mark_rule), since the
+ * liquidation fills moved the book, and the loop repeats until nothing
+ * triggers or the policy's limits stop it. Cash and lots are only ever
+ * moved, so the ledger's invariants hold at every step (venue_audit).
+ *
+ * Event records: one venue_liquidation per route a liquidation took (book,
+ * backstop, fund, ADL) and one venue_adl per counterparty closed. Fills stay
+ * in the book's buffer. All three accumulate until venue_clear_events.
+ */
+#ifndef PERPSIM_VENUE_H
+#define PERPSIM_VENUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "account.h"
+#include "book.h"
+#include "perr.h"
+#include "profile.h"
+
+typedef struct venue venue;
+
+/* Who took a liquidated position's lots. */
+typedef enum venue_route {
+    VENUE_BY_BOOK = 0,
+    VENUE_BY_BACKSTOP = 1,
+    VENUE_BY_FUND = 2,
+    VENUE_BY_ADL = 3,
+} venue_route;
+
+typedef struct venue_liquidation {
+    int64_t time;             /* ms */
+    uint32_t account;
+    int8_t side;              /* the position's side: 1 a long was closed */
+    uint8_t route;            /* venue_route */
+    int64_t lots;
+    int64_t notional;         /* cash units changing hands */
+    double avg_price;         /* ticks: notional / (lots x K) */
+    double bankruptcy_price;  /* ticks, at the start of the liquidation */
+    int64_t fee;              /* liquidation fee to the fund, cash */
+    int64_t fund_change;      /* change of the fund's margin balance at the mark */
+} venue_liquidation;
+
+typedef struct venue_adl {
+    int64_t time;
+    uint32_t bankrupt;     /* the account (or the fund, the vault) closed out */
+    uint32_t counterparty; /* the ranked position closed against it */
+    int8_t side;           /* the bankrupt position's side */
+    int64_t lots;
+    int64_t notional;
+    double price;          /* ticks */
+} venue_adl;
+
+/* Why venue_submit rejected an order (res->outcome is BOOK_REJECTED). */
+typedef enum venue_reject {
+    VENUE_ACCEPTED = 0,
+    VENUE_REJECT_LEVERAGE,     /* past the bracket maximum */
+    VENUE_REJECT_MARGIN,       /* not enough available margin */
+    VENUE_REJECT_REDUCE_ONLY,  /* reduce-only that would not reduce, or rests */
+    VENUE_REJECT_LIQUIDATING,  /* the account is being liquidated */
+} venue_reject;
+
+/* Returns the venue's mark after its book changed; the engine calls it after
+ * every liquidation pass. ctx is the pointer given to venue_set_mark_rule. */
+typedef int64_t (*venue_mark_fn)(void *ctx, const venue *v);
+
+typedef struct venue_totals {
+    accounts_totals ledger;
+    int64_t insurance_fund; /* the fund's cash */
+    int64_t backstop_vault; /* the vault's cash */
+    int64_t fee_pool;
+} venue_totals;
+
+/* A venue trading on the profile p (which must outlive it and pass
+ * profile_check) over prices [min_price, max_price], with room for the given
+ * numbers of accounts and resting orders before growing. The mark starts at
+ * initial_mark. */
+venue *venue_new(const profile *p, int64_t min_price, int64_t max_price,
+                 int64_t initial_mark, size_t accounts_hint,
+                 size_t orders_hint, perr *e);
+void venue_free(venue *v);
+
+const profile *venue_profile(const venue *v);
+book *venue_book(venue *v);
+const accounts *venue_accounts(const venue *v);
+const account *venue_account(const venue *v, uint32_t id);
+int64_t venue_mark(const venue *v);
+int64_t venue_time(const venue *v);
+
+/* Opens a trader account with deposit cash; see accounts_open. */
+int venue_open(venue *v, int64_t deposit, account_mode mode, int32_t leverage,
+               uint32_t *id, perr *e);
+int venue_deposit(venue *v, uint32_t id, int64_t amount, perr *e);
+int venue_withdraw(venue *v, uint32_t id, int64_t amount, perr *e);
+
+/* Changes an account's leverage; refused (PERR_STATE) when the position's
+ * bracket does not allow it or the margin would not cover it. */
+int venue_set_leverage(venue *v, uint32_t id, int32_t leverage, perr *e);
+
+/* Submits an order for account id (the spec's owner is overwritten). An order the
+ * margin rules refuse sets res->outcome = BOOK_REJECTED and *why (may be
+ * NULL) and returns 0: a rejection is an outcome, not an error. Errors are
+ * those of book_submit plus an unknown account. Fills are applied to both
+ * sides' accounts before it returns; it does not run the cascade. */
+int venue_submit(venue *v, uint32_t id, const book_order_spec *spec,
+                 book_result *res, venue_reject *why, perr *e);
+
+/* Cancels one of the account's resting orders, or all of them. */
+int venue_cancel(venue *v, book_id id, perr *e);
+void venue_cancel_all(venue *v, uint32_t account);
+
+/* Whether every public call re-counts the ledger (venue_audit) and aborts
+ * on a broken invariant: on by default in debug builds (no NDEBUG), off in
+ * release builds, where `--check-invariants` turns it on. */
+void venue_set_check(venue *v, int every_event);
+
+/* Installs the mark rule the cascade recomputes the mark with (NULL: the
+ * mark changes only through venue_set_mark). */
+void venue_set_mark_rule(venue *v, venue_mark_fn fn, void *ctx);
+
+/* Sets the clock (ms, never backwards) and the mark, then runs the cascade
+ * until nothing more triggers. */
+int venue_set_mark(venue *v, int64_t now, int64_t mark, perr *e);
+
+/* Sets the clock and runs the cascade at the mark the rule gives (or the
+ * current mark): for after trades, and for cooldowns and caps that expire. */
+int venue_update(venue *v, int64_t now, perr *e);
+
+/* The event records since the last venue_clear_events. */
+const venue_liquidation *venue_liquidations(const venue *v, size_t *n);
+const venue_adl *venue_adls(const venue *v, size_t *n);
+/* Empties the liquidation and ADL records and the book's fill buffer. */
+void venue_clear_events(venue *v);
+
+/* Counts every invariant from scratch (accounts_audit) and checks that
+ * neither the fund nor the vault is below zero; fills *out if not NULL. */
+int venue_audit(const venue *v, venue_totals *out, perr *e);
+
+/* A liquidation in numbers, for tests and reports. */
+const char *venue_route_name(venue_route r);
+const char *venue_reject_name(venue_reject r);
+
+#endif
