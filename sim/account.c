@@ -1,5 +1,5 @@
 /*
- * account: the ledger of one venue and its trigger heaps (account.h has the
+ * account: the ledger of one venue and its trigger buckets (account.h has the
  * model and the invariants).
  *
  * Cost basis. Opening adds the trade's notional to the signed cost; reducing
@@ -8,9 +8,9 @@
  * from this reduction to a later one: cash never depends on it, because cash
  * moves by each trade's notional and nothing else.
  *
- * Heaps. Binary heaps of (trigger, id), the long one ordered so the highest
- * trigger is on top (the first long a falling mark reaches), the short one
- * the lowest. Each account records its slot, so a re-key is a sift in place.
+ * Trigger buckets (account.h): an account records its bucket links, so a
+ * re-key that stays in its bucket touches nothing else and one that moves is
+ * an unlink and a link.
  */
 #include "account.h"
 
@@ -29,99 +29,71 @@ static int64_t abs64(int64_t v)
     return v < 0 ? -v : v;
 }
 
-/* ---- heaps ------------------------------------------------------------ */
+/* ---- trigger buckets --------------------------------------------------- */
 
-/* 1 when a belongs above b in the heap of side (1 long: higher trigger
- * first; -1 short: lower first); ties by id, so the order is deterministic. */
-static int above(int side, const account_heap_entry *a,
-                 const account_heap_entry *b)
-{
-    if (a->trigger != b->trigger)
-        return side > 0 ? a->trigger > b->trigger : a->trigger < b->trigger;
-    return a->id < b->id;
-}
-
-static void heap_place(accounts *t, account_heap *h, size_t i,
-                       account_heap_entry v)
-{
-    h->e[i] = v;
-    t->a[v.id].heap_slot = (uint32_t)i;
-}
-
-static void sift_up(accounts *t, account_heap *h, int side, size_t i)
-{
-    account_heap_entry v = h->e[i];
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (!above(side, &v, &h->e[parent]))
-            break;
-        heap_place(t, h, i, h->e[parent]);
-        i = parent;
-    }
-    heap_place(t, h, i, v);
-}
-
-static void sift_down(accounts *t, account_heap *h, int side, size_t i)
-{
-    account_heap_entry v = h->e[i];
-    for (;;) {
-        size_t child = 2 * i + 1;
-        if (child >= h->n)
-            break;
-        if (child + 1 < h->n && above(side, &h->e[child + 1], &h->e[child]))
-            child++;
-        if (!above(side, &h->e[child], &v))
-            break;
-        heap_place(t, h, i, h->e[child]);
-        i = child;
-    }
-    heap_place(t, h, i, v);
-}
-
-static account_heap *heap_of(accounts *t, int side)
+static account_buckets *buckets_of(accounts *t, int side)
 {
     return side > 0 ? &t->longs : &t->shorts;
 }
 
-static void heap_remove(accounts *t, uint32_t id)
+/* The bucket of a trigger on side: see accounts.nbuckets. */
+static int64_t bucket_of(const accounts *t, int side, int64_t trigger)
 {
-    account *a = &t->a[id];
-    if (a->heap_side == 0)
-        return;
-    int side = a->heap_side;
-    account_heap *h = heap_of(t, side);
-    size_t i = a->heap_slot;
-    a->heap_slot = ACCOUNT_NO_HEAP;
-    a->heap_side = 0;
-    h->n--;
-    if (i == h->n)
-        return;
-    account_heap_entry last = h->e[h->n];
-    heap_place(t, h, i, last);
-    sift_up(t, h, side, i);
-    sift_down(t, h, side, t->a[last.id].heap_slot);
+    int64_t top = t->nbuckets - 2; /* the bucket of max_mark */
+    if (side > 0) {
+        if (trigger < t->min_mark) /* MARGIN_NEVER_LONG included */
+            return 0;
+        return trigger >= t->max_mark ? top : trigger - t->min_mark + 1;
+    }
+    if (trigger > t->max_mark) /* MARGIN_NEVER_SHORT included */
+        return t->nbuckets - 1;
+    return trigger <= t->min_mark ? 1 : trigger - t->min_mark + 1;
 }
 
-/* Cannot fail: heaps are sized with the account table (accounts_open grows
- * both before an account exists). */
-static void heap_set(accounts *t, uint32_t id, int side, int64_t trigger)
+/* Each bucket is a doubly linked list from its oldest entry (head) to its
+ * newest (tail): appending and unlinking are O(1), a bucket's accounts come
+ * out in the order they entered it, and taking the head touches only the
+ * next entry, not the far end of the list. */
+static void unindex(accounts *t, uint32_t id)
 {
     account *a = &t->a[id];
-    if (a->heap_side != 0 && a->heap_side != side)
-        heap_remove(t, id);
-    account_heap *h = heap_of(t, side);
-    account_heap_entry v = {trigger, id};
-    if (a->heap_side == 0) {
-        a->heap_side = (int8_t)side;
-        size_t i = h->n++;
-        heap_place(t, h, i, v);
-        sift_up(t, h, side, i);
+    if (a->indexed == 0)
         return;
+    account_buckets *bk = buckets_of(t, a->indexed);
+    int64_t b = bucket_of(t, a->indexed, a->trigger);
+    if (a->prev != ACCOUNT_NONE)
+        t->a[a->prev].next = a->next;
+    else
+        bk->head[b] = a->next;
+    if (a->next != ACCOUNT_NONE)
+        t->a[a->next].prev = a->prev;
+    else
+        bk->tail[b] = a->prev;
+    if (bk->head[b] == ACCOUNT_NONE)
+        bitset_clear(&bk->nonempty, b);
+    a->next = a->prev = ACCOUNT_NONE;
+    a->indexed = 0;
+    bk->count--;
+}
+
+static void index_at(accounts *t, uint32_t id, int side, int64_t trigger)
+{
+    account *a = &t->a[id];
+    account_buckets *bk = buckets_of(t, side);
+    int64_t b = bucket_of(t, side, trigger);
+    uint32_t last = bk->tail[b];
+    a->trigger = trigger;
+    a->indexed = (int8_t)side;
+    a->next = ACCOUNT_NONE;
+    a->prev = last;
+    if (last == ACCOUNT_NONE) {
+        bk->head[b] = id;
+        bitset_set(&bk->nonempty, b);
+    } else {
+        t->a[last].next = id;
     }
-    size_t i = a->heap_slot;
-    h->e[i].trigger = trigger;
-    sift_up(t, h, side, i);
-    sift_down(t, h, side, a->heap_slot);
+    bk->tail[b] = id;
+    bk->count++;
 }
 
 /* ---- set-up ----------------------------------------------------------- */
@@ -142,33 +114,46 @@ static int grow(accounts *t, size_t want, perr *e)
     if (!a)
         return perr_set(e, PERR_NOMEM, "no memory for %zu accounts", cap);
     t->a = a;
-    account_heap_entry *l = realloc(t->longs.e, cap * sizeof *l);
-    if (!l)
-        return perr_set(e, PERR_NOMEM, "no memory for %zu accounts", cap);
-    t->longs.e = l;
-    account_heap_entry *s = realloc(t->shorts.e, cap * sizeof *s);
-    if (!s)
-        return perr_set(e, PERR_NOMEM, "no memory for %zu accounts", cap);
-    t->shorts.e = s;
     t->cap = (uint32_t)cap;
-    t->longs.cap = t->shorts.cap = cap;
     return 0;
 }
 
 static void blank(account *a, account_mode mode, int32_t leverage)
 {
     memset(a, 0, sizeof *a);
-    a->heap_slot = ACCOUNT_NO_HEAP;
+    a->next = a->prev = ACCOUNT_NONE;
     a->leverage = leverage;
     a->mode = (uint8_t)mode;
 }
 
-int accounts_init(accounts *t, const profile *p, int64_t max_mark,
-                  size_t capacity, perr *e)
+static int init_buckets(account_buckets *bk, int64_t n)
+{
+    bk->head = malloc((size_t)n * sizeof *bk->head);
+    bk->tail = malloc((size_t)n * sizeof *bk->tail);
+    if (!bk->head || !bk->tail || bitset_init(&bk->nonempty, n, 1) != 0)
+        return -1;
+    for (int64_t b = 0; b < n; b++)
+        bk->head[b] = bk->tail[b] = ACCOUNT_NONE;
+    return 0;
+}
+
+int accounts_init(accounts *t, const profile *p, int64_t min_mark,
+                  int64_t max_mark, size_t capacity, perr *e)
 {
     memset(t, 0, sizeof *t);
     t->profile = p;
+    if (min_mark < 1 || max_mark < min_mark)
+        return perr_set(e, PERR_INVALID, "accounts: bad mark range [%lld, %lld]",
+                        (long long)min_mark, (long long)max_mark);
+    t->min_mark = min_mark;
     t->max_mark = max_mark;
+    t->nbuckets = max_mark - min_mark + 3;
+    if (init_buckets(&t->longs, t->nbuckets) != 0
+        || init_buckets(&t->shorts, t->nbuckets) != 0) {
+        accounts_destroy(t);
+        return perr_set(e, PERR_NOMEM, "no memory for %lld trigger buckets",
+                        (long long)t->nbuckets);
+    }
     if (grow(t, capacity < ACCOUNT_FIRST_TRADER + 1 ? ACCOUNT_FIRST_TRADER + 1
                                                     : capacity,
              e) != 0) {
@@ -189,8 +174,12 @@ int accounts_init(accounts *t, const profile *p, int64_t max_mark,
 void accounts_destroy(accounts *t)
 {
     free(t->a);
-    free(t->longs.e);
-    free(t->shorts.e);
+    free(t->longs.head);
+    free(t->longs.tail);
+    free(t->shorts.head);
+    free(t->shorts.tail);
+    bitset_free(&t->longs.nonempty);
+    bitset_free(&t->shorts.nonempty);
     memset(t, 0, sizeof *t);
 }
 
@@ -364,14 +353,36 @@ static void trade_leg(account *a, int64_t delta, int64_t amount)
     }
 }
 
-void accounts_trade(accounts *t, uint32_t buyer, uint32_t seller, int64_t lots,
-                    int64_t amount)
+/* A fee to the pool (amount < 0: a rebate from it), without re-keying. */
+static void charge_fee(accounts *t, account *a, int64_t amount)
+{
+    t->fee_pool += amount;
+    if (a->mode == ACCOUNT_ISOLATED && amount > 0 && a->reserve >= amount)
+        a->reserve -= amount;
+    else if (a->mode == ACCOUNT_ISOLATED && amount < 0)
+        a->reserve -= amount;
+    else
+        a->cash -= amount;
+}
+
+void accounts_fill(accounts *t, uint32_t buyer, uint32_t seller, int64_t lots,
+                   int64_t amount, int64_t buyer_fee, int64_t seller_fee)
 {
     trade_leg(&t->a[buyer], lots, amount);
     trade_leg(&t->a[seller], -lots, amount);
+    if (buyer_fee)
+        charge_fee(t, &t->a[buyer], buyer_fee);
+    if (seller_fee)
+        charge_fee(t, &t->a[seller], seller_fee);
     accounts_rekey(t, buyer);
     if (seller != buyer)
         accounts_rekey(t, seller);
+}
+
+void accounts_trade(accounts *t, uint32_t buyer, uint32_t seller, int64_t lots,
+                    int64_t amount)
+{
+    accounts_fill(t, buyer, seller, lots, amount, 0, 0);
 }
 
 void accounts_transfer(accounts *t, uint32_t from, uint32_t to, int64_t amount)
@@ -385,14 +396,7 @@ void accounts_transfer(accounts *t, uint32_t from, uint32_t to, int64_t amount)
 
 void accounts_pay_fee(accounts *t, uint32_t id, int64_t amount)
 {
-    account *a = &t->a[id];
-    t->fee_pool += amount;
-    if (a->mode == ACCOUNT_ISOLATED && amount > 0 && a->reserve >= amount)
-        a->reserve -= amount;
-    else if (a->mode == ACCOUNT_ISOLATED && amount < 0)
-        a->reserve -= amount;
-    else
-        a->cash -= amount;
+    charge_fee(t, &t->a[id], amount);
     accounts_rekey(t, id);
 }
 
@@ -404,19 +408,26 @@ void accounts_rekey(accounts *t, uint32_t id)
     if (id < ACCOUNT_FIRST_TRADER || a->state != ACCOUNT_ACTIVE)
         return;
     if (a->size == 0) {
-        heap_remove(t, id);
+        unindex(t, id);
         return;
     }
     margin_position pos = accounts_position(t, id);
-    a->trigger = margin_trigger(t->profile, &pos, t->max_mark);
-    heap_set(t, id, a->size > 0 ? 1 : -1, a->trigger);
+    int side = a->size > 0 ? 1 : -1;
+    int64_t trigger = margin_trigger(t->profile, &pos, t->max_mark);
+    if (a->indexed == side
+        && bucket_of(t, side, trigger) == bucket_of(t, side, a->trigger)) {
+        a->trigger = trigger; /* same bucket: stays where it is */
+        return;
+    }
+    unindex(t, id);
+    index_at(t, id, side, trigger);
 }
 
 void accounts_set_state(accounts *t, uint32_t id, account_state state)
 {
     account *a = &t->a[id];
     if (state != ACCOUNT_ACTIVE)
-        heap_remove(t, id);
+        unindex(t, id);
     a->state = (uint8_t)state;
     if (state == ACCOUNT_ACTIVE)
         accounts_rekey(t, id);
@@ -424,46 +435,87 @@ void accounts_set_state(accounts *t, uint32_t id, account_state state)
 
 int accounts_top_long(const accounts *t, uint32_t *id, int64_t *trigger)
 {
-    if (t->longs.n == 0)
-        return 0;
-    *id = t->longs.e[0].id;
-    *trigger = t->longs.e[0].trigger;
+    int64_t b = bitset_prev(&t->longs.nonempty, 0, t->nbuckets - 1);
+    if (b < 1)
+        return 0; /* empty, or only longs no mark in range liquidates */
+    *id = t->longs.head[b];
+    *trigger = t->min_mark + b - 1;
     return 1;
 }
 
 int accounts_top_short(const accounts *t, uint32_t *id, int64_t *trigger)
 {
-    if (t->shorts.n == 0)
+    int64_t b = bitset_next(&t->shorts.nonempty, 0, 1);
+    if (b < 0 || b > t->nbuckets - 2)
         return 0;
-    *id = t->shorts.e[0].id;
-    *trigger = t->shorts.e[0].trigger;
+    *id = t->shorts.head[b];
+    *trigger = t->min_mark + b - 1;
     return 1;
+}
+
+size_t accounts_side_count(const accounts *t, int side)
+{
+    return side > 0 ? t->longs.count : t->shorts.count;
+}
+
+size_t accounts_side_ids(const accounts *t, int side, uint32_t *out)
+{
+    const account_buckets *bk = side > 0 ? &t->longs : &t->shorts;
+    size_t n = 0;
+    for (int64_t b = bitset_next(&bk->nonempty, 0, 0); b >= 0;
+         b = b + 1 < t->nbuckets ? bitset_next(&bk->nonempty, 0, b + 1) : -1)
+        for (uint32_t id = bk->head[b]; id != ACCOUNT_NONE; id = t->a[id].next)
+            out[n++] = id;
+    return n;
 }
 
 /* ---- audit ------------------------------------------------------------ */
 
-static int audit_heap(const accounts *t, const account_heap *h, int side,
-                      perr *e)
+/* Walks one side's non-empty buckets: every entry links back, sits in the
+ * bucket of its trigger and holds a position of the side, and their number
+ * is the side's count and the number of accounts marked as indexed on that
+ * side (so no indexed account hides in a bucket whose bit is clear). */
+static int audit_buckets(const accounts *t, int side, size_t indexed, perr *e)
 {
-    for (size_t i = 0; i < h->n; i++) {
-        const account_heap_entry *v = &h->e[i];
-        const account *a = &t->a[v->id];
-        if (a->heap_side != side || a->heap_slot != i
-            || a->trigger != v->trigger || sign64(a->size) != side)
+    const account_buckets *bk = side > 0 ? &t->longs : &t->shorts;
+    const char *name = side > 0 ? "long" : "short";
+    size_t n = 0;
+    for (int64_t b = bitset_next(&bk->nonempty, 0, 0); b >= 0;
+         b = b + 1 < t->nbuckets ? bitset_next(&bk->nonempty, 0, b + 1) : -1) {
+        uint32_t id = bk->head[b];
+        if (id == ACCOUNT_NONE)
             return perr_set(e, PERR_STATE,
-                            "trigger heap: slot %zu names account %u, which "
-                            "does not point back to it",
-                            i, (unsigned)v->id);
-        if (i > 0 && above(side, v, &h->e[(i - 1) / 2]))
-            return perr_set(e, PERR_STATE,
-                            "trigger heap: slot %zu is out of order", i);
+                            "%s bucket %lld: marked non-empty but empty", name,
+                            (long long)b);
+        uint32_t prev = ACCOUNT_NONE;
+        for (; id != ACCOUNT_NONE; prev = id, id = t->a[id].next) {
+            const account *a = &t->a[id];
+            if (a->prev != prev || a->indexed != side
+                || sign64(a->size) != side
+                || bucket_of(t, side, a->trigger) != b)
+                return perr_set(e, PERR_STATE,
+                                "%s bucket %lld: account %u is misfiled", name,
+                                (long long)b, (unsigned)id);
+            if (++n > t->n)
+                return perr_set(e, PERR_STATE, "%s bucket %lld: a cycle",
+                                name, (long long)b);
+        }
+        if (bk->tail[b] != prev)
+            return perr_set(e, PERR_STATE, "%s bucket %lld: wrong tail", name,
+                            (long long)b);
     }
+    if (n != bk->count || n != indexed)
+        return perr_set(e, PERR_STATE,
+                        "%s buckets hold %zu accounts; the count says %zu and "
+                        "%zu accounts say they are indexed",
+                        name, n, bk->count, indexed);
     return 0;
 }
 
 int accounts_audit(const accounts *t, accounts_totals *out, perr *e)
 {
     accounts_totals s = {0, 0, t->fee_pool, 0, 0};
+    size_t indexed_long = 0, indexed_short = 0;
     s.expected_cash = t->initial_total + t->deposits - t->withdrawals;
     for (uint32_t i = 0; i < t->n; i++) {
         const account *a = &t->a[i];
@@ -472,17 +524,19 @@ int accounts_audit(const accounts *t, accounts_totals *out, perr *e)
         else
             s.short_lots -= a->size;
         s.cash_total += a->cash + a->reserve;
+        indexed_long += a->indexed > 0;
+        indexed_short += a->indexed < 0;
         if (a->reserve < 0)
             return perr_set(e, PERR_STATE, "account %u: reserve %lld < 0",
                             (unsigned)i, (long long)a->reserve);
         if (i >= ACCOUNT_FIRST_TRADER && a->state == ACCOUNT_ACTIVE) {
             int want = (int)sign64(a->size);
-            if (a->heap_side != want)
+            if (a->indexed != want)
                 return perr_set(e, PERR_STATE,
                                 "account %u: holds %lld lots but is %s the "
-                                "trigger heaps",
+                                "trigger buckets",
                                 (unsigned)i, (long long)a->size,
-                                a->heap_side ? "in the wrong one of" : "not in");
+                                a->indexed ? "in the wrong side of" : "not in");
             if (a->size != 0) {
                 margin_position pos = accounts_position(t, i);
                 if (a->trigger != margin_trigger(t->profile, &pos, t->max_mark))
@@ -495,10 +549,10 @@ int accounts_audit(const accounts *t, accounts_totals *out, perr *e)
     s.open_interest = s.long_lots;
     if (out)
         *out = s;
-    int rc = audit_heap(t, &t->longs, 1, e);
+    int rc = audit_buckets(t, 1, indexed_long, e);
     if (rc)
         return rc;
-    rc = audit_heap(t, &t->shorts, -1, e);
+    rc = audit_buckets(t, -1, indexed_short, e);
     if (rc)
         return rc;
     if (s.long_lots != s.short_lots)

@@ -26,10 +26,18 @@
  *
  * Trigger index: each trader's open position has a trigger tick
  * (margin_trigger): a long is liquidatable at marks <= trigger, a short at
- * marks >= trigger. Longs sit in a max-heap and shorts in a min-heap keyed by
- * trigger, updated whenever a position or its cash changes, so finding every
- * liquidatable position at a mark costs O(log n) per position found and O(1)
- * when none is (design.md: no scan over all accounts).
+ * marks >= trigger. Each side keeps one bucket per tick of the book's price
+ * range, a list of the accounts whose trigger is that tick (oldest first),
+ * with a bitset over the non-empty buckets (bitset.h). A
+ * re-key is an unlink and a link, O(1); the next long to liquidate is the
+ * head of the highest non-empty long bucket and the next short the head of
+ * the lowest short one, a few bit scans away. So finding every liquidatable
+ * position at a mark costs O(1) per position found and O(1) when none is
+ * (design.md: no scan over all accounts). Triggers beyond the range are
+ * clamped to its edge buckets (a long triggered at every mark of the range
+ * sits at the top) and positions no mark of the range can liquidate sit in
+ * one extra bucket per side that no mark reaches, so every position of a
+ * side is in its side's buckets and auto-deleveraging can rank them all.
  */
 #ifndef PERPSIM_ACCOUNT_H
 #define PERPSIM_ACCOUNT_H
@@ -37,13 +45,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bitset.h"
 #include "margin.h"
 #include "perr.h"
 #include "profile.h"
 
 enum { ACCOUNT_FUND = 0, ACCOUNT_BACKSTOP = 1, ACCOUNT_FIRST_TRADER = 2 };
 
-#define ACCOUNT_NO_HEAP UINT32_MAX
+#define ACCOUNT_NONE UINT32_MAX
 /* The most accounts a table holds (the book's owner ids). */
 #define ACCOUNT_MAX ((uint32_t)1 << 28)
 
@@ -51,9 +60,9 @@ typedef enum account_mode { ACCOUNT_CROSS = 0, ACCOUNT_ISOLATED = 1 } account_mo
 
 /* Where an account stands with the liquidation engine. */
 typedef enum account_state {
-    ACCOUNT_ACTIVE = 0,   /* in a trigger heap when it holds a position */
+    ACCOUNT_ACTIVE = 0,   /* in the trigger index when it holds a position */
     ACCOUNT_COOLDOWN = 1, /* partially liquidated, waiting (Hyperliquid) */
-    ACCOUNT_HELD = 2,     /* out of the heaps: being liquidated, or a fund */
+    ACCOUNT_HELD = 2,     /* out of the index: being liquidated, or a fund */
 } account_state;
 
 typedef struct account {
@@ -67,32 +76,30 @@ typedef struct account {
     int64_t open_buy_lots;
     int64_t open_sell_lots;
     int64_t cooldown_until; /* ms; ACCOUNT_COOLDOWN only */
-    uint32_t heap_slot; /* index in its side's heap, or ACCOUNT_NO_HEAP */
+    uint32_t next, prev; /* links in its trigger bucket, ACCOUNT_NONE at ends */
     int32_t leverage;
-    uint8_t mode;      /* account_mode */
-    uint8_t state;     /* account_state */
-    int8_t heap_side;  /* 1 in the long heap, -1 in the short heap, 0 none */
+    uint8_t mode;        /* account_mode */
+    uint8_t state;       /* account_state */
+    int8_t indexed;      /* 1 in the long buckets, -1 in the short ones, 0 none */
 } account;
 
-/* One entry of a trigger heap: the key is kept beside the id so sifting reads
- * the heap array only. */
-typedef struct account_heap_entry {
-    int64_t trigger;
-    uint32_t id;
-} account_heap_entry;
-
-typedef struct account_heap {
-    account_heap_entry *e;
-    size_t n, cap;
-} account_heap;
+/* One side's trigger buckets. */
+typedef struct account_buckets {
+    uint32_t *head; /* per bucket: the oldest account, or ACCOUNT_NONE */
+    uint32_t *tail; /* per bucket: the newest account, or ACCOUNT_NONE */
+    bitset nonempty;
+    size_t count;   /* accounts in the buckets */
+} account_buckets;
 
 typedef struct accounts {
     const profile *profile;
-    int64_t max_mark;   /* the highest mark a short's trigger is sought to */
+    int64_t min_mark, max_mark; /* the marks the buckets cover (the book's) */
     account *a;
     uint32_t n, cap;
-    account_heap longs;  /* max-heap on trigger */
-    account_heap shorts; /* min-heap on trigger */
+    /* Bucket b >= 1 holds trigger min_mark + b - 1; bucket 0 holds longs and
+     * bucket nbuckets - 1 shorts that no mark in range liquidates. */
+    int64_t nbuckets;
+    account_buckets longs, shorts;
     int64_t fee_pool;
     int64_t initial_total; /* cash put in at creation (fund, backstop) */
     int64_t deposits;
@@ -109,10 +116,10 @@ typedef struct accounts_totals {
 } accounts_totals;
 
 /* Sets up the ledger of a venue with the fund and backstop accounts funded
- * from the profile, room for capacity accounts before growing. max_mark
- * bounds the search for short triggers (the book's highest price). */
-int accounts_init(accounts *t, const profile *p, int64_t max_mark,
-                  size_t capacity, perr *e);
+ * from the profile, room for capacity accounts before growing, and trigger
+ * buckets over the marks [min_mark, max_mark] (the book's prices). */
+int accounts_init(accounts *t, const profile *p, int64_t min_mark,
+                  int64_t max_mark, size_t capacity, perr *e);
 void accounts_destroy(accounts *t);
 
 /* Opens a trader account holding deposit cash; *id gets its id. */
@@ -148,6 +155,11 @@ margin_position accounts_position(const accounts *t, uint32_t id);
 void accounts_trade(accounts *t, uint32_t buyer, uint32_t seller, int64_t lots,
                     int64_t amount);
 
+/* accounts_trade and, in the same step, each side's trading fee to the fee
+ * pool (accounts_pay_fee's rules; 0 for none): one re-key per account. */
+void accounts_fill(accounts *t, uint32_t buyer, uint32_t seller, int64_t lots,
+                   int64_t amount, int64_t buyer_fee, int64_t seller_fee);
+
 /* Moves amount cash (>= 0) from one account's cash to another's (fees to
  * the fund, surplus, takeover payments) and updates both triggers. An
  * isolated payer pays from its position's margin, never from reserve. */
@@ -158,18 +170,25 @@ void accounts_transfer(accounts *t, uint32_t from, uint32_t to, int64_t amount);
  * isolated account pays from reserve while it suffices, then from cash. */
 void accounts_pay_fee(accounts *t, uint32_t id, int64_t amount);
 
-/* Re-computes id's trigger and its place in the heaps; call after changing
- * an account's fields directly. */
+/* Re-computes id's trigger and its bucket; call after changing an account's
+ * fields directly. */
 void accounts_rekey(accounts *t, uint32_t id);
 
-/* Takes id out of the heaps and sets its state (COOLDOWN or HELD), or puts
- * it back (ACTIVE). */
+/* Takes id out of the trigger index and sets its state (COOLDOWN or HELD),
+ * or puts it back (ACTIVE). */
 void accounts_set_state(accounts *t, uint32_t id, account_state state);
 
-/* The top of the long (highest trigger) and short (lowest trigger) heaps:
- * return 1 and fill *id and *trigger, or 0 when the heap is empty. */
+/* The next long (highest trigger) and short (lowest trigger) to liquidate:
+ * return 1 and fill *id and *trigger (clamped to the covered marks), or 0
+ * when no position of the side can be liquidated at any covered mark. */
 int accounts_top_long(const accounts *t, uint32_t *id, int64_t *trigger);
 int accounts_top_short(const accounts *t, uint32_t *id, int64_t *trigger);
+
+/* The number of positions of side (1 long, -1 short) in the index, and
+ * their ids: out must hold accounts_side_count of them. Costs O(positions +
+ * non-empty buckets / 64). */
+size_t accounts_side_count(const accounts *t, int side);
+size_t accounts_side_ids(const accounts *t, int side, uint32_t *out);
 
 /* Recounts every invariant from scratch, O(accounts); fills *out (may be
  * NULL) and returns PERR_STATE with the first broken invariant named. */

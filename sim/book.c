@@ -85,6 +85,7 @@
  */
 #define _DEFAULT_SOURCE /* madvise and MADV_HUGEPAGE under -std=c11 */
 #include "book.h"
+#include "bitset.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -100,7 +101,6 @@
 #endif
 
 #define NIL UINT32_MAX
-#define BM_DEPTH_MAX 6 /* 64^6 levels, far above BOOK_LEVELS_MAX */
 #define SLOTS_MAX (UINT32_MAX - 1)
 #define DEFAULT_CAPACITY 1024
 
@@ -156,9 +156,7 @@ struct book {
     int64_t bid, ask; /* best level indices, -1 / nlevels when empty */
     book_lvl *levels;
 
-    int bm_depth;
-    uint64_t *bm[BM_DEPTH_MAX];
-    size_t bm_words[BM_DEPTH_MAX];
+    bitset bits; /* the non-empty levels */
     int64_t *block_size;     /* per 64 levels */
     int64_t *block_notional;
 
@@ -179,84 +177,15 @@ struct book {
 
 /* ---- bitmap over levels ------------------------------------------------ */
 
-static void bm_set(book *b, int64_t i)
-{
-    for (int lvl = 0; lvl < b->bm_depth; lvl++) {
-        uint64_t *w = &b->bm[lvl][i >> 6];
-        uint64_t was = *w;
-        *w = was | (UINT64_C(1) << (i & 63));
-        if (was)
-            return; /* the levels above already know this word is non-empty */
-        i >>= 6;
-    }
-}
-
-static void bm_clear(book *b, int64_t i)
-{
-    for (int lvl = 0; lvl < b->bm_depth; lvl++) {
-        uint64_t *w = &b->bm[lvl][i >> 6];
-        *w &= ~(UINT64_C(1) << (i & 63));
-        if (*w)
-            return;
-        i >>= 6;
-    }
-}
-
-/* The lowest set bit >= i of hierarchy level lvl, as an index at that level,
- * or -1 when there is none. Climbs while the current word has nothing at or
- * after i, then descends along lowest set bits. */
-static int64_t bm_next_from(const book *b, int lvl, int64_t i)
-{
-    int top = lvl;
-    for (; top < b->bm_depth; top++) {
-        uint64_t w = (uint64_t)i >> 6;
-        if (w >= b->bm_words[top])
-            return -1;
-        uint64_t word = b->bm[top][w] & (~UINT64_C(0) << (i & 63));
-        if (word) {
-            int64_t pos = (int64_t)(w << 6) + __builtin_ctzll(word);
-            while (top > lvl) {
-                top--;
-                pos = (pos << 6) + __builtin_ctzll(b->bm[top][pos]);
-            }
-            return pos;
-        }
-        i = (int64_t)w + 1;
-    }
-    return -1;
-}
-
-/* The highest set bit <= i of hierarchy level lvl, or -1. */
-static int64_t bm_prev_from(const book *b, int lvl, int64_t i)
-{
-    int top = lvl;
-    for (; top < b->bm_depth; top++) {
-        if (i < 0)
-            return -1;
-        uint64_t w = (uint64_t)i >> 6;
-        uint64_t word = b->bm[top][w] & (~UINT64_C(0) >> (63 - (i & 63)));
-        if (word) {
-            int64_t pos = (int64_t)(w << 6) + 63 - __builtin_clzll(word);
-            while (top > lvl) {
-                top--;
-                pos = (pos << 6) + 63 - __builtin_clzll(b->bm[top][pos]);
-            }
-            return pos;
-        }
-        i = (int64_t)w - 1;
-    }
-    return -1;
-}
-
 static inline int64_t next_ask_level(const book *b, int64_t i)
 {
-    int64_t r = bm_next_from(b, 0, i);
+    int64_t r = bitset_next(&b->bits, 0, i);
     return r < 0 ? b->nlevels : r;
 }
 
 static inline int64_t prev_bid_level(const book *b, int64_t i)
 {
-    return bm_prev_from(b, 0, i);
+    return bitset_prev(&b->bits, 0, i);
 }
 
 /* ---- level and block bookkeeping -------------------------------------- */
@@ -273,7 +202,7 @@ static inline void level_add_size(book *b, int64_t level, int64_t delta)
 static void sum_block_bits(const book *b, int64_t w, uint64_t mask, int64_t *size,
                            int64_t *notional)
 {
-    uint64_t word = b->bm[0][w] & mask;
+    uint64_t word = b->bits.w[0][w] & mask;
     while (word) {
         int64_t level = (w << 6) + __builtin_ctzll(word);
         int64_t s = b->levels[level].size;
@@ -307,8 +236,8 @@ static void range_sum(const book *b, int64_t lo, int64_t hi, int64_t *size, int6
         return;
     }
     sum_block_bits(b, wlo, mask_from_to((int)(lo & 63), 63), size, notional);
-    for (int64_t k = bm_next_from(b, 1, wlo + 1); k >= 0 && k < whi;
-         k = bm_next_from(b, 1, k + 1)) {
+    for (int64_t k = bitset_next(&b->bits, 1, wlo + 1); k >= 0 && k < whi;
+         k = bitset_next(&b->bits, 1, k + 1)) {
         *size += b->block_size[k];
         *notional += b->block_notional[k];
     }
@@ -496,19 +425,10 @@ book *book_new(int64_t min_price, int64_t max_price, size_t order_capacity, perr
 
     /* At least two hierarchy levels, so that blocks (level 1 bits) always
      * exist for the block walks. */
-    size_t words = (size_t)((b->nlevels + 63) >> 6);
-    for (;;) {
-        b->bm_words[b->bm_depth] = words;
-        b->bm[b->bm_depth] = calloc(words, sizeof(uint64_t));
-        if (!b->bm[b->bm_depth])
-            goto nomem;
-        b->bm_depth++;
-        if (words == 1 && b->bm_depth >= 2)
-            break;
-        words = (words + 63) >> 6;
-    }
-    b->block_size = calloc(b->bm_words[0], sizeof *b->block_size);
-    b->block_notional = calloc(b->bm_words[0], sizeof *b->block_notional);
+    if (bitset_init(&b->bits, b->nlevels, 2) != 0)
+        goto nomem;
+    b->block_size = calloc(b->bits.words[0], sizeof *b->block_size);
+    b->block_notional = calloc(b->bits.words[0], sizeof *b->block_notional);
     if (!b->block_size || !b->block_notional)
         goto nomem;
 
@@ -531,8 +451,7 @@ void book_free(book *b)
     if (!b)
         return;
     free(b->levels);
-    for (int i = 0; i < b->bm_depth; i++)
-        free(b->bm[i]);
+    bitset_free(&b->bits);
     free(b->block_size);
     free(b->block_notional);
     free(b->nodes);
@@ -612,7 +531,7 @@ static inline int64_t match(book *b, const int buy, int64_t limit, int64_t qty, 
         b->side_count[buy] -= removed;
         notional += taken * price;
         if (o == NIL) {
-            bm_clear(b, level);
+            bitset_clear(&b->bits, level);
             if (buy)
                 b->ask = next_ask_level(b, level + 1);
             else
@@ -639,7 +558,7 @@ static inline void rest(book *b, uint32_t slot, int buy, int64_t level, int64_t 
         b->nodes[lv->tail].next = slot;
     } else {
         lv->head = slot;
-        bm_set(b, level);
+        bitset_set(&b->bits, level);
     }
     lv->tail = slot;
     level_add_size(b, level, qty);
@@ -678,7 +597,7 @@ static void remove_order(book *b, uint32_t slot)
     b->side_count[node_ask(n)]--;
     owner_unlink(b, n);
     if (lv->head == NIL) {
-        bm_clear(b, level);
+        bitset_clear(&b->bits, level);
         if (level == b->bid)
             b->bid = prev_bid_level(b, level - 1);
         else if (level == b->ask)
@@ -1015,7 +934,7 @@ static bool impact_level(const book *b, impact_walk *w, int64_t level)
 /* Walks block k level by level in the walk's direction; true when done. */
 static bool impact_block_levels(const book *b, impact_walk *w, int64_t k, uint64_t mask, int up)
 {
-    uint64_t word = b->bm[0][k] & mask;
+    uint64_t word = b->bits.w[0][k] & mask;
     while (word) {
         int bit = up ? __builtin_ctzll(word) : 63 - __builtin_clzll(word);
         if (impact_level(b, w, (k << 6) + bit))
@@ -1046,13 +965,13 @@ int book_impact_price(const book *b, int taker_side, int64_t notional, book_impa
                                    up ? mask_from_to((int)(best & 63), 63)
                                       : mask_from_to(0, (int)(best & 63)),
                                    up);
-        for (int64_t k = up ? bm_next_from(b, 1, k0 + 1) : bm_prev_from(b, 1, k0 - 1);
+        for (int64_t k = up ? bitset_next(&b->bits, 1, k0 + 1) : bitset_prev(&b->bits, 1, k0 - 1);
              !done && k >= 0;
-             k = up ? bm_next_from(b, 1, k + 1) : bm_prev_from(b, 1, k - 1)) {
+             k = up ? bitset_next(&b->bits, 1, k + 1) : bitset_prev(&b->bits, 1, k - 1)) {
             if (b->block_notional[k] <= w.left) {
                 w.left -= b->block_notional[k];
                 w.whole += b->block_size[k];
-                uint64_t word = b->bm[0][k];
+                uint64_t word = b->bits.w[0][k];
                 w.last = (k << 6) + (up ? 63 - __builtin_clzll(word) : __builtin_ctzll(word));
                 done = w.left == 0;
             } else {

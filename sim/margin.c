@@ -113,7 +113,18 @@ int margin_liquidatable(const profile *p, const margin_position *pos,
 {
     if (pos->size == 0)
         return 0;
-    return balance128(p, pos, mark) < maintenance128(p, pos, mark);
+    /* balance < ceil(notional x mmr / ONE) - cum, without the division:
+     * for integers, x < ceil(y / ONE) exactly when x x ONE < y; and where
+     * cum exceeds notional x mmr the maintenance is 0, the test balance < 0. */
+    i128 notional = basis_notional(p, pos, mark);
+    i128 balance = balance128(p, pos, mark);
+    if (notional <= 0)
+        return balance < 0;
+    const profile_bracket *b = &p->brackets[margin_bracket(p, saturate(notional))];
+    i128 mm_scaled = notional * b->mmr - (i128)b->cum * PROFILE_RATE_ONE;
+    if (mm_scaled < 0)
+        mm_scaled = 0;
+    return balance * PROFILE_RATE_ONE < mm_scaled;
 }
 
 /* LP for one bracket's rate and cum; for the entry basis the maintenance

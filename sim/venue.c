@@ -18,7 +18,7 @@ __extension__ typedef __int128 i128;
 
 typedef struct cooldown_entry {
     uint32_t id;
-    int64_t release; /* ms: back in the heaps from this instant */
+    int64_t release; /* ms: back in the trigger index from this instant */
 } cooldown_entry;
 
 /* Lots a bankrupt position still has to close by auto-deleveraging. */
@@ -64,6 +64,8 @@ struct venue {
     size_t ndemands, cap_demands;
     adl_candidate *cands;
     size_t cap_cands;
+    uint32_t *ids;
+    size_t cap_ids;
 };
 
 static int64_t sign64(int64_t v)
@@ -132,7 +134,7 @@ venue *venue_new(const profile *p, int64_t min_price, int64_t max_price,
         free(v);
         return NULL;
     }
-    if (accounts_init(&v->acc, p, max_price, accounts_hint, e) != 0) {
+    if (accounts_init(&v->acc, p, min_price, max_price, accounts_hint, e) != 0) {
         book_free(v->book);
         free(v);
         return NULL;
@@ -151,6 +153,7 @@ void venue_free(venue *v)
     free(v->cool);
     free(v->demands);
     free(v->cands);
+    free(v->ids);
     free(v);
 }
 
@@ -274,12 +277,16 @@ static int64_t apply_fills(venue *v, const book_result *res, uint32_t taker,
         uint32_t maker = f->maker_owner;
         uint32_t buyer = f->taker_side == BOOK_BUY ? taker : maker;
         uint32_t seller = f->taker_side == BOOK_BUY ? maker : taker;
-        accounts_trade(&v->acc, buyer, seller, f->size, amount);
+        int64_t maker_fee = maker >= ACCOUNT_FIRST_TRADER
+                                ? fee_of(amount, v->p->maker_fee) : 0;
+        int64_t taker_fee = taker_pays_fee ? fee_of(amount, v->p->taker_fee) : 0;
         track_open(&v->acc.a[maker], -f->taker_side, -amount, -f->size);
-        if (maker >= ACCOUNT_FIRST_TRADER)
-            accounts_pay_fee(&v->acc, maker, fee_of(amount, v->p->maker_fee));
-        if (taker_pays_fee)
-            accounts_pay_fee(&v->acc, taker, fee_of(amount, v->p->taker_fee));
+        if (f->taker_side == BOOK_BUY)
+            accounts_fill(&v->acc, buyer, seller, f->size, amount, taker_fee,
+                          maker_fee);
+        else
+            accounts_fill(&v->acc, buyer, seller, f->size, amount, maker_fee,
+                          taker_fee);
         total += amount;
     }
     return total;
@@ -383,8 +390,10 @@ void venue_cancel_all(venue *v, uint32_t id)
 {
     if (id >= v->acc.n)
         return;
-    book_cancel_owner(v->book, id);
     account *a = &v->acc.a[id];
+    if (a->open_buy_lots == 0 && a->open_sell_lots == 0)
+        return; /* nothing resting: spare the book a lookup */
+    book_cancel_owner(v->book, id);
     a->open_buy_notional = a->open_sell_notional = 0;
     a->open_buy_lots = a->open_sell_lots = 0;
 }
@@ -714,7 +723,7 @@ static void liquidate(venue *v, uint32_t id)
         a->cooldown_until = v->now + p->cooldown_ms;
         if (reserve((void **)&v->cool, &v->cap_cool, v->cool_n + 1,
                     sizeof *v->cool) == 0) {
-            /* Not again in this block: back in the heaps a millisecond on,
+            /* Not again in this block: back in the index a millisecond on,
              * and until cooldown_until any liquidation takes it whole. */
             v->cool[v->cool_n++] = (cooldown_entry){id, v->now + 1};
             accounts_set_state(&v->acc, id, ACCOUNT_COOLDOWN);
@@ -724,7 +733,7 @@ static void liquidate(venue *v, uint32_t id)
     accounts_set_state(&v->acc, id, ACCOUNT_ACTIVE);
 }
 
-/* Returns accounts whose post-chunk pause has passed to the heaps. Entries
+/* Returns accounts whose post-chunk pause has passed to the index. Entries
  * are appended in time order, so the expired ones are a prefix. */
 static void release_cooldowns(venue *v)
 {
@@ -819,12 +828,30 @@ static double adl_score(const venue *v, uint32_t id)
     return 0;
 }
 
-static int by_score(const void *x, const void *y)
+/* 1 when candidate a ranks before b: higher score first, then lower id, so
+ * the order is deterministic. */
+static int ranks_before(const adl_candidate *a, const adl_candidate *b)
 {
-    const adl_candidate *a = x, *b = y;
     if (a->score != b->score)
-        return a->score > b->score ? -1 : 1;
-    return a->id < b->id ? -1 : a->id > b->id;
+        return a->score > b->score;
+    return a->id < b->id;
+}
+
+static void cand_sift_down(adl_candidate *h, size_t n, size_t i)
+{
+    adl_candidate x = h[i];
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && ranks_before(&h[c + 1], &h[c]))
+            c++;
+        if (!ranks_before(&h[c], &x))
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = x;
 }
 
 static int is_pending(const venue *v, uint32_t id)
@@ -835,28 +862,51 @@ static int is_pending(const venue *v, uint32_t id)
     return 0;
 }
 
-/* Collects and ranks the positions of side that can take ADL. */
-static size_t rank_candidates(venue *v, int side)
+/* The positions of side that can take auto-deleveraging, ranked lazily: the
+ * traders' scores are computed once, O(n), and heaped, so handing out the k
+ * best costs O(n + k log n), not a sort of the whole side. The fund and the
+ * vault, the venue's own, come after every trader. */
+typedef struct adl_ranking {
+    size_t traders; /* candidates still in the heap v->cands[0 .. traders) */
+    size_t own, nown;
+    uint32_t own_ids[ACCOUNT_FIRST_TRADER];
+} adl_ranking;
+
+static void rank_candidates(venue *v, int side, adl_ranking *r)
 {
-    const account_heap *h = side > 0 ? &v->acc.longs : &v->acc.shorts;
-    size_t want = h->n + v->cool_n + ACCOUNT_FIRST_TRADER;
-    if (reserve((void **)&v->cands, &v->cap_cands, want, sizeof *v->cands) != 0)
-        return 0;
-    size_t n = 0;
-    for (size_t i = 0; i < h->n; i++)
-        v->cands[n++] = (adl_candidate){adl_score(v, h->e[i].id), h->e[i].id};
+    memset(r, 0, sizeof *r);
+    size_t want = accounts_side_count(&v->acc, side) + v->cool_n + 1;
+    if (reserve((void **)&v->cands, &v->cap_cands, want, sizeof *v->cands) != 0
+        || reserve((void **)&v->ids, &v->cap_ids, want, sizeof *v->ids) != 0)
+        return; /* out of memory: no ranking, the lots stay pending */
+    size_t n = accounts_side_ids(&v->acc, side, v->ids);
     for (size_t i = 0; i < v->cool_n; i++) {
         uint32_t id = v->cool[i].id;
         if (sign64(v->acc.a[id].size) == side
             && v->acc.a[id].state == ACCOUNT_COOLDOWN)
-            v->cands[n++] = (adl_candidate){adl_score(v, id), id};
+            v->ids[n++] = id;
     }
-    qsort(v->cands, n, sizeof *v->cands, by_score);
-    /* The fund and the vault come last: they are the venue's own. */
+    for (size_t i = 0; i < n; i++)
+        v->cands[i] = (adl_candidate){adl_score(v, v->ids[i]), v->ids[i]};
+    for (size_t i = n / 2; i-- > 0;)
+        cand_sift_down(v->cands, n, i);
+    r->traders = n;
     for (uint32_t x = ACCOUNT_FUND; x < ACCOUNT_FIRST_TRADER; x++)
         if (sign64(v->acc.a[x].size) == side && !is_pending(v, x))
-            v->cands[n++] = (adl_candidate){0, x};
-    return n;
+            r->own_ids[r->nown++] = x;
+}
+
+/* The best remaining candidate, or ACCOUNT_NONE. */
+static uint32_t next_candidate(venue *v, adl_ranking *r)
+{
+    if (r->traders > 0) {
+        uint32_t id = v->cands[0].id;
+        v->cands[0] = v->cands[--r->traders];
+        if (r->traders > 0)
+            cand_sift_down(v->cands, r->traders, 0);
+        return id;
+    }
+    return r->own < r->nown ? r->own_ids[r->own++] : ACCOUNT_NONE;
 }
 
 /* Closes lots of demand d against counterparty c; returns the cash. */
@@ -886,16 +936,16 @@ static int resolve_adl(venue *v)
             any |= v->demands[i].side == side && v->demands[i].lots > 0;
         if (!any)
             continue;
-        size_t n = rank_candidates(v, -side);
-        size_t next = 0;
+        adl_ranking r;
+        rank_candidates(v, -side, &r);
+        uint32_t c = next_candidate(v, &r);
         for (size_t i = 0; i < v->ndemands; i++) {
             adl_demand *d = &v->demands[i];
-            while (d->side == side && d->lots > 0 && next < n) {
-                uint32_t c = v->cands[next].id;
+            while (d->side == side && d->lots > 0 && c != ACCOUNT_NONE) {
                 int64_t have = abs64(v->acc.a[c].size);
                 if (have == 0 || sign64(v->acc.a[c].size) != -side
                     || c == d->bankrupt) {
-                    next++;
+                    c = next_candidate(v, &r);
                     continue;
                 }
                 adl_fill(v, d, c, d->lots < have ? d->lots : have);
@@ -937,6 +987,9 @@ static long liquidate_triggered(venue *v)
     uint32_t id;
     int64_t trigger;
     while (accounts_top_long(&v->acc, &id, &trigger) && trigger >= v->mark) {
+        /* The next in the bucket is likely the next liquidated: start
+         * loading it while this one is processed. */
+        __builtin_prefetch(&v->acc.a[v->acc.a[id].next]);
         if (!cap_allows(v))
             return done ? done : -1;
         v->cap_count++;
@@ -944,6 +997,7 @@ static long liquidate_triggered(venue *v)
         done++;
     }
     while (accounts_top_short(&v->acc, &id, &trigger) && trigger <= v->mark) {
+        __builtin_prefetch(&v->acc.a[v->acc.a[id].next]);
         if (!cap_allows(v))
             return done ? done : -1;
         v->cap_count++;

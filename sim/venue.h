@@ -15,7 +15,7 @@
  *
  * The cascade (venue_set_mark, venue_update). At each mark, every position
  * whose margin balance is below maintenance is liquidated, found by popping
- * the trigger heaps, never by a scan. Liquidating a position:
+ * the trigger buckets, never by a scan. Liquidating a position:
  *   1. cancel the account's resting orders;
  *   2. choose the part to close: all of it, down to the next lower bracket
  *      (TIERED), a chunk then a cooldown (CHUNKED), or all of it within a

@@ -33,14 +33,14 @@
  * three in four (38% of all positions), all on the way down. No short is:
  * the mark never rises above the start, and a short entered within 0.25% of
  * it would need more than 140x to trigger there. The climb therefore costs
- * the engine a look at the tops of its trigger heaps per step, while a scan
+ * the engine a look at the ends of its trigger buckets per step, while a scan
  * pays for every account at every step.
  *
  * The book. --book deep (the default): a market maker rests, at every tick
  * where longs trigger, a bid for exactly the lots that trigger there (it is
  * funded at 1x, twice over, so it never nears its own maintenance margin).
  * Each liquidation then fills whole in the book, at its trigger price,
- * against one maker order: the common path of the engine (pop the heap,
+ * against one maker order: the common path of the engine (take the bucket head,
  * cancel the account's orders, one IOC, the liquidation fee, the surplus to
  * the insurance fund), with neither the fund nor auto-deleveraging stepping
  * in. --book empty: no resting orders at all; every liquidation is taken
@@ -64,7 +64,7 @@
  *
  * Reading the figure. The scan costs steps x accounts x (one exact test);
  * the engine costs liquidations x (one liquidation) plus steps x (a look at
- * the heaps). The speedup is therefore close to
+ * the bucket ends). The speedup is therefore close to
  *     steps x scan_ns_per_account / (liquidated_fraction x ns_per_liquidation)
  * and falls as the fraction liquidated rises: it says how much the trigger
  * index saves on this path, not a constant of the engine. The liquidation
