@@ -80,6 +80,12 @@ static int64_t abs64(int64_t v)
 
 static int64_t ceil_rate(int64_t amount, int64_t rate)
 {
+    if (amount >= 0 && rate >= 0 && (rate == 0 || amount <= INT64_MAX / rate)) {
+        /* The common case fits 64 bits, where dividing by the constant is a
+         * multiplication; a 128-bit division is a library call. */
+        int64_t num = amount * rate;
+        return num / PROFILE_RATE_ONE + (num % PROFILE_RATE_ONE > 0);
+    }
     i128 num = (i128)amount * rate;
     i128 q = num / PROFILE_RATE_ONE;
     return (int64_t)(q + (num % PROFILE_RATE_ONE > 0));
@@ -246,6 +252,8 @@ static int64_t fee_of(int64_t amount, int64_t rate)
 {
     if (rate >= 0)
         return ceil_rate(amount, rate);
+    if (amount >= 0 && amount <= INT64_MAX / -rate)
+        return -(amount * -rate / PROFILE_RATE_ONE);
     return -(int64_t)(((i128)amount * -rate) / PROFILE_RATE_ONE);
 }
 
