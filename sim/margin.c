@@ -46,17 +46,19 @@ int margin_bracket(const profile *p, int64_t notional)
     return i;
 }
 
-static int64_t maintenance_in(const profile_bracket *b, int64_t notional)
+/* notional x mmr - cum of bracket b, rounded up, and never below 0. */
+static i128 maintenance_in(const profile_bracket *b, i128 notional)
 {
     if (notional <= 0)
         return 0;
-    i128 mm = ceil_div((i128)notional * b->mmr, PROFILE_RATE_ONE) - b->cum;
-    return mm < 0 ? 0 : saturate(mm);
+    i128 mm = ceil_div(notional * b->mmr, PROFILE_RATE_ONE) - b->cum;
+    return mm < 0 ? 0 : mm;
 }
 
 int64_t margin_maintenance(const profile *p, int64_t notional)
 {
-    return maintenance_in(&p->brackets[margin_bracket(p, notional)], notional);
+    return saturate(
+        maintenance_in(&p->brackets[margin_bracket(p, notional)], notional));
 }
 
 int64_t margin_initial(int64_t notional, int32_t leverage)
@@ -94,12 +96,8 @@ static i128 maintenance128(const profile *p, const margin_position *pos,
                            int64_t mark)
 {
     i128 notional = basis_notional(p, pos, mark);
-    if (notional <= 0)
-        return 0;
-    int64_t bracket_key = saturate(notional);
-    const profile_bracket *b = &p->brackets[margin_bracket(p, bracket_key)];
-    i128 mm = ceil_div(notional * b->mmr, PROFILE_RATE_ONE) - b->cum;
-    return mm < 0 ? 0 : mm;
+    return maintenance_in(&p->brackets[margin_bracket(p, saturate(notional))],
+                          notional);
 }
 
 int64_t margin_position_maintenance(const profile *p,
@@ -196,68 +194,57 @@ int64_t margin_bankruptcy_value(const margin_position *pos, int64_t lots)
     return v < 0 ? 0 : saturate(v);
 }
 
-int64_t margin_trigger(const profile *p, const margin_position *pos,
-                       int64_t max_mark)
+/* The exact edge of the liquidatable marks, from an estimate m. The marks
+ * of pos that are liquidatable form one interval reaching end (1 for a long,
+ * max_mark for a short), so walk from m toward end until one is, then gallop
+ * the other way (step: +1 for a long, -1 for a short) to the last one. The
+ * estimate is within a tick or two; doubling strides bound the steps if
+ * rounding were ever far off. end itself is known to be liquidatable. */
+static int64_t trigger_edge(const profile *p, const margin_position *pos,
+                            int64_t m, int step, int64_t max_mark)
 {
-    double lp = margin_liq_price(p, pos, NULL);
-    if (pos->size > 0) {
-        /* Liquidatable at M iff M <= trigger. */
-        if (!(lp >= 1.0) || !margin_liquidatable(p, pos, 1))
-            return MARGIN_NEVER_LONG;
-        int64_t m = lp >= (double)max_mark ? max_mark : (int64_t)floor(lp);
-        if (m < 1)
-            m = 1;
-        /* The estimate is within a tick or two; step to the exact edge. A
-         * doubling search bounds the steps if rounding were ever far off. */
-        int64_t stride = 1;
-        while (!margin_liquidatable(p, pos, m)) {
-            m -= stride;
-            stride *= 2;
-            if (m <= 1) {
-                m = 1;
-                break;
-            }
-        }
-        stride = 1;
-        while (m < max_mark && margin_liquidatable(p, pos, m + 1)) {
-            int64_t next = m + stride;
-            if (next > max_mark || !margin_liquidatable(p, pos, next)) {
-                if (stride == 1)
-                    break;
-                stride = 1;
-                continue;
-            }
-            m = next;
-            stride *= 2;
-        }
-        /* m is liquidatable and m + 1 is not (or m is max_mark). */
-        return m;
-    }
-    /* Short: liquidatable at M iff M >= trigger. */
-    if (!margin_liquidatable(p, pos, max_mark))
-        return MARGIN_NEVER_SHORT;
-    int64_t m = !(lp >= 1.0) ? 1 : lp >= (double)max_mark ? max_mark
-                                                        : (int64_t)ceil(lp);
+    int64_t end = step > 0 ? 1 : max_mark;
     int64_t stride = 1;
     while (!margin_liquidatable(p, pos, m)) {
-        m += stride;
+        m -= step * stride;
         stride *= 2;
-        if (m >= max_mark) {
-            m = max_mark;
+        if (step > 0 ? m <= 1 : m >= max_mark) {
+            m = end;
             break;
         }
     }
     stride = 1;
-    while (m > 1 && margin_liquidatable(p, pos, m - 1)) {
-        int64_t next = m - stride;
-        if (next < 1 || !margin_liquidatable(p, pos, next)) {
-            if (stride == 1)
-                break;
-            stride = 1;
+    for (;;) {
+        int64_t beyond = m + step;
+        if (beyond < 1 || beyond > max_mark
+            || !margin_liquidatable(p, pos, beyond))
+            return m;
+        int64_t next = m + step * stride;
+        if (next < 1 || next > max_mark || !margin_liquidatable(p, pos, next)) {
+            stride = 1; /* overshot: creep from m again */
             continue;
         }
         m = next;
         stride *= 2;
     }
-    return m;
+}
+
+int64_t margin_trigger(const profile *p, const margin_position *pos,
+                       int64_t max_mark)
+{
+    double lp = margin_liq_price(p, pos, NULL);
+    int64_t estimate = !(lp >= 1.0)               ? 1
+                       : lp >= (double)max_mark   ? max_mark
+                       : pos->size > 0            ? (int64_t)floor(lp)
+                                                  : (int64_t)ceil(lp);
+    if (pos->size > 0) {
+        /* Liquidatable at M iff M <= trigger. */
+        if (!margin_liquidatable(p, pos, 1))
+            return MARGIN_NEVER_LONG;
+        return trigger_edge(p, pos, estimate, 1, max_mark);
+    }
+    /* Short: liquidatable at M iff M >= trigger. */
+    if (!margin_liquidatable(p, pos, max_mark))
+        return MARGIN_NEVER_SHORT;
+    return trigger_edge(p, pos, estimate, -1, max_mark);
 }

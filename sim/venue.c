@@ -197,10 +197,6 @@ static void check_event(const venue *v, const char *where)
 int venue_open(venue *v, int64_t deposit, account_mode mode, int32_t leverage,
                uint32_t *id, perr *e)
 {
-    if (leverage > v->p->brackets[0].max_leverage || leverage < 1)
-        return perr_set(e, PERR_INVALID,
-                        "%s: leverage must lie in [1, %d], got %d", v->p->name,
-                        (int)v->p->brackets[0].max_leverage, (int)leverage);
     int rc = accounts_open(&v->acc, deposit, mode, leverage, id, e);
     check_event(v, "venue_open");
     return rc;
@@ -346,7 +342,6 @@ int venue_submit(venue *v, uint32_t id, const book_order_spec *spec,
     book_result local;
     if (!res)
         res = &local;
-    venue_reject r = VENUE_ACCEPTED;
     if (why)
         *why = VENUE_ACCEPTED;
     if (id < ACCOUNT_FIRST_TRADER || id >= v->acc.n)
@@ -356,7 +351,7 @@ int venue_submit(venue *v, uint32_t id, const book_order_spec *spec,
     s.owner = id;
     s.flags &= ~(unsigned)BOOK_LIQUIDATION;
     int64_t lots;
-    r = admit(v, id, &s, &lots);
+    venue_reject r = admit(v, id, &s, &lots);
     if (r != VENUE_ACCEPTED) {
         memset(res, 0, sizeof *res);
         res->outcome = BOOK_REJECTED;
@@ -992,25 +987,24 @@ static int resolve_adl(venue *v)
 static long liquidate_triggered(venue *v)
 {
     long done = 0;
-    uint32_t id;
-    int64_t trigger;
-    while (accounts_top_long(&v->acc, &id, &trigger) && trigger >= v->mark) {
-        /* The next in the bucket is likely the next liquidated: start
-         * loading it while this one is processed. */
-        __builtin_prefetch(&v->acc.a[v->acc.a[id].next]);
-        if (!cap_allows(v))
-            return done ? done : -1;
-        v->cap_count++;
-        liquidate(v, id);
-        done++;
-    }
-    while (accounts_top_short(&v->acc, &id, &trigger) && trigger <= v->mark) {
-        __builtin_prefetch(&v->acc.a[v->acc.a[id].next]);
-        if (!cap_allows(v))
-            return done ? done : -1;
-        v->cap_count++;
-        liquidate(v, id);
-        done++;
+    for (int side = 1; side >= -1; side -= 2) {
+        uint32_t id;
+        int64_t trigger;
+        while (side > 0 ? accounts_top_long(&v->acc, &id, &trigger)
+                              && trigger >= v->mark
+                        : accounts_top_short(&v->acc, &id, &trigger)
+                              && trigger <= v->mark) {
+            /* The next in the bucket is likely the next liquidated: start
+             * loading it while this one is processed. */
+            uint32_t next = v->acc.a[id].next;
+            if (next != ACCOUNT_NONE)
+                __builtin_prefetch(&v->acc.a[next]);
+            if (!cap_allows(v))
+                return done ? done : -1;
+            v->cap_count++;
+            liquidate(v, id);
+            done++;
+        }
     }
     return done;
 }
