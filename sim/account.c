@@ -13,6 +13,7 @@
  * an unlink and a link.
  */
 #include "account.h"
+#include "bigmem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -110,7 +111,7 @@ static int grow(accounts *t, size_t want, perr *e)
     if (cap < want)
         return perr_set(e, PERR_RANGE, "more than %u accounts on one venue",
                         (unsigned)ACCOUNT_MAX);
-    account *a = realloc(t->a, cap * sizeof *a);
+    account *a = bigmem_grow(t->a, (size_t)t->n * sizeof *a, cap * sizeof *a);
     if (!a)
         return perr_set(e, PERR_NOMEM, "no memory for %zu accounts", cap);
     t->a = a;
@@ -128,8 +129,8 @@ static void blank(account *a, account_mode mode, int32_t leverage)
 
 static int init_buckets(account_buckets *bk, int64_t n)
 {
-    bk->head = malloc((size_t)n * sizeof *bk->head);
-    bk->tail = malloc((size_t)n * sizeof *bk->tail);
+    bk->head = bigmem_alloc((size_t)n * sizeof *bk->head);
+    bk->tail = bigmem_alloc((size_t)n * sizeof *bk->tail);
     if (!bk->head || !bk->tail || bitset_init(&bk->nonempty, n, 1) != 0)
         return -1;
     for (int64_t b = 0; b < n; b++)
@@ -451,6 +452,20 @@ int accounts_top_short(const accounts *t, uint32_t *id, int64_t *trigger)
     *id = t->shorts.head[b];
     *trigger = t->min_mark + b - 1;
     return 1;
+}
+
+uint32_t accounts_after_top(const accounts *t, int side, uint32_t id)
+{
+    const account *a = &t->a[id];
+    if (a->next != ACCOUNT_NONE)
+        return a->next;
+    int64_t b = bucket_of(t, side, a->trigger);
+    if (side > 0) {
+        b = b > 1 ? bitset_prev(&t->longs.nonempty, 0, b - 1) : -1;
+        return b >= 1 ? t->longs.head[b] : ACCOUNT_NONE;
+    }
+    b = b < t->nbuckets - 2 ? bitset_next(&t->shorts.nonempty, 0, b + 1) : -1;
+    return b >= 0 && b <= t->nbuckets - 2 ? t->shorts.head[b] : ACCOUNT_NONE;
 }
 
 size_t accounts_side_count(const accounts *t, int side)

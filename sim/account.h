@@ -184,6 +184,12 @@ void accounts_set_state(accounts *t, uint32_t id, account_state state);
 int accounts_top_long(const accounts *t, uint32_t *id, int64_t *trigger);
 int accounts_top_short(const accounts *t, uint32_t *id, int64_t *trigger);
 
+/* The account the engine will likely take after id, the top of side (1 long,
+ * -1 short): the next in id's bucket, else the head of the next non-empty
+ * bucket toward the far end; ACCOUNT_NONE if there is none. A hint for
+ * prefetching, not a promise: a liquidation may re-key either. */
+uint32_t accounts_after_top(const accounts *t, int side, uint32_t id);
+
 /* The number of positions of side (1 long, -1 short) in the index, and
  * their ids: out must hold accounts_side_count of them. Costs O(positions +
  * non-empty buckets / 64). */

@@ -83,14 +83,13 @@
  * liquidation orders of section 4 enter as MARKET or IOC with the venue's
  * price band (or the bankruptcy price) as their limit.
  */
-#define _DEFAULT_SOURCE /* madvise and MADV_HUGEPAGE under -std=c11 */
 #include "book.h"
+#include "bigmem.h"
 #include "bitset.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #if defined(__GNUC__)
 #define BOOK_NOINLINE __attribute__((noinline))
@@ -258,30 +257,11 @@ static void add_free_slots(book *b, book_node *nodes, uint32_t from, uint32_t to
     }
 }
 
-/* Memory for the order pool and the level array. Both are touched at random
- * (a cancel, a maker at the front of a level), so besides the cache they miss
- * the TLB: with 4 KB pages a pool of 200k orders spans 1,600 pages. Arrays of
- * 2 MB or more are 2 MB aligned and offered to the kernel for transparent
- * huge pages (Linux, where THP is in `madvise` mode as on Debian); measured
- * with `perpsim bench book`, this gains 12 to 20%. Smaller arrays are 64-byte
- * aligned so that no 32-byte node straddles two cache lines. realloc keeps
- * neither alignment, so growth copies. */
-static void *alloc_big(size_t bytes)
-{
-    const size_t huge = (size_t)2 << 20;
-    size_t align = bytes >= huge ? huge : 64;
-    bytes = (bytes + align - 1) & ~(align - 1);
-    void *p = aligned_alloc(align, bytes ? bytes : align);
-#ifdef MADV_HUGEPAGE
-    if (p && align == huge)
-        (void)madvise(p, bytes, MADV_HUGEPAGE);
-#endif
-    return p;
-}
-
+/* The order pool and the level array are touched at random (a cancel, a
+ * maker at the front of a level): bigmem.h. */
 static book_node *alloc_nodes(size_t count)
 {
-    return alloc_big(count * sizeof(book_node));
+    return bigmem_alloc(count * sizeof(book_node));
 }
 
 /* Doubles the pool: growth by whole blocks, never per order. */
@@ -415,7 +395,7 @@ book *book_new(int64_t min_price, int64_t max_price, size_t order_capacity, perr
     b->resting_size_max = INT64_MAX / max_price;
     b->free_head = NIL;
 
-    b->levels = alloc_big((size_t)b->nlevels * sizeof *b->levels);
+    b->levels = bigmem_alloc((size_t)b->nlevels * sizeof *b->levels);
     if (!b->levels)
         goto nomem;
     for (int64_t i = 0; i < b->nlevels; i++) {

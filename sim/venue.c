@@ -994,9 +994,10 @@ static long liquidate_triggered(venue *v)
                               && trigger >= v->mark
                         : accounts_top_short(&v->acc, &id, &trigger)
                               && trigger <= v->mark) {
-            /* The next in the bucket is likely the next liquidated: start
-             * loading it while this one is processed. */
-            uint32_t next = v->acc.a[id].next;
+            /* Start loading the likely next one while this one is
+             * processed: accounts sit in random order in memory, so each
+             * is otherwise a cache miss. */
+            uint32_t next = accounts_after_top(&v->acc, side, id);
             if (next != ACCOUNT_NONE)
                 __builtin_prefetch(&v->acc.a[next]);
             if (!cap_allows(v))
