@@ -232,19 +232,16 @@ static int64_t trigger_edge(const profile *p, const margin_position *pos,
 int64_t margin_trigger(const profile *p, const margin_position *pos,
                        int64_t max_mark)
 {
+    /* Liquidatable at M iff M <= trigger (long) or M >= trigger (short).
+     * The never case first: it is common (a well-funded maker, the fund)
+     * and needs no estimate. */
+    if (pos->size > 0 ? !margin_liquidatable(p, pos, 1)
+                      : !margin_liquidatable(p, pos, max_mark))
+        return pos->size > 0 ? MARGIN_NEVER_LONG : MARGIN_NEVER_SHORT;
     double lp = margin_liq_price(p, pos, NULL);
     int64_t estimate = !(lp >= 1.0)               ? 1
                        : lp >= (double)max_mark   ? max_mark
                        : pos->size > 0            ? (int64_t)floor(lp)
                                                   : (int64_t)ceil(lp);
-    if (pos->size > 0) {
-        /* Liquidatable at M iff M <= trigger. */
-        if (!margin_liquidatable(p, pos, 1))
-            return MARGIN_NEVER_LONG;
-        return trigger_edge(p, pos, estimate, 1, max_mark);
-    }
-    /* Short: liquidatable at M iff M >= trigger. */
-    if (!margin_liquidatable(p, pos, max_mark))
-        return MARGIN_NEVER_SHORT;
-    return trigger_edge(p, pos, estimate, -1, max_mark);
+    return trigger_edge(p, pos, estimate, pos->size > 0 ? 1 : -1, max_mark);
 }
