@@ -6,8 +6,8 @@
  * The engine knows no venue by name: everything venue-specific that margin,
  * accounts and the liquidation engine need is a field here. The built-in
  * profiles (profile_builtin) carry the published figures of
- * ../shared/mechanics.md sections 3 and 4, each cited in profile.c; issue #5
- * moves them to models/venues/NAME.yaml, with the mark-price and funding rules.
+ * ../shared/mechanics.md sections 1 to 4, each cited in profile.c; issue #5
+ * moves them to models/venues/NAME.yaml.
  *
  * Units (design.md, "Units and exactness"): a price is in ticks, a size in
  * lots, cash in cash units, and tick x lot is a whole number of cash units
@@ -78,6 +78,52 @@ typedef enum profile_adl_price {
     PROFILE_ADL_AT_MARK,       /* the mark before the liquidation (Hyperliquid) */
 } profile_adl_price;
 
+/* How the mark price is formed (mechanics.md 2). "Basis" is mid - index,
+ * sampled every mark_sample_ms. */
+typedef enum profile_mark_rule {
+    PROFILE_MARK_MEDIAN3, /* median(P1, P2, last): P1 = index x (1 + last
+                             funding rate x time to the next settlement /
+                             interval), P2 = index + moving average of the
+                             basis over mark_window_ms (Binance, Bybit) */
+    PROFILE_MARK_FAIR,    /* index x (1 + funding rate x time to the next
+                             settlement / interval) (BitMEX's fair price) */
+    PROFILE_MARK_BASIS_MA,/* index + moving average of the basis over
+                             mark_window_ms (P2 alone) */
+    PROFILE_MARK_HL,      /* median(oracle + EMA of the basis with time
+                             constant mark_window_ms, median(bid, ask, last),
+                             external perp mid when the world has one)
+                             (Hyperliquid) */
+    PROFILE_MARK_ORACLE,  /* the index (oracle) price itself (dYdX v4) */
+} profile_mark_rule;
+
+/* What a premium sample measures (mechanics.md 1). */
+typedef enum profile_premium_source {
+    PROFILE_PREMIUM_IMPACT, /* (max(0, impact bid - index) - max(0, index -
+                               impact ask)) / index */
+    PROFILE_PREMIUM_MID,    /* (mid - index) / index (OKX since 2024-03) */
+} profile_premium_source;
+
+/* How the premium samples of an interval are averaged. */
+typedef enum profile_premium_average {
+    PROFILE_AVG_LINEAR, /* weights 1, 2, ..., n: later samples count more */
+    PROFILE_AVG_MEAN,   /* equal weights */
+} profile_premium_average;
+
+/* How the funding rate is capped. */
+typedef enum profile_funding_cap_rule {
+    PROFILE_CAP_FIXED,   /* [funding_floor, funding_cap] */
+    PROFILE_CAP_MMR,     /* +/- funding_cap_factor x the first bracket's
+                            maintenance rate (Binance, k = 0.75) */
+    PROFILE_CAP_IMF_MMF, /* +/- funding_cap_factor x (1 / max leverage of the
+                            first bracket - its maintenance rate) (dYdX, 6) */
+} profile_funding_cap_rule;
+
+/* The price a funding payment is valued at. */
+typedef enum profile_funding_price {
+    PROFILE_PAY_AT_MARK,
+    PROFILE_PAY_AT_ORACLE, /* the index / oracle price (Hyperliquid) */
+} profile_funding_price;
+
 typedef struct profile {
     char name[32];
     profile_decimal tick;      /* quote currency per tick */
@@ -119,6 +165,41 @@ typedef struct profile {
 
     int64_t insurance_fund; /* cash at the start */
     int64_t backstop_vault; /* cash at the start */
+
+    /* Mark price (mechanics.md 2). */
+    profile_mark_rule mark_rule;
+    int64_t mark_sample_ms; /* basis sampling period */
+    int64_t mark_window_ms; /* moving-average window, or EMA time constant */
+
+    /* Funding (mechanics.md 1). The rate of a period is
+     *   F = avg(P) + clamp(I - avg(P), -funding_clamp, +funding_clamp)
+     * (funding_clamp 0: F = avg(P)), capped by the cap rule; an interval of
+     * N ms pays F x N / funding_period_ms when funding_divides (Binance
+     * since 2025-09-18, Hyperliquid, dYdX), else F. Settlements fall at
+     * funding_offset_ms + k x funding_interval_ms after 00:00 UTC. */
+    int64_t funding_interval_ms;  /* 8h, 4h, 1h */
+    int64_t funding_offset_ms;    /* 0; BitMEX 4h (04/12/20 UTC) */
+    int64_t funding_period_ms;    /* the period F and I are stated for: 8h */
+    int funding_divides;          /* 1: paid as F x interval / period */
+    profile_premium_source premium_source;
+    int64_t premium_sample_ms;    /* 5 s, 60 s */
+    profile_premium_average premium_average;
+    int funding_known_ahead;      /* 1: an interval pays the rate of the
+                                     previous interval's samples (BitMEX) */
+    int64_t interest_rate;        /* I per funding period, a rate */
+    int64_t funding_clamp;        /* rate; 0: no interest term */
+    profile_funding_cap_rule funding_cap_rule;
+    int64_t funding_cap;          /* CAP_FIXED: rate, >= 0 */
+    int64_t funding_floor;        /* CAP_FIXED: rate, <= 0 */
+    int64_t funding_cap_factor;   /* CAP_MMR, CAP_IMF_MMF: a rate (0.75 ->
+                                     75,000,000) */
+    int funding_cap_per_interval; /* 1: the cap bounds the rate paid per
+                                     interval (Hyperliquid's 4%/h); 0: F */
+    int64_t impact_notional;      /* cash units; 0: impact_margin / the
+                                     initial-margin rate at the first
+                                     bracket's maximum leverage */
+    int64_t impact_margin;        /* cash units (Binance 200 USDT, dYdX 500) */
+    profile_funding_price funding_price;
 } profile;
 
 /* The built-in profile named name, or NULL. */
