@@ -70,8 +70,13 @@ static void unindex(accounts *t, uint32_t id)
         t->a[a->next].prev = a->prev;
     else
         bk->tail[b] = a->prev;
-    if (bk->head[b] == ACCOUNT_NONE)
+    if (bk->head[b] == ACCOUNT_NONE) {
         bitset_clear(&bk->nonempty, b);
+        if (b == bk->top) /* the next one is near: a local search */
+            bk->top = a->indexed > 0
+                          ? (b > 0 ? bitset_prev(&bk->nonempty, 0, b - 1) : -1)
+                          : (b + 1 < t->nbuckets ? bitset_next(&bk->nonempty, 0, b + 1) : -1);
+    }
     a->next = a->prev = ACCOUNT_NONE;
     a->indexed = 0;
     bk->count--;
@@ -90,6 +95,8 @@ static void index_at(accounts *t, uint32_t id, int side, int64_t trigger)
     if (last == ACCOUNT_NONE) {
         bk->head[b] = id;
         bitset_set(&bk->nonempty, b);
+        if (bk->top < 0 || (side > 0 ? b > bk->top : b < bk->top))
+            bk->top = b;
     } else {
         t->a[last].next = id;
     }
@@ -135,6 +142,7 @@ static int init_buckets(account_buckets *bk, int64_t n)
         return -1;
     for (int64_t b = 0; b < n; b++)
         bk->head[b] = bk->tail[b] = ACCOUNT_NONE;
+    bk->top = -1;
     return 0;
 }
 
@@ -288,13 +296,6 @@ int accounts_withdraw(accounts *t, uint32_t id, int64_t amount, int64_t mark,
     return 0;
 }
 
-margin_position accounts_position(const accounts *t, uint32_t id)
-{
-    const account *a = &t->a[id];
-    margin_position pos = {a->size, a->cost, a->cash};
-    return pos;
-}
-
 /* ---- trades and transfers -------------------------------------------- */
 
 /* Moves initial margin for an opened notional from reserve into the
@@ -323,7 +324,8 @@ static void trade_leg(account *a, int64_t delta, int64_t amount)
         return;
     }
     int64_t q = abs64(delta) < abs64(s) ? abs64(delta) : abs64(s);
-    int64_t removed = (int64_t)((i128)a->cost * q / abs64(s));
+    int64_t removed = q == abs64(s) ? a->cost /* a close: no division */
+                                    : (int64_t)((i128)a->cost * q / abs64(s));
     a->cost -= removed;
     a->size += dir * q;
     if (a->mode == ACCOUNT_ISOLATED && a->state != ACCOUNT_HELD) {
@@ -436,7 +438,7 @@ void accounts_set_state(accounts *t, uint32_t id, account_state state)
 
 int accounts_top_long(const accounts *t, uint32_t *id, int64_t *trigger)
 {
-    int64_t b = bitset_prev(&t->longs.nonempty, 0, t->nbuckets - 1);
+    int64_t b = t->longs.top;
     if (b < 1)
         return 0; /* empty, or only longs no mark in range liquidates */
     *id = t->longs.head[b];
@@ -446,7 +448,7 @@ int accounts_top_long(const accounts *t, uint32_t *id, int64_t *trigger)
 
 int accounts_top_short(const accounts *t, uint32_t *id, int64_t *trigger)
 {
-    int64_t b = bitset_next(&t->shorts.nonempty, 0, 1);
+    int64_t b = t->shorts.top;
     if (b < 0 || b > t->nbuckets - 2)
         return 0;
     *id = t->shorts.head[b];
@@ -495,6 +497,11 @@ static int audit_buckets(const accounts *t, int side, size_t indexed, perr *e)
     const account_buckets *bk = side > 0 ? &t->longs : &t->shorts;
     const char *name = side > 0 ? "long" : "short";
     size_t n = 0;
+    int64_t top = side > 0 ? bitset_prev(&bk->nonempty, 0, t->nbuckets - 1)
+                           : bitset_next(&bk->nonempty, 0, 0);
+    if (bk->top != top)
+        return perr_set(e, PERR_STATE, "%s buckets: the cached top is %lld, not %lld", name,
+                        (long long)bk->top, (long long)top);
     for (int64_t b = bitset_next(&bk->nonempty, 0, 0); b >= 0;
          b = b + 1 < t->nbuckets ? bitset_next(&bk->nonempty, 0, b + 1) : -1) {
         uint32_t id = bk->head[b];

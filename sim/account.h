@@ -88,6 +88,8 @@ typedef struct account_buckets {
     uint32_t *head; /* per bucket: the oldest account, or ACCOUNT_NONE */
     uint32_t *tail; /* per bucket: the newest account, or ACCOUNT_NONE */
     bitset nonempty;
+    int64_t top;    /* the non-empty bucket nearest liquidation: the highest
+                       for longs, the lowest for shorts; -1 when empty */
     size_t count;   /* accounts in the buckets */
 } account_buckets;
 
@@ -145,7 +147,12 @@ int64_t accounts_available(const accounts *t, uint32_t id, int64_t mark);
 int64_t accounts_order_margin(const accounts *t, uint32_t id);
 
 /* The position of id as margin.h sees it. */
-margin_position accounts_position(const accounts *t, uint32_t id);
+static inline margin_position accounts_position(const accounts *t, uint32_t id)
+{
+    const account *a = &t->a[id];
+    margin_position pos = {a->size, a->cost, a->cash};
+    return pos;
+}
 
 /* Applies a trade of lots between buyer and seller for amount cash (the
  * notional, > 0): the buyer's cash falls and the seller's rises by amount,

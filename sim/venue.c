@@ -411,6 +411,9 @@ void venue_set_mark_rule(venue *v, venue_mark_fn fn, void *ctx)
 
 static int64_t fund_balance(const venue *v)
 {
+    const account *f = &v->acc.a[ACCOUNT_FUND];
+    if (f->size == 0)
+        return f->cash; /* the common case, asked several times per liquidation */
     margin_position pos = accounts_position(&v->acc, ACCOUNT_FUND);
     return margin_balance(v->p, &pos, v->mark);
 }
