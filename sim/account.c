@@ -122,13 +122,20 @@ static int grow(accounts *t, size_t want, perr *e)
     if (!a)
         return perr_set(e, PERR_NOMEM, "no memory for %zu accounts", cap);
     t->a = a;
+    account_cold *cold = bigmem_grow(t->cold, (size_t)t->n * sizeof *cold,
+                                     cap * sizeof *cold);
+    if (!cold)
+        return perr_set(e, PERR_NOMEM, "no memory for %zu accounts", cap);
+    t->cold = cold;
     t->cap = (uint32_t)cap;
     return 0;
 }
 
-static void blank(account *a, account_mode mode, int32_t leverage)
+static void blank(accounts *t, uint32_t id, account_mode mode, int32_t leverage)
 {
+    account *a = &t->a[id];
     memset(a, 0, sizeof *a);
+    memset(&t->cold[id], 0, sizeof t->cold[id]);
     a->next = a->prev = ACCOUNT_NONE;
     a->leverage = leverage;
     a->mode = (uint8_t)mode;
@@ -170,7 +177,7 @@ int accounts_init(accounts *t, const profile *p, int64_t min_mark,
         return e ? e->code : PERR_NOMEM;
     }
     for (uint32_t i = 0; i < ACCOUNT_FIRST_TRADER; i++) {
-        blank(&t->a[i], ACCOUNT_CROSS, 1);
+        blank(t, i, ACCOUNT_CROSS, 1);
         t->a[i].state = ACCOUNT_HELD;
     }
     t->a[ACCOUNT_FUND].cash = p->insurance_fund;
@@ -183,6 +190,7 @@ int accounts_init(accounts *t, const profile *p, int64_t min_mark,
 void accounts_destroy(accounts *t)
 {
     free(t->a);
+    free(t->cold);
     free(t->longs.head);
     free(t->longs.tail);
     free(t->shorts.head);
@@ -212,7 +220,7 @@ int accounts_open(accounts *t, int64_t deposit, account_mode mode,
     if (rc)
         return rc;
     uint32_t i = t->n++;
-    blank(&t->a[i], mode, leverage);
+    blank(t, i, mode, leverage);
     if (mode == ACCOUNT_ISOLATED)
         t->a[i].reserve = deposit;
     else
@@ -250,11 +258,11 @@ int accounts_deposit(accounts *t, uint32_t id, int64_t amount, perr *e)
 
 int64_t accounts_order_margin(const accounts *t, uint32_t id)
 {
-    const account *a = &t->a[id];
-    int64_t larger = a->open_buy_notional > a->open_sell_notional
-                         ? a->open_buy_notional
-                         : a->open_sell_notional;
-    return margin_initial(larger, a->leverage);
+    const account_cold *c = &t->cold[id];
+    int64_t larger = c->open_buy_notional > c->open_sell_notional
+                         ? c->open_buy_notional
+                         : c->open_sell_notional;
+    return margin_initial(larger, t->a[id].leverage);
 }
 
 int64_t accounts_available(const accounts *t, uint32_t id, int64_t mark)
@@ -551,6 +559,9 @@ int accounts_audit(const accounts *t, accounts_totals *out, perr *e)
         if (a->reserve < 0)
             return perr_set(e, PERR_STATE, "account %u: reserve %lld < 0",
                             (unsigned)i, (long long)a->reserve);
+        if (a->resting != (t->cold[i].open_buy_lots != 0 || t->cold[i].open_sell_lots != 0))
+            return perr_set(e, PERR_STATE, "account %u: resting flag %d disagrees with its open lots",
+                            (unsigned)i, a->resting);
         if (i >= ACCOUNT_FIRST_TRADER && a->state == ACCOUNT_ACTIVE) {
             int want = (int)sign64(a->size);
             if (a->indexed != want)

@@ -65,23 +65,35 @@ typedef enum account_state {
     ACCOUNT_HELD = 2,     /* out of the index: being liquidated, or a fund */
 } account_state;
 
+/* What the liquidation engine reads of every account it liquidates, and of
+ * its neighbours in the trigger buckets: exactly one cache line, so that a
+ * liquidation costs one miss on the account, not two (a million accounts
+ * are far larger than any cache). The rest is in account_cold. */
 typedef struct account {
-    int64_t cash;     /* the balance backing the position (margin.h) */
+    _Alignas(64) int64_t cash; /* the balance backing the position (margin.h) */
     int64_t reserve;  /* isolated mode: the wallet not committed; else 0 */
     int64_t size;     /* lots, signed */
     int64_t cost;     /* signed entry notional, cash units */
     int64_t trigger;  /* liquidation trigger tick (valid while size != 0) */
-    int64_t open_buy_notional;  /* resting orders, cash units at their prices */
-    int64_t open_sell_notional;
-    int64_t open_buy_lots;
-    int64_t open_sell_lots;
-    int64_t cooldown_until; /* ms; ACCOUNT_COOLDOWN only */
     uint32_t next, prev; /* links in its trigger bucket, ACCOUNT_NONE at ends */
     int32_t leverage;
     uint8_t mode;        /* account_mode */
     uint8_t state;       /* account_state */
     int8_t indexed;      /* 1 in the long buckets, -1 in the short ones, 0 none */
+    uint8_t resting;     /* 1 while account_cold's open lots are not both 0 */
 } account;
+
+_Static_assert(sizeof(account) == 64, "an account is one cache line");
+
+/* The fields of an account that only order admission, the venue's order
+ * tracking and a Hyperliquid-style cooldown read. */
+typedef struct account_cold {
+    int64_t open_buy_notional;  /* resting orders, cash units at their prices */
+    int64_t open_sell_notional;
+    int64_t open_buy_lots;
+    int64_t open_sell_lots;
+    int64_t cooldown_until; /* ms; ACCOUNT_COOLDOWN only */
+} account_cold;
 
 /* One side's trigger buckets. */
 typedef struct account_buckets {
@@ -97,6 +109,7 @@ typedef struct accounts {
     const profile *profile;
     int64_t min_mark, max_mark; /* the marks the buckets cover (the book's) */
     account *a;
+    account_cold *cold; /* cold[id] goes with a[id] */
     uint32_t n, cap;
     /* Bucket b >= 1 holds trigger min_mark + b - 1; bucket 0 holds longs and
      * bucket nbuckets - 1 shorts that no mark in range liquidates. */

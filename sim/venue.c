@@ -253,16 +253,18 @@ static int64_t fee_of(int64_t amount, int64_t rate)
     return -(int64_t)(((i128)amount * -rate) / PROFILE_RATE_ONE);
 }
 
-static void track_open(account *a, int side, int64_t price_notional,
-                       int64_t lots)
+static void track_open(accounts *t, uint32_t id, int side,
+                       int64_t price_notional, int64_t lots)
 {
+    account_cold *c = &t->cold[id];
     if (side > 0) {
-        a->open_buy_notional += price_notional;
-        a->open_buy_lots += lots;
+        c->open_buy_notional += price_notional;
+        c->open_buy_lots += lots;
     } else {
-        a->open_sell_notional += price_notional;
-        a->open_sell_lots += lots;
+        c->open_sell_notional += price_notional;
+        c->open_sell_lots += lots;
     }
+    t->a[id].resting = c->open_buy_lots != 0 || c->open_sell_lots != 0;
 }
 
 /* Applies the fills of one submitted order to the ledger. Liquidation and
@@ -284,7 +286,7 @@ static int64_t apply_fills(venue *v, const book_result *res, uint32_t taker,
         int64_t maker_fee = maker >= ACCOUNT_FIRST_TRADER
                                 ? fee_of(amount, v->p->maker_fee) : 0;
         int64_t taker_fee = taker_pays_fee ? fee_of(amount, v->p->taker_fee) : 0;
-        track_open(&v->acc.a[maker], -f->taker_side, -amount, -f->size);
+        track_open(&v->acc, maker, -f->taker_side, -amount, -f->size);
         if (f->taker_side == BOOK_BUY)
             accounts_fill(&v->acc, buyer, seller, f->size, amount, taker_fee,
                           maker_fee);
@@ -324,7 +326,8 @@ static venue_reject admit(const venue *v, uint32_t id,
     int64_t price = spec->type == BOOK_MARKET ? v->mark : spec->price;
     int64_t measured = price > v->mark ? price : v->mark;
     /* The position if every resting order on this side filled as well. */
-    int64_t same_side = side > 0 ? a->open_buy_lots : a->open_sell_lots;
+    const account_cold *c = &v->acc.cold[id];
+    int64_t same_side = side > 0 ? c->open_buy_lots : c->open_sell_lots;
     int64_t worst = a->size + side * (*lots + same_side);
     int64_t worst_notional = margin_notional(v->p, worst, measured);
     if (a->leverage > margin_max_leverage(v->p, worst_notional))
@@ -366,7 +369,7 @@ int venue_submit(venue *v, uint32_t id, const book_order_spec *spec,
         return rc;
     apply_fills(v, res, id, 1);
     if (res->rested > 0)
-        track_open(&v->acc.a[id], s.side,
+        track_open(&v->acc, id, s.side,
                    s.price * res->rested * v->p->cash_per_tick_lot,
                    res->rested);
     check_event(v, "venue_submit");
@@ -383,7 +386,7 @@ int venue_cancel(venue *v, book_id id, perr *e)
     if (rc)
         return rc;
     if (info.owner < v->acc.n)
-        track_open(&v->acc.a[info.owner], info.side,
+        track_open(&v->acc, info.owner, info.side,
                    -info.price * info.size * v->p->cash_per_tick_lot,
                    -info.size);
     return 0;
@@ -394,11 +397,13 @@ void venue_cancel_all(venue *v, uint32_t id)
     if (id >= v->acc.n)
         return;
     account *a = &v->acc.a[id];
-    if (a->open_buy_lots == 0 && a->open_sell_lots == 0)
+    if (!a->resting)
         return; /* nothing resting: spare the book a lookup */
     book_cancel_owner(v->book, id);
-    a->open_buy_notional = a->open_sell_notional = 0;
-    a->open_buy_lots = a->open_sell_lots = 0;
+    account_cold *c = &v->acc.cold[id];
+    c->open_buy_notional = c->open_sell_notional = 0;
+    c->open_buy_lots = c->open_sell_lots = 0;
+    a->resting = 0;
 }
 
 void venue_set_mark_rule(venue *v, venue_mark_fn fn, void *ctx)
@@ -564,9 +569,10 @@ static int can_take_over(const venue *v, uint32_t x, int side, int64_t lots,
 }
 
 /* The part of a triggered position one step closes. */
-static int64_t chunk_lots(venue *v, const account *a, int64_t *cooldown)
+static int64_t chunk_lots(venue *v, uint32_t id, int64_t *cooldown)
 {
     const profile *p = v->p;
+    const account *a = &v->acc.a[id];
     int64_t lots = abs64(a->size);
     *cooldown = 0;
     if (p->liq_style == PROFILE_LIQ_TIERED) {
@@ -581,7 +587,7 @@ static int64_t chunk_lots(venue *v, const account *a, int64_t *cooldown)
         return keep >= lots ? 1 : lots - keep;
     }
     if (p->liq_style == PROFILE_LIQ_CHUNKED) {
-        if (v->now < a->cooldown_until)
+        if (v->now < v->acc.cold[id].cooldown_until)
             return lots; /* within the cooldown: the whole position */
         if (margin_notional(p, lots, v->mark) <= p->chunk_above)
             return lots;
@@ -696,7 +702,7 @@ static void liquidate(venue *v, uint32_t id)
     }
 
     int64_t cooldown;
-    int64_t lots = chunk_lots(v, a, &cooldown);
+    int64_t lots = chunk_lots(v, id, &cooldown);
     int64_t limit = liquidation_limit(v, side, bp, p->price_band);
     int64_t fund0 = fund_balance(v);
     int64_t filled_notional;
@@ -726,7 +732,7 @@ static void liquidate(venue *v, uint32_t id)
     if (is_pending(v, id))
         return; /* held for auto-deleveraging */
     if (cooldown && a->size != 0) {
-        a->cooldown_until = v->now + p->cooldown_ms;
+        v->acc.cold[id].cooldown_until = v->now + p->cooldown_ms;
         if (reserve((void **)&v->cool, &v->cap_cool, v->cool_n + 1,
                     sizeof *v->cool) == 0) {
             /* Not again in this block: back in the index a millisecond on,

@@ -366,10 +366,11 @@ static venue_snapshot snap(venue *v, uint32_t id)
     s.size = a->size;
     s.cost = a->cost;
     s.trigger = a->size ? a->trigger : 0;
-    s.open_buy_notional = a->open_buy_notional;
-    s.open_sell_notional = a->open_sell_notional;
-    s.open_buy_lots = a->open_buy_lots;
-    s.open_sell_lots = a->open_sell_lots;
+    const account_cold *c = &venue_accounts(v)->cold[id];
+    s.open_buy_notional = c->open_buy_notional;
+    s.open_sell_notional = c->open_sell_notional;
+    s.open_buy_lots = c->open_buy_lots;
+    s.open_sell_lots = c->open_sell_lots;
     s.t = audit(v);
     return s;
 }
@@ -556,8 +557,9 @@ Test(venue, liquidation_cancels_the_accounts_resting_orders)
     set_mark(v, 1, LONG_TRIGGER);
     cr_assert_eq(acct(v, s.trader)->size, 0);
     cr_assert_eq(book_order_count(venue_book(v)), 0);
-    cr_assert_eq(acct(v, s.trader)->open_buy_lots, 0);
-    cr_assert_eq(acct(v, s.trader)->open_sell_lots, 0);
+    cr_assert_eq(venue_accounts(v)->cold[s.trader].open_buy_lots, 0);
+    cr_assert_eq(venue_accounts(v)->cold[s.trader].open_sell_lots, 0);
+    cr_assert_eq(acct(v, s.trader)->resting, 0);
     cr_assert_eq(accounts_order_margin(venue_accounts(v), s.trader), 0);
     audit(v);
     venue_free(v);
