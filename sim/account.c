@@ -317,14 +317,17 @@ static void commit_isolated(account *a, int64_t notional)
     a->cash += need;
 }
 
-/* One side of a trade: delta lots (signed) for amount cash. */
+/* One side of a trade: delta lots (signed) for amount cash. A trade that
+ * flips the position is a close of the old one for its share of the amount
+ * (q of |delta| lots), then an opening for the remainder: isolated margin is
+ * settled on the close before the new position's cash arrives, so the
+ * release to reserve cannot take the new position's proceeds with it. */
 static void trade_leg(account *a, int64_t delta, int64_t amount)
 {
     int64_t dir = sign64(delta);
-    int64_t wallet_before = a->cash + a->cost;
-    a->cash -= dir * amount;
     int64_t s = a->size;
     if (s == 0 || sign64(s) == dir) {
+        a->cash -= dir * amount;
         a->size += delta;
         a->cost += dir * amount;
         if (a->mode == ACCOUNT_ISOLATED)
@@ -332,6 +335,10 @@ static void trade_leg(account *a, int64_t delta, int64_t amount)
         return;
     }
     int64_t q = abs64(delta) < abs64(s) ? abs64(delta) : abs64(s);
+    int64_t closing = q == abs64(delta) ? amount
+                                        : (int64_t)((i128)amount * q / abs64(delta));
+    int64_t wallet_before = a->cash + a->cost;
+    a->cash -= dir * closing;
     int64_t removed = q == abs64(s) ? a->cost /* a close: no division */
                                     : (int64_t)((i128)a->cost * q / abs64(s));
     a->cost -= removed;
@@ -354,9 +361,8 @@ static void trade_leg(account *a, int64_t delta, int64_t amount)
     }
     int64_t rest = abs64(delta) - q;
     if (rest > 0) {
-        /* The trade flips the position: the reduce part took q lots'
-         * share of the amount, the new position costs the remainder. */
-        int64_t opened = amount - (int64_t)((i128)amount * q / abs64(delta));
+        int64_t opened = amount - closing;
+        a->cash -= dir * opened;
         a->size = dir * rest;
         a->cost = dir * opened;
         if (a->mode == ACCOUNT_ISOLATED)

@@ -382,6 +382,31 @@ static void expect_unchanged(venue *v, uint32_t id, const venue_snapshot *s)
               "a rejected order changed the venue");
 }
 
+/* Found by the funding engine's randomized test: selling three times an
+ * isolated long released the new short's proceeds to reserve with the old
+ * position's margin, leaving the short far below maintenance. */
+Test(venue, isolated_flip_closes_the_old_position_then_margins_the_new_one)
+{
+    venue *v = make_venue(builtin("binance"), 400000, 700000, 600000);
+    uint32_t maker = whale(v);
+    uint32_t trader = open_account(v, 1000000000, ACCOUNT_ISOLATED, 10);
+    rest(v, maker, BOOK_SELL, 600000, 10);
+    take(v, trader, BOOK_BUY, 600000, 10);
+    /* As above: reserve 1e9 - 60,000,000 - fee 300,000. */
+    rest(v, maker, BOOK_BUY, 600000, 30);
+    take(v, trader, BOOK_SELL, 600000, 30);
+    /* The close of 10 returns its 60,000,000 of margin; the short of 20
+     * (notional 1,200,000,000) commits 120,000,000 at 10x; the fee on the
+     * 30 lots is 900,000. */
+    const account *a = acct(v, trader);
+    cr_assert_eq(a->size, -20);
+    cr_assert_eq(a->cost, -1200000000);
+    cr_assert_eq(balance_at(v, trader, 600000), 120000000);
+    cr_assert_eq(a->reserve, 1000000000 - 120000000 - 300000 - 900000);
+    audit(v);
+    venue_free(v);
+}
+
 Test(venue, order_beyond_the_bracket_leverage_is_rejected)
 {
     venue *v = make_venue(builtin("binance"), 400000, 700000, 600000);
