@@ -1,16 +1,18 @@
 /*
  * profile: the built-in venue profiles and the exact unit conversions.
  *
- * Each built-in profile is one BTC-margined-in-stablecoin perpetual, with
- * the figures its venue publishes. Sources, per field, in the comments;
- * "mechanics.md" is ../shared/mechanics.md and "notes" is
- * notes/venue-examples.md, the research notes with each figure's page.
- * Where a venue publishes nothing (a price band, a fee), the choice made here
- * says so. The insurance fund and backstop vault start empty: their size is
- * a property of a scenario, not of a venue. Every venue's fund and vault
- * unwind what they took over within 2.5% of the mark, the band Binance's
- * insurance fund documentation states for its own orders (notes 1.4); the
- * other venues do not publish theirs.
+ * The built-in profiles are the files models/venues/NAME.yaml, compiled
+ * into the program (tools/embed_venues.cmake writes their text into a
+ * generated source, profile_embed.h) so that perpsim runs from any
+ * directory. Each file cites the source of every value; the first call to
+ * profile_builtin reads them all, once, into static storage.
+ *
+ * profile_check keeps the invariants profile.h states, and the
+ * consistency of the funding and mark-price rules (mechanics.md sections 1
+ * and 2): an interval that divides a day and the period its rate is stated
+ * for, samples that divide it, a cap rule with bounds of the right sign.
+ * Its messages name the key path of models/venues/README.md, so a loader
+ * can point at the line that set the value.
  */
 #include "profile.h"
 
@@ -20,187 +22,46 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "profile_embed.h"
+#include "profile_yaml.h"
+
 __extension__ typedef __int128 i128;
 
-/* A percentage with up to six decimals, as a rate: PCT(0.4) == 0.4%. */
-#define PCT(x) ((int64_t)((x) * 1000000.0 + 0.5))
-/* Quote amounts in USD(T/C) to cash units of 1e-6. */
-#define USD(x) ((int64_t)(x) * INT64_C(1000000))
+/* More built-in venues than this fail the build (tools/embed_venues.cmake). */
+#define BUILTINS_MAX 32
 
-/* Binance BTCUSDT, USD-M. Brackets: mechanics.md section 3 (late 2024),
- * with its cum column, which profile_check confirms follows the formula.
- * Tick 0.1 USDT, lot 0.001 BTC (exchangeInfo). Fees 0.02% / 0.05% (the base
- * VIP 0 rates). Liquidation fee 1.25%: the liquidationFee field of BTCUSDT in
- * exchangeInfo (notes 1.4; historically 0.3%). Price band 5%: its
- * marketTakeBound (notes 1.4). Whole position per liquidation, surplus to the
- * fund, ADL by PnL% x margin ratio at the bankruptcy price (mechanics.md 4). */
-static const profile binance = {
-    .name = "binance",
-    .tick = {1, -1},
-    .lot = {1, -3},
-    .cash_unit = {1, -6},
-    .cash_per_tick_lot = 100,
-    .maker_fee = PCT(0.02),
-    .taker_fee = PCT(0.05),
-    .nbrackets = 12,
-    .brackets = {
-        {USD(50000), PCT(0.40), USD(0), 125},
-        {USD(600000), PCT(0.50), USD(50), 100},
-        {USD(3000000), PCT(0.65), USD(950), 75},
-        {USD(12000000), PCT(1.00), USD(11450), 50},
-        {USD(70000000), PCT(2.00), USD(131450), 25},
-        {USD(100000000), PCT(2.50), USD(481450), 20},
-        {USD(230000000), PCT(5.00), USD(2981450), 10},
-        {USD(480000000), PCT(10.0), USD(14481450), 5},
-        {USD(600000000), PCT(12.5), USD(26481450), 4},
-        {USD(800000000), PCT(15.0), USD(41481450), 3},
-        {USD(1200000000), PCT(25.0), USD(121481450), 2},
-        {PROFILE_NOTIONAL_UNBOUNDED, PCT(50.0), USD(421481450), 1},
-    },
-    .mm_basis = PROFILE_MM_AT_MARK,
-    .liq_style = PROFILE_LIQ_FULL,
-    .liq_fee = PCT(1.25),
-    .surplus_to_trader = 0,
-    .price_band = PCT(5.0),
-    .unwind_band = PCT(2.5),
-    .adl_rank = PROFILE_ADL_BINANCE,
-    .adl_price = PROFILE_ADL_AT_BANKRUPTCY,
-};
+static profile builtins[BUILTINS_MAX];
+static unsigned char builtin_loaded[BUILTINS_MAX];
+static int builtins_read;
 
-/* Bybit BTCUSDT, USDT perpetual. Risk-limit tiers: Bybit's "Margin
- * Parameters" table (notes 2.5; every deduction follows the formula). The
- * liquidation price formula measures maintenance on the position value at
- * entry (notes 2.1). Tick 0.1, lot 0.001. Fees 0.02% / 0.055% (non-VIP).
- * Liquidation steps down the risk-limit tiers, then takes over at the
- * bankruptcy price; no separate liquidation fee, the surplus goes to the
- * insurance fund (notes 2.6). Bybit publishes no price band for liquidation
- * orders, so none beyond the bankruptcy price. ADL by profit and effective
- * leverage at the bankruptcy price (mechanics.md 4). */
-static const profile bybit = {
-    .name = "bybit",
-    .tick = {1, -1},
-    .lot = {1, -3},
-    .cash_unit = {1, -6},
-    .cash_per_tick_lot = 100,
-    .maker_fee = PCT(0.02),
-    .taker_fee = PCT(0.055),
-    .nbrackets = 20,
-    .brackets = {
-        {USD(2000000), PCT(0.50), USD(0), 100},
-        {USD(2600000), PCT(0.56), USD(1200), 90},
-        {USD(3200000), PCT(0.63), USD(3020), 80},
-        {USD(3800000), PCT(0.67), USD(4300), 75},
-        {USD(4400000), PCT(0.71), USD(5820), 70},
-        {USD(5000000), PCT(0.77), USD(8460), 65},
-        {USD(5600000), PCT(0.91), USD(15460), 55},
-        {USD(8500000), PCT(1.00), USD(20500), 50},
-        {USD(10000000), PCT(1.30), USD(46000), 45},
-        {USD(14000000), PCT(1.50), USD(66000), 40},
-        {USD(20000000), PCT(1.60), USD(80000), 35},
-        {USD(28000000), PCT(2.00), USD(160000), 30},
-        {USD(38000000), PCT(2.50), USD(300000), 25},
-        {USD(50000000), PCT(2.90), USD(452000), 20},
-        {USD(55000000), PCT(3.00), USD(502000), 19},
-        {USD(60000000), PCT(3.50), USD(777000), 18},
-        {USD(65000000), PCT(3.60), USD(837000), 17},
-        {USD(70000000), PCT(3.80), USD(967000), 16},
-        {USD(75000000), PCT(4.00), USD(1107000), 15},
-        {PROFILE_NOTIONAL_UNBOUNDED, PCT(4.50), USD(1482000), 14},
-    },
-    .mm_basis = PROFILE_MM_AT_ENTRY,
-    .liq_style = PROFILE_LIQ_TIERED,
-    .liq_fee = 0,
-    .surplus_to_trader = 0,
-    .price_band = 0,
-    .unwind_band = PCT(2.5),
-    .adl_rank = PROFILE_ADL_BYBIT,
-    .adl_price = PROFILE_ADL_AT_BANKRUPTCY,
-};
-
-/* Hyperliquid BTC. Margin tiers 0-150M at 40x, above at 20x; maintenance is
- * half the initial margin at the tier's maximum leverage, with the deduction
- * formula (notes 3.3: 1.25%, 2.5%, deduction 1,875,000). Tick 1 USD, lot
- * 0.00001 BTC (5 size decimals). Fees 0.015% / 0.045% (base tier). Positions
- * above 100k USDC liquidate 20% at a time with a 30 s cooldown; no clearance
- * fee and the remaining collateral stays with the trader; below 2/3 of the
- * maintenance margin the liquidator vault takes the position over (notes
- * 3.1). ADL ranked by (mark / entry) x (notional / account value) at the
- * mark (mechanics.md 4). No published band beyond the bankruptcy price. */
-static const profile hyperliquid = {
-    .name = "hyperliquid",
-    .tick = {1, 0},
-    .lot = {1, -5},
-    .cash_unit = {1, -6},
-    .cash_per_tick_lot = 10,
-    .maker_fee = PCT(0.015),
-    .taker_fee = PCT(0.045),
-    .nbrackets = 2,
-    .brackets = {
-        {USD(150000000), PCT(1.25), USD(0), 40},
-        {PROFILE_NOTIONAL_UNBOUNDED, PCT(2.50), USD(1875000), 20},
-    },
-    .mm_basis = PROFILE_MM_AT_MARK,
-    .liq_style = PROFILE_LIQ_CHUNKED,
-    .liq_fee = 0,
-    .surplus_to_trader = 1,
-    .price_band = 0,
-    .chunk_rate = PCT(20.0),
-    .chunk_above = USD(100000),
-    .cooldown_ms = 30000,
-    .has_backstop = 1,
-    .backstop_below = (PROFILE_RATE_ONE * 2 + 2) / 3,
-    .unwind_band = PCT(2.5),
-    .adl_rank = PROFILE_ADL_HYPERLIQUID,
-    .adl_price = PROFILE_ADL_AT_MARK,
-};
-
-/* dYdX v4 BTC-USD. One bracket: initial margin fraction 5% (20x) and
- * maintenance fraction 3%, the market's genesis parameters. Tick 1 USD, step
- * 0.0001 BTC. Fees 0.01% / 0.05% (tier 1). Liquidation penalty at most 1.5%
- * to the insurance fund, the rest of the account stays the trader's
- * (notes 4.4); at most 50 liquidations per block (notes 4.5, the later
- * default), a block taken as one second. Deleveraging at the bankruptcy
- * price (notes 4.6), ranked by profit and leverage, as Bybit ranks. */
-static const profile dydx = {
-    .name = "dydx",
-    .tick = {1, 0},
-    .lot = {1, -4},
-    .cash_unit = {1, -6},
-    .cash_per_tick_lot = 100,
-    .maker_fee = PCT(0.01),
-    .taker_fee = PCT(0.05),
-    .nbrackets = 1,
-    .brackets = {
-        {PROFILE_NOTIONAL_UNBOUNDED, PCT(3.0), 0, 20},
-    },
-    .mm_basis = PROFILE_MM_AT_MARK,
-    .liq_style = PROFILE_LIQ_CAPPED,
-    .liq_fee = PCT(1.5),
-    .surplus_to_trader = 1,
-    .price_band = 0,
-    .per_interval_cap = 50,
-    .cap_interval_ms = 1000,
-    .unwind_band = PCT(2.5),
-    .adl_rank = PROFILE_ADL_BYBIT,
-    .adl_price = PROFILE_ADL_AT_BANKRUPTCY,
-};
-
-static const profile *const builtins[] = {&binance, &bybit, &hyperliquid,
-                                          &dydx};
-static const char *const builtin_names[] = {"binance", "bybit", "hyperliquid",
-                                            "dydx", NULL};
+/* Reads every embedded file the first time a built-in is asked for. A file
+ * that fails to load (tests/test_profile_yaml.c keeps that from happening)
+ * leaves its name unknown rather than stopping the program. */
+static void builtins_read_all(void)
+{
+    if (builtins_read)
+        return;
+    builtins_read = 1;
+    for (size_t i = 0; i < profile_embedded_count && i < BUILTINS_MAX; i++) {
+        const profile_embedded *f = &profile_embedded_files[i];
+        builtin_loaded[i] =
+            profile_load_text(f->path, f->text, f->len, &builtins[i], NULL)
+            == 0;
+    }
+}
 
 const profile *profile_builtin(const char *name)
 {
-    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
-        if (strcmp(builtins[i]->name, name) == 0)
-            return builtins[i];
+    builtins_read_all();
+    for (size_t i = 0; i < profile_embedded_count && i < BUILTINS_MAX; i++)
+        if (builtin_loaded[i] && strcmp(builtins[i].name, name) == 0)
+            return &builtins[i];
     return NULL;
 }
 
 const char *const *profile_builtin_names(void)
 {
-    return builtin_names;
+    return profile_embedded_names;
 }
 
 /* mant x 10^exp / (unit.mant x 10^unit.exp) as an exact integer, if it is one. */
@@ -209,12 +70,26 @@ static int scale_exact(profile_decimal amount, profile_decimal unit,
 {
     int shift = amount.exp - unit.exp;
     i128 num = amount.mant, den = unit.mant;
+    if (den <= 0)
+        return PERR_INVALID;
     if (shift > 36 || shift < -36)
         return PERR_RANGE;
-    for (int i = 0; i < shift; i++)
+    /* |mant| < 2^63 and 10^18 < 2^60, so 18 steps either way stay well
+     * inside 127 bits; beyond that the result cannot fit or be whole. */
+    for (int i = 0; i < shift; i++) {
+        if (num > ((i128)1 << 120) || num < -((i128)1 << 120))
+            return PERR_RANGE;
         num *= 10;
-    for (int i = 0; i < -shift; i++)
+    }
+    for (int i = 0; i < -shift; i++) {
+        if (den > ((i128)1 << 120)) {
+            if (num != 0)
+                return PERR_INVALID; /* 0 < |num| < den */
+            *out = 0;
+            return 0;
+        }
         den *= 10;
+    }
     if (num % den != 0)
         return PERR_INVALID;
     i128 v = num / den;
@@ -331,8 +206,8 @@ int profile_fill_cum(profile *p, perr *e)
             if (p->brackets[i].cap <= prev->cap
                 || p->brackets[i].mmr < prev->mmr)
                 return perr_set(e, PERR_INVALID,
-                                "%s: brackets[%d]: caps must rise and rates "
-                                "must not fall",
+                                "%s: margin.brackets[%d]: caps must rise and "
+                                "rates must not fall",
                                 p->name, i);
             i128 step = (i128)prev->cap * (p->brackets[i].mmr - prev->mmr);
             cum += (int64_t)((step + PROFILE_RATE_ONE - 1) / PROFILE_RATE_ONE);
@@ -342,75 +217,236 @@ int profile_fill_cum(profile *p, perr *e)
     return 0;
 }
 
-int profile_check(const profile *p, perr *e)
+/* Fails profile_check_fields with "KEY: what". */
+#define CHECK(cond, ...)                                                     \
+    do {                                                                     \
+        if (!(cond))                                                         \
+            return perr_set(e, PERR_INVALID, __VA_ARGS__);                   \
+    } while (0)
+
+static int check_units(const profile *p, perr *e)
 {
-    const char *n = p->name;
-    if (p->cash_per_tick_lot < 1)
-        return perr_set(e, PERR_INVALID, "%s: tick x lot must be a whole "
-                        "number of cash units", n);
+    CHECK(p->tick.mant > 0, "units.tick: must be > 0");
+    CHECK(p->lot.mant > 0, "units.lot: must be > 0");
+    CHECK(p->cash_unit.mant > 0, "units.cash_unit: must be > 0");
     i128 k = (i128)p->tick.mant * p->lot.mant;
     int kexp = p->tick.exp + p->lot.exp;
-    profile_decimal tl = {(int64_t)k, kexp};
-    int64_t expect;
-    if (scale_exact(tl, p->cash_unit, &expect) != 0
-        || expect != p->cash_per_tick_lot)
-        return perr_set(e, PERR_INVALID,
-                        "%s: cash_per_tick_lot %lld does not equal tick x lot "
-                        "/ cash unit",
-                        n, (long long)p->cash_per_tick_lot);
-    if (p->nbrackets < 1 || p->nbrackets > PROFILE_BRACKETS_MAX)
-        return perr_set(e, PERR_INVALID, "%s: needs 1 to %d brackets", n,
-                        PROFILE_BRACKETS_MAX);
-    if (p->brackets[p->nbrackets - 1].cap != PROFILE_NOTIONAL_UNBOUNDED)
-        return perr_set(e, PERR_INVALID,
-                        "%s: the last bracket must be unbounded", n);
-    profile copy = *p;
-    if (profile_fill_cum(&copy, e) != 0)
-        return PERR_INVALID;
+    int64_t expect = 0;
+    int rc = k <= INT64_MAX ? scale_exact((profile_decimal){(int64_t)k, kexp},
+                                          p->cash_unit, &expect)
+                            : PERR_RANGE;
+    CHECK(rc == 0 && expect >= 1,
+          "units.cash_unit: tick x lot must be a whole number of cash units");
+    CHECK(expect == p->cash_per_tick_lot,
+          "units.cash_unit: cash_per_tick_lot %lld does not equal tick x lot "
+          "/ cash unit (%lld)",
+          (long long)p->cash_per_tick_lot, (long long)expect);
+    return 0;
+}
+
+static int check_margin(const profile *p, perr *e)
+{
+    CHECK(p->maker_fee > -PROFILE_RATE_ONE && p->maker_fee < PROFILE_RATE_ONE,
+          "fees.maker: must lie in (-1, 1)");
+    CHECK(p->taker_fee > -PROFILE_RATE_ONE && p->taker_fee < PROFILE_RATE_ONE,
+          "fees.taker: must lie in (-1, 1)");
+    CHECK(p->mm_basis == PROFILE_MM_AT_MARK || p->mm_basis == PROFILE_MM_AT_ENTRY,
+          "margin.basis: unknown basis %d", (int)p->mm_basis);
+    CHECK(p->nbrackets >= 1 && p->nbrackets <= PROFILE_BRACKETS_MAX,
+          "margin.brackets: needs 1 to %d brackets", PROFILE_BRACKETS_MAX);
+    int last = p->nbrackets - 1;
     for (int i = 0; i < p->nbrackets; i++) {
         const profile_bracket *b = &p->brackets[i];
-        if (b->mmr <= 0 || b->mmr >= PROFILE_RATE_ONE)
-            return perr_set(e, PERR_INVALID,
-                            "%s: brackets[%d].mmr must lie in (0, 1)", n, i);
-        if (b->max_leverage < 1
-            || (i > 0 && b->max_leverage > p->brackets[i - 1].max_leverage))
-            return perr_set(e, PERR_INVALID,
-                            "%s: brackets[%d].max_leverage must be >= 1 and "
-                            "not rise",
-                            n, i);
-        if (b->cum != copy.brackets[i].cum)
-            return perr_set(e, PERR_INVALID,
-                            "%s: brackets[%d].cum is %lld, the formula gives "
-                            "%lld",
-                            n, i, (long long)b->cum,
-                            (long long)copy.brackets[i].cum);
+        CHECK(b->cap > 0, "margin.brackets[%d].cap: must be > 0", i);
+        CHECK(i == 0 || b->cap > p->brackets[i - 1].cap,
+              "margin.brackets[%d].cap: caps must rise", i);
+        CHECK(b->mmr > 0 && b->mmr < PROFILE_RATE_ONE,
+              "margin.brackets[%d].mmr: must lie in (0, 1)", i);
+        CHECK(i == 0 || b->mmr >= p->brackets[i - 1].mmr,
+              "margin.brackets[%d].mmr: rates must not fall", i);
+        CHECK(b->max_leverage >= 1
+                  && (i == 0 || b->max_leverage <= p->brackets[i - 1].max_leverage),
+              "margin.brackets[%d].max_leverage: must be >= 1 and not rise",
+              i);
     }
-    if (p->liq_fee < 0 || p->liq_fee >= PROFILE_RATE_ONE)
-        return perr_set(e, PERR_INVALID, "%s: liq_fee must lie in [0, 1)", n);
-    if (p->price_band < 0 || p->price_band >= PROFILE_RATE_ONE)
-        return perr_set(e, PERR_INVALID, "%s: price_band must lie in [0, 1)",
-                        n);
-    if (p->liq_style == PROFILE_LIQ_CHUNKED
-        && (p->chunk_rate <= 0 || p->chunk_rate > PROFILE_RATE_ONE
-            || p->cooldown_ms < 0))
-        return perr_set(e, PERR_INVALID,
-                        "%s: chunked liquidation needs chunk_rate in (0, 1] "
-                        "and a cooldown >= 0",
-                        n);
-    if (p->liq_style == PROFILE_LIQ_CAPPED
-        && (p->per_interval_cap < 1 || p->cap_interval_ms < 1))
-        return perr_set(e, PERR_INVALID,
-                        "%s: capped liquidation needs a cap >= 1 per interval "
-                        ">= 1 ms",
-                        n);
-    if (p->unwind_band <= 0 || p->unwind_band >= PROFILE_RATE_ONE)
-        return perr_set(e, PERR_INVALID, "%s: unwind_band must lie in (0, 1)",
-                        n);
-    if (p->backstop_below < 0 || p->backstop_below > PROFILE_RATE_ONE)
-        return perr_set(e, PERR_INVALID,
-                        "%s: backstop_below must lie in [0, 1]", n);
-    if (p->insurance_fund < 0 || p->backstop_vault < 0)
-        return perr_set(e, PERR_INVALID,
-                        "%s: the fund and the vault start at >= 0", n);
+    CHECK(p->brackets[last].cap == PROFILE_NOTIONAL_UNBOUNDED,
+          "margin.brackets[%d].cap: the last bracket must be unbounded", last);
+    profile copy = *p;
+    if (profile_fill_cum(&copy, NULL) != 0)
+        return perr_set(e, PERR_INVALID, "margin.brackets: out of order");
+    for (int i = 0; i < p->nbrackets; i++)
+        CHECK(p->brackets[i].cum == copy.brackets[i].cum,
+              "margin.brackets[%d].cum: is %lld cash units, the formula gives "
+              "%lld",
+              i, (long long)p->brackets[i].cum,
+              (long long)copy.brackets[i].cum);
+    return 0;
+}
+
+static int check_liquidation(const profile *p, perr *e)
+{
+    CHECK(p->liq_style >= PROFILE_LIQ_FULL && p->liq_style <= PROFILE_LIQ_CAPPED,
+          "liquidation.style: unknown style %d", (int)p->liq_style);
+    CHECK(p->liq_fee >= 0 && p->liq_fee < PROFILE_RATE_ONE,
+          "liquidation.fee: must lie in [0, 1)");
+    CHECK(p->surplus_to_trader == 0 || p->surplus_to_trader == 1,
+          "liquidation.surplus: must be fund or trader");
+    CHECK(p->price_band >= 0 && p->price_band < PROFILE_RATE_ONE,
+          "liquidation.price_band: must lie in [0, 1)");
+    CHECK(p->unwind_band > 0 && p->unwind_band < PROFILE_RATE_ONE,
+          "liquidation.unwind_band: must lie in (0, 1)");
+    if (p->liq_style == PROFILE_LIQ_CHUNKED) {
+        CHECK(p->chunk_rate > 0 && p->chunk_rate <= PROFILE_RATE_ONE,
+              "liquidation.chunk_rate: chunked liquidation needs a rate in "
+              "(0, 1]");
+        CHECK(p->chunk_above >= 0,
+              "liquidation.chunk_above: must be >= 0");
+        CHECK(p->cooldown_ms >= 0, "liquidation.cooldown: must be >= 0");
+    }
+    if (p->liq_style == PROFILE_LIQ_CAPPED) {
+        CHECK(p->per_interval_cap >= 1,
+              "liquidation.per_interval_cap: capped liquidation needs a cap "
+              ">= 1");
+        CHECK(p->cap_interval_ms >= 1,
+              "liquidation.cap_interval: capped liquidation needs an interval "
+              ">= 1 ms");
+    }
+    CHECK(p->adl_rank >= PROFILE_ADL_BINANCE
+              && p->adl_rank <= PROFILE_ADL_HYPERLIQUID,
+          "adl.rank: unknown rank %d", (int)p->adl_rank);
+    CHECK(p->adl_price == PROFILE_ADL_AT_BANKRUPTCY
+              || p->adl_price == PROFILE_ADL_AT_MARK,
+          "adl.price: unknown price %d", (int)p->adl_price);
+    CHECK(p->insurance_fund >= 0, "insurance_fund: must be >= 0");
+    CHECK(p->has_backstop == 0 || p->has_backstop == 1,
+          "backstop.enabled: must be true or false");
+    CHECK(p->backstop_below >= 0 && p->backstop_below <= PROFILE_RATE_ONE,
+          "backstop.below: must lie in [0, 1]");
+    CHECK(p->has_backstop || p->backstop_below == 0,
+          "backstop.below: set without a backstop (backstop.enabled is "
+          "false)");
+    CHECK(p->backstop_vault >= 0, "backstop.vault: must be >= 0");
+    return 0;
+}
+
+static int check_mark(const profile *p, perr *e)
+{
+    switch (p->mark_rule) {
+    case PROFILE_MARK_MEDIAN3:
+    case PROFILE_MARK_BASIS_MA:
+        CHECK(p->mark_sample_ms >= 1, "mark.sample_period: must be >= 1 ms");
+        CHECK(p->mark_window_ms >= p->mark_sample_ms
+                  && p->mark_window_ms % p->mark_sample_ms == 0,
+              "mark.window: must be a whole number (>= 1) of "
+              "mark.sample_period");
+        break;
+    case PROFILE_MARK_HL:
+        CHECK(p->mark_sample_ms >= 1, "mark.sample_period: must be >= 1 ms");
+        CHECK(p->mark_window_ms >= 1, "mark.window: must be >= 1 ms");
+        break;
+    case PROFILE_MARK_FAIR:
+    case PROFILE_MARK_ORACLE:
+        break;
+    default:
+        return perr_set(e, PERR_INVALID, "mark.rule: unknown rule %d",
+                        (int)p->mark_rule);
+    }
+    return 0;
+}
+
+#define DAY_MS INT64_C(86400000)
+
+static int check_funding(const profile *p, perr *e)
+{
+    int64_t interval = p->funding_interval_ms;
+    CHECK(interval > 0 && DAY_MS % interval == 0,
+          "funding.interval: must divide 24h");
+    CHECK(p->funding_period_ms > 0
+              && p->funding_period_ms % interval == 0,
+          "funding.period: must be a whole number of funding.interval");
+    CHECK(p->funding_offset_ms >= 0 && p->funding_offset_ms < interval,
+          "funding.offset: must lie in [0, funding.interval)");
+    CHECK(p->funding_divides == 0 || p->funding_divides == 1,
+          "funding.divides: must be true or false");
+    CHECK(p->funding_known_ahead == 0 || p->funding_known_ahead == 1,
+          "funding.known_ahead: must be true or false");
+    CHECK(p->premium_source == PROFILE_PREMIUM_IMPACT
+              || p->premium_source == PROFILE_PREMIUM_MID,
+          "funding.premium.source: unknown source %d", (int)p->premium_source);
+    CHECK(p->premium_sample_ms > 0 && interval % p->premium_sample_ms == 0
+              && p->funding_offset_ms % p->premium_sample_ms == 0,
+          "funding.premium.sample_period: must divide funding.interval and "
+          "funding.offset");
+    CHECK(p->premium_average == PROFILE_AVG_LINEAR
+              || p->premium_average == PROFILE_AVG_MEAN,
+          "funding.premium.average: unknown average %d",
+          (int)p->premium_average);
+    if (p->premium_source == PROFILE_PREMIUM_IMPACT) {
+        CHECK(p->impact_notional >= 0,
+              "funding.premium.impact_notional: must be >= 0");
+        CHECK(p->impact_margin >= 0,
+              "funding.premium.impact_margin: must be >= 0");
+        CHECK(p->impact_notional > 0 || p->impact_margin > 0,
+              "funding.premium.impact_notional: impact premiums need an "
+              "impact notional or an impact margin > 0");
+    }
+    CHECK(p->interest_rate > -PROFILE_RATE_ONE
+              && p->interest_rate < PROFILE_RATE_ONE,
+          "funding.interest: must lie in (-1, 1)");
+    CHECK(p->funding_clamp >= 0 && p->funding_clamp < PROFILE_RATE_ONE,
+          "funding.clamp: must lie in [0, 1)");
+    switch (p->funding_cap_rule) {
+    case PROFILE_CAP_FIXED:
+        CHECK(p->funding_cap >= 0 && p->funding_cap < PROFILE_RATE_ONE,
+              "funding.limit.cap: a fixed cap must lie in [0, 1)");
+        CHECK(p->funding_floor <= 0 && p->funding_floor > -PROFILE_RATE_ONE,
+              "funding.limit.floor: a fixed floor must lie in (-1, 0]");
+        break;
+    case PROFILE_CAP_MMR:
+        CHECK(p->funding_cap_factor > 0
+                  && p->funding_cap_factor <= 1000 * PROFILE_RATE_ONE,
+              "funding.limit.factor: must lie in (0, 1000]");
+        break;
+    case PROFILE_CAP_IMF_MMF:
+        CHECK(p->funding_cap_factor > 0
+                  && p->funding_cap_factor <= 1000 * PROFILE_RATE_ONE,
+              "funding.limit.factor: must lie in (0, 1000]");
+        CHECK((i128)p->brackets[0].mmr * p->brackets[0].max_leverage
+                  <= PROFILE_RATE_ONE,
+              "funding.limit.rule: imf_mmf needs the first bracket's "
+              "maintenance rate at most its initial margin (1 / max "
+              "leverage)");
+        break;
+    default:
+        return perr_set(e, PERR_INVALID, "funding.limit.rule: unknown rule %d",
+                        (int)p->funding_cap_rule);
+    }
+    CHECK(p->funding_cap_per_interval == 0 || p->funding_cap_per_interval == 1,
+          "funding.limit.per_interval: must be true or false");
+    CHECK(p->funding_price == PROFILE_PAY_AT_MARK
+              || p->funding_price == PROFILE_PAY_AT_ORACLE,
+          "funding.price: unknown price %d", (int)p->funding_price);
+    return 0;
+}
+
+int profile_check_fields(const profile *p, perr *e)
+{
+    int rc;
+    CHECK(p->name[0] != '\0' && memchr(p->name, '\0', sizeof p->name),
+          "name: must be 1 to %d characters", (int)sizeof p->name - 1);
+    if ((rc = check_units(p, e)) != 0 || (rc = check_margin(p, e)) != 0
+        || (rc = check_liquidation(p, e)) != 0 || (rc = check_mark(p, e)) != 0
+        || (rc = check_funding(p, e)) != 0)
+        return rc;
+    return 0;
+}
+
+int profile_check(const profile *p, perr *e)
+{
+    perr why;
+    perr_clear(&why);
+    int rc = profile_check_fields(p, &why);
+    if (rc != 0)
+        return perr_set(e, rc, "%.31s: %s", p->name, why.msg);
     return 0;
 }

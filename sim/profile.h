@@ -5,9 +5,10 @@
  *
  * The engine knows no venue by name: everything venue-specific that margin,
  * accounts and the liquidation engine need is a field here. The built-in
- * profiles (profile_builtin) carry the published figures of
- * ../shared/mechanics.md sections 1 to 4, each cited in profile.c; issue #5
- * moves them to models/venues/NAME.yaml.
+ * profiles (profile_builtin) are the files models/venues/NAME.yaml, compiled
+ * into the program; each value there cites its source (mechanics.md
+ * sections 1 to 4, notes/venue-examples.md, a venue page), and
+ * models/venues/README.md documents every key (profile_yaml.h reads them).
  *
  * Units (design.md, "Units and exactness"): a price is in ticks, a size in
  * lots, cash in cash units, and tick x lot is a whole number of cash units
@@ -202,14 +203,26 @@ typedef struct profile {
     profile_funding_price funding_price;
 } profile;
 
-/* The built-in profile named name, or NULL. */
+/* The built-in profile named name, or NULL. The first call reads every
+ * built-in file; the profiles live in static storage until the program
+ * ends. Not thread-safe until that first call has returned. */
 const profile *profile_builtin(const char *name);
 
-/* The names of the built-in profiles, NULL-terminated. */
+/* The names of the built-in profiles, NULL-terminated: the file names of
+ * models/venues/NAME.yaml, which each file's `name` equals. */
 const char *const *profile_builtin_names(void);
 
-/* Checks the invariants above; the message names the profile and the field. */
+/* Checks the invariants above and that the mark-price and funding fields
+ * agree with each other (an interval dividing a day and the period, an
+ * offset inside the interval, samples dividing both, caps of the right
+ * sign, an impact size for impact premiums, the fields a liquidation style
+ * needs). The message names the profile and the key path of the field at
+ * fault ("bitmex: funding.offset: must lie in [0, funding.interval)"). */
 int profile_check(const profile *p, perr *e);
+
+/* As profile_check, with the message starting at the key path ("funding.
+ * offset: ..."), so a loader can prefix the place the key was written. */
+int profile_check_fields(const profile *p, perr *e);
 
 /* Fills each bracket's cum from its floor and rate by mechanics.md's
  * cum_n = floor_n x (mmr_n - mmr_(n-1)) + cum_(n-1), rounding up to a whole
