@@ -12,16 +12,27 @@
  * (--other-maintenance, --other-upnl), zero in isolated mode. Bybit's
  * profile measures maintenance at the entry value, as its published formula
  * does; Hyperliquid's and dYdX's formulas are this one rearranged.
+ *
+ * `calc funding` runs a premium path through the funding engine's own
+ * averaging and rate (funding.h; mechanics.md 1): avg(P) by the venue's
+ * weights, F = avg(P) + clamp(I - avg(P)), the cap, and the division by
+ * period / interval where the venue divides. A known-ahead venue (BitMEX)
+ * pays at the end of an interval the rate of the interval before, and the
+ * first interval the rate of a zero premium, as the engine does.
  */
 #include "calc.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "funding.h"
 #include "margin.h"
 #include "profile.h"
 #include "suggest.h"
+
+__extension__ typedef __int128 i128;
 
 static const char *const margin_options[] = {"--venue", "--notional",
                                              "--leverage"};
@@ -54,8 +65,22 @@ const calc_entry calc_table[] = {
      "                 the account's other positions (default 0)",
      calc_liq_price, NULL},
     {"funding", "the funding rate of a premium path",
-     "--venue V (--premium X | --premium-csv FILE) [--interval H]", NULL,
-     "funding arrives with issue #5 (mark price and funding)"},
+     "--venue V (--premium X | --premium-csv FILE) [--interval H]\n"
+     "  --venue V      a built-in venue profile: binance, bybit, okx, bitmex,\n"
+     "                 dydx, hyperliquid\n"
+     "  --premium X    a constant premium index, as a fraction (0.0003), in\n"
+     "                 percent (0.03%) or in basis points (3bp)\n"
+     "  --premium-csv FILE\n"
+     "                 a premium path: one sample per line (a fraction), or\n"
+     "                 `time_ms,premium` lines with time_ms counted from a\n"
+     "                 settlement instant; an optional header line, blank\n"
+     "                 lines and # comments are skipped. Bare samples are\n"
+     "                 spaced by the venue's sampling period from time 0.\n"
+     "                 Prints one line per interval: the samples in it, their\n"
+     "                 average and the rate paid at its end\n"
+     "  --interval H   the funding interval in hours (1, 2, 4 or 8; default\n"
+     "                 the venue's)",
+     calc_funding, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -146,11 +171,17 @@ static int find_venue(const char *calc, const char *name, const profile **p,
     while (names[n])
         n++;
     const char *near = suggest_nearest(name, (const char **)names, n);
+    char known[256] = "";
+    for (size_t i = 0; i < n; i++) {
+        size_t used = strlen(known);
+        snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "",
+                 names[i]);
+    }
     return perr_set(e, PERR_INVALID,
                     "calc %s: --venue: no venue profile '%s'%s%s%s (known: "
-                    "binance, bybit, hyperliquid, dydx)",
+                    "%s)",
                     calc, name, near ? " (did you mean '" : "",
-                    near ? near : "", near ? "'?)" : "");
+                    near ? near : "", near ? "'?)" : "", known);
 }
 
 /* A quote-currency amount with an optional k, M or B suffix. */
@@ -226,16 +257,16 @@ int calc_margin(int argc, char **argv, FILE *out, perr *e)
 {
     const char *c = "margin";
     calc_args a;
-    const char *venue, *notional_text;
+    const char *venue_name, *notional_text;
     const profile *p;
     int64_t notional;
     int rc = parse_args(c, argc, argv, margin_options, 3, &a, e);
     if (!rc)
-        rc = required(c, &a, "--venue", &venue, e);
+        rc = required(c, &a, "--venue", &venue_name, e);
     if (!rc)
         rc = required(c, &a, "--notional", &notional_text, e);
     if (!rc)
-        rc = find_venue(c, venue, &p, e);
+        rc = find_venue(c, venue_name, &p, e);
     if (!rc)
         rc = parse_quote(c, "--notional", notional_text, p, 0, &notional, e);
     if (rc)
@@ -271,12 +302,12 @@ int calc_liq_price(int argc, char **argv, FILE *out, perr *e)
 {
     const char *c = "liq-price";
     calc_args a;
-    const char *venue, *side_text, *entry_text, *size_text;
+    const char *venue_name, *side_text, *entry_text, *size_text;
     const profile *p;
     int rc = parse_args(c, argc, argv, liq_options,
                         sizeof liq_options / sizeof liq_options[0], &a, e);
     if (!rc)
-        rc = required(c, &a, "--venue", &venue, e);
+        rc = required(c, &a, "--venue", &venue_name, e);
     if (!rc)
         rc = required(c, &a, "--side", &side_text, e);
     if (!rc)
@@ -284,7 +315,7 @@ int calc_liq_price(int argc, char **argv, FILE *out, perr *e)
     if (!rc)
         rc = required(c, &a, "--size", &size_text, e);
     if (!rc)
-        rc = find_venue(c, venue, &p, e);
+        rc = find_venue(c, venue_name, &p, e);
     if (rc)
         return rc;
 
@@ -414,5 +445,337 @@ int calc_liq_price(int argc, char **argv, FILE *out, perr *e)
     else
         fprintf(out, "bankruptcy_price: %.*f\n", decimals,
                 profile_ticks_to_price(p, bp));
+    return 0;
+}
+
+/* ---- calc funding ------------------------------------------------------- */
+
+static const char *const funding_options[] = {"--venue", "--premium",
+                                              "--premium-csv", "--interval"};
+
+/* A rate as an exact decimal fraction: 10000 prints 0.0001, -1250
+ * -0.0000125. */
+static void print_rate_exact(FILE *out, const char *key, int64_t rate)
+{
+    uint64_t mag = rate < 0 ? (uint64_t)0 - (uint64_t)rate : (uint64_t)rate;
+    uint64_t one = (uint64_t)PROFILE_RATE_ONE;
+    char frac[16];
+    snprintf(frac, sizeof frac, "%08llu", (unsigned long long)(mag % one));
+    size_t n = strlen(frac);
+    while (n > 0 && frac[n - 1] == '0')
+        frac[--n] = '\0';
+    fprintf(out, "%s%s%llu%s%s", key, rate < 0 ? "-" : "",
+            (unsigned long long)(mag / one), n ? "." : "", frac);
+}
+
+/* --premium: a fraction, a percentage (0.03%) or basis points (3bp), to the
+ * nearest rate unit, as the engine rounds an average premium. */
+static int parse_premium(const char *text, int64_t *rate, perr *e)
+{
+    char buf[64];
+    size_t len = strlen(text);
+    if (len == 0 || len >= sizeof buf)
+        return perr_set(e, PERR_INVALID,
+                        "calc funding: --premium: expected a fraction such as "
+                        "0.0003, got '%s'",
+                        text);
+    memcpy(buf, text, len + 1);
+    int shift = 8; /* a fraction to rate units */
+    if (buf[len - 1] == '%') {
+        buf[len - 1] = '\0';
+        shift -= 2;
+    } else if (len > 2 && strcmp(buf + len - 2, "bp") == 0) {
+        buf[len - 2] = '\0';
+        shift -= 4;
+    }
+    profile_decimal d;
+    int rc = profile_parse_decimal("calc funding: --premium", buf, &d, e);
+    if (rc)
+        return rc;
+    int exp = d.exp + shift;
+    i128 v = d.mant;
+    for (; exp > 0; exp--) {
+        v *= 10;
+        if (v > (i128)PROFILE_RATE_ONE || v < -(i128)PROFILE_RATE_ONE)
+            break;
+    }
+    if (exp < -20) {
+        v = 0; /* |mant| < 1e19: less than half a rate unit */
+    } else if (exp < 0) {
+        i128 den = 1;
+        for (; exp < 0; exp++)
+            den *= 10;
+        v = v >= 0 ? (v + den / 2) / den : -((-v + den / 2) / den);
+    }
+    if (v >= (i128)PROFILE_RATE_ONE || v <= -(i128)PROFILE_RATE_ONE)
+        return perr_set(e, PERR_INVALID,
+                        "calc funding: --premium must lie in (-1, 1), got '%s'",
+                        text);
+    *rate = (int64_t)v;
+    return 0;
+}
+
+/* One interval of a premium path. */
+typedef struct funding_row {
+    int64_t samples;
+    int64_t premium; /* the average, as a rate */
+    int64_t rate;    /* computed from this interval's samples */
+} funding_row;
+
+typedef struct funding_rows {
+    funding_row *row;
+    size_t n, cap;
+} funding_rows;
+
+static int push_row(funding_rows *rows, const profile *p,
+                    const funding_average *avg, perr *e)
+{
+    if (rows->n == rows->cap) {
+        size_t cap = rows->cap ? 2 * rows->cap : 16;
+        funding_row *grown = realloc(rows->row, cap * sizeof *grown);
+        if (!grown)
+            return perr_set(e, PERR_NOMEM, "calc funding: out of memory");
+        rows->row = grown;
+        rows->cap = cap;
+    }
+    funding_row *r = &rows->row[rows->n++];
+    r->samples = avg->n;
+    r->premium = funding_premium_rate(funding_average_value(avg));
+    r->rate = funding_rate_of(p, p->funding_interval_ms, r->premium, NULL);
+    return 0;
+}
+
+/* A whole field of a CSV line as a double (surrounding blanks allowed). */
+static int parse_field(const char *text, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || errno)
+        return -1;
+    while (*end == ' ' || *end == '\t')
+        end++;
+    if (*end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Reads the premium path of path into per-interval rows: bare samples are
+ * spaced by the venue's sampling period from time 0, `time_ms,premium`
+ * lines carry their own time; time 0 is a settlement instant, so the
+ * sample at time t falls in interval t / interval (the engine's
+ * [S(k-1), S(k)) intervals). */
+static int read_premium_csv(const char *path, const profile *p,
+                            funding_rows *rows, perr *e)
+{
+    FILE *in = fopen(path, "r");
+    if (!in)
+        return perr_set(e, PERR_INVALID, "calc funding: --premium-csv %s: %s",
+                        path, strerror(errno));
+    char line[4096];
+    long lineno = 0;
+    int columns = 0, first = 1, rc = 0;
+    int64_t index = 0, last_time = -1, interval = 0;
+    funding_average avg;
+    funding_average_reset(&avg, p->premium_average);
+    while (fgets(line, sizeof line, in)) {
+        lineno++;
+        size_t len = strlen(line);
+        if (len == sizeof line - 1 && line[len - 1] != '\n' && !feof(in)) {
+            rc = perr_set(e, PERR_INVALID, "calc funding: %s:%ld: line too "
+                          "long", path, lineno);
+            break;
+        }
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'
+                           || line[len - 1] == ' ' || line[len - 1] == '\t'))
+            line[--len] = '\0';
+        char *s = line;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (*s == '\0' || *s == '#')
+            continue;
+        char shown[48];
+        snprintf(shown, sizeof shown, "%.40s%s", s, strlen(s) > 40 ? "..." : "");
+        char *comma = strchr(s, ',');
+        int n = comma ? 2 : 1;
+        double t = 0, premium = 0;
+        int bad;
+        if (comma) {
+            *comma = '\0';
+            bad = strchr(comma + 1, ',') != NULL || parse_field(s, &t) != 0
+                  || parse_field(comma + 1, &premium) != 0;
+        } else {
+            bad = parse_field(s, &premium) != 0;
+        }
+        int was_first = first;
+        first = 0;
+        if (bad && was_first)
+            continue; /* a header */
+        if (bad) {
+            rc = perr_set(e, PERR_INVALID,
+                          "calc funding: %s:%ld: expected %s, got '%s'", path,
+                          lineno,
+                          comma ? "time_ms,premium such as 60000,0.0003"
+                                : "a premium such as 0.0003",
+                          shown);
+            break;
+        }
+        if (columns && n != columns) {
+            rc = perr_set(e, PERR_INVALID,
+                          "calc funding: %s:%ld: %d column%s where the lines "
+                          "before have %d",
+                          path, lineno, n, n > 1 ? "s" : "", columns);
+            break;
+        }
+        columns = n;
+        if (!isfinite(premium) || premium <= -1 || premium >= 1) {
+            rc = perr_set(e, PERR_INVALID,
+                          "calc funding: %s:%ld: a premium must lie in "
+                          "(-1, 1)",
+                          path, lineno);
+            break;
+        }
+        int64_t time;
+        if (n == 2) {
+            if (!(t >= 0 && t < 9e15) || t != floor(t)) {
+                rc = perr_set(e, PERR_INVALID,
+                              "calc funding: %s:%ld: time_ms must be a whole "
+                              "number of ms >= 0",
+                              path, lineno);
+                break;
+            }
+            time = (int64_t)t;
+            if (time < last_time) {
+                rc = perr_set(e, PERR_INVALID,
+                              "calc funding: %s:%ld: time_ms %lld is before "
+                              "the line above's %lld",
+                              path, lineno, (long long)time,
+                              (long long)last_time);
+                break;
+            }
+        } else {
+            time = index * p->premium_sample_ms;
+        }
+        last_time = time;
+        index++;
+        int64_t k = time / p->funding_interval_ms;
+        while (rc == 0 && interval < k) {
+            rc = push_row(rows, p, &avg, e);
+            funding_average_reset(&avg, p->premium_average);
+            interval++;
+        }
+        if (rc)
+            break;
+        funding_average_add(&avg, premium);
+    }
+    if (rc == 0 && ferror(in))
+        rc = perr_set(e, PERR_INVALID, "calc funding: %s: read error", path);
+    fclose(in);
+    if (rc == 0 && index == 0)
+        rc = perr_set(e, PERR_INVALID,
+                      "calc funding: %s: no premium samples", path);
+    if (rc == 0)
+        rc = push_row(rows, p, &avg, e);
+    return rc;
+}
+
+int calc_funding(int argc, char **argv, FILE *out, perr *e)
+{
+    const char *c = "funding";
+    calc_args a;
+    const char *venue_name;
+    const profile *base;
+    int rc = parse_args(c, argc, argv, funding_options,
+                        sizeof funding_options / sizeof funding_options[0],
+                        &a, e);
+    if (!rc)
+        rc = required(c, &a, "--venue", &venue_name, e);
+    if (!rc)
+        rc = find_venue(c, venue_name, &base, e);
+    if (rc)
+        return rc;
+    const char *premium_text = arg_value(&a, "--premium");
+    const char *csv = arg_value(&a, "--premium-csv");
+    if (!premium_text == !csv)
+        return perr_set(e, PERR_INVALID,
+                        "calc funding: give one of --premium and "
+                        "--premium-csv");
+    profile p = *base;
+    const char *interval_text = arg_value(&a, "--interval");
+    if (interval_text) {
+        char *end;
+        long hours = strtol(interval_text, &end, 10);
+        if (end == interval_text || (*end && strcmp(end, "h") != 0)
+            || !(hours == 1 || hours == 2 || hours == 4 || hours == 8))
+            return perr_set(e, PERR_INVALID,
+                            "calc funding: --interval: expected 1, 2, 4 or 8 "
+                            "(hours), got '%s'",
+                            interval_text);
+        p.funding_interval_ms = hours * FUNDING_HOUR_MS;
+        p.funding_offset_ms %= p.funding_interval_ms;
+    }
+    perr inner;
+    if (funding_check(&p, &inner) != 0)
+        return perr_set(e, PERR_INVALID, "calc funding: --venue %s: %s",
+                        venue_name, inner.msg);
+
+    if (premium_text) {
+        int64_t premium = 0;
+        rc = parse_premium(premium_text, &premium, e);
+        if (rc)
+            return rc;
+        funding_parts parts;
+        funding_rate_of(&p, p.funding_interval_ms, premium, &parts);
+        int64_t floor, cap;
+        funding_cap_bounds(&p, &floor, &cap);
+        fprintf(out, "venue: %s\n", p.name);
+        fprintf(out, "interval_hours: %g\n",
+                (double)p.funding_interval_ms / (double)FUNDING_HOUR_MS);
+        fprintf(out, "period_hours: %g\n",
+                (double)p.funding_period_ms / (double)FUNDING_HOUR_MS);
+        fprintf(out, "known_ahead: %s\n",
+                p.funding_known_ahead ? "yes" : "no");
+        print_rate_exact(out, "premium: ", parts.premium);
+        print_rate_exact(out, "\ninterest_part: ", parts.interest);
+        print_rate_exact(out, "\nfloor: ", floor);
+        print_rate_exact(out, "\ncap: ", cap);
+        fprintf(out, "\ncap_bounds: %s\n",
+                p.funding_cap_per_interval ? "interval" : "period");
+        print_rate_exact(out, "period_rate: ", parts.rate_period);
+        print_rate_exact(out, "\nrate: ", parts.rate);
+        fputc('\n', out);
+        return 0;
+    }
+
+    funding_rows rows = {NULL, 0, 0};
+    rc = read_premium_csv(csv, &p, &rows, e);
+    if (rc) {
+        free(rows.row);
+        return rc;
+    }
+    int ahead = p.funding_known_ahead;
+    int64_t first_rate = funding_rate_of(&p, p.funding_interval_ms, 0, NULL);
+    fprintf(out, "venue: %s\n", p.name);
+    fprintf(out, "interval_hours: %g\n",
+            (double)p.funding_interval_ms / (double)FUNDING_HOUR_MS);
+    fprintf(out, "sample_seconds: %g\n", (double)p.premium_sample_ms / 1000.0);
+    fprintf(out, "samples_per_interval: %lld\n",
+            (long long)(p.funding_interval_ms / p.premium_sample_ms));
+    fprintf(out, "known_ahead: %s\n", ahead ? "yes" : "no");
+    for (size_t i = 0; i < rows.n; i++) {
+        const funding_row *r = &rows.row[i];
+        int64_t paid = !ahead ? r->rate : i == 0 ? first_rate
+                                                 : rows.row[i - 1].rate;
+        fprintf(out, "interval %zu: samples %lld", i + 1,
+                (long long)r->samples);
+        print_rate_exact(out, " avg_premium ", r->premium);
+        print_rate_exact(out, " rate ", paid);
+        if (ahead)
+            print_rate_exact(out, " next_rate ", r->rate);
+        fputc('\n', out);
+    }
+    fprintf(out, "intervals: %zu\n", rows.n);
+    free(rows.row);
     return 0;
 }

@@ -1,7 +1,7 @@
 /*
  * calc: the venue calculators behind `perpsim calc NAME`, printing
  * `key: value` lines. They compute with the same functions the engine acts on
- * (margin.h), from a built-in venue profile (profile.h).
+ * (margin.h, funding.h), from a built-in venue profile (profile.h).
  */
 #ifndef PERPSIM_CALC_H
 #define PERPSIM_CALC_H
@@ -29,5 +29,8 @@ const calc_entry *calc_find(const char *name);
  * with a message naming the option. */
 int calc_margin(int argc, char **argv, FILE *out, perr *e);
 int calc_liq_price(int argc, char **argv, FILE *out, perr *e);
+/* The funding rate per interval of a constant premium or a premium path
+ * (funding.h), for the venue's interval or --interval. */
+int calc_funding(int argc, char **argv, FILE *out, perr *e);
 
 #endif

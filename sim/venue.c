@@ -165,6 +165,7 @@ void venue_free(venue *v)
 
 const profile *venue_profile(const venue *v) { return v->p; }
 book *venue_book(venue *v) { return v->book; }
+const book *venue_book_view(const venue *v) { return v->book; }
 const accounts *venue_accounts(const venue *v) { return &v->acc; }
 int64_t venue_mark(const venue *v) { return v->mark; }
 int64_t venue_time(const venue *v) { return v->now; }
@@ -1140,4 +1141,85 @@ const char *venue_reject_name(venue_reject r)
     case VENUE_REJECT_LIQUIDATING: return "account is being liquidated";
     }
     return "?";
+}
+
+/* ---- funding settlement ------------------------------------------------- */
+
+/* Funding moves cash between a position's margin and the fee pool: the
+ * pool is the clearing account through which the payers' cash reaches the
+ * receivers, and what rounding leaves behind stays in it (design.md, "Units
+ * and exactness"; mechanics.md 1: payment = size x price x F, longs pay
+ * shorts when F > 0). */
+static void funding_move(venue *v, uint32_t id, int64_t amount)
+{
+    account *a = &v->acc.a[id];
+    if (a->mode == ACCOUNT_ISOLATED) {
+        /* Isolated funding is the position's: its margin pays and receives
+         * (accounts_pay_fee would use the reserve). */
+        a->cash -= amount;
+        v->acc.fee_pool += amount;
+        accounts_rekey(&v->acc, id);
+        return;
+    }
+    accounts_pay_fee(&v->acc, id, amount);
+}
+
+int venue_settle_funding(venue *v, int64_t now, int64_t rate, int64_t price,
+                         venue_funding *rec, perr *e)
+{
+    if (now < v->now)
+        return perr_set(e, PERR_INVALID,
+                        "venue %s: funding at %lld ms, before the clock's %lld",
+                        v->p->name, (long long)now, (long long)v->now);
+    if (price < 1)
+        return perr_set(e, PERR_INVALID,
+                        "venue %s: funding valued at price %lld ticks",
+                        v->p->name, (long long)price);
+    if (rate <= -PROFILE_RATE_ONE || rate >= PROFILE_RATE_ONE)
+        return perr_set(e, PERR_INVALID,
+                        "venue %s: funding rate %lld is not in (-1, 1)",
+                        v->p->name, (long long)rate);
+    int64_t k = v->p->cash_per_tick_lot;
+    int64_t magnitude = abs64(rate);
+    int64_t long_lots = 0;
+    for (uint32_t id = ACCOUNT_FUND; id < v->acc.n; id++)
+        if (v->acc.a[id].size > 0)
+            long_lots += v->acc.a[id].size;
+    /* Every single payment is at most the whole side's, plus one. */
+    i128 side_total = (i128)long_lots * price * k * magnitude / PROFILE_RATE_ONE;
+    if (side_total > (i128)(INT64_MAX / 2))
+        return perr_set(e, PERR_RANGE,
+                        "venue %s: funding of %lld lots at %lld ticks and rate "
+                        "%lld exceeds the cash range",
+                        v->p->name, (long long)long_lots, (long long)price,
+                        (long long)rate);
+    v->now = now;
+    venue_funding r = {now, rate, price, long_lots, 0, 0, 0, 0};
+    if (rate != 0) {
+        int payer_side = rate > 0 ? 1 : -1;
+        int64_t paid = 0, received = 0;
+        for (uint32_t id = ACCOUNT_FUND; id < v->acc.n; id++) {
+            int64_t size = v->acc.a[id].size;
+            if (size == 0)
+                continue;
+            i128 num = (i128)abs64(size) * price * k * magnitude;
+            int64_t floor_amount = (int64_t)(num / PROFILE_RATE_ONE);
+            if (sign64(size) == payer_side) {
+                int64_t amount = floor_amount + (num % PROFILE_RATE_ONE != 0);
+                funding_move(v, id, amount);
+                paid += amount;
+            } else {
+                funding_move(v, id, -floor_amount);
+                received += floor_amount;
+            }
+            r.positions++;
+        }
+        r.residual = paid - received;
+        r.longs_paid = rate > 0 ? paid : -received;
+        r.shorts_received = rate > 0 ? received : -paid;
+    }
+    if (rec)
+        *rec = r;
+    check_event(v, "venue_settle_funding");
+    return venue_update(v, now, e);
 }

@@ -122,6 +122,8 @@ void venue_free(venue *v);
 
 const profile *venue_profile(const venue *v);
 book *venue_book(venue *v);
+/* The same book for queries, from a const venue (a mark rule's view). */
+const book *venue_book_view(const venue *v);
 const accounts *venue_accounts(const venue *v);
 const account *venue_account(const venue *v, uint32_t id);
 int64_t venue_mark(const venue *v);
@@ -179,5 +181,41 @@ int venue_audit(const venue *v, venue_totals *out, perr *e);
 /* A liquidation in numbers, for tests and reports. */
 const char *venue_route_name(venue_route r);
 const char *venue_reject_name(venue_reject r);
+
+/* ---- funding settlement (issue #5; the clock is funding.h) ------------- */
+
+/* One funding settlement on the ledger. Payments are signed from the
+ * longs' point of view so one identity holds whatever the rate's sign:
+ *     longs_paid - shorts_received == residual >= 0
+ * (rate > 0: the longs pay and the shorts receive; rate < 0: both figures
+ * are negative, the shorts pay |shorts_received| and the longs receive
+ * |longs_paid|). */
+typedef struct venue_funding {
+    int64_t time;            /* ms */
+    int64_t rate;            /* the rate paid for the interval */
+    int64_t price;           /* ticks the positions were valued at */
+    int64_t long_lots;       /* open interest charged (== short lots) */
+    int64_t longs_paid;      /* cash units */
+    int64_t shorts_received; /* cash units */
+    int64_t residual;        /* rounding left in the fee pool */
+    uint32_t positions;      /* accounts that paid or received */
+} venue_funding;
+
+/* Settles funding at rate (PROFILE_RATE_ONE = 1) on every open position,
+ * valued at price ticks (the mark or the oracle, as the caller's profile
+ * says): each pays or receives |size| x price x cash_per_tick_lot x |rate|,
+ * longs paying shorts when rate > 0. Payers round up, receivers round down,
+ * and the difference (the residual, >= 0) stays in the fee pool, so the
+ * settlement is exactly zero-sum. The insurance fund and the backstop vault
+ * settle like traders (their positions are on the ledger and the lots must
+ * balance). A cross account pays from its wallet; an isolated one from its
+ * position's margin (cash), never from reserve, and receives into it too.
+ * Every changed account is re-keyed, then the cascade runs (venue_update)
+ * so that funding-triggered liquidations happen at now. Fills *rec (may be
+ * NULL). Fails, changing nothing, on time going back, price < 1 or a rate
+ * outside (-1, 1) (PERR_INVALID) and on payments beyond int64 (PERR_RANGE).
+ * Costs O(accounts). */
+int venue_settle_funding(venue *v, int64_t now, int64_t rate, int64_t price,
+                         venue_funding *rec, perr *e);
 
 #endif

@@ -152,7 +152,6 @@ Test(cli, unknown_option_is_one_line_and_exit_2)
 Test(cli, command_not_in_build_says_so_in_one_line)
 {
     const char *names[] = {"run", "validate x.yaml", "inspect x.h5",
-                           "calc funding --venue binance --premium 0.001",
                            "sweep s.yaml"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         outcome o;
@@ -185,6 +184,188 @@ Test(cli, calc_prints_key_value_lines_and_rejects_bad_input)
     perpsim("calc --help", &o);
     cr_expect_eq(o.status, 0);
     cr_expect_not_null(strstr(o.out, "liq-price"), "%s", o.out);
+}
+
+/* The rate line of `calc funding` for venue and premium, and the status. */
+static int funding_rate_line(const char *args, char *rate, size_t size)
+{
+    outcome o;
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "calc funding %s", args);
+    perpsim(cmd, &o);
+    cr_expect(strncmp(last_line(o.out), "rate: ", 6) == 0, "%s: %s%s", cmd,
+              o.out, o.err);
+    const char *line = last_line(o.out);
+    size_t n = strcspn(line, "\n");
+    if (n >= size)
+        n = size - 1;
+    memcpy(rate, line, n);
+    rate[n] = '\0';
+    return o.status;
+}
+
+Test(cli, calc_funding_gives_each_venues_closed_form_rate)
+{
+    /* mechanics.md 1: F = P + clamp(I - P, +/-0.05%), capped, paid per
+     * interval as F or F x interval / 8h. At P = 0.03%, inside the clamp
+     * region: F = I = 0.01% where there is an interest term, F = P on OKX and
+     * dYdX (none); dYdX and Hyperliquid pay F / 8 hourly. Beyond the caps:
+     * Binance 0.75 x 0.40% = 0.30%, Bybit and OKX 0.375%, BitMEX 0.75 x
+     * (1% - 0.5%) = 0.375%, dYdX 6 x (5% - 3%) = 12% per 8h (1.5% an hour),
+     * Hyperliquid 4% an hour. */
+    struct {
+        const char *args, *rate;
+    } cases[] = {
+        {"--venue binance --premium 0.0003", "rate: 0.0001"},
+        {"--venue bybit --premium 0.0003", "rate: 0.0001"},
+        {"--venue okx --premium 0.0003", "rate: 0.0003"},
+        {"--venue bitmex --premium 0.0003", "rate: 0.0001"},
+        {"--venue dydx --premium 0.0003", "rate: 0.0000375"},
+        {"--venue hyperliquid --premium 0.03%", "rate: 0.0000125"},
+        {"--venue binance --premium 0.1%", "rate: 0.0005"},
+        {"--venue binance --premium -2%", "rate: -0.003"},
+        {"--venue bybit --premium 2%", "rate: 0.00375"},
+        {"--venue okx --premium -2%", "rate: -0.00375"},
+        {"--venue bitmex --premium 200bp", "rate: 0.00375"},
+        {"--venue dydx --premium 0.2", "rate: 0.015"},
+        {"--venue hyperliquid --premium 0.5", "rate: 0.04"},
+        /* Binance divides an N-hour interval's F by 8/N; Bybit does not. */
+        {"--venue binance --premium 0.0009 --interval 4", "rate: 0.0002"},
+        {"--venue binance --premium 0.0009 --interval 1", "rate: 0.00005"},
+        {"--venue bybit --premium 0.0009 --interval 1", "rate: 0.0004"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char rate[128];
+        cr_expect_eq(funding_rate_line(cases[i].args, rate, sizeof rate), 0,
+                     "%s", cases[i].args);
+        cr_expect_str_eq(rate, cases[i].rate, "%s", cases[i].args);
+    }
+    outcome o;
+    perpsim("calc funding --venue hyperliquid --premium 0.0003", &o);
+    cr_expect_not_null(strstr(o.out, "interval_hours: 1\n"), "%s", o.out);
+    cr_expect_not_null(strstr(o.out, "period_rate: 0.0001\n"), "%s", o.out);
+}
+
+/* Writes text to a fresh temporary file; path must hold 32 bytes. */
+static void temp_file(char *path, const char *text)
+{
+    strcpy(path, "/tmp/perpsim-premium-XXXXXX");
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+Test(cli, calc_funding_prints_one_line_per_interval_of_a_premium_csv)
+{
+    /* BitMEX, samples a minute apart with their times: 480 at 0.1% (F =
+     * 0.05%), then 480 at 0.03% (F = I = 0.01%), then 2 at -0.1%. BitMEX
+     * pays at the end of an interval the rate of the one before, the first
+     * the rate of a zero premium (0.01%). */
+    char text[65536] = "time_ms,premium\n# a comment\n\n";
+    size_t used = strlen(text);
+    for (int i = 0; i < 962; i++)
+        used += (size_t)snprintf(text + used, sizeof text - used, "%d,%s\n",
+                                 i * 60000,
+                                 i < 480 ? "0.001" : i < 960 ? "0.0003"
+                                                             : "-0.001");
+    char path[32];
+    temp_file(path, text);
+    outcome o;
+    char args[128];
+    snprintf(args, sizeof args, "calc funding --venue bitmex --premium-csv %s",
+             path);
+    perpsim(args, &o);
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    cr_expect_not_null(strstr(o.out, "samples_per_interval: 480\n"), "%s",
+                       o.out);
+    cr_expect_not_null(
+        strstr(o.out, "interval 1: samples 480 avg_premium 0.001 rate 0.0001 "
+                      "next_rate 0.0005\n"),
+        "%s", o.out);
+    cr_expect_not_null(
+        strstr(o.out, "interval 2: samples 480 avg_premium 0.0003 rate "
+                      "0.0005 next_rate 0.0001\n"),
+        "%s", o.out);
+    cr_expect_not_null(
+        strstr(o.out, "interval 3: samples 2 avg_premium -0.001 rate 0.0001 "
+                      "next_rate -0.0005\n"),
+        "%s", o.out);
+    cr_expect_str_eq(last_line(o.out), "intervals: 3\n");
+    /* Bare samples, Binance on 1h (720 five-second samples an hour), with
+     * weights 1..n: 720 samples of 0.0006 then one of 0.0016: the second
+     * hour's average is that sample, F = 0.0016 - 0.0005 = 0.11%, / 8. */
+    used = 0;
+    for (int i = 0; i < 721; i++)
+        used += (size_t)snprintf(text + used, sizeof text - used, "%s\n",
+                                 i < 720 ? "0.0006" : "0.0016");
+    remove(path);
+    temp_file(path, text);
+    snprintf(args, sizeof args,
+             "calc funding --venue binance --interval 1 --premium-csv %s",
+             path);
+    perpsim(args, &o);
+    remove(path);
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    cr_expect_not_null(
+        strstr(o.out, "interval 1: samples 720 avg_premium 0.0006 rate "
+                      "0.0000125\n"),
+        "%s", o.out);
+    cr_expect_not_null(
+        strstr(o.out, "interval 2: samples 1 avg_premium 0.0016 rate "
+                      "0.0001375\n"),
+        "%s", o.out);
+}
+
+Test(cli, calc_funding_rejects_bad_input_in_one_line)
+{
+    char path[32];
+    temp_file(path, "premium\n0.0001\n0.0002,0.0001\n");
+    char args[128];
+    snprintf(args, sizeof args, "calc funding --venue binance --premium-csv %s",
+             path);
+    outcome o;
+    perpsim(args, &o);
+    cr_expect_eq(o.status, 2);
+    cr_expect_eq(line_count(o.err), 1, "%s", o.err);
+    char where[64];
+    snprintf(where, sizeof where, "%s:3:", path);
+    cr_expect_not_null(strstr(o.err, where), "%s", o.err);
+    cr_expect_str_empty(o.out);
+    remove(path);
+    temp_file(path, "0.0001\nabc\n");
+    snprintf(args, sizeof args, "calc funding --venue okx --premium-csv %s",
+             path);
+    perpsim(args, &o);
+    remove(path);
+    cr_expect_eq(o.status, 2);
+    snprintf(where, sizeof where, "%s:2:", path);
+    cr_expect_not_null(strstr(o.err, where), "%s", o.err);
+    cr_expect_not_null(strstr(o.err, "'abc'"), "%s", o.err);
+    const char *bad[] = {
+        "calc funding --venue binance",
+        "calc funding --venue binance --premium 0.1 --premium-csv x.csv",
+        "calc funding --venue binance --premium 1.5",
+        "calc funding --venue binance --premium lots",
+        "calc funding --venue binance --premium 0.1 --interval 3",
+        "calc funding --venue binanse --premium 0.1",
+        "calc funding --venue binance --premium-csv /nonexistent/p.csv",
+        "calc funding --venue binance --premum 0.1",
+    };
+    const char *names[] = {"--premium", "--premium", "--premium",
+                           "--premium", "--interval", "did you mean",
+                           "/nonexistent/p.csv", "--premium"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        perpsim(bad[i], &o);
+        cr_expect_eq(o.status, 2, "%s", bad[i]);
+        cr_expect_eq(line_count(o.err), 1, "%s: %s", bad[i], o.err);
+        cr_expect_not_null(strstr(o.err, names[i]), "%s: %s", bad[i], o.err);
+    }
+    perpsim("calc funding --help", &o);
+    cr_expect_eq(o.status, 0);
+    cr_expect_not_null(strstr(o.out, "--premium-csv"), "%s", o.out);
+    cr_expect_not_null(strstr(o.out, "hyperliquid"), "%s", o.out);
 }
 
 Test(cli, bench_pcg_prints_key_value_lines_headline_last)

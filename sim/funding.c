@@ -1,0 +1,457 @@
+/*
+ * funding: premium sampling, the rate of an interval and the funding clock
+ * of one venue. funding.h states the rule; the venue facts are those of
+ * ../shared/mechanics.md section 1:
+ *   - Binance: samples every 5 s, weights 1..n, I = 0.01% per 8h, clamp
+ *     +/-0.05%, cap +/- 0.75 x the first bracket's maintenance rate, and
+ *     since 2025-09-18 an N-hour interval pays F / (8/N);
+ *   - Bybit: samples every minute, weights 1..n;
+ *   - BitMEX: samples every minute, plain mean over the previous interval,
+ *     the rate known one interval ahead, settling 04/12/20 UTC;
+ *   - OKX (since 2024-03): premium from the mid, no interest term;
+ *   - dYdX v4: 60 samples an hour, mean, F/8 paid hourly, |F| <= 6 x
+ *     (IMF - MMF);
+ *   - Hyperliquid: samples every 5 s, mean over the hour, F/8 paid hourly,
+ *     at most 4% an hour, priced at the oracle.
+ * Those figures live in the profiles; this file knows no venue by name.
+ *
+ * Invariants of the clock: next_sample and next_settlement are instants of
+ * their UTC grids, strictly after everything already processed; `current`
+ * holds exactly the samples taken since the last settlement (or the start),
+ * and for a known-ahead venue `known` is the rate the next settlement pays.
+ */
+#include "funding.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+__extension__ typedef __int128 i128;
+
+struct funding {
+    const profile *p;
+    int64_t start_utc;
+    int64_t interval, sample, offset; /* offset reduced modulo interval */
+    int64_t impact;                   /* ticks x lots */
+    int64_t next_sample, next_settlement;
+
+    funding_average current;
+    int64_t current_first, current_last; /* sample instants, -1 none */
+
+    /* Known ahead: what the next settlement pays and where it came from. */
+    funding_parts known;
+    double known_avg;
+    int64_t known_samples, known_first, known_last;
+
+    funding_settlement *recs;
+    size_t nrecs, cap_recs;
+};
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+static int64_t clamp64(int64_t x, int64_t lo, int64_t hi)
+{
+    return x < lo ? lo : x > hi ? hi : x;
+}
+
+/* num / den rounded to the nearest integer, halves away from zero; den > 0. */
+static int64_t div_round(i128 num, i128 den)
+{
+    i128 half = den / 2;
+    i128 q = num >= 0 ? (num + half) / den : -((-num + half) / den);
+    return (int64_t)q;
+}
+
+/* ---- the rate ---------------------------------------------------------- */
+
+int funding_check(const profile *p, perr *e)
+{
+    const char *n = p->name;
+    if (p->funding_interval_ms <= 0)
+        return perr_set(e, PERR_INVALID,
+                        "%s: funding_interval_ms must be > 0 (the profile has "
+                        "no funding rule)",
+                        n);
+    if (FUNDING_DAY_MS % p->funding_interval_ms != 0)
+        return perr_set(e, PERR_INVALID,
+                        "%s: funding_interval_ms %lld does not divide a day",
+                        n, (long long)p->funding_interval_ms);
+    if (p->funding_offset_ms < 0)
+        return perr_set(e, PERR_INVALID, "%s: funding_offset_ms must be >= 0",
+                        n);
+    if (p->funding_period_ms <= 0)
+        return perr_set(e, PERR_INVALID, "%s: funding_period_ms must be > 0",
+                        n);
+    if (p->premium_sample_ms <= 0
+        || p->funding_interval_ms % p->premium_sample_ms != 0
+        || p->funding_offset_ms % p->premium_sample_ms != 0)
+        return perr_set(e, PERR_INVALID,
+                        "%s: premium_sample_ms must be > 0 and divide the "
+                        "funding interval and offset",
+                        n);
+    if (p->premium_source != PROFILE_PREMIUM_IMPACT
+        && p->premium_source != PROFILE_PREMIUM_MID)
+        return perr_set(e, PERR_INVALID, "%s: unknown premium_source", n);
+    if (p->premium_average != PROFILE_AVG_LINEAR
+        && p->premium_average != PROFILE_AVG_MEAN)
+        return perr_set(e, PERR_INVALID, "%s: unknown premium_average", n);
+    if (p->funding_clamp < 0 || p->funding_clamp >= PROFILE_RATE_ONE)
+        return perr_set(e, PERR_INVALID, "%s: funding_clamp must lie in [0, 1)",
+                        n);
+    if (p->interest_rate <= -PROFILE_RATE_ONE
+        || p->interest_rate >= PROFILE_RATE_ONE)
+        return perr_set(e, PERR_INVALID,
+                        "%s: interest_rate must lie in (-1, 1)", n);
+    switch (p->funding_cap_rule) {
+    case PROFILE_CAP_FIXED:
+        if (p->funding_cap < 0 || p->funding_floor > 0
+            || p->funding_cap >= PROFILE_RATE_ONE
+            || p->funding_floor <= -PROFILE_RATE_ONE)
+            return perr_set(e, PERR_INVALID,
+                            "%s: a fixed funding cap needs funding_floor in "
+                            "(-1, 0] and funding_cap in [0, 1)",
+                            n);
+        break;
+    case PROFILE_CAP_MMR:
+    case PROFILE_CAP_IMF_MMF:
+        if (p->funding_cap_factor < 0
+            || p->funding_cap_factor > 1000 * PROFILE_RATE_ONE)
+            return perr_set(e, PERR_INVALID,
+                            "%s: funding_cap_factor must lie in [0, 1000]", n);
+        if (p->nbrackets < 1 || p->brackets[0].max_leverage < 1)
+            return perr_set(e, PERR_INVALID,
+                            "%s: the funding cap rule needs a first bracket",
+                            n);
+        break;
+    default:
+        return perr_set(e, PERR_INVALID, "%s: unknown funding_cap_rule", n);
+    }
+    if (p->funding_price != PROFILE_PAY_AT_MARK
+        && p->funding_price != PROFILE_PAY_AT_ORACLE)
+        return perr_set(e, PERR_INVALID, "%s: unknown funding_price", n);
+    if (p->premium_source == PROFILE_PREMIUM_IMPACT) {
+        if (p->impact_notional < 0 || p->impact_margin < 0
+            || (p->impact_notional == 0 && p->impact_margin == 0))
+            return perr_set(e, PERR_INVALID,
+                            "%s: impact premiums need impact_notional or "
+                            "impact_margin > 0",
+                            n);
+        if (p->cash_per_tick_lot < 1)
+            return perr_set(e, PERR_INVALID, "%s: cash_per_tick_lot < 1", n);
+    }
+    return 0;
+}
+
+void funding_cap_bounds(const profile *p, int64_t *floor, int64_t *cap)
+{
+    int64_t c;
+    switch (p->funding_cap_rule) {
+    case PROFILE_CAP_MMR:
+        c = (int64_t)((i128)p->funding_cap_factor * p->brackets[0].mmr
+                      / PROFILE_RATE_ONE);
+        break;
+    case PROFILE_CAP_IMF_MMF: {
+        int64_t imf = PROFILE_RATE_ONE / p->brackets[0].max_leverage;
+        int64_t gap = imf - p->brackets[0].mmr;
+        c = gap > 0 ? (int64_t)((i128)p->funding_cap_factor * gap
+                                / PROFILE_RATE_ONE)
+                    : 0;
+        break;
+    }
+    default:
+        *floor = p->funding_floor;
+        *cap = p->funding_cap;
+        return;
+    }
+    *floor = -c;
+    *cap = c;
+}
+
+int64_t funding_rate_of(const profile *p, int64_t interval_ms, int64_t premium,
+                        funding_parts *parts)
+{
+    funding_parts r;
+    int64_t floor, cap;
+    funding_cap_bounds(p, &floor, &cap);
+    r.premium = premium;
+    r.interest = clamp64(p->interest_rate - premium, -p->funding_clamp,
+                         p->funding_clamp);
+    r.rate_period = premium + r.interest;
+    if (!p->funding_cap_per_interval)
+        r.rate_period = clamp64(r.rate_period, floor, cap);
+    r.rate = r.rate_period;
+    if (p->funding_divides && interval_ms != p->funding_period_ms)
+        r.rate = div_round((i128)r.rate_period * interval_ms,
+                           p->funding_period_ms);
+    if (p->funding_cap_per_interval)
+        r.rate = clamp64(r.rate, floor, cap);
+    if (parts)
+        *parts = r;
+    return r.rate;
+}
+
+int64_t funding_premium_rate(double premium)
+{
+    if (!isfinite(premium))
+        return 0;
+    double r = premium * (double)PROFILE_RATE_ONE;
+    /* Far beyond any rate a clamp or cap lets through, and int64-safe. */
+    if (r > 1e17)
+        r = 1e17;
+    if (r < -1e17)
+        r = -1e17;
+    return llround(r);
+}
+
+void funding_average_reset(funding_average *a, profile_premium_average kind)
+{
+    a->weighted = 0;
+    a->weights = 0;
+    a->n = 0;
+    a->linear = kind == PROFILE_AVG_LINEAR;
+}
+
+void funding_average_add(funding_average *a, double premium)
+{
+    a->n++;
+    double w = a->linear ? (double)a->n : 1.0;
+    a->weighted += w * premium;
+    a->weights += w;
+}
+
+double funding_average_value(const funding_average *a)
+{
+    return a->n > 0 ? a->weighted / a->weights : 0.0;
+}
+
+/* ---- premium samples --------------------------------------------------- */
+
+int64_t funding_impact_notional(const profile *p)
+{
+    if (p->premium_source != PROFILE_PREMIUM_IMPACT)
+        return 0;
+    i128 cash = p->impact_notional > 0
+                    ? (i128)p->impact_notional
+                    : (i128)p->impact_margin * p->brackets[0].max_leverage;
+    i128 book_units = (cash + p->cash_per_tick_lot - 1) / p->cash_per_tick_lot;
+    return book_units > INT64_MAX ? INT64_MAX : (int64_t)book_units;
+}
+
+double funding_premium(const profile *p, const book *b, double index,
+                       int64_t impact)
+{
+    if (p->premium_source == PROFILE_PREMIUM_MID) {
+        int64_t mid_x2 = book_mid_x2(b);
+        if (mid_x2 == BOOK_NO_PRICE)
+            return 0.0;
+        return ((double)mid_x2 / 2.0 - index) / index;
+    }
+    double above = 0.0, below = 0.0;
+    book_impact walk;
+    if (impact > 0 && book_impact_price(b, BOOK_SELL, impact, &walk, NULL) == 0
+        && walk.price > 0 && walk.price > index)
+        above = walk.price - index; /* the impact bid over the index */
+    if (impact > 0 && book_impact_price(b, BOOK_BUY, impact, &walk, NULL) == 0
+        && walk.price > 0 && walk.price < index)
+        below = index - walk.price; /* the impact ask under it */
+    return (above - below) / index;
+}
+
+/* ---- the clock --------------------------------------------------------- */
+
+/* The first instant at or after t (ms since the start) on the UTC grid
+ * phase + k x period. */
+static int64_t grid_at_or_after(const funding *f, int64_t t, int64_t period,
+                                int64_t phase)
+{
+    int64_t utc = f->start_utc + t;
+    int64_t k = floor_div(utc - phase - 1, period) + 1;
+    return phase + k * period - f->start_utc;
+}
+
+funding *funding_new(const profile *p, int64_t start_utc_ms, perr *e)
+{
+    if (funding_check(p, e) != 0)
+        return NULL;
+    funding *f = calloc(1, sizeof *f);
+    if (!f) {
+        perr_set(e, PERR_NOMEM, "no memory for a funding clock");
+        return NULL;
+    }
+    f->p = p;
+    f->start_utc = start_utc_ms;
+    f->interval = p->funding_interval_ms;
+    f->sample = p->premium_sample_ms;
+    f->offset = p->funding_offset_ms % f->interval;
+    f->impact = funding_impact_notional(p);
+    /* A settlement at the very start would pay for an interval the run never
+     * saw: the first one is strictly after it. */
+    f->next_settlement = grid_at_or_after(f, 1, f->interval, f->offset);
+    f->next_sample = grid_at_or_after(f, 0, f->sample, f->offset % f->sample);
+    funding_average_reset(&f->current, p->premium_average);
+    f->current_first = f->current_last = -1;
+    funding_rate_of(p, f->interval, 0, &f->known);
+    f->known_first = f->known_last = -1;
+    f->cap_recs = 64;
+    f->recs = malloc(f->cap_recs * sizeof *f->recs);
+    if (!f->recs) {
+        free(f);
+        perr_set(e, PERR_NOMEM, "no memory for funding records");
+        return NULL;
+    }
+    return f;
+}
+
+void funding_free(funding *f)
+{
+    if (!f)
+        return;
+    free(f->recs);
+    free(f);
+}
+
+int64_t funding_next_sample(const funding *f) { return f->next_sample; }
+int64_t funding_next_settlement(const funding *f) { return f->next_settlement; }
+int64_t funding_interval(const funding *f) { return f->interval; }
+
+int64_t funding_next_event(const funding *f)
+{
+    return f->next_sample < f->next_settlement ? f->next_sample
+                                               : f->next_settlement;
+}
+
+int64_t funding_samples_per_interval(const funding *f)
+{
+    return f->interval / f->sample;
+}
+
+int64_t funding_estimate(const funding *f, funding_parts *parts)
+{
+    if (f->p->funding_known_ahead) {
+        if (parts)
+            *parts = f->known;
+        return f->known.rate;
+    }
+    int64_t premium = funding_premium_rate(funding_average_value(&f->current));
+    return funding_rate_of(f->p, f->interval, premium, parts);
+}
+
+int funding_set_known_rate(funding *f, int64_t rate, perr *e)
+{
+    if (!f->p->funding_known_ahead)
+        return perr_set(e, PERR_STATE,
+                        "%s: the funding rate is not known ahead", f->p->name);
+    memset(&f->known, 0, sizeof f->known);
+    f->known.rate = rate;
+    f->known.rate_period = rate;
+    f->known_avg = 0;
+    f->known_samples = 0;
+    f->known_first = f->known_last = -1;
+    return 0;
+}
+
+const funding_settlement *funding_settlements(const funding *f, size_t *n)
+{
+    *n = f->nrecs;
+    return f->recs;
+}
+
+void funding_clear_settlements(funding *f)
+{
+    f->nrecs = 0;
+}
+
+static void take_sample(funding *f, venue *v, double index)
+{
+    double premium = funding_premium(f->p, venue_book_view(v), index,
+                                     f->impact);
+    funding_average_add(&f->current, premium);
+    if (f->current_first < 0)
+        f->current_first = f->next_sample;
+    f->current_last = f->next_sample;
+    f->next_sample += f->sample;
+}
+
+/* The settlement at instant t. The clock's state moves on before the venue
+ * is paid, so that the mark rule the venue's cascade calls sees the new
+ * interval's estimate. */
+static int settle(funding *f, venue *v, int64_t t, double index, perr *e)
+{
+    if (f->nrecs == f->cap_recs) {
+        funding_settlement *grown =
+            realloc(f->recs, 2 * f->cap_recs * sizeof *f->recs);
+        if (!grown)
+            return perr_set(e, PERR_NOMEM, "no memory for funding records");
+        f->recs = grown;
+        f->cap_recs *= 2;
+    }
+    int64_t price = f->p->funding_price == PROFILE_PAY_AT_ORACLE
+                        ? llround(index) : venue_mark(v);
+    if (price < 1)
+        return perr_set(e, PERR_INVALID,
+                        "%s: funding at %lld ms priced at %lld ticks",
+                        f->p->name, (long long)t, (long long)price);
+
+    funding before = *f; /* restored if the venue refuses the settlement */
+    funding_settlement r;
+    memset(&r, 0, sizeof r);
+    r.time = t;
+    r.time_utc = f->start_utc + t;
+    double avg = funding_average_value(&f->current);
+    funding_parts now_parts;
+    funding_rate_of(f->p, f->interval, funding_premium_rate(avg), &now_parts);
+    if (f->p->funding_known_ahead) {
+        r.parts = f->known;
+        r.avg_premium = f->known_avg;
+        r.samples = f->known_samples;
+        r.first_sample = f->known_first;
+        r.last_sample = f->known_last;
+        f->known = now_parts;
+        f->known_avg = avg;
+        f->known_samples = f->current.n;
+        f->known_first = f->current_first;
+        f->known_last = f->current_last;
+    } else {
+        r.parts = now_parts;
+        r.avg_premium = avg;
+        r.samples = f->current.n;
+        r.first_sample = f->current_first;
+        r.last_sample = f->current_last;
+    }
+    funding_average_reset(&f->current, f->p->premium_average);
+    f->current_first = f->current_last = -1;
+    f->next_settlement += f->interval;
+
+    int64_t clock = t > venue_time(v) ? t : venue_time(v);
+    int rc = venue_settle_funding(v, clock, r.parts.rate, price, &r.ledger, e);
+    if (rc) {
+        *f = before;
+        return rc;
+    }
+    f->recs[f->nrecs++] = r;
+    return 0;
+}
+
+int funding_advance(funding *f, venue *v, int64_t now, double index, perr *e)
+{
+    if (!isfinite(index) || index <= 0)
+        return perr_set(e, PERR_INVALID,
+                        "%s: funding needs an index price > 0, got %g",
+                        f->p->name, index);
+    for (;;) {
+        if (f->next_settlement <= now
+            && f->next_settlement <= f->next_sample) {
+            int rc = settle(f, v, f->next_settlement, index, e);
+            if (rc)
+                return rc;
+        } else if (f->next_sample <= now) {
+            take_sample(f, v, index);
+        } else {
+            return 0;
+        }
+    }
+}
