@@ -43,7 +43,8 @@ static const char *const liq_options[] = {
 const calc_entry calc_table[] = {
     {"margin", "bracket, maintenance and initial margin of a notional",
      "--venue V --notional N [--leverage L]\n"
-     "  --venue V      a built-in venue profile: binance, bybit, hyperliquid, dydx\n"
+     "  --venue V      a built-in venue profile: binance, bybit, okx, bitmex,\n"
+     "                 dydx, hyperliquid (models/venues/NAME.yaml)\n"
      "  --notional N   position notional in the quote currency, e.g. 250000 or 2.5M\n"
      "  --leverage L   leverage for the initial margin (default: the bracket's maximum)",
      calc_margin, NULL},
@@ -51,7 +52,8 @@ const calc_entry calc_table[] = {
      "--venue V --side long|short --entry P --size Q [--wallet W]\n"
      "                  [--mode isolated|cross] [--leverage L]\n"
      "                  [--other-maintenance X] [--other-upnl Y]\n"
-     "  --venue V      a built-in venue profile: binance, bybit, hyperliquid, dydx\n"
+     "  --venue V      a built-in venue profile: binance, bybit, okx, bitmex,\n"
+     "                 dydx, hyperliquid (models/venues/NAME.yaml)\n"
      "  --side S       long or short\n"
      "  --entry P      entry price in the quote currency\n"
      "  --size Q       position size in the base currency (a whole number of lots)\n"
