@@ -234,7 +234,12 @@ int64_t margin_trigger(const profile *p, const margin_position *pos,
 {
     /* Liquidatable at M iff M <= trigger (long) or M >= trigger (short).
      * The never case first: it is common (a well-funded maker, the fund)
-     * and needs no estimate. */
+     * and needs no estimate. A long whose cash is not negative is never
+     * liquidated where maintenance is measured at the mark: its balance,
+     * cash + notional, is at least the notional, and maintenance, notional
+     * x mmr - cum with mmr < 1 and cum >= 0 (profile_check), is below it. */
+    if (pos->size > 0 && pos->cash >= 0 && p->mm_basis == PROFILE_MM_AT_MARK)
+        return MARGIN_NEVER_LONG;
     if (pos->size > 0 ? !margin_liquidatable(p, pos, 1)
                       : !margin_liquidatable(p, pos, max_mark))
         return pos->size > 0 ? MARGIN_NEVER_LONG : MARGIN_NEVER_SHORT;

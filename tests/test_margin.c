@@ -341,6 +341,34 @@ Test(margin, calc_rejects_bad_input_with_the_option_named)
     cr_expect_not_null(strstr(e.msg, "did you mean '--notional'"), "%s", e.msg);
 }
 
+Test(margin, fully_funded_long_is_never_liquidated_where_margin_is_at_the_mark)
+{
+    /* margin_trigger answers "never" for a long with cash >= 0 without the
+     * exact test; the exact test must agree at every mark, down to 1 tick,
+     * on every venue that measures maintenance at the mark, for positions
+     * from one lot to beyond the last bracket's floor. */
+    for (const char *const *n = profile_builtin_names(); *n; n++) {
+        const profile *p = profile_builtin(*n);
+        if (p->mm_basis != PROFILE_MM_AT_MARK)
+            continue;
+        for (int64_t lots = 1; lots <= INT64_C(1000000000); lots *= 31) {
+            int64_t entry = 600000;
+            int64_t cost = lots * entry * p->cash_per_tick_lot;
+            margin_position pos = {lots, cost, 0}; /* 1x: cash 0 */
+            cr_assert_eq(margin_trigger(p, &pos, 4 * entry), MARGIN_NEVER_LONG, "%s", *n);
+            for (int64_t m = 1; m <= 4 * entry; m = m * 3 + 1)
+                cr_expect(!margin_liquidatable(p, &pos, m), "%s, %lld lots at mark %lld", *n,
+                          (long long)lots, (long long)m);
+            /* Short of full funding the exact test decides. */
+            pos.cash = -cost / 2;
+            int64_t t = margin_trigger(p, &pos, 4 * entry);
+            cr_expect(t != MARGIN_NEVER_LONG && margin_liquidatable(p, &pos, t)
+                          && !margin_liquidatable(p, &pos, t + 1),
+                      "%s, %lld lots at 2x: trigger %lld", *n, (long long)lots, (long long)t);
+        }
+    }
+}
+
 Test(margin, trigger_is_the_exact_edge_of_the_liquidation_test)
 {
     /* For random positions on every venue, the trigger tick is where the
