@@ -31,13 +31,18 @@
  * with a bitset over the non-empty buckets (bitset.h). A
  * re-key is an unlink and a link, O(1); the next long to liquidate is the
  * head of the highest non-empty long bucket and the next short the head of
- * the lowest short one, a few bit scans away. So finding every liquidatable
+ * the lowest short one; each side caches that bucket (top), and when it
+ * empties the next is a local bit scan away. So finding every liquidatable
  * position at a mark costs O(1) per position found and O(1) when none is
  * (design.md: no scan over all accounts). Triggers beyond the range are
  * clamped to its edge buckets (a long triggered at every mark of the range
  * sits at the top) and positions no mark of the range can liquidate sit in
  * one extra bucket per side that no mark reaches, so every position of a
  * side is in its side's buckets and auto-deleveraging can rank them all.
+ *
+ * Memory. An account is one 64-byte cache line (account); the fields that
+ * only order admission and cooldowns read live in a parallel array
+ * (account_cold). Both arrays, and the buckets, come from bigmem.h.
  */
 #ifndef PERPSIM_ACCOUNT_H
 #define PERPSIM_ACCOUNT_H
