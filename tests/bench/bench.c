@@ -35,6 +35,14 @@ const bench_entry bench_table[] = {
      "  --book deep|empty    a maker bids every liquidation (default), or no book:\n"
      "                       the insurance fund takes over, then ADL",
      bench_liquidation},
+    {"event", "event queue: the hold model, pop the earliest and push one ahead",
+     "[--events N] [--ops N] [--increment exp|uniform] [--seed N]\n"
+     "  --events N          events held in the queue (default 1M)\n"
+     "  --ops N             holds timed: a pop and a push each (default 10M)\n"
+     "  --increment D       each push goes exp (default, mean 1000 ms) or\n"
+     "                      uniform (0 to 2000 ms) ahead of the popped time\n"
+     "  --seed N            seed of the increments (default 1)",
+     bench_event_queue},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -49,5 +49,6 @@ int bench_option_value(int argc, char **argv, int *i, const char **value,
 int bench_pcg(int argc, char **argv, FILE *out, perr *e);
 int bench_book(int argc, char **argv, FILE *out, perr *e);
 int bench_liquidation(int argc, char **argv, FILE *out, perr *e);
+int bench_event_queue(int argc, char **argv, FILE *out, perr *e);
 
 #endif
