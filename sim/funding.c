@@ -178,8 +178,14 @@ int64_t funding_rate_of(const profile *p, int64_t interval_ms, int64_t premium,
     int64_t floor, cap;
     funding_cap_bounds(p, &floor, &cap);
     r.premium = premium;
-    r.interest = clamp64(p->interest_rate - premium, -p->funding_clamp,
-                         p->funding_clamp);
+    /* A venue that divides F by period / interval states I for the period;
+     * one that does not pays its interval's own rate, with the interest of
+     * an N-hour interval, I x N / period (Bybit: "the N-hour interest rate
+     * component", notes 2.7). */
+    int64_t interest = p->interest_rate;
+    if (!p->funding_divides && interval_ms != p->funding_period_ms)
+        interest = div_round((i128)interest * interval_ms, p->funding_period_ms);
+    r.interest = clamp64(interest - premium, -p->funding_clamp, p->funding_clamp);
     r.rate_period = premium + r.interest;
     if (!p->funding_cap_per_interval)
         r.rate_period = clamp64(r.rate_period, floor, cap);

@@ -187,7 +187,9 @@ typedef struct profile {
     profile_premium_average premium_average;
     int funding_known_ahead;      /* 1: an interval pays the rate of the
                                      previous interval's samples (BitMEX) */
-    int64_t interest_rate;        /* I per funding period, a rate */
+    int64_t interest_rate;        /* I per funding period, a rate; a venue
+                                     that does not divide scales it to an
+                                     N-ms interval as I x N / period */
     int64_t funding_clamp;        /* rate; 0: no interest term */
     profile_funding_cap_rule funding_cap_rule;
     int64_t funding_cap;          /* CAP_FIXED: rate, >= 0 */

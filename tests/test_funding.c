@@ -386,6 +386,21 @@ Test(funding, constant_premium_in_the_cap_region_pays_the_cap)
     cr_expect_eq(constant_premium_rate("hyperliquid", -0.5), -4000000);
 }
 
+Test(funding, non_dividing_venue_scales_its_interest_to_the_interval)
+{
+    /* Bybit pays an N-hour interval its own rate, with "the N-hour interest
+     * rate component" (notes 2.7): I = 0.01% per 8h is 0.005% on a 4h
+     * interval and 0.00125% on 1h, so a zero premium pays that. */
+    profile p = tests_profile("bybit");
+    cr_assert_eq(p.funding_divides, 0);
+    cr_expect_eq(funding_rate_of(&p, 8 * HOUR, 0, NULL), 10000);
+    cr_expect_eq(funding_rate_of(&p, 4 * HOUR, 0, NULL), 5000);
+    cr_expect_eq(funding_rate_of(&p, HOUR, 0, NULL), 1250);
+    /* The premium is the interval's own: not divided. P = 0.2% on 4h:
+     * F = 0.2% + clamp(0.005% - 0.2%, +/-0.05%) = 0.15%. */
+    cr_expect_eq(funding_rate_of(&p, 4 * HOUR, 200000, NULL), 150000);
+}
+
 Test(funding, rate_of_follows_the_formula_step_by_step)
 {
     profile p = tests_profile("binance");
