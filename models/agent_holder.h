@@ -1,0 +1,84 @@
+/*
+ * agent_holder: leveraged directional holders, the positions a cascade
+ * liquidates (issue #6). One population is all long ("leveraged_long") or
+ * all short ("leveraged_short"); models/README.md ("Leveraged holders")
+ * documents the scenario keys, and agent_holder.c the rules an agent follows.
+ *
+ * Memory. A million of them must be cheap (design.md, "Performance budget":
+ * under 300 bytes per agent, the venue's ledger included). A holder is one
+ * venue account (64 + 40 bytes, account.h) and one byte of state in the
+ * population: its account id is the population's first id plus its index,
+ * its position, entry and leverage are the account's own fields.
+ */
+#ifndef PERPSIM_AGENT_HOLDER_H
+#define PERPSIM_AGENT_HOLDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agent.h"
+#include "arrival.h"
+#include "perr.h"
+#include "venue.h"
+
+typedef struct agent_holder_params {
+    uint32_t count;         /* agents, >= 1 */
+    int side;               /* 1: leveraged_long, -1: leveraged_short */
+    double leverage_median; /* lognormal leverage: median, >= 1 */
+    double leverage_sigma;  /*   and sigma of its log, >= 0 */
+    double notional_median; /* lognormal position notional, quote currency, > 0 */
+    double notional_sigma;  /*   sigma of its log, >= 0 */
+    double take_profit;     /* close at a favourable move of this fraction of
+                               the entry price, > 0 */
+    double stop_loss;       /* close at an adverse move of this fraction, in (0, 1) */
+    double reentry;         /* probability of trading again after an exit or a
+                               liquidation, in [0, 1] */
+    arrival_params arrival; /* the population's activity */
+} agent_holder_params;
+
+/* What the population has done so far. */
+typedef struct agent_holder_stats {
+    uint64_t wakes;        /* arrivals */
+    uint64_t opens;        /* positions opened (an IOC that filled) */
+    uint64_t take_profits; /* positions closed by take-profit */
+    uint64_t stop_losses;  /* positions closed by stop-loss */
+    uint64_t liquidations; /* positions the venue closed */
+    uint64_t rejects;      /* orders the venue refused */
+    uint32_t holding;      /* agents with a position now */
+    uint32_t retired;      /* agents that chose not to trade again */
+} agent_holder_stats;
+
+/* Fills p with the documented defaults: 1000 long holders, leverage median
+ * 10 sigma 0.6, notional median 2000 sigma 1.0, take-profit 0.05, stop-loss
+ * 0.03, re-entry 0.8, and arrival_params_default. */
+void agent_holder_params_default(agent_holder_params *p);
+
+/* The side of a kind name: "leveraged_long" 1, "leveraged_short" -1;
+ * PERR_INVALID naming key_prefix.kind otherwise. */
+int agent_holder_kind_parse(const char *kind, const char *key_prefix,
+                            int *side, perr *e);
+
+/* Checks p; key_prefix is the population's scenario path
+ * ("populations[0]"), and the message names the key under it
+ * ("populations[0].leverage.median: must be >= 1 (got 0.5)"). */
+int agent_holder_check(const agent_holder_params *p, const char *key_prefix,
+                       perr *e);
+
+/* A population of p->count holders on venue v, each with its own cross
+ * account opened empty (consecutive ids: nothing else may open accounts on
+ * v during the call). Its arrivals start at start_ms on the stream name, its
+ * choices on the stream "<name>/agents", in a run seeded with seed. Opening
+ * the accounts costs O(count), or O(count x accounts) while the venue checks
+ * every event (venue_set_check). NULL with e filled on failure. */
+agent_pop *agent_holder_new(const agent_holder_params *p, venue *v,
+                            uint64_t seed, const char *name, int64_t start_ms,
+                            const char *key_prefix, perr *e);
+
+/* pop must come from agent_holder_new (these read its fields directly). */
+void agent_holder_stats_get(const agent_pop *pop, agent_holder_stats *out);
+/* The venue account of agent i (< count), and the first one. */
+uint32_t agent_holder_account(const agent_pop *pop, uint32_t i);
+/* The bytes the population allocated (not the venue's accounts). */
+size_t agent_holder_bytes(const agent_pop *pop);
+
+#endif

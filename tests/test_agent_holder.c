@@ -1,0 +1,408 @@
+/*
+ * Tests of the leveraged directional holders (models/agent_holder.h) behind
+ * the population interface (models/agent.h): they open on their side, never
+ * past their bracket's maximum leverage, with the leverage distribution's
+ * median; take-profit and stop-loss close them when the mark crosses; a
+ * liquidated holder re-enters with the stated probability; the same seed
+ * gives the same actions; bad parameters are errors naming the key; and a
+ * million of them, the venue's ledger included, fit in under 300 bytes each.
+ *
+ * The venue is Binance at 50,000 USDT (0.1 USDT ticks, 0.001 BTC lots,
+ * K = 100 cash units of 1e-6 USDT per tick-lot) with a whale quoting a deep
+ * book at 499990 / 500010 ticks, as in test_venue.c.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent_holder.h"
+#include "margin.h"
+#include "venue.h"
+
+#define BID INT64_C(499990)
+#define ASK INT64_C(500010)
+#define MARK INT64_C(500000)
+
+static const profile *binance(void)
+{
+    const profile *p = profile_builtin("binance");
+    cr_assert_not_null(p);
+    return p;
+}
+
+/* A venue with a whale resting depth lots on each side of the touch. */
+static venue *make_venue(size_t accounts_hint, int64_t depth)
+{
+    perr e = {0, ""};
+    venue *v = venue_new(binance(), 100000, 1000000, MARK, accounts_hint, 16, &e);
+    cr_assert_not_null(v, "venue_new: %s", e.msg);
+    uint32_t whale;
+    cr_assert_eq(venue_open(v, INT64_C(1000000000000000000), ACCOUNT_CROSS, 1,
+                            &whale, &e), 0, "%s", e.msg);
+    book_order_spec bid = {BID, depth, 0, BOOK_BUY, BOOK_LIMIT, 0};
+    book_order_spec ask = {ASK, depth, 0, BOOK_SELL, BOOK_LIMIT, 0};
+    book_result r;
+    venue_reject why;
+    cr_assert_eq(venue_submit(v, whale, &bid, &r, &why, &e), 0, "%s", e.msg);
+    cr_assert_eq(r.outcome, BOOK_RESTED, "%s", venue_reject_name(why));
+    cr_assert_eq(venue_submit(v, whale, &ask, &r, &why, &e), 0, "%s", e.msg);
+    cr_assert_eq(r.outcome, BOOK_RESTED, "%s", venue_reject_name(why));
+    return v;
+}
+
+static agent_holder_params params(uint32_t count, int side)
+{
+    agent_holder_params p;
+    agent_holder_params_default(&p);
+    p.count = count;
+    p.side = side;
+    p.notional_median = 1000;
+    p.notional_sigma = 0.3;
+    return p;
+}
+
+static agent_pop *make_pop(const agent_holder_params *p, venue *v, uint64_t seed)
+{
+    perr e = {0, ""};
+    agent_pop *pop = agent_holder_new(p, v, seed, "holders", 0, "populations[0]", &e);
+    cr_assert_not_null(pop, "agent_holder_new: %s", e.msg);
+    return pop;
+}
+
+static agent_holder_stats stats(const agent_pop *pop)
+{
+    agent_holder_stats s;
+    agent_holder_stats_get(pop, &s);
+    return s;
+}
+
+static void wake(agent_pop *pop, venue *v)
+{
+    perr e = {0, ""};
+    int64_t t = arrival_next(&pop->arrival);
+    cr_assert_eq(agent_wake(pop, v, t, &e), 0, "agent_wake: %s", e.msg);
+}
+
+/* Wakes pop until n positions have been opened in all (at most 60 wakes per
+ * agent, far beyond the coupon collector's need). */
+static void wake_until_opened(agent_pop *pop, venue *v, uint32_t count, uint64_t n)
+{
+    for (uint64_t k = 0; stats(pop).opens < n && k < 60 * (uint64_t)count; k++)
+        wake(pop, v);
+    cr_assert_eq(stats(pop).opens, n, "opened %llu of %llu",
+                 (unsigned long long)stats(pop).opens, (unsigned long long)n);
+}
+
+static void audit(const venue *v)
+{
+    perr e = {0, ""};
+    venue_totals t;
+    cr_assert_eq(venue_audit(v, &t, &e), 0, "venue_audit: %s", e.msg);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+Test(agent_holder, waking_opens_positions_on_the_populations_side)
+{
+    for (int side = -1; side <= 1; side += 2) {
+        venue *v = make_venue(64, INT64_C(1000000000));
+        agent_holder_params p = params(100, side);
+        agent_pop *pop = make_pop(&p, v, 7);
+        cr_assert_str_eq(pop->type->kind, side > 0 ? "leveraged_long" : "leveraged_short");
+        wake_until_opened(pop, v, 100, 100);
+        for (uint32_t i = 0; i < 100; i++) {
+            const account *a = venue_account(v, agent_holder_account(pop, i));
+            cr_assert(side > 0 ? a->size > 0 : a->size < 0, "agent %u size %lld",
+                      (unsigned)i, (long long)a->size);
+        }
+        cr_assert_eq(stats(pop).holding, 100);
+        audit(v);
+        agent_free(pop);
+        venue_free(v);
+    }
+}
+
+Test(agent_holder, leverage_never_exceeds_the_bracket_maximum_and_has_the_median)
+{
+    /* Large positions (median 2 million USDT) with high leverage: the
+     * brackets bind for many. */
+    venue *v = make_venue(512, INT64_C(1000000000));
+    venue_set_check(v, 0);
+    agent_holder_params p = params(400, 1);
+    p.notional_median = 2e6;
+    p.notional_sigma = 1.0;
+    p.leverage_median = 60;
+    p.leverage_sigma = 0.5;
+    agent_pop *pop = make_pop(&p, v, 11);
+    wake_until_opened(pop, v, 400, 400);
+    int capped = 0;
+    for (uint32_t i = 0; i < 400; i++) {
+        const account *a = venue_account(v, agent_holder_account(pop, i));
+        int64_t entry_notional = a->cost < 0 ? -a->cost : a->cost;
+        int32_t most = margin_max_leverage(binance(), entry_notional);
+        int32_t most_mark = margin_max_leverage(
+            binance(), margin_notional(binance(), a->size, MARK));
+        cr_assert(a->leverage >= 1 && a->leverage <= most && a->leverage <= most_mark,
+                  "agent %u: leverage %d, bracket maximum %d", (unsigned)i,
+                  (int)a->leverage, (int)most);
+        capped += a->leverage == most;
+    }
+    cr_assert_gt(capped, 20, "the brackets bound only %d times", capped);
+    audit(v);
+    agent_free(pop);
+    venue_free(v);
+
+    /* Small positions: the first bracket (125x) never binds, and the sample
+     * median of the rounded leverage is within 4 standard errors of the
+     * median (SE = median x sigma x sqrt(pi / 2) / sqrt(n) = 0.38) plus
+     * half a unit of rounding. */
+    v = make_venue(512, INT64_C(1000000000));
+    venue_set_check(v, 0);
+    p = params(400, 1);
+    pop = make_pop(&p, v, 12);
+    wake_until_opened(pop, v, 400, 400);
+    int lev[400];
+    for (uint32_t i = 0; i < 400; i++)
+        lev[i] = venue_account(v, agent_holder_account(pop, i))->leverage;
+    qsort(lev, 400, sizeof lev[0], cmp_int);
+    double median = 0.5 * (lev[199] + lev[200]);
+    double se = 10 * 0.6 * sqrt(acos(-1.0) / 2) / sqrt(400.0);
+    cr_assert(fabs(median - 10) <= 4 * se + 0.5, "median leverage %g", median);
+    agent_free(pop);
+    venue_free(v);
+}
+
+/* Opens 50 holders at leverage 5, which no 20% move liquidates. */
+static agent_pop *open_fifty(venue *v, uint64_t seed)
+{
+    agent_holder_params p = params(50, 1);
+    p.leverage_median = 5;
+    p.leverage_sigma = 0;
+    p.take_profit = 0.05;
+    p.stop_loss = 0.03;
+    p.reentry = 1;
+    agent_pop *pop = make_pop(&p, v, seed);
+    wake_until_opened(pop, v, 50, 50);
+    /* Inside the bands nothing closes. */
+    for (int k = 0; k < 500; k++)
+        wake(pop, v);
+    cr_assert_eq(stats(pop).take_profits + stats(pop).stop_losses, 0);
+    cr_assert_eq(stats(pop).holding, 50);
+    return pop;
+}
+
+static void wake_until_flat(agent_pop *pop, venue *v, int take_profit)
+{
+    for (int k = 0; k < 5000; k++) {
+        agent_holder_stats s = stats(pop);
+        if ((take_profit ? s.take_profits : s.stop_losses) == 50)
+            break;
+        wake(pop, v);
+    }
+    agent_holder_stats s = stats(pop);
+    cr_assert_eq(take_profit ? s.take_profits : s.stop_losses, 50);
+    cr_assert_eq(take_profit ? s.stop_losses : s.take_profits, 0);
+    cr_assert_eq(s.liquidations, 0);
+}
+
+Test(agent_holder, take_profit_closes_when_the_mark_rises_past_it)
+{
+    venue *v = make_venue(64, INT64_C(1000000000));
+    agent_pop *pop = open_fifty(v, 3);
+    perr e = {0, ""};
+    /* Entry 500010: take-profit at 525010.5. Just below it nothing closes. */
+    cr_assert_eq(venue_set_mark(v, 1, 525010, &e), 0, "%s", e.msg);
+    for (int k = 0; k < 500; k++)
+        wake(pop, v);
+    cr_assert_eq(stats(pop).take_profits, 0);
+    cr_assert_eq(venue_set_mark(v, 2, 525011, &e), 0, "%s", e.msg);
+    wake_until_flat(pop, v, 1);
+    audit(v);
+    agent_free(pop);
+    venue_free(v);
+}
+
+Test(agent_holder, stop_loss_closes_when_the_mark_falls_past_it)
+{
+    venue *v = make_venue(64, INT64_C(1000000000));
+    agent_pop *pop = open_fifty(v, 4);
+    perr e = {0, ""};
+    /* Entry 500010: stop-loss at 485009.7. */
+    cr_assert_eq(venue_set_mark(v, 1, 485010, &e), 0, "%s", e.msg);
+    for (int k = 0; k < 500; k++)
+        wake(pop, v);
+    cr_assert_eq(stats(pop).stop_losses, 0);
+    cr_assert_eq(venue_set_mark(v, 2, 485009, &e), 0, "%s", e.msg);
+    wake_until_flat(pop, v, 0);
+    audit(v);
+    agent_free(pop);
+    venue_free(v);
+}
+
+Test(agent_holder, liquidated_holders_reenter_with_the_stated_probability)
+{
+    enum { N = 2000 };
+    venue *v = make_venue(N + 16, INT64_C(1000000000));
+    venue_set_check(v, 0);
+    agent_holder_params p = params(N, 1);
+    p.leverage_median = 20;
+    p.leverage_sigma = 0.1;
+    p.stop_loss = 0.9;
+    p.take_profit = 10;
+    p.reentry = 0.3;
+    agent_pop *pop = make_pop(&p, v, 5);
+    wake_until_opened(pop, v, N, N);
+
+    /* A 10% fall liquidates every 20x (+-30%) long. */
+    perr e = {0, ""};
+    cr_assert_eq(venue_set_mark(v, 1, 450000, &e), 0, "%s", e.msg);
+    size_t n;
+    const venue_liquidation *liq = venue_liquidations(v, &n);
+    cr_assert_geq(n, (size_t)N);
+    for (size_t k = 0; k < n; k++)
+        agent_on_liquidated(pop, liq[k].account, liq[k].time);
+    venue_clear_events(v);
+    agent_holder_stats s = stats(pop);
+    cr_assert_eq(s.liquidations, N);
+    cr_assert_eq(s.holding, 0);
+    /* Retired: binomial(2000, 0.7), mean 1400, sd 20.5; 4 sd. */
+    cr_assert(fabs((double)s.retired - 1400) <= 4 * 20.5, "retired %u", s.retired);
+
+    /* Back at 50,000 every agent that stayed opens again and no retired one
+     * does: each is picked some 50 times in 100,000 wakes. */
+    cr_assert_eq(venue_set_mark(v, 2, MARK, &e), 0, "%s", e.msg);
+    for (int k = 0; k < 50 * N; k++)
+        wake(pop, v);
+    s = stats(pop);
+    cr_assert_eq(s.holding, N - s.retired);
+    cr_assert_eq(s.opens, N + (N - s.retired));
+    audit(v);
+    agent_free(pop);
+    venue_free(v);
+}
+
+Test(agent_holder, same_seed_gives_the_same_actions)
+{
+    venue *v[2];
+    agent_pop *pop[2];
+    agent_holder_params p = params(300, -1);
+    p.take_profit = 0.01;
+    p.stop_loss = 0.01;
+    for (int r = 0; r < 2; r++) {
+        v[r] = make_venue(512, INT64_C(1000000000));
+        venue_set_check(v[r], 0);
+        pop[r] = make_pop(&p, v[r], 99);
+    }
+    perr e = {0, ""};
+    int64_t marks[] = {500000, 506000, 494000, 500000};
+    for (int step = 0; step < 4; step++) {
+        for (int r = 0; r < 2; r++) {
+            cr_assert_eq(venue_set_mark(v[r], step, marks[step], &e), 0, "%s", e.msg);
+            for (int k = 0; k < 600; k++)
+                wake(pop[r], v[r]);
+        }
+    }
+    agent_holder_stats a = stats(pop[0]), b = stats(pop[1]);
+    cr_assert_eq(memcmp(&a, &b, sizeof a), 0);
+    cr_assert_gt(a.opens, 100);
+    cr_assert_gt(a.take_profits + a.stop_losses, 10);
+    cr_assert_eq(arrival_peek(&pop[0]->arrival), arrival_peek(&pop[1]->arrival));
+    for (uint32_t i = 0; i < 300; i++) {
+        const account *x = venue_account(v[0], agent_holder_account(pop[0], i));
+        const account *y = venue_account(v[1], agent_holder_account(pop[1], i));
+        cr_assert(x->size == y->size && x->cost == y->cost && x->cash == y->cash
+                  && x->leverage == y->leverage, "agent %u differs", (unsigned)i);
+    }
+    for (int r = 0; r < 2; r++) {
+        agent_free(pop[r]);
+        venue_free(v[r]);
+    }
+}
+
+static void expect_error(agent_holder_params p, const char *key)
+{
+    perr e = {0, ""};
+    cr_assert_eq(agent_holder_check(&p, "populations[0]", &e), PERR_INVALID,
+                 "no error for %s", key);
+    cr_assert(strstr(e.msg, key) == e.msg, "expected %s in: %s", key, e.msg);
+}
+
+Test(agent_holder, bad_parameters_name_the_key)
+{
+    agent_holder_params ok = params(10, 1);
+    perr e = {0, ""};
+    cr_assert_eq(agent_holder_check(&ok, "populations[0]", &e), 0, "%s", e.msg);
+    agent_holder_params p = ok;
+    p.count = 0;
+    expect_error(p, "populations[0].count:");
+    p = ok;
+    p.leverage_median = 0.5;
+    expect_error(p, "populations[0].leverage.median:");
+    p = ok;
+    p.leverage_sigma = -1;
+    expect_error(p, "populations[0].leverage.sigma:");
+    p = ok;
+    p.notional_median = NAN;
+    expect_error(p, "populations[0].notional.median:");
+    p = ok;
+    p.notional_sigma = -0.1;
+    expect_error(p, "populations[0].notional.sigma:");
+    p = ok;
+    p.take_profit = 0;
+    expect_error(p, "populations[0].take_profit:");
+    p = ok;
+    p.stop_loss = 1;
+    expect_error(p, "populations[0].stop_loss:");
+    p = ok;
+    p.reentry = 1.5;
+    expect_error(p, "populations[0].reentry:");
+    p = ok;
+    p.arrival.rate = 0;
+    expect_error(p, "populations[0].arrival.rate:");
+    int side;
+    cr_assert_eq(agent_holder_kind_parse("leveraged_short", "populations[0]", &side, &e), 0);
+    cr_assert_eq(side, -1);
+    cr_assert_eq(agent_holder_kind_parse("leveraged_sideways", "populations[0]", &side, &e),
+                 PERR_INVALID);
+    cr_assert(strstr(e.msg, "populations[0].kind:") == e.msg, "%s", e.msg);
+}
+
+/* One million holders and their venue accounts, measured from what both
+ * allocate, against the budget of design.md: under 300 bytes per agent.
+ * Per agent: the population's state byte; the venue's account (64 bytes)
+ * and account_cold (40) at the ledger's capacity; and, counted although a
+ * holder never rests an order and so never grows it, a book owner-list head
+ * (4 bytes) and the venue's auto-deleveraging workspace for one position
+ * (a 16-byte ranked candidate and a 4-byte id). A few thousand holders trade,
+ * so the accounts are live ones. Measured: about 134 bytes per agent. */
+Test(agent_holder, a_million_holders_take_under_300_bytes_each)
+{
+    enum { N = 1000000 };
+    venue *v = make_venue(N + 2 + 1, INT64_C(1000000000));
+    venue_set_check(v, 0);
+    agent_holder_params p = params(N, 1);
+    agent_pop *pop = make_pop(&p, v, 1);
+    for (int k = 0; k < 2000; k++)
+        wake(pop, v);
+    cr_assert_gt(stats(pop).opens, 1900);
+    const accounts *acc = venue_accounts(v);
+    cr_assert_geq(acc->cap, (uint32_t)N);
+    size_t venue_bytes = (size_t)acc->cap * (sizeof(account) + sizeof(account_cold))
+                         + (size_t)N * (sizeof(uint32_t) + 16 + sizeof(uint32_t));
+    size_t total = agent_holder_bytes(pop) + venue_bytes;
+    double per_agent = (double)total / N;
+    fprintf(stderr, "agent_holder: %.1f bytes per holder (population %zu B, "
+                    "venue %zu B for %u account slots)\n",
+            per_agent, agent_holder_bytes(pop), venue_bytes, (unsigned)acc->cap);
+    cr_assert_lt(per_agent, 300.0, "%.1f bytes per holder", per_agent);
+    audit(v);
+    agent_free(pop);
+    venue_free(v);
+}
