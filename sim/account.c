@@ -417,6 +417,13 @@ void accounts_pay_fee(accounts *t, uint32_t id, int64_t amount)
     accounts_rekey(t, id);
 }
 
+void accounts_pay_from_margin(accounts *t, uint32_t id, int64_t amount)
+{
+    t->a[id].cash -= amount;
+    t->fee_pool += amount;
+    accounts_rekey(t, id);
+}
+
 /* ---- trigger index ---------------------------------------------------- */
 
 void accounts_rekey(accounts *t, uint32_t id)

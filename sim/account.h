@@ -195,6 +195,12 @@ void accounts_transfer(accounts *t, uint32_t from, uint32_t to, int64_t amount);
  * isolated account pays from reserve while it suffices, then from cash. */
 void accounts_pay_fee(accounts *t, uint32_t id, int64_t amount);
 
+/* Moves amount between an account's margin (cash: the whole wallet when
+ * cross, the position's isolated margin when isolated, never reserve) and
+ * the fee pool, as funding is paid (amount > 0: the account pays). One
+ * re-key. */
+void accounts_pay_from_margin(accounts *t, uint32_t id, int64_t amount);
+
 /* Re-computes id's trigger and its bucket; call after changing an account's
  * fields directly. */
 void accounts_rekey(accounts *t, uint32_t id);

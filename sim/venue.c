@@ -1145,25 +1145,11 @@ const char *venue_reject_name(venue_reject r)
 
 /* ---- funding settlement ------------------------------------------------- */
 
-/* Funding moves cash between a position's margin and the fee pool: the
- * pool is the clearing account through which the payers' cash reaches the
- * receivers, and what rounding leaves behind stays in it (design.md, "Units
- * and exactness"; mechanics.md 1: payment = size x price x F, longs pay
- * shorts when F > 0). */
-static void funding_move(venue *v, uint32_t id, int64_t amount)
-{
-    account *a = &v->acc.a[id];
-    if (a->mode == ACCOUNT_ISOLATED) {
-        /* Isolated funding is the position's: its margin pays and receives
-         * (accounts_pay_fee would use the reserve). */
-        a->cash -= amount;
-        v->acc.fee_pool += amount;
-        accounts_rekey(&v->acc, id);
-        return;
-    }
-    accounts_pay_fee(&v->acc, id, amount);
-}
-
+/* Funding moves cash between each position's margin and the fee pool
+ * (accounts_pay_from_margin): the pool is the clearing account through which
+ * the payers' cash reaches the receivers, and what rounding leaves behind
+ * stays in it (design.md, "Units and exactness"; mechanics.md 1: payment =
+ * size x price x F, longs pay shorts when F > 0). */
 int venue_settle_funding(venue *v, int64_t now, int64_t rate, int64_t price,
                          venue_funding *rec, perr *e)
 {
@@ -1206,10 +1192,10 @@ int venue_settle_funding(venue *v, int64_t now, int64_t rate, int64_t price,
             int64_t floor_amount = (int64_t)(num / PROFILE_RATE_ONE);
             if (sign64(size) == payer_side) {
                 int64_t amount = floor_amount + (num % PROFILE_RATE_ONE != 0);
-                funding_move(v, id, amount);
+                accounts_pay_from_margin(&v->acc, id, amount);
                 paid += amount;
             } else {
-                funding_move(v, id, -floor_amount);
+                accounts_pay_from_margin(&v->acc, id, -floor_amount);
                 received += floor_amount;
             }
             r.positions++;
