@@ -36,6 +36,7 @@
 #include "mark.h"
 #include "pcg.h"
 #include "venue.h"
+#include "support.h"
 
 __extension__ typedef __int128 i128;
 
@@ -176,16 +177,6 @@ static int64_t one_btc_lots(const profile *p)
     for (int i = 0; i < -p->lot.exp; i++)
         lots *= 10;
     return lots / p->lot.mant;
-}
-
-static uint32_t open_account(venue *v, int64_t deposit, account_mode mode,
-                             int32_t leverage)
-{
-    perr e = {0, ""};
-    uint32_t id;
-    cr_assert_eq(venue_open(v, deposit, mode, leverage, &id, &e), 0,
-                 "venue_open: %s", e.msg);
-    return id;
 }
 
 /* A world of profile p around index ticks, starting at the UTC instant

@@ -28,6 +28,7 @@
 
 #include "pcg.h"
 #include "venue.h"
+#include "support.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -55,16 +56,6 @@ static venue *make_venue(const profile *p, int64_t lo, int64_t hi,
     venue *v = venue_new(p, lo, hi, mark, 16, 16, &e);
     cr_assert_not_null(v, "venue_new: %s", e.msg);
     return v;
-}
-
-static uint32_t open_account(venue *v, int64_t deposit, account_mode mode,
-                             int32_t leverage)
-{
-    perr e = {0, ""};
-    uint32_t id;
-    cr_assert_eq(venue_open(v, deposit, mode, leverage, &id, &e), 0,
-                 "venue_open: %s", e.msg);
-    return id;
 }
 
 static book_result submit(venue *v, uint32_t id, int side, book_type type,
