@@ -3,30 +3,38 @@
  * agents (../shared/design.md, "Layout" and "Time and the event loop").
  *
  * The unit the engine sees is a population, never an agent: one struct
- * agent_pop per population, holding its arrival process (arrival.h) and a
- * pointer to its kind's function table (agent_pop_type, in the manner of
- * gsl_rng_type). A kind embeds agent_pop as the first member of its own
- * struct and is made by its own constructor (agent_holder_new, ...), which is
- * the "init" of design.md's interface; the engine then drives every kind
- * alike:
+ * agent_pop per population, holding its arrival process (arrival.h), the
+ * venue it trades on and a pointer to its kind's function table
+ * (agent_pop_type, in the manner of gsl_rng_type). A kind embeds agent_pop
+ * as the first member of its own struct. The engine drives every kind alike:
  *
  *   t = arrival_peek(&pop->arrival)    schedule the population's wake-up;
  *   arrival_next(&pop->arrival)        at t, take the arrival,
- *   agent_wake(pop, v, t, e)           let the population act once,
- *   agent_on_liquidated(pop, id, t)    for each venue_liquidations record,
+ *   agent_wake(pop, world, e)          let the population act once,
+ *   agent_on_liquidated(pop, m, id, t) for each venue_liquidations record,
  *   agent_free(pop)                    at the end of the run.
  *
- * At each arrival the population itself picks which of its agents acts (or
- * what it does as a whole), drawing from its own PCG stream, so activity
- * costs nothing per agent while the agents only hold. Orders go through
- * venue_submit, which applies fills to both sides' accounts before it
- * returns, so the kinds written so far need no fill callback; a kind whose
- * orders rest (market makers) will add on_fill here when it needs one.
+ * The world may also wake a population outside its arrivals (a shock that
+ * makes market makers pull their quotes): wake never touches the arrival
+ * process, the loop does.
  *
- * on_liquidated may be called for any account: a population ignores accounts
- * that are not its own, so the loop can pass every record to every
+ * What a population sees is an agent_world: the clock, the index, and each
+ * venue of the world (an agent_market) with its funding clock and the
+ * liquidity factor of a scheduled withdrawal. A population trades on
+ * markets[pop->market] (and markets[pop->other_market] for cross-venue
+ * kinds). Orders go through venue_submit, which applies fills to both sides'
+ * accounts before it returns, so a kind learns of fills on its resting
+ * orders from its accounts at its next wake.
+ *
+ * on_liquidated may be called for any account of any market: a population
+ * ignores what is not its own, so the loop can pass every record to every
  * population, and it may see several records of one liquidation (one per
  * route), so it acts once per position, not once per record.
+ *
+ * Kinds are registered in models/agents.c (agent_kinds): a kind's scenario
+ * name, its parameters as a param_key table (param.h) with their defaults
+ * and check, and its constructor. A new kind is a new file plus one line
+ * there; the scenario loader and the world know kinds only through it.
  */
 #ifndef PERPSIM_AGENT_H
 #define PERPSIM_AGENT_H
@@ -35,19 +43,43 @@
 #include <stdint.h>
 
 #include "arrival.h"
+#include "funding.h"
+#include "param.h"
 #include "perr.h"
+#include "profile.h"
 #include "venue.h"
 
 typedef struct agent_pop agent_pop;
 
+/* One venue as the agents see it. */
+typedef struct agent_market {
+    venue *venue;
+    funding *funding;   /* its funding clock, NULL when it has none */
+    const char *name;   /* the scenario's name for the venue */
+    double index_ticks; /* the index in this venue's ticks (> 0) */
+    double liquidity;   /* 1; during a liquidity withdrawal the fraction of
+                           their usual depth market makers keep, in [0, 1] */
+} agent_market;
+
+/* The world at a wake-up. */
+typedef struct agent_world {
+    int64_t now;            /* ms since the scenario's start */
+    int64_t start_utc_ms;   /* the start as a UTC instant, ms since the epoch */
+    double index;           /* the index, quote currency */
+    size_t n_markets;
+    agent_market *markets;
+} agent_world;
+
 /* A kind of population: its scenario name and its behaviour. */
 typedef struct agent_pop_type {
     const char *kind; /* the scenario's `kind:`, e.g. "leveraged_long" */
-    /* Acts once, at now (the arrival just taken), on venue v. A rejection by
-     * the venue is an outcome, not an error; errors are the venue's. */
-    int (*wake)(agent_pop *pop, venue *v, int64_t now, perr *e);
-    /* Notes that account_id was (perhaps partly) liquidated at now. */
-    void (*on_liquidated)(agent_pop *pop, uint32_t account_id, int64_t now);
+    /* Acts once at w->now. A rejection by a venue is an outcome, not an
+     * error; errors are the venues'. */
+    int (*wake)(agent_pop *pop, agent_world *w, perr *e);
+    /* Notes that account_id of markets[market] was (perhaps partly)
+     * liquidated at now. */
+    void (*on_liquidated)(agent_pop *pop, uint32_t market, uint32_t account_id,
+                          int64_t now);
     /* Releases the population, its arrival process included. */
     void (*free)(agent_pop *pop);
 } agent_pop_type;
@@ -55,18 +87,20 @@ typedef struct agent_pop_type {
 /* The part of every population the engine reads. */
 struct agent_pop {
     const agent_pop_type *type;
-    arrival arrival; /* when the population acts next (arrival_peek) */
+    arrival arrival;      /* when the population acts next (arrival_peek) */
+    uint32_t market;      /* the venue it trades on (agent_world.markets) */
+    int32_t other_market; /* cross-venue kinds: the second venue; else -1 */
 };
 
-static inline int agent_wake(agent_pop *pop, venue *v, int64_t now, perr *e)
+static inline int agent_wake(agent_pop *pop, agent_world *w, perr *e)
 {
-    return pop->type->wake(pop, v, now, e);
+    return pop->type->wake(pop, w, e);
 }
 
-static inline void agent_on_liquidated(agent_pop *pop, uint32_t account_id,
-                                       int64_t now)
+static inline void agent_on_liquidated(agent_pop *pop, uint32_t market,
+                                       uint32_t account_id, int64_t now)
 {
-    pop->type->on_liquidated(pop, account_id, now);
+    pop->type->on_liquidated(pop, market, account_id, now);
 }
 
 /* pop may be NULL. */
@@ -75,5 +109,42 @@ static inline void agent_free(agent_pop *pop)
     if (pop)
         pop->type->free(pop);
 }
+
+/* ---- the registry of kinds --------------------------------------------- */
+
+/* Where a population is made: the world's markets (venues exist, the book
+ * may be empty), its own place in the scenario and its random streams. */
+typedef struct agent_setup {
+    agent_world *world;
+    uint32_t market;       /* its venue */
+    int32_t other_market;  /* its second venue (kinds with two_venues), else -1 */
+    uint64_t seed;         /* the scenario seed */
+    const char *name;      /* the population's name: its stream names */
+    int64_t start_ms;      /* its arrivals start here */
+    const char *key_prefix; /* its scenario path, "populations[3]" */
+} agent_setup;
+
+typedef struct agent_kind {
+    const char *kind;      /* the scenario's `kind:` */
+    const char *summary;   /* one line for help and docs */
+    size_t params_size;    /* bytes of its parameters struct */
+    const param_key *keys; /* its scenario keys under the population */
+    int two_venues;        /* 1: needs `other_venue:` (cross-venue kinds) */
+    /* Fills params with the documented defaults. */
+    void (*defaults)(void *params);
+    /* Checks params for a population on a venue with profile p; messages
+     * start with key_prefix and the key ("populations[3].leverage.median:
+     * must be <= 125, binance's maximum (got 200)"). */
+    int (*check)(const void *params, const profile *p, const char *key_prefix,
+                 perr *e);
+    /* Makes the population (NULL with e filled on failure). */
+    agent_pop *(*create)(const void *params, const agent_setup *s, perr *e);
+} agent_kind;
+
+/* Every registered kind, NULL-terminated, in documentation order. */
+const agent_kind *const *agent_kinds(void);
+
+/* The kind named kind, or NULL. */
+const agent_kind *agent_kind_find(const char *kind);
 
 #endif

@@ -250,14 +250,11 @@ static int holder_check_exit(holder_pop *h, venue *v, uint32_t i, perr *e)
     return 0;
 }
 
-static int holder_wake(agent_pop *pop, venue *v, int64_t now, perr *e)
+static int holder_wake(agent_pop *pop, agent_world *w, perr *e)
 {
-    (void)now;
+    (void)w;
     holder_pop *h = (holder_pop *)pop;
-    if (v != h->v)
-        return perr_set(e, PERR_INVALID,
-                        "a %s population woken on a venue it does not trade on",
-                        pop->type->kind);
+    venue *v = h->v;
     h->stats.wakes++;
     uint32_t i = (uint32_t)gsl_rng_uniform_int(h->rng, h->p.count);
     uint8_t s = h->state[i];
@@ -274,12 +271,12 @@ static int holder_wake(agent_pop *pop, venue *v, int64_t now, perr *e)
     return holder_open(h, v, i, e);
 }
 
-static void holder_on_liquidated(agent_pop *pop, uint32_t account_id,
-                                 int64_t now)
+static void holder_on_liquidated(agent_pop *pop, uint32_t market,
+                                 uint32_t account_id, int64_t now)
 {
     (void)now;
     holder_pop *h = (holder_pop *)pop;
-    if (account_id < h->first || account_id - h->first >= h->p.count)
+    if (market != pop->market || account_id < h->first || account_id - h->first >= h->p.count)
         return;
     uint32_t i = account_id - h->first;
     if ((h->state[i] & HOLDER_HOLDING)
@@ -326,6 +323,7 @@ agent_pop *agent_holder_new(const agent_holder_params *p, venue *v,
         return NULL;
     }
     h->base.type = p->side > 0 ? &holder_long_type : &holder_short_type;
+    h->base.other_market = -1;
     h->p = *p;
     h->v = v;
     h->notional_cash_median = (int64_t)llround(cash_median);
@@ -379,3 +377,74 @@ size_t agent_holder_bytes(const agent_pop *pop)
     return sizeof *h + (size_t)h->p.count * sizeof *h->state
            + 2 * (sizeof(gsl_rng) + sizeof(pcg32));
 }
+
+/* ---- the registry's view ----------------------------------------------- */
+
+#define HOLDER_KEY(key, type, member, unit)                                  \
+    {key, type, offsetof(agent_holder_params, member), unit, NULL}
+
+static const param_key holder_keys[] = {
+    HOLDER_KEY("count", PARAM_COUNT, count, "agents"),
+    HOLDER_KEY("leverage.median", PARAM_DOUBLE, leverage_median, "x"),
+    HOLDER_KEY("leverage.sigma", PARAM_DOUBLE, leverage_sigma, "log"),
+    HOLDER_KEY("notional.median", PARAM_DOUBLE, notional_median, "quote"),
+    HOLDER_KEY("notional.sigma", PARAM_DOUBLE, notional_sigma, "log"),
+    HOLDER_KEY("take_profit", PARAM_DOUBLE, take_profit, "fraction"),
+    HOLDER_KEY("stop_loss", PARAM_DOUBLE, stop_loss, "fraction"),
+    HOLDER_KEY("reentry", PARAM_DOUBLE, reentry, "probability"),
+    {"arrival.process", PARAM_ENUM, offsetof(agent_holder_params, arrival.kind),
+     NULL, arrival_kind_names},
+    HOLDER_KEY("arrival.rate", PARAM_DOUBLE, arrival.rate, "per second"),
+    HOLDER_KEY("arrival.alpha", PARAM_DOUBLE, arrival.alpha, "branching ratio"),
+    HOLDER_KEY("arrival.beta", PARAM_DOUBLE, arrival.beta, "per second"),
+    PARAM_END,
+};
+
+static void holder_long_defaults(void *params)
+{
+    agent_holder_params_default(params);
+}
+
+static void holder_short_defaults(void *params)
+{
+    agent_holder_params_default(params);
+    ((agent_holder_params *)params)->side = -1;
+}
+
+static int holder_kind_check(const void *params, const profile *prof,
+                             const char *key_prefix, perr *e)
+{
+    const agent_holder_params *p = params;
+    if (agent_holder_check(p, key_prefix, e) != 0)
+        return e ? e->code : PERR_INVALID;
+    int32_t most = prof->brackets[0].max_leverage;
+    if (p->leverage_median > most)
+        return perr_set(e, PERR_INVALID,
+                        "%s.leverage.median: must be <= %d, %s's maximum "
+                        "leverage (got %g)", key_prefix, (int)most, prof->name,
+                        p->leverage_median);
+    return 0;
+}
+
+static agent_pop *holder_create(const void *params, const agent_setup *s,
+                                perr *e)
+{
+    venue *v = s->world->markets[s->market].venue;
+    agent_pop *pop = agent_holder_new(params, v, s->seed, s->name, s->start_ms,
+                                      s->key_prefix, e);
+    if (pop)
+        pop->market = s->market;
+    return pop;
+}
+
+const agent_kind agent_holder_long_kind = {
+    "leveraged_long",
+    "leveraged long holders: open, hold, take profit or stop out, re-enter",
+    sizeof(agent_holder_params), holder_keys, 0, holder_long_defaults,
+    holder_kind_check, holder_create};
+
+const agent_kind agent_holder_short_kind = {
+    "leveraged_short",
+    "leveraged short holders: open, hold, take profit or stop out, re-enter",
+    sizeof(agent_holder_params), holder_keys, 0, holder_short_defaults,
+    holder_kind_check, holder_create};

@@ -74,6 +74,10 @@ agent_pop *agent_holder_new(const agent_holder_params *p, venue *v,
                             uint64_t seed, const char *name, int64_t start_ms,
                             const char *key_prefix, perr *e);
 
+/* The registry's entries (agents.c): the same parameters, side 1 and -1. */
+extern const agent_kind agent_holder_long_kind;
+extern const agent_kind agent_holder_short_kind;
+
 /* pop must come from agent_holder_new (these read its fields directly). */
 void agent_holder_stats_get(const agent_pop *pop, agent_holder_stats *out);
 /* The venue account of agent i (< count), and the first one. */

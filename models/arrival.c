@@ -45,6 +45,8 @@ void arrival_params_default(arrival_params *p)
     p->beta = 0.1;
 }
 
+const char *const arrival_kind_names[] = {"poisson", "hawkes", NULL};
+
 const char *arrival_kind_name(arrival_kind kind)
 {
     switch (kind) {

@@ -82,6 +82,8 @@ void arrival_params_default(arrival_params *p);
 
 /* The scenario name of a kind: "poisson", "hawkes" ("unknown" otherwise). */
 const char *arrival_kind_name(arrival_kind kind);
+/* The names in enum order, NULL-terminated (a param_key's names). */
+extern const char *const arrival_kind_names[];
 
 /* Checks p. key_prefix is the scenario path of the arrival block, such as
  * "populations[2].arrival"; the message names the key under it

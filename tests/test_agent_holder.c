@@ -82,8 +82,9 @@ static agent_holder_stats stats(const agent_pop *pop)
 static void wake(agent_pop *pop, venue *v)
 {
     perr e = {0, ""};
-    int64_t t = arrival_next(&pop->arrival);
-    cr_assert_eq(agent_wake(pop, v, t, &e), 0, "agent_wake: %s", e.msg);
+    agent_market m = {v, NULL, "v", (double)venue_mark(v), 1.0};
+    agent_world w = {arrival_next(&pop->arrival), 0, 0, 1, &m};
+    cr_assert_eq(agent_wake(pop, &w, &e), 0, "agent_wake: %s", e.msg);
 }
 
 /* Wakes pop until n positions have been opened in all (at most 60 wakes per
@@ -267,7 +268,7 @@ Test(agent_holder, liquidated_holders_reenter_with_the_stated_probability)
     const venue_liquidation *liq = venue_liquidations(v, &n);
     cr_assert_geq(n, (size_t)N);
     for (size_t k = 0; k < n; k++)
-        agent_on_liquidated(pop, liq[k].account, liq[k].time);
+        agent_on_liquidated(pop, 0, liq[k].account, liq[k].time);
     venue_clear_events(v);
     agent_holder_stats s = stats(pop);
     cr_assert_eq(s.liquidations, N);

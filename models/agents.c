@@ -1,0 +1,28 @@
+/*
+ * agents: the registry of agent kinds (agent.h). A kind written in its own
+ * file under models/ is made known to scenarios by one line here; the order
+ * is the order scenarios/README.md documents them in.
+ */
+#include <string.h>
+
+#include "agent.h"
+#include "agent_holder.h"
+
+static const agent_kind *const kinds[] = {
+    &agent_holder_long_kind,
+    &agent_holder_short_kind,
+    NULL,
+};
+
+const agent_kind *const *agent_kinds(void)
+{
+    return kinds;
+}
+
+const agent_kind *agent_kind_find(const char *kind)
+{
+    for (const agent_kind *const *k = kinds; *k; k++)
+        if (strcmp((*k)->kind, kind) == 0)
+            return *k;
+    return NULL;
+}
