@@ -1,0 +1,222 @@
+/*
+ * summary: named totals of a run and its checks (summary.h). A summary is
+ * small (a few hundred items), so lookups are linear and the arrays grow by
+ * doubling. The printer knows the event metrics by name and finds the
+ * venues from the items, so `perpsim inspect` prints a file's summary
+ * exactly as `perpsim run` printed it.
+ */
+#include "summary.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+#include "perr.h"
+
+static const char *const event_metrics[] = {
+    "liquidations.count",            /* liquidation records (one per route) */
+    "liquidations.total_notional",   /* quote */
+    "liquidations.long_notional",    /* quote: longs closed */
+    "liquidations.short_notional",   /* quote: shorts closed */
+    "liquidations.short_share",      /* short / total, 0 with none */
+    "liquidations.peak_minute_notional", /* quote, the largest 1-minute sum */
+    "liquidations.peak_minute",      /* s since the start of that minute */
+    "adl.count",
+    "adl.notional",                  /* quote */
+    "funding.settlements",
+    "funding.rate_min",              /* fraction per interval */
+    "funding.rate_max",
+    "funding.rate_mean",
+    "funding.rate_last",
+    "funding.longs_paid",            /* quote, net over the run */
+    "insurance_fund.start",          /* quote */
+    "insurance_fund.end",
+    "insurance_fund.change",
+    "depth.min_1pct",                /* quote: least bid + ask depth within 1% */
+    "open_interest.start",           /* quote */
+    "open_interest.end",
+    "open_interest.change_pct",      /* percent */
+    "mark.start",                    /* quote */
+    "mark.min",
+    "mark.max",
+    "mark.end",
+    NULL,
+};
+
+static const char *const series_stats[] = {"min", "max", "mean",
+                                           "at_mark_min", "at_mark_max", NULL};
+
+const char *const *summary_event_metric_names(void)
+{
+    return event_metrics;
+}
+
+int summary_metric_known(const char *metric)
+{
+    for (const char *const *m = event_metrics; *m; m++)
+        if (strcmp(*m, metric) == 0)
+            return 1;
+    const char *dot = strrchr(metric, '.');
+    if (!dot)
+        return 0;
+    size_t len = (size_t)(dot - metric);
+    for (int i = 0; i < METRICS_SERIES_COUNT; i++) {
+        const char *name = metrics_series_name(i);
+        if (strlen(name) != len || strncmp(name, metric, len) != 0)
+            continue;
+        for (const char *const *s = series_stats; *s; s++)
+            if (strcmp(*s, dot + 1) == 0)
+                return 1;
+    }
+    return 0;
+}
+
+static int grow(void **items, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    size_t cap2 = *cap ? 2 * *cap : 64;
+    while (cap2 < need)
+        cap2 *= 2;
+    void *p = realloc(*items, cap2 * size);
+    if (!p)
+        return PERR_NOMEM;
+    *items = p;
+    *cap = cap2;
+    return 0;
+}
+
+int summary_add(summary *s, const char *name, double value)
+{
+    if (grow((void **)&s->items, &s->cap_items, s->n_items + 1,
+             sizeof *s->items) != 0)
+        return PERR_NOMEM;
+    summary_item *it = &s->items[s->n_items++];
+    snprintf(it->name, sizeof it->name, "%s", name);
+    it->value = value;
+    return 0;
+}
+
+double summary_get(const summary *s, const char *name)
+{
+    for (size_t i = 0; i < s->n_items; i++)
+        if (strcmp(s->items[i].name, name) == 0)
+            return s->items[i].value;
+    return NAN;
+}
+
+int summary_check_add(summary *s, const char *metric, double low, double high)
+{
+    if (grow((void **)&s->checks, &s->cap_checks, s->n_checks + 1,
+             sizeof *s->checks) != 0)
+        return PERR_NOMEM;
+    summary_check *c = &s->checks[s->n_checks++];
+    snprintf(c->metric, sizeof c->metric, "%s", metric);
+    c->low = low;
+    c->high = high;
+    c->value = summary_get(s, metric);
+    c->pass = c->value >= low && c->value <= high; /* NaN fails */
+    return 0;
+}
+
+int summary_all_pass(const summary *s)
+{
+    for (size_t i = 0; i < s->n_checks; i++)
+        if (!s->checks[i].pass)
+            return 0;
+    return 1;
+}
+
+/* $1.37B, $512.0M, $12.3k, $950 */
+static void money(char *out, size_t size, double x)
+{
+    double a = fabs(x);
+    if (!isfinite(x))
+        snprintf(out, size, "n/a");
+    else if (a >= 1e9)
+        snprintf(out, size, "%s$%.2fB", x < 0 ? "-" : "", a / 1e9);
+    else if (a >= 1e6)
+        snprintf(out, size, "%s$%.1fM", x < 0 ? "-" : "", a / 1e6);
+    else if (a >= 1e3)
+        snprintf(out, size, "%s$%.1fk", x < 0 ? "-" : "", a / 1e3);
+    else
+        snprintf(out, size, "%s$%.0f", x < 0 ? "-" : "", a);
+}
+
+static double venue_get(const summary *s, const char *v, const char *m)
+{
+    char name[2 * SUMMARY_NAME_MAX];
+    snprintf(name, sizeof name, "%s.%s", v, m);
+    return summary_get(s, name);
+}
+
+static void print_venue(FILE *out, const summary *s, const char *v)
+{
+    char a[32], b[32], c[32];
+    fprintf(out, "venue %s\n", v);
+    money(a, sizeof a, venue_get(s, v, "liquidations.total_notional"));
+    money(b, sizeof b, venue_get(s, v, "liquidations.long_notional"));
+    money(c, sizeof c, venue_get(s, v, "liquidations.short_notional"));
+    fprintf(out, "  liquidations:        %s (longs %s, shorts %s; %.1f%% shorts; "
+                 "%.0f records)\n",
+            a, b, c, 100 * venue_get(s, v, "liquidations.short_share"),
+            venue_get(s, v, "liquidations.count"));
+    double peak_at = venue_get(s, v, "liquidations.peak_minute");
+    money(a, sizeof a, venue_get(s, v, "liquidations.peak_minute_notional"));
+    if (isfinite(peak_at) && peak_at >= 0)
+        fprintf(out, "  peak minute:         %s at %02d:%02d after the start\n",
+                a, (int)(peak_at / 3600), (int)fmod(peak_at / 60, 60));
+    else
+        fprintf(out, "  peak minute:         none\n");
+    money(a, sizeof a, venue_get(s, v, "depth.min_1pct"));
+    fprintf(out, "  minimum depth (1%%):  %s bid + ask\n", a);
+    money(a, sizeof a, venue_get(s, v, "funding.longs_paid"));
+    fprintf(out, "  funding:             %.0f settlements, rate %+.4f%% to "
+                 "%+.4f%% (mean %+.4f%%), longs paid %s\n",
+            venue_get(s, v, "funding.settlements"),
+            100 * venue_get(s, v, "funding.rate_min"),
+            100 * venue_get(s, v, "funding.rate_max"),
+            100 * venue_get(s, v, "funding.rate_mean"), a);
+    money(a, sizeof a, venue_get(s, v, "insurance_fund.start"));
+    money(b, sizeof b, venue_get(s, v, "insurance_fund.end"));
+    money(c, sizeof c, venue_get(s, v, "insurance_fund.change"));
+    fprintf(out, "  insurance fund:      %s -> %s (%s)\n", a, b, c);
+    money(a, sizeof a, venue_get(s, v, "adl.notional"));
+    fprintf(out, "  ADL:                 %s in %.0f closes\n", a,
+            venue_get(s, v, "adl.count"));
+    fprintf(out, "  mark:                %.2f -> %.2f (min %.2f, max %.2f); "
+                 "open interest %+.1f%%\n",
+            venue_get(s, v, "mark.start"), venue_get(s, v, "mark.end"),
+            venue_get(s, v, "mark.min"), venue_get(s, v, "mark.max"),
+            venue_get(s, v, "open_interest.change_pct"));
+}
+
+void summary_print(FILE *out, const summary *s)
+{
+    static const char key[] = ".liquidations.total_notional";
+    for (size_t i = 0; i < s->n_items; i++) {
+        const char *n = s->items[i].name;
+        size_t len = strlen(n);
+        if (len <= sizeof key - 1 || strcmp(n + len - (sizeof key - 1), key) != 0)
+            continue;
+        char v[SUMMARY_NAME_MAX];
+        snprintf(v, sizeof v, "%.*s", (int)(len - (sizeof key - 1)), n);
+        print_venue(out, s, v);
+    }
+    if (s->n_checks)
+        fprintf(out, "expectations\n");
+    for (size_t i = 0; i < s->n_checks; i++) {
+        const summary_check *c = &s->checks[i];
+        fprintf(out, "  %-4s %s = %.6g in [%.6g, %.6g]\n",
+                c->pass ? "pass" : "FAIL", c->metric, c->value, c->low,
+                c->high);
+    }
+}
+
+void summary_free(summary *s)
+{
+    free(s->items);
+    free(s->checks);
+    memset(s, 0, sizeof *s);
+}
