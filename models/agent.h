@@ -14,9 +14,10 @@
  *   agent_on_liquidated(pop, m, id, t) for each venue_liquidations record,
  *   agent_free(pop)                    at the end of the run.
  *
- * The world may also wake a population outside its arrivals (a shock that
- * makes market makers pull their quotes): wake never touches the arrival
- * process, the loop does.
+ * When the world changes outside a population's arrivals (a liquidity
+ * withdrawal starts or ends) the loop calls agent_react, for kinds that
+ * have it. Neither wake nor react touches the arrival process: the loop
+ * does.
  *
  * What a population sees is an agent_world: the clock, the index, and each
  * venue of the world (an agent_market) with its funding clock and the
@@ -82,6 +83,11 @@ typedef struct agent_pop_type {
                           int64_t now);
     /* Releases the population, its arrival process included. */
     void (*free)(agent_pop *pop);
+    /* Adjusts at once to a change of the world outside the population's
+     * arrivals: a liquidity withdrawal starting or ending on one of its
+     * markets (market makers pull or restore their quotes). NULL: the kind
+     * only looks at the world when it wakes. */
+    int (*react)(agent_pop *pop, agent_world *w, perr *e);
 } agent_pop_type;
 
 /* The part of every population the engine reads. */
@@ -101,6 +107,11 @@ static inline void agent_on_liquidated(agent_pop *pop, uint32_t market,
                                        uint32_t account_id, int64_t now)
 {
     pop->type->on_liquidated(pop, market, account_id, now);
+}
+
+static inline int agent_react(agent_pop *pop, agent_world *w, perr *e)
+{
+    return pop->type->react ? pop->type->react(pop, w, e) : 0;
 }
 
 /* pop may be NULL. */

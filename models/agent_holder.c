@@ -297,9 +297,9 @@ static void holder_free(agent_pop *pop)
 }
 
 static const agent_pop_type holder_long_type = {
-    "leveraged_long", holder_wake, holder_on_liquidated, holder_free};
+    "leveraged_long", holder_wake, holder_on_liquidated, holder_free, NULL};
 static const agent_pop_type holder_short_type = {
-    "leveraged_short", holder_wake, holder_on_liquidated, holder_free};
+    "leveraged_short", holder_wake, holder_on_liquidated, holder_free, NULL};
 
 /* ---- set-up ------------------------------------------------------------- */
 
