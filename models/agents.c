@@ -6,11 +6,13 @@
 #include <string.h>
 
 #include "agent.h"
+#include "agent_arb.h"
 #include "agent_holder.h"
 
 static const agent_kind *const kinds[] = {
     &agent_holder_long_kind,
     &agent_holder_short_kind,
+    &agent_arb_kind,
     NULL,
 };
 
