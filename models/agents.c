@@ -6,11 +6,15 @@
 #include <string.h>
 
 #include "agent.h"
+#include "agent_arb.h"
 #include "agent_holder.h"
+#include "agent_xarb.h"
 
 static const agent_kind *const kinds[] = {
     &agent_holder_long_kind,
     &agent_holder_short_kind,
+    &agent_arb_kind,
+    &agent_xarb_kind,
     NULL,
 };
 

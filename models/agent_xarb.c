@@ -1,0 +1,551 @@
+/*
+ * agent_xarb: cross-venue arbitrageurs (agent_xarb.h). What one agent does
+ * when the population's arrival picks it (uniformly, from the stream
+ * "<name>/agents"):
+ *
+ *   1. repairs its hedge: the net base quantity of its two legs, sizeA x
+ *      lotA + sizeB x lotB, is cut by a reduce-only IOC at the touch on the
+ *      larger leg, by as many of that leg's lots as fit in the net. After
+ *      matched fills there is nothing to cut; after a partial fill or a
+ *      liquidation of one leg it closes what no longer has a partner;
+ *   2. unwinds: holding short A / long B, the pair's remaining edge is what
+ *      closing it now would still leave to gain, (askA - bidB) / I + g (A
+ *      still dearer than B, or funding still favouring the short in A); at
+ *      or below exit_bps it buys A at its best ask and sells B at its best
+ *      bid, reduce-only. Long A / short B mirrors it;
+ *   3. otherwise enters or adds in the direction of the edge of
+ *      agent_xarb.h when it beats feeA + feeB + threshold_bps: sells the
+ *      rich venue at its best bid, buys the cheap one at its best ask. A
+ *      pair only adds in its own direction; turning means unwinding first.
+ *
+ * Equal base quantities. A pair trade is sized in base currency: the lesser
+ * of order_notional / I, the size at each touch (an IOC at the quoted
+ * price fills only there), the room each leg has under
+ * max_position_notional (its entry notional |cost| at the touch price,
+ * exact since the fill is at that price) or, when unwinding, each leg's
+ * position. The leg with the coarser lot goes first, floor(q / lot) lots;
+ * the other is then sent for the same base quantity rounded to its own lots
+ * (round(filled x lot1 / lot2), within its own bounds), so the two match as
+ * closely as the lots allow and a first leg that filled less than asked
+ * never leaves the second over-hedged. What still differs is cut by step 1
+ * at the agent's next turn.
+ *
+ * Funding: the g of agent_xarb.h weighs each venue's funding_estimate by
+ * how far its own interval has run (agent_arb_funding_edge), so two venues
+ * with different cadences (8h against 1h) are each counted for their next
+ * settlement; being short where the rate is higher adds to the edge.
+ *
+ * Wallets: each account is opened with capital at leverage; the check asks
+ * capital x leverage >= max_position_notional, so admission never refuses a
+ * full leg, and a leg is liquidated only after a move of about
+ * capital / max_position_notional (50% at the defaults). Wake allocates
+ * nothing.
+ */
+#include "agent_xarb.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "agent_arb.h"
+#include "margin.h"
+#include "pcg.h"
+
+__extension__ typedef __int128 i128;
+
+/* One venue as the population trades it. */
+typedef struct xarb_leg {
+    venue *v;
+    double tick_quote; /* quote currency per tick */
+    double lot_base;   /* base currency per lot */
+    double fee;        /* taker fee, a fraction */
+    int64_t max_cash;  /* max_position_notional in its cash units */
+    uint32_t first;    /* account of agent 0 */
+} xarb_leg;
+
+typedef struct xarb_pop {
+    agent_pop base; /* first: the engine's view */
+    agent_xarb_params p;
+    xarb_leg leg[2];
+    gsl_rng *rng;
+    uint8_t *liquidated; /* per agent: an episode noted since its last turn */
+    agent_xarb_stats stats;
+} xarb_pop;
+
+/* One order of a pair trade. */
+typedef struct xarb_order {
+    int leg;
+    int side;
+    int64_t price; /* ticks: the touch */
+    int64_t max_lots;
+} xarb_order;
+
+static double decimal_double(profile_decimal d)
+{
+    return (double)d.mant * pow(10.0, d.exp);
+}
+
+void agent_xarb_params_default(agent_xarb_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->count = 10;
+    p->threshold_bps = 2;
+    p->exit_bps = 1;
+    p->order_notional = 25000;
+    p->max_position_notional = 1e6;
+    p->leverage = 5;
+    p->capital = 5e5;
+    arrival_params_default(&p->arrival);
+}
+
+int agent_xarb_check(const agent_xarb_params *p, const char *key_prefix,
+                     perr *e)
+{
+    const char *k = key_prefix;
+    if (p->count < 1 || p->count > ACCOUNT_MAX - ACCOUNT_FIRST_TRADER)
+        return perr_set(e, PERR_INVALID, "%s.count: must be in [1, %u] (got %u)",
+                        k, (unsigned)(ACCOUNT_MAX - ACCOUNT_FIRST_TRADER),
+                        (unsigned)p->count);
+    if (!(p->threshold_bps >= 0 && p->threshold_bps <= 10000))
+        return perr_set(e, PERR_INVALID,
+                        "%s.threshold_bps: must be in [0, 10000] (got %g)", k,
+                        p->threshold_bps);
+    if (!(p->exit_bps >= 0 && p->exit_bps <= p->threshold_bps))
+        return perr_set(e, PERR_INVALID,
+                        "%s.exit_bps: must be in [0, threshold_bps = %g] (got %g)",
+                        k, p->threshold_bps, p->exit_bps);
+    if (!(p->order_notional > 0 && p->order_notional < 1e15))
+        return perr_set(e, PERR_INVALID,
+                        "%s.order_notional: must be > 0 and < 1e15 quote "
+                        "currency (got %g)", k, p->order_notional);
+    if (!(p->max_position_notional >= p->order_notional
+          && p->max_position_notional < 1e15))
+        return perr_set(e, PERR_INVALID,
+                        "%s.max_position_notional: must be >= order_notional "
+                        "= %g and < 1e15 quote currency (got %g)", k,
+                        p->order_notional, p->max_position_notional);
+    if (p->leverage < 1 || p->leverage > 10000)
+        return perr_set(e, PERR_INVALID,
+                        "%s.leverage: must be in [1, 10000] (got %u)", k,
+                        (unsigned)p->leverage);
+    if (!(p->capital * p->leverage >= p->max_position_notional
+          && p->capital < 1e15))
+        return perr_set(e, PERR_INVALID,
+                        "%s.capital: must be at least max_position_notional / "
+                        "leverage = %g and < 1e15 quote currency (got %g)", k,
+                        p->max_position_notional / p->leverage, p->capital);
+    char arrival_key[256];
+    snprintf(arrival_key, sizeof arrival_key, "%s.arrival", k);
+    return arrival_check(&p->arrival, arrival_key, e);
+}
+
+static int64_t quote_cash(const profile *prof, double amount)
+{
+    double cash = amount / profile_cash_to_quote(prof, 1);
+    if (!(cash >= 1 && cash < 4e18))
+        return -1;
+    return (int64_t)llround(cash);
+}
+
+int agent_xarb_check_venue(const agent_xarb_params *p, const profile *prof,
+                           const char *key_prefix, perr *e)
+{
+    int rc = agent_xarb_check(p, key_prefix, e);
+    if (rc != 0)
+        return rc;
+    int64_t max_cash = quote_cash(prof, p->max_position_notional);
+    if (max_cash < 0 || quote_cash(prof, p->capital) < 0)
+        return perr_set(e, PERR_INVALID,
+                        "%s.max_position_notional: %g (or capital %g) is not a "
+                        "representable amount of %s's cash units", key_prefix,
+                        p->max_position_notional, p->capital, prof->name);
+    int32_t most = margin_max_leverage(prof, max_cash);
+    if ((int64_t)p->leverage > most)
+        return perr_set(e, PERR_INVALID,
+                        "%s.leverage: must be <= %d, %s's maximum for a "
+                        "position of max_position_notional %g (got %u)",
+                        key_prefix, (int)most, prof->name,
+                        p->max_position_notional, (unsigned)p->leverage);
+    return 0;
+}
+
+/* ---- the rules ---------------------------------------------------------- */
+
+static int xarb_send(xarb_pop *h, int leg, uint32_t id, int side,
+                     int64_t price, int64_t lots, unsigned flags,
+                     int64_t *filled, perr *e)
+{
+    book_order_spec spec = {price, lots, id, side, BOOK_IOC, flags};
+    book_result res;
+    venue_reject why;
+    *filled = 0;
+    int rc = venue_submit(h->leg[leg].v, id, &spec, &res, &why, e);
+    if (rc != 0)
+        return rc;
+    if (why != VENUE_ACCEPTED) {
+        h->stats.rejects++;
+        return 0;
+    }
+    *filled = res.filled;
+    if (side == BOOK_BUY)
+        h->stats.lots_bought[leg] += (uint64_t)res.filled;
+    else
+        h->stats.lots_sold[leg] += (uint64_t)res.filled;
+    return 0;
+}
+
+/* Lots resting at the best price of the side an order on taker_side takes. */
+static int64_t xarb_touch_lots(const venue *v, int taker_side)
+{
+    book_level lvl;
+    if (book_levels(venue_book_view(v), -taker_side, &lvl, 1) != 1)
+        return 0;
+    return lvl.size;
+}
+
+/* Lots a leg may add at price without its entry notional passing the bound. */
+static int64_t xarb_room(const xarb_pop *h, int leg, const account *acc,
+                         int64_t price)
+{
+    const profile *p = venue_profile(h->leg[leg].v);
+    int64_t used = acc->cost < 0 ? -acc->cost : acc->cost;
+    if (used >= h->leg[leg].max_cash)
+        return 0;
+    i128 per_lot = (i128)price * p->cash_per_tick_lot;
+    return (int64_t)((i128)(h->leg[leg].max_cash - used) / per_lot);
+}
+
+/* Lots of one leg in base quantity q, rounded down (a hair of tolerance so
+ * that q computed as lots x lot gives those lots back). */
+static int64_t xarb_lots_floor(double q, double lot)
+{
+    double lots = floor(q / lot + 1e-9);
+    return lots < 0 ? 0 : lots > 1e15 ? INT64_C(1000000000000000) : (int64_t)lots;
+}
+
+/* Sends a pair for base quantity q, cut to what both legs allow: the
+ * coarser leg first, then the other for the same base. */
+static int xarb_pair(xarb_pop *h, uint32_t i, const xarb_order o[2], double q,
+                     unsigned flags, int *done, perr *e)
+{
+    *done = 0;
+    for (int k = 0; k < 2; k++) {
+        double most = (double)o[k].max_lots * h->leg[o[k].leg].lot_base;
+        if (most < q)
+            q = most;
+    }
+    int first = h->leg[o[0].leg].lot_base >= h->leg[o[1].leg].lot_base ? 0 : 1;
+    const xarb_order *a = &o[first], *b = &o[1 - first];
+    const xarb_leg *la = &h->leg[a->leg], *lb = &h->leg[b->leg];
+    int64_t lots_a = xarb_lots_floor(q, la->lot_base);
+    if (lots_a > a->max_lots)
+        lots_a = a->max_lots;
+    if (lots_a < 1)
+        return 0;
+    int64_t filled_a, filled_b;
+    int rc = xarb_send(h, a->leg, la->first + i, a->side, a->price, lots_a,
+                       flags, &filled_a, e);
+    if (rc != 0 || filled_a == 0)
+        return rc;
+    *done = 1;
+    int64_t lots_b = llround((double)filled_a * la->lot_base / lb->lot_base);
+    if (lots_b > b->max_lots)
+        lots_b = b->max_lots;
+    if (lots_b < 1)
+        return 0; /* the next turn's repair cuts leg a */
+    return xarb_send(h, b->leg, lb->first + i, b->side, b->price, lots_b, flags,
+                     &filled_b, e);
+}
+
+/* Step 1: cuts the larger leg by the whole lots of the net. */
+static int xarb_repair(xarb_pop *h, uint32_t i, perr *e)
+{
+    const account *acc[2];
+    double held[2];
+    for (int k = 0; k < 2; k++) {
+        acc[k] = venue_account(h->leg[k].v, h->leg[k].first + i);
+        held[k] = (double)acc[k]->size * h->leg[k].lot_base;
+    }
+    double net = held[0] + held[1];
+    int big = fabs(held[0]) >= fabs(held[1]) ? 0 : 1;
+    int64_t lots = xarb_lots_floor(fabs(net), h->leg[big].lot_base);
+    int64_t size = acc[big]->size;
+    if (lots < 1 || size == 0)
+        return 0;
+    if (lots > (size < 0 ? -size : size))
+        lots = size < 0 ? -size : size;
+    const book *bk = venue_book_view(h->leg[big].v);
+    int side = size > 0 ? BOOK_SELL : BOOK_BUY;
+    int64_t touch = side == BOOK_SELL ? book_best_bid(bk) : book_best_ask(bk);
+    if (touch == BOOK_NO_PRICE)
+        return 0;
+    int64_t filled;
+    int rc = xarb_send(h, big, h->leg[big].first + i, side, touch, lots,
+                       BOOK_REDUCE_ONLY, &filled, e);
+    if (rc == 0 && filled > 0)
+        h->stats.repairs++;
+    return rc;
+}
+
+static int xarb_act(xarb_pop *h, agent_world *w, uint32_t i, perr *e)
+{
+    for (int k = 0; k < 2; k++)
+        if (venue_account(h->leg[k].v, h->leg[k].first + i)->state == ACCOUNT_HELD)
+            return 0;
+    h->liquidated[i] = 0;
+    int rc = xarb_repair(h, i, e);
+    if (rc != 0)
+        return rc;
+
+    int64_t bid[2], ask[2];
+    double bid_q[2], ask_q[2], f[2];
+    const account *acc[2];
+    int64_t touch_bid[2], touch_ask[2];
+    for (int k = 0; k < 2; k++) {
+        const book *bk = venue_book_view(h->leg[k].v);
+        bid[k] = book_best_bid(bk);
+        ask[k] = book_best_ask(bk);
+        if (bid[k] == BOOK_NO_PRICE || ask[k] == BOOK_NO_PRICE)
+            return 0;
+        bid_q[k] = (double)bid[k] * h->leg[k].tick_quote;
+        ask_q[k] = (double)ask[k] * h->leg[k].tick_quote;
+        acc[k] = venue_account(h->leg[k].v, h->leg[k].first + i);
+        touch_bid[k] = xarb_touch_lots(h->leg[k].v, BOOK_SELL);
+        touch_ask[k] = xarb_touch_lots(h->leg[k].v, BOOK_BUY);
+    }
+    uint32_t markets[2] = {h->base.market, (uint32_t)h->base.other_market};
+    for (int k = 0; k < 2; k++)
+        f[k] = markets[k] < w->n_markets
+                   ? agent_arb_market_funding_edge(&w->markets[markets[k]], w->now)
+                   : 0;
+    double index = w->index;
+    double g = f[0] - f[1];
+    double q_order = h->p.order_notional / index;
+    /* The direction held: the side of leg A (B's opposite if A is flat). */
+    int dir = acc[0]->size < 0 ? -1 : acc[0]->size > 0 ? 1
+            : acc[1]->size > 0 ? -1 : acc[1]->size < 0 ? 1 : 0;
+    int done;
+
+    /* Unwind a pair whose edge is gone. */
+    if (dir != 0) {
+        /* The leg short now buys at its ask; the long one sells at its bid. */
+        int s = dir < 0 ? 0 : 1; /* the short leg */
+        int l = 1 - s;
+        double remaining = (ask_q[s] - bid_q[l]) / index + (s == 0 ? g : -g);
+        if (remaining <= h->p.exit_bps / 1e4) {
+            int64_t size_s = -acc[s]->size, size_l = acc[l]->size;
+            xarb_order o[2] = {
+                {s, BOOK_BUY, ask[s], size_s < touch_ask[s] ? size_s : touch_ask[s]},
+                {l, BOOK_SELL, bid[l], size_l < touch_bid[l] ? size_l : touch_bid[l]},
+            };
+            rc = xarb_pair(h, i, o, q_order, BOOK_REDUCE_ONLY, &done, e);
+            if (rc == 0 && done)
+                h->stats.exits++;
+            return rc;
+        }
+    }
+
+    /* Enter or add in the direction of the edge. */
+    double cost = h->leg[0].fee + h->leg[1].fee + h->p.threshold_bps / 1e4;
+    double edge_short_a = (bid_q[0] - ask_q[1]) / index + g;
+    double edge_long_a = (bid_q[1] - ask_q[0]) / index - g;
+    int s;
+    if (dir <= 0 && edge_short_a > cost)
+        s = 0;
+    else if (dir >= 0 && edge_long_a > cost)
+        s = 1;
+    else
+        return 0;
+    int l = 1 - s;
+    int64_t room_s = xarb_room(h, s, acc[s], bid[s]);
+    int64_t room_l = xarb_room(h, l, acc[l], ask[l]);
+    xarb_order o[2] = {
+        {s, BOOK_SELL, bid[s], room_s < touch_bid[s] ? room_s : touch_bid[s]},
+        {l, BOOK_BUY, ask[l], room_l < touch_ask[l] ? room_l : touch_ask[l]},
+    };
+    rc = xarb_pair(h, i, o, q_order, 0, &done, e);
+    if (rc == 0 && done)
+        h->stats.entries++;
+    return rc;
+}
+
+static int xarb_wake(agent_pop *pop, agent_world *w, perr *e)
+{
+    xarb_pop *h = (xarb_pop *)pop;
+    h->stats.wakes++;
+    uint32_t i = (uint32_t)gsl_rng_uniform_int(h->rng, h->p.count);
+    return xarb_act(h, w, i, e);
+}
+
+static void xarb_on_liquidated(agent_pop *pop, uint32_t market,
+                               uint32_t account_id, int64_t now)
+{
+    (void)now;
+    xarb_pop *h = (xarb_pop *)pop;
+    int leg = market == pop->market ? 0
+            : pop->other_market >= 0 && market == (uint32_t)pop->other_market ? 1
+            : -1;
+    if (leg < 0 || account_id < h->leg[leg].first
+        || account_id - h->leg[leg].first >= h->p.count)
+        return;
+    uint32_t i = account_id - h->leg[leg].first;
+    if (!h->liquidated[i]) {
+        h->liquidated[i] = 1;
+        h->stats.liquidations++;
+    }
+}
+
+static void xarb_free(agent_pop *pop)
+{
+    xarb_pop *h = (xarb_pop *)pop;
+    arrival_free(&h->base.arrival);
+    if (h->rng)
+        gsl_rng_free(h->rng);
+    free(h->liquidated);
+    free(h);
+}
+
+static const agent_pop_type xarb_type = {"cross_venue_arb", xarb_wake,
+                                         xarb_on_liquidated, xarb_free};
+
+/* ---- set-up ------------------------------------------------------------- */
+
+static int xarb_open_accounts(xarb_pop *h, int leg, const char *name, perr *e)
+{
+    venue *v = h->leg[leg].v;
+    int64_t capital = quote_cash(venue_profile(v), h->p.capital);
+    for (uint32_t i = 0; i < h->p.count; i++) {
+        uint32_t id;
+        int rc = venue_open(v, capital, ACCOUNT_CROSS, (int32_t)h->p.leverage,
+                            &id, e);
+        if (rc != 0)
+            return rc;
+        if (i == 0)
+            h->leg[leg].first = id;
+        else if (id != h->leg[leg].first + i)
+            return perr_set(e, PERR_STATE,
+                            "%s: accounts were opened on the venue while its "
+                            "arbitrageurs' accounts were", name);
+    }
+    return 0;
+}
+
+agent_pop *agent_xarb_new(const agent_xarb_params *p, venue *a, venue *b,
+                          uint64_t seed, const char *name, int64_t start_ms,
+                          const char *key_prefix, perr *e)
+{
+    if (a == b) {
+        perr_set(e, PERR_INVALID,
+                 "%s.other_venue: must differ from the population's venue",
+                 key_prefix);
+        return NULL;
+    }
+    venue *vs[2] = {a, b};
+    for (int k = 0; k < 2; k++)
+        if (agent_xarb_check_venue(p, venue_profile(vs[k]), key_prefix, e) != 0)
+            return NULL;
+    xarb_pop *h = calloc(1, sizeof *h);
+    if (!h) {
+        perr_set(e, PERR_NOMEM, "no memory for population %s", name);
+        return NULL;
+    }
+    h->base.type = &xarb_type;
+    h->base.market = 0;
+    h->base.other_market = 1;
+    h->p = *p;
+    for (int k = 0; k < 2; k++) {
+        const profile *prof = venue_profile(vs[k]);
+        h->leg[k].v = vs[k];
+        h->leg[k].tick_quote = decimal_double(prof->tick);
+        h->leg[k].lot_base = decimal_double(prof->lot);
+        h->leg[k].fee = (double)prof->taker_fee / (double)PROFILE_RATE_ONE;
+        h->leg[k].max_cash = quote_cash(prof, p->max_position_notional);
+    }
+    char stream[256];
+    snprintf(stream, sizeof stream, "%s/agents", name);
+    h->rng = pcg32_gsl_alloc(seed, stream);
+    h->liquidated = calloc(p->count, 1);
+    if (!h->rng || !h->liquidated) {
+        perr_set(e, PERR_NOMEM, "no memory for the %u agents of %s",
+                 (unsigned)p->count, name);
+        xarb_free(&h->base);
+        return NULL;
+    }
+    if (arrival_init(&h->base.arrival, &p->arrival, seed, name, start_ms, e) != 0
+        || xarb_open_accounts(h, 0, name, e) != 0
+        || xarb_open_accounts(h, 1, name, e) != 0) {
+        xarb_free(&h->base);
+        return NULL;
+    }
+    return &h->base;
+}
+
+void agent_xarb_stats_get(const agent_pop *pop, agent_xarb_stats *out)
+{
+    *out = ((const xarb_pop *)pop)->stats;
+}
+
+uint32_t agent_xarb_account(const agent_pop *pop, int leg, uint32_t i)
+{
+    return ((const xarb_pop *)pop)->leg[leg].first + i;
+}
+
+/* ---- the registry's view ----------------------------------------------- */
+
+#define XARB_KEY(key, type, member, unit)                                    \
+    {key, type, offsetof(agent_xarb_params, member), unit, NULL}
+
+static const param_key xarb_keys[] = {
+    XARB_KEY("count", PARAM_COUNT, count, "agents"),
+    XARB_KEY("threshold_bps", PARAM_DOUBLE, threshold_bps, "bp"),
+    XARB_KEY("exit_bps", PARAM_DOUBLE, exit_bps, "bp"),
+    XARB_KEY("order_notional", PARAM_DOUBLE, order_notional, "quote"),
+    XARB_KEY("max_position_notional", PARAM_DOUBLE, max_position_notional, "quote"),
+    XARB_KEY("leverage", PARAM_COUNT, leverage, "x"),
+    XARB_KEY("capital", PARAM_DOUBLE, capital, "quote"),
+    {"arrival.process", PARAM_ENUM, offsetof(agent_xarb_params, arrival.kind),
+     NULL, arrival_kind_names},
+    XARB_KEY("arrival.rate", PARAM_DOUBLE, arrival.rate, "per second"),
+    XARB_KEY("arrival.alpha", PARAM_DOUBLE, arrival.alpha, "branching ratio"),
+    XARB_KEY("arrival.beta", PARAM_DOUBLE, arrival.beta, "per second"),
+    PARAM_END,
+};
+
+static void xarb_kind_defaults(void *params)
+{
+    agent_xarb_params_default(params);
+}
+
+static int xarb_kind_check(const void *params, const profile *prof,
+                           const char *key_prefix, perr *e)
+{
+    return agent_xarb_check_venue(params, prof, key_prefix, e);
+}
+
+static agent_pop *xarb_create(const void *params, const agent_setup *s, perr *e)
+{
+    agent_world *w = s->world;
+    if (s->other_market < 0 || (size_t)s->other_market >= w->n_markets) {
+        perr_set(e, PERR_INVALID, "%s.other_venue: required for %s",
+                 s->key_prefix, agent_xarb_kind.kind);
+        return NULL;
+    }
+    agent_pop *pop = agent_xarb_new(params, w->markets[s->market].venue,
+                                    w->markets[s->other_market].venue, s->seed,
+                                    s->name, s->start_ms, s->key_prefix, e);
+    if (pop) {
+        pop->market = s->market;
+        pop->other_market = s->other_market;
+    }
+    return pop;
+}
+
+const agent_kind agent_xarb_kind = {
+    "cross_venue_arb",
+    "cross-venue arbitrageurs: buy the cheaper venue, sell the dearer, "
+    "unwind when the gap closes",
+    sizeof(agent_xarb_params), xarb_keys, 1, xarb_kind_defaults,
+    xarb_kind_check, xarb_create};

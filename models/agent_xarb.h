@@ -1,0 +1,89 @@
+/*
+ * agent_xarb: cross-venue arbitrageurs (issue #6, kind "cross_venue_arb").
+ * Each agent has one cross account on markets[pop->market] (venue A) and
+ * one on markets[pop->other_market] (venue B). When one venue's best bid
+ * exceeds the other's best ask by more than both taker fees plus
+ * threshold_bps (funding counted, below), it sells the rich venue and buys
+ * the cheap one in equal base quantities, and unwinds when the gap has
+ * closed. models/README.md ("Cross-venue arbitrageurs") documents the keys,
+ * agent_xarb.c the rules.
+ *
+ * The edge, as fractions of the index I (quote currency; each venue's
+ * ticks are converted by its profile, and the two quote currencies are
+ * taken as equal, USDT and USDC alike):
+ *     g = fA - fB, fX the funding edge of venue X (agent_arb.h: its
+ *         funding_estimate weighted by 1 - time to settlement / interval)
+ *     short A / long B at bidA, askB:  (bidA - askB) / I + g
+ *     long A / short B at askA, bidB:  (bidB - askA) / I - g
+ * An entry needs the edge to exceed feeA + feeB + threshold_bps / 1e4
+ * (taker fees, PROFILE_RATE_ONE = 1). Being short where the funding
+ * estimate is higher earns the difference at the settlements, so g adds to
+ * the edge of that direction and keeps the pair open longer.
+ */
+#ifndef PERPSIM_AGENT_XARB_H
+#define PERPSIM_AGENT_XARB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agent.h"
+#include "arrival.h"
+#include "perr.h"
+#include "profile.h"
+#include "venue.h"
+
+typedef struct agent_xarb_params {
+    uint32_t count;               /* agents, >= 1 */
+    double threshold_bps;         /* edge beyond both taker fees, >= 0 */
+    double exit_bps;              /* unwind when the pair's remaining edge
+                                     is at most this, in [0, threshold_bps] */
+    double order_notional;        /* quote currency per pair trade, > 0 */
+    double max_position_notional; /* quote currency: bound on each leg's
+                                     entry notional, per agent */
+    uint32_t leverage;            /* of both accounts, >= 1 */
+    double capital;               /* quote currency deposited per account */
+    arrival_params arrival;
+} agent_xarb_params;
+
+typedef struct agent_xarb_stats {
+    uint64_t wakes;
+    uint64_t entries;        /* pair trades that opened or added */
+    uint64_t exits;          /* pair trades that unwound */
+    uint64_t repairs;        /* orders that cut an unmatched leg */
+    uint64_t rejects;        /* orders the venues refused */
+    uint64_t liquidations;   /* liquidation episodes noted, either venue */
+    uint64_t lots_bought[2]; /* per venue: 0 is A (market), 1 is B */
+    uint64_t lots_sold[2];
+} agent_xarb_stats;
+
+/* Fills p with the documented defaults: 10 agents, threshold 2 bp, exit
+ * 1 bp, pair trades of 25,000 quote, legs up to 1,000,000, leverage 5,
+ * capital 500,000 per account, and arrival_params_default. */
+void agent_xarb_params_default(agent_xarb_params *p);
+
+/* Checks p alone; messages name the key under key_prefix. */
+int agent_xarb_check(const agent_xarb_params *p, const char *key_prefix,
+                     perr *e);
+
+/* Checks p for one of its venues trading on prof (the leverage within the
+ * bracket of max_position_notional, amounts representable). */
+int agent_xarb_check_venue(const agent_xarb_params *p, const profile *prof,
+                           const char *key_prefix, perr *e);
+
+/* A population of p->count agents with an account on each of a and b
+ * (consecutive ids on each: nothing else may open accounts on them during
+ * the call). a and b must be different venues. NULL with e filled on
+ * failure. The population's market and other_market are 0 and 1 until the
+ * caller sets them (the registry's create does). */
+agent_pop *agent_xarb_new(const agent_xarb_params *p, venue *a, venue *b,
+                          uint64_t seed, const char *name, int64_t start_ms,
+                          const char *key_prefix, perr *e);
+
+extern const agent_kind agent_xarb_kind;
+
+/* pop must come from agent_xarb_new. */
+void agent_xarb_stats_get(const agent_pop *pop, agent_xarb_stats *out);
+/* Agent i's account on venue leg (0: A, 1: B). */
+uint32_t agent_xarb_account(const agent_pop *pop, int leg, uint32_t i);
+
+#endif
