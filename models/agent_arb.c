@@ -401,7 +401,7 @@ static void arb_free(agent_pop *pop)
 }
 
 static const agent_pop_type arb_type = {"basis_arb", arb_wake,
-                                        arb_on_liquidated, arb_free};
+                                        arb_on_liquidated, arb_free, NULL};
 
 /* ---- set-up ------------------------------------------------------------- */
 

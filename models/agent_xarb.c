@@ -409,7 +409,7 @@ static void xarb_free(agent_pop *pop)
 }
 
 static const agent_pop_type xarb_type = {"cross_venue_arb", xarb_wake,
-                                         xarb_on_liquidated, xarb_free};
+                                         xarb_on_liquidated, xarb_free, NULL};
 
 /* ---- set-up ------------------------------------------------------------- */
 
