@@ -1499,6 +1499,11 @@ static const char *const shock_kind_keys[][4] = {
     {"venue", "notional", "side", NULL},
 };
 
+static const char *article(const char *word)
+{
+    return strchr("aeiou", word[0]) ? "an" : "a";
+}
+
 static int shock_has_key(int kind, const char *key)
 {
     if (strcmp(key, "at") == 0 || strcmp(key, "kind") == 0)
@@ -1558,8 +1563,8 @@ static int load_shock(loader *ld, scenario *s, size_t i)
                                "scenarios/README.md");
         if (!shock_has_key(sk.kind, rel))
             return fail_at(ld, en,
-                           "%s: not a key of a %s shock (its keys are %s)",
-                           en->path, kind, keys_text);
+                           "%s: not a key of %s %s shock (its keys are %s)",
+                           en->path, article(kind), kind, keys_text);
         present[pk - shock_param_keys] = 1;
         if (strcmp(rel, "pct") == 0 && en->kind == ENTRY_SCALAR) {
             /* pct is a number of percent: "-8%" means the same as -8. */
@@ -1580,9 +1585,9 @@ static int load_shock(loader *ld, scenario *s, size_t i)
         if (!present[pk - shock_param_keys]
             && !(strcmp(*k, "venue") == 0 && s->n_venues == 1))
             return fail_at(ld, item,
-                           "%s.%s: required key missing for a %s shock (its "
+                           "%s.%s: required key missing for %s %s shock (its "
                            "keys are %s)",
-                           prefix, *k, kind, keys_text);
+                           prefix, *k, article(kind), kind, keys_text);
     }
     if (!present[0])
         return fail_at(ld, item, "%s.at: required key missing", prefix);
@@ -1698,8 +1703,8 @@ static int load_expects(loader *ld, scenario *s)
 {
     entry *sec;
     int rc = section(ld, "expect", ENTRY_MAP, &sec);
-    if (rc != 0 || !sec)
-        return rc;
+    if (rc != 0)
+        return rc; /* with no section, a --set may still have added one */
     size_t n = 0;
     for (size_t i = 0; i < ld->n; i++)
         n += !ld->entries[i].dead
