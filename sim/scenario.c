@@ -1228,7 +1228,7 @@ static int load_venue(loader *ld, scenario *s, size_t i)
             return fail_at(ld, ne ? ne : item,
                            "%s: venues[%zu] is already named '%s'", path, j,
                            name);
-    snprintf(v->name, sizeof v->name, "%s", name);
+    snprintf(v->name, sizeof v->name, "%.*s", SCENARIO_NAME_MAX - 1, name);
 
     /* The profile's overrides, in the order written. */
     char prefix[32];
