@@ -22,6 +22,7 @@
 #include "index.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,6 +93,34 @@ void index_params_default(index_params *p)
     p->file = NULL;
     p->start_utc_ms = 0;
 }
+
+_Static_assert(sizeof(index_model) == sizeof(int),
+               "index.model is a PARAM_ENUM, stored as int");
+
+/* In index_model order: index_model_name gives the same names. */
+static const char *const model_names[] = {"gbm", "jump_diffusion", "garch",
+                                          "replay", NULL};
+
+#define INDEX_KEY(key, type, member, unit)                                   \
+    {key, type, offsetof(index_keyed, params.member), unit, NULL}
+
+const param_key index_param_keys[] = {
+    {"model", PARAM_ENUM, offsetof(index_keyed, params.model), NULL,
+     model_names},
+    INDEX_KEY("price", PARAM_DOUBLE, price, "quote"),
+    INDEX_KEY("step", PARAM_DURATION, step_ms, "ms"),
+    INDEX_KEY("drift_annual", PARAM_DOUBLE, drift_annual, "per year"),
+    INDEX_KEY("vol_annual", PARAM_DOUBLE, vol_annual, "per sqrt(year)"),
+    INDEX_KEY("jumps.per_day", PARAM_DOUBLE, jumps.per_day, "jumps a day"),
+    INDEX_KEY("jumps.mean", PARAM_DOUBLE, jumps.mean, "log return"),
+    INDEX_KEY("jumps.stdev", PARAM_DOUBLE, jumps.stdev, "log return"),
+    INDEX_KEY("garch.alpha", PARAM_DOUBLE, garch.alpha, "per step"),
+    INDEX_KEY("garch.persistence", PARAM_DOUBLE, garch.persistence,
+              "per step"),
+    INDEX_KEY("garch.nu", PARAM_DOUBLE, garch.nu, "degrees of freedom"),
+    {"file", PARAM_TEXT, offsetof(index_keyed, file), "path", NULL},
+    PARAM_END,
+};
 
 const char *index_model_name(index_model m)
 {

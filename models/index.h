@@ -54,6 +54,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "param.h"
 #include "perr.h"
 
 #define INDEX_MS_PER_DAY INT64_C(86400000)
@@ -98,6 +99,18 @@ typedef struct index_params {
 } index_params;
 
 typedef struct index_process index_process;
+
+/* The scenario's `index:` block as param keys (param.h): every key
+ * models/README.md documents, one row each, in its order. The offsets are
+ * into index_keyed, because `file` is text while index_params holds it as a
+ * pointer: a loader parses into keyed.file and points params.file at its
+ * own copy. */
+typedef struct index_keyed {
+    index_params params;
+    char file[PARAM_TEXT_MAX]; /* replay: the klines file; "" for none */
+} index_keyed;
+
+extern const param_key index_param_keys[];
 
 /* Fills p with the documented defaults (models/README.md): a garch index at
  * 60000 with vol_annual 0.55, 1 s steps, stream "index", seed 0. */
