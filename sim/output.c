@@ -522,9 +522,13 @@ static int write_metadata(output *o, const output_meta *m, perr *e)
         return output_fail(o, e, "cannot write the root attributes");
 
     hid_t s = H5Screate(H5S_SCALAR);
-    hid_t d = s < 0 ? H5I_INVALID_HID
-                    : H5Dcreate2(root, "scenario", o->str_type, s, H5P_DEFAULT,
-                                 H5P_DEFAULT, H5P_DEFAULT);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t d = s < 0 || dcpl < 0 || H5Pset_obj_track_times(dcpl, 0) < 0
+                  ? H5I_INVALID_HID
+                  : H5Dcreate2(root, "scenario", o->str_type, s, H5P_DEFAULT,
+                               dcpl, H5P_DEFAULT);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
     const char *text = m->resolved ? m->resolved : "";
     herr_t rc = d < 0 ? -1
                       : H5Dwrite(d, o->str_type, H5S_ALL, H5S_ALL, H5P_DEFAULT,
@@ -596,6 +600,7 @@ output *output_open(const char *path, const output_meta *meta, int overwrite,
         || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0
         || H5Pset_attr_creation_order(fcpl, order) < 0
         || H5Pset_link_creation_order(fcpl, order) < 0
+        || H5Pset_obj_track_times(fcpl, 0) < 0
         || (o->file = H5Fcreate(o->part, H5F_ACC_TRUNC, fcpl, fapl)) < 0)
         rc = output_fail(o, e, "cannot create the file");
     if (fapl >= 0)

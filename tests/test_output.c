@@ -776,3 +776,34 @@ Test(output, a_folder_that_does_not_exist_is_an_io_error)
     cr_assert_eq(e.code, PERR_IO);
     cr_assert(strstr(e.msg, "run.h5.part: cannot create"), "%s", e.msg);
 }
+
+static unsigned char *slurp(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "%s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *buf = malloc((size_t)n);
+    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *size = (size_t)n;
+    return buf;
+}
+
+Test(output, the_same_run_gives_the_same_bytes)
+{
+    /* A second apart: no modification time may reach the file. */
+    char a[256], b[256];
+    file_path(a, sizeof a, "first.h5");
+    file_path(b, sizeof b, "second.h5");
+    write_full(a);
+    sleep(1);
+    write_full(b);
+    size_t na, nb;
+    unsigned char *x = slurp(a, &na), *y = slurp(b, &nb);
+    cr_assert_eq(na, nb);
+    cr_assert(memcmp(x, y, na) == 0, "the files differ");
+    free(x);
+    free(y);
+}
