@@ -7,16 +7,29 @@
  * interval's flows and returns one row with every series of the output
  * layout. Flows are per sample interval, in the quote currency; rolling
  * z-scores are (x - mean) / stdev over the samples of the last
- * zscore_window (the current one included), 0 until the window holds two
- * samples or while the stdev is 0. Depth is the resting notional within 1%
- * (2%) of the mid on each side; the depth z-score is that of bid + ask depth
- * within 1%; the taker imbalance is taker buy - taker sell notional; the
- * taker buy/sell ratio is buy / sell over the interval (NaN when nothing
- * sold). The premium index is (mid - index) / index, the funding rate the
- * estimate of the next settlement as a fraction.
+ * zscore_window (the current one included): the last window / every
+ * samples, rounded down; stdev is the sample deviation (n - 1, as pandas'
+ * rolling std); 0 until the window holds two samples or while the stdev is
+ * 0 (a window of equal values gives exactly 0). Depth is the resting
+ * notional within 1% (2%) of the mid on each side (book_depth: bounds
+ * included), 0 on both sides when a side is empty (no mid); the depth
+ * z-score is that of bid + ask depth within 1%; the taker imbalance is
+ * taker buy - taker sell notional; the taker buy/sell ratio is buy / sell
+ * over the interval (NaN when nothing sold). Liquidated notional counts
+ * every route of a liquidation (book, backstop, fund, ADL) by the side of
+ * the position closed; adl_notional is that of the venue_adl records. Open
+ * interest is long lots x mark. The premium index is (mid - index) / index
+ * (NaN without a mid), the funding rate the estimate of the next
+ * settlement as a fraction (funding_estimate). The insurance fund is the
+ * fund account's (ACCOUNT_FUND) margin balance at the mark, cash + size x
+ * mark x K, which is its cash while it holds no position: the figure the
+ * venue tests the fund's solvency with.
  *
  * The audit columns are the ledger's exact totals (venue_audit): long lots,
- * short lots and the cash of every ledger entry summed.
+ * short lots and the cash of every ledger entry summed (every account's
+ * cash and reserve, the fund and the vault included, plus the fee pool).
+ * venue_audit recounts the ledger, so a sample costs O(accounts): with a
+ * million accounts, sample at seconds, not milliseconds.
  *
  * Memory: a ring of window / every samples per z-scored series, allocated
  * by metrics_new; metrics_sample allocates nothing.

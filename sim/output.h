@@ -2,27 +2,40 @@
  * output: a run's HDF5 file (../shared/design.md, "Output (HDF5)"),
  * format_version 1:
  *
- *   /                          attrs format_version, perpsim_version,
- *                              scenario (name), seed, start_utc, source,
- *                              sets (the --set overrides, one per line)
+ *   /                          attrs format_version (int32),
+ *                              perpsim_version, perpsim_revision, scenario
+ *                              (name), source, sets (the --set overrides,
+ *                              one per line), start_utc ("2025-07-10T00:
+ *                              00:00Z"), seed (uint64), start_utc_ms and
+ *                              duration_ms (int64)
  *   /scenario                  the resolved scenario text (scenario.h)
  *   /venues/<v>                attrs profile, cash_unit, tick_size, lot_size
+ *                              (quote / base, float64), cash_per_tick_lot
  *   /venues/<v>/series/<name>  float64 columns on the output grid, one per
  *                              metrics_series, each with a `units` attribute
- *   /venues/<v>/audit/<name>   int64 exact totals on the same grid
+ *   /venues/<v>/audit/<name>   int64 exact totals on the same grid, `units`
  *   /venues/<v>/events/<name>  compound tables: liquidations, funding, adl,
  *                              trades (when the scenario asks for them);
  *                              money and prices in the quote currency, with
- *                              the exact integer amounts alongside
+ *                              the exact integer amounts alongside (*_cash,
+ *                              rate_e8); route is an HDF5 enum (book,
+ *                              backstop, fund, adl); `units` is an array of
+ *                              strings, one per field
  *   /summary                   attrs: every summary item (name = value), and
  *                              the checks as attrs "expect:<metric>" =
  *                              [low, high, value, pass]
+ * Strings are variable-length UTF-8; /venues and /summary keep creation
+ * order. The file uses the HDF5 1.8 format and records no modification
+ * times, so the same run gives the same bytes.
  *
- * Datasets are chunked, deflate-compressed and extensible; rows are
- * buffered a chunk at a time in memory and appended whole. The file is
- * written as "<path>.part" and renamed to path by output_commit only, so a
- * failed or interrupted run never leaves a file that looks finished:
- * output_abort (and any failure) removes the part file.
+ * Datasets are chunked (4096 rows; funding 256), shuffled and deflate-
+ * compressed (level 4), and extensible; rows are buffered a chunk at a time
+ * in memory and appended whole. The file is written as "<path>.part" and
+ * renamed to path by output_commit only, so a failed or interrupted run
+ * never leaves a file that looks finished: output_abort (and any failure
+ * to write) removes the part file, after which the output refuses every
+ * call (PERR_STATE) but output_commit and output_abort, which free it.
+ * Errors name the file and what failed, with HDF5's reason.
  */
 #ifndef PERPSIM_OUTPUT_H
 #define PERPSIM_OUTPUT_H
@@ -80,9 +93,11 @@ int output_append_funding(output *o, size_t venue,
 int output_append_trades(output *o, size_t venue, int64_t now,
                          const book_fill *f, size_t n, perr *e);
 
-/* Flushes everything, writes the summary, closes the file and renames it to
- * its final path. The output is freed whether or not it succeeds; on
- * failure the part file is removed. */
+/* Flushes everything, writes the summary (s may be NULL: an empty
+ * /summary), closes the file and renames it to its final path; refuses
+ * (PERR_IO) when, without overwrite, a file appeared at path meanwhile. The
+ * output is freed whether or not it succeeds; on failure the part file is
+ * removed. */
 int output_commit(output *o, const summary *s, perr *e);
 
 /* Closes and removes the part file; o may be NULL. */
@@ -101,9 +116,13 @@ typedef struct output_info {
     size_t samples;     /* rows of the first venue's series */
 } output_info;
 
-/* Reads a finished file's metadata and summary (for `perpsim inspect`).
- * PERR_IO when the file cannot be opened, PERR_INVALID when it is not a
- * perpsim result (no format_version) or of another format version. */
+/* Reads a finished file's metadata and summary (for `perpsim inspect`);
+ * info and s may be NULL. The summary's items and checks (with the value
+ * and pass the run recorded) are appended to s, in the order written; on
+ * failure s is left as it was. PERR_IO when the file cannot be opened,
+ * PERR_INVALID when it is not a perpsim result ("FILE: not a perpsim
+ * result (...)": not HDF5, or no format_version) or of another format
+ * version ("FILE: format_version N; this perpsim reads format_version 1"). */
 int output_read(const char *path, output_info *info, summary *s, perr *e);
 
 #endif

@@ -43,6 +43,13 @@ const bench_entry bench_table[] = {
      "                      uniform (0 to 2000 ms) ahead of the popped time\n"
      "  --seed N            seed of the increments (default 1)",
      bench_event_queue},
+    {"output", "HDF5 output: a day of 1 s rows for two venues and 100k liquidations",
+     "[--rows N] [--venues N] [--liquidations N] [--dir DIR]\n"
+     "  --rows N          series rows per venue (default 86400)\n"
+     "  --venues N        venues (default 2)\n"
+     "  --liquidations N  liquidation records over all venues (default 100k)\n"
+     "  --dir DIR         folder of the temporary file (default $TMPDIR or /tmp)",
+     bench_output},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -50,5 +50,6 @@ int bench_pcg(int argc, char **argv, FILE *out, perr *e);
 int bench_book(int argc, char **argv, FILE *out, perr *e);
 int bench_liquidation(int argc, char **argv, FILE *out, perr *e);
 int bench_event_queue(int argc, char **argv, FILE *out, perr *e);
+int bench_output(int argc, char **argv, FILE *out, perr *e);
 
 #endif

@@ -1,0 +1,1372 @@
+/*
+ * output: a run's HDF5 file through the HDF5 C API (output.h has the
+ * layout).
+ *
+ * Storage. Every dataset is 1-D, extensible (H5S_UNLIMITED), chunked and
+ * compressed with the shuffle filter then deflate at level OUTPUT_DEFLATE;
+ * shuffle groups the bytes of equal significance, which is what lets
+ * deflate find the runs in slowly varying int64 and float64 columns. Series
+ * and audit columns are chunked OUTPUT_CHUNK rows (4096 rows: 32 KiB of
+ * float64), the event tables the same except funding (a few rows a day:
+ * OUTPUT_FUNDING_CHUNK). Rows are buffered a chunk at a time in memory and
+ * appended whole, so each chunk is compressed and written once; the last,
+ * partial chunk goes at output_commit. Event tables are compound datasets of
+ * standard little-endian types, packed (no padding in the file), converted
+ * by HDF5 from the native structs below; a table's `units` attribute is an
+ * array of strings, one per field in field order. Strings (attributes,
+ * /scenario) are variable-length UTF-8. The file is made with the 1.8 file
+ * format (readable by HDF5 1.8 and later, h5py, every binding) so that
+ * /summary may hold hundreds of attributes (dense attribute storage), and
+ * /venues and /summary track creation order, so a reader sees the venues
+ * and the summary in the order they were written. Objects carry no
+ * modification times: the same run gives the same bytes.
+ *
+ * Errors. HDF5's own printing of its error stack is switched off for the
+ * duration of every call here (and restored after), and each failure is one
+ * perr line naming the file, what failed and HDF5's innermost reason. A
+ * write that fails closes the file and removes the part file at once; the
+ * output then refuses further calls until output_commit or output_abort
+ * frees it.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "output.h"
+
+#include <errno.h>
+#include <hdf5.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "version.h"
+
+enum {
+    OUTPUT_CHUNK = 4096,
+    OUTPUT_FUNDING_CHUNK = 256,
+    OUTPUT_DEFLATE = 4,
+};
+
+/* ---- the event tables' rows in memory ----------------------------------- */
+
+typedef struct out_liquidation {
+    double time_s;
+    uint32_t account;
+    int8_t side;
+    uint8_t route;
+    int64_t lots;
+    double notional, avg_price, bankruptcy_price, fee, fund_change;
+    int64_t notional_cash, fee_cash, fund_change_cash;
+} out_liquidation;
+
+typedef struct out_funding {
+    double time_s;
+    int64_t time_utc_ms;
+    double rate;
+    int64_t rate_e8;
+    double avg_premium;
+    int64_t samples;
+    double price;
+    int64_t long_lots;
+    double longs_paid, shorts_received;
+    int64_t longs_paid_cash, shorts_received_cash, residual_cash;
+    uint32_t positions;
+} out_funding;
+
+typedef struct out_adl {
+    double time_s;
+    uint32_t bankrupt, counterparty;
+    int8_t side;
+    int64_t lots;
+    double notional, price;
+    int64_t notional_cash;
+} out_adl;
+
+typedef struct out_trade {
+    double time_s;
+    double price;
+    int64_t size;
+    uint32_t maker_owner, taker_owner;
+    int8_t taker_side;
+    uint8_t is_liquidation;
+} out_trade;
+
+typedef enum out_kind { K_F64, K_I64, K_U32, K_I8, K_U8, K_ROUTE } out_kind;
+
+typedef struct out_field {
+    const char *name;
+    size_t offset;
+    out_kind kind;
+    const char *unit;
+} out_field;
+
+#define FIELD(s, f, k, u) {#f, offsetof(s, f), k, u}
+
+static const out_field liquidation_fields[] = {
+    FIELD(out_liquidation, time_s, K_F64, "s"),
+    FIELD(out_liquidation, account, K_U32, "account id"),
+    FIELD(out_liquidation, side, K_I8, "1 long, -1 short"),
+    FIELD(out_liquidation, route, K_ROUTE, "venue_route"),
+    FIELD(out_liquidation, lots, K_I64, "lots"),
+    FIELD(out_liquidation, notional, K_F64, "quote"),
+    FIELD(out_liquidation, avg_price, K_F64, "quote"),
+    FIELD(out_liquidation, bankruptcy_price, K_F64, "quote"),
+    FIELD(out_liquidation, fee, K_F64, "quote"),
+    FIELD(out_liquidation, fund_change, K_F64, "quote"),
+    FIELD(out_liquidation, notional_cash, K_I64, "cash units"),
+    FIELD(out_liquidation, fee_cash, K_I64, "cash units"),
+    FIELD(out_liquidation, fund_change_cash, K_I64, "cash units"),
+};
+
+static const out_field funding_fields[] = {
+    FIELD(out_funding, time_s, K_F64, "s"),
+    FIELD(out_funding, time_utc_ms, K_I64, "ms since the Unix epoch"),
+    FIELD(out_funding, rate, K_F64, "fraction"),
+    FIELD(out_funding, rate_e8, K_I64, "1e-8"),
+    FIELD(out_funding, avg_premium, K_F64, "fraction"),
+    FIELD(out_funding, samples, K_I64, "1"),
+    FIELD(out_funding, price, K_F64, "quote"),
+    FIELD(out_funding, long_lots, K_I64, "lots"),
+    FIELD(out_funding, longs_paid, K_F64, "quote"),
+    FIELD(out_funding, shorts_received, K_F64, "quote"),
+    FIELD(out_funding, longs_paid_cash, K_I64, "cash units"),
+    FIELD(out_funding, shorts_received_cash, K_I64, "cash units"),
+    FIELD(out_funding, residual_cash, K_I64, "cash units"),
+    FIELD(out_funding, positions, K_U32, "1"),
+};
+
+static const out_field adl_fields[] = {
+    FIELD(out_adl, time_s, K_F64, "s"),
+    FIELD(out_adl, bankrupt, K_U32, "account id"),
+    FIELD(out_adl, counterparty, K_U32, "account id"),
+    FIELD(out_adl, side, K_I8, "1 long, -1 short"),
+    FIELD(out_adl, lots, K_I64, "lots"),
+    FIELD(out_adl, notional, K_F64, "quote"),
+    FIELD(out_adl, price, K_F64, "quote"),
+    FIELD(out_adl, notional_cash, K_I64, "cash units"),
+};
+
+static const out_field trade_fields[] = {
+    FIELD(out_trade, time_s, K_F64, "s"),
+    FIELD(out_trade, price, K_F64, "quote"),
+    FIELD(out_trade, size, K_I64, "lots"),
+    FIELD(out_trade, maker_owner, K_U32, "account id"),
+    FIELD(out_trade, taker_owner, K_U32, "account id"),
+    FIELD(out_trade, taker_side, K_I8, "1 buy, -1 sell"),
+    FIELD(out_trade, is_liquidation, K_U8, "1"),
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The tables of a venue, in the order of this schema. */
+enum { T_LIQUIDATIONS, T_FUNDING, T_ADL, T_TRADES, T_COUNT };
+
+static const struct {
+    const char *name;
+    const out_field *fields;
+    size_t nfields;
+    size_t size;
+    size_t chunk;
+} schema[T_COUNT] = {
+    [T_LIQUIDATIONS] = {"liquidations", liquidation_fields,
+                        COUNT(liquidation_fields), sizeof(out_liquidation),
+                        OUTPUT_CHUNK},
+    [T_FUNDING] = {"funding", funding_fields, COUNT(funding_fields),
+                   sizeof(out_funding), OUTPUT_FUNDING_CHUNK},
+    [T_ADL] = {"adl", adl_fields, COUNT(adl_fields), sizeof(out_adl),
+               OUTPUT_CHUNK},
+    [T_TRADES] = {"trades", trade_fields, COUNT(trade_fields),
+                  sizeof(out_trade), OUTPUT_CHUNK},
+};
+
+/* ---- the output --------------------------------------------------------- */
+
+typedef struct out_table {
+    hid_t dset;
+    unsigned char *buf; /* chunk rows of the table's struct */
+    size_t nbuf;
+    hsize_t rows;       /* rows in the file */
+} out_table;
+
+typedef struct out_venue {
+    char name[64];
+    const profile *p;
+    hid_t series[METRICS_SERIES_COUNT];
+    hid_t audit[METRICS_AUDIT_COUNT];
+    metrics_row *rows; /* OUTPUT_CHUNK rows */
+    size_t nrows;
+    hsize_t written;
+    int trades;
+    out_table table[T_COUNT];
+} out_venue;
+
+struct output {
+    char *path, *part;
+    int overwrite;
+    int failed;       /* a write failed: the file is closed and removed */
+    int rows_started; /* no venue may be added after the first row */
+    hid_t file, venues;
+    hid_t str_type;   /* variable-length UTF-8 string */
+    hid_t route_type; /* enum over uint8 */
+    hid_t mem_type[T_COUNT], file_type[T_COUNT];
+    hid_t dcpl_rows, dcpl_funding; /* chunked, shuffled, deflated */
+    out_venue *v;
+    size_t nv, capv;
+    double *scratch;  /* one column of a chunk (int64 columns too) */
+};
+
+/* ---- HDF5's error stack ------------------------------------------------- */
+
+typedef struct quiet {
+    H5E_auto2_t fn;
+    void *data;
+} quiet;
+
+static void quiet_begin(quiet *q)
+{
+    H5Eget_auto2(H5E_DEFAULT, &q->fn, &q->data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+static void quiet_end(const quiet *q)
+{
+    H5Eset_auto2(H5E_DEFAULT, q->fn, q->data);
+}
+
+static herr_t innermost(unsigned n, const H5E_error2_t *err, void *out)
+{
+    if (n == 0 && err->desc)
+        snprintf(out, 160, "%s", err->desc);
+    return 0;
+}
+
+/* HDF5's reason for the last failure (the innermost entry of its stack),
+ * and clears the stack. */
+static void hdf5_reason(char *out, size_t size)
+{
+    char desc[160] = "";
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, desc);
+    H5Eclear2(H5E_DEFAULT);
+    snprintf(out, size, "%s", desc[0] ? desc : "HDF5 error");
+}
+
+/* ---- closing ------------------------------------------------------------ */
+
+static void close_id(hid_t *id, herr_t (*fn)(hid_t))
+{
+    if (*id >= 0)
+        fn(*id);
+    *id = H5I_INVALID_HID;
+}
+
+static void venue_close(out_venue *v)
+{
+    for (int i = 0; i < METRICS_SERIES_COUNT; i++)
+        close_id(&v->series[i], H5Dclose);
+    for (int i = 0; i < METRICS_AUDIT_COUNT; i++)
+        close_id(&v->audit[i], H5Dclose);
+    for (int t = 0; t < T_COUNT; t++)
+        close_id(&v->table[t].dset, H5Dclose);
+}
+
+/* Closes every handle; returns H5Fclose's status (0 when already closed). */
+static herr_t output_close(output *o)
+{
+    for (size_t i = 0; i < o->nv; i++)
+        venue_close(&o->v[i]);
+    close_id(&o->venues, H5Gclose);
+    close_id(&o->str_type, H5Tclose);
+    close_id(&o->route_type, H5Tclose);
+    for (int t = 0; t < T_COUNT; t++) {
+        close_id(&o->mem_type[t], H5Tclose);
+        close_id(&o->file_type[t], H5Tclose);
+    }
+    close_id(&o->dcpl_rows, H5Pclose);
+    close_id(&o->dcpl_funding, H5Pclose);
+    herr_t rc = 0;
+    if (o->file >= 0)
+        rc = H5Fclose(o->file);
+    o->file = H5I_INVALID_HID;
+    return rc;
+}
+
+static void output_free(output *o)
+{
+    for (size_t i = 0; i < o->nv; i++) {
+        free(o->v[i].rows);
+        for (int t = 0; t < T_COUNT; t++)
+            free(o->v[i].table[t].buf);
+    }
+    free(o->v);
+    free(o->scratch);
+    free(o->path);
+    free(o->part);
+    free(o);
+}
+
+/* Records a failure of the file (what, then HDF5's reason), closes it and
+ * removes the part file. Returns PERR_IO. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static int output_fail(output *o, perr *e, const char *fmt, ...)
+{
+    char what[256], reason[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    hdf5_reason(reason, sizeof reason);
+    perr_set(e, PERR_IO, "%s: %s (%s)", o->part, what, reason);
+    output_close(o);
+    H5Eclear2(H5E_DEFAULT);
+    remove(o->part);
+    o->failed = 1;
+    return PERR_IO;
+}
+
+static int output_usable(const output *o, perr *e)
+{
+    if (!o)
+        return perr_set(e, PERR_STATE, "output: no output");
+    if (o->failed)
+        return perr_set(e, PERR_STATE,
+                        "%s: an earlier write failed; the file is gone",
+                        o->part);
+    return 0;
+}
+
+/* ---- attributes --------------------------------------------------------- */
+
+static herr_t attr_write(hid_t obj, const char *name, hid_t type, hid_t space,
+                         const void *value)
+{
+    hid_t a = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (a < 0)
+        return -1;
+    herr_t rc = H5Awrite(a, type, value);
+    H5Aclose(a);
+    return rc;
+}
+
+static herr_t attr_scalar(hid_t obj, const char *name, hid_t type,
+                          const void *value)
+{
+    hid_t s = H5Screate(H5S_SCALAR);
+    if (s < 0)
+        return -1;
+    herr_t rc = attr_write(obj, name, type, s, value);
+    H5Sclose(s);
+    return rc;
+}
+
+static herr_t attr_array(hid_t obj, const char *name, hid_t type, hsize_t n,
+                         const void *values)
+{
+    hid_t s = H5Screate_simple(1, &n, NULL);
+    if (s < 0)
+        return -1;
+    herr_t rc = attr_write(obj, name, type, s, values);
+    H5Sclose(s);
+    return rc;
+}
+
+static herr_t attr_string(const output *o, hid_t obj, const char *name,
+                          const char *value)
+{
+    const char *v = value ? value : "";
+    return attr_scalar(obj, name, o->str_type, &v);
+}
+
+/* ---- open --------------------------------------------------------------- */
+
+static hid_t kind_mem(const output *o, out_kind k)
+{
+    switch (k) {
+    case K_F64: return H5T_NATIVE_DOUBLE;
+    case K_I64: return H5T_NATIVE_INT64;
+    case K_U32: return H5T_NATIVE_UINT32;
+    case K_I8: return H5T_NATIVE_INT8;
+    case K_U8: return H5T_NATIVE_UINT8;
+    case K_ROUTE: return o->route_type;
+    }
+    return H5I_INVALID_HID;
+}
+
+static hid_t kind_file(const output *o, out_kind k)
+{
+    switch (k) {
+    case K_F64: return H5T_IEEE_F64LE;
+    case K_I64: return H5T_STD_I64LE;
+    case K_U32: return H5T_STD_U32LE;
+    case K_I8: return H5T_STD_I8LE;
+    case K_U8: return H5T_STD_U8LE;
+    case K_ROUTE: return o->route_type;
+    }
+    return H5I_INVALID_HID;
+}
+
+/* The memory (native, the struct's layout) and file (packed) compound types
+ * of table t. */
+static int make_table_types(output *o, int t)
+{
+    o->mem_type[t] = H5Tcreate(H5T_COMPOUND, schema[t].size);
+    if (o->mem_type[t] < 0)
+        return -1;
+    size_t packed = 0;
+    for (size_t i = 0; i < schema[t].nfields; i++) {
+        const out_field *f = &schema[t].fields[i];
+        if (H5Tinsert(o->mem_type[t], f->name, f->offset, kind_mem(o, f->kind))
+            < 0)
+            return -1;
+        packed += H5Tget_size(kind_file(o, f->kind));
+    }
+    o->file_type[t] = H5Tcreate(H5T_COMPOUND, packed);
+    if (o->file_type[t] < 0)
+        return -1;
+    size_t at = 0;
+    for (size_t i = 0; i < schema[t].nfields; i++) {
+        const out_field *f = &schema[t].fields[i];
+        hid_t ft = kind_file(o, f->kind);
+        if (H5Tinsert(o->file_type[t], f->name, at, ft) < 0)
+            return -1;
+        at += H5Tget_size(ft);
+    }
+    return 0;
+}
+
+static hid_t make_dcpl(hsize_t chunk)
+{
+    hid_t p = H5Pcreate(H5P_DATASET_CREATE);
+    if (p < 0)
+        return p;
+    if (H5Pset_chunk(p, 1, &chunk) < 0 || H5Pset_shuffle(p) < 0
+        || H5Pset_deflate(p, OUTPUT_DEFLATE) < 0
+        || H5Pset_obj_track_times(p, 0) < 0) {
+        H5Pclose(p);
+        return H5I_INVALID_HID;
+    }
+    return p;
+}
+
+/* A group whose links (and attributes) keep their creation order. */
+static hid_t make_group(hid_t parent, const char *name)
+{
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+    if (gcpl < 0)
+        return gcpl;
+    hid_t g = H5I_INVALID_HID;
+    unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+    if (H5Pset_link_creation_order(gcpl, order) >= 0
+        && H5Pset_attr_creation_order(gcpl, order) >= 0
+        && H5Pset_obj_track_times(gcpl, 0) >= 0)
+        g = H5Gcreate2(parent, name, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    H5Pclose(gcpl);
+    return g;
+}
+
+/* "2025-07-10T00:00:00Z", with milliseconds when there are any. */
+static void format_utc(char *out, size_t size, int64_t ms)
+{
+    int64_t sec = ms / 1000, rem = ms % 1000;
+    if (rem < 0) {
+        rem += 1000;
+        sec--;
+    }
+    time_t t = (time_t)sec;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm)) {
+        snprintf(out, size, "%lld ms", (long long)ms);
+        return;
+    }
+    char date[32];
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (rem)
+        snprintf(out, size, "%s.%03dZ", date, (int)rem);
+    else
+        snprintf(out, size, "%sZ", date);
+}
+
+static int write_metadata(output *o, const output_meta *m, perr *e)
+{
+    hid_t root = o->file;
+    int32_t version = OUTPUT_FORMAT_VERSION;
+    char start[48];
+    format_utc(start, sizeof start, m->start_utc_ms);
+    size_t len = 1;
+    for (size_t i = 0; i < m->n_sets; i++)
+        len += strlen(m->sets[i]) + 1;
+    char *sets = malloc(len);
+    if (!sets)
+        return output_fail(o, e, "no memory for the --set list");
+    sets[0] = '\0';
+    for (size_t i = 0, at = 0; i < m->n_sets; i++)
+        at += (size_t)sprintf(sets + at, "%s%s", i ? "\n" : "", m->sets[i]);
+    int bad = attr_scalar(root, "format_version", H5T_STD_I32LE, &version) < 0
+              || attr_string(o, root, "perpsim_version", version_string) < 0
+              || attr_string(o, root, "perpsim_revision", version_revision) < 0
+              || attr_string(o, root, "scenario", m->scenario_name) < 0
+              || attr_string(o, root, "source", m->source) < 0
+              || attr_string(o, root, "sets", sets) < 0
+              || attr_scalar(root, "seed", H5T_STD_U64LE, &m->seed) < 0
+              || attr_string(o, root, "start_utc", start) < 0
+              || attr_scalar(root, "start_utc_ms", H5T_STD_I64LE,
+                             &m->start_utc_ms) < 0
+              || attr_scalar(root, "duration_ms", H5T_STD_I64LE,
+                             &m->duration_ms) < 0;
+    free(sets);
+    if (bad)
+        return output_fail(o, e, "cannot write the root attributes");
+
+    hid_t s = H5Screate(H5S_SCALAR);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t d = s < 0 || dcpl < 0 || H5Pset_obj_track_times(dcpl, 0) < 0
+                  ? H5I_INVALID_HID
+                  : H5Dcreate2(root, "scenario", o->str_type, s, H5P_DEFAULT,
+                               dcpl, H5P_DEFAULT);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    const char *text = m->resolved ? m->resolved : "";
+    herr_t rc = d < 0 ? -1
+                      : H5Dwrite(d, o->str_type, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                                 &text);
+    if (d >= 0)
+        H5Dclose(d);
+    if (s >= 0)
+        H5Sclose(s);
+    if (rc < 0)
+        return output_fail(o, e, "cannot write /scenario");
+    return 0;
+}
+
+output *output_open(const char *path, const output_meta *meta, int overwrite,
+                    perr *e)
+{
+    if (!path || !*path || !meta) {
+        perr_set(e, PERR_INVALID, "output: no path or no metadata");
+        return NULL;
+    }
+    struct stat st;
+    if (!overwrite && stat(path, &st) == 0) {
+        perr_set(e, PERR_IO,
+                 "%s: already exists; refusing to overwrite it (--force "
+                 "does)",
+                 path);
+        return NULL;
+    }
+    output *o = calloc(1, sizeof *o);
+    size_t len = strlen(path);
+    if (o) {
+        o->path = malloc(len + 1);
+        o->part = malloc(len + sizeof ".part");
+        o->scratch = malloc(OUTPUT_CHUNK * sizeof *o->scratch);
+    }
+    if (!o || !o->path || !o->part || !o->scratch) {
+        if (o)
+            output_free(o);
+        perr_set(e, PERR_NOMEM, "%s: no memory for the output", path);
+        return NULL;
+    }
+    memcpy(o->path, path, len + 1);
+    snprintf(o->part, len + sizeof ".part", "%s.part", path);
+    o->overwrite = overwrite;
+    o->file = o->venues = o->str_type = o->route_type = H5I_INVALID_HID;
+    o->dcpl_rows = o->dcpl_funding = H5I_INVALID_HID;
+    for (int t = 0; t < T_COUNT; t++)
+        o->mem_type[t] = o->file_type[t] = H5I_INVALID_HID;
+
+    /* HDF5's message for a folder that is not there is a paragraph; the
+     * system's is one line. */
+    FILE *probe = fopen(o->part, "wb");
+    if (!probe) {
+        perr_set(e, PERR_IO, "%s: cannot create: %s", o->part,
+                 strerror(errno));
+        output_free(o);
+        return NULL;
+    }
+    fclose(probe);
+
+    quiet q;
+    quiet_begin(&q);
+    int rc = 0;
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+    if (fapl < 0 || fcpl < 0
+        || H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0
+        || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0
+        || H5Pset_attr_creation_order(fcpl, order) < 0
+        || H5Pset_link_creation_order(fcpl, order) < 0
+        || H5Pset_obj_track_times(fcpl, 0) < 0
+        || (o->file = H5Fcreate(o->part, H5F_ACC_TRUNC, fcpl, fapl)) < 0)
+        rc = output_fail(o, e, "cannot create the file");
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    if (fcpl >= 0)
+        H5Pclose(fcpl);
+
+    if (!rc) {
+        o->str_type = H5Tcopy(H5T_C_S1);
+        if (o->str_type < 0 || H5Tset_size(o->str_type, H5T_VARIABLE) < 0
+            || H5Tset_cset(o->str_type, H5T_CSET_UTF8) < 0)
+            rc = output_fail(o, e, "cannot make the string type");
+    }
+    if (!rc) {
+        o->route_type = H5Tenum_create(H5T_NATIVE_UINT8);
+        for (uint8_t r = VENUE_BY_BOOK; !rc && r <= VENUE_BY_ADL; r++)
+            if (o->route_type < 0
+                || H5Tenum_insert(o->route_type,
+                                  venue_route_name((venue_route)r), &r) < 0)
+                rc = output_fail(o, e, "cannot make the route type");
+    }
+    for (int t = 0; !rc && t < T_COUNT; t++)
+        if (make_table_types(o, t) < 0)
+            rc = output_fail(o, e, "cannot make the type of %s",
+                             schema[t].name);
+    if (!rc) {
+        o->dcpl_rows = make_dcpl(OUTPUT_CHUNK);
+        o->dcpl_funding = make_dcpl(OUTPUT_FUNDING_CHUNK);
+        if (o->dcpl_rows < 0 || o->dcpl_funding < 0)
+            rc = output_fail(o, e, "cannot set up chunking and compression");
+    }
+    if (!rc)
+        rc = write_metadata(o, meta, e);
+    if (!rc && (o->venues = make_group(o->file, "venues")) < 0)
+        rc = output_fail(o, e, "cannot create /venues");
+    quiet_end(&q);
+    if (rc) {
+        output_free(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* ---- venues ------------------------------------------------------------- */
+
+static hid_t make_column(hid_t group, const char *name, hid_t type, hid_t dcpl,
+                         hid_t str_type, const void *units, hsize_t nunits)
+{
+    hsize_t zero = 0, unlimited = H5S_UNLIMITED;
+    hid_t s = H5Screate_simple(1, &zero, &unlimited);
+    if (s < 0)
+        return s;
+    hid_t d = H5Dcreate2(group, name, type, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    H5Sclose(s);
+    if (d < 0)
+        return d;
+    herr_t rc = nunits ? attr_array(d, "units", str_type, nunits, units)
+                       : attr_scalar(d, "units", str_type, units);
+    if (rc < 0) {
+        H5Dclose(d);
+        return H5I_INVALID_HID;
+    }
+    return d;
+}
+
+static double decimal_value(profile_decimal d)
+{
+    return (double)d.mant * pow(10.0, d.exp);
+}
+
+static int venue_build(output *o, out_venue *v, perr *e)
+{
+    hid_t g = make_group(o->venues, v->name);
+    if (g < 0)
+        return output_fail(o, e, "cannot create /venues/%s", v->name);
+    const profile *p = v->p;
+    double cash_unit = decimal_value(p->cash_unit);
+    double tick = decimal_value(p->tick);
+    double lot = decimal_value(p->lot);
+    const char *where = "its attributes";
+    hid_t series = H5I_INVALID_HID, audit = H5I_INVALID_HID,
+          events = H5I_INVALID_HID;
+    int bad = attr_string(o, g, "profile", p->name) < 0
+              || attr_scalar(g, "cash_unit", H5T_IEEE_F64LE, &cash_unit) < 0
+              || attr_scalar(g, "tick_size", H5T_IEEE_F64LE, &tick) < 0
+              || attr_scalar(g, "lot_size", H5T_IEEE_F64LE, &lot) < 0
+              || attr_scalar(g, "cash_per_tick_lot", H5T_STD_I64LE,
+                             &p->cash_per_tick_lot) < 0;
+    if (!bad) {
+        where = "series";
+        bad = (series = make_group(g, "series")) < 0;
+    }
+    for (int i = 0; !bad && i < METRICS_SERIES_COUNT; i++) {
+        const char *unit = metrics_series_unit(i);
+        where = metrics_series_name(i);
+        v->series[i] = make_column(series, where, H5T_IEEE_F64LE,
+                                   o->dcpl_rows, o->str_type, &unit, 0);
+        bad = v->series[i] < 0;
+    }
+    if (!bad) {
+        where = "audit";
+        bad = (audit = make_group(g, "audit")) < 0;
+    }
+    for (int i = 0; !bad && i < METRICS_AUDIT_COUNT; i++) {
+        const char *unit = metrics_audit_unit(i);
+        where = metrics_audit_name(i);
+        v->audit[i] = make_column(audit, where, H5T_STD_I64LE, o->dcpl_rows,
+                                  o->str_type, &unit, 0);
+        bad = v->audit[i] < 0;
+    }
+    if (!bad) {
+        where = "events";
+        bad = (events = make_group(g, "events")) < 0;
+    }
+    for (int t = 0; !bad && t < T_COUNT; t++) {
+        if (t == T_TRADES && !v->trades)
+            continue;
+        const char *units[16];
+        for (size_t i = 0; i < schema[t].nfields; i++)
+            units[i] = schema[t].fields[i].unit;
+        where = schema[t].name;
+        v->table[t].dset =
+            make_column(events, where, o->file_type[t],
+                        t == T_FUNDING ? o->dcpl_funding : o->dcpl_rows,
+                        o->str_type, units, schema[t].nfields);
+        bad = v->table[t].dset < 0;
+    }
+    if (series >= 0)
+        H5Gclose(series);
+    if (audit >= 0)
+        H5Gclose(audit);
+    if (events >= 0)
+        H5Gclose(events);
+    H5Gclose(g);
+    if (bad)
+        return output_fail(o, e, "cannot create /venues/%s: %s", v->name,
+                           where);
+    return 0;
+}
+
+int output_add_venue(output *o, const char *name, const profile *p,
+                     int trades, perr *e)
+{
+    int rc = output_usable(o, e);
+    if (rc)
+        return rc;
+    if (o->rows_started)
+        return perr_set(e, PERR_STATE,
+                        "%s: venue %s added after the first row", o->part,
+                        name);
+    if (!p || !name || !*name || strlen(name) >= sizeof o->v->name
+        || strchr(name, '/') || strcmp(name, ".") == 0)
+        return perr_set(e, PERR_INVALID,
+                        "%s: '%s' cannot name a venue (1 to 63 characters, "
+                        "no '/')",
+                        o->part, name ? name : "");
+    for (size_t i = 0; i < o->nv; i++)
+        if (strcmp(o->v[i].name, name) == 0)
+            return perr_set(e, PERR_INVALID, "%s: venue %s added twice",
+                            o->part, name);
+    if (o->nv == o->capv) {
+        size_t cap = o->capv ? 2 * o->capv : 4;
+        out_venue *grown = realloc(o->v, cap * sizeof *grown);
+        if (!grown)
+            return perr_set(e, PERR_NOMEM, "%s: no memory for venue %s",
+                            o->part, name);
+        o->v = grown;
+        o->capv = cap;
+    }
+    out_venue *v = &o->v[o->nv];
+    memset(v, 0, sizeof *v);
+    for (int i = 0; i < METRICS_SERIES_COUNT; i++)
+        v->series[i] = H5I_INVALID_HID;
+    for (int i = 0; i < METRICS_AUDIT_COUNT; i++)
+        v->audit[i] = H5I_INVALID_HID;
+    for (int t = 0; t < T_COUNT; t++)
+        v->table[t].dset = H5I_INVALID_HID;
+    snprintf(v->name, sizeof v->name, "%s", name);
+    v->p = p;
+    v->trades = trades != 0;
+    o->nv++; /* from here on output_close and output_free see it */
+    v->rows = malloc(OUTPUT_CHUNK * sizeof *v->rows);
+    for (int t = 0; v->rows && t < T_COUNT; t++) {
+        if (t == T_TRADES && !v->trades)
+            continue;
+        v->table[t].buf = malloc(schema[t].chunk * schema[t].size);
+        if (!v->table[t].buf)
+            break;
+    }
+    int short_of_memory = !v->rows || !v->table[T_LIQUIDATIONS].buf
+                          || !v->table[T_FUNDING].buf || !v->table[T_ADL].buf
+                          || (v->trades && !v->table[T_TRADES].buf);
+    if (short_of_memory) {
+        free(v->rows);
+        for (int t = 0; t < T_COUNT; t++)
+            free(v->table[t].buf);
+        o->nv--;
+        return perr_set(e, PERR_NOMEM, "%s: no memory for venue %s", o->part,
+                        name);
+    }
+    quiet q;
+    quiet_begin(&q);
+    rc = venue_build(o, v, e);
+    quiet_end(&q);
+    return rc ? rc : (int)(o->nv - 1);
+}
+
+/* ---- appending ---------------------------------------------------------- */
+
+/* Writes n rows of data (in type) at row `at` of d, growing it. */
+static herr_t append_rows(hid_t d, hid_t type, hsize_t at, size_t n,
+                          const void *data)
+{
+    hsize_t size = at + n, count = n;
+    if (H5Dset_extent(d, &size) < 0)
+        return -1;
+    hid_t fs = H5Dget_space(d);
+    if (fs < 0)
+        return -1;
+    hid_t ms = H5Screate_simple(1, &count, NULL);
+    herr_t rc = -1;
+    if (ms >= 0
+        && H5Sselect_hyperslab(fs, H5S_SELECT_SET, &at, NULL, &count, NULL)
+               >= 0)
+        rc = H5Dwrite(d, type, ms, fs, H5P_DEFAULT, data);
+    if (ms >= 0)
+        H5Sclose(ms);
+    H5Sclose(fs);
+    return rc;
+}
+
+static int flush_series(output *o, out_venue *v, perr *e)
+{
+    if (v->nrows == 0)
+        return 0;
+    for (int i = 0; i < METRICS_SERIES_COUNT; i++) {
+        for (size_t r = 0; r < v->nrows; r++)
+            o->scratch[r] = v->rows[r].series[i];
+        if (append_rows(v->series[i], H5T_NATIVE_DOUBLE, v->written, v->nrows,
+                        o->scratch) < 0)
+            return output_fail(o, e, "cannot write /venues/%s/series/%s",
+                               v->name, metrics_series_name(i));
+    }
+    int64_t *column = (int64_t *)(void *)o->scratch;
+    for (int i = 0; i < METRICS_AUDIT_COUNT; i++) {
+        for (size_t r = 0; r < v->nrows; r++)
+            column[r] = v->rows[r].audit[i];
+        if (append_rows(v->audit[i], H5T_NATIVE_INT64, v->written, v->nrows,
+                        column) < 0)
+            return output_fail(o, e, "cannot write /venues/%s/audit/%s",
+                               v->name, metrics_audit_name(i));
+    }
+    v->written += v->nrows;
+    v->nrows = 0;
+    return 0;
+}
+
+static int flush_table(output *o, out_venue *v, int t, perr *e)
+{
+    out_table *tb = &v->table[t];
+    if (tb->nbuf == 0)
+        return 0;
+    if (append_rows(tb->dset, o->mem_type[t], tb->rows, tb->nbuf, tb->buf) < 0)
+        return output_fail(o, e, "cannot write /venues/%s/events/%s", v->name,
+                           schema[t].name);
+    tb->rows += tb->nbuf;
+    tb->nbuf = 0;
+    return 0;
+}
+
+/* Checks the call and returns the venue, or NULL with *rc set. */
+static out_venue *venue_of(output *o, size_t vi, int *rc, perr *e)
+{
+    *rc = output_usable(o, e);
+    if (*rc)
+        return NULL;
+    if (vi >= o->nv) {
+        *rc = perr_set(e, PERR_INVALID, "%s: no venue %zu (%zu added)",
+                       o->part, vi, o->nv);
+        return NULL;
+    }
+    return &o->v[vi];
+}
+
+int output_append_row(output *o, size_t vi, const metrics_row *row,
+                      perr *e)
+{
+    int rc;
+    out_venue *v = venue_of(o, vi, &rc, e);
+    if (!v)
+        return rc;
+    o->rows_started = 1;
+    v->rows[v->nrows++] = *row;
+    if (v->nrows < OUTPUT_CHUNK)
+        return 0;
+    quiet q;
+    quiet_begin(&q);
+    rc = flush_series(o, v, e);
+    quiet_end(&q);
+    return rc;
+}
+
+/* The next free row of table t, zeroed (so that no padding byte is left
+ * undefined). */
+static void *table_row(out_venue *v, int t)
+{
+    unsigned char *r = v->table[t].buf + v->table[t].nbuf * schema[t].size;
+    memset(r, 0, schema[t].size);
+    return r;
+}
+
+/* Counts the row table_row gave and writes the chunk when it is full. */
+static int table_push(output *o, out_venue *v, int t, perr *e)
+{
+    if (++v->table[t].nbuf < schema[t].chunk)
+        return 0;
+    quiet q;
+    quiet_begin(&q);
+    int rc = flush_table(o, v, t, e);
+    quiet_end(&q);
+    return rc;
+}
+
+int output_append_liquidations(output *o, size_t vi,
+                               const venue_liquidation *l, size_t n, perr *e)
+{
+    int rc;
+    out_venue *v = venue_of(o, vi, &rc, e);
+    if (!v)
+        return rc;
+    const profile *p = v->p;
+    for (size_t i = 0; i < n; i++) {
+        out_liquidation *r = table_row(v, T_LIQUIDATIONS);
+        r->time_s = (double)l[i].time / 1000.0;
+        r->account = l[i].account;
+        r->side = l[i].side;
+        r->route = l[i].route;
+        r->lots = l[i].lots;
+        r->notional = profile_cash_to_quote(p, l[i].notional);
+        r->avg_price = profile_ticks_to_price(p, l[i].avg_price);
+        r->bankruptcy_price = profile_ticks_to_price(p, l[i].bankruptcy_price);
+        r->fee = profile_cash_to_quote(p, l[i].fee);
+        r->fund_change = profile_cash_to_quote(p, l[i].fund_change);
+        r->notional_cash = l[i].notional;
+        r->fee_cash = l[i].fee;
+        r->fund_change_cash = l[i].fund_change;
+        if ((rc = table_push(o, v, T_LIQUIDATIONS, e)))
+            return rc;
+    }
+    return 0;
+}
+
+int output_append_adls(output *o, size_t vi, const venue_adl *a, size_t n,
+                       perr *e)
+{
+    int rc;
+    out_venue *v = venue_of(o, vi, &rc, e);
+    if (!v)
+        return rc;
+    const profile *p = v->p;
+    for (size_t i = 0; i < n; i++) {
+        out_adl *r = table_row(v, T_ADL);
+        r->time_s = (double)a[i].time / 1000.0;
+        r->bankrupt = a[i].bankrupt;
+        r->counterparty = a[i].counterparty;
+        r->side = a[i].side;
+        r->lots = a[i].lots;
+        r->notional = profile_cash_to_quote(p, a[i].notional);
+        r->price = profile_ticks_to_price(p, a[i].price);
+        r->notional_cash = a[i].notional;
+        if ((rc = table_push(o, v, T_ADL, e)))
+            return rc;
+    }
+    return 0;
+}
+
+int output_append_funding(output *o, size_t vi,
+                          const funding_settlement *f, size_t n, perr *e)
+{
+    int rc;
+    out_venue *v = venue_of(o, vi, &rc, e);
+    if (!v)
+        return rc;
+    const profile *p = v->p;
+    for (size_t i = 0; i < n; i++) {
+        const venue_funding *l = &f[i].ledger;
+        out_funding *r = table_row(v, T_FUNDING);
+        r->time_s = (double)f[i].time / 1000.0;
+        r->time_utc_ms = f[i].time_utc;
+        r->rate = (double)l->rate / (double)PROFILE_RATE_ONE;
+        r->rate_e8 = l->rate;
+        r->avg_premium = f[i].avg_premium;
+        r->samples = f[i].samples;
+        r->price = profile_ticks_to_price(p, (double)l->price);
+        r->long_lots = l->long_lots;
+        r->longs_paid = profile_cash_to_quote(p, l->longs_paid);
+        r->shorts_received = profile_cash_to_quote(p, l->shorts_received);
+        r->longs_paid_cash = l->longs_paid;
+        r->shorts_received_cash = l->shorts_received;
+        r->residual_cash = l->residual;
+        r->positions = l->positions;
+        if ((rc = table_push(o, v, T_FUNDING, e)))
+            return rc;
+    }
+    return 0;
+}
+
+int output_append_trades(output *o, size_t vi, int64_t now,
+                         const book_fill *f, size_t n, perr *e)
+{
+    int rc;
+    out_venue *v = venue_of(o, vi, &rc, e);
+    if (!v)
+        return rc;
+    if (!v->trades)
+        return 0;
+    const profile *p = v->p;
+    for (size_t i = 0; i < n; i++) {
+        out_trade *r = table_row(v, T_TRADES);
+        r->time_s = (double)now / 1000.0;
+        r->price = profile_ticks_to_price(p, (double)f[i].price);
+        r->size = f[i].size;
+        r->maker_owner = f[i].maker_owner;
+        r->taker_owner = f[i].taker_owner;
+        r->taker_side = f[i].taker_side;
+        r->is_liquidation = f[i].is_liquidation;
+        if ((rc = table_push(o, v, T_TRADES, e)))
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- commit and abort --------------------------------------------------- */
+
+static int write_summary(output *o, const summary *s, perr *e)
+{
+    hid_t g = make_group(o->file, "summary");
+    if (g < 0)
+        return output_fail(o, e, "cannot create /summary");
+    int bad = 0;
+    const char *name = "";
+    char check[SUMMARY_NAME_MAX + 16];
+    for (size_t i = 0; s && !bad && i < s->n_items; i++) {
+        name = s->items[i].name;
+        bad = attr_scalar(g, name, H5T_IEEE_F64LE, &s->items[i].value) < 0;
+    }
+    for (size_t i = 0; s && !bad && i < s->n_checks; i++) {
+        const summary_check *c = &s->checks[i];
+        double v[4] = {c->low, c->high, c->value, c->pass ? 1.0 : 0.0};
+        snprintf(check, sizeof check, "expect:%s", c->metric);
+        name = check;
+        bad = attr_array(g, name, H5T_IEEE_F64LE, 4, v) < 0;
+    }
+    H5Gclose(g);
+    if (bad)
+        return output_fail(o, e, "cannot write /summary attribute %s", name);
+    return 0;
+}
+
+int output_commit(output *o, const summary *s, perr *e)
+{
+    int rc = output_usable(o, e);
+    if (rc) {
+        if (o)
+            output_free(o);
+        return rc;
+    }
+    quiet q;
+    quiet_begin(&q);
+    for (size_t i = 0; !rc && i < o->nv; i++) {
+        rc = flush_series(o, &o->v[i], e);
+        for (int t = 0; !rc && t < T_COUNT; t++)
+            if (o->v[i].table[t].dset >= 0)
+                rc = flush_table(o, &o->v[i], t, e);
+    }
+    if (!rc)
+        rc = write_summary(o, s, e);
+    if (!rc && output_close(o) < 0)
+        rc = output_fail(o, e, "cannot close the file");
+    quiet_end(&q);
+    struct stat st;
+    if (!rc && !o->overwrite && stat(o->path, &st) == 0) {
+        rc = perr_set(e, PERR_IO,
+                      "%s: appeared while the run was writing; refusing to "
+                      "overwrite it (--force does)",
+                      o->path);
+        remove(o->part);
+    }
+    if (!rc && rename(o->part, o->path) != 0) {
+        rc = perr_set(e, PERR_IO, "%s: cannot rename to %s: %s", o->part,
+                      o->path, strerror(errno));
+        remove(o->part);
+    }
+    output_free(o);
+    return rc;
+}
+
+void output_abort(output *o)
+{
+    if (!o)
+        return;
+    quiet q;
+    quiet_begin(&q);
+    output_close(o);
+    H5Eclear2(H5E_DEFAULT);
+    quiet_end(&q);
+    remove(o->part);
+    output_free(o);
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+/* Reads the string attribute name of obj (fixed or variable length) into
+ * out; leaves out empty when there is none. */
+static int read_attr_string(hid_t obj, const char *name, char *out,
+                            size_t size)
+{
+    out[0] = '\0';
+    if (H5Aexists(obj, name) <= 0)
+        return 0;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t t = a < 0 ? H5I_INVALID_HID : H5Aget_type(a);
+    hid_t mt = H5I_INVALID_HID;
+    int rc = -1;
+    if (t >= 0 && H5Tget_class(t) == H5T_STRING) {
+        mt = H5Tcopy(H5T_C_S1);
+        if (mt >= 0 && H5Tset_cset(mt, H5Tget_cset(t)) < 0) {
+            H5Tclose(mt);
+            mt = H5I_INVALID_HID;
+        }
+        if (mt >= 0 && H5Tis_variable_str(t) > 0) {
+            char *s = NULL;
+            if (H5Tset_size(mt, H5T_VARIABLE) >= 0
+                && H5Aread(a, mt, &s) >= 0) {
+                snprintf(out, size, "%s", s ? s : "");
+                rc = 0;
+            }
+            H5free_memory(s);
+        } else if (mt >= 0) {
+            size_t n = H5Tget_size(t);
+            char *buf = calloc(n + 1, 1);
+            if (buf && H5Tset_size(mt, n + 1) >= 0
+                && H5Aread(a, mt, buf) >= 0) {
+                snprintf(out, size, "%s", buf);
+                rc = 0;
+            }
+            free(buf);
+        }
+    }
+    if (mt >= 0)
+        H5Tclose(mt);
+    if (t >= 0)
+        H5Tclose(t);
+    if (a >= 0)
+        H5Aclose(a);
+    return rc;
+}
+
+/* Reads the numeric attribute name of obj as type (HDF5 converts); 1 when
+ * it exists and was read, 0 when absent, -1 on failure. */
+static int read_attr_number(hid_t obj, const char *name, hid_t type,
+                            void *out)
+{
+    if (H5Aexists(obj, name) <= 0)
+        return 0;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    if (a < 0)
+        return -1;
+    herr_t rc = H5Aread(a, type, out);
+    H5Aclose(a);
+    return rc < 0 ? -1 : 1;
+}
+
+static herr_t on_venue(hid_t group, const char *name, const H5L_info_t *li,
+                       void *data)
+{
+    (void)group;
+    (void)li;
+    output_info *info = data;
+    if (info->n_venues < sizeof info->venues / sizeof info->venues[0])
+        snprintf(info->venues[info->n_venues], sizeof info->venues[0], "%s",
+                 name);
+    info->n_venues++;
+    return 0;
+}
+
+typedef struct read_summary {
+    summary *s;
+    int failed;
+} read_summary;
+
+static herr_t on_summary_attr(hid_t obj, const char *name,
+                              const H5A_info_t *ai, void *data)
+{
+    (void)ai;
+    read_summary *r = data;
+    static const char prefix[] = "expect:";
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    if (a < 0)
+        return -1;
+    hid_t sp = H5Aget_space(a);
+    hssize_t n = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
+    int check = strncmp(name, prefix, sizeof prefix - 1) == 0;
+    double v[4];
+    herr_t rc = -1;
+    if (n == (check ? 4 : 1))
+        rc = H5Aread(a, H5T_NATIVE_DOUBLE, v);
+    if (sp >= 0)
+        H5Sclose(sp);
+    H5Aclose(a);
+    if (rc < 0)
+        return -1;
+    if (!check) {
+        if (summary_add(r->s, name, v[0]))
+            return r->failed = PERR_NOMEM, -1;
+        return 0;
+    }
+    if (summary_check_add(r->s, name + sizeof prefix - 1, v[0], v[1]))
+        return r->failed = PERR_NOMEM, -1;
+    summary_check *c = &r->s->checks[r->s->n_checks - 1];
+    c->value = v[2]; /* as the run recorded it */
+    c->pass = v[3] != 0;
+    return 0;
+}
+
+static int read_file(hid_t f, const char *path, output_info *info,
+                     summary *s, perr *e)
+{
+    char reason[160];
+    int32_t version = 0;
+    int got = read_attr_number(f, "format_version", H5T_NATIVE_INT32, &version);
+    if (got == 0)
+        return perr_set(e, PERR_INVALID,
+                        "%s: not a perpsim result (no format_version "
+                        "attribute)",
+                        path);
+    if (got < 0) {
+        hdf5_reason(reason, sizeof reason);
+        return perr_set(e, PERR_INVALID,
+                        "%s: not a perpsim result (unreadable "
+                        "format_version: %s)",
+                        path, reason);
+    }
+    if (version != OUTPUT_FORMAT_VERSION)
+        return perr_set(e, PERR_INVALID,
+                        "%s: format_version %d; this perpsim reads "
+                        "format_version %d",
+                        path, (int)version, OUTPUT_FORMAT_VERSION);
+
+    output_info in;
+    memset(&in, 0, sizeof in);
+    in.format_version = (int)version;
+    if (read_attr_string(f, "scenario", in.scenario_name,
+                         sizeof in.scenario_name) < 0
+        || read_attr_string(f, "perpsim_version", in.perpsim_version,
+                            sizeof in.perpsim_version) < 0
+        || read_attr_number(f, "seed", H5T_NATIVE_UINT64, &in.seed) < 0
+        || read_attr_number(f, "start_utc_ms", H5T_NATIVE_INT64,
+                            &in.start_utc_ms) < 0
+        || read_attr_number(f, "duration_ms", H5T_NATIVE_INT64,
+                            &in.duration_ms) < 0) {
+        hdf5_reason(reason, sizeof reason);
+        return perr_set(e, PERR_IO, "%s: cannot read the root attributes (%s)",
+                        path, reason);
+    }
+
+    if (H5Lexists(f, "venues", H5P_DEFAULT) > 0) {
+        hid_t g = H5Gopen2(f, "venues", H5P_DEFAULT);
+        herr_t rc = -1;
+        if (g >= 0) {
+            rc = H5Literate(g, H5_INDEX_CRT_ORDER, H5_ITER_INC, NULL,
+                            on_venue, &in);
+            if (rc < 0) { /* a file without the creation-order index */
+                in.n_venues = 0;
+                H5Eclear2(H5E_DEFAULT);
+                rc = H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL,
+                                on_venue, &in);
+            }
+            H5Gclose(g);
+        }
+        if (rc < 0) {
+            hdf5_reason(reason, sizeof reason);
+            return perr_set(e, PERR_IO, "%s: cannot list /venues (%s)", path,
+                            reason);
+        }
+    }
+    if (in.n_venues > 0) {
+        char t[128];
+        snprintf(t, sizeof t, "venues/%s/series/t", in.venues[0]);
+        hid_t d = H5Dopen2(f, t, H5P_DEFAULT);
+        hid_t sp = d < 0 ? H5I_INVALID_HID : H5Dget_space(d);
+        hsize_t rows = 0;
+        int ok = sp >= 0 && H5Sget_simple_extent_ndims(sp) == 1
+                 && H5Sget_simple_extent_dims(sp, &rows, NULL) == 1;
+        if (sp >= 0)
+            H5Sclose(sp);
+        if (d >= 0)
+            H5Dclose(d);
+        if (!ok) {
+            hdf5_reason(reason, sizeof reason);
+            return perr_set(e, PERR_INVALID, "%s: cannot read /%s (%s)", path,
+                            t, reason);
+        }
+        in.samples = (size_t)rows;
+    }
+
+    if (s && H5Lexists(f, "summary", H5P_DEFAULT) > 0) {
+        size_t items0 = s->n_items, checks0 = s->n_checks;
+        hid_t g = H5Gopen2(f, "summary", H5P_DEFAULT);
+        read_summary r = {s, 0};
+        herr_t rc = -1;
+        if (g >= 0) {
+            rc = H5Aiterate2(g, H5_INDEX_CRT_ORDER, H5_ITER_INC, NULL,
+                             on_summary_attr, &r);
+            if (rc < 0 && !r.failed && s->n_items == items0
+                && s->n_checks == checks0) {
+                H5Eclear2(H5E_DEFAULT);
+                rc = H5Aiterate2(g, H5_INDEX_NAME, H5_ITER_INC, NULL,
+                                 on_summary_attr, &r);
+            }
+            H5Gclose(g);
+        }
+        if (rc < 0) {
+            s->n_items = items0;
+            s->n_checks = checks0;
+            if (r.failed)
+                return perr_set(e, r.failed, "%s: no memory for the summary",
+                                path);
+            hdf5_reason(reason, sizeof reason);
+            return perr_set(e, PERR_INVALID, "%s: cannot read /summary (%s)",
+                            path, reason);
+        }
+    }
+    if (info)
+        *info = in;
+    return 0;
+}
+
+int output_read(const char *path, output_info *info, summary *s, perr *e)
+{
+    struct stat st;
+    if (!path || stat(path, &st) != 0)
+        return perr_set(e, PERR_IO, "%s: cannot open: %s",
+                        path ? path : "(null)", strerror(errno));
+    quiet q;
+    quiet_begin(&q);
+    int rc;
+    char reason[160];
+    htri_t is = H5Fis_hdf5(path);
+    if (is == 0) {
+        rc = perr_set(e, PERR_INVALID,
+                      "%s: not a perpsim result (not an HDF5 file)", path);
+    } else if (is < 0) {
+        hdf5_reason(reason, sizeof reason);
+        rc = perr_set(e, PERR_IO, "%s: cannot open (%s)", path, reason);
+    } else {
+        hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        if (f < 0) {
+            hdf5_reason(reason, sizeof reason);
+            rc = perr_set(e, PERR_IO, "%s: cannot open (%s)", path, reason);
+        } else {
+            rc = read_file(f, path, info, s, e);
+            H5Fclose(f);
+        }
+    }
+    H5Eclear2(H5E_DEFAULT);
+    quiet_end(&q);
+    return rc;
+}
