@@ -7,10 +7,12 @@
 
 #include "agent.h"
 #include "agent_holder.h"
+#include "agent_maker.h"
 
 static const agent_kind *const kinds[] = {
     &agent_holder_long_kind,
     &agent_holder_short_kind,
+    &agent_maker_kind,
     NULL,
 };
 
