@@ -8,11 +8,13 @@
 #include "agent.h"
 #include "agent_holder.h"
 #include "agent_maker.h"
+#include "agent_noise.h"
 
 static const agent_kind *const kinds[] = {
     &agent_holder_long_kind,
     &agent_holder_short_kind,
     &agent_maker_kind,
+    &agent_noise_kind,
     NULL,
 };
 
