@@ -8,6 +8,7 @@
 #include "agent.h"
 #include "agent_holder.h"
 #include "agent_maker.h"
+#include "agent_momentum.h"
 #include "agent_noise.h"
 
 static const agent_kind *const kinds[] = {
@@ -15,6 +16,7 @@ static const agent_kind *const kinds[] = {
     &agent_holder_short_kind,
     &agent_maker_kind,
     &agent_noise_kind,
+    &agent_momentum_kind,
     NULL,
 };
 
