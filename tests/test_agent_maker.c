@@ -490,3 +490,29 @@ Test(agent_maker, bad_parameters_name_the_key)
                  PERR_INVALID);
     cr_assert_str_eq(e.msg, "populations[2].spread_bps: must be > 0 and < 10000 (got -1)");
 }
+
+Test(agent_maker, scenario_keys_set_the_parameters)
+{
+    const agent_kind *kind = agent_kind_find("market_maker");
+    cr_assert_not_null(kind);
+    agent_maker_params p;
+    kind->defaults(&p);
+    const char *set[][2] = {{"reference", "mid"},       {"vol_halflife", "2m"},
+                            {"spread_bps", "6"},        {"capital", "2M"},
+                            {"burst_keep", "25%"},      {"arrival.process", "hawkes"},
+                            {"arrival.rate", "3"},      {"levels", "3"}};
+    for (size_t k = 0; k < sizeof set / sizeof set[0]; k++) {
+        const param_key *key = param_find(kind->keys, set[k][0]);
+        cr_assert_not_null(key, "no key %s", set[k][0]);
+        char why[256];
+        cr_assert_eq(param_parse(key, set[k][1], &p, why, sizeof why), 0, "%s: %s",
+                     set[k][0], why);
+    }
+    cr_assert_eq(p.reference, AGENT_MAKER_REF_MID);
+    cr_assert_eq(p.vol_halflife_ms, 120000);
+    cr_assert(p.spread_bps == 6 && p.capital == 2e6 && p.burst_keep == 0.25);
+    cr_assert(p.arrival.kind == ARRIVAL_HAWKES && p.arrival.rate == 3 && p.levels == 3);
+    perr e = {0, ""};
+    cr_assert_eq(kind->check(&p, profile_builtin("binance"), "populations[0]", &e), 0,
+                 "%s", e.msg);
+}

@@ -363,3 +363,29 @@ Test(agent_momentum, bad_parameters_name_the_key)
     cr_assert(strstr(e.msg, "populations[4].leverage: must be <= 125") == e.msg, "%s",
               e.msg);
 }
+
+Test(agent_momentum, scenario_keys_set_the_parameters)
+{
+    const agent_kind *kind = agent_kind_find("momentum");
+    cr_assert_not_null(kind);
+    agent_momentum_params p;
+    kind->defaults(&p);
+    const char *set[][2] = {{"price", "index"},    {"lookback", "1h"},
+                            {"sample", "30s"},     {"threshold", "1%"},
+                            {"hold", "2h"},        {"max_scale", "2"},
+                            {"notional", "20k"},   {"arrival.process", "hawkes"}};
+    for (size_t k = 0; k < sizeof set / sizeof set[0]; k++) {
+        const param_key *key = param_find(kind->keys, set[k][0]);
+        cr_assert_not_null(key, "no key %s", set[k][0]);
+        char why[256];
+        cr_assert_eq(param_parse(key, set[k][1], &p, why, sizeof why), 0, "%s: %s",
+                     set[k][0], why);
+    }
+    cr_assert(p.price == AGENT_MOMENTUM_INDEX && p.lookback_ms == 3600000
+              && p.sample_ms == 30000 && p.threshold == 0.01 && p.hold_ms == 7200000
+              && p.max_scale == 2 && p.notional == 20000
+              && p.arrival.kind == ARRIVAL_HAWKES);
+    perr e = {0, ""};
+    cr_assert_eq(kind->check(&p, profile_builtin("binance"), "populations[4]", &e), 0,
+                 "%s", e.msg);
+}

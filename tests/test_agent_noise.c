@@ -453,3 +453,28 @@ Test(agent_noise, bad_parameters_name_the_key)
     cr_assert(strstr(e.msg, "populations[1].leverage: must be <= 125") == e.msg, "%s",
               e.msg);
 }
+
+Test(agent_noise, scenario_keys_set_the_parameters)
+{
+    const agent_kind *kind = agent_kind_find("noise_taker");
+    cr_assert_not_null(kind);
+    agent_noise_params p;
+    kind->defaults(&p);
+    const char *set[][2] = {{"count", "5k"},        {"size_alpha", "1.5"},
+                            {"size_min", "50"},     {"size_max", "2M"},
+                            {"buy_prob", "40%"},    {"leverage", "4"},
+                            {"arrival.rate", "10"}, {"max_position_notional", "250k"}};
+    for (size_t k = 0; k < sizeof set / sizeof set[0]; k++) {
+        const param_key *key = param_find(kind->keys, set[k][0]);
+        cr_assert_not_null(key, "no key %s", set[k][0]);
+        char why[256];
+        cr_assert_eq(param_parse(key, set[k][1], &p, why, sizeof why), 0, "%s: %s",
+                     set[k][0], why);
+    }
+    cr_assert(p.count == 5000 && p.size_alpha == 1.5 && p.size_min == 50
+              && p.size_max == 2e6 && p.buy_prob == 0.4 && p.leverage == 4
+              && p.arrival.rate == 10 && p.max_position_notional == 250000);
+    perr e = {0, ""};
+    cr_assert_eq(kind->check(&p, profile_builtin("binance"), "populations[1]", &e), 0,
+                 "%s", e.msg);
+}
