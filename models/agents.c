@@ -8,9 +8,15 @@
 #include "agent.h"
 #include "agent_arb.h"
 #include "agent_holder.h"
+#include "agent_maker.h"
+#include "agent_momentum.h"
+#include "agent_noise.h"
 #include "agent_xarb.h"
 
 static const agent_kind *const kinds[] = {
+    &agent_maker_kind,
+    &agent_noise_kind,
+    &agent_momentum_kind,
     &agent_holder_long_kind,
     &agent_holder_short_kind,
     &agent_arb_kind,

@@ -566,7 +566,8 @@ static const struct {
      "to 9999), got \"2025-02-30T00:00:00Z\""},
     {"unknown_kind",
      ":5:6: populations[0].kind: unknown kind 'leveraged_lng' (did you mean "
-     "'leveraged_long'?); the kinds are leveraged_long and leveraged_short"},
+     "'leveraged_long'?); the kinds are market_maker, noise_taker, momentum, "
+     "leveraged_long, leveraged_short, basis_arb and cross_venue_arb"},
     {"unknown_profile",
      ":3:21: venues[0].profile: unknown profile 'binanse' (did you mean "
      "'binance'?); the built-in profiles are binance, bybit, hyperliquid, "

@@ -1,0 +1,571 @@
+/*
+ * agent_maker: market makers (agent_maker.h). At each arrival one maker,
+ * chosen uniformly from the population's own stream, re-quotes:
+ *
+ *   1. it cancels its resting orders (venue_cancel_all);
+ *   2. it reads the reference R in ticks: markets[m].index_ticks, or the
+ *      book's mid after its own orders are gone (the index when a side is
+ *      empty), and feeds it to the population's volatility estimate;
+ *   3. it posts `levels` post-only limit orders per side. Level k (0 the
+ *      innermost) of the bid sits at R x (1 - (h + k s + skew) / 1e4)
+ *      rounded down to a tick, of the ask at R x (1 + (h + k s - skew) / 1e4)
+ *      rounded up, where s is level_spacing_bps, h the half-spread and
+ *        skew = skew_bps x clamp(inventory / max_inventory_notional, -1, 1)
+ *      with the inventory valued at R: a long maker moves both quotes down,
+ *      to sell, a short one up. Each level carries
+ *        depth_notional x liquidity x size_factor x keep / levels
+ *      of notional, floored to whole lots (a level under one lot is left
+ *      out), where liquidity is markets[m].liquidity, keep is burst_keep
+ *      inside a burst cooldown and 1 otherwise. A side is also capped at
+ *      the inventory room it has left: the bid side posts at most
+ *      max_inventory_notional - inventory, the ask side at most
+ *      max_inventory_notional + inventory, so a maker at its limit stops
+ *      quoting the side that would add to it, and every fill of its
+ *      orders together cannot take it (much) past the limit.
+ *
+ * Volatility. The population keeps an exponentially weighted mean V of
+ * squared log returns of R per second, updated at every re-quote from the
+ * previous one dt seconds earlier with weight a = 1 - 2^(-dt / halflife):
+ *     V <- (1 - a) V + a r^2 / dt,     sigma = sqrt(V)
+ * (the RiskMetrics EWMA variance, J.P. Morgan 1996, with a time-based decay
+ * for irregular observations). It starts at the normal level
+ * sigma_n = vol_normal / sqrt(365.25 x 86400) (crypto trades every second
+ * of the year), and
+ *     excess = max(0, sigma / sigma_n - 1)
+ *     h = spread_bps / 2 x (1 + vol_spread_mult x excess)
+ *     size_factor = 1 / (1 + vol_size_mult x excess)
+ * so quotes widen and thin out as volatility rises above normal, in the
+ * manner of inventory-and-volatility quoting (Avellaneda and Stoikov 2008:
+ * the optimal spread grows with sigma^2).
+ *
+ * Bursts. on_liquidated records the instant of each liquidation on the
+ * population's market (several records of one account at one instant count
+ * once: one per route). When the last burst_count + 1 fall within
+ * burst_window the population enters a cooldown of burst_cooldown from the
+ * last one, and at that moment every maker's resting orders are cancelled
+ * (venue_cancel_all cannot fail): quotes are pulled at once, not at each
+ * maker's next turn. Re-quotes inside the cooldown post burst_keep of the
+ * usual depth (nothing at the default 0).
+ *
+ * Rejections (a post-only order that would cross, a margin refusal) are
+ * counted and skipped. Solvency: at the defaults a maker's worst exposure
+ * is its inventory limit plus one side's depth, 1.5 M quote at 10x, against
+ * 5 M of capital: its margin balance stays above maintenance through any
+ * price move under 200%.
+ */
+#include "agent_maker.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "pcg.h"
+
+const char *const agent_maker_reference_names[] = {"index", "mid", NULL};
+
+typedef struct maker_pop {
+    agent_pop base; /* first: the engine's view */
+    agent_maker_params p;
+    venue *v;
+    gsl_rng *rng;     /* the choice of maker */
+    uint32_t first;   /* account of maker 0 */
+    double K;         /* cash units per tick-lot */
+    double cash_per_quote;
+    /* The volatility estimate. */
+    double var_per_s;      /* V */
+    double sigma_normal;   /* sigma_n, per square-root second */
+    int64_t last_obs_ms;   /* -1 before the first observation */
+    double last_ref;
+    double half_spread_bps;
+    double size_factor;
+    /* Bursts. */
+    int64_t *burst_times;  /* ring of burst_count + 1 instants */
+    uint32_t burst_head;   /* the next slot written (the oldest when full) */
+    uint32_t burst_n;
+    uint32_t last_liq_account;
+    int64_t last_liq_ms;
+    int64_t cooldown_until; /* ms; pulled while now < cooldown_until */
+    agent_maker_stats stats;
+} maker_pop;
+
+void agent_maker_params_default(agent_maker_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->count = 10;
+    p->capital = 5e6;
+    p->leverage = 10;
+    p->levels = 5;
+    p->spread_bps = 4;
+    p->level_spacing_bps = 2;
+    p->reference = AGENT_MAKER_REF_INDEX;
+    p->depth_notional = 5e5;
+    p->vol_halflife_ms = 60000;
+    p->vol_normal = 0.5;
+    p->vol_spread_mult = 1;
+    p->vol_size_mult = 1;
+    p->skew_bps = 5;
+    p->max_inventory_notional = 1e6;
+    p->burst_count = 20;
+    p->burst_window_ms = 10000;
+    p->burst_cooldown_ms = 30000;
+    p->burst_keep = 0;
+    arrival_params_default(&p->arrival);
+    p->arrival.rate = 5;
+}
+
+int agent_maker_check(const agent_maker_params *p, const char *key_prefix,
+                      perr *e)
+{
+    const char *k = key_prefix;
+    if (p->count < 1 || p->count > ACCOUNT_MAX - ACCOUNT_FIRST_TRADER)
+        return perr_set(e, PERR_INVALID, "%s.count: must be in [1, %u] (got %u)",
+                        k, (unsigned)(ACCOUNT_MAX - ACCOUNT_FIRST_TRADER),
+                        (unsigned)p->count);
+    if (!(p->capital > 0 && p->capital < 1e12))
+        return perr_set(e, PERR_INVALID,
+                        "%s.capital: must be > 0 and < 1e12 quote currency "
+                        "(got %g)", k, p->capital);
+    if (p->leverage < 1 || p->leverage > 10000)
+        return perr_set(e, PERR_INVALID,
+                        "%s.leverage: must be in [1, 10000] (got %u)", k,
+                        (unsigned)p->leverage);
+    if (p->levels < 1 || p->levels > 64)
+        return perr_set(e, PERR_INVALID, "%s.levels: must be in [1, 64] (got %u)",
+                        k, (unsigned)p->levels);
+    if (!(p->spread_bps > 0 && p->spread_bps < 10000))
+        return perr_set(e, PERR_INVALID,
+                        "%s.spread_bps: must be > 0 and < 10000 (got %g)", k,
+                        p->spread_bps);
+    if (!(p->level_spacing_bps >= 0 && p->level_spacing_bps < 1000))
+        return perr_set(e, PERR_INVALID,
+                        "%s.level_spacing_bps: must be in [0, 1000) (got %g)", k,
+                        p->level_spacing_bps);
+    if (p->reference != AGENT_MAKER_REF_INDEX && p->reference != AGENT_MAKER_REF_MID)
+        return perr_set(e, PERR_INVALID,
+                        "%s.reference: must be index or mid (got %d)", k,
+                        p->reference);
+    if (!(p->depth_notional > 0 && p->depth_notional < 1e12))
+        return perr_set(e, PERR_INVALID,
+                        "%s.depth_notional: must be > 0 and < 1e12 quote "
+                        "currency (got %g)", k, p->depth_notional);
+    if (p->vol_halflife_ms <= 0)
+        return perr_set(e, PERR_INVALID,
+                        "%s.vol_halflife: must be > 0 (got %lld ms)", k,
+                        (long long)p->vol_halflife_ms);
+    if (!(p->vol_normal > 0 && p->vol_normal <= 100))
+        return perr_set(e, PERR_INVALID,
+                        "%s.vol_normal: must be in (0, 100] (got %g)", k,
+                        p->vol_normal);
+    if (!(p->vol_spread_mult >= 0 && p->vol_spread_mult <= 1e6))
+        return perr_set(e, PERR_INVALID,
+                        "%s.vol_spread_mult: must be in [0, 1e6] (got %g)", k,
+                        p->vol_spread_mult);
+    if (!(p->vol_size_mult >= 0 && p->vol_size_mult <= 1e6))
+        return perr_set(e, PERR_INVALID,
+                        "%s.vol_size_mult: must be in [0, 1e6] (got %g)", k,
+                        p->vol_size_mult);
+    if (!(p->skew_bps >= 0 && p->skew_bps < 10000))
+        return perr_set(e, PERR_INVALID,
+                        "%s.skew_bps: must be in [0, 10000) (got %g)", k,
+                        p->skew_bps);
+    if (!(p->max_inventory_notional > 0 && p->max_inventory_notional < 1e12))
+        return perr_set(e, PERR_INVALID,
+                        "%s.max_inventory_notional: must be > 0 and < 1e12 "
+                        "quote currency (got %g)", k, p->max_inventory_notional);
+    if (p->burst_count < 1 || p->burst_count > 1000000)
+        return perr_set(e, PERR_INVALID,
+                        "%s.burst_count: must be in [1, 1000000] (got %u)", k,
+                        (unsigned)p->burst_count);
+    if (p->burst_window_ms <= 0)
+        return perr_set(e, PERR_INVALID,
+                        "%s.burst_window: must be > 0 (got %lld ms)", k,
+                        (long long)p->burst_window_ms);
+    if (p->burst_cooldown_ms < 0)
+        return perr_set(e, PERR_INVALID,
+                        "%s.burst_cooldown: must be >= 0 (got %lld ms)", k,
+                        (long long)p->burst_cooldown_ms);
+    if (!(p->burst_keep >= 0 && p->burst_keep <= 1))
+        return perr_set(e, PERR_INVALID,
+                        "%s.burst_keep: must be in [0, 1] (got %g)", k,
+                        p->burst_keep);
+    char arrival_key[256];
+    snprintf(arrival_key, sizeof arrival_key, "%s.arrival", k);
+    return arrival_check(&p->arrival, arrival_key, e);
+}
+
+/* ---- the rules --------------------------------------------------------- */
+
+static void maker_set_quoting(maker_pop *h)
+{
+    double sigma = sqrt(h->var_per_s);
+    double excess = sigma / h->sigma_normal - 1;
+    if (!(excess > 0))
+        excess = 0;
+    h->half_spread_bps = h->p.spread_bps / 2 * (1 + h->p.vol_spread_mult * excess);
+    h->size_factor = 1 / (1 + h->p.vol_size_mult * excess);
+}
+
+/* Feeds the reference seen at now to the volatility estimate. Observations
+ * within the millisecond of the previous one are dropped. */
+static void maker_observe(maker_pop *h, int64_t now, double ref)
+{
+    if (h->last_obs_ms < 0) {
+        h->last_obs_ms = now;
+        h->last_ref = ref;
+        return;
+    }
+    if (now <= h->last_obs_ms)
+        return;
+    double dt = (double)(now - h->last_obs_ms) / 1000;
+    double r = log(ref / h->last_ref);
+    double a = 1 - exp2(-dt * 1000 / (double)h->p.vol_halflife_ms);
+    h->var_per_s = (1 - a) * h->var_per_s + a * r * r / dt;
+    h->last_obs_ms = now;
+    h->last_ref = ref;
+    maker_set_quoting(h);
+}
+
+/* The reference in ticks, read after the makers' own orders are cancelled. */
+static double maker_reference(const maker_pop *h, const agent_world *w)
+{
+    const agent_market *m = &w->markets[h->base.market];
+    if (h->p.reference == AGENT_MAKER_REF_MID) {
+        int64_t mid_x2 = book_mid_x2(venue_book_view(h->v));
+        if (mid_x2 != BOOK_NO_PRICE)
+            return (double)mid_x2 / 2;
+    }
+    return m->index_ticks;
+}
+
+static int maker_in_cooldown(const maker_pop *h, int64_t now)
+{
+    return now < h->cooldown_until;
+}
+
+/* Posts one side's levels for maker id; room is the notional (cash) the
+ * side may still add. */
+static int maker_post_side(maker_pop *h, uint32_t id, int side, double ref,
+                           double skew_bps, double level_cash, double room,
+                           perr *e)
+{
+    const book *b = venue_book_view(h->v);
+    int64_t lo = book_min_price(b), hi = book_max_price(b);
+    for (uint32_t k = 0; k < h->p.levels && room > 0; k++) {
+        double offset = h->half_spread_bps + k * h->p.level_spacing_bps;
+        double px = side > 0 ? floor(ref * (1 - (offset + skew_bps) / 1e4))
+                             : ceil(ref * (1 + (offset - skew_bps) / 1e4));
+        if (!(px >= (double)lo && px <= (double)hi))
+            continue;
+        int64_t price = (int64_t)px;
+        double want = level_cash < room ? level_cash : room;
+        double lots_f = floor(want / ((double)price * h->K));
+        if (lots_f < 1)
+            break; /* deeper levels are no larger */
+        int64_t lots = lots_f > (double)BOOK_REST_SIZE_MAX ? BOOK_REST_SIZE_MAX
+                                                             : (int64_t)lots_f;
+        book_order_spec spec = {price, lots, id, side, BOOK_POST_ONLY, 0};
+        book_result res;
+        venue_reject why;
+        int rc = venue_submit(h->v, id, &spec, &res, &why, e);
+        if (rc != 0)
+            return rc;
+        if (res.outcome == BOOK_REJECTED) {
+            h->stats.rejects++;
+            continue;
+        }
+        h->stats.orders++;
+        room -= (double)lots * (double)price * h->K;
+    }
+    return 0;
+}
+
+/* Maker i quotes around ref; its orders are already cancelled. */
+static int maker_quote(maker_pop *h, const agent_world *w, uint32_t i,
+                       double ref, perr *e)
+{
+    uint32_t id = h->first + i;
+    const account *a = venue_account(h->v, id);
+    if (a->state == ACCOUNT_HELD || !(ref >= 1))
+        return 0;
+    h->stats.requotes++;
+    double keep = 1;
+    if (maker_in_cooldown(h, w->now)) {
+        h->stats.pulled++;
+        keep = h->p.burst_keep;
+        if (keep <= 0)
+            return 0;
+    }
+    double liquidity = w->markets[h->base.market].liquidity;
+    if (!(liquidity > 0))
+        return 0;
+    if (liquidity > 1)
+        liquidity = 1;
+    double max_inv = h->p.max_inventory_notional * h->cash_per_quote;
+    double inventory = (double)a->size * ref * h->K;
+    double ratio = inventory / max_inv;
+    ratio = ratio > 1 ? 1 : ratio < -1 ? -1 : ratio;
+    double skew_bps = h->p.skew_bps * ratio;
+    double level_cash = h->p.depth_notional * h->cash_per_quote * liquidity
+                        * h->size_factor * keep / h->p.levels;
+    double room_bid = max_inv - inventory, room_ask = max_inv + inventory;
+    int rc = 0;
+    if (room_bid <= 0)
+        h->stats.limited++;
+    else
+        rc = maker_post_side(h, id, BOOK_BUY, ref, skew_bps, level_cash,
+                             room_bid, e);
+    if (rc != 0)
+        return rc;
+    if (room_ask <= 0)
+        h->stats.limited++;
+    else
+        rc = maker_post_side(h, id, BOOK_SELL, ref, skew_bps, level_cash,
+                             room_ask, e);
+    return rc;
+}
+
+static int maker_wake(agent_pop *pop, agent_world *w, perr *e)
+{
+    maker_pop *h = (maker_pop *)pop;
+    h->stats.wakes++;
+    uint32_t i = (uint32_t)gsl_rng_uniform_int(h->rng, h->p.count);
+    venue_cancel_all(h->v, h->first + i);
+    double ref = maker_reference(h, w);
+    maker_observe(h, w->now, ref);
+    return maker_quote(h, w, i, ref, e);
+}
+
+int agent_maker_requote_all(agent_pop *pop, agent_world *w, perr *e)
+{
+    maker_pop *h = (maker_pop *)pop;
+    for (uint32_t i = 0; i < h->p.count; i++)
+        venue_cancel_all(h->v, h->first + i);
+    double ref = maker_reference(h, w);
+    maker_observe(h, w->now, ref);
+    for (uint32_t i = 0; i < h->p.count; i++) {
+        int rc = maker_quote(h, w, i, ref, e);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static void maker_on_liquidated(agent_pop *pop, uint32_t market,
+                                uint32_t account_id, int64_t now)
+{
+    maker_pop *h = (maker_pop *)pop;
+    if (market != pop->market)
+        return;
+    if (account_id == h->last_liq_account && now == h->last_liq_ms)
+        return; /* another route of the same liquidation */
+    h->last_liq_account = account_id;
+    h->last_liq_ms = now;
+    uint32_t cap = h->p.burst_count + 1;
+    h->burst_times[h->burst_head] = now;
+    h->burst_head = h->burst_head + 1 == cap ? 0 : h->burst_head + 1;
+    if (h->burst_n < cap)
+        h->burst_n++;
+    if (h->burst_n < cap || now - h->burst_times[h->burst_head] > h->p.burst_window_ms)
+        return;
+    if (!maker_in_cooldown(h, now)) {
+        h->stats.bursts++;
+        for (uint32_t i = 0; i < h->p.count; i++)
+            venue_cancel_all(h->v, h->first + i);
+    }
+    h->cooldown_until = now + h->p.burst_cooldown_ms;
+}
+
+static void maker_free(agent_pop *pop)
+{
+    maker_pop *h = (maker_pop *)pop;
+    arrival_free(&h->base.arrival);
+    if (h->rng)
+        gsl_rng_free(h->rng);
+    free(h->burst_times);
+    free(h);
+}
+
+static const agent_pop_type maker_type = {
+    "market_maker", maker_wake, maker_on_liquidated, maker_free,
+    agent_maker_requote_all};
+
+/* ---- set-up ------------------------------------------------------------- */
+
+agent_pop *agent_maker_new(const agent_maker_params *p, venue *v,
+                           uint64_t seed, const char *name, int64_t start_ms,
+                           const char *key_prefix, perr *e)
+{
+    if (agent_maker_check(p, key_prefix, e) != 0)
+        return NULL;
+    const profile *prof = venue_profile(v);
+    double cash_per_quote = 1 / profile_cash_to_quote(prof, 1);
+    double capital = p->capital * cash_per_quote;
+    if (!(capital >= 1 && capital < 4e18)) {
+        perr_set(e, PERR_INVALID,
+                 "%s.capital: %g is not a representable amount of %s's cash "
+                 "units", key_prefix, p->capital, prof->name);
+        return NULL;
+    }
+    if ((int32_t)p->leverage > prof->brackets[0].max_leverage) {
+        perr_set(e, PERR_INVALID,
+                 "%s.leverage: must be <= %d, %s's maximum leverage (got %u)",
+                 key_prefix, (int)prof->brackets[0].max_leverage, prof->name,
+                 (unsigned)p->leverage);
+        return NULL;
+    }
+    maker_pop *h = calloc(1, sizeof *h);
+    if (!h) {
+        perr_set(e, PERR_NOMEM, "no memory for population %s", name);
+        return NULL;
+    }
+    h->base.type = &maker_type;
+    h->base.other_market = -1;
+    h->p = *p;
+    h->v = v;
+    h->K = (double)prof->cash_per_tick_lot;
+    h->cash_per_quote = cash_per_quote;
+    h->sigma_normal = p->vol_normal / sqrt(365.25 * 86400);
+    h->var_per_s = h->sigma_normal * h->sigma_normal;
+    h->last_obs_ms = -1;
+    h->last_liq_account = ACCOUNT_NONE;
+    h->last_liq_ms = -1;
+    h->cooldown_until = INT64_MIN;
+    maker_set_quoting(h);
+    char stream[256];
+    snprintf(stream, sizeof stream, "%s/agents", name);
+    h->rng = pcg32_gsl_alloc(seed, stream);
+    h->burst_times = calloc((size_t)p->burst_count + 1, sizeof *h->burst_times);
+    if (!h->rng || !h->burst_times) {
+        perr_set(e, PERR_NOMEM, "no memory for population %s", name);
+        maker_free(&h->base);
+        return NULL;
+    }
+    if (arrival_init(&h->base.arrival, &p->arrival, seed, name, start_ms, e) != 0) {
+        maker_free(&h->base);
+        return NULL;
+    }
+    int64_t deposit = (int64_t)llround(capital);
+    for (uint32_t i = 0; i < p->count; i++) {
+        uint32_t id;
+        if (venue_open(v, deposit, ACCOUNT_CROSS, (int32_t)p->leverage, &id, e) != 0) {
+            maker_free(&h->base);
+            return NULL;
+        }
+        if (i == 0) {
+            h->first = id;
+        } else if (id != h->first + i) {
+            perr_set(e, PERR_STATE,
+                     "%s: accounts were opened on the venue while its "
+                     "makers' accounts were", name);
+            maker_free(&h->base);
+            return NULL;
+        }
+    }
+    return &h->base;
+}
+
+void agent_maker_stats_get(const agent_pop *pop, agent_maker_stats *out)
+{
+    *out = ((const maker_pop *)pop)->stats;
+}
+
+uint32_t agent_maker_account(const agent_pop *pop, uint32_t i)
+{
+    return ((const maker_pop *)pop)->first + i;
+}
+
+double agent_maker_half_spread_bps(const agent_pop *pop)
+{
+    return ((const maker_pop *)pop)->half_spread_bps;
+}
+
+double agent_maker_size_factor(const agent_pop *pop)
+{
+    return ((const maker_pop *)pop)->size_factor;
+}
+
+double agent_maker_volatility(const agent_pop *pop)
+{
+    return sqrt(((const maker_pop *)pop)->var_per_s);
+}
+
+int agent_maker_pulled(const agent_pop *pop, int64_t now)
+{
+    return maker_in_cooldown((const maker_pop *)pop, now);
+}
+
+/* ---- the registry's view ----------------------------------------------- */
+
+#define MAKER_KEY(key, type, member, unit)                                   \
+    {key, type, offsetof(agent_maker_params, member), unit, NULL}
+
+static const param_key maker_keys[] = {
+    MAKER_KEY("count", PARAM_COUNT, count, "agents"),
+    MAKER_KEY("capital", PARAM_DOUBLE, capital, "quote"),
+    MAKER_KEY("leverage", PARAM_COUNT, leverage, "x"),
+    MAKER_KEY("levels", PARAM_COUNT, levels, "orders per side"),
+    MAKER_KEY("spread_bps", PARAM_DOUBLE, spread_bps, "bps"),
+    MAKER_KEY("level_spacing_bps", PARAM_DOUBLE, level_spacing_bps, "bps"),
+    {"reference", PARAM_ENUM, offsetof(agent_maker_params, reference), NULL,
+     agent_maker_reference_names},
+    MAKER_KEY("depth_notional", PARAM_DOUBLE, depth_notional, "quote"),
+    MAKER_KEY("vol_halflife", PARAM_DURATION, vol_halflife_ms, "ms"),
+    MAKER_KEY("vol_normal", PARAM_DOUBLE, vol_normal, "per year"),
+    MAKER_KEY("vol_spread_mult", PARAM_DOUBLE, vol_spread_mult, "x"),
+    MAKER_KEY("vol_size_mult", PARAM_DOUBLE, vol_size_mult, "x"),
+    MAKER_KEY("skew_bps", PARAM_DOUBLE, skew_bps, "bps"),
+    MAKER_KEY("max_inventory_notional", PARAM_DOUBLE, max_inventory_notional,
+              "quote"),
+    MAKER_KEY("burst_count", PARAM_COUNT, burst_count, "liquidations"),
+    MAKER_KEY("burst_window", PARAM_DURATION, burst_window_ms, "ms"),
+    MAKER_KEY("burst_cooldown", PARAM_DURATION, burst_cooldown_ms, "ms"),
+    MAKER_KEY("burst_keep", PARAM_DOUBLE, burst_keep, "fraction"),
+    {"arrival.process", PARAM_ENUM, offsetof(agent_maker_params, arrival.kind),
+     NULL, arrival_kind_names},
+    MAKER_KEY("arrival.rate", PARAM_DOUBLE, arrival.rate, "per second"),
+    MAKER_KEY("arrival.alpha", PARAM_DOUBLE, arrival.alpha, "branching ratio"),
+    MAKER_KEY("arrival.beta", PARAM_DOUBLE, arrival.beta, "per second"),
+    PARAM_END,
+};
+
+static void maker_defaults(void *params)
+{
+    agent_maker_params_default(params);
+}
+
+static int maker_kind_check(const void *params, const profile *prof,
+                            const char *key_prefix, perr *e)
+{
+    const agent_maker_params *p = params;
+    int rc = agent_maker_check(p, key_prefix, e);
+    if (rc != 0)
+        return rc;
+    if ((int32_t)p->leverage > prof->brackets[0].max_leverage)
+        return perr_set(e, PERR_INVALID,
+                        "%s.leverage: must be <= %d, %s's maximum leverage "
+                        "(got %u)", key_prefix,
+                        (int)prof->brackets[0].max_leverage, prof->name,
+                        (unsigned)p->leverage);
+    return 0;
+}
+
+static agent_pop *maker_create(const void *params, const agent_setup *s,
+                               perr *e)
+{
+    venue *v = s->world->markets[s->market].venue;
+    agent_pop *pop = agent_maker_new(params, v, s->seed, s->name, s->start_ms,
+                                     s->key_prefix, e);
+    if (pop)
+        pop->market = s->market;
+    return pop;
+}
+
+const agent_kind agent_maker_kind = {
+    "market_maker",
+    "market makers: layered post-only quotes around the index or mid, skewed "
+    "by inventory, thinned by volatility, pulled after liquidation bursts",
+    sizeof(agent_maker_params), maker_keys, 0, maker_defaults,
+    maker_kind_check, maker_create};

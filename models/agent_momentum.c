@@ -1,0 +1,463 @@
+/*
+ * agent_momentum: trend followers (agent_momentum.h).
+ *
+ * The signal. The population samples its price P (the mark, or the index)
+ * on its own grid of `sample` ms, but only at its wakes, so the grid costs
+ * nothing between them: slot g of the ring (the grid instant g x sample)
+ * holds the price seen at the first wake in [g x sample, (g + 1) x sample),
+ * or, when no wake fell in that step, the last price seen before it (the
+ * price as known at that instant). At a wake in step g the signal is
+ *     r = P_now / slot(g - L) - 1,   L = lookback / sample,
+ * the return over between lookback and lookback + sample; it is valid once
+ * the ring holds L steps of history (the first wake starts it). The ring has
+ * L + 1 slots, so steps older than L are overwritten.
+ *
+ * At each arrival one agent, chosen uniformly from the population's stream,
+ * acts once:
+ *   holding   it closes its position with a reduce-only MARKET order
+ *             (limited to band_bps from the mark) when it has held it for
+ *             `hold`, or when the signal has reversed: r beyond threshold
+ *             against the position. What the band does not fill stays for
+ *             its next turn;
+ *   flat      when |r| > threshold it opens in the direction of r: a MARKET
+ *             order of notional x min(|r| / threshold, max_scale) (quote),
+ *             floor(that / mark) lots and at least one, after setting its
+ *             wallet to exactly the initial margin at `leverage` plus the
+ *             taker fee (depositing the shortfall or withdrawing the
+ *             excess, as the leveraged holders do), so each position is
+ *             funded at the stated leverage and may be liquidated.
+ * Agents therefore pile in after a move beyond the threshold, more of them
+ * and larger as it grows: a population with a high arrival rate amplifies
+ * moves (the feedback traders of De Long, Shleifer, Summers and Waldmann,
+ * Journal of Finance 45, 1990).
+ *
+ * A position the venue liquidated is noticed when the agent next finds its
+ * account flat (or through on_liquidated) and counted once.
+ */
+#include "agent_momentum.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "margin.h"
+#include "pcg.h"
+
+__extension__ typedef __int128 i128;
+
+#define MOMENTUM_FLAT INT64_MIN
+
+const char *const agent_momentum_price_names[] = {"mark", "index", NULL};
+
+typedef struct momentum_pop {
+    agent_pop base; /* first: the engine's view */
+    agent_momentum_params p;
+    venue *v;
+    gsl_rng *rng;
+    uint32_t first;
+    double K;
+    double cash_per_quote;
+    /* The ring of sampled prices. */
+    double *ring;      /* L + 1 slots; slot g % (L + 1) holds grid step g */
+    uint32_t slots;    /* L + 1 */
+    int64_t first_g;   /* the first step seen; -1 before any */
+    int64_t last_g;    /* the newest step written */
+    double last_price;
+    double signal;
+    int signal_valid;
+    int64_t *opened_at; /* per agent: ms, or MOMENTUM_FLAT */
+    agent_momentum_stats stats;
+} momentum_pop;
+
+void agent_momentum_params_default(agent_momentum_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->count = 200;
+    p->price = AGENT_MOMENTUM_MARK;
+    p->lookback_ms = 5 * 60000;
+    p->sample_ms = 10000;
+    p->threshold = 0.005;
+    p->notional = 5000;
+    p->max_scale = 4;
+    p->hold_ms = 15 * 60000;
+    p->leverage = 10;
+    p->band_bps = 50;
+    arrival_params_default(&p->arrival);
+}
+
+int agent_momentum_check(const agent_momentum_params *p, const char *key_prefix,
+                         perr *e)
+{
+    const char *k = key_prefix;
+    if (p->count < 1 || p->count > ACCOUNT_MAX - ACCOUNT_FIRST_TRADER)
+        return perr_set(e, PERR_INVALID, "%s.count: must be in [1, %u] (got %u)",
+                        k, (unsigned)(ACCOUNT_MAX - ACCOUNT_FIRST_TRADER),
+                        (unsigned)p->count);
+    if (p->price != AGENT_MOMENTUM_MARK && p->price != AGENT_MOMENTUM_INDEX)
+        return perr_set(e, PERR_INVALID, "%s.price: must be mark or index (got %d)",
+                        k, p->price);
+    if (p->sample_ms <= 0)
+        return perr_set(e, PERR_INVALID, "%s.sample: must be > 0 (got %lld ms)",
+                        k, (long long)p->sample_ms);
+    if (p->lookback_ms < p->sample_ms || p->lookback_ms % p->sample_ms != 0
+        || p->lookback_ms / p->sample_ms > 100000)
+        return perr_set(e, PERR_INVALID,
+                        "%s.lookback: must be a multiple of sample (%lld ms), "
+                        "at most 100000 of them (got %lld ms)", k,
+                        (long long)p->sample_ms, (long long)p->lookback_ms);
+    if (!(p->threshold > 0 && p->threshold < 1))
+        return perr_set(e, PERR_INVALID, "%s.threshold: must be in (0, 1) (got %g)",
+                        k, p->threshold);
+    if (!(p->notional > 0 && p->notional < 1e12))
+        return perr_set(e, PERR_INVALID,
+                        "%s.notional: must be > 0 and < 1e12 quote currency "
+                        "(got %g)", k, p->notional);
+    if (!(p->max_scale >= 1 && p->max_scale <= 1e6))
+        return perr_set(e, PERR_INVALID,
+                        "%s.max_scale: must be in [1, 1e6] (got %g)", k,
+                        p->max_scale);
+    if (p->hold_ms <= 0)
+        return perr_set(e, PERR_INVALID, "%s.hold: must be > 0 (got %lld ms)", k,
+                        (long long)p->hold_ms);
+    if (p->leverage < 1 || p->leverage > 10000)
+        return perr_set(e, PERR_INVALID,
+                        "%s.leverage: must be in [1, 10000] (got %u)", k,
+                        (unsigned)p->leverage);
+    if (!(p->band_bps > 0 && p->band_bps < 10000))
+        return perr_set(e, PERR_INVALID,
+                        "%s.band_bps: must be > 0 and < 10000 (got %g)", k,
+                        p->band_bps);
+    char arrival_key[256];
+    snprintf(arrival_key, sizeof arrival_key, "%s.arrival", k);
+    return arrival_check(&p->arrival, arrival_key, e);
+}
+
+/* ---- the signal --------------------------------------------------------- */
+
+static void momentum_observe(momentum_pop *h, int64_t now, double price)
+{
+    int64_t g = now / h->p.sample_ms;
+    int64_t n = h->slots;
+    if (h->first_g < 0) {
+        h->first_g = h->last_g = g;
+        h->ring[g % n] = price;
+    } else if (g > h->last_g) {
+        /* Steps without a wake keep the last price seen (at most a ring's
+         * worth needs writing). */
+        int64_t from = g - h->last_g > n ? g - n + 1 : h->last_g + 1;
+        for (int64_t s = from; s < g; s++)
+            h->ring[s % n] = h->last_price;
+        h->ring[g % n] = price;
+        h->last_g = g;
+    }
+    h->last_price = price;
+    int64_t lag = g - (n - 1);
+    h->signal_valid = lag >= h->first_g;
+    h->signal = h->signal_valid ? price / h->ring[lag % n] - 1 : 0;
+}
+
+/* ---- the rules ---------------------------------------------------------- */
+
+static int64_t momentum_band_price(const momentum_pop *h, int side)
+{
+    const book *b = venue_book_view(h->v);
+    double mark = (double)venue_mark(h->v), band = h->p.band_bps / 1e4;
+    double px = side > 0 ? floor(mark * (1 + band)) : ceil(mark * (1 - band));
+    double lo = (double)book_min_price(b), hi = (double)book_max_price(b);
+    return (int64_t)(px < lo ? lo : px > hi ? hi : px);
+}
+
+/* Brings a flat cross account's wallet to exactly want. */
+static int momentum_fund(venue *v, uint32_t id, int64_t want, perr *e)
+{
+    int64_t wallet = venue_account(v, id)->cash;
+    if (wallet < want)
+        return venue_deposit(v, id, want - wallet, e);
+    if (wallet > want)
+        return venue_withdraw(v, id, wallet - want, e);
+    return 0;
+}
+
+static int momentum_open(momentum_pop *h, uint32_t i, perr *e)
+{
+    venue *v = h->v;
+    const profile *p = venue_profile(v);
+    uint32_t id = h->first + i;
+    int side = h->signal > 0 ? BOOK_BUY : BOOK_SELL;
+    double scale = fabs(h->signal) / h->p.threshold;
+    if (scale > h->p.max_scale)
+        scale = h->p.max_scale;
+    int64_t mark = venue_mark(v);
+    double lots_f = floor(h->p.notional * scale * h->cash_per_quote
+                          / ((double)mark * h->K));
+    int64_t lots = lots_f < 1 ? 1 : (int64_t)lots_f;
+    int64_t price = momentum_band_price(h, side);
+    /* Admission measures a market order's margin at the mark; the fee is
+     * paid at most at the band limit. */
+    int64_t im = margin_initial(margin_notional(p, lots, mark), (int32_t)h->p.leverage);
+    int64_t fee = 0;
+    if (p->taker_fee > 0) {
+        i128 num = (i128)margin_notional(p, lots, price) * p->taker_fee;
+        fee = (int64_t)((num + PROFILE_RATE_ONE - 1) / PROFILE_RATE_ONE);
+    }
+    int rc = momentum_fund(v, id, im + fee, e);
+    if (rc != 0)
+        return rc;
+    book_order_spec spec = {price, lots, id, side, BOOK_MARKET, 0};
+    book_result res;
+    venue_reject why;
+    rc = venue_submit(v, id, &spec, &res, &why, e);
+    if (rc != 0)
+        return rc;
+    if (why != VENUE_ACCEPTED) {
+        h->stats.rejects++;
+    } else if (res.filled > 0) {
+        if (side > 0)
+            h->stats.opens_long++;
+        else
+            h->stats.opens_short++;
+    }
+    return 0;
+}
+
+static int momentum_close(momentum_pop *h, uint32_t i, int by_hold, perr *e)
+{
+    venue *v = h->v;
+    uint32_t id = h->first + i;
+    const account *a = venue_account(v, id);
+    int dir = a->size > 0 ? 1 : -1;
+    book_order_spec spec = {momentum_band_price(h, -dir), dir * a->size, id, -dir,
+                            BOOK_MARKET, BOOK_REDUCE_ONLY};
+    book_result res;
+    venue_reject why;
+    int rc = venue_submit(v, id, &spec, &res, &why, e);
+    if (rc != 0)
+        return rc;
+    if (why != VENUE_ACCEPTED) {
+        h->stats.rejects++;
+        return 0;
+    }
+    if (venue_account(v, id)->size == 0) {
+        h->opened_at[i] = MOMENTUM_FLAT;
+        if (by_hold)
+            h->stats.closes_hold++;
+        else
+            h->stats.closes_reverse++;
+    }
+    return 0;
+}
+
+static int momentum_wake(agent_pop *pop, agent_world *w, perr *e)
+{
+    momentum_pop *h = (momentum_pop *)pop;
+    venue *v = h->v;
+    h->stats.wakes++;
+    uint32_t i = (uint32_t)gsl_rng_uniform_int(h->rng, h->p.count);
+    double price = h->p.price == AGENT_MOMENTUM_INDEX
+                       ? w->markets[pop->market].index_ticks
+                       : (double)venue_mark(v);
+    if (price >= 1)
+        momentum_observe(h, w->now, price);
+    const account *a = venue_account(v, h->first + i);
+    if (a->state == ACCOUNT_HELD)
+        return 0;
+    if (a->size != 0) {
+        if (h->opened_at[i] == MOMENTUM_FLAT)
+            h->opened_at[i] = w->now; /* a fill it did not see: hold from now */
+        int dir = a->size > 0 ? 1 : -1;
+        int by_hold = w->now - h->opened_at[i] >= h->p.hold_ms;
+        int reversed = h->signal_valid && dir * h->signal < -h->p.threshold;
+        if (by_hold || reversed)
+            return momentum_close(h, i, by_hold, e);
+        return 0;
+    }
+    if (h->opened_at[i] != MOMENTUM_FLAT) {
+        h->stats.liquidations++; /* flat, and not by its own close */
+        h->opened_at[i] = MOMENTUM_FLAT;
+    }
+    if (!h->signal_valid || !(fabs(h->signal) > h->p.threshold))
+        return 0;
+    int rc = momentum_open(h, i, e);
+    if (rc == 0 && venue_account(v, h->first + i)->size != 0)
+        h->opened_at[i] = w->now;
+    return rc;
+}
+
+static void momentum_on_liquidated(agent_pop *pop, uint32_t market,
+                                   uint32_t account_id, int64_t now)
+{
+    (void)now;
+    momentum_pop *h = (momentum_pop *)pop;
+    if (market != pop->market || account_id < h->first
+        || account_id - h->first >= h->p.count)
+        return;
+    uint32_t i = account_id - h->first;
+    if (h->opened_at[i] != MOMENTUM_FLAT && venue_account(h->v, account_id)->size == 0) {
+        h->stats.liquidations++;
+        h->opened_at[i] = MOMENTUM_FLAT;
+    }
+}
+
+static void momentum_free(agent_pop *pop)
+{
+    momentum_pop *h = (momentum_pop *)pop;
+    arrival_free(&h->base.arrival);
+    if (h->rng)
+        gsl_rng_free(h->rng);
+    free(h->ring);
+    free(h->opened_at);
+    free(h);
+}
+
+static const agent_pop_type momentum_type = {
+    "momentum", momentum_wake, momentum_on_liquidated, momentum_free, NULL};
+
+/* ---- set-up ------------------------------------------------------------- */
+
+agent_pop *agent_momentum_new(const agent_momentum_params *p, venue *v,
+                              uint64_t seed, const char *name, int64_t start_ms,
+                              const char *key_prefix, perr *e)
+{
+    if (agent_momentum_check(p, key_prefix, e) != 0)
+        return NULL;
+    const profile *prof = venue_profile(v);
+    if ((int32_t)p->leverage > prof->brackets[0].max_leverage) {
+        perr_set(e, PERR_INVALID,
+                 "%s.leverage: must be <= %d, %s's maximum leverage (got %u)",
+                 key_prefix, (int)prof->brackets[0].max_leverage, prof->name,
+                 (unsigned)p->leverage);
+        return NULL;
+    }
+    momentum_pop *h = calloc(1, sizeof *h);
+    if (!h) {
+        perr_set(e, PERR_NOMEM, "no memory for population %s", name);
+        return NULL;
+    }
+    h->base.type = &momentum_type;
+    h->base.other_market = -1;
+    h->p = *p;
+    h->v = v;
+    h->K = (double)prof->cash_per_tick_lot;
+    h->cash_per_quote = 1 / profile_cash_to_quote(prof, 1);
+    h->slots = (uint32_t)(p->lookback_ms / p->sample_ms + 1);
+    h->first_g = -1;
+    char stream[256];
+    snprintf(stream, sizeof stream, "%s/agents", name);
+    h->rng = pcg32_gsl_alloc(seed, stream);
+    h->ring = calloc(h->slots, sizeof *h->ring);
+    h->opened_at = malloc((size_t)p->count * sizeof *h->opened_at);
+    if (!h->rng || !h->ring || !h->opened_at) {
+        perr_set(e, PERR_NOMEM, "no memory for the %u agents of %s",
+                 (unsigned)p->count, name);
+        momentum_free(&h->base);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < p->count; i++)
+        h->opened_at[i] = MOMENTUM_FLAT;
+    if (arrival_init(&h->base.arrival, &p->arrival, seed, name, start_ms, e) != 0) {
+        momentum_free(&h->base);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < p->count; i++) {
+        uint32_t id;
+        if (venue_open(v, 0, ACCOUNT_CROSS, (int32_t)p->leverage, &id, e) != 0) {
+            momentum_free(&h->base);
+            return NULL;
+        }
+        if (i == 0) {
+            h->first = id;
+        } else if (id != h->first + i) {
+            perr_set(e, PERR_STATE,
+                     "%s: accounts were opened on the venue while its "
+                     "momentum traders' accounts were", name);
+            momentum_free(&h->base);
+            return NULL;
+        }
+    }
+    return &h->base;
+}
+
+void agent_momentum_stats_get(const agent_pop *pop, agent_momentum_stats *out)
+{
+    *out = ((const momentum_pop *)pop)->stats;
+}
+
+uint32_t agent_momentum_account(const agent_pop *pop, uint32_t i)
+{
+    return ((const momentum_pop *)pop)->first + i;
+}
+
+double agent_momentum_signal(const agent_pop *pop, int *valid)
+{
+    const momentum_pop *h = (const momentum_pop *)pop;
+    if (valid)
+        *valid = h->signal_valid;
+    return h->signal;
+}
+
+/* ---- the registry's view ----------------------------------------------- */
+
+#define MOMENTUM_KEY(key, type, member, unit)                                \
+    {key, type, offsetof(agent_momentum_params, member), unit, NULL}
+
+static const param_key momentum_keys[] = {
+    MOMENTUM_KEY("count", PARAM_COUNT, count, "agents"),
+    {"price", PARAM_ENUM, offsetof(agent_momentum_params, price), NULL,
+     agent_momentum_price_names},
+    MOMENTUM_KEY("lookback", PARAM_DURATION, lookback_ms, "ms"),
+    MOMENTUM_KEY("sample", PARAM_DURATION, sample_ms, "ms"),
+    MOMENTUM_KEY("threshold", PARAM_DOUBLE, threshold, "fraction"),
+    MOMENTUM_KEY("notional", PARAM_DOUBLE, notional, "quote"),
+    MOMENTUM_KEY("max_scale", PARAM_DOUBLE, max_scale, "x"),
+    MOMENTUM_KEY("hold", PARAM_DURATION, hold_ms, "ms"),
+    MOMENTUM_KEY("leverage", PARAM_COUNT, leverage, "x"),
+    MOMENTUM_KEY("band_bps", PARAM_DOUBLE, band_bps, "bps"),
+    {"arrival.process", PARAM_ENUM, offsetof(agent_momentum_params, arrival.kind),
+     NULL, arrival_kind_names},
+    MOMENTUM_KEY("arrival.rate", PARAM_DOUBLE, arrival.rate, "per second"),
+    MOMENTUM_KEY("arrival.alpha", PARAM_DOUBLE, arrival.alpha, "branching ratio"),
+    MOMENTUM_KEY("arrival.beta", PARAM_DOUBLE, arrival.beta, "per second"),
+    PARAM_END,
+};
+
+static void momentum_defaults(void *params)
+{
+    agent_momentum_params_default(params);
+}
+
+static int momentum_kind_check(const void *params, const profile *prof,
+                               const char *key_prefix, perr *e)
+{
+    const agent_momentum_params *p = params;
+    int rc = agent_momentum_check(p, key_prefix, e);
+    if (rc != 0)
+        return rc;
+    if ((int32_t)p->leverage > prof->brackets[0].max_leverage)
+        return perr_set(e, PERR_INVALID,
+                        "%s.leverage: must be <= %d, %s's maximum leverage "
+                        "(got %u)", key_prefix,
+                        (int)prof->brackets[0].max_leverage, prof->name,
+                        (unsigned)p->leverage);
+    return 0;
+}
+
+static agent_pop *momentum_create(const void *params, const agent_setup *s,
+                                  perr *e)
+{
+    venue *v = s->world->markets[s->market].venue;
+    agent_pop *pop = agent_momentum_new(params, v, s->seed, s->name, s->start_ms,
+                                        s->key_prefix, e);
+    if (pop)
+        pop->market = s->market;
+    return pop;
+}
+
+const agent_kind agent_momentum_kind = {
+    "momentum",
+    "momentum traders: trade the return over a lookback beyond a threshold, "
+    "close after a hold or on reversal",
+    sizeof(agent_momentum_params), momentum_keys, 0, momentum_defaults,
+    momentum_kind_check, momentum_create};

@@ -1,0 +1,391 @@
+/*
+ * Tests of the momentum traders (models/agent_momentum.h) behind the
+ * population interface (models/agent.h): the signal is the return over
+ * lookback on the population's sample grid, steps without a wake holding the
+ * last price seen; agents buy after a rise beyond the threshold and sell
+ * after a fall, and do nothing below it; the notional scales with the
+ * signal up to max_scale; positions close after hold, or when the signal
+ * reverses; the index can be the signal's price; the same seed gives the
+ * same trades; bad parameters name the key.
+ *
+ * The venue is Binance at 50,000 USDT (0.1 USDT ticks, 0.001 BTC lots,
+ * K = 100 cash units of 1e-6 USDT per tick-lot) with a whale resting a deep
+ * book at 499990 / 500010 ticks; the tests move the mark by venue_set_mark.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent_momentum.h"
+#include "support.h"
+#include "venue.h"
+
+#define BID INT64_C(499990)
+#define ASK INT64_C(500010)
+#define MARK INT64_C(500000)
+#define K 100.0
+
+static venue *make_venue(void)
+{
+    perr e = {0, ""};
+    venue *v = venue_new(profile_builtin("binance"), 100000, 1000000, MARK, 64, 16, &e);
+    cr_assert_not_null(v, "venue_new: %s", e.msg);
+    uint32_t whale = open_account(v, INT64_C(1000000000000000000), ACCOUNT_CROSS, 1);
+    book_order_spec bid = {BID, INT64_C(1000000000), whale, BOOK_BUY, BOOK_LIMIT, 0};
+    book_order_spec ask = {ASK, INT64_C(1000000000), whale, BOOK_SELL, BOOK_LIMIT, 0};
+    book_result r;
+    venue_reject why;
+    cr_assert_eq(venue_submit(v, whale, &bid, &r, &why, &e), 0, "%s", e.msg);
+    cr_assert_eq(venue_submit(v, whale, &ask, &r, &why, &e), 0, "%s", e.msg);
+    return v;
+}
+
+static agent_momentum_params params(uint32_t count)
+{
+    agent_momentum_params p;
+    agent_momentum_params_default(&p);
+    p.count = count;
+    p.lookback_ms = 60000;
+    p.sample_ms = 10000;
+    p.threshold = 0.005;
+    p.notional = 10000;
+    p.max_scale = 3;
+    p.hold_ms = 300000;
+    p.leverage = 5;
+    /* The whale's book stays at 50,000 while the tests move the mark by up
+     * to 3%: a band of 4% lets market orders reach it. */
+    p.band_bps = 400;
+    return p;
+}
+
+static agent_pop *make_pop(const agent_momentum_params *p, venue *v, uint64_t seed)
+{
+    perr e = {0, ""};
+    agent_pop *pop = agent_momentum_new(p, v, seed, "momentum", 0, "populations[4]", &e);
+    cr_assert_not_null(pop, "agent_momentum_new: %s", e.msg);
+    cr_assert_str_eq(pop->type->kind, "momentum");
+    return pop;
+}
+
+static void wake_at(agent_pop *pop, venue *v, int64_t now, double index)
+{
+    perr e = {0, ""};
+    agent_market m = {v, NULL, "v", index, 1.0};
+    agent_world w = {now, 0, index / 10, 1, &m};
+    cr_assert_eq(agent_wake(pop, &w, &e), 0, "agent_wake: %s", e.msg);
+}
+
+static void set_mark(venue *v, int64_t now, int64_t mark)
+{
+    perr e = {0, ""};
+    cr_assert_eq(venue_set_mark(v, now, mark, &e), 0, "%s", e.msg);
+}
+
+static agent_momentum_stats stats(const agent_pop *pop)
+{
+    agent_momentum_stats s;
+    agent_momentum_stats_get(pop, &s);
+    return s;
+}
+
+/* Wakes pop every 100 ms over [from, to) and returns the next instant. */
+static int64_t wake_span(agent_pop *pop, venue *v, int64_t from, int64_t to)
+{
+    for (; from < to; from += 100)
+        wake_at(pop, v, from, (double)MARK);
+    return from;
+}
+
+/* The positions of agents: how many are long, short, and the sizes seen. */
+static void positions(const agent_pop *pop, const venue *v, uint32_t count,
+                      int *longs, int *shorts)
+{
+    *longs = *shorts = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        int64_t size = venue_account(v, agent_momentum_account(pop, i))->size;
+        *longs += size > 0;
+        *shorts += size < 0;
+    }
+}
+
+Test(agent_momentum, the_signal_is_the_return_over_lookback_on_the_sample_grid)
+{
+    venue *v = make_venue();
+    agent_momentum_params p = params(1);
+    p.lookback_ms = 30000; /* three 10 s steps */
+    p.threshold = 0.9;     /* never trades */
+    agent_pop *pop = make_pop(&p, v, 1);
+    int valid;
+    wake_at(pop, v, 0, (double)MARK); /* step 0: 500000 */
+    agent_momentum_signal(pop, &valid);
+    cr_assert(!valid);
+    set_mark(v, 10000, 505000);
+    wake_at(pop, v, 10000, (double)MARK); /* step 1 */
+    set_mark(v, 25000, 510000);
+    wake_at(pop, v, 25000, (double)MARK); /* step 2 */
+    agent_momentum_signal(pop, &valid);
+    cr_assert(!valid, "valid before three steps of history");
+    set_mark(v, 31000, 515000);
+    wake_at(pop, v, 31000, (double)MARK); /* step 3: against step 0 */
+    double r = agent_momentum_signal(pop, &valid);
+    cr_assert(valid);
+    cr_assert(fabs(r - (515000.0 / 500000 - 1)) < 1e-15, "r = %.17g", r);
+    /* A later wake in the same step compares the current price with the
+     * same slot, whose price is the step's first. */
+    set_mark(v, 39000, 520000);
+    wake_at(pop, v, 39000, (double)MARK);
+    r = agent_momentum_signal(pop, &valid);
+    cr_assert(fabs(r - (520000.0 / 500000 - 1)) < 1e-15, "r = %.17g", r);
+    /* No wake in steps 4 and 5: they hold 520000, the last price seen.
+     * At step 7 the lag is step 4. */
+    set_mark(v, 72000, 530000);
+    wake_at(pop, v, 72000, (double)MARK);
+    r = agent_momentum_signal(pop, &valid);
+    cr_assert(fabs(r - (530000.0 / 520000 - 1)) < 1e-15, "r = %.17g", r);
+    /* A gap longer than the ring: every slot holds the last price. */
+    set_mark(v, 500000, 540000);
+    wake_at(pop, v, 500000, (double)MARK);
+    r = agent_momentum_signal(pop, &valid);
+    cr_assert(fabs(r - (540000.0 / 530000 - 1)) < 1e-15, "r = %.17g", r);
+    cr_assert_eq(stats(pop).opens_long + stats(pop).opens_short, 0);
+    agent_free(pop);
+    venue_free(v);
+}
+
+/* Twenty agents see 60 s of a flat mark, then a move of below_pct (which
+ * must not trigger) and then of pct percent; returns the next instant. */
+static int64_t move_and_trade(agent_pop *pop, venue *v, double below_pct, double pct)
+{
+    int64_t t = wake_span(pop, v, 0, 61000);
+    cr_assert_eq(stats(pop).opens_long + stats(pop).opens_short, 0);
+    set_mark(v, t, (int64_t)llround(MARK * (1 + below_pct / 100)));
+    t = wake_span(pop, v, t, 70000);
+    cr_assert_eq(stats(pop).opens_long + stats(pop).opens_short, 0,
+                 "traded on a move of %g%%", below_pct);
+    set_mark(v, t, (int64_t)llround(MARK * (1 + pct / 100)));
+    return wake_span(pop, v, t, 85000);
+}
+
+Test(agent_momentum, agents_buy_after_a_rise_beyond_the_threshold)
+{
+    venue *v = make_venue();
+    agent_momentum_params p = params(20);
+    agent_pop *pop = make_pop(&p, v, 2);
+    move_and_trade(pop, v, 0.4, 1);
+    int longs, shorts;
+    positions(pop, v, 20, &longs, &shorts);
+    cr_assert_eq(shorts, 0);
+    cr_assert_eq(longs, 20, "%d of 20 bought in 150 wakes", longs);
+    cr_assert_eq(stats(pop).opens_long, 20);
+    /* Signal 1% = 2 x the threshold: 20,000 USDT at the mark 505,000. */
+    for (uint32_t i = 0; i < 20; i++)
+        cr_assert_eq(venue_account(v, agent_momentum_account(pop, i))->size,
+                     (int64_t)floor(2e10 / (505000 * K)));
+    agent_free(pop);
+    venue_free(v);
+}
+
+Test(agent_momentum, agents_sell_after_a_fall_beyond_the_threshold)
+{
+    venue *v = make_venue();
+    agent_momentum_params p = params(20);
+    agent_pop *pop = make_pop(&p, v, 3);
+    move_and_trade(pop, v, -0.4, -1);
+    int longs, shorts;
+    positions(pop, v, 20, &longs, &shorts);
+    cr_assert_eq(longs, 0);
+    cr_assert_eq(shorts, 20);
+    for (uint32_t i = 0; i < 20; i++)
+        cr_assert_eq(venue_account(v, agent_momentum_account(pop, i))->size,
+                     -(int64_t)floor(2e10 / (495000 * K)));
+    agent_free(pop);
+    venue_free(v);
+}
+
+Test(agent_momentum, the_notional_scales_with_the_signal_up_to_max_scale)
+{
+    double pct[] = {0.75, 3};
+    double scale[] = {1.5, 3}; /* 3% would be 6 x the threshold: capped */
+    for (int c = 0; c < 2; c++) {
+        venue *v = make_venue();
+        agent_momentum_params p = params(5);
+        agent_pop *pop = make_pop(&p, v, 4);
+        move_and_trade(pop, v, 0, pct[c]);
+        double mark = MARK * (1 + pct[c] / 100);
+        int64_t want = (int64_t)floor(10000 * scale[c] * 1e6 / (mark * K));
+        for (uint32_t i = 0; i < 5; i++) {
+            int64_t size = venue_account(v, agent_momentum_account(pop, i))->size;
+            cr_assert(llabs(size - want) <= 1, "%g%%: agent %u holds %lld, want %lld",
+                      pct[c], i, (long long)size, (long long)want);
+        }
+        agent_free(pop);
+        venue_free(v);
+    }
+}
+
+Test(agent_momentum, positions_close_after_hold)
+{
+    venue *v = make_venue();
+    agent_momentum_params p = params(20);
+    agent_pop *pop = make_pop(&p, v, 5);
+    int64_t t = move_and_trade(pop, v, 0, 1);
+    cr_assert_eq(stats(pop).opens_long, 20);
+    /* Opened in [70 s, 85 s): none has held 300 s before 370 s, and the
+     * signal has faded (the mark stays up), so nothing closes. */
+    t = wake_span(pop, v, t, 370000);
+    cr_assert_eq(stats(pop).closes_hold + stats(pop).closes_reverse, 0);
+    int longs, shorts;
+    positions(pop, v, 20, &longs, &shorts);
+    cr_assert_eq(longs, 20);
+    wake_span(pop, v, 385000, 420000);
+    cr_assert_eq(stats(pop).closes_hold, 20);
+    positions(pop, v, 20, &longs, &shorts);
+    cr_assert_eq(longs + shorts, 0);
+    cr_assert_eq(stats(pop).opens_long, 20, "re-opened without a signal");
+    agent_free(pop);
+    venue_free(v);
+}
+
+Test(agent_momentum, positions_close_when_the_signal_reverses)
+{
+    venue *v = make_venue();
+    agent_momentum_params p = params(20);
+    agent_pop *pop = make_pop(&p, v, 6);
+    int64_t t = move_and_trade(pop, v, 0, 1);
+    t = wake_span(pop, v, t, 160000);
+    cr_assert_eq(stats(pop).closes_hold + stats(pop).closes_reverse, 0);
+    /* A 1% fall from the new level: every long closes on its next turn, and
+     * agents found flat then sell. */
+    set_mark(v, t, 500000);
+    wake_span(pop, v, t, t + 20000);
+    agent_momentum_stats s = stats(pop);
+    cr_assert_eq(s.closes_reverse, 20);
+    cr_assert_eq(s.closes_hold, 0);
+    cr_assert_gt(s.opens_short, 0);
+    int longs, shorts;
+    positions(pop, v, 20, &longs, &shorts);
+    cr_assert_eq(longs, 0);
+    cr_assert_eq(shorts, (int)s.opens_short);
+    agent_free(pop);
+    venue_free(v);
+}
+
+Test(agent_momentum, the_index_can_be_the_signals_price)
+{
+    venue *v = make_venue();
+    agent_momentum_params p = params(10);
+    p.price = AGENT_MOMENTUM_INDEX;
+    agent_pop *pop = make_pop(&p, v, 7);
+    int64_t t = 0;
+    for (; t < 61000; t += 100)
+        wake_at(pop, v, t, 500000);
+    /* The mark stays; the index falls 2%. */
+    for (; t < 80000; t += 100)
+        wake_at(pop, v, t, 490000);
+    int longs, shorts;
+    positions(pop, v, 10, &longs, &shorts);
+    cr_assert_eq(longs, 0);
+    cr_assert_eq(shorts, 10);
+    agent_free(pop);
+    venue_free(v);
+}
+
+Test(agent_momentum, same_seed_gives_the_same_trades)
+{
+    venue *v[2];
+    agent_pop *pop[2];
+    agent_momentum_params p = params(50);
+    for (int r = 0; r < 2; r++) {
+        v[r] = make_venue();
+        pop[r] = make_pop(&p, v[r], 8);
+    }
+    for (int64_t t = 0; t < 900000; t += 250) {
+        int64_t mark = (int64_t)llround(MARK * (1 + 0.02 * sin((double)t / 60000)));
+        for (int r = 0; r < 2; r++) {
+            if (t % 5000 == 0)
+                set_mark(v[r], t, mark);
+            wake_at(pop[r], v[r], t, (double)mark);
+        }
+    }
+    agent_momentum_stats a = stats(pop[0]), b = stats(pop[1]);
+    cr_assert_eq(memcmp(&a, &b, sizeof a), 0);
+    cr_assert_gt(a.opens_long, 20);
+    cr_assert_gt(a.opens_short, 20);
+    cr_assert_gt(a.closes_hold + a.closes_reverse, 20);
+    for (uint32_t i = 0; i < 50; i++) {
+        const account *x = venue_account(v[0], agent_momentum_account(pop[0], i));
+        const account *y = venue_account(v[1], agent_momentum_account(pop[1], i));
+        cr_assert(x->size == y->size && x->cost == y->cost && x->cash == y->cash);
+    }
+    perr e = {0, ""};
+    cr_assert_eq(venue_audit(v[0], NULL, &e), 0, "%s", e.msg);
+    for (int r = 0; r < 2; r++) {
+        agent_free(pop[r]);
+        venue_free(v[r]);
+    }
+}
+
+static void expect_error(agent_momentum_params p, const char *key)
+{
+    perr e = {0, ""};
+    cr_assert_eq(agent_momentum_check(&p, "populations[4]", &e), PERR_INVALID,
+                 "no error for %s", key);
+    cr_assert(strstr(e.msg, key) == e.msg, "expected %s in: %s", key, e.msg);
+}
+
+Test(agent_momentum, bad_parameters_name_the_key)
+{
+    agent_momentum_params ok = params(5), p;
+    perr e = {0, ""};
+    cr_assert_eq(agent_momentum_check(&ok, "populations[4]", &e), 0, "%s", e.msg);
+    p = ok; p.count = 0; expect_error(p, "populations[4].count:");
+    p = ok; p.price = 2; expect_error(p, "populations[4].price:");
+    p = ok; p.sample_ms = 0; expect_error(p, "populations[4].sample:");
+    p = ok; p.lookback_ms = 65000; expect_error(p, "populations[4].lookback:");
+    p = ok; p.threshold = 0; expect_error(p, "populations[4].threshold:");
+    p = ok; p.notional = -1; expect_error(p, "populations[4].notional:");
+    p = ok; p.max_scale = 0.5; expect_error(p, "populations[4].max_scale:");
+    p = ok; p.hold_ms = 0; expect_error(p, "populations[4].hold:");
+    p = ok; p.leverage = 0; expect_error(p, "populations[4].leverage:");
+    p = ok; p.band_bps = 0; expect_error(p, "populations[4].band_bps:");
+    p = ok; p.arrival.beta = 0; expect_error(p, "populations[4].arrival.beta:");
+    const agent_kind *kind = agent_kind_find("momentum");
+    cr_assert_not_null(kind);
+    agent_momentum_params d;
+    kind->defaults(&d);
+    cr_assert(d.count == 200 && d.lookback_ms == 300000 && d.threshold == 0.005);
+    d.leverage = 500;
+    cr_assert_eq(kind->check(&d, profile_builtin("binance"), "populations[4]", &e),
+                 PERR_INVALID);
+    cr_assert(strstr(e.msg, "populations[4].leverage: must be <= 125") == e.msg, "%s",
+              e.msg);
+}
+
+Test(agent_momentum, scenario_keys_set_the_parameters)
+{
+    const agent_kind *kind = agent_kind_find("momentum");
+    cr_assert_not_null(kind);
+    agent_momentum_params p;
+    kind->defaults(&p);
+    const char *set[][2] = {{"price", "index"},    {"lookback", "1h"},
+                            {"sample", "30s"},     {"threshold", "1%"},
+                            {"hold", "2h"},        {"max_scale", "2"},
+                            {"notional", "20k"},   {"arrival.process", "hawkes"}};
+    for (size_t k = 0; k < sizeof set / sizeof set[0]; k++) {
+        const param_key *key = param_find(kind->keys, set[k][0]);
+        cr_assert_not_null(key, "no key %s", set[k][0]);
+        char why[256];
+        cr_assert_eq(param_parse(key, set[k][1], &p, why, sizeof why), 0, "%s: %s",
+                     set[k][0], why);
+    }
+    cr_assert(p.price == AGENT_MOMENTUM_INDEX && p.lookback_ms == 3600000
+              && p.sample_ms == 30000 && p.threshold == 0.01 && p.hold_ms == 7200000
+              && p.max_scale == 2 && p.notional == 20000
+              && p.arrival.kind == ARRIVAL_HAWKES);
+    perr e = {0, ""};
+    cr_assert_eq(kind->check(&p, profile_builtin("binance"), "populations[4]", &e), 0,
+                 "%s", e.msg);
+}
