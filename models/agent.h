@@ -14,9 +14,9 @@
  *   agent_on_liquidated(pop, m, id, t) for each venue_liquidations record,
  *   agent_free(pop)                    at the end of the run.
  *
- * When the world changes outside a population's arrivals (a liquidity
- * withdrawal starts or ends) the loop calls agent_react, for kinds that
- * have it. Neither wake nor react touches the arrival process: the loop
+ * When the world changes outside a population's arrivals (the run begins,
+ * a liquidity withdrawal starts or ends) the loop calls agent_react, for
+ * kinds that have it. Neither wake nor react touches the arrival process: the loop
  * does.
  *
  * What a population sees is an agent_world: the clock, the index, and each
@@ -84,8 +84,8 @@ typedef struct agent_pop_type {
     /* Releases the population, its arrival process included. */
     void (*free)(agent_pop *pop);
     /* Adjusts at once to a change of the world outside the population's
-     * arrivals: a liquidity withdrawal starting or ending on one of its
-     * markets (market makers pull or restore their quotes). NULL: the kind
+     * arrivals: the run beginning, a liquidity withdrawal starting or ending
+     * on one of its markets (market makers quote, pull or restore). NULL: the kind
      * only looks at the world when it wakes. */
     int (*react)(agent_pop *pop, agent_world *w, perr *e);
 } agent_pop_type;

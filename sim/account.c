@@ -382,11 +382,25 @@ static void charge_fee(accounts *t, account *a, int64_t amount)
         a->cash -= amount;
 }
 
+/* The lots a position adds to the long and to the short total. */
+static inline int64_t long_part(int64_t size)
+{
+    return size > 0 ? size : 0;
+}
+
 void accounts_fill(accounts *t, uint32_t buyer, uint32_t seller, int64_t lots,
                    int64_t amount, int64_t buyer_fee, int64_t seller_fee)
 {
+    int64_t b0 = t->a[buyer].size, s0 = t->a[seller].size;
     trade_leg(&t->a[buyer], lots, amount);
     trade_leg(&t->a[seller], -lots, amount);
+    /* Both legs move lots one way: the long total changes by the growth of
+     * the long parts, and the short total by the same (lots balance). */
+    int64_t grown = long_part(t->a[buyer].size) - long_part(b0);
+    if (seller != buyer)
+        grown += long_part(t->a[seller].size) - long_part(s0);
+    t->long_lots += grown;
+    t->short_lots += grown;
     if (buyer_fee)
         charge_fee(t, &t->a[buyer], buyer_fee);
     if (seller_fee)
@@ -555,6 +569,13 @@ static int audit_buckets(const accounts *t, int side, size_t indexed, perr *e)
     return 0;
 }
 
+void accounts_books(const accounts *t, accounts_totals *out)
+{
+    int64_t cash = t->initial_total + t->deposits - t->withdrawals;
+    accounts_totals s = {t->long_lots, t->short_lots, cash, cash, t->long_lots};
+    *out = s;
+}
+
 int accounts_audit(const accounts *t, accounts_totals *out, perr *e)
 {
     accounts_totals s = {0, 0, t->fee_pool, 0, 0};
@@ -604,6 +625,12 @@ int accounts_audit(const accounts *t, accounts_totals *out, perr *e)
     if (s.long_lots != s.short_lots)
         return perr_set(e, PERR_STATE, "long lots %lld != short lots %lld",
                         (long long)s.long_lots, (long long)s.short_lots);
+    if (s.long_lots != t->long_lots || s.short_lots != t->short_lots)
+        return perr_set(e, PERR_STATE,
+                        "lots recounted %lld long, %lld short; the books "
+                        "say %lld, %lld", (long long)s.long_lots,
+                        (long long)s.short_lots, (long long)t->long_lots,
+                        (long long)t->short_lots);
     if (s.cash_total != s.expected_cash)
         return perr_set(e, PERR_STATE,
                         "cash total %lld != initial + deposits - withdrawals "

@@ -124,6 +124,9 @@ typedef struct accounts {
     int64_t initial_total; /* cash put in at creation (fund, backstop) */
     int64_t deposits;
     int64_t withdrawals;
+    /* Lots held long and short, kept by accounts_fill (the only place a
+     * size changes) so the totals cost O(1); the audit recounts them. */
+    int64_t long_lots, short_lots;
 } accounts;
 
 /* Totals recounted from every account (accounts_audit). */
@@ -227,8 +230,14 @@ uint32_t accounts_after_top(const accounts *t, int side, uint32_t id);
 size_t accounts_side_count(const accounts *t, int side);
 size_t accounts_side_ids(const accounts *t, int side, uint32_t *out);
 
+/* The totals by the ledger's books, in O(1): lots as accounts_fill kept
+ * them, cash as initial + deposits - withdrawals. accounts_audit proves
+ * that a recount gives the same figures. */
+void accounts_books(const accounts *t, accounts_totals *out);
+
 /* Recounts every invariant from scratch, O(accounts); fills *out (may be
- * NULL) and returns PERR_STATE with the first broken invariant named. */
+ * NULL) and returns PERR_STATE with the first broken invariant named,
+ * including a recount that differs from accounts_books. */
 int accounts_audit(const accounts *t, accounts_totals *out, perr *e);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "bench.h"
 #include "calc.h"
+#include "cmd.h"
 #include "perr.h"
 #include "suggest.h"
 #include "version.h"
@@ -109,13 +110,12 @@ static const char bench_help[] =
     "benchmarks:\n";
 
 static const command commands[] = {
-    {"run", "run scenarios and write HDF5 results", run_help, NULL,
-     "scenario runs arrive with issue #7 (scenario files, metrics, output)", 0,
+    {"run", "run scenarios and write HDF5 results", run_help, cmd_run, NULL, 0,
      NULL},
     {"validate", "check scenario files without running them", validate_help,
-     NULL, "scenario checks arrive with issue #7 (scenario files)", 0, NULL},
-    {"inspect", "summarise a finished run's result file", inspect_help, NULL,
-     "result files arrive with issue #7 (HDF5 output)", 0, NULL},
+     cmd_validate, NULL, 0, NULL},
+    {"inspect", "summarise a finished run's result file", inspect_help,
+     cmd_inspect, NULL, 0, NULL},
     {"calc", "venue calculators: margin, liquidation price, funding",
      calc_help, calc_command, NULL, 1, calc_help_items},
     {"sweep", "parameter sweeps: local workers, MPI or shards", sweep_help,

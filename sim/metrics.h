@@ -25,11 +25,13 @@
  * mark x K, which is its cash while it holds no position: the figure the
  * venue tests the fund's solvency with.
  *
- * The audit columns are the ledger's exact totals (venue_audit): long lots,
- * short lots and the cash of every ledger entry summed (every account's
- * cash and reserve, the fund and the vault included, plus the fee pool).
- * venue_audit recounts the ledger, so a sample costs O(accounts): with a
- * million accounts, sample at seconds, not milliseconds.
+ * The audit columns are the ledger's exact totals by its books
+ * (venue_books, O(1)): long lots and short lots as every fill moved them,
+ * and the cash of every ledger entry (every account's cash and reserve, the
+ * fund and the vault included, plus the fee pool), which the books say is
+ * initial + deposits - withdrawals. A recount (venue_audit, O(accounts))
+ * must give the same three figures: the world checks it at the end of
+ * every run, and after every event with --check-invariants.
  *
  * Memory: a ring of window / every samples per z-scored series, allocated
  * by metrics_new; metrics_sample allocates nothing.
@@ -106,8 +108,8 @@ void metrics_note_adls(metrics *m, const venue_adl *a, size_t n);
 /* Closes the interval at now: reads v (book, mark, ledger totals), the index
  * (ticks) and the funding estimate of f (may be NULL: rate 0) into *row and
  * starts the next interval. last is the last trade price in ticks
- * (BOOK_NO_PRICE before any). Fails only on a broken ledger invariant
- * (venue_audit's message). */
+ * (BOOK_NO_PRICE before any). Returns 0: it cannot fail today, and keeps
+ * the status so that a sample that must read something fallible can. */
 int metrics_sample(metrics *m, const venue *v, int64_t now, double index_ticks,
                    int64_t last, const funding *f, metrics_row *row, perr *e);
 

@@ -37,9 +37,8 @@ static const char *const event_metrics[] = {
     "open_interest.start",           /* quote */
     "open_interest.end",
     "open_interest.change_pct",      /* percent */
-    "mark.start",                    /* quote */
-    "mark.min",
-    "mark.max",
+    "mark.start",                    /* quote; mark.min and mark.max are
+                                        the series statistics */
     "mark.end",
     NULL,
 };

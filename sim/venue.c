@@ -1095,6 +1095,15 @@ int venue_update(venue *v, int64_t now, perr *e)
     return 0;
 }
 
+void venue_books(const venue *v, venue_totals *out)
+{
+    memset(out, 0, sizeof *out);
+    accounts_books(&v->acc, &out->ledger);
+    out->insurance_fund = v->acc.a[ACCOUNT_FUND].cash;
+    out->backstop_vault = v->acc.a[ACCOUNT_BACKSTOP].cash;
+    out->fee_pool = v->acc.fee_pool;
+}
+
 int venue_audit(const venue *v, venue_totals *out, perr *e)
 {
     venue_totals t;

@@ -178,6 +178,11 @@ void venue_clear_events(venue *v);
  * neither the fund nor the vault is below zero; fills *out if not NULL. */
 int venue_audit(const venue *v, venue_totals *out, perr *e);
 
+/* The totals by the ledger's books in O(1) (accounts_books), with the
+ * fund's, the vault's and the fee pool's cash: what the output records on
+ * its grid. venue_audit proves the books against a recount. */
+void venue_books(const venue *v, venue_totals *out);
+
 /* A liquidation in numbers, for tests and reports. */
 const char *venue_route_name(venue_route r);
 const char *venue_reject_name(venue_reject r);

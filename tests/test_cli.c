@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -151,8 +152,7 @@ Test(cli, unknown_option_is_one_line_and_exit_2)
 
 Test(cli, command_not_in_build_says_so_in_one_line)
 {
-    const char *names[] = {"run", "validate x.yaml", "inspect x.h5",
-                           "sweep s.yaml"};
+    const char *names[] = {"sweep s.yaml"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         outcome o;
         perpsim(names[i], &o);
@@ -469,4 +469,111 @@ Test(cli, bench_book_prints_events_per_sec_last)
     cr_expect_not_null(strstr(o.out, "events: 200000\n"), "%s", o.out);
     cr_expect_not_null(strstr(o.out, "ns_per_event: "), "%s", o.out);
     cr_expect(strncmp(last_line(o.out), "events_per_sec: ", 16) == 0, "%s", o.out);
+}
+
+/* The scenario corpus through the command line: every malformed file is one
+ * line on stderr, exit status 2, and no result file, from `validate` and
+ * from `run` alike. */
+Test(cli, malformed_scenarios_exit_2_with_one_line_and_leave_no_file)
+{
+    char dir[] = "/tmp/perpsim-cli-runs-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    DIR *d = opendir(PERPSIM_SOURCE_DIR "/tests/data/scenarios");
+    cr_assert_not_null(d);
+    struct dirent *de;
+    int files = 0;
+    while ((de = readdir(d)) != NULL) {
+        size_t n = strlen(de->d_name);
+        if (n < 6 || strcmp(de->d_name + n - 5, ".yaml") != 0
+            || strcmp(de->d_name, "valid.yaml") == 0)
+            continue;
+        char args[1024];
+        outcome o;
+        snprintf(args, sizeof args, "validate %s/tests/data/scenarios/%s",
+                 PERPSIM_SOURCE_DIR, de->d_name);
+        perpsim(args, &o);
+        cr_expect_eq(o.status, 2, "validate %s: %s", de->d_name, o.err);
+        cr_expect_eq(line_count(o.err), 1, "validate %s: %s", de->d_name, o.err);
+        snprintf(args, sizeof args, "run -q -o %s %s/tests/data/scenarios/%s",
+                 dir, PERPSIM_SOURCE_DIR, de->d_name);
+        perpsim(args, &o);
+        cr_expect_eq(o.status, 2, "run %s: %s", de->d_name, o.err);
+        cr_expect_eq(line_count(o.err), 1, "run %s: %s", de->d_name, o.err);
+        files++;
+    }
+    closedir(d);
+    cr_expect_geq(files, 20);
+    /* Nothing was written, not even a folder's worth of part files. */
+    d = opendir(dir);
+    if (d) {
+        while ((de = readdir(d)) != NULL)
+            cr_expect(de->d_name[0] == '.', "left behind: %s", de->d_name);
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
+Test(cli, run_writes_the_result_prints_its_path_and_inspect_reads_it)
+{
+    char dir[] = "/tmp/perpsim-cli-runs-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char args[1024];
+    outcome o;
+    snprintf(args, sizeof args, "run -q -o %s", dir);
+    perpsim(args, &o);
+    cr_assert_eq(o.status, 0, "run: %s", o.err);
+    char path[512];
+    snprintf(path, sizeof path, "%s/quickstart-seed42.h5", dir);
+    char want[600];
+    snprintf(want, sizeof want, "result: %s\n", path);
+    cr_expect_not_null(strstr(o.out, want), "got: %s", o.out);
+    cr_expect_not_null(strstr(o.out, "venue binance\n  liquidations:"), "%s", o.out);
+    cr_expect_eq(access(path, R_OK), 0);
+    /* The summary printed by run is the one inspect reads back. */
+    const char *from_run = strstr(o.out, "venue binance");
+    cr_assert_not_null(from_run);
+    char *run_summary = strdup(from_run);
+    *strstr(run_summary, "result: ") = '\0';
+    snprintf(args, sizeof args, "inspect %s", path);
+    perpsim(args, &o);
+    cr_expect_eq(o.status, 0, "inspect: %s", o.err);
+    cr_expect_not_null(strstr(o.out, run_summary), "inspect printed: %s\nrun: %s",
+                       o.out, run_summary);
+    free(run_summary);
+    /* A second run refuses to overwrite, --force does. */
+    snprintf(args, sizeof args, "run -q -o %s", dir);
+    perpsim(args, &o);
+    cr_expect_eq(o.status, 2);
+    cr_expect_not_null(strstr(o.err, "exists; use --force"), "%s", o.err);
+    snprintf(args, sizeof args, "run -q -o %s --force", dir);
+    perpsim(args, &o);
+    cr_expect_eq(o.status, 0, "%s", o.err);
+    remove(path);
+    /* A file that is not a result. */
+    snprintf(args, sizeof args, "inspect %s/tests/data/scenarios/valid.yaml",
+             PERPSIM_SOURCE_DIR);
+    perpsim(args, &o);
+    cr_expect_eq(o.status, 2);
+    cr_expect_not_null(strstr(o.err, "not a perpsim result"), "%s", o.err);
+    rmdir(dir);
+}
+
+Test(cli, check_exits_1_when_an_expectation_fails)
+{
+    char dir[] = "/tmp/perpsim-cli-runs-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char args[1024];
+    outcome o;
+    snprintf(args, sizeof args,
+             "run -q --check -o %s "
+             "--set 'expect.binance.mark.start=[1, 2]'", dir);
+    perpsim(args, &o);
+    cr_expect_eq(o.status, 1, "%s %s", o.out, o.err);
+    cr_expect_not_null(strstr(o.out, "FAIL binance.mark.start"), "%s", o.out);
+    char path[512];
+    snprintf(path, sizeof path, "%s/quickstart-seed42.h5", dir);
+    /* The result is still written: a failed expectation is a finding. */
+    cr_expect_eq(access(path, R_OK), 0);
+    remove(path);
+    rmdir(dir);
 }

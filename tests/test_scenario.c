@@ -574,6 +574,9 @@ static const struct {
      "dydx, okx and bitmex, or give the path of a profile file"},
     {"duplicate_venue_name",
      ":4:6: venues[1].name: venues[0] is already named 'binance'"},
+    {"other_venue_missing",
+     ":7:5: populations[0].other_venue: required key missing "
+     "(cross_venue_arb trades on two venues)"},
     {"other_venue_one_venue_kind",
      ":6:44: populations[0].other_venue: only for kinds that trade on two "
      "venues (leveraged_long trades on one)"},

@@ -50,6 +50,12 @@ const bench_entry bench_table[] = {
      "  --liquidations N  liquidation records over all venues (default 100k)\n"
      "  --dir DIR         folder of the temporary file (default $TMPDIR or /tmp)",
      bench_output},
+    {"run", "a whole scenario with output: wall time, events/s, peak memory",
+     "[--scenario FILE] [--keep DIR] [--no-output]\n"
+     "  --scenario FILE  the scenario (default scenarios/bench-1m-24h.yaml)\n"
+     "  --keep DIR       write the result to DIR and keep it\n"
+     "  --no-output      run without writing a result file",
+     bench_run},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -51,5 +51,6 @@ int bench_book(int argc, char **argv, FILE *out, perr *e);
 int bench_liquidation(int argc, char **argv, FILE *out, perr *e);
 int bench_event_queue(int argc, char **argv, FILE *out, perr *e);
 int bench_output(int argc, char **argv, FILE *out, perr *e);
+int bench_run(int argc, char **argv, FILE *out, perr *e);
 
 #endif

@@ -1,0 +1,152 @@
+/*
+ * runner: one scenario from file to result (runner.h). The order of the
+ * steps is what keeps a failure clean: everything that can be refused (the
+ * scenario, an existing result) is refused before the world is built, the
+ * output lives under "<path>.part" until the summary is in it, and every
+ * failure after that aborts the output, which removes the part file.
+ */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, mkdir, access */
+#include "runner.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "output.h"
+#include "scenario.h"
+#include "version.h"
+#include "world.h"
+
+static double seconds_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void runner_result_path(const char *out_dir, const char *name, uint64_t seed,
+                        char *out, size_t size)
+{
+    snprintf(out, size, "%s/%s-seed%" PRIu64 ".h5", out_dir, name, seed);
+}
+
+/* A progress line on a terminal: simulated time, percent, events/s and
+ * what has been liquidated, redrawn in place at most a few times a second. */
+typedef struct progress_line {
+    FILE *out;
+    double start, last_draw;
+} progress_line;
+
+static void draw_progress(void *ctx, const world_progress *p)
+{
+    progress_line *pl = ctx;
+    double now = seconds_now();
+    int done = p->now >= p->duration;
+    if (!done && now - pl->last_draw < 0.25)
+        return;
+    pl->last_draw = now;
+    double elapsed = now - pl->start;
+    int64_t s = p->now / 1000;
+    fprintf(pl->out,
+            "\r  %3" PRId64 ":%02" PRId64 ":%02" PRId64 " simulated  %5.1f%%  "
+            "%6.2fM events/s  liquidated $%.1fM   %s",
+            s / 3600, s / 60 % 60, s % 60,
+            p->duration > 0 ? 100.0 * (double)p->now / (double)p->duration : 100.0,
+            elapsed > 0 ? (double)p->events / elapsed / 1e6 : 0.0,
+            p->liquidated / 1e6, done ? "\n" : "");
+    fflush(pl->out);
+}
+
+/* Creates dir and its parents as needed. */
+static int make_dir(const char *dir, perr *e)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
+        return perr_set(e, PERR_INVALID, "%s: path too long", dir);
+    for (char *c = path + 1; *c; c++) {
+        if (*c != '/')
+            continue;
+        *c = '\0';
+        if (mkdir(path, 0777) != 0 && errno != EEXIST)
+            return perr_set(e, PERR_IO, "%s: cannot create: %s", path,
+                            strerror(errno));
+        *c = '/';
+    }
+    if (mkdir(path, 0777) != 0 && errno != EEXIST)
+        return perr_set(e, PERR_IO, "%s: cannot create: %s", path,
+                        strerror(errno));
+    return 0;
+}
+
+int runner_run(const runner_job *job, runner_result *res, perr *e)
+{
+    memset(res, 0, sizeof *res);
+    double t0 = seconds_now();
+    scenario s;
+    memset(&s, 0, sizeof s);
+    int rc = job->scenario
+                 ? scenario_load_file(job->scenario, job->sets, job->n_sets, &s, e)
+                 : scenario_load_default(job->sets, job->n_sets, &s, e);
+    if (rc != 0)
+        return rc;
+    snprintf(res->name, sizeof res->name, "%s", s.name);
+    res->seed = s.seed;
+    output *o = NULL;
+    world *w = NULL;
+    if (job->out_dir) {
+        runner_result_path(job->out_dir, s.name, s.seed, res->path,
+                           sizeof res->path);
+        if (!job->force && access(res->path, F_OK) == 0) {
+            rc = perr_set(e, PERR_IO, "%s: exists; use --force to overwrite it "
+                          "or -o for another folder", res->path);
+            goto done;
+        }
+        if ((rc = make_dir(job->out_dir, e)) != 0)
+            goto done;
+    }
+    world_options opt = {job->check_invariants};
+    if (!(w = world_new(&s, &opt, e))) {
+        rc = e ? e->code : PERR_STATE;
+        goto done;
+    }
+    if (job->out_dir) {
+        output_meta meta = {s.name, s.source, s.resolved,
+                            (const char *const *)s.sets, s.n_sets, s.seed,
+                            s.start_utc_ms, s.duration_ms};
+        if (!(o = output_open(res->path, &meta, job->force, e))) {
+            rc = e ? e->code : PERR_IO;
+            goto done;
+        }
+    }
+    res->setup_s = seconds_now() - t0;
+    progress_line pl = {job->progress, seconds_now(), 0};
+    rc = world_run(w, o, job->progress ? draw_progress : NULL, &pl, e);
+    if (rc == 0)
+        rc = world_summarize(w, &res->summary, e);
+    if (rc == 0 && o) {
+        rc = output_commit(o, &res->summary, e);
+        o = NULL; /* committed or not, output_commit freed it */
+    }
+    res->events = world_events(w);
+    res->agents = world_agents(w);
+    res->sim_ms = s.duration_ms;
+done:
+    output_abort(o);
+    world_free(w);
+    scenario_free(&s);
+    res->wall_s = seconds_now() - t0;
+    if (rc != 0) {
+        summary_free(&res->summary);
+        res->path[0] = '\0';
+    }
+    return rc;
+}
+
+void runner_result_free(runner_result *res)
+{
+    summary_free(&res->summary);
+}

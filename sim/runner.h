@@ -1,0 +1,53 @@
+/*
+ * runner: one scenario from file to result, as `perpsim run`, `perpsim
+ * bench run` and sweeps need it: load and check the scenario with its
+ * overrides, build the world, run it into an HDF5 file written under a
+ * temporary name, summarise, check the expectations, commit the file.
+ * Nothing is left behind when any step fails.
+ */
+#ifndef PERPSIM_RUNNER_H
+#define PERPSIM_RUNNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "perr.h"
+#include "summary.h"
+
+typedef struct runner_job {
+    const char *scenario;        /* a file, or NULL for the built-in default */
+    const char *const *sets;     /* "key=value" overrides, in order */
+    size_t n_sets;
+    const char *out_dir;         /* NULL: no file is written */
+    int force;                   /* overwrite an existing result */
+    int check_invariants;        /* audit the ledger after every event */
+    FILE *progress;              /* a terminal to draw the progress line on, or NULL */
+} runner_job;
+
+typedef struct runner_result {
+    char path[4096];    /* the result file ("" without out_dir) */
+    char name[64];      /* the scenario's name */
+    uint64_t seed;
+    summary summary;    /* the run's summary and checks; summary_free it */
+    uint64_t events;
+    uint64_t agents;    /* in all populations */
+    int64_t sim_ms;     /* simulated time */
+    double wall_s;      /* the run, set-up and output included */
+    double setup_s;     /* loading and building the world */
+} runner_result;
+
+/* Runs job. 0 on success (whatever the expectations say), else an error:
+ * PERR_INVALID for a bad scenario (e says where), PERR_IO for a file that
+ * exists without force or cannot be written, others from the run. *res is
+ * filled on success and must be released with runner_result_free. */
+int runner_run(const runner_job *job, runner_result *res, perr *e);
+
+void runner_result_free(runner_result *res);
+
+/* The file name a scenario's result gets in out_dir:
+ * "<out_dir>/<name>-seed<seed>.h5". */
+void runner_result_path(const char *out_dir, const char *name, uint64_t seed,
+                        char *out, size_t size);
+
+#endif

@@ -1,0 +1,706 @@
+/*
+ * world: the event loop of one run (world.h). It owns every component of
+ * the scenario and the records of what they did; the engine modules (venue,
+ * mark, funding, metrics, output) know nothing of each other and meet here.
+ *
+ * Events carry a kind and a target (a population, a venue, a shock). Each
+ * pending component has exactly one event queued at a time: the index its
+ * next step, each population its next arrival, each venue's funding clock
+ * its next sample or settlement, the output grid its next sample, each
+ * shock its start and end. Popping one runs it and queues its successor, so
+ * the queue holds a few events per component whatever the number of agents.
+ *
+ * Order at one instant is the order of insertion (event.h): components are
+ * queued in the order index, funding, populations, samples at set-up, so a
+ * sample at t sees every change made at t before it was queued again.
+ *
+ * Venue records are drained after every event that touched a venue
+ * (drain_venue): the venue keeps them only until venue_clear_events, and the
+ * mark rule has already read the last trade by then (mark.h). Summary
+ * figures are accumulated as records and samples pass, so the summary needs
+ * no second pass over the output.
+ */
+#include "world.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "event.h"
+#include "funding.h"
+#include "index.h"
+#include "mark.h"
+#include "metrics.h"
+#include "venue.h"
+
+enum world_event {
+    EV_INDEX,   /* the index's next step */
+    EV_WAKE,    /* target: population */
+    EV_FUNDING, /* target: venue */
+    EV_SAMPLE,  /* the output grid */
+    EV_SHOCK,   /* target: shock; payload 0 start, 1 end */
+};
+
+/* Running statistics of one output series. */
+typedef struct series_stats {
+    double min, max, sum;
+    uint64_t count;
+    double at_mark_min, at_mark_max;
+} series_stats;
+
+typedef struct world_site {
+    venue *v;
+    mark *mark;
+    funding *funding;
+    metrics *metrics;
+    const profile *p;
+    double ticks_per_quote;
+    int64_t last;            /* the last trade, ticks */
+    int out;                 /* the output's venue index, -1 without output */
+    int trades;              /* write the trades table */
+    uint32_t whale;          /* the whale's account, for whale shocks */
+    int has_whale;
+    /* summary accumulators */
+    series_stats stats[METRICS_SERIES_COUNT];
+    double mark_min, mark_max;
+    int have_row;
+    metrics_row first_row, last_row;
+    double depth_min;        /* bid + ask within 1% */
+    uint64_t liq_count;
+    double liq_long, liq_short;
+    double *liq_minute;      /* quote liquidated in each minute of the run */
+    size_t minutes;
+    uint64_t adl_count;
+    double adl_notional;
+    uint64_t settlements;
+    double rate_min, rate_max, rate_sum, rate_last;
+    double longs_paid;
+} world_site;
+
+struct world {
+    const scenario *s;
+    index_process *index;
+    world_site *venues;
+    agent_market *markets;
+    agent_world view;
+    agent_pop **pops;
+    size_t n_pops;
+    event_queue q;
+    output *out;
+    uint64_t events;
+    double liquidated; /* quote, all venues, for the progress line */
+};
+
+/* ---- set-up -------------------------------------------------------------- */
+
+static int64_t quote_to_ticks(const world_site *wv, double quote)
+{
+    return (int64_t)llround(quote * wv->ticks_per_quote);
+}
+
+/* The agents a population has: its kind's "count" key. */
+static uint32_t population_count(const scenario_population *sp)
+{
+    const param_key *k = param_find(sp->kind->keys, "count");
+    if (!k || k->type != PARAM_COUNT)
+        return 1;
+    uint32_t n;
+    memcpy(&n, (const char *)sp->params + k->offset, sizeof n);
+    return n;
+}
+
+static int venue_setup(world *w, size_t i, const world_options *opt, perr *e)
+{
+    const scenario *s = w->s;
+    world_site *wv = &w->venues[i];
+    wv->p = &s->venues[i].profile;
+    wv->out = -1;
+    profile_decimal one = {1, 0};
+    wv->ticks_per_quote = profile_price_to_ticks(wv->p, one);
+    int64_t mark0 = quote_to_ticks(wv, index_price(w->index));
+    if (mark0 < 10)
+        return perr_set(e, PERR_INVALID,
+                        "venues[%zu]: the index %g is below ten ticks of %s",
+                        i, index_price(w->index), s->venues[i].name);
+    /* The book spans a fifth to five times the start: a run that leaves that
+     * range is a different study. */
+    int64_t lo = mark0 / 5 > 1 ? mark0 / 5 : 1, hi = mark0 * 5;
+    size_t n_accounts = 16;
+    for (size_t k = 0; k < s->n_populations; k++) {
+        const scenario_population *sp = &s->populations[k];
+        if (sp->venue == i || sp->other_venue == (int32_t)i)
+            n_accounts += population_count(sp);
+    }
+    wv->v = venue_new(wv->p, lo, hi, mark0, n_accounts, (size_t)1 << 16, e);
+    if (!wv->v)
+        return e ? e->code : PERR_NOMEM;
+    if (opt && opt->check_invariants)
+        venue_set_check(wv->v, 1);
+    if (!(wv->funding = funding_new(wv->p, s->start_utc_ms, e))
+        || !(wv->mark = mark_new(wv->p, e))
+        || !(wv->metrics = metrics_new(wv->p, s->output.every_ms,
+                                       s->output.zscore_window_ms, e)))
+        return e ? e->code : PERR_NOMEM;
+    mark_attach(wv->mark, wv->v, wv->funding);
+    mark_set_index(wv->mark, (double)mark0);
+    wv->last = BOOK_NO_PRICE;
+    wv->trades = s->output.trades;
+    wv->minutes = (size_t)(s->duration_ms / 60000 + 1);
+    wv->liq_minute = calloc(wv->minutes, sizeof *wv->liq_minute);
+    if (!wv->liq_minute)
+        return perr_set(e, PERR_NOMEM, "no memory for the run's minutes");
+    for (int k = 0; k < METRICS_SERIES_COUNT; k++) {
+        wv->stats[k].min = INFINITY;
+        wv->stats[k].max = -INFINITY;
+    }
+    wv->mark_min = INFINITY;
+    wv->mark_max = -INFINITY;
+    wv->depth_min = INFINITY;
+    wv->rate_min = INFINITY;
+    wv->rate_max = -INFINITY;
+    w->markets[i].venue = wv->v;
+    w->markets[i].funding = wv->funding;
+    w->markets[i].name = s->venues[i].name;
+    w->markets[i].index_ticks = (double)mark0;
+    w->markets[i].liquidity = 1.0;
+    return 0;
+}
+
+static int push(world *w, int64_t t, uint32_t kind, uint32_t target,
+                uint64_t payload, perr *e)
+{
+    if (t > w->s->duration_ms)
+        return 0;
+    int64_t seq = event_push(&w->q, t, kind, target, payload, e);
+    return seq < 0 ? (int)seq : 0;
+}
+
+static int shocks_setup(world *w, perr *e)
+{
+    const scenario *s = w->s;
+    for (size_t k = 0; k < s->n_shocks; k++) {
+        const scenario_shock *sh = &s->shocks[k];
+        int rc = 0;
+        switch (sh->kind) {
+        case SHOCK_INDEX_JUMP:
+            rc = index_jump(w->index, sh->at, sh->pct, e);
+            break;
+        case SHOCK_VOL_BURST:
+            rc = index_vol_burst(w->index, sh->at, sh->duration, sh->factor, e);
+            break;
+        case SHOCK_ORACLE_FREEZE:
+            rc = index_freeze(w->index, sh->at, sh->duration, e);
+            break;
+        case SHOCK_LIQUIDITY_WITHDRAWAL:
+            rc = push(w, sh->at, EV_SHOCK, (uint32_t)k, 0, e);
+            if (rc == 0)
+                rc = push(w, sh->at + sh->duration, EV_SHOCK, (uint32_t)k, 1, e);
+            break;
+        case SHOCK_WHALE: {
+            world_site *wv = &w->venues[sh->venue];
+            if (!wv->has_whale) {
+                rc = venue_open(wv->v, 0, ACCOUNT_CROSS, 1, &wv->whale, e);
+                wv->has_whale = rc == 0;
+            }
+            if (rc == 0)
+                rc = push(w, sh->at, EV_SHOCK, (uint32_t)k, 0, e);
+            break;
+        }
+        }
+        if (rc != 0) {
+            /* The index names no key: say which shock it was. */
+            char msg[sizeof e->msg];
+            snprintf(msg, sizeof msg, "%s", e ? e->msg : "");
+            return perr_set(e, rc, "%s: %s", sh->key_prefix, msg);
+        }
+        /* An index shock lands between steps: tick the index at its instant. */
+        if (sh->kind != SHOCK_LIQUIDITY_WITHDRAWAL && sh->kind != SHOCK_WHALE
+            && (rc = push(w, sh->at, EV_INDEX, 1, 0, e)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+world *world_new(const scenario *s, const world_options *opt, perr *e)
+{
+    world *w = calloc(1, sizeof *w);
+    if (!w) {
+        perr_set(e, PERR_NOMEM, "no memory for the world");
+        return NULL;
+    }
+    w->s = s;
+    index_params ip = s->index;
+    ip.seed = s->seed;
+    ip.start_utc_ms = s->start_utc_ms;
+    w->venues = calloc(s->n_venues, sizeof *w->venues);
+    w->markets = calloc(s->n_venues, sizeof *w->markets);
+    w->pops = calloc(s->n_populations ? s->n_populations : 1, sizeof *w->pops);
+    if (!w->venues || !w->markets || !w->pops) {
+        perr_set(e, PERR_NOMEM, "no memory for the world");
+        goto fail;
+    }
+    if (!(w->index = index_new(&ip, e)) || event_queue_init(&w->q, 64, e) != 0)
+        goto fail;
+    w->view.now = 0;
+    w->view.start_utc_ms = s->start_utc_ms;
+    w->view.index = index_price(w->index);
+    w->view.n_markets = s->n_venues;
+    w->view.markets = w->markets;
+    for (size_t i = 0; i < s->n_venues; i++)
+        if (venue_setup(w, i, opt, e) != 0)
+            goto fail;
+    /* Queue order fixes the order of events at one instant (the top). */
+    if (push(w, 0, EV_INDEX, 0, 0, e) != 0)
+        goto fail;
+    for (size_t i = 0; i < s->n_venues; i++)
+        if (push(w, funding_next_event(w->venues[i].funding), EV_FUNDING,
+                 (uint32_t)i, 0, e) != 0)
+            goto fail;
+    for (size_t k = 0; k < s->n_populations; k++) {
+        const scenario_population *sp = &s->populations[k];
+        agent_setup setup = {&w->view, sp->venue, sp->other_venue, s->seed,
+                             sp->name, 0, sp->key_prefix};
+        if (!(w->pops[k] = sp->kind->create(sp->params, &setup, e)))
+            goto fail;
+        w->n_pops = k + 1;
+        if (push(w, arrival_peek(&w->pops[k]->arrival), EV_WAKE, (uint32_t)k,
+                 0, e) != 0)
+            goto fail;
+    }
+    if (shocks_setup(w, e) != 0 || push(w, 0, EV_SAMPLE, 0, 0, e) != 0)
+        goto fail;
+    return w;
+fail:
+    world_free(w);
+    return NULL;
+}
+
+void world_free(world *w)
+{
+    if (!w)
+        return;
+    for (size_t k = 0; k < w->n_pops; k++)
+        agent_free(w->pops[k]);
+    free(w->pops);
+    for (size_t i = 0; w->venues && i < w->s->n_venues; i++) {
+        world_site *wv = &w->venues[i];
+        metrics_free(wv->metrics);
+        mark_free(wv->mark);
+        funding_free(wv->funding);
+        venue_free(wv->v);
+        free(wv->liq_minute);
+    }
+    free(w->venues);
+    free(w->markets);
+    index_free(w->index);
+    event_queue_free(&w->q);
+    free(w);
+}
+
+uint64_t world_events(const world *w)
+{
+    return w->events;
+}
+
+uint64_t world_agents(const world *w)
+{
+    uint64_t n = 0;
+    for (size_t k = 0; k < w->s->n_populations; k++)
+        n += population_count(&w->s->populations[k]);
+    return n;
+}
+
+venue *world_venue(world *w, size_t i)
+{
+    return w->venues[i].v;
+}
+
+/* ---- draining a venue's records ------------------------------------------ */
+
+static double cash_quote(const world_site *wv, int64_t cash)
+{
+    return (double)cash * profile_cash_to_quote(wv->p, 1);
+}
+
+static int drain_venue(world *w, size_t i, perr *e)
+{
+    world_site *wv = &w->venues[i];
+    int64_t now = w->view.now;
+    size_t n;
+    const venue_liquidation *liq = venue_liquidations(wv->v, &n);
+    if (n) {
+        metrics_note_liquidations(wv->metrics, liq, n);
+        if (wv->out >= 0
+            && output_append_liquidations(w->out, (size_t)wv->out, liq, n, e) != 0)
+            return e ? e->code : PERR_IO;
+        size_t minute = (size_t)(now / 60000);
+        for (size_t k = 0; k < n; k++) {
+            double q = cash_quote(wv, liq[k].notional);
+            wv->liq_count++;
+            if (liq[k].side > 0)
+                wv->liq_long += q;
+            else
+                wv->liq_short += q;
+            if (minute < wv->minutes)
+                wv->liq_minute[minute] += q;
+            w->liquidated += q;
+            for (size_t p = 0; p < w->n_pops; p++)
+                agent_on_liquidated(w->pops[p], (uint32_t)i, liq[k].account, now);
+        }
+    }
+    const venue_adl *adl = venue_adls(wv->v, &n);
+    if (n) {
+        metrics_note_adls(wv->metrics, adl, n);
+        if (wv->out >= 0 && output_append_adls(w->out, (size_t)wv->out, adl, n, e) != 0)
+            return e ? e->code : PERR_IO;
+        for (size_t k = 0; k < n; k++) {
+            wv->adl_count++;
+            wv->adl_notional += cash_quote(wv, adl[k].notional);
+        }
+    }
+    const book_fill *fills = book_fills(venue_book_view(wv->v), &n);
+    if (n) {
+        metrics_note_fills(wv->metrics, fills, n);
+        wv->last = fills[n - 1].price;
+        if (wv->trades && wv->out >= 0
+            && output_append_trades(w->out, (size_t)wv->out, now, fills, n, e) != 0)
+            return e ? e->code : PERR_IO;
+    }
+    venue_clear_events(wv->v);
+    const funding_settlement *fs = funding_settlements(wv->funding, &n);
+    if (n) {
+        if (wv->out >= 0 && output_append_funding(w->out, (size_t)wv->out, fs, n, e) != 0)
+            return e ? e->code : PERR_IO;
+        for (size_t k = 0; k < n; k++) {
+            double rate = (double)fs[k].parts.rate / (double)PROFILE_RATE_ONE;
+            wv->settlements++;
+            wv->rate_min = fmin(wv->rate_min, rate);
+            wv->rate_max = fmax(wv->rate_max, rate);
+            wv->rate_sum += rate;
+            wv->rate_last = rate;
+            wv->longs_paid += cash_quote(wv, fs[k].ledger.longs_paid);
+        }
+        funding_clear_settlements(wv->funding);
+    }
+    return 0;
+}
+
+/* Runs the cascade of venue i at now and drains what it did. */
+static int settle_venue(world *w, size_t i, perr *e)
+{
+    if (venue_update(w->venues[i].v, w->view.now, e) != 0)
+        return e ? e->code : PERR_STATE;
+    return drain_venue(w, i, e);
+}
+
+/* ---- events ----------------------------------------------------------------- */
+
+/* The mean mid of the venues other than i, in i's ticks; NaN if none. */
+static double external_mid(const world *w, size_t i)
+{
+    double sum = 0;
+    int n = 0;
+    for (size_t j = 0; j < w->s->n_venues; j++) {
+        if (j == i)
+            continue;
+        int64_t x2 = book_mid_x2(venue_book_view(w->venues[j].v));
+        if (x2 <= 0)
+            continue;
+        double quote = (double)x2 / 2 / w->venues[j].ticks_per_quote;
+        sum += quote * w->venues[i].ticks_per_quote;
+        n++;
+    }
+    return n ? sum / n : NAN;
+}
+
+static int on_index(world *w, const event *ev, perr *e)
+{
+    double price = index_advance(w->index, ev->time);
+    w->view.index = price;
+    for (size_t i = 0; i < w->s->n_venues; i++) {
+        world_site *wv = &w->venues[i];
+        double ticks = price * wv->ticks_per_quote;
+        w->markets[i].index_ticks = ticks;
+        mark_set_index(wv->mark, ticks);
+        if (w->s->n_venues > 1)
+            mark_set_external_mid(wv->mark, external_mid(w, i));
+        if (settle_venue(w, i, e) != 0)
+            return e ? e->code : PERR_STATE;
+    }
+    /* target 1: an extra tick at a shock's instant, off the grid */
+    if (ev->target == 0)
+        return push(w, ev->time + w->s->index.step_ms, EV_INDEX, 0, 0, e);
+    return 0;
+}
+
+static int on_wake(world *w, const event *ev, perr *e)
+{
+    agent_pop *pop = w->pops[ev->target];
+    arrival_next(&pop->arrival);
+    if (agent_wake(pop, &w->view, e) != 0)
+        return e ? e->code : PERR_STATE;
+    if (settle_venue(w, pop->market, e) != 0)
+        return e ? e->code : PERR_STATE;
+    if (pop->other_market >= 0 && settle_venue(w, (size_t)pop->other_market, e) != 0)
+        return e ? e->code : PERR_STATE;
+    return push(w, arrival_peek(&pop->arrival), EV_WAKE, ev->target, 0, e);
+}
+
+static int on_funding(world *w, const event *ev, perr *e)
+{
+    world_site *wv = &w->venues[ev->target];
+    if (funding_advance(wv->funding, wv->v, ev->time,
+                        w->markets[ev->target].index_ticks, e) != 0)
+        return e ? e->code : PERR_STATE;
+    if (drain_venue(w, ev->target, e) != 0)
+        return e ? e->code : PERR_STATE;
+    return push(w, funding_next_event(wv->funding), EV_FUNDING, ev->target, 0, e);
+}
+
+static void note_row(world_site *wv, const metrics_row *row)
+{
+    const double *x = row->series;
+    double at = x[METRICS_MARK];
+    int new_min = at < wv->mark_min, new_max = at > wv->mark_max;
+    if (new_min)
+        wv->mark_min = at;
+    if (new_max)
+        wv->mark_max = at;
+    for (int k = 0; k < METRICS_SERIES_COUNT; k++) {
+        series_stats *st = &wv->stats[k];
+        if (new_min)
+            st->at_mark_min = x[k];
+        if (new_max)
+            st->at_mark_max = x[k];
+        if (isnan(x[k]))
+            continue;
+        st->min = fmin(st->min, x[k]);
+        st->max = fmax(st->max, x[k]);
+        st->sum += x[k];
+        st->count++;
+    }
+    double depth = x[METRICS_BID_DEPTH_1PCT] + x[METRICS_ASK_DEPTH_1PCT];
+    if (depth < wv->depth_min)
+        wv->depth_min = depth;
+    if (!wv->have_row)
+        wv->first_row = *row;
+    wv->have_row = 1;
+    wv->last_row = *row;
+}
+
+static int on_sample(world *w, const event *ev, perr *e)
+{
+    for (size_t i = 0; i < w->s->n_venues; i++) {
+        world_site *wv = &w->venues[i];
+        metrics_row row;
+        if (metrics_sample(wv->metrics, wv->v, ev->time, w->markets[i].index_ticks,
+                           wv->last, wv->funding, &row, e) != 0)
+            return e ? e->code : PERR_STATE;
+        note_row(wv, &row);
+        if (wv->out >= 0 && output_append_row(w->out, (size_t)wv->out, &row, e) != 0)
+            return e ? e->code : PERR_IO;
+    }
+    return push(w, ev->time + w->s->output.every_ms, EV_SAMPLE, 0, 0, e);
+}
+
+/* A whale's market order: notional of the quote currency at the touch,
+ * swept to the edge of the book's range (a market order with no band). */
+static int whale_order(world *w, const scenario_shock *sh, perr *e)
+{
+    size_t i = (size_t)sh->venue;
+    world_site *wv = &w->venues[i];
+    const book *b = venue_book_view(wv->v);
+    int64_t touch = sh->side > 0 ? book_best_ask(b) : book_best_bid(b);
+    if (touch == BOOK_NO_PRICE)
+        touch = venue_mark(wv->v);
+    double per_lot = (double)touch * cash_quote(wv, wv->p->cash_per_tick_lot);
+    int64_t lots = (int64_t)floor(sh->notional / per_lot);
+    if (lots < 1)
+        return 0;
+    /* Margin for the whole notional at leverage 1, twice over for the slip
+     * and the fees: the whale is never the one liquidated. */
+    int64_t need = (int64_t)ceil(2 * sh->notional / profile_cash_to_quote(wv->p, 1));
+    if (venue_deposit(wv->v, wv->whale, need, e) != 0)
+        return e ? e->code : PERR_STATE;
+    book_order_spec spec = {sh->side > 0 ? book_max_price(b) : book_min_price(b),
+                            lots, wv->whale, sh->side > 0 ? BOOK_BUY : BOOK_SELL,
+                            BOOK_MARKET, 0};
+    book_result r;
+    venue_reject why;
+    if (venue_submit(wv->v, wv->whale, &spec, &r, &why, e) != 0)
+        return e ? e->code : PERR_STATE;
+    return settle_venue(w, i, e);
+}
+
+static int on_shock(world *w, const event *ev, perr *e)
+{
+    const scenario_shock *sh = &w->s->shocks[ev->target];
+    if (sh->kind == SHOCK_WHALE)
+        return whale_order(w, sh, e);
+    /* A liquidity withdrawal: the market's factor, then every population
+     * on it adjusts (agent_react). */
+    size_t i = (size_t)sh->venue;
+    w->markets[i].liquidity = ev->payload == 0 ? 1.0 - sh->fraction : 1.0;
+    for (size_t k = 0; k < w->n_pops; k++) {
+        agent_pop *pop = w->pops[k];
+        if (pop->market != i && pop->other_market != (int32_t)i)
+            continue;
+        if (agent_react(pop, &w->view, e) != 0)
+            return e ? e->code : PERR_STATE;
+    }
+    return settle_venue(w, i, e);
+}
+
+/* ---- the loop -------------------------------------------------------------- */
+
+int world_run(world *w, output *o, world_progress_fn progress, void *ctx,
+              perr *e)
+{
+    const scenario *s = w->s;
+    w->out = o;
+    for (size_t i = 0; o && i < s->n_venues; i++) {
+        int k = output_add_venue(o, s->venues[i].name, w->venues[i].p,
+                                 s->output.trades, e);
+        if (k < 0)
+            return k;
+        w->venues[i].out = k;
+    }
+    /* The world begins: every population that adjusts to the world (makers
+     * posting their first quotes) does so before the first event, so the
+     * book is not empty at the first sample. */
+    for (size_t k = 0; k < w->n_pops; k++)
+        if (agent_react(w->pops[k], &w->view, e) != 0)
+            return e ? e->code : PERR_STATE;
+    for (size_t i = 0; i < s->n_venues; i++)
+        if (settle_venue(w, i, e) != 0)
+            return e ? e->code : PERR_STATE;
+    event ev;
+    int rc = 0;
+    while (rc == 0 && event_pop(&w->q, &ev)) {
+        w->view.now = ev.time;
+        w->events++;
+        switch ((enum world_event)ev.kind) {
+        case EV_INDEX:
+            rc = on_index(w, &ev, e);
+            break;
+        case EV_WAKE:
+            rc = on_wake(w, &ev, e);
+            break;
+        case EV_FUNDING:
+            rc = on_funding(w, &ev, e);
+            break;
+        case EV_SAMPLE:
+            rc = on_sample(w, &ev, e);
+            break;
+        case EV_SHOCK:
+            rc = on_shock(w, &ev, e);
+            break;
+        }
+        if (progress && (w->events & 0xffff) == 0) {
+            world_progress p = {ev.time, s->duration_ms, w->events, w->liquidated};
+            progress(ctx, &p);
+        }
+    }
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; i < s->n_venues; i++)
+        if (venue_audit(w->venues[i].v, NULL, e) != 0)
+            return perr_set(e, PERR_STATE, "%s: the ledger's invariants do not "
+                            "hold at the end of the run: %s",
+                            s->venues[i].name, e ? e->msg : "");
+    if (progress) {
+        world_progress p = {s->duration_ms, s->duration_ms, w->events, w->liquidated};
+        progress(ctx, &p);
+    }
+    return 0;
+}
+
+/* ---- the summary ------------------------------------------------------------- */
+
+static int add(summary *out, const char *venue_name, const char *metric,
+               double value)
+{
+    /* Venue names are at most SCENARIO_NAME_MAX - 1 bytes and metric
+     * names short, so the name fits; summary_add keeps SUMMARY_NAME_MAX. */
+    char name[SCENARIO_NAME_MAX + SUMMARY_NAME_MAX];
+    snprintf(name, sizeof name, "%s.%s", venue_name, metric);
+    return summary_add(out, name, value);
+}
+
+static int summarize_venue(const world *w, size_t i, summary *out)
+{
+    const world_site *wv = &w->venues[i];
+    const char *n = w->s->venues[i].name;
+    double total = wv->liq_long + wv->liq_short;
+    double peak = 0, peak_at = -1;
+    for (size_t m = 0; m < wv->minutes; m++)
+        if (wv->liq_minute[m] > peak) {
+            peak = wv->liq_minute[m];
+            peak_at = (double)m * 60;
+        }
+    const double *first = wv->first_row.series, *last = wv->last_row.series;
+    double oi0 = first[METRICS_OPEN_INTEREST], oi1 = last[METRICS_OPEN_INTEREST];
+    struct { const char *metric; double value; } items[] = {
+        {"liquidations.count", (double)wv->liq_count},
+        {"liquidations.total_notional", total},
+        {"liquidations.long_notional", wv->liq_long},
+        {"liquidations.short_notional", wv->liq_short},
+        {"liquidations.short_share", total > 0 ? wv->liq_short / total : 0},
+        {"liquidations.peak_minute_notional", peak},
+        {"liquidations.peak_minute", peak_at},
+        {"adl.count", (double)wv->adl_count},
+        {"adl.notional", wv->adl_notional},
+        {"funding.settlements", (double)wv->settlements},
+        {"funding.rate_min", wv->settlements ? wv->rate_min : NAN},
+        {"funding.rate_max", wv->settlements ? wv->rate_max : NAN},
+        {"funding.rate_mean",
+         wv->settlements ? wv->rate_sum / (double)wv->settlements : NAN},
+        {"funding.rate_last", wv->settlements ? wv->rate_last : NAN},
+        {"funding.longs_paid", wv->longs_paid},
+        {"insurance_fund.start", first[METRICS_INSURANCE_FUND]},
+        {"insurance_fund.end", last[METRICS_INSURANCE_FUND]},
+        {"insurance_fund.change",
+         last[METRICS_INSURANCE_FUND] - first[METRICS_INSURANCE_FUND]},
+        {"depth.min_1pct", wv->depth_min},
+        {"open_interest.start", oi0},
+        {"open_interest.end", oi1},
+        {"open_interest.change_pct", oi0 > 0 ? 100 * (oi1 / oi0 - 1) : NAN},
+        {"mark.start", first[METRICS_MARK]},
+        {"mark.end", last[METRICS_MARK]},
+    };
+    for (size_t k = 0; k < sizeof items / sizeof items[0]; k++)
+        if (add(out, n, items[k].metric, items[k].value) != 0)
+            return PERR_NOMEM;
+    for (int k = 0; k < METRICS_SERIES_COUNT; k++) {
+        const series_stats *st = &wv->stats[k];
+        const char *sn = metrics_series_name(k);
+        char metric[SUMMARY_NAME_MAX];
+        struct { const char *stat; double value; } stats[] = {
+            {"min", st->count ? st->min : NAN},
+            {"max", st->count ? st->max : NAN},
+            {"mean", st->count ? st->sum / (double)st->count : NAN},
+            {"at_mark_min", wv->have_row ? st->at_mark_min : NAN},
+            {"at_mark_max", wv->have_row ? st->at_mark_max : NAN},
+        };
+        for (size_t j = 0; j < sizeof stats / sizeof stats[0]; j++) {
+            snprintf(metric, sizeof metric, "%s.%s", sn, stats[j].stat);
+            if (add(out, n, metric, stats[j].value) != 0)
+                return PERR_NOMEM;
+        }
+    }
+    return 0;
+}
+
+int world_summarize(const world *w, summary *out, perr *e)
+{
+    for (size_t i = 0; i < w->s->n_venues; i++)
+        if (summarize_venue(w, i, out) != 0)
+            return perr_set(e, PERR_NOMEM, "no memory for the summary");
+    for (size_t k = 0; k < w->s->n_expects; k++) {
+        const scenario_expect *x = &w->s->expects[k];
+        if (summary_check_add(out, x->metric, x->low, x->high) != 0)
+            return perr_set(e, PERR_NOMEM, "no memory for the summary");
+    }
+    return 0;
+}

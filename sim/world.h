@@ -1,0 +1,72 @@
+/*
+ * world: one run of a scenario (../shared/design.md, "The world" and "Time
+ * and the event loop"). A world owns the index process, each venue with its
+ * mark rule, funding clock and metrics, every population, and the event
+ * queue that drives them in (time, sequence) order:
+ *
+ *   index tick     every index step: the index moves, each venue's mark rule
+ *                  sees it and the cascade runs (venue_update);
+ *   wake           a population's arrival: it acts, then the cascade runs on
+ *                  the venues it trades on;
+ *   funding        a venue's premium sample or settlement (funding_advance);
+ *   shock          the start or end of a scheduled shock;
+ *   sample         the output grid: one metrics row per venue.
+ *
+ * After every event that touched a venue the world drains its records:
+ * liquidations and ADL closes go to the metrics, the output tables, the
+ * populations (agent_on_liquidated) and the summary; fills go to the taker
+ * flows and, when asked for, the trades table. Everything a run does
+ * follows from the scenario and its seed, so the same scenario and seed
+ * give identical output.
+ */
+#ifndef PERPSIM_WORLD_H
+#define PERPSIM_WORLD_H
+
+#include <stdint.h>
+
+#include "output.h"
+#include "perr.h"
+#include "scenario.h"
+#include "summary.h"
+
+typedef struct world world;
+
+typedef struct world_options {
+    int check_invariants; /* venue_set_check on every venue: audit every event */
+} world_options;
+
+/* What a progress line shows. */
+typedef struct world_progress {
+    int64_t now;               /* ms since the start */
+    int64_t duration;          /* ms */
+    uint64_t events;           /* popped so far */
+    double liquidated;         /* quote, all venues */
+} world_progress;
+
+typedef void (*world_progress_fn)(void *ctx, const world_progress *p);
+
+/* Builds the world of s (which must outlive it): venues, index, populations
+ * (their accounts opened), the first events queued. NULL with e filled. */
+world *world_new(const scenario *s, const world_options *opt, perr *e);
+void world_free(world *w);
+
+/* Runs to the scenario's end, writing to o (may be NULL: no file) and
+ * calling progress (may be NULL) now and then. Checks the ledger's
+ * invariants at the end whatever the options. 0, or the first error. */
+int world_run(world *w, output *o, world_progress_fn progress, void *ctx,
+              perr *e);
+
+/* The run's summary (summary.h) and the scenario's expectations checked
+ * against it; call after world_run. */
+int world_summarize(const world *w, summary *out, perr *e);
+
+/* Events popped so far. */
+uint64_t world_events(const world *w);
+
+/* Agents in all populations (each kind's `count`). */
+uint64_t world_agents(const world *w);
+
+/* The venue of index i (tests). */
+venue *world_venue(world *w, size_t i);
+
+#endif
