@@ -152,6 +152,19 @@ typedef struct agent_kind {
     agent_pop *(*create)(const void *params, const agent_setup *s, perr *e);
 } agent_kind;
 
+/* The four arrival keys every kind has (models/README.md, "Arrival
+ * processes"), for a params struct T with an `arrival` member; a row list
+ * for a kind's param_key table. */
+#define AGENT_ARRIVAL_KEYS(T)                                                 \
+    {"arrival.process", PARAM_ENUM, offsetof(T, arrival.kind), NULL,          \
+     arrival_kind_names},                                                     \
+    {"arrival.rate", PARAM_DOUBLE, offsetof(T, arrival.rate), "per second",   \
+     NULL},                                                                   \
+    {"arrival.alpha", PARAM_DOUBLE, offsetof(T, arrival.alpha),               \
+     "branching ratio", NULL},                                                \
+    {"arrival.beta", PARAM_DOUBLE, offsetof(T, arrival.beta), "per second",   \
+     NULL}
+
 /* Every registered kind, NULL-terminated, in documentation order. */
 const agent_kind *const *agent_kinds(void);
 

@@ -491,11 +491,7 @@ static const param_key arb_keys[] = {
     ARB_KEY("max_position_notional", PARAM_DOUBLE, max_position_notional, "quote"),
     ARB_KEY("leverage", PARAM_COUNT, leverage, "x"),
     ARB_KEY("capital", PARAM_DOUBLE, capital, "quote"),
-    {"arrival.process", PARAM_ENUM, offsetof(agent_arb_params, arrival.kind),
-     NULL, arrival_kind_names},
-    ARB_KEY("arrival.rate", PARAM_DOUBLE, arrival.rate, "per second"),
-    ARB_KEY("arrival.alpha", PARAM_DOUBLE, arrival.alpha, "branching ratio"),
-    ARB_KEY("arrival.beta", PARAM_DOUBLE, arrival.beta, "per second"),
+    AGENT_ARRIVAL_KEYS(agent_arb_params),
     PARAM_END,
 };
 

@@ -392,11 +392,7 @@ static const param_key holder_keys[] = {
     HOLDER_KEY("take_profit", PARAM_DOUBLE, take_profit, "fraction"),
     HOLDER_KEY("stop_loss", PARAM_DOUBLE, stop_loss, "fraction"),
     HOLDER_KEY("reentry", PARAM_DOUBLE, reentry, "probability"),
-    {"arrival.process", PARAM_ENUM, offsetof(agent_holder_params, arrival.kind),
-     NULL, arrival_kind_names},
-    HOLDER_KEY("arrival.rate", PARAM_DOUBLE, arrival.rate, "per second"),
-    HOLDER_KEY("arrival.alpha", PARAM_DOUBLE, arrival.alpha, "branching ratio"),
-    HOLDER_KEY("arrival.beta", PARAM_DOUBLE, arrival.beta, "per second"),
+    AGENT_ARRIVAL_KEYS(agent_holder_params),
     PARAM_END,
 };
 

@@ -523,11 +523,7 @@ static const param_key maker_keys[] = {
     MAKER_KEY("burst_window", PARAM_DURATION, burst_window_ms, "ms"),
     MAKER_KEY("burst_cooldown", PARAM_DURATION, burst_cooldown_ms, "ms"),
     MAKER_KEY("burst_keep", PARAM_DOUBLE, burst_keep, "fraction"),
-    {"arrival.process", PARAM_ENUM, offsetof(agent_maker_params, arrival.kind),
-     NULL, arrival_kind_names},
-    MAKER_KEY("arrival.rate", PARAM_DOUBLE, arrival.rate, "per second"),
-    MAKER_KEY("arrival.alpha", PARAM_DOUBLE, arrival.alpha, "branching ratio"),
-    MAKER_KEY("arrival.beta", PARAM_DOUBLE, arrival.beta, "per second"),
+    AGENT_ARRIVAL_KEYS(agent_maker_params),
     PARAM_END,
 };
 

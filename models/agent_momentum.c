@@ -415,11 +415,7 @@ static const param_key momentum_keys[] = {
     MOMENTUM_KEY("hold", PARAM_DURATION, hold_ms, "ms"),
     MOMENTUM_KEY("leverage", PARAM_COUNT, leverage, "x"),
     MOMENTUM_KEY("band_bps", PARAM_DOUBLE, band_bps, "bps"),
-    {"arrival.process", PARAM_ENUM, offsetof(agent_momentum_params, arrival.kind),
-     NULL, arrival_kind_names},
-    MOMENTUM_KEY("arrival.rate", PARAM_DOUBLE, arrival.rate, "per second"),
-    MOMENTUM_KEY("arrival.alpha", PARAM_DOUBLE, arrival.alpha, "branching ratio"),
-    MOMENTUM_KEY("arrival.beta", PARAM_DOUBLE, arrival.beta, "per second"),
+    AGENT_ARRIVAL_KEYS(agent_momentum_params),
     PARAM_END,
 };
 

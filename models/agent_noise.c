@@ -339,11 +339,7 @@ static const param_key noise_keys[] = {
     NOISE_KEY("max_position_notional", PARAM_DOUBLE, max_position_notional,
               "quote"),
     NOISE_KEY("leverage", PARAM_COUNT, leverage, "x"),
-    {"arrival.process", PARAM_ENUM, offsetof(agent_noise_params, arrival.kind),
-     NULL, arrival_kind_names},
-    NOISE_KEY("arrival.rate", PARAM_DOUBLE, arrival.rate, "per second"),
-    NOISE_KEY("arrival.alpha", PARAM_DOUBLE, arrival.alpha, "branching ratio"),
-    NOISE_KEY("arrival.beta", PARAM_DOUBLE, arrival.beta, "per second"),
+    AGENT_ARRIVAL_KEYS(agent_noise_params),
     PARAM_END,
 };
 

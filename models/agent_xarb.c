@@ -506,11 +506,7 @@ static const param_key xarb_keys[] = {
     XARB_KEY("max_position_notional", PARAM_DOUBLE, max_position_notional, "quote"),
     XARB_KEY("leverage", PARAM_COUNT, leverage, "x"),
     XARB_KEY("capital", PARAM_DOUBLE, capital, "quote"),
-    {"arrival.process", PARAM_ENUM, offsetof(agent_xarb_params, arrival.kind),
-     NULL, arrival_kind_names},
-    XARB_KEY("arrival.rate", PARAM_DOUBLE, arrival.rate, "per second"),
-    XARB_KEY("arrival.alpha", PARAM_DOUBLE, arrival.alpha, "branching ratio"),
-    XARB_KEY("arrival.beta", PARAM_DOUBLE, arrival.beta, "per second"),
+    AGENT_ARRIVAL_KEYS(agent_xarb_params),
     PARAM_END,
 };
 
