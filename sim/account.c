@@ -505,6 +505,54 @@ uint32_t accounts_after_top(const accounts *t, int side, uint32_t id)
     return b >= 0 && b <= t->nbuckets - 2 ? t->shorts.head[b] : ACCOUNT_NONE;
 }
 
+int64_t accounts_warm(const accounts *t, int side, int64_t from, int64_t to,
+                      size_t max, size_t *walked)
+{
+    const account_buckets *bk = side > 0 ? &t->longs : &t->shorts;
+    int64_t step = side > 0 ? -1 : 1;
+    int64_t end = bucket_of(t, side, to);
+    int64_t b = bucket_of(t, side, from);
+    uint32_t cur[ACCOUNTS_WARM_LISTS];
+    int64_t list_bucket[ACCOUNTS_WARM_LISTS];
+    int lists = 0;
+    while (lists < ACCOUNTS_WARM_LISTS && (side > 0 ? b >= end : b <= end)) {
+        b = side > 0 ? bitset_prev(&bk->nonempty, 0, b)
+                     : bitset_next(&bk->nonempty, 0, b);
+        if (b < 0 || (side > 0 ? b < end : b > end)) {
+            b = end + step;
+            break;
+        }
+        cur[lists] = bk->head[b];
+        list_bucket[lists++] = b;
+        __builtin_prefetch(&t->a[bk->head[b]]);
+        b += step;
+    }
+    /* b is now the bucket after the last one taken. Each round reads the
+     * lines the previous one asked for: independent loads, in flight
+     * together. */
+    size_t count = (size_t)lists;
+    for (int active = lists; active > 0 && count < max;) {
+        active = 0;
+        for (int j = 0; j < lists; j++) {
+            if (cur[j] == ACCOUNT_NONE)
+                continue;
+            uint32_t next = t->a[cur[j]].next;
+            cur[j] = next;
+            if (next != ACCOUNT_NONE) {
+                __builtin_prefetch(&t->a[next]);
+                count++;
+                active++;
+            }
+        }
+    }
+    if (walked)
+        *walked = count;
+    for (int j = 0; j < lists; j++)
+        if (cur[j] != ACCOUNT_NONE)
+            return t->min_mark + list_bucket[j] - 1;
+    return t->min_mark + b - 1;
+}
+
 size_t accounts_side_count(const accounts *t, int side)
 {
     return side > 0 ? t->longs.count : t->shorts.count;

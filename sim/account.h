@@ -224,6 +224,21 @@ int accounts_top_short(const accounts *t, uint32_t *id, int64_t *trigger);
  * prefetching, not a promise: a liquidation may re-key either. */
 uint32_t accounts_after_top(const accounts *t, int side, uint32_t id);
 
+/* Loads ahead of the engine, without changing anything, the accounts of
+ * side whose triggers lie from `from` to `to` inclusive (longs: from >= to,
+ * walked downward; shorts: from <= to, upward), in the order the engine
+ * pops them. A bucket's list is a chain of random addresses that only a
+ * walk can follow, one cache miss after another, so up to
+ * ACCOUNTS_WARM_LISTS non-empty buckets are walked at once, a step in each
+ * per round, and their misses overlap. Stops after about max accounts.
+ * Returns the trigger to continue from: that of the first bucket not walked
+ * to its end, or one beyond `to` when every bucket up to it was; *walked
+ * (may be NULL) gets the number of accounts touched. A hint, like
+ * accounts_after_top: what a liquidation re-keys afterwards may differ. */
+#define ACCOUNTS_WARM_LISTS 16
+int64_t accounts_warm(const accounts *t, int side, int64_t from, int64_t to,
+                      size_t max, size_t *walked);
+
 /* The number of positions of side (1 long, -1 short) in the index, and
  * their ids: out must hold accounts_side_count of them. Costs O(positions +
  * non-empty buckets / 64). */

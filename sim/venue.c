@@ -994,16 +994,36 @@ static int resolve_adl(venue *v)
 
 /* One pass over each side's triggered positions; returns how many were
  * liquidated, or -1 when the cap stopped the pass. */
+/* Accounts walked ahead of the one being liquidated (accounts_warm): at
+ * most WARM_MAX at a time, so they are still in the cache when their turn
+ * comes, and the next walk starts when fewer than WARM_LOW are left. */
+#define WARM_MAX 512
+#define WARM_LOW 4
+
 static long liquidate_triggered(venue *v)
 {
     long done = 0;
     for (int side = 1; side >= -1; side -= 2) {
         uint32_t id;
         int64_t trigger;
+        size_t warmed = 0; /* walked ahead and not yet liquidated */
+        int more = 1;      /* buckets up to the mark not walked yet */
         while (side > 0 ? accounts_top_long(&v->acc, &id, &trigger)
                               && trigger >= v->mark
                         : accounts_top_short(&v->acc, &id, &trigger)
                               && trigger <= v->mark) {
+            /* The accounts of a pass sit at random places in memory and a
+             * bucket's list reveals them one miss at a time: walk the
+             * coming buckets together first, so their misses overlap. */
+            if (warmed < WARM_LOW && more) {
+                /* From the top: the few still warm are walked again, at the
+                 * cost of cache hits, and the count stays exact. */
+                int64_t after = accounts_warm(&v->acc, side, trigger, v->mark,
+                                              WARM_MAX, &warmed);
+                more = side > 0 ? after >= v->mark : after <= v->mark;
+            }
+            if (warmed > 0)
+                warmed--;
             /* Start loading the likely next one while this one is
              * processed: accounts sit in random order in memory, so each
              * is otherwise a cache miss. */
