@@ -121,6 +121,22 @@ static inline void agent_free(agent_pop *pop)
         pop->type->free(pop);
 }
 
+/* ---- what kinds share ----------------------------------------------------- */
+
+/* Opens count cross accounts on v, each with deposit cash and leverage, at
+ * consecutive ids from *first (agent i has *first + i): nothing else may
+ * open accounts on v during the call. name is the population's, for the
+ * message. The kind frees what it allocated when this fails. */
+int agent_open_accounts(venue *v, uint32_t count, int64_t deposit,
+                        int32_t leverage, const char *name, uint32_t *first,
+                        perr *e);
+
+/* Checks a kind's fixed leverage against the first (most permissive)
+ * bracket of p: "populations[2].leverage: must be <= 125, binance's maximum
+ * leverage (got 200)". */
+int agent_check_leverage(uint32_t leverage, const profile *p,
+                         const char *key_prefix, perr *e);
+
 /* ---- the registry of kinds --------------------------------------------- */
 
 /* Where a population is made: the world's markets (venues exist, the book

@@ -439,22 +439,9 @@ agent_pop *agent_arb_new(const agent_arb_params *p, venue *v, uint64_t seed,
         arb_free(&h->base);
         return NULL;
     }
-    for (uint32_t i = 0; i < p->count; i++) {
-        uint32_t id;
-        if (venue_open(v, capital_cash, ACCOUNT_CROSS, (int32_t)p->leverage,
-                       &id, e) != 0) {
-            arb_free(&h->base);
-            return NULL;
-        }
-        if (i == 0) {
-            h->first = id;
-        } else if (id != h->first + i) {
-            perr_set(e, PERR_STATE,
-                     "%s: accounts were opened on the venue while its "
-                     "arbitrageurs' accounts were", name);
-            arb_free(&h->base);
-            return NULL;
-        }
+    if (agent_open_accounts(v, p->count, capital_cash, (int32_t)p->leverage, name, &h->first, e) != 0) {
+        arb_free(&h->base);
+        return NULL;
     }
     return &h->base;
 }

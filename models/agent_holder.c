@@ -341,21 +341,9 @@ agent_pop *agent_holder_new(const agent_holder_params *p, venue *v,
         holder_free(&h->base);
         return NULL;
     }
-    for (uint32_t i = 0; i < p->count; i++) {
-        uint32_t id;
-        if (venue_open(v, 0, ACCOUNT_CROSS, 1, &id, e) != 0) {
-            holder_free(&h->base);
-            return NULL;
-        }
-        if (i == 0) {
-            h->first = id;
-        } else if (id != h->first + i) {
-            perr_set(e, PERR_STATE,
-                     "%s: accounts were opened on the venue while its "
-                     "holders' accounts were", name);
-            holder_free(&h->base);
-            return NULL;
-        }
+    if (agent_open_accounts(v, p->count, 0, 1, name, &h->first, e) != 0) {
+        holder_free(&h->base);
+        return NULL;
     }
     return &h->base;
 }

@@ -293,21 +293,9 @@ agent_pop *agent_noise_new(const agent_noise_params *p, venue *v,
         noise_free(&h->base);
         return NULL;
     }
-    for (uint32_t i = 0; i < p->count; i++) {
-        uint32_t id;
-        if (venue_open(v, 0, ACCOUNT_CROSS, (int32_t)p->leverage, &id, e) != 0) {
-            noise_free(&h->base);
-            return NULL;
-        }
-        if (i == 0) {
-            h->first = id;
-        } else if (id != h->first + i) {
-            perr_set(e, PERR_STATE,
-                     "%s: accounts were opened on the venue while its noise "
-                     "takers' accounts were", name);
-            noise_free(&h->base);
-            return NULL;
-        }
+    if (agent_open_accounts(v, p->count, 0, (int32_t)p->leverage, name, &h->first, e) != 0) {
+        noise_free(&h->base);
+        return NULL;
     }
     return &h->base;
 }
@@ -355,13 +343,7 @@ static int noise_kind_check(const void *params, const profile *prof,
     int rc = agent_noise_check(p, key_prefix, e);
     if (rc != 0)
         return rc;
-    if ((int32_t)p->leverage > prof->brackets[0].max_leverage)
-        return perr_set(e, PERR_INVALID,
-                        "%s.leverage: must be <= %d, %s's maximum leverage "
-                        "(got %u)", key_prefix,
-                        (int)prof->brackets[0].max_leverage, prof->name,
-                        (unsigned)p->leverage);
-    return 0;
+    return agent_check_leverage(p->leverage, prof, key_prefix, e);
 }
 
 static agent_pop *noise_create(const void *params, const agent_setup *s,

@@ -417,20 +417,8 @@ static int xarb_open_accounts(xarb_pop *h, int leg, const char *name, perr *e)
 {
     venue *v = h->leg[leg].v;
     int64_t capital = quote_cash(venue_profile(v), h->p.capital);
-    for (uint32_t i = 0; i < h->p.count; i++) {
-        uint32_t id;
-        int rc = venue_open(v, capital, ACCOUNT_CROSS, (int32_t)h->p.leverage,
-                            &id, e);
-        if (rc != 0)
-            return rc;
-        if (i == 0)
-            h->leg[leg].first = id;
-        else if (id != h->leg[leg].first + i)
-            return perr_set(e, PERR_STATE,
-                            "%s: accounts were opened on the venue while its "
-                            "arbitrageurs' accounts were", name);
-    }
-    return 0;
+    return agent_open_accounts(v, h->p.count, capital, (int32_t)h->p.leverage,
+                               name, &h->leg[leg].first, e);
 }
 
 agent_pop *agent_xarb_new(const agent_xarb_params *p, venue *a, venue *b,
