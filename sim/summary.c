@@ -184,11 +184,12 @@ static void print_venue(FILE *out, const summary *s, const char *v)
     money(a, sizeof a, venue_get(s, v, "adl.notional"));
     fprintf(out, "  ADL:                 %s in %.0f closes\n", a,
             venue_get(s, v, "adl.count"));
-    fprintf(out, "  mark:                %.2f -> %.2f (min %.2f, max %.2f); "
-                 "open interest %+.1f%%\n",
+    fprintf(out, "  mark:                %.2f -> %.2f (min %.2f, max %.2f)\n",
             venue_get(s, v, "mark.start"), venue_get(s, v, "mark.end"),
-            venue_get(s, v, "mark.min"), venue_get(s, v, "mark.max"),
-            venue_get(s, v, "open_interest.change_pct"));
+            venue_get(s, v, "mark.min"), venue_get(s, v, "mark.max"));
+    money(a, sizeof a, venue_get(s, v, "open_interest.start"));
+    money(b, sizeof b, venue_get(s, v, "open_interest.end"));
+    fprintf(out, "  open interest:       %s -> %s\n", a, b);
 }
 
 void summary_print(FILE *out, const summary *s)

@@ -63,7 +63,6 @@ typedef struct world_site {
     int has_whale;
     /* summary accumulators */
     series_stats stats[METRICS_SERIES_COUNT];
-    double mark_min, mark_max;
     int have_row;
     metrics_row first_row, last_row;
     double depth_min;        /* bid + ask within 1% */
@@ -154,8 +153,6 @@ static int venue_setup(world *w, size_t i, const world_options *opt, perr *e)
         wv->stats[k].min = INFINITY;
         wv->stats[k].max = -INFINITY;
     }
-    wv->mark_min = INFINITY;
-    wv->mark_max = -INFINITY;
     wv->depth_min = INFINITY;
     wv->rate_min = INFINITY;
     wv->rate_max = -INFINITY;
@@ -461,12 +458,10 @@ static int on_funding(world *w, const event *ev, perr *e)
 static void note_row(world_site *wv, const metrics_row *row)
 {
     const double *x = row->series;
-    double at = x[METRICS_MARK];
-    int new_min = at < wv->mark_min, new_max = at > wv->mark_max;
-    if (new_min)
-        wv->mark_min = at;
-    if (new_max)
-        wv->mark_max = at;
+    /* The mark's own statistics say whether this row is a new extreme; they
+     * are updated in the loop below with every other series. */
+    const series_stats *mk = &wv->stats[METRICS_MARK];
+    int new_min = x[METRICS_MARK] < mk->min, new_max = x[METRICS_MARK] > mk->max;
     for (int k = 0; k < METRICS_SERIES_COUNT; k++) {
         series_stats *st = &wv->stats[k];
         if (new_min)
