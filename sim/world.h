@@ -32,7 +32,10 @@
 typedef struct world world;
 
 typedef struct world_options {
-    int check_invariants; /* venue_set_check on every venue: audit every event */
+    int check_invariants; /* venue_set_check on every venue: audit every
+                             event (in every build: a run does not take the
+                             debug build's default, which would cost
+                             O(accounts) per event) */
 } world_options;
 
 /* What a progress line shows. */

@@ -577,3 +577,24 @@ Test(cli, check_exits_1_when_an_expectation_fails)
     remove(path);
     rmdir(dir);
 }
+
+Test(cli, check_invariants_audits_every_event_of_a_run)
+{
+    char dir[] = "/tmp/perpsim-cli-runs-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char args[1024];
+    outcome o;
+    /* A smaller quickstart: the recount after every event is O(accounts). */
+    snprintf(args, sizeof args,
+             "run -q --check-invariants -o %s --set duration=41m "
+             "--set 'populations[1].count=100' --set 'populations[2].count=50' "
+             "--set 'populations[4].count=300' --set 'populations[5].count=200'",
+             dir);
+    perpsim(args, &o);
+    cr_expect_eq(o.status, 0, "%s", o.err);
+    cr_expect_not_null(strstr(o.out, "result: "), "%s", o.out);
+    char path[512];
+    snprintf(path, sizeof path, "%s/quickstart-seed42.h5", dir);
+    remove(path);
+    rmdir(dir);
+}
