@@ -153,7 +153,8 @@ void venue_cancel_all(venue *v, uint32_t account);
 
 /* Whether every public call re-counts the ledger (venue_audit) and aborts
  * on a broken invariant: on by default in debug builds (no NDEBUG), off in
- * release builds, where `--check-invariants` turns it on. */
+ * release builds. A world sets it from `--check-invariants` in every build
+ * (world.h), since a recount costs O(accounts). */
 void venue_set_check(venue *v, int every_event);
 
 /* Installs the mark rule the cascade recomputes the mark with (NULL: the
