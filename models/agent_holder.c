@@ -183,9 +183,6 @@ static int holder_open(holder_pop *h, venue *v, uint32_t i, perr *e)
     int32_t leverage = drawn < 1 ? 1 : drawn > cap ? cap : (int32_t)drawn;
     if (leverage < 1)
         return 0; /* no bracket holds this notional */
-    int rc = venue_set_leverage(v, id, leverage, e);
-    if (rc != 0)
-        return rc;
     int64_t notional = margin_notional(p, lots, touch);
     int64_t fee = 0;
     if (p->taker_fee > 0) {
@@ -193,7 +190,12 @@ static int holder_open(holder_pop *h, venue *v, uint32_t i, perr *e)
         i128 num = (i128)notional * p->taker_fee;
         fee = (int64_t)((num + PROFILE_RATE_ONE - 1) / PROFILE_RATE_ONE);
     }
-    rc = holder_fund(v, id, margin_initial(notional, leverage) + fee, e);
+    /* Funded first: a flat wallet may be in debt from a close filled past
+     * bankruptcy, and the new leverage is checked against the wallet. */
+    int rc = holder_fund(v, id, margin_initial(notional, leverage) + fee, e);
+    if (rc != 0)
+        return rc;
+    rc = venue_set_leverage(v, id, leverage, e);
     if (rc != 0)
         return rc;
     book_order_spec spec = {touch, lots, id, side, BOOK_IOC, 0};

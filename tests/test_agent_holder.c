@@ -3,7 +3,8 @@
  * the population interface (models/agent.h): they open on their side, never
  * past their bracket's maximum leverage, with the leverage distribution's
  * median; take-profit and stop-loss close them when the mark crosses; a
- * liquidated holder re-enters with the stated probability; the same seed
+ * liquidated holder re-enters with the stated probability; a stop-loss
+ * filled past bankruptcy leaves a debt that the next open repays; the same seed
  * gives the same actions; bad parameters are errors naming the key; and a
  * million of them, the venue's ledger included, fit in under 300 bytes each.
  *
@@ -33,8 +34,10 @@ static const profile *binance(void)
     return p;
 }
 
-/* A venue with a whale resting depth lots on each side of the touch. */
-static venue *make_venue(size_t accounts_hint, int64_t depth)
+/* A venue with a whale resting depth lots at bid_price and at ASK; the
+ * whale's account and its ask's id go to *whale_out and *ask_out. */
+static venue *make_venue_bid(size_t accounts_hint, int64_t depth, int64_t bid_price,
+                             uint32_t *whale_out, book_id *ask_out)
 {
     perr e = {0, ""};
     venue *v = venue_new(binance(), 100000, 1000000, MARK, accounts_hint, 16, &e);
@@ -42,7 +45,7 @@ static venue *make_venue(size_t accounts_hint, int64_t depth)
     uint32_t whale;
     cr_assert_eq(venue_open(v, INT64_C(1000000000000000000), ACCOUNT_CROSS, 1,
                             &whale, &e), 0, "%s", e.msg);
-    book_order_spec bid = {BID, depth, 0, BOOK_BUY, BOOK_LIMIT, 0};
+    book_order_spec bid = {bid_price, depth, 0, BOOK_BUY, BOOK_LIMIT, 0};
     book_order_spec ask = {ASK, depth, 0, BOOK_SELL, BOOK_LIMIT, 0};
     book_result r;
     venue_reject why;
@@ -50,7 +53,17 @@ static venue *make_venue(size_t accounts_hint, int64_t depth)
     cr_assert_eq(r.outcome, BOOK_RESTED, "%s", venue_reject_name(why));
     cr_assert_eq(venue_submit(v, whale, &ask, &r, &why, &e), 0, "%s", e.msg);
     cr_assert_eq(r.outcome, BOOK_RESTED, "%s", venue_reject_name(why));
+    *whale_out = whale;
+    *ask_out = r.id;
     return v;
+}
+
+/* A venue with a whale resting depth lots on each side of the touch. */
+static venue *make_venue(size_t accounts_hint, int64_t depth)
+{
+    uint32_t whale;
+    book_id ask;
+    return make_venue_bid(accounts_hint, depth, BID, &whale, &ask);
 }
 
 static agent_holder_params params(uint32_t count, int side)
@@ -242,6 +255,48 @@ Test(agent_holder, stop_loss_closes_when_the_mark_falls_past_it)
     cr_assert_eq(stats(pop).stop_losses, 0);
     cr_assert_eq(venue_set_mark(v, 2, 485009, &e), 0, "%s", e.msg);
     wake_until_flat(pop, v, 0);
+    audit(v);
+    agent_free(pop);
+    venue_free(v);
+}
+
+Test(agent_holder, a_stop_loss_filled_past_bankruptcy_leaves_a_debt_the_next_open_repays)
+{
+    /* The only bid rests at 37,000 USDT, 26% under the entry: a 5x long
+     * (20% margin) stopped out at the 3% stop-loss fills there and ends flat
+     * with a negative wallet, as a close into a book emptied by a cascade
+     * does. The mark, 485,000 ticks, is above the liquidation price, so the
+     * engine does not step in first. With the asks gone nobody can reopen
+     * yet; once they are back, reopening repays the debt: the wallet is
+     * exactly the new initial margin (the fee added before was paid). */
+    uint32_t whale;
+    book_id ask;
+    venue *v = make_venue_bid(64, INT64_C(1000000000), INT64_C(370000), &whale, &ask);
+    agent_pop *pop = open_fifty(v, 6);
+    perr e = {0, ""};
+    cr_assert_eq(venue_cancel(v, ask, &e), 0, "%s", e.msg);
+    cr_assert_eq(venue_set_mark(v, 1, 485000, &e), 0, "%s", e.msg);
+    wake_until_flat(pop, v, 0);
+    for (uint32_t i = 0; i < 50; i++) {
+        const account *a = venue_account(v, agent_holder_account(pop, i));
+        cr_assert_eq(a->size, 0);
+        cr_assert_lt(a->cash, 0, "agent %u wallet %lld", (unsigned)i, (long long)a->cash);
+    }
+    book_order_spec spec = {ASK, INT64_C(1000000000), whale, BOOK_SELL, BOOK_LIMIT, 0};
+    book_result r;
+    venue_reject why;
+    cr_assert_eq(venue_submit(v, whale, &spec, &r, &why, &e), 0, "%s", e.msg);
+    cr_assert_eq(r.outcome, BOOK_RESTED, "%s", venue_reject_name(why));
+    cr_assert_eq(venue_set_mark(v, 2, MARK, &e), 0, "%s", e.msg);
+    wake_until_opened(pop, v, 50, 100);
+    for (uint32_t i = 0; i < 50; i++) {
+        const account *a = venue_account(v, agent_holder_account(pop, i));
+        cr_assert_gt(a->size, 0);
+        /* cash is the wallet less the entry notional (margin.h). */
+        cr_assert_eq(a->cost, margin_notional(binance(), a->size, ASK));
+        cr_assert_eq(a->cash + a->cost, margin_initial(a->cost, 5),
+                     "agent %u: wallet %lld", (unsigned)i, (long long)(a->cash + a->cost));
+    }
     audit(v);
     agent_free(pop);
     venue_free(v);
