@@ -31,6 +31,8 @@
 #include "account.h"
 #include "margin.h"
 
+__extension__ typedef __int128 i128;
+
 /* The z-scored series and the series their scores go to. */
 enum { Z_DEPTH, Z_TAKER, Z_OI, Z_LIQ, Z_COUNT };
 
@@ -182,6 +184,25 @@ static double window_push(metrics_window *w, double x)
     return (x - w->centre - mean) / sqrt(var);
 }
 
+/* Resting notional on side within bps basis points of the mid; when a side
+ * is empty (no mid) the mark stands in, so that the asks of a book whose
+ * bids were swept still count: bids at or above mark x (1 - bps/10000),
+ * asks at or below mark x (1 + bps/10000), the bounds rounded inward. */
+static int64_t depth_near(const book *b, int side, int64_t mark, int64_t bps)
+{
+    if (book_mid_x2(b) != BOOK_NO_PRICE)
+        return book_depth(b, side, bps, NULL);
+    if (mark <= 0)
+        return 0;
+    if (side == BOOK_BUY) {
+        i128 lo = ((i128)mark * (10000 - bps) + 9999) / 10000;
+        return book_depth_between(b, side, (int64_t)lo, INT64_MAX, NULL);
+    }
+    i128 hi = (i128)mark * (10000 + bps) / 10000;
+    return book_depth_between(b, side, 1,
+                              hi > INT64_MAX ? INT64_MAX : (int64_t)hi, NULL);
+}
+
 int metrics_sample(metrics *m, const venue *v, int64_t now, double index_ticks,
                    int64_t last, const funding *f, metrics_row *row, perr *e)
 {
@@ -214,11 +235,10 @@ int metrics_sample(metrics *m, const venue *v, int64_t now, double index_ticks,
         s[METRICS_PREMIUM_INDEX] = (mid_ticks - index_ticks) / index_ticks;
     }
 
-    /* book_depth gives 0 without a mid: a one-sided book counts as empty. */
-    s[METRICS_BID_DEPTH_1PCT] = q * (double)book_depth(b, BOOK_BUY, 100, NULL);
-    s[METRICS_ASK_DEPTH_1PCT] = q * (double)book_depth(b, BOOK_SELL, 100, NULL);
-    s[METRICS_BID_DEPTH_2PCT] = q * (double)book_depth(b, BOOK_BUY, 200, NULL);
-    s[METRICS_ASK_DEPTH_2PCT] = q * (double)book_depth(b, BOOK_SELL, 200, NULL);
+    s[METRICS_BID_DEPTH_1PCT] = q * (double)depth_near(b, BOOK_BUY, mark, 100);
+    s[METRICS_ASK_DEPTH_1PCT] = q * (double)depth_near(b, BOOK_SELL, mark, 100);
+    s[METRICS_BID_DEPTH_2PCT] = q * (double)depth_near(b, BOOK_BUY, mark, 200);
+    s[METRICS_ASK_DEPTH_2PCT] = q * (double)depth_near(b, BOOK_SELL, mark, 200);
     s[METRICS_DEPTH_Z] =
         window_push(&m->z[Z_DEPTH],
                     s[METRICS_BID_DEPTH_1PCT] + s[METRICS_ASK_DEPTH_1PCT]);

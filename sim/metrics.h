@@ -12,7 +12,8 @@
  * rolling std); 0 until the window holds two samples or while the stdev is
  * 0 (a window of equal values gives exactly 0). Depth is the resting
  * notional within 1% (2%) of the mid on each side (book_depth: bounds
- * included), 0 on both sides when a side is empty (no mid); the depth
+ * included), or of the mark while a side is empty (no mid), so that a book
+ * whose bids were swept still shows its asks; the depth
  * z-score is that of bid + ask depth within 1%; the taker imbalance is
  * taker buy - taker sell notional; the taker buy/sell ratio is buy / sell
  * over the interval (NaN when nothing sold). Liquidated notional counts

@@ -1,6 +1,6 @@
 /*
  * Tests of the output metrics (sim/metrics.h): depth near the mid against a
- * book built by hand, taker flows and their ratio, the interval's
+ * book built by hand, and near the mark when a side is empty, taker flows and their ratio, the interval's
  * liquidation and ADL flows, rolling z-scores against a direct two-pass
  * computation over the window, the audit columns against venue_audit, and
  * the NaN conventions of an empty book.
@@ -127,6 +127,29 @@ Test(metrics, depth_counts_the_orders_within_one_and_two_percent_of_the_mid)
                  "premium");
     assert_close(s[METRICS_MARK], 60000.0, "mark");
     assert_close(s[METRICS_T], 1.0, "t");
+    metrics_free(m);
+    venue_free(v);
+}
+
+Test(metrics, a_one_sided_book_measures_depth_around_the_mark)
+{
+    /* Only asks rest (the bids were swept): no mid, so the mark (600,000
+     * ticks) stands in: asks up to 606,000 count within 1%, and the bids
+     * are honestly empty. */
+    venue *v = make_venue();
+    uint32_t mm = open_account(v, INT64_C(1000000000000), ACCOUNT_CROSS, 20);
+    rest(v, mm, BOOK_SELL, 600010, 10);
+    rest(v, mm, BOOK_SELL, 606000, 4);
+    rest(v, mm, BOOK_SELL, 606001, 6);
+    metrics *m = make_metrics(1000, 60000);
+    metrics_row row = sample(m, v, 1000, 600000.0, BOOK_NO_PRICE, NULL);
+    const double *s = row.series;
+    cr_assert(isnan(s[METRICS_MID]));
+    cr_assert_eq(s[METRICS_BID_DEPTH_1PCT], 0.0);
+    assert_close(s[METRICS_ASK_DEPTH_1PCT], (600010.0 * 10 + 606000.0 * 4) * QPTL,
+                 "ask 1%");
+    assert_close(s[METRICS_ASK_DEPTH_2PCT],
+                 (600010.0 * 10 + 606000.0 * 4 + 606001.0 * 6) * QPTL, "ask 2%");
     metrics_free(m);
     venue_free(v);
 }
