@@ -1,9 +1,12 @@
 /*
  * agent: what every kind's set-up shares (agent.h): opening a population's
- * block of consecutive accounts, and the check of a fixed leverage against
- * the venue's maximum. Each kind keeps only what is its own.
+ * block of consecutive accounts, the check of a fixed leverage against the
+ * venue's maximum, the arbitrageurs' sizing checks and quote amounts in
+ * cash units. Each kind keeps only what is its own.
  */
 #include "agent.h"
+
+#include <math.h>
 
 int agent_open_accounts(venue *v, uint32_t count, int64_t deposit,
                         int32_t leverage, const char *name, uint32_t *first,
@@ -22,6 +25,41 @@ int agent_open_accounts(venue *v, uint32_t count, int64_t deposit,
                             "population's accounts were", name);
     }
     return 0;
+}
+
+int agent_check_sizing(double order_notional, double max_position_notional,
+                       uint32_t leverage, double capital,
+                       const char *key_prefix, perr *e)
+{
+    const char *k = key_prefix;
+    if (!(order_notional > 0 && order_notional < 1e15))
+        return perr_set(e, PERR_INVALID,
+                        "%s.order_notional: must be > 0 and < 1e15 quote "
+                        "currency (got %g)", k, order_notional);
+    if (!(max_position_notional >= order_notional
+          && max_position_notional < 1e15))
+        return perr_set(e, PERR_INVALID,
+                        "%s.max_position_notional: must be >= order_notional "
+                        "= %g and < 1e15 quote currency (got %g)", k,
+                        order_notional, max_position_notional);
+    if (leverage < 1 || leverage > 10000)
+        return perr_set(e, PERR_INVALID,
+                        "%s.leverage: must be in [1, 10000] (got %u)", k,
+                        (unsigned)leverage);
+    if (!(capital * leverage >= max_position_notional && capital < 1e15))
+        return perr_set(e, PERR_INVALID,
+                        "%s.capital: must be at least max_position_notional / "
+                        "leverage = %g and < 1e15 quote currency (got %g)", k,
+                        max_position_notional / leverage, capital);
+    return 0;
+}
+
+int64_t agent_quote_cash(const profile *p, double amount)
+{
+    double cash = amount / profile_cash_to_quote(p, 1);
+    if (!(cash >= 1 && cash < 4e18))
+        return -1;
+    return (int64_t)llround(cash);
 }
 
 int agent_check_leverage(uint32_t leverage, const profile *p,

@@ -137,6 +137,18 @@ int agent_open_accounts(venue *v, uint32_t count, int64_t deposit,
 int agent_check_leverage(uint32_t leverage, const profile *p,
                          const char *key_prefix, perr *e);
 
+/* Checks the sizing keys the arbitrageurs share: order_notional in (0,
+ * 1e15), max_position_notional in [order_notional, 1e15), leverage in
+ * [1, 10000], capital x leverage >= max_position_notional and capital <
+ * 1e15; messages start with the key path. */
+int agent_check_sizing(double order_notional, double max_position_notional,
+                       uint32_t leverage, double capital,
+                       const char *key_prefix, perr *e);
+
+/* amount of quote currency in p's cash units, or -1 when it is not a
+ * representable amount (under one cash unit, or 4e18 units or more). */
+int64_t agent_quote_cash(const profile *p, double amount);
+
 /* ---- the registry of kinds --------------------------------------------- */
 
 /* Where a population is made: the world's markets (venues exist, the book

@@ -119,38 +119,13 @@ int agent_arb_check(const agent_arb_params *p, const char *key_prefix,
         return perr_set(e, PERR_INVALID,
                         "%s.spot_fee_bps: must be in [0, 10000] (got %g)", k,
                         p->spot_fee_bps);
-    if (!(p->order_notional > 0 && p->order_notional < 1e15))
-        return perr_set(e, PERR_INVALID,
-                        "%s.order_notional: must be > 0 and < 1e15 quote "
-                        "currency (got %g)", k, p->order_notional);
-    if (!(p->max_position_notional >= p->order_notional
-          && p->max_position_notional < 1e15))
-        return perr_set(e, PERR_INVALID,
-                        "%s.max_position_notional: must be >= order_notional "
-                        "= %g and < 1e15 quote currency (got %g)", k,
-                        p->order_notional, p->max_position_notional);
-    if (p->leverage < 1 || p->leverage > 10000)
-        return perr_set(e, PERR_INVALID,
-                        "%s.leverage: must be in [1, 10000] (got %u)", k,
-                        (unsigned)p->leverage);
-    if (!(p->capital * p->leverage >= p->max_position_notional
-          && p->capital < 1e15))
-        return perr_set(e, PERR_INVALID,
-                        "%s.capital: must be at least max_position_notional / "
-                        "leverage = %g and < 1e15 quote currency (got %g)", k,
-                        p->max_position_notional / p->leverage, p->capital);
+    int rc = agent_check_sizing(p->order_notional, p->max_position_notional,
+                                p->leverage, p->capital, k, e);
+    if (rc != 0)
+        return rc;
     char arrival_key[256];
     snprintf(arrival_key, sizeof arrival_key, "%s.arrival", k);
     return arrival_check(&p->arrival, arrival_key, e);
-}
-
-/* amount of quote currency in prof's cash units, or -1 if unrepresentable. */
-static int64_t quote_cash(const profile *prof, double amount)
-{
-    double cash = amount / profile_cash_to_quote(prof, 1);
-    if (!(cash >= 1 && cash < 4e18))
-        return -1;
-    return (int64_t)llround(cash);
 }
 
 int agent_arb_check_venue(const agent_arb_params *p, const profile *prof,
@@ -160,12 +135,12 @@ int agent_arb_check_venue(const agent_arb_params *p, const profile *prof,
     if (rc != 0)
         return rc;
     const char *k = key_prefix;
-    if (quote_cash(prof, p->order_notional) < 0)
+    if (agent_quote_cash(prof, p->order_notional) < 0)
         return perr_set(e, PERR_INVALID,
                         "%s.order_notional: %g is not a representable amount "
                         "of %s's cash units", k, p->order_notional, prof->name);
-    int64_t max_cash = quote_cash(prof, p->max_position_notional);
-    if (max_cash < 0 || quote_cash(prof, p->capital) < 0)
+    int64_t max_cash = agent_quote_cash(prof, p->max_position_notional);
+    if (max_cash < 0 || agent_quote_cash(prof, p->capital) < 0)
         return perr_set(e, PERR_INVALID,
                         "%s.max_position_notional: %g (or capital %g) is not a "
                         "representable amount of %s's cash units", k,
@@ -422,9 +397,9 @@ agent_pop *agent_arb_new(const agent_arb_params *p, venue *v, uint64_t seed,
     h->p = *p;
     h->v = v;
     h->lot_base = decimal_double(prof->lot);
-    h->order_cash = quote_cash(prof, p->order_notional);
-    h->max_cash = quote_cash(prof, p->max_position_notional);
-    int64_t capital_cash = quote_cash(prof, p->capital);
+    h->order_cash = agent_quote_cash(prof, p->order_notional);
+    h->max_cash = agent_quote_cash(prof, p->max_position_notional);
+    int64_t capital_cash = agent_quote_cash(prof, p->capital);
     char stream[256];
     snprintf(stream, sizeof stream, "%s/agents", name);
     h->rng = pcg32_gsl_alloc(seed, stream);

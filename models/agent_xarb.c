@@ -117,37 +117,13 @@ int agent_xarb_check(const agent_xarb_params *p, const char *key_prefix,
         return perr_set(e, PERR_INVALID,
                         "%s.exit_bps: must be in [0, threshold_bps = %g] (got %g)",
                         k, p->threshold_bps, p->exit_bps);
-    if (!(p->order_notional > 0 && p->order_notional < 1e15))
-        return perr_set(e, PERR_INVALID,
-                        "%s.order_notional: must be > 0 and < 1e15 quote "
-                        "currency (got %g)", k, p->order_notional);
-    if (!(p->max_position_notional >= p->order_notional
-          && p->max_position_notional < 1e15))
-        return perr_set(e, PERR_INVALID,
-                        "%s.max_position_notional: must be >= order_notional "
-                        "= %g and < 1e15 quote currency (got %g)", k,
-                        p->order_notional, p->max_position_notional);
-    if (p->leverage < 1 || p->leverage > 10000)
-        return perr_set(e, PERR_INVALID,
-                        "%s.leverage: must be in [1, 10000] (got %u)", k,
-                        (unsigned)p->leverage);
-    if (!(p->capital * p->leverage >= p->max_position_notional
-          && p->capital < 1e15))
-        return perr_set(e, PERR_INVALID,
-                        "%s.capital: must be at least max_position_notional / "
-                        "leverage = %g and < 1e15 quote currency (got %g)", k,
-                        p->max_position_notional / p->leverage, p->capital);
+    int rc = agent_check_sizing(p->order_notional, p->max_position_notional,
+                                p->leverage, p->capital, k, e);
+    if (rc != 0)
+        return rc;
     char arrival_key[256];
     snprintf(arrival_key, sizeof arrival_key, "%s.arrival", k);
     return arrival_check(&p->arrival, arrival_key, e);
-}
-
-static int64_t quote_cash(const profile *prof, double amount)
-{
-    double cash = amount / profile_cash_to_quote(prof, 1);
-    if (!(cash >= 1 && cash < 4e18))
-        return -1;
-    return (int64_t)llround(cash);
 }
 
 int agent_xarb_check_venue(const agent_xarb_params *p, const profile *prof,
@@ -156,8 +132,8 @@ int agent_xarb_check_venue(const agent_xarb_params *p, const profile *prof,
     int rc = agent_xarb_check(p, key_prefix, e);
     if (rc != 0)
         return rc;
-    int64_t max_cash = quote_cash(prof, p->max_position_notional);
-    if (max_cash < 0 || quote_cash(prof, p->capital) < 0)
+    int64_t max_cash = agent_quote_cash(prof, p->max_position_notional);
+    if (max_cash < 0 || agent_quote_cash(prof, p->capital) < 0)
         return perr_set(e, PERR_INVALID,
                         "%s.max_position_notional: %g (or capital %g) is not a "
                         "representable amount of %s's cash units", key_prefix,
@@ -416,7 +392,7 @@ static const agent_pop_type xarb_type = {"cross_venue_arb", xarb_wake,
 static int xarb_open_accounts(xarb_pop *h, int leg, const char *name, perr *e)
 {
     venue *v = h->leg[leg].v;
-    int64_t capital = quote_cash(venue_profile(v), h->p.capital);
+    int64_t capital = agent_quote_cash(venue_profile(v), h->p.capital);
     return agent_open_accounts(v, h->p.count, capital, (int32_t)h->p.leverage,
                                name, &h->leg[leg].first, e);
 }
@@ -450,7 +426,7 @@ agent_pop *agent_xarb_new(const agent_xarb_params *p, venue *a, venue *b,
         h->leg[k].tick_quote = decimal_double(prof->tick);
         h->leg[k].lot_base = decimal_double(prof->lot);
         h->leg[k].fee = (double)prof->taker_fee / (double)PROFILE_RATE_ONE;
-        h->leg[k].max_cash = quote_cash(prof, p->max_position_notional);
+        h->leg[k].max_cash = agent_quote_cash(prof, p->max_position_notional);
     }
     char stream[256];
     snprintf(stream, sizeof stream, "%s/agents", name);
