@@ -29,6 +29,7 @@
 
 #include <yaml.h>
 
+#include "flat.h"
 #include "suggest.h"
 
 __extension__ typedef __int128 i128;
@@ -1002,32 +1003,12 @@ int profile_load_text(const char *name_for_errors, const char *text,
 
 int profile_load_file(const char *path, profile *out, perr *e)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return perr_set(e, PERR_IO, "%s: %s", path, strerror(errno));
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len == cap) {
-            size_t ncap = cap ? 2 * cap : 16384;
-            char *t = realloc(text, ncap);
-            if (!t) {
-                free(text);
-                fclose(fp);
-                return perr_set(e, PERR_NOMEM, "%s: out of memory", path);
-            }
-            text = t;
-            cap = ncap;
-        }
-        size_t got = fread(text + len, 1, cap - len, fp);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    int failed = ferror(fp);
-    fclose(fp);
-    int rc = failed ? perr_set(e, PERR_IO, "%s: read error", path)
-                    : profile_load_text(path, text, len, out, e);
+    char *text;
+    size_t len;
+    int rc = flat_read_file(path, &text, &len, e);
+    if (rc != 0)
+        return rc;
+    rc = profile_load_text(path, text, len, out, e);
     free(text);
     return rc;
 }

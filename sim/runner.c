@@ -88,9 +88,7 @@ int runner_run(const runner_job *job, runner_result *res, perr *e)
     double t0 = seconds_now();
     scenario s;
     memset(&s, 0, sizeof s);
-    int rc = job->scenario
-                 ? scenario_load_file(job->scenario, job->sets, job->n_sets, &s, e)
-                 : scenario_load_default(job->sets, job->n_sets, &s, e);
+    int rc = scenario_load(job->scenario, job->sets, NULL, job->n_sets, &s, e);
     if (rc != 0)
         return rc;
     snprintf(res->name, sizeof res->name, "%s", s.name);

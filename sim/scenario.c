@@ -3,20 +3,16 @@
  * `--set` overrides, and writing the resolved scenario back as YAML
  * (scenario.h states the contract, scenarios/README.md every key).
  *
- * Loading has four steps, and the loader keeps one data structure through
- * them: the *flat list*, one entry per node of the YAML document below the
- * root, in file order, named by its key path ("venues[0].funding.interval")
- * with its place (line and column of its key, or of the item in a list).
- * A scalar entry holds its text; a mapping or a list holds nothing but its
- * kind (and a list its length), so a wrong type is caught where it was
- * written. A dotted key (`funding.interval: 1h`) and the nested form name
- * the same path, and any path stated twice is a duplicate.
+ * Loading has four steps over one data structure, the *flat list* of the
+ * YAML document (flat.h: one entry per node below the root, in file order,
+ * named by its key path "venues[0].funding.interval", with its place):
  *
- *   1. flatten: libyaml's document tree to the flat list (broken YAML,
- *      duplicate keys and non-scalar keys fail here);
+ *   1. flatten (flat_parse): broken YAML, duplicate keys and non-scalar
+ *      keys fail here;
  *   2. overrides: each `--set key=value` replaces the entry of its path or
- *      adds one, marked as given on the command line (its place is
- *      "--set KEY"); `venues.NAME.` is rewritten as `venues[i].`;
+ *      adds one, placed as "--set KEY" (or where the caller says it came
+ *      from, scenario_load's origins: a sweep file's line); `venues.NAME.`
+ *      is rewritten as `venues[i].`;
  *   3. ownership: each section takes the entries under its path, in file
  *      order, and gives every one to the model that owns it (param_parse
  *      with the model's param_key table, profile_set for a venue's profile),
@@ -43,6 +39,7 @@
 
 #include <yaml.h>
 
+#include "flat.h"
 #include "profile_embed.h"
 #include "profile_yaml.h"
 #include "suggest.h"
@@ -52,31 +49,16 @@
 extern const profile_embedded scenario_embedded_files[];
 extern const size_t scenario_embedded_count;
 
-#define PATH_MAX_LEN 256 /* bytes of a key path, NUL included */
-#define DEPTH_MAX 16     /* nesting of mappings and lists */
 #define WHY_SIZE 320
 
-/* ---- the flat list ----------------------------------------------------- */
-
-enum { ENTRY_SCALAR, ENTRY_MAP, ENTRY_LIST };
-
-typedef struct entry {
-    char *path;
-    char *value;   /* a scalar's text; NULL for a mapping or a list */
-    int kind;      /* ENTRY_* */
-    size_t items;  /* a list: its length */
-    int line, col; /* 1-based; 0: given by --set */
-    int used;      /* a model took it */
-    int dead;      /* replaced by an override */
-} entry;
+typedef flat_entry entry;
 
 typedef struct loader {
-    const char *file;            /* for messages */
+    flat_doc doc;                /* the flat list, the file's name, e */
     char folder[PARAM_TEXT_MAX]; /* of the file, with its '/'; "" for none */
     perr *e;
-    entry *entries;
-    size_t n, cap;
-    int root_line, root_col;
+    const char *origin;          /* where the override being applied came
+                                    from ("sweep.yaml:7:5"); NULL: --set */
 } loader;
 
 static char *text_dup(const char *s, size_t n)
@@ -89,101 +71,26 @@ static char *text_dup(const char *s, size_t n)
     return d;
 }
 
-static void loader_free(loader *ld)
-{
-    for (size_t i = 0; i < ld->n; i++) {
-        free(ld->entries[i].path);
-        free(ld->entries[i].value);
-    }
-    free(ld->entries);
-}
-
-/* The live entry of path, or NULL. */
-static entry *find_entry(loader *ld, const char *path)
-{
-    for (size_t i = 0; i < ld->n; i++)
-        if (!ld->entries[i].dead && strcmp(ld->entries[i].path, path) == 0)
-            return &ld->entries[i];
-    return NULL;
-}
-
-/* Appends an entry; NULL when memory runs out (e filled). */
-static entry *add_entry(loader *ld, const char *path, const char *value,
-                        int kind, size_t items, int line, int col)
-{
-    if (ld->n == ld->cap) {
-        size_t cap = ld->cap ? 2 * ld->cap : 32;
-        entry *grown = realloc(ld->entries, cap * sizeof *grown);
-        if (!grown) {
-            perr_set(ld->e, PERR_NOMEM, "%s: out of memory", ld->file);
-            return NULL;
-        }
-        ld->entries = grown;
-        ld->cap = cap;
-    }
-    entry *en = &ld->entries[ld->n];
-    memset(en, 0, sizeof *en);
-    en->path = text_dup(path, strlen(path));
-    en->value = value ? text_dup(value, strlen(value)) : NULL;
-    if (!en->path || (value && !en->value)) {
-        free(en->path);
-        free(en->value);
-        perr_set(ld->e, PERR_NOMEM, "%s: out of memory", ld->file);
-        return NULL;
-    }
-    en->kind = kind;
-    en->items = items;
-    en->line = line;
-    en->col = col;
-    ld->n++;
-    return en;
-}
-
 /* ---- messages ---------------------------------------------------------- */
 
-/* Fails with "FILE:LINE:COL: MSG", or "--set MSG" for an entry given on the
- * command line; at NULL places it at the top of the document. MSG starts
- * with the key path. */
-static int fail_at(loader *ld, const entry *at, const char *fmt, ...)
+/* Fails the override being applied: "--set MSG", or "ORIGIN: MSG" for one
+ * that came from a file (a sweep's). MSG starts with the key. */
+static int set_fail(loader *ld, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
+    __attribute__((format(printf, 2, 3)))
 #endif
     ;
 
-static int fail_at(loader *ld, const entry *at, const char *fmt, ...)
+static int set_fail(loader *ld, const char *fmt, ...)
 {
     char msg[sizeof ld->e->msg];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (at && at->line == 0)
-        return perr_set(ld->e, PERR_INVALID, "--set %s", msg);
-    int line = at ? at->line : ld->root_line;
-    int col = at ? at->col : ld->root_col;
-    return perr_set(ld->e, PERR_INVALID, "%s:%d:%d: %s", ld->file, line, col,
-                    msg);
-}
-
-/* The entry that best places a message about path: its own, else its
- * nearest ancestor's, else fallback. */
-static const entry *place_of_path(loader *ld, const char *path,
-                                  const entry *fallback)
-{
-    char p[PATH_MAX_LEN];
-    snprintf(p, sizeof p, "%s", path);
-    for (;;) {
-        const entry *en = find_entry(ld, p);
-        if (en)
-            return en;
-        char *cut = strrchr(p, '.');
-        char *br = strrchr(p, '[');
-        if (br && (!cut || br > cut))
-            cut = br;
-        if (!cut)
-            return fallback;
-        *cut = '\0';
-    }
+    if (ld->origin)
+        return perr_set(ld->e, PERR_INVALID, "%s: %s", ld->origin, msg);
+    return perr_set(ld->e, PERR_INVALID, "--set %s", msg);
 }
 
 /* Places a model's check message ("populations[1].count: must be ...") at
@@ -192,28 +99,21 @@ static int fail_checked(loader *ld, const perr *why, const entry *fallback)
 {
     if (why->code == PERR_NOMEM)
         return perr_set(ld->e, PERR_NOMEM, "%s", why->msg);
-    char key[PATH_MAX_LEN];
+    char key[FLAT_PATH_MAX];
     size_t klen = strcspn(why->msg, ": ");
     snprintf(key, sizeof key, "%.*s", (int)(klen < sizeof key ? klen : 0),
              why->msg);
-    return fail_at(ld, place_of_path(ld, key, fallback), "%s", why->msg);
-}
-
-static const char *kind_word(const entry *en)
-{
-    return en->kind == ENTRY_MAP    ? "a mapping"
-           : en->kind == ENTRY_LIST ? "a list"
-                                    : "a single value";
+    return flat_fail_at(&ld->doc, flat_place_of(&ld->doc, key, fallback), "%s", why->msg);
 }
 
 /* The text of a scalar entry, or NULL having failed with what was
  * expected. */
 static const char *scalar_of(loader *ld, const entry *en, const char *what)
 {
-    if (en->kind == ENTRY_SCALAR && en->value[0])
+    if (en->kind == FLAT_SCALAR && en->value[0])
         return en->value;
-    fail_at(ld, en, "%s: expected %s, got %s", en->path, what,
-            en->kind == ENTRY_SCALAR ? "nothing" : kind_word(en));
+    flat_fail_at(&ld->doc, en, "%s: expected %s, got %s", en->path, what,
+            en->kind == FLAT_SCALAR ? "nothing" : flat_kind_word(en));
     return NULL;
 }
 
@@ -236,162 +136,6 @@ static void join_names(const char *const *names, size_t n, char *out,
         snprintf(out + used, size - used, "%s%s",
                  i == 0 ? "" : i + 1 == n ? " and " : ", ", names[i]);
     }
-}
-
-/* ---- step 1: flatten --------------------------------------------------- */
-
-static int flatten(loader *ld, yaml_document_t *doc, yaml_node_t *node,
-                   const char *path, int depth)
-{
-    if (depth > DEPTH_MAX)
-        return fail_at(ld, find_entry(ld, path),
-                       "%s: nested deeper than %d levels", path, DEPTH_MAX);
-    if (node->type == YAML_MAPPING_NODE) {
-        for (yaml_node_pair_t *pair = node->data.mapping.pairs.start;
-             pair < node->data.mapping.pairs.top; pair++) {
-            yaml_node_t *k = yaml_document_get_node(doc, pair->key);
-            yaml_node_t *v = yaml_document_get_node(doc, pair->value);
-            int line = (int)k->start_mark.line + 1;
-            int col = (int)k->start_mark.column + 1;
-            if (k->type != YAML_SCALAR_NODE || k->data.scalar.length == 0) {
-                entry where = {.line = line, .col = col};
-                return fail_at(ld, &where, "%s%sa key must be a name",
-                               path, path[0] ? ": " : "");
-            }
-            char sub[PATH_MAX_LEN];
-            int len = snprintf(sub, sizeof sub, "%s%s%s", path,
-                               path[0] ? "." : "",
-                               (const char *)k->data.scalar.value);
-            if (len < 0 || (size_t)len >= sizeof sub) {
-                entry where = {.line = line, .col = col};
-                return fail_at(ld, &where, "%.60s...: key path too long",
-                               sub);
-            }
-            const entry *first = find_entry(ld, sub);
-            if (first) {
-                entry where = {.line = line, .col = col};
-                return fail_at(ld, &where,
-                               "%s: duplicate key (first at line %d)", sub,
-                               first->line);
-            }
-            int rc = 0;
-            if (v->type == YAML_SCALAR_NODE) {
-                if (!add_entry(ld, sub, (const char *)v->data.scalar.value,
-                               ENTRY_SCALAR, 0, line, col))
-                    return PERR_NOMEM;
-            } else {
-                size_t items = v->type == YAML_SEQUENCE_NODE
-                                   ? (size_t)(v->data.sequence.items.top
-                                              - v->data.sequence.items.start)
-                                   : 0;
-                if (!add_entry(ld, sub, NULL,
-                               v->type == YAML_SEQUENCE_NODE ? ENTRY_LIST
-                                                             : ENTRY_MAP,
-                               items, line, col))
-                    return PERR_NOMEM;
-                rc = flatten(ld, doc, v, sub, depth + 1);
-            }
-            if (rc != 0)
-                return rc;
-        }
-        return 0;
-    }
-    if (node->type == YAML_SEQUENCE_NODE) {
-        size_t i = 0;
-        for (yaml_node_item_t *it = node->data.sequence.items.start;
-             it < node->data.sequence.items.top; it++, i++) {
-            yaml_node_t *v = yaml_document_get_node(doc, *it);
-            int line = (int)v->start_mark.line + 1;
-            int col = (int)v->start_mark.column + 1;
-            char sub[PATH_MAX_LEN];
-            int len = snprintf(sub, sizeof sub, "%s[%zu]", path, i);
-            if (len < 0 || (size_t)len >= sizeof sub) {
-                entry where = {.line = line, .col = col};
-                return fail_at(ld, &where, "%.60s...: key path too long",
-                               sub);
-            }
-            int kind = v->type == YAML_SCALAR_NODE     ? ENTRY_SCALAR
-                       : v->type == YAML_SEQUENCE_NODE ? ENTRY_LIST
-                                                       : ENTRY_MAP;
-            size_t items = kind == ENTRY_LIST
-                               ? (size_t)(v->data.sequence.items.top
-                                          - v->data.sequence.items.start)
-                               : 0;
-            if (!add_entry(ld, sub,
-                           kind == ENTRY_SCALAR
-                               ? (const char *)v->data.scalar.value
-                               : NULL,
-                           kind, items, line, col))
-                return PERR_NOMEM;
-            if (kind != ENTRY_SCALAR) {
-                int rc = flatten(ld, doc, v, sub, depth + 1);
-                if (rc != 0)
-                    return rc;
-            }
-        }
-    }
-    return 0;
-}
-
-static int parse_document(loader *ld, const char *text, size_t len)
-{
-    yaml_parser_t parser;
-    yaml_document_t doc;
-    if (!yaml_parser_initialize(&parser))
-        return perr_set(ld->e, PERR_NOMEM, "%s: out of memory", ld->file);
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    ld->root_line = ld->root_col = 1;
-    if (!yaml_parser_load(&parser, &doc)) {
-        yaml_mark_t m = parser.problem_mark;
-        int rc = parser.error == YAML_MEMORY_ERROR
-                     ? perr_set(ld->e, PERR_NOMEM, "%s: out of memory",
-                                ld->file)
-                     : perr_set(ld->e, PERR_INVALID,
-                                "%s:%d:%d: broken YAML: %s%s%s", ld->file,
-                                (int)m.line + 1, (int)m.column + 1,
-                                parser.problem ? parser.problem
-                                               : "unreadable",
-                                parser.context ? " " : "",
-                                parser.context ? parser.context : "");
-        yaml_parser_delete(&parser);
-        return rc;
-    }
-    int rc = 0;
-    yaml_node_t *root = yaml_document_get_root_node(&doc);
-    if (!root) {
-        rc = fail_at(ld, NULL, "an empty scenario; venues and populations "
-                               "are required (scenarios/README.md)");
-    } else {
-        ld->root_line = (int)root->start_mark.line + 1;
-        ld->root_col = (int)root->start_mark.column + 1;
-        if (root->type != YAML_MAPPING_NODE)
-            rc = fail_at(ld, NULL, "a scenario is a mapping of keys "
-                                   "(scenarios/README.md)");
-        else
-            rc = flatten(ld, &doc, root, "", 0);
-    }
-    if (rc == 0) {
-        /* A second document would be ignored silently: refuse it. */
-        yaml_document_t next;
-        if (yaml_parser_load(&parser, &next)) {
-            yaml_node_t *r = yaml_document_get_root_node(&next);
-            if (r) {
-                entry where = {.line = (int)r->start_mark.line + 1,
-                               .col = (int)r->start_mark.column + 1};
-                rc = fail_at(ld, &where, "a second YAML document; a "
-                                         "scenario file holds one");
-            }
-            yaml_document_delete(&next);
-        } else {
-            yaml_mark_t m = parser.problem_mark;
-            rc = perr_set(ld->e, PERR_INVALID, "%s:%d:%d: broken YAML: %s",
-                          ld->file, (int)m.line + 1, (int)m.column + 1,
-                          parser.problem ? parser.problem : "unreadable");
-        }
-    }
-    yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
-    return rc;
 }
 
 /* ---- names ------------------------------------------------------------- */
@@ -446,14 +190,14 @@ static void entry_venue_name(loader *ld, size_t i, char *out, size_t size)
 {
     char path[64];
     snprintf(path, sizeof path, "venues[%zu].name", i);
-    const entry *en = find_entry(ld, path);
-    if (en && en->kind == ENTRY_SCALAR) {
+    const entry *en = flat_find(&ld->doc, path);
+    if (en && en->kind == FLAT_SCALAR) {
         snprintf(out, size, "%s", en->value);
         return;
     }
     snprintf(path, sizeof path, "venues[%zu].profile", i);
-    en = find_entry(ld, path);
-    if (en && en->kind == ENTRY_SCALAR)
+    en = flat_find(&ld->doc, path);
+    if (en && en->kind == FLAT_SCALAR)
         default_venue_name(en->value, out, size);
     else if (size)
         out[0] = '\0';
@@ -467,7 +211,7 @@ static int join_folder(loader *ld, const entry *en, const char *rel,
     int len = snprintf(out, size, "%s%s", rel[0] == '/' ? "" : ld->folder,
                        rel);
     if (len < 0 || (size_t)len >= size)
-        return fail_at(ld, en, "%s: the path is too long", en->path);
+        return flat_fail_at(&ld->doc, en, "%s: the path is too long", en->path);
     return 0;
 }
 
@@ -480,36 +224,36 @@ static int join_folder(loader *ld, const entry *en, const char *rel,
 static int check_set_indices(loader *ld, const char *key)
 {
     for (const char *br = strchr(key, '['); br; br = strchr(br + 1, '[')) {
-        char container[PATH_MAX_LEN];
+        char container[FLAT_PATH_MAX];
         snprintf(container, sizeof container, "%.*s", (int)(br - key), key);
         char *end;
         errno = 0;
         unsigned long idx = strtoul(br + 1, &end, 10);
         if (end == br + 1 || *end != ']' || errno || br[1] == '-'
             || br[1] == '+')
-            return perr_set(ld->e, PERR_INVALID,
-                            "--set %s: expected a list index such as [0]",
+            return set_fail(ld,
+                            "%s: expected a list index such as [0]",
                             key);
-        const entry *list = find_entry(ld, container);
+        const entry *list = flat_find(&ld->doc, container);
         if (!list) {
             if (strncmp(container, "venues[", 7) == 0)
                 continue;
-            return perr_set(ld->e, PERR_INVALID,
-                            "--set %s: the scenario has no list %s", key,
+            return set_fail(ld,
+                            "%s: the scenario has no list %s", key,
                             container);
         }
-        if (list->kind != ENTRY_LIST)
-            return perr_set(ld->e, PERR_INVALID,
-                            "--set %s: %s is %s, not a list", key, container,
-                            kind_word(list));
+        if (list->kind != FLAT_LIST)
+            return set_fail(ld,
+                            "%s: %s is %s, not a list", key, container,
+                            flat_kind_word(list));
         if (idx >= list->items) {
             if (list->items == 0)
-                return perr_set(ld->e, PERR_INVALID,
-                                "--set %s: %s is empty; a --set cannot add "
+                return set_fail(ld,
+                                "%s: %s is empty; a --set cannot add "
                                 "an item",
                                 key, container);
-            return perr_set(ld->e, PERR_INVALID,
-                            "--set %s: %s has items [0] to [%zu]; a --set "
+            return set_fail(ld,
+                            "%s: %s has items [0] to [%zu]; a --set "
                             "cannot add one",
                             key, container, list->items - 1);
         }
@@ -522,8 +266,8 @@ static int venue_by_name(loader *ld, const char *key, char *out, size_t size)
 {
     const char *name = key + strlen("venues.");
     size_t nlen = strcspn(name, ".");
-    const entry *list = find_entry(ld, "venues");
-    size_t n = list && list->kind == ENTRY_LIST ? list->items : 0;
+    const entry *list = flat_find(&ld->doc, "venues");
+    size_t n = list && list->kind == FLAT_LIST ? list->items : 0;
     const char *names[64];
     char buf[64][SCENARIO_NAME_MAX];
     size_t shown = 0;
@@ -533,8 +277,8 @@ static int venue_by_name(loader *ld, const char *key, char *out, size_t size)
         if (strlen(vn) == nlen && strncmp(vn, name, nlen) == 0) {
             int len = snprintf(out, size, "venues[%zu]%s", i, name + nlen);
             if (len < 0 || (size_t)len >= size)
-                return perr_set(ld->e, PERR_INVALID,
-                                "--set %s: key path too long", key);
+                return set_fail(ld,
+                                "%s: key path too long", key);
             return 0;
         }
         if (shown < 64) {
@@ -548,8 +292,8 @@ static int venue_by_name(loader *ld, const char *key, char *out, size_t size)
     char hint[96], list_text[256];
     did_you_mean(suggest_nearest(want, names, shown), hint, sizeof hint);
     join_names(names, shown, list_text, sizeof list_text);
-    return perr_set(ld->e, PERR_INVALID,
-                    "--set %s: no venue named '%s'%s; the venues are %s", key,
+    return set_fail(ld,
+                    "%s: no venue named '%s'%s; the venues are %s", key,
                     want, hint, shown ? list_text : "none");
 }
 
@@ -579,20 +323,29 @@ static int split_range(const char *value, char *low, char *high, size_t size)
     return 0;
 }
 
+/* Adds an entry of the override being applied, placed where it came
+ * from. */
+static entry *add_set_entry(loader *ld, const char *path, const char *value,
+                            int kind, size_t items)
+{
+    entry *en = flat_add(&ld->doc, path, value, kind, items, 0, 0);
+    if (en)
+        en->origin = ld->origin;
+    return en;
+}
+
 static int apply_set(loader *ld, const char *set)
 {
     const char *eq = strchr(set, '=');
     if (!eq || eq == set)
-        return perr_set(ld->e, PERR_INVALID,
-                        "--set %s: expected key.path=value", set);
-    char key[PATH_MAX_LEN];
+        return set_fail(ld, "%s: expected key.path=value", set);
+    char key[FLAT_PATH_MAX];
     if ((size_t)(eq - set) >= sizeof key)
-        return perr_set(ld->e, PERR_INVALID, "--set %.60s...: key path too "
-                                             "long", set);
+        return set_fail(ld, "%.60s...: key path too long", set);
     snprintf(key, sizeof key, "%.*s", (int)(eq - set), set);
     const char *value = eq + 1;
     if (strncmp(key, "venues.", 7) == 0) {
-        char rewritten[PATH_MAX_LEN];
+        char rewritten[FLAT_PATH_MAX];
         int rc = venue_by_name(ld, key, rewritten, sizeof rewritten);
         if (rc != 0)
             return rc;
@@ -601,49 +354,50 @@ static int apply_set(loader *ld, const char *set)
     int rc = check_set_indices(ld, key);
     if (rc != 0)
         return rc;
-    entry *old = find_entry(ld, key);
+    entry *old = flat_find(&ld->doc, key);
     if (strncmp(key, "expect.", 7) == 0 && value[0] == '['
         && !strchr(key, '[')) {
         /* A whole range: replace the list and its two items. */
         char low[128], high[128];
         if (split_range(value, low, high, sizeof low) != 0)
-            return perr_set(ld->e, PERR_INVALID,
-                            "--set %s: expected a range [low, high], got "
+            return set_fail(ld,
+                            "%s: expected a range [low, high], got "
                             "\"%s\"",
                             key, value);
         size_t klen = strlen(key);
-        for (size_t i = 0; i < ld->n; i++) {
-            entry *en = &ld->entries[i];
+        for (size_t i = 0; i < ld->doc.n; i++) {
+            entry *en = &ld->doc.entries[i];
             if (strncmp(en->path, key, klen) == 0
                 && (en->path[klen] == '\0' || en->path[klen] == '['))
                 en->dead = 1;
         }
-        char item[PATH_MAX_LEN + 4];
-        if (!add_entry(ld, key, NULL, ENTRY_LIST, 2, 0, 0))
+        char item[FLAT_PATH_MAX + 4];
+        if (!add_set_entry(ld, key, NULL, FLAT_LIST, 2))
             return PERR_NOMEM;
         snprintf(item, sizeof item, "%s[0]", key);
-        if (!add_entry(ld, item, low, ENTRY_SCALAR, 0, 0, 0))
+        if (!add_set_entry(ld, item, low, FLAT_SCALAR, 0))
             return PERR_NOMEM;
         snprintf(item, sizeof item, "%s[1]", key);
-        if (!add_entry(ld, item, high, ENTRY_SCALAR, 0, 0, 0))
+        if (!add_set_entry(ld, item, high, FLAT_SCALAR, 0))
             return PERR_NOMEM;
         return 0;
     }
     if (old) {
-        if (old->kind != ENTRY_SCALAR)
-            return perr_set(ld->e, PERR_INVALID,
-                            "--set %s: %s is %s in the scenario; set the "
+        if (old->kind != FLAT_SCALAR)
+            return set_fail(ld,
+                            "%s: %s is %s in the scenario; set the "
                             "keys under it one at a time",
-                            key, key, kind_word(old));
+                            key, key, flat_kind_word(old));
         char *copy = text_dup(value, strlen(value));
         if (!copy)
             return perr_set(ld->e, PERR_NOMEM, "out of memory");
         free(old->value);
         old->value = copy;
         old->line = old->col = 0;
+        old->origin = ld->origin;
         return 0;
     }
-    return add_entry(ld, key, value, ENTRY_SCALAR, 0, 0, 0) ? 0 : PERR_NOMEM;
+    return add_set_entry(ld, key, value, FLAT_SCALAR, 0) ? 0 : PERR_NOMEM;
 }
 
 /* ---- step 3: the models' keys ------------------------------------------ */
@@ -709,12 +463,12 @@ static void suggest_key(const char *rel, const char *const *keys, size_t n,
 static int unknown_key(loader *ld, const entry *en, const char *rel,
                        const char *const *keys, size_t n, const char *doc)
 {
-    char near[PATH_MAX_LEN];
+    char near[FLAT_PATH_MAX];
     suggest_key(rel, keys, n, near, sizeof near);
     if (near[0])
-        return fail_at(ld, en, "%s: unknown key (did you mean '%s'?)",
+        return flat_fail_at(&ld->doc, en, "%s: unknown key (did you mean '%s'?)",
                        en->path, near);
-    return fail_at(ld, en, "%s: unknown key (%s lists the keys)", en->path,
+    return flat_fail_at(&ld->doc, en, "%s: unknown key (%s lists the keys)", en->path,
                    doc);
 }
 
@@ -748,7 +502,7 @@ static int parse_entry(loader *ld, const entry *en, const param_key *k,
             n++;
         did_you_mean(suggest_nearest(text, k->names, n), hint, sizeof hint);
     }
-    return fail_at(ld, en, "%s: %s%s", en->path, why, hint);
+    return flat_fail_at(&ld->doc, en, "%s: %s%s", en->path, why, hint);
 }
 
 static int is_reserved(const char *rel, const char *const *reserved)
@@ -769,8 +523,8 @@ static int apply_keys(loader *ld, const char *prefix, const param_key *keys,
     const char *names[96];
     size_t n = key_names(keys, reserved, names, 96);
     size_t plen = strlen(prefix);
-    for (size_t i = 0; i < ld->n; i++) {
-        entry *en = &ld->entries[i];
+    for (size_t i = 0; i < ld->doc.n; i++) {
+        entry *en = &ld->doc.entries[i];
         if (en->dead || strncmp(en->path, prefix, plen) != 0
             || en->path[plen] != '.')
             continue;
@@ -786,10 +540,10 @@ static int apply_keys(loader *ld, const char *prefix, const param_key *keys,
             continue;
         }
         if (is_section(rel, names, n)) {
-            if (en->kind == ENTRY_MAP)
+            if (en->kind == FLAT_MAP)
                 continue;
-            return fail_at(ld, en, "%s: expected a mapping of keys, got %s",
-                           en->path, kind_word(en));
+            return flat_fail_at(&ld->doc, en, "%s: expected a mapping of keys, got %s",
+                           en->path, flat_kind_word(en));
         }
         return unknown_key(ld, en, rel, names, n, doc);
     }
@@ -801,7 +555,7 @@ static int apply_keys(loader *ld, const char *prefix, const param_key *keys,
 static int parse_optional(loader *ld, const char *path, param_type t,
                           void *value, entry **found)
 {
-    entry *en = find_entry(ld, path);
+    entry *en = flat_find(&ld->doc, path);
     if (found)
         *found = en;
     if (!en)
@@ -908,11 +662,11 @@ enum { TOP_KEYS = sizeof top_keys / sizeof top_keys[0] };
 /* Every entry's first part must be a top-level key. */
 static int check_top_keys(loader *ld)
 {
-    for (size_t i = 0; i < ld->n; i++) {
-        entry *en = &ld->entries[i];
+    for (size_t i = 0; i < ld->doc.n; i++) {
+        entry *en = &ld->doc.entries[i];
         if (en->dead)
             continue;
-        char first[PATH_MAX_LEN];
+        char first[FLAT_PATH_MAX];
         snprintf(first, sizeof first, "%.*s", (int)strcspn(en->path, ".["),
                  en->path);
         size_t k = 0;
@@ -925,8 +679,8 @@ static int check_top_keys(loader *ld)
             entry at = *en;
             at.path = first;
             if (hint[0])
-                return fail_at(ld, &at, "%s: unknown key%s", first, hint);
-            return fail_at(ld, &at, "%s: unknown key (scenarios/README.md "
+                return flat_fail_at(&ld->doc, &at, "%s: unknown key%s", first, hint);
+            return flat_fail_at(&ld->doc, &at, "%s: unknown key (scenarios/README.md "
                                     "lists the keys)",
                            first);
         }
@@ -937,16 +691,16 @@ static int check_top_keys(loader *ld)
 /* The entry of a section, checked to be of kind (NULL when absent). */
 static int section(loader *ld, const char *key, int kind, entry **out)
 {
-    entry *en = find_entry(ld, key);
+    entry *en = flat_find(&ld->doc, key);
     *out = en;
     if (!en)
         return 0;
     en->used = 1;
     if (en->kind == kind)
         return 0;
-    return fail_at(ld, en, "%s: expected %s, got %s", key,
-                   kind == ENTRY_MAP ? "a mapping of keys" : "a list",
-                   kind_word(en));
+    return flat_fail_at(&ld->doc, en, "%s: expected %s, got %s", key,
+                   kind == FLAT_MAP ? "a mapping of keys" : "a list",
+                   flat_kind_word(en));
 }
 
 /* The entry of item i of a list, which must be a mapping. */
@@ -955,13 +709,13 @@ static int list_item(loader *ld, const char *list, size_t i,
 {
     char path[64];
     snprintf(path, sizeof path, "%s[%zu]", list, i);
-    entry *en = find_entry(ld, path);
+    entry *en = flat_find(&ld->doc, path);
     *out = en;
     en->used = 1;
-    if (en->kind == ENTRY_MAP)
+    if (en->kind == FLAT_MAP)
         return 0;
-    return fail_at(ld, en, "%s: expected a mapping %s, got %s", path, what,
-                   kind_word(en));
+    return flat_fail_at(&ld->doc, en, "%s: expected a mapping %s, got %s", path, what,
+                   flat_kind_word(en));
 }
 
 static int load_top(loader *ld, scenario *s)
@@ -969,21 +723,21 @@ static int load_top(loader *ld, scenario *s)
     entry *en;
     int rc;
     /* name: the file's stem unless stated. */
-    en = find_entry(ld, "name");
+    en = flat_find(&ld->doc, "name");
     if (en) {
         en->used = 1;
         const char *text = scalar_of(ld, en, "a name");
         if (!text)
             return PERR_INVALID;
         if (!name_ok(text, 1))
-            return fail_at(ld, en,
+            return flat_fail_at(&ld->doc, en,
                            "name: expected a name of letters, digits, '.', "
                            "'_' and '-' (1 to %d bytes), got \"%.80s\"",
                            SCENARIO_NAME_MAX - 1, text);
         snprintf(s->name, sizeof s->name, "%s", text);
     } else {
         char stem[PARAM_TEXT_MAX];
-        file_stem(ld->file, stem, sizeof stem);
+        file_stem(ld->doc.file, stem, sizeof stem);
         snprintf(s->name, sizeof s->name, "%.*s", SCENARIO_NAME_MAX - 1,
                  stem[0] ? stem : "scenario");
         for (char *c = s->name; *c; c++)
@@ -994,7 +748,7 @@ static int load_top(loader *ld, scenario *s)
     if ((rc = parse_optional(ld, "seed", PARAM_SEED, &s->seed, NULL)) != 0)
         return rc;
     parse_start("2025-01-01T00:00:00Z", &s->start_utc_ms);
-    en = find_entry(ld, "start");
+    en = flat_find(&ld->doc, "start");
     if (en) {
         en->used = 1;
         const char *text = scalar_of(ld, en, "a UTC instant such as "
@@ -1002,7 +756,7 @@ static int load_top(loader *ld, scenario *s)
         if (!text)
             return PERR_INVALID;
         if (parse_start(text, &s->start_utc_ms) != 0)
-            return fail_at(ld, en,
+            return flat_fail_at(&ld->doc, en,
                            "start: expected a UTC instant such as "
                            "2025-07-10T00:00:00Z (1970 to 9999), got \"%.60s\"",
                            text);
@@ -1015,7 +769,7 @@ static int load_top(loader *ld, scenario *s)
     if (s->duration_ms <= 0) {
         char d[32];
         format_value(PARAM_DURATION, &s->duration_ms, d, sizeof d);
-        return fail_at(ld, en, "duration: must be > 0 (got %s)", d);
+        return flat_fail_at(&ld->doc, en, "duration: must be > 0 (got %s)", d);
     }
     return 0;
 }
@@ -1033,7 +787,7 @@ static const param_key output_keys[] = {
 static int load_output(loader *ld, scenario *s)
 {
     entry *sec;
-    int rc = section(ld, "output", ENTRY_MAP, &sec);
+    int rc = section(ld, "output", FLAT_MAP, &sec);
     if (rc != 0)
         return rc;
     scenario_output *o = &s->output;
@@ -1048,13 +802,13 @@ static int load_output(loader *ld, scenario *s)
     format_value(PARAM_DURATION, &o->every_ms, a, sizeof a);
     format_value(PARAM_DURATION, &s->duration_ms, b, sizeof b);
     if (o->every_ms <= 0 || o->every_ms > s->duration_ms)
-        return fail_at(ld, place_of_path(ld, "output.every", sec),
+        return flat_fail_at(&ld->doc, flat_place_of(&ld->doc, "output.every", sec),
                        "output.every: must be > 0 and at most the duration, "
                        "%s (got %s)",
                        b, a);
     if (o->zscore_window_ms < o->every_ms) {
         format_value(PARAM_DURATION, &o->zscore_window_ms, b, sizeof b);
-        return fail_at(ld, place_of_path(ld, "output.zscore_window", sec),
+        return flat_fail_at(&ld->doc, flat_place_of(&ld->doc, "output.zscore_window", sec),
                        "output.zscore_window: must be at least output.every, "
                        "%s (got %s)",
                        a, b);
@@ -1065,7 +819,7 @@ static int load_output(loader *ld, scenario *s)
 static int load_index(loader *ld, scenario *s, index_keyed *kx)
 {
     entry *sec;
-    int rc = section(ld, "index", ENTRY_MAP, &sec);
+    int rc = section(ld, "index", FLAT_MAP, &sec);
     if (rc != 0)
         return rc;
     index_params_default(&kx->params);
@@ -1080,12 +834,12 @@ static int load_index(loader *ld, scenario *s, index_keyed *kx)
     s->index.file = NULL;
     if (kx->file[0]) {
         char path[PARAM_TEXT_MAX];
-        const entry *at = place_of_path(ld, "index.file", sec);
+        const entry *at = flat_place_of(&ld->doc, "index.file", sec);
         if ((rc = join_folder(ld, at, kx->file, path, sizeof path)) != 0)
             return rc;
         char *copy = text_dup(path, strlen(path));
         if (!copy)
-            return perr_set(ld->e, PERR_NOMEM, "%s: out of memory", ld->file);
+            return perr_set(ld->e, PERR_NOMEM, "%s: out of memory", ld->doc.file);
         s->index.file = copy;
     }
     perr why;
@@ -1105,48 +859,48 @@ static int venue_container(loader *ld, const entry *en, const char *rel,
     while (keys[n])
         n++;
     if (strcmp(rel, "margin.brackets") == 0) {
-        if (en->kind == ENTRY_LIST)
+        if (en->kind == FLAT_LIST)
             return 0;
-        return fail_at(ld, en, "%s: expected a list of brackets, got %s",
-                       en->path, kind_word(en));
+        return flat_fail_at(&ld->doc, en, "%s: expected a list of brackets, got %s",
+                       en->path, flat_kind_word(en));
     }
     unsigned idx;
     int used = 0;
     if (sscanf(rel, "margin.brackets[%u]%n", &idx, &used) == 1
         && rel[used] == '\0') {
-        if (en->kind == ENTRY_MAP)
+        if (en->kind == FLAT_MAP)
             return 0;
-        return fail_at(ld, en,
+        return flat_fail_at(&ld->doc, en,
                        "%s: expected a mapping {cap, mmr, max_leverage}, got "
                        "%s",
-                       en->path, kind_word(en));
+                       en->path, flat_kind_word(en));
     }
     for (size_t i = 0; i < n; i++)
         if (strcmp(keys[i], rel) == 0)
-            return fail_at(ld, en, "%s: expected a single value, got %s",
-                           en->path, kind_word(en));
+            return flat_fail_at(&ld->doc, en, "%s: expected a single value, got %s",
+                           en->path, flat_kind_word(en));
     if (is_section(rel, keys, n)) {
-        if (en->kind == ENTRY_MAP)
+        if (en->kind == FLAT_MAP)
             return 0;
-        return fail_at(ld, en, "%s: expected a mapping of keys, got %s",
-                       en->path, kind_word(en));
+        return flat_fail_at(&ld->doc, en, "%s: expected a mapping of keys, got %s",
+                       en->path, flat_kind_word(en));
     }
     /* Not a key: profile_set says so and suggests one. */
     profile scratch = *p;
     perr why;
     perr_clear(&why);
     if (profile_set(&scratch, rel, "0", &why) == 0)
-        return fail_at(ld, en, "%s: expected a single value, got %s",
-                       en->path, kind_word(en));
+        return flat_fail_at(&ld->doc, en, "%s: expected a single value, got %s",
+                       en->path, flat_kind_word(en));
     size_t vlen = strcspn(en->path, ".");
-    return fail_at(ld, en, "%.*s.%s", (int)vlen, en->path, why.msg);
+    return flat_fail_at(&ld->doc, en, "%.*s.%s", (int)vlen, en->path, why.msg);
 }
 
 static int load_profile(loader *ld, scenario_venue *v, const entry *at,
                         const char *text, size_t i)
 {
     if (strlen(text) >= sizeof v->profile_name)
-        return fail_at(ld, at, "%s: the path is too long", at->path);
+        return flat_fail_at(&ld->doc, at, "%s: the path is too long", at->path);
     snprintf(v->profile_name, sizeof v->profile_name, "%s", text);
     if (looks_like_path(text)) {
         char path[PARAM_TEXT_MAX];
@@ -1161,7 +915,7 @@ static int load_profile(loader *ld, scenario_venue *v, const entry *at,
         if (rc != 0)
             return rc == PERR_NOMEM
                        ? perr_set(ld->e, rc, "%s", why.msg)
-                       : fail_at(ld, at, "venues[%zu].profile: cannot read "
+                       : flat_fail_at(&ld->doc, at, "venues[%zu].profile: cannot read "
                                          "the profile file %s",
                                  i, why.msg);
         return 0;
@@ -1175,7 +929,7 @@ static int load_profile(loader *ld, scenario_venue *v, const entry *at,
         char hint[96], list[256];
         did_you_mean(suggest_nearest(text, names, n), hint, sizeof hint);
         join_names(names, n, list, sizeof list);
-        return fail_at(ld, at,
+        return flat_fail_at(&ld->doc, at,
                        "venues[%zu].profile: unknown profile '%s'%s; the "
                        "built-in profiles are %s, or give the path of a "
                        "profile file",
@@ -1194,9 +948,9 @@ static int load_venue(loader *ld, scenario *s, size_t i)
     scenario_venue *v = &s->venues[i];
     char path[64];
     snprintf(path, sizeof path, "venues[%zu].profile", i);
-    entry *pe = find_entry(ld, path);
+    entry *pe = flat_find(&ld->doc, path);
     if (!pe)
-        return fail_at(ld, item,
+        return flat_fail_at(&ld->doc, item,
                        "%s: required key missing (a built-in profile such "
                        "as binance, or the path of a profile file)",
                        path);
@@ -1206,7 +960,7 @@ static int load_venue(loader *ld, scenario *s, size_t i)
         return text ? rc : PERR_INVALID;
 
     snprintf(path, sizeof path, "venues[%zu].name", i);
-    entry *ne = find_entry(ld, path);
+    entry *ne = flat_find(&ld->doc, path);
     char name[PARAM_TEXT_MAX];
     if (ne) {
         ne->used = 1;
@@ -1218,14 +972,14 @@ static int load_venue(loader *ld, scenario *s, size_t i)
         default_venue_name(text, name, sizeof name);
     }
     if (!name_ok(name, 0))
-        return fail_at(ld, ne ? ne : pe,
+        return flat_fail_at(&ld->doc, ne ? ne : pe,
                        "%s: expected a name of letters, digits, '_' and '-' "
                        "(1 to %d bytes), got \"%.80s\"%s",
                        path, SCENARIO_NAME_MAX - 1, name,
                        ne ? "" : " (from the profile; state name:)");
     for (size_t j = 0; j < i; j++)
         if (strcmp(s->venues[j].name, name) == 0)
-            return fail_at(ld, ne ? ne : item,
+            return flat_fail_at(&ld->doc, ne ? ne : item,
                            "%s: venues[%zu] is already named '%s'", path, j,
                            name);
     snprintf(v->name, sizeof v->name, "%.*s", SCENARIO_NAME_MAX - 1, name);
@@ -1233,15 +987,15 @@ static int load_venue(loader *ld, scenario *s, size_t i)
     /* The profile's overrides, in the order written. */
     char prefix[32];
     int plen = snprintf(prefix, sizeof prefix, "venues[%zu].", i);
-    for (size_t k = 0; k < ld->n; k++) {
-        entry *en = &ld->entries[k];
+    for (size_t k = 0; k < ld->doc.n; k++) {
+        entry *en = &ld->doc.entries[k];
         if (en->dead || strncmp(en->path, prefix, (size_t)plen) != 0)
             continue;
         const char *rel = en->path + plen;
         if (strcmp(rel, "name") == 0 || strcmp(rel, "profile") == 0)
             continue;
         en->used = 1;
-        if (en->kind != ENTRY_SCALAR) {
+        if (en->kind != FLAT_SCALAR) {
             if ((rc = venue_container(ld, en, rel, &v->profile)) != 0)
                 return rc;
             continue;
@@ -1252,7 +1006,7 @@ static int load_venue(loader *ld, scenario *s, size_t i)
         perr why;
         perr_clear(&why);
         if (profile_set(&v->profile, rel, value, &why) != 0)
-            return fail_at(ld, en, "%s%s", prefix, why.msg);
+            return flat_fail_at(&ld->doc, en, "%s%s", prefix, why.msg);
     }
     perr why;
     perr_clear(&why);
@@ -1268,17 +1022,17 @@ static int load_venue(loader *ld, scenario *s, size_t i)
 static int load_venues(loader *ld, scenario *s)
 {
     entry *sec;
-    int rc = section(ld, "venues", ENTRY_LIST, &sec);
+    int rc = section(ld, "venues", FLAT_LIST, &sec);
     if (rc != 0)
         return rc;
     if (!sec)
-        return fail_at(ld, NULL, "venues: required key missing (a list of at "
+        return flat_fail_at(&ld->doc, NULL, "venues: required key missing (a list of at "
                                  "least one venue)");
     if (sec->items == 0)
-        return fail_at(ld, sec, "venues: at least one venue is required");
+        return flat_fail_at(&ld->doc, sec, "venues: at least one venue is required");
     s->venues = calloc(sec->items, sizeof *s->venues);
     if (!s->venues)
-        return perr_set(ld->e, PERR_NOMEM, "%s: out of memory", ld->file);
+        return perr_set(ld->e, PERR_NOMEM, "%s: out of memory", ld->doc.file);
     s->n_venues = sec->items;
     for (size_t i = 0; i < s->n_venues; i++)
         if ((rc = load_venue(ld, s, i)) != 0)
@@ -1291,7 +1045,7 @@ static int load_venues(loader *ld, scenario *s)
 static int venue_ref(loader *ld, const scenario *s, const char *path,
                      const entry *item, int required, int32_t *out)
 {
-    entry *en = find_entry(ld, path);
+    entry *en = flat_find(&ld->doc, path);
     if (!en) {
         if (!required) {
             *out = -1;
@@ -1307,7 +1061,7 @@ static int venue_ref(loader *ld, const scenario *s, const char *path,
             names[i] = s->venues[i].name;
         char list[256];
         join_names(names, n, list, sizeof list);
-        return fail_at(ld, item,
+        return flat_fail_at(&ld->doc, item,
                        "%s: required key missing (the scenario has %zu "
                        "venues: %s)",
                        path, s->n_venues, list);
@@ -1328,7 +1082,7 @@ static int venue_ref(loader *ld, const scenario *s, const char *path,
     char hint[96], list[256];
     did_you_mean(suggest_nearest(text, names, n), hint, sizeof hint);
     join_names(names, n, list, sizeof list);
-    return fail_at(ld, en, "%s: no venue named '%s'%s; the venues are %s",
+    return flat_fail_at(&ld->doc, en, "%s: no venue named '%s'%s; the venues are %s",
                    path, text, hint, list);
 }
 
@@ -1348,9 +1102,9 @@ static int load_population(loader *ld, scenario *s, size_t i)
     char path[64];
 
     snprintf(path, sizeof path, "%s.kind", prefix);
-    entry *ke = find_entry(ld, path);
+    entry *ke = flat_find(&ld->doc, path);
     if (!ke)
-        return fail_at(ld, item, "%s: required key missing", path);
+        return flat_fail_at(&ld->doc, item, "%s: required key missing", path);
     ke->used = 1;
     const char *kind = scalar_of(ld, ke, "a kind of population");
     if (!kind)
@@ -1364,7 +1118,7 @@ static int load_population(loader *ld, scenario *s, size_t i)
         char hint[96], list[512];
         did_you_mean(suggest_nearest(kind, names, n), hint, sizeof hint);
         join_names(names, n, list, sizeof list);
-        return fail_at(ld, ke, "%s: unknown kind '%s'%s; the kinds are %s",
+        return flat_fail_at(&ld->doc, ke, "%s: unknown kind '%s'%s; the kinds are %s",
                        path, kind, hint, list);
     }
     const agent_kind *k = pop->kind;
@@ -1375,54 +1129,54 @@ static int load_population(loader *ld, scenario *s, size_t i)
         return rc;
     pop->venue = (uint32_t)on;
     snprintf(path, sizeof path, "%s.other_venue", prefix);
-    entry *oe = find_entry(ld, path);
+    entry *oe = flat_find(&ld->doc, path);
     pop->other_venue = -1;
     if (k->two_venues) {
         if (!oe)
-            return fail_at(ld, item,
+            return flat_fail_at(&ld->doc, item,
                            "%s: required key missing (%s trades on two "
                            "venues)",
                            path, k->kind);
         if ((rc = venue_ref(ld, s, path, item, 0, &pop->other_venue)) != 0)
             return rc;
         if (pop->other_venue == on)
-            return fail_at(ld, oe,
+            return flat_fail_at(&ld->doc, oe,
                            "%s: must differ from venue (both are '%s')", path,
                            s->venues[on].name);
     } else if (oe) {
         oe->used = 1;
-        return fail_at(ld, oe,
+        return flat_fail_at(&ld->doc, oe,
                        "%s: only for kinds that trade on two venues (%s "
                        "trades on one)",
                        path, k->kind);
     }
 
     snprintf(path, sizeof path, "%s.name", prefix);
-    entry *ne = find_entry(ld, path);
+    entry *ne = flat_find(&ld->doc, path);
     if (ne) {
         ne->used = 1;
         const char *t = scalar_of(ld, ne, "a name");
         if (!t)
             return PERR_INVALID;
         if (!name_ok(t, 0))
-            return fail_at(ld, ne,
+            return flat_fail_at(&ld->doc, ne,
                            "%s: expected a name of letters, digits, '_' and "
                            "'-' (1 to %d bytes), got \"%.80s\"",
                            path, SCENARIO_NAME_MAX - 1, t);
         snprintf(pop->name, sizeof pop->name, "%s", t);
     } else {
-        snprintf(pop->name, sizeof pop->name, "%.50s-%zu", k->kind, i);
+        snprintf(pop->name, sizeof pop->name, "%.40s-%zu", k->kind, i);
     }
     for (size_t j = 0; j < i; j++)
         if (strcmp(s->populations[j].name, pop->name) == 0)
-            return fail_at(ld, ne ? ne : item,
+            return flat_fail_at(&ld->doc, ne ? ne : item,
                            "%s: populations[%zu] is already named '%s' (a "
                            "population's random streams derive from its name)",
                            path, j, pop->name);
 
     pop->params = calloc(1, k->params_size);
     if (!pop->params)
-        return perr_set(ld->e, PERR_NOMEM, "%s: out of memory", ld->file);
+        return perr_set(ld->e, PERR_NOMEM, "%s: out of memory", ld->doc.file);
     k->defaults(pop->params);
     if ((rc = apply_keys(ld, prefix, k->keys, pop->params, population_reserved,
                          "models/README.md"))
@@ -1438,18 +1192,18 @@ static int load_population(loader *ld, scenario *s, size_t i)
 static int load_populations(loader *ld, scenario *s)
 {
     entry *sec;
-    int rc = section(ld, "populations", ENTRY_LIST, &sec);
+    int rc = section(ld, "populations", FLAT_LIST, &sec);
     if (rc != 0)
         return rc;
     if (!sec)
-        return fail_at(ld, NULL, "populations: required key missing (a list "
+        return flat_fail_at(&ld->doc, NULL, "populations: required key missing (a list "
                                  "of at least one population)");
     if (sec->items == 0)
-        return fail_at(ld, sec, "populations: at least one population is "
+        return flat_fail_at(&ld->doc, sec, "populations: at least one population is "
                                 "required");
     s->populations = calloc(sec->items, sizeof *s->populations);
     if (!s->populations)
-        return perr_set(ld->e, PERR_NOMEM, "%s: out of memory", ld->file);
+        return perr_set(ld->e, PERR_NOMEM, "%s: out of memory", ld->doc.file);
     s->n_populations = sec->items;
     for (size_t i = 0; i < s->n_populations; i++)
         if ((rc = load_population(ld, s, i)) != 0)
@@ -1527,9 +1281,9 @@ static int load_shock(loader *ld, scenario *s, size_t i)
     memset(&sk, 0, sizeof sk);
     char path[64];
     snprintf(path, sizeof path, "%s.kind", prefix);
-    entry *ke = find_entry(ld, path);
+    entry *ke = flat_find(&ld->doc, path);
     if (!ke)
-        return fail_at(ld, item, "%s: required key missing (%s)", path,
+        return flat_fail_at(&ld->doc, item, "%s: required key missing (%s)", path,
                        "index_jump, vol_burst, oracle_freeze, "
                        "liquidity_withdrawal or whale");
     ke->used = 1;
@@ -1550,8 +1304,8 @@ static int load_shock(loader *ld, scenario *s, size_t i)
 
     int present[16] = {0};
     size_t plen = strlen(prefix);
-    for (size_t k = 0; k < ld->n; k++) {
-        entry *en = &ld->entries[k];
+    for (size_t k = 0; k < ld->doc.n; k++) {
+        entry *en = &ld->doc.entries[k];
         if (en->dead || en == ke || strncmp(en->path, prefix, plen) != 0
             || en->path[plen] != '.')
             continue;
@@ -1562,11 +1316,11 @@ static int load_shock(loader *ld, scenario *s, size_t i)
             return unknown_key(ld, en, rel, allowed, n_allowed,
                                "scenarios/README.md");
         if (!shock_has_key(sk.kind, rel))
-            return fail_at(ld, en,
+            return flat_fail_at(&ld->doc, en,
                            "%s: not a key of %s %s shock (its keys are %s)",
                            en->path, article(kind), kind, keys_text);
         present[pk - shock_param_keys] = 1;
-        if (strcmp(rel, "pct") == 0 && en->kind == ENTRY_SCALAR) {
+        if (strcmp(rel, "pct") == 0 && en->kind == FLAT_SCALAR) {
             /* pct is a number of percent: "-8%" means the same as -8. */
             size_t len = strlen(en->value);
             if (len > 1 && en->value[len - 1] == '%') {
@@ -1584,13 +1338,13 @@ static int load_shock(loader *ld, scenario *s, size_t i)
         const param_key *pk = param_find(shock_param_keys, *k);
         if (!present[pk - shock_param_keys]
             && !(strcmp(*k, "venue") == 0 && s->n_venues == 1))
-            return fail_at(ld, item,
+            return flat_fail_at(&ld->doc, item,
                            "%s.%s: required key missing for %s %s shock (its "
                            "keys are %s)",
                            prefix, *k, article(kind), kind, keys_text);
     }
     if (!present[0])
-        return fail_at(ld, item, "%s.at: required key missing", prefix);
+        return flat_fail_at(&ld->doc, item, "%s.at: required key missing", prefix);
 
     sh->kind = (scenario_shock_kind)sk.kind;
     sh->at = sk.at;
@@ -1607,21 +1361,21 @@ static int load_shock(loader *ld, scenario *s, size_t i)
     if (sk.at < 0 || sk.at >= s->duration_ms) {
         format_value(PARAM_DURATION, &sk.at, a, sizeof a);
         format_value(PARAM_DURATION, &s->duration_ms, b, sizeof b);
-        return fail_at(ld, place_of_path(ld, key, item),
+        return flat_fail_at(&ld->doc, flat_place_of(&ld->doc, key, item),
                        "%s: must lie within the run, [0, %s) (got %s)", key, b,
                        a);
     }
     if (shock_has_key(sk.kind, "for") && sk.for_ms <= 0) {
         snprintf(key, sizeof key, "%s.for", prefix);
         format_value(PARAM_DURATION, &sk.for_ms, a, sizeof a);
-        return fail_at(ld, place_of_path(ld, key, item),
+        return flat_fail_at(&ld->doc, flat_place_of(&ld->doc, key, item),
                        "%s: must be > 0 (got %s)", key, a);
     }
     switch (sh->kind) {
     case SHOCK_INDEX_JUMP:
         snprintf(key, sizeof key, "%s.pct", prefix);
         if (!(sk.pct > -100))
-            return fail_at(ld, place_of_path(ld, key, item),
+            return flat_fail_at(&ld->doc, flat_place_of(&ld->doc, key, item),
                            "%s: must be > -100 percent, so that the index "
                            "stays positive (got %g)",
                            key, sk.pct);
@@ -1629,11 +1383,11 @@ static int load_shock(loader *ld, scenario *s, size_t i)
     case SHOCK_VOL_BURST:
         snprintf(key, sizeof key, "%s.factor", prefix);
         if (!(sk.factor > 0))
-            return fail_at(ld, place_of_path(ld, key, item),
+            return flat_fail_at(&ld->doc, flat_place_of(&ld->doc, key, item),
                            "%s: must be > 0 (got %g)", key, sk.factor);
         if (s->index.model == INDEX_REPLAY) {
             snprintf(key, sizeof key, "%s.kind", prefix);
-            return fail_at(ld, ke,
+            return flat_fail_at(&ld->doc, ke,
                            "%s: a vol_burst scales a random index's "
                            "volatility; index.model is replay",
                            key);
@@ -1642,13 +1396,13 @@ static int load_shock(loader *ld, scenario *s, size_t i)
     case SHOCK_LIQUIDITY_WITHDRAWAL:
         snprintf(key, sizeof key, "%s.fraction", prefix);
         if (!(sk.fraction >= 0 && sk.fraction <= 1))
-            return fail_at(ld, place_of_path(ld, key, item),
+            return flat_fail_at(&ld->doc, flat_place_of(&ld->doc, key, item),
                            "%s: must be in [0, 1] (got %g)", key, sk.fraction);
         break;
     case SHOCK_WHALE:
         snprintf(key, sizeof key, "%s.notional", prefix);
         if (!(sk.notional > 0))
-            return fail_at(ld, place_of_path(ld, key, item),
+            return flat_fail_at(&ld->doc, flat_place_of(&ld->doc, key, item),
                            "%s: must be > 0, quote currency (got %g)", key,
                            sk.notional);
         break;
@@ -1666,12 +1420,12 @@ static int load_shock(loader *ld, scenario *s, size_t i)
 static int load_shocks(loader *ld, scenario *s)
 {
     entry *sec;
-    int rc = section(ld, "shocks", ENTRY_LIST, &sec);
+    int rc = section(ld, "shocks", FLAT_LIST, &sec);
     if (rc != 0 || !sec || sec->items == 0)
         return rc;
     s->shocks = calloc(sec->items, sizeof *s->shocks);
     if (!s->shocks)
-        return perr_set(ld->e, PERR_NOMEM, "%s: out of memory", ld->file);
+        return perr_set(ld->e, PERR_NOMEM, "%s: out of memory", ld->doc.file);
     s->n_shocks = sec->items;
     for (size_t i = 0; i < s->n_shocks; i++)
         if ((rc = load_shock(ld, s, i)) != 0)
@@ -1693,7 +1447,7 @@ static int load_shocks(loader *ld, scenario *s)
 
 static int load_expect_item(loader *ld, const char *path, double *out)
 {
-    entry *en = find_entry(ld, path);
+    entry *en = flat_find(&ld->doc, path);
     en->used = 1;
     param_key k = {path, PARAM_DOUBLE, 0, NULL, NULL};
     return parse_entry(ld, en, &k, out);
@@ -1702,39 +1456,39 @@ static int load_expect_item(loader *ld, const char *path, double *out)
 static int load_expects(loader *ld, scenario *s)
 {
     entry *sec;
-    int rc = section(ld, "expect", ENTRY_MAP, &sec);
+    int rc = section(ld, "expect", FLAT_MAP, &sec);
     if (rc != 0)
         return rc; /* with no section, a --set may still have added one */
     size_t n = 0;
-    for (size_t i = 0; i < ld->n; i++)
-        n += !ld->entries[i].dead
-             && strncmp(ld->entries[i].path, "expect.", 7) == 0;
+    for (size_t i = 0; i < ld->doc.n; i++)
+        n += !ld->doc.entries[i].dead
+             && strncmp(ld->doc.entries[i].path, "expect.", 7) == 0;
     if (n == 0)
         return 0;
     s->expects = calloc(n, sizeof *s->expects);
     if (!s->expects)
-        return perr_set(ld->e, PERR_NOMEM, "%s: out of memory", ld->file);
-    for (size_t i = 0; i < ld->n; i++) {
-        entry *en = &ld->entries[i];
+        return perr_set(ld->e, PERR_NOMEM, "%s: out of memory", ld->doc.file);
+    for (size_t i = 0; i < ld->doc.n; i++) {
+        entry *en = &ld->doc.entries[i];
         if (en->dead || en->used || strncmp(en->path, "expect.", 7) != 0)
             continue;
         const char *metric = en->path + 7;
         if (strchr(metric, '['))
             continue; /* an item of no range: an unknown key at the end */
         en->used = 1;
-        if (en->kind != ENTRY_LIST || en->items != 2) {
-            if (en->kind == ENTRY_LIST)
-                return fail_at(ld, en,
+        if (en->kind != FLAT_LIST || en->items != 2) {
+            if (en->kind == FLAT_LIST)
+                return flat_fail_at(&ld->doc, en,
                                "%s: expected a range [low, high], got a list "
                                "of %zu",
                                en->path, en->items);
-            return fail_at(ld, en, "%s: expected a range [low, high], got %s",
+            return flat_fail_at(&ld->doc, en, "%s: expected a range [low, high], got %s",
                            en->path,
-                           en->kind == ENTRY_SCALAR ? "a single value"
-                                                    : kind_word(en));
+                           en->kind == FLAT_SCALAR ? "a single value"
+                                                    : flat_kind_word(en));
         }
         if (strlen(metric) >= sizeof s->expects[0].metric)
-            return fail_at(ld, en, "%s: the metric's name is too long",
+            return flat_fail_at(&ld->doc, en, "%s: the metric's name is too long",
                            en->path);
         const char *dot = strchr(metric, '.');
         char vname[SCENARIO_NAME_MAX + 1];
@@ -1750,7 +1504,7 @@ static int load_expects(loader *ld, scenario *s)
             char hint[96], list[256];
             did_you_mean(suggest_nearest(vname, names, nv), hint, sizeof hint);
             join_names(names, nv, list, sizeof list);
-            return fail_at(ld, en,
+            return flat_fail_at(&ld->doc, en,
                            "%s: no venue named '%s'%s; a metric is "
                            "<venue>.<metric>, and the venues are %s",
                            en->path, vname, hint, list);
@@ -1763,14 +1517,14 @@ static int load_expects(loader *ld, scenario *s)
             char hint[128];
             did_you_mean(dot ? suggest_nearest(dot + 1, names, nm) : NULL,
                          hint, sizeof hint);
-            return fail_at(ld, en,
+            return flat_fail_at(&ld->doc, en,
                            "%s: unknown metric '%s'%s (sim/summary.h and "
                            "scenarios/README.md list the metrics)",
                            en->path, dot ? dot + 1 : "", hint);
         }
         scenario_expect *x = &s->expects[s->n_expects];
         snprintf(x->metric, sizeof x->metric, "%s", metric);
-        char item[PATH_MAX_LEN + 4];
+        char item[FLAT_PATH_MAX + 4];
         snprintf(item, sizeof item, "%s[0]", en->path);
         if ((rc = load_expect_item(ld, item, &x->low)) != 0)
             return rc;
@@ -1778,7 +1532,7 @@ static int load_expects(loader *ld, scenario *s)
         if ((rc = load_expect_item(ld, item, &x->high)) != 0)
             return rc;
         if (!(x->low <= x->high))
-            return fail_at(ld, en, "%s: low must be <= high (got [%g, %g])",
+            return flat_fail_at(&ld->doc, en, "%s: low must be <= high (got [%g, %g])",
                            en->path, x->low, x->high);
         s->n_expects++;
     }
@@ -1864,7 +1618,7 @@ static void yaml_scalar(const char *value, char *out, size_t size)
 }
 
 typedef struct kv {
-    char key[PATH_MAX_LEN];
+    char key[FLAT_PATH_MAX];
     char value[2 * PARAM_TEXT_MAX + 8];
     int done;
 } kv;
@@ -1976,10 +1730,10 @@ static int write_resolved(loader *ld, scenario *s, const index_keyed *kx)
         rc |= kv_add(&l, "profile", ve->profile_name);
         char prefix[32];
         int plen = snprintf(prefix, sizeof prefix, "venues[%zu].", i);
-        for (size_t k = 0; k < ld->n; k++) {
-            const entry *en = &ld->entries[k];
+        for (size_t k = 0; k < ld->doc.n; k++) {
+            const entry *en = &ld->doc.entries[k];
             const char *rel = en->path + plen;
-            if (en->dead || en->kind != ENTRY_SCALAR
+            if (en->dead || en->kind != FLAT_SCALAR
                 || strncmp(en->path, prefix, (size_t)plen) != 0
                 || strcmp(rel, "name") == 0 || strcmp(rel, "profile") == 0)
                 continue;
@@ -2039,7 +1793,7 @@ static int write_resolved(loader *ld, scenario *s, const index_keyed *kx)
     free(l.items);
     if (rc != 0 || t.nomem) {
         free(t.buf);
-        return perr_set(ld->e, PERR_NOMEM, "%s: out of memory", ld->file);
+        return perr_set(ld->e, PERR_NOMEM, "%s: out of memory", ld->doc.file);
     }
     s->resolved = t.buf;
     return 0;
@@ -2048,11 +1802,17 @@ static int write_resolved(loader *ld, scenario *s, const index_keyed *kx)
 /* ---- loading ----------------------------------------------------------- */
 
 static int load_all(loader *ld, const char *text, size_t len,
-                    const char *const *sets, size_t n_sets, scenario *s)
+                    const char *const *sets, const char *const *origins,
+                    size_t n_sets, scenario *s)
 {
-    int rc = parse_document(ld, text, len);
-    for (size_t i = 0; rc == 0 && i < n_sets; i++)
+    int rc = flat_parse(&ld->doc, text, len, "scenario",
+                        "venues and populations are required "
+                        "(scenarios/README.md)");
+    for (size_t i = 0; rc == 0 && i < n_sets; i++) {
+        ld->origin = origins ? origins[i] : NULL;
         rc = apply_set(ld, sets[i]);
+    }
+    ld->origin = NULL;
     if (rc != 0)
         return rc;
     if (n_sets) {
@@ -2072,24 +1832,25 @@ static int load_all(loader *ld, const char *text, size_t len,
         || (rc = load_venues(ld, s)) != 0 || (rc = load_populations(ld, s)) != 0
         || (rc = load_shocks(ld, s)) != 0 || (rc = load_expects(ld, s)) != 0)
         return rc;
-    for (size_t i = 0; i < ld->n; i++) {
-        const entry *en = &ld->entries[i];
+    for (size_t i = 0; i < ld->doc.n; i++) {
+        const entry *en = &ld->doc.entries[i];
         if (!en->dead && !en->used)
-            return fail_at(ld, en, "%s: unknown key (scenarios/README.md "
-                                   "lists the keys)",
-                           en->path);
+            return flat_fail_at(&ld->doc, en,
+                                "%s: unknown key (scenarios/README.md lists "
+                                "the keys)",
+                                en->path);
     }
     return write_resolved(ld, s, &kx);
 }
 
-int scenario_load_text(const char *name, const char *text, size_t len,
-                       const char *const *sets, size_t n_sets, scenario *out,
-                       perr *e)
+static int load_text(const char *name, const char *text, size_t len,
+                     const char *const *sets, const char *const *origins,
+                     size_t n_sets, scenario *out, perr *e)
 {
     memset(out, 0, sizeof *out);
     loader ld;
     memset(&ld, 0, sizeof ld);
-    ld.file = name;
+    flat_init(&ld.doc, name, e);
     ld.e = e;
     const char *slash = strrchr(name, '/');
     size_t flen = slash ? (size_t)(slash - name) + 1 : 0;
@@ -2101,8 +1862,8 @@ int scenario_load_text(const char *name, const char *text, size_t len,
     scenario s;
     memset(&s, 0, sizeof s);
     snprintf(s.source, sizeof s.source, "%s", name);
-    int rc = load_all(&ld, text, len, sets, n_sets, &s);
-    loader_free(&ld);
+    int rc = load_all(&ld, text, len, sets, origins, n_sets, &s);
+    flat_free(&ld.doc);
     if (rc != 0) {
         scenario_free(&s);
         return rc;
@@ -2111,53 +1872,48 @@ int scenario_load_text(const char *name, const char *text, size_t len,
     return 0;
 }
 
+int scenario_load_text(const char *name, const char *text, size_t len,
+                       const char *const *sets, size_t n_sets, scenario *out,
+                       perr *e)
+{
+    return load_text(name, text, len, sets, NULL, n_sets, out, e);
+}
+
+int scenario_load(const char *path, const char *const *sets,
+                  const char *const *origins, size_t n_sets, scenario *out,
+                  perr *e)
+{
+    memset(out, 0, sizeof *out);
+    if (!path) {
+        if (scenario_embedded_count < 1)
+            return perr_set(e, PERR_STATE, "no built-in scenario");
+        const profile_embedded *f = &scenario_embedded_files[0];
+        int rc = load_text(f->path, f->text, f->len, sets, origins, n_sets,
+                           out, e);
+        if (rc == 0)
+            snprintf(out->source, sizeof out->source, "(built-in default)");
+        return rc;
+    }
+    char *text;
+    size_t len;
+    int rc = flat_read_file(path, &text, &len, e);
+    if (rc != 0)
+        return rc;
+    rc = load_text(path, text, len, sets, origins, n_sets, out, e);
+    free(text);
+    return rc;
+}
+
 int scenario_load_file(const char *path, const char *const *sets,
                        size_t n_sets, scenario *out, perr *e)
 {
-    memset(out, 0, sizeof *out);
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return perr_set(e, PERR_IO, "%s: %s", path, strerror(errno));
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len == cap) {
-            size_t ncap = cap ? 2 * cap : 16384;
-            char *grown = realloc(text, ncap);
-            if (!grown) {
-                free(text);
-                fclose(fp);
-                return perr_set(e, PERR_NOMEM, "%s: out of memory", path);
-            }
-            text = grown;
-            cap = ncap;
-        }
-        size_t got = fread(text + len, 1, cap - len, fp);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    int failed = ferror(fp);
-    fclose(fp);
-    int rc = failed ? perr_set(e, PERR_IO, "%s: read error", path)
-                    : scenario_load_text(path, text, len, sets, n_sets, out,
-                                         e);
-    free(text);
-    return rc;
+    return scenario_load(path, sets, NULL, n_sets, out, e);
 }
 
 int scenario_load_default(const char *const *sets, size_t n_sets,
                           scenario *out, perr *e)
 {
-    memset(out, 0, sizeof *out);
-    if (scenario_embedded_count < 1)
-        return perr_set(e, PERR_STATE, "no built-in scenario");
-    const profile_embedded *f = &scenario_embedded_files[0];
-    int rc = scenario_load_text(f->path, f->text, f->len, sets, n_sets, out,
-                                e);
-    if (rc == 0)
-        snprintf(out->source, sizeof out->source, "(built-in default)");
-    return rc;
+    return scenario_load(NULL, sets, NULL, n_sets, out, e);
 }
 
 void scenario_free(scenario *s)

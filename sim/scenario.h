@@ -50,7 +50,7 @@ typedef struct scenario_population {
     const agent_kind *kind;
     char name[SCENARIO_NAME_MAX];  /* `name:`, default "<kind>-<index>"; the
                                       population's random streams derive from it */
-    char key_prefix[32];           /* "populations[3]" */
+    char key_prefix[48];           /* "populations[3]" */
     uint32_t venue;                /* index into scenario.venues */
     int32_t other_venue;           /* two-venue kinds; else -1 */
     void *params;                  /* kind->params_size bytes, checked */
@@ -74,7 +74,7 @@ typedef struct scenario_shock {
     double fraction;   /* liquidity_withdrawal: in [0, 1] */
     double notional;   /* whale: quote currency, > 0 */
     int side;          /* whale: 1 buy, -1 sell */
-    char key_prefix[32]; /* "shocks[2]" */
+    char key_prefix[48]; /* "shocks[2]" */
 } scenario_shock;
 
 typedef struct scenario_expect {
@@ -127,6 +127,14 @@ int scenario_load_text(const char *name, const char *text, size_t len,
  * the program) with the overrides. */
 int scenario_load_default(const char *const *sets, size_t n_sets,
                           scenario *out, perr *e);
+
+/* Either of the above: the file at path, or with path NULL the built-in
+ * default. Override i is placed at origins[i] in messages ("sweep.yaml:
+ * 7:5: venues[0].funding.interval: ...") rather than as "--set ..."; origins
+ * (or any item of it) may be NULL. */
+int scenario_load(const char *path, const char *const *sets,
+                  const char *const *origins, size_t n_sets, scenario *out,
+                  perr *e);
 
 /* Releases what a successful load allocated; s may be zeroed. */
 void scenario_free(scenario *s);

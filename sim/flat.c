@@ -1,0 +1,326 @@
+/*
+ * flat: libyaml's document tree to the flat list of key paths (flat.h).
+ *
+ * The walk is depth-first in file order, so entries appear as they were
+ * written and a loader that reports the first bad entry reports the first
+ * in the file. The key of a mapping pair places its entry; a list item is
+ * placed at the item itself.
+ */
+#include "flat.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+static char *text_dup(const char *s)
+{
+    size_t n = strlen(s);
+    char *d = malloc(n + 1);
+    if (d)
+        memcpy(d, s, n + 1);
+    return d;
+}
+
+void flat_init(flat_doc *d, const char *file, perr *e)
+{
+    memset(d, 0, sizeof *d);
+    d->file = file;
+    d->e = e;
+    d->root_line = d->root_col = 1;
+}
+
+void flat_free(flat_doc *d)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        free(d->entries[i].path);
+        free(d->entries[i].value);
+    }
+    free(d->entries);
+    d->entries = NULL;
+    d->n = d->cap = 0;
+}
+
+flat_entry *flat_find(const flat_doc *d, const char *path)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (!d->entries[i].dead && strcmp(d->entries[i].path, path) == 0)
+            return &d->entries[i];
+    return NULL;
+}
+
+flat_entry *flat_add(flat_doc *d, const char *path, const char *value,
+                     int kind, size_t items, int line, int col)
+{
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? 2 * d->cap : 32;
+        flat_entry *grown = realloc(d->entries, cap * sizeof *grown);
+        if (!grown) {
+            perr_set(d->e, PERR_NOMEM, "%s: out of memory", d->file);
+            return NULL;
+        }
+        d->entries = grown;
+        d->cap = cap;
+    }
+    flat_entry *en = &d->entries[d->n];
+    memset(en, 0, sizeof *en);
+    en->path = text_dup(path);
+    en->value = value ? text_dup(value) : NULL;
+    if (!en->path || (value && !en->value)) {
+        free(en->path);
+        free(en->value);
+        perr_set(d->e, PERR_NOMEM, "%s: out of memory", d->file);
+        return NULL;
+    }
+    en->kind = kind;
+    en->items = items;
+    en->line = line;
+    en->col = col;
+    d->n++;
+    return en;
+}
+
+int flat_fail_at(flat_doc *d, const flat_entry *at, const char *fmt, ...)
+{
+    char msg[sizeof d->e->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (at && at->line == 0) {
+        if (at->origin)
+            return perr_set(d->e, PERR_INVALID, "%s: %s", at->origin, msg);
+        return perr_set(d->e, PERR_INVALID, "--set %s", msg);
+    }
+    int line = at ? at->line : d->root_line;
+    int col = at ? at->col : d->root_col;
+    return perr_set(d->e, PERR_INVALID, "%s:%d:%d: %s", d->file, line, col,
+                    msg);
+}
+
+const flat_entry *flat_place_of(const flat_doc *d, const char *path,
+                                const flat_entry *fallback)
+{
+    char p[FLAT_PATH_MAX];
+    snprintf(p, sizeof p, "%s", path);
+    for (;;) {
+        const flat_entry *en = flat_find(d, p);
+        if (en)
+            return en;
+        char *cut = strrchr(p, '.');
+        char *br = strrchr(p, '[');
+        if (br && (!cut || br > cut))
+            cut = br;
+        if (!cut)
+            return fallback;
+        *cut = '\0';
+    }
+}
+
+const char *flat_kind_word(const flat_entry *en)
+{
+    return en->kind == FLAT_MAP    ? "a mapping"
+           : en->kind == FLAT_LIST ? "a list"
+                                   : "a single value";
+}
+
+/* ---- the walk ----------------------------------------------------------- */
+
+/* Fails with msg placed at node. */
+static int fail_place(flat_doc *d, const yaml_node_t *node, const char *msg)
+{
+    flat_entry where = {.line = (int)node->start_mark.line + 1,
+                        .col = (int)node->start_mark.column + 1};
+    return flat_fail_at(d, &where, "%s", msg);
+}
+
+static int walk(flat_doc *d, yaml_document_t *doc, yaml_node_t *node,
+                const char *path, int depth);
+
+/* Adds the entry of value (placed at line, col) under sub and walks into
+ * it. */
+static int add_node(flat_doc *d, yaml_document_t *doc, yaml_node_t *v,
+                    const char *sub, int line, int col, int depth)
+{
+    if (v->type == YAML_SCALAR_NODE)
+        return flat_add(d, sub, (const char *)v->data.scalar.value,
+                        FLAT_SCALAR, 0, line, col)
+                   ? 0
+                   : PERR_NOMEM;
+    int list = v->type == YAML_SEQUENCE_NODE;
+    size_t items = list ? (size_t)(v->data.sequence.items.top
+                                   - v->data.sequence.items.start)
+                        : 0;
+    if (!flat_add(d, sub, NULL, list ? FLAT_LIST : FLAT_MAP, items, line, col))
+        return PERR_NOMEM;
+    return walk(d, doc, v, sub, depth + 1);
+}
+
+static int walk(flat_doc *d, yaml_document_t *doc, yaml_node_t *node,
+                const char *path, int depth)
+{
+    if (depth > FLAT_DEPTH_MAX)
+        return flat_fail_at(d, flat_find(d, path),
+                            "%s: nested deeper than %d levels", path,
+                            FLAT_DEPTH_MAX);
+    char sub[FLAT_PATH_MAX];
+    if (node->type == YAML_MAPPING_NODE) {
+        for (yaml_node_pair_t *pair = node->data.mapping.pairs.start;
+             pair < node->data.mapping.pairs.top; pair++) {
+            yaml_node_t *k = yaml_document_get_node(doc, pair->key);
+            yaml_node_t *v = yaml_document_get_node(doc, pair->value);
+            if (k->type != YAML_SCALAR_NODE || k->data.scalar.length == 0) {
+                char msg[FLAT_PATH_MAX + 32];
+                snprintf(msg, sizeof msg, "%s%sa key must be a name", path,
+                         path[0] ? ": " : "");
+                return fail_place(d, k, msg);
+            }
+            int len = snprintf(sub, sizeof sub, "%s%s%s", path,
+                               path[0] ? "." : "",
+                               (const char *)k->data.scalar.value);
+            if (len < 0 || (size_t)len >= sizeof sub) {
+                char msg[96];
+                snprintf(msg, sizeof msg, "%.60s...: key path too long", sub);
+                return fail_place(d, k, msg);
+            }
+            const flat_entry *first = flat_find(d, sub);
+            if (first) {
+                char msg[FLAT_PATH_MAX + 64];
+                snprintf(msg, sizeof msg, "%s: duplicate key (first at line "
+                                          "%d)",
+                         sub, first->line);
+                return fail_place(d, k, msg);
+            }
+            int rc = add_node(d, doc, v, sub, (int)k->start_mark.line + 1,
+                              (int)k->start_mark.column + 1, depth);
+            if (rc != 0)
+                return rc;
+        }
+        return 0;
+    }
+    if (node->type == YAML_SEQUENCE_NODE) {
+        size_t i = 0;
+        for (yaml_node_item_t *it = node->data.sequence.items.start;
+             it < node->data.sequence.items.top; it++, i++) {
+            yaml_node_t *v = yaml_document_get_node(doc, *it);
+            int len = snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+            if (len < 0 || (size_t)len >= sizeof sub) {
+                char msg[96];
+                snprintf(msg, sizeof msg, "%.60s...: key path too long", sub);
+                return fail_place(d, v, msg);
+            }
+            int rc = add_node(d, doc, v, sub, (int)v->start_mark.line + 1,
+                              (int)v->start_mark.column + 1, depth);
+            if (rc != 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+static int broken(flat_doc *d, const yaml_parser_t *p)
+{
+    if (p->error == YAML_MEMORY_ERROR)
+        return perr_set(d->e, PERR_NOMEM, "%s: out of memory", d->file);
+    return perr_set(d->e, PERR_INVALID, "%s:%d:%d: broken YAML: %s%s%s",
+                    d->file, (int)p->problem_mark.line + 1,
+                    (int)p->problem_mark.column + 1,
+                    p->problem ? p->problem : "unreadable",
+                    p->context ? " " : "", p->context ? p->context : "");
+}
+
+int flat_parse(flat_doc *d, const char *text, size_t len, const char *what,
+               const char *empty_hint)
+{
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    if (!yaml_parser_initialize(&parser))
+        return perr_set(d->e, PERR_NOMEM, "%s: out of memory", d->file);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    d->root_line = d->root_col = 1;
+    if (!yaml_parser_load(&parser, &doc)) {
+        int rc = broken(d, &parser);
+        yaml_parser_delete(&parser);
+        return rc;
+    }
+    int rc = 0;
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    if (!root) {
+        rc = flat_fail_at(d, NULL, "an empty %s; %s", what, empty_hint);
+    } else {
+        d->root_line = (int)root->start_mark.line + 1;
+        d->root_col = (int)root->start_mark.column + 1;
+        if (root->type != YAML_MAPPING_NODE)
+            rc = flat_fail_at(d, NULL, "a %s is a mapping of keys", what);
+        else
+            rc = walk(d, &doc, root, "", 0);
+    }
+    if (rc == 0) {
+        /* A second document would be ignored silently: refuse it. */
+        yaml_document_t next;
+        if (yaml_parser_load(&parser, &next)) {
+            yaml_node_t *r = yaml_document_get_root_node(&next);
+            if (r) {
+                char msg[128];
+                snprintf(msg, sizeof msg,
+                         "a second YAML document; a %s file holds one", what);
+                rc = fail_place(d, r, msg);
+            }
+            yaml_document_delete(&next);
+        } else {
+            rc = broken(d, &parser);
+        }
+    }
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
+int flat_read_file(const char *path, char **text, size_t *len, perr *e)
+{
+    *text = NULL;
+    *len = 0;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return perr_set(e, PERR_IO, "%s: %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    for (;;) {
+        if (n + 1 >= cap) {
+            if (cap > FLAT_FILE_MAX) {
+                rc = perr_set(e, PERR_INVALID,
+                              "%s: longer than %zu MiB; not a file perpsim "
+                              "reads",
+                              path, FLAT_FILE_MAX >> 20);
+                break;
+            }
+            size_t ncap = cap ? 2 * cap : 16384;
+            char *grown = realloc(buf, ncap);
+            if (!grown) {
+                rc = perr_set(e, PERR_NOMEM, "%s: out of memory", path);
+                break;
+            }
+            buf = grown;
+            cap = ncap;
+        }
+        size_t got = fread(buf + n, 1, cap - 1 - n, fp);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (rc == 0 && ferror(fp))
+        rc = perr_set(e, PERR_IO, "%s: read error", path);
+    fclose(fp);
+    if (rc != 0) {
+        free(buf);
+        return rc;
+    }
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    return 0;
+}
