@@ -1,13 +1,45 @@
 /*
  * cmd: subcommands of the perpsim program that live outside main.c, each
  * taking argv from its own name on (argv[0] is "run", ...) and returning
- * the exit status (main.c, "Exit status").
+ * the exit status (main.c, "Exit status"), and what they share: the
+ * progress line of a batch of runs.
  */
 #ifndef PERPSIM_CMD_H
 #define PERPSIM_CMD_H
 
+#include <stddef.h>
+#include <stdio.h>
+
+enum { EXIT_OK = 0, EXIT_RUN_FAILED = 1, EXIT_USAGE = 2 };
+
 int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+
+/* The progress line of a batch on a terminal:
+ *   "  37/120 runs  1 failed  1m12s elapsed  ETA 3m50s"
+ * redrawn in place; nothing at all when out is NULL. */
+typedef struct cmd_progress {
+    FILE *out;         /* a terminal, or NULL */
+    const char *noun;  /* "runs" */
+    size_t total, done, failed;
+    double start, last_draw;
+    int drawn;         /* a line is on the screen */
+} cmd_progress;
+
+void cmd_progress_start(cmd_progress *p, FILE *out, const char *noun,
+                        size_t total);
+/* Counts one more finished item (failed or not) and redraws. */
+void cmd_progress_step(cmd_progress *p, int failed);
+/* Redraws at most four times a second (the clock moves on). */
+void cmd_progress_draw(cmd_progress *p);
+/* Erases the line, so that a report can be printed in its place. */
+void cmd_progress_clear(cmd_progress *p);
+/* Draws the final state and ends the line. */
+void cmd_progress_finish(cmd_progress *p);
+
+/* Seconds of a monotonic clock. */
+double cmd_seconds(void);
 
 #endif

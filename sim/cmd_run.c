@@ -24,11 +24,11 @@
 #include <unistd.h>
 
 #include "output.h"
+#include "pool.h"
 #include "runner.h"
 #include "scenario.h"
 #include "summary.h"
 
-enum { EXIT_OK = 0, EXIT_RUN_FAILED = 1, EXIT_USAGE = 2 };
 
 typedef struct run_options {
     const char *out_dir;
@@ -141,8 +141,13 @@ static void free_run_options(run_options *o)
 static int run_one(const run_options *o, const char *file, FILE *out,
                    FILE *progress)
 {
-    runner_job job = {file, o->sets, o->n_sets, o->out_dir, o->force,
-                      o->check_invariants, progress};
+    runner_job job = {.scenario = file,
+                      .sets = o->sets,
+                      .n_sets = o->n_sets,
+                      .out_dir = o->out_dir,
+                      .force = o->force,
+                      .check_invariants = o->check_invariants,
+                      .progress = progress};
     runner_result res;
     perr e;
     perr_clear(&e);
@@ -161,25 +166,61 @@ static int run_one(const run_options *o, const char *file, FILE *out,
     return failed && o->check ? EXIT_RUN_FAILED : EXIT_OK;
 }
 
-/* Runs the report of one scenario in a child, printed in one write. */
-static int run_in_child(const run_options *o, const char *file)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&text, &len);
-    if (!mem)
-        return EXIT_RUN_FAILED;
-    int status = run_one(o, file, mem, NULL);
-    fclose(mem);
-    fwrite(text, 1, len, stdout);
-    fflush(stdout);
-    free(text);
-    return status;
-}
-
 static int worst(int a, int b)
 {
     return a > b ? a : b;
+}
+
+/* `run -j N`: scenarios as tasks of the worker pool. A worker's result is
+ * its exit status (one byte) and the report, which the parent prints in
+ * one write when the run ends, so reports never interleave. */
+typedef struct run_batch {
+    const run_options *o;
+    const char *const *files;
+    int status;
+    cmd_progress progress;
+} run_batch;
+
+static void batch_work(void *ctx, size_t task, FILE *out)
+{
+    run_batch *b = ctx;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    int status = mem ? run_one(b->o, b->files[task], mem, NULL)
+                     : EXIT_RUN_FAILED;
+    if (mem)
+        fclose(mem);
+    fputc('0' + status, out);
+    if (text)
+        fwrite(text, 1, len, out);
+    free(text);
+}
+
+static int batch_done(void *ctx, const pool_result *r)
+{
+    run_batch *b = ctx;
+    int status = EXIT_RUN_FAILED;
+    if (r->died) {
+        cmd_progress_clear(&b->progress);
+        fprintf(stderr, "perpsim run: %s: %s\n",
+                b->files[r->task] ? b->files[r->task] : "(built-in default)",
+                r->why);
+    } else if (r->len > 0) {
+        status = r->data[0] - '0';
+        cmd_progress_clear(&b->progress);
+        fwrite(r->data + 1, 1, r->len - 1, stdout);
+        fflush(stdout);
+    }
+    b->status = worst(b->status, status);
+    cmd_progress_step(&b->progress, status != EXIT_OK);
+    return 0;
+}
+
+static void batch_tick(void *ctx)
+{
+    run_batch *b = ctx;
+    cmd_progress_draw(&b->progress);
 }
 
 int cmd_run(int argc, char **argv)
@@ -194,40 +235,24 @@ int cmd_run(int argc, char **argv)
     const char *const *files = o.n_files ? o.files : default_only;
     size_t n = o.n_files ? o.n_files : 1;
     FILE *progress = !o.quiet && isatty(fileno(stderr)) ? stderr : NULL;
-    if (o.jobs == 1 || n == 1) {
-        for (size_t k = 0; k < n; k++)
-            status = worst(status, run_one(&o, files[k], stdout,
-                                           n == 1 ? progress : NULL));
+    if (n == 1) {
+        status = run_one(&o, files[0], stdout, progress);
         free_run_options(&o);
         return status;
     }
-    fflush(stdout);
-    size_t next = 0, running = 0;
-    while (next < n || running > 0) {
-        while (next < n && running < (size_t)o.jobs) {
-            pid_t pid = fork();
-            if (pid < 0) {
-                fprintf(stderr, "perpsim run: cannot start a worker: %s\n",
-                        strerror(errno));
-                status = worst(status, EXIT_RUN_FAILED);
-                next = n;
-                break;
-            }
-            if (pid == 0)
-                _exit(run_in_child(&o, files[next]));
-            next++;
-            running++;
-        }
-        if (running == 0)
-            break;
-        int ws;
-        if (wait(&ws) < 0)
-            break;
-        running--;
-        status = worst(status, WIFEXITED(ws) ? WEXITSTATUS(ws) : EXIT_RUN_FAILED);
+    run_batch b = {&o, files, EXIT_OK, {0}};
+    cmd_progress_start(&b.progress, progress, "runs", n);
+    pool_ops ops = {batch_work, batch_done, batch_tick};
+    perr e;
+    perr_clear(&e);
+    if (pool_run(n, o.jobs, &ops, &b, &e) != 0) {
+        cmd_progress_clear(&b.progress);
+        fprintf(stderr, "perpsim run: %s\n", e.msg);
+        b.status = worst(b.status, EXIT_RUN_FAILED);
     }
+    cmd_progress_finish(&b.progress);
     free_run_options(&o);
-    return status;
+    return b.status;
 }
 
 int cmd_validate(int argc, char **argv)

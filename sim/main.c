@@ -21,7 +21,6 @@
 #include "suggest.h"
 #include "version.h"
 
-enum { EXIT_OK = 0, EXIT_RUN_FAILED = 1, EXIT_USAGE = 2 };
 
 typedef struct command {
     const char *name;

@@ -42,6 +42,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "h5util.h"
 #include "version.h"
 
 enum {
@@ -220,39 +221,6 @@ struct output {
 
 /* ---- HDF5's error stack ------------------------------------------------- */
 
-typedef struct quiet {
-    H5E_auto2_t fn;
-    void *data;
-} quiet;
-
-static void quiet_begin(quiet *q)
-{
-    H5Eget_auto2(H5E_DEFAULT, &q->fn, &q->data);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-
-static void quiet_end(const quiet *q)
-{
-    H5Eset_auto2(H5E_DEFAULT, q->fn, q->data);
-}
-
-static herr_t innermost(unsigned n, const H5E_error2_t *err, void *out)
-{
-    if (n == 0 && err->desc)
-        snprintf(out, 160, "%s", err->desc);
-    return 0;
-}
-
-/* HDF5's reason for the last failure (the innermost entry of its stack),
- * and clears the stack. */
-static void hdf5_reason(char *out, size_t size)
-{
-    char desc[160] = "";
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, desc);
-    H5Eclear2(H5E_DEFAULT);
-    snprintf(out, size, "%s", desc[0] ? desc : "HDF5 error");
-}
-
 /* ---- closing ------------------------------------------------------------ */
 
 static void close_id(hid_t *id, herr_t (*fn)(hid_t))
@@ -319,7 +287,7 @@ static int output_fail(output *o, perr *e, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    hdf5_reason(reason, sizeof reason);
+    h5u_reason(reason, sizeof reason);
     perr_set(e, PERR_IO, "%s: %s (%s)", o->part, what, reason);
     output_close(o);
     H5Eclear2(H5E_DEFAULT);
@@ -340,46 +308,6 @@ static int output_usable(const output *o, perr *e)
 }
 
 /* ---- attributes --------------------------------------------------------- */
-
-static herr_t attr_write(hid_t obj, const char *name, hid_t type, hid_t space,
-                         const void *value)
-{
-    hid_t a = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0)
-        return -1;
-    herr_t rc = H5Awrite(a, type, value);
-    H5Aclose(a);
-    return rc;
-}
-
-static herr_t attr_scalar(hid_t obj, const char *name, hid_t type,
-                          const void *value)
-{
-    hid_t s = H5Screate(H5S_SCALAR);
-    if (s < 0)
-        return -1;
-    herr_t rc = attr_write(obj, name, type, s, value);
-    H5Sclose(s);
-    return rc;
-}
-
-static herr_t attr_array(hid_t obj, const char *name, hid_t type, hsize_t n,
-                         const void *values)
-{
-    hid_t s = H5Screate_simple(1, &n, NULL);
-    if (s < 0)
-        return -1;
-    herr_t rc = attr_write(obj, name, type, s, values);
-    H5Sclose(s);
-    return rc;
-}
-
-static herr_t attr_string(const output *o, hid_t obj, const char *name,
-                          const char *value)
-{
-    const char *v = value ? value : "";
-    return attr_scalar(obj, name, o->str_type, &v);
-}
 
 /* ---- open --------------------------------------------------------------- */
 
@@ -452,22 +380,6 @@ static hid_t make_dcpl(hsize_t chunk)
     return p;
 }
 
-/* A group whose links (and attributes) keep their creation order. */
-static hid_t make_group(hid_t parent, const char *name)
-{
-    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
-    if (gcpl < 0)
-        return gcpl;
-    hid_t g = H5I_INVALID_HID;
-    unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
-    if (H5Pset_link_creation_order(gcpl, order) >= 0
-        && H5Pset_attr_creation_order(gcpl, order) >= 0
-        && H5Pset_obj_track_times(gcpl, 0) >= 0)
-        g = H5Gcreate2(parent, name, H5P_DEFAULT, gcpl, H5P_DEFAULT);
-    H5Pclose(gcpl);
-    return g;
-}
-
 /* "2025-07-10T00:00:00Z", with milliseconds when there are any. */
 static void format_utc(char *out, size_t size, int64_t ms)
 {
@@ -505,17 +417,17 @@ static int write_metadata(output *o, const output_meta *m, perr *e)
     sets[0] = '\0';
     for (size_t i = 0, at = 0; i < m->n_sets; i++)
         at += (size_t)sprintf(sets + at, "%s%s", i ? "\n" : "", m->sets[i]);
-    int bad = attr_scalar(root, "format_version", H5T_STD_I32LE, &version) < 0
-              || attr_string(o, root, "perpsim_version", version_string) < 0
-              || attr_string(o, root, "perpsim_revision", version_revision) < 0
-              || attr_string(o, root, "scenario", m->scenario_name) < 0
-              || attr_string(o, root, "source", m->source) < 0
-              || attr_string(o, root, "sets", sets) < 0
-              || attr_scalar(root, "seed", H5T_STD_U64LE, &m->seed) < 0
-              || attr_string(o, root, "start_utc", start) < 0
-              || attr_scalar(root, "start_utc_ms", H5T_STD_I64LE,
+    int bad = h5u_attr_scalar(root, "format_version", H5T_STD_I32LE, &version) < 0
+              || h5u_attr_string(root, "perpsim_version", o->str_type, version_string) < 0
+              || h5u_attr_string(root, "perpsim_revision", o->str_type, version_revision) < 0
+              || h5u_attr_string(root, "scenario", o->str_type, m->scenario_name) < 0
+              || h5u_attr_string(root, "source", o->str_type, m->source) < 0
+              || h5u_attr_string(root, "sets", o->str_type, sets) < 0
+              || h5u_attr_scalar(root, "seed", H5T_STD_U64LE, &m->seed) < 0
+              || h5u_attr_string(root, "start_utc", o->str_type, start) < 0
+              || h5u_attr_scalar(root, "start_utc_ms", H5T_STD_I64LE,
                              &m->start_utc_ms) < 0
-              || attr_scalar(root, "duration_ms", H5T_STD_I64LE,
+              || h5u_attr_scalar(root, "duration_ms", H5T_STD_I64LE,
                              &m->duration_ms) < 0;
     free(sets);
     if (bad)
@@ -589,8 +501,8 @@ output *output_open(const char *path, const output_meta *meta, int overwrite,
     }
     fclose(probe);
 
-    quiet q;
-    quiet_begin(&q);
+    h5u_quiet q;
+    h5u_quiet_begin(&q);
     int rc = 0;
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
@@ -609,9 +521,8 @@ output *output_open(const char *path, const output_meta *meta, int overwrite,
         H5Pclose(fcpl);
 
     if (!rc) {
-        o->str_type = H5Tcopy(H5T_C_S1);
-        if (o->str_type < 0 || H5Tset_size(o->str_type, H5T_VARIABLE) < 0
-            || H5Tset_cset(o->str_type, H5T_CSET_UTF8) < 0)
+        o->str_type = h5u_string_type();
+        if (o->str_type < 0)
             rc = output_fail(o, e, "cannot make the string type");
     }
     if (!rc) {
@@ -634,9 +545,9 @@ output *output_open(const char *path, const output_meta *meta, int overwrite,
     }
     if (!rc)
         rc = write_metadata(o, meta, e);
-    if (!rc && (o->venues = make_group(o->file, "venues")) < 0)
+    if (!rc && (o->venues = h5u_make_group(o->file, "venues")) < 0)
         rc = output_fail(o, e, "cannot create /venues");
-    quiet_end(&q);
+    h5u_quiet_end(&q);
     if (rc) {
         output_free(o);
         return NULL;
@@ -657,8 +568,8 @@ static hid_t make_column(hid_t group, const char *name, hid_t type, hid_t dcpl,
     H5Sclose(s);
     if (d < 0)
         return d;
-    herr_t rc = nunits ? attr_array(d, "units", str_type, nunits, units)
-                       : attr_scalar(d, "units", str_type, units);
+    herr_t rc = nunits ? h5u_attr_array(d, "units", str_type, nunits, units)
+                       : h5u_attr_scalar(d, "units", str_type, units);
     if (rc < 0) {
         H5Dclose(d);
         return H5I_INVALID_HID;
@@ -673,7 +584,7 @@ static double decimal_value(profile_decimal d)
 
 static int venue_build(output *o, out_venue *v, perr *e)
 {
-    hid_t g = make_group(o->venues, v->name);
+    hid_t g = h5u_make_group(o->venues, v->name);
     if (g < 0)
         return output_fail(o, e, "cannot create /venues/%s", v->name);
     const profile *p = v->p;
@@ -683,15 +594,15 @@ static int venue_build(output *o, out_venue *v, perr *e)
     const char *where = "its attributes";
     hid_t series = H5I_INVALID_HID, audit = H5I_INVALID_HID,
           events = H5I_INVALID_HID;
-    int bad = attr_string(o, g, "profile", p->name) < 0
-              || attr_scalar(g, "cash_unit", H5T_IEEE_F64LE, &cash_unit) < 0
-              || attr_scalar(g, "tick_size", H5T_IEEE_F64LE, &tick) < 0
-              || attr_scalar(g, "lot_size", H5T_IEEE_F64LE, &lot) < 0
-              || attr_scalar(g, "cash_per_tick_lot", H5T_STD_I64LE,
+    int bad = h5u_attr_string(g, "profile", o->str_type, p->name) < 0
+              || h5u_attr_scalar(g, "cash_unit", H5T_IEEE_F64LE, &cash_unit) < 0
+              || h5u_attr_scalar(g, "tick_size", H5T_IEEE_F64LE, &tick) < 0
+              || h5u_attr_scalar(g, "lot_size", H5T_IEEE_F64LE, &lot) < 0
+              || h5u_attr_scalar(g, "cash_per_tick_lot", H5T_STD_I64LE,
                              &p->cash_per_tick_lot) < 0;
     if (!bad) {
         where = "series";
-        bad = (series = make_group(g, "series")) < 0;
+        bad = (series = h5u_make_group(g, "series")) < 0;
     }
     for (int i = 0; !bad && i < METRICS_SERIES_COUNT; i++) {
         const char *unit = metrics_series_unit(i);
@@ -702,7 +613,7 @@ static int venue_build(output *o, out_venue *v, perr *e)
     }
     if (!bad) {
         where = "audit";
-        bad = (audit = make_group(g, "audit")) < 0;
+        bad = (audit = h5u_make_group(g, "audit")) < 0;
     }
     for (int i = 0; !bad && i < METRICS_AUDIT_COUNT; i++) {
         const char *unit = metrics_audit_unit(i);
@@ -713,7 +624,7 @@ static int venue_build(output *o, out_venue *v, perr *e)
     }
     if (!bad) {
         where = "events";
-        bad = (events = make_group(g, "events")) < 0;
+        bad = (events = h5u_make_group(g, "events")) < 0;
     }
     for (int t = 0; !bad && t < T_COUNT; t++) {
         if (t == T_TRADES && !v->trades)
@@ -801,10 +712,10 @@ int output_add_venue(output *o, const char *name, const profile *p,
         return perr_set(e, PERR_NOMEM, "%s: no memory for venue %s", o->part,
                         name);
     }
-    quiet q;
-    quiet_begin(&q);
+    h5u_quiet q;
+    h5u_quiet_begin(&q);
     rc = venue_build(o, v, e);
-    quiet_end(&q);
+    h5u_quiet_end(&q);
     return rc ? rc : (int)(o->nv - 1);
 }
 
@@ -896,10 +807,10 @@ int output_append_row(output *o, size_t vi, const metrics_row *row,
     v->rows[v->nrows++] = *row;
     if (v->nrows < OUTPUT_CHUNK)
         return 0;
-    quiet q;
-    quiet_begin(&q);
+    h5u_quiet q;
+    h5u_quiet_begin(&q);
     rc = flush_series(o, v, e);
-    quiet_end(&q);
+    h5u_quiet_end(&q);
     return rc;
 }
 
@@ -917,10 +828,10 @@ static int table_push(output *o, out_venue *v, int t, perr *e)
 {
     if (++v->table[t].nbuf < schema[t].chunk)
         return 0;
-    quiet q;
-    quiet_begin(&q);
+    h5u_quiet q;
+    h5u_quiet_begin(&q);
     int rc = flush_table(o, v, t, e);
-    quiet_end(&q);
+    h5u_quiet_end(&q);
     return rc;
 }
 
@@ -1037,7 +948,7 @@ int output_append_trades(output *o, size_t vi, int64_t now,
 
 static int write_summary(output *o, const summary *s, perr *e)
 {
-    hid_t g = make_group(o->file, "summary");
+    hid_t g = h5u_make_group(o->file, "summary");
     if (g < 0)
         return output_fail(o, e, "cannot create /summary");
     int bad = 0;
@@ -1045,14 +956,14 @@ static int write_summary(output *o, const summary *s, perr *e)
     char check[SUMMARY_NAME_MAX + 16];
     for (size_t i = 0; s && !bad && i < s->n_items; i++) {
         name = s->items[i].name;
-        bad = attr_scalar(g, name, H5T_IEEE_F64LE, &s->items[i].value) < 0;
+        bad = h5u_attr_scalar(g, name, H5T_IEEE_F64LE, &s->items[i].value) < 0;
     }
     for (size_t i = 0; s && !bad && i < s->n_checks; i++) {
         const summary_check *c = &s->checks[i];
         double v[4] = {c->low, c->high, c->value, c->pass ? 1.0 : 0.0};
         snprintf(check, sizeof check, "expect:%s", c->metric);
         name = check;
-        bad = attr_array(g, name, H5T_IEEE_F64LE, 4, v) < 0;
+        bad = h5u_attr_array(g, name, H5T_IEEE_F64LE, 4, v) < 0;
     }
     H5Gclose(g);
     if (bad)
@@ -1068,8 +979,8 @@ int output_commit(output *o, const summary *s, perr *e)
             output_free(o);
         return rc;
     }
-    quiet q;
-    quiet_begin(&q);
+    h5u_quiet q;
+    h5u_quiet_begin(&q);
     for (size_t i = 0; !rc && i < o->nv; i++) {
         rc = flush_series(o, &o->v[i], e);
         for (int t = 0; !rc && t < T_COUNT; t++)
@@ -1080,7 +991,7 @@ int output_commit(output *o, const summary *s, perr *e)
         rc = write_summary(o, s, e);
     if (!rc && output_close(o) < 0)
         rc = output_fail(o, e, "cannot close the file");
-    quiet_end(&q);
+    h5u_quiet_end(&q);
     struct stat st;
     if (!rc && !o->overwrite && stat(o->path, &st) == 0) {
         rc = perr_set(e, PERR_IO,
@@ -1102,77 +1013,16 @@ void output_abort(output *o)
 {
     if (!o)
         return;
-    quiet q;
-    quiet_begin(&q);
+    h5u_quiet q;
+    h5u_quiet_begin(&q);
     output_close(o);
     H5Eclear2(H5E_DEFAULT);
-    quiet_end(&q);
+    h5u_quiet_end(&q);
     remove(o->part);
     output_free(o);
 }
 
 /* ---- reading ------------------------------------------------------------ */
-
-/* Reads the string attribute name of obj (fixed or variable length) into
- * out; leaves out empty when there is none. */
-static int read_attr_string(hid_t obj, const char *name, char *out,
-                            size_t size)
-{
-    out[0] = '\0';
-    if (H5Aexists(obj, name) <= 0)
-        return 0;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    hid_t t = a < 0 ? H5I_INVALID_HID : H5Aget_type(a);
-    hid_t mt = H5I_INVALID_HID;
-    int rc = -1;
-    if (t >= 0 && H5Tget_class(t) == H5T_STRING) {
-        mt = H5Tcopy(H5T_C_S1);
-        if (mt >= 0 && H5Tset_cset(mt, H5Tget_cset(t)) < 0) {
-            H5Tclose(mt);
-            mt = H5I_INVALID_HID;
-        }
-        if (mt >= 0 && H5Tis_variable_str(t) > 0) {
-            char *s = NULL;
-            if (H5Tset_size(mt, H5T_VARIABLE) >= 0
-                && H5Aread(a, mt, &s) >= 0) {
-                snprintf(out, size, "%s", s ? s : "");
-                rc = 0;
-            }
-            H5free_memory(s);
-        } else if (mt >= 0) {
-            size_t n = H5Tget_size(t);
-            char *buf = calloc(n + 1, 1);
-            if (buf && H5Tset_size(mt, n + 1) >= 0
-                && H5Aread(a, mt, buf) >= 0) {
-                snprintf(out, size, "%s", buf);
-                rc = 0;
-            }
-            free(buf);
-        }
-    }
-    if (mt >= 0)
-        H5Tclose(mt);
-    if (t >= 0)
-        H5Tclose(t);
-    if (a >= 0)
-        H5Aclose(a);
-    return rc;
-}
-
-/* Reads the numeric attribute name of obj as type (HDF5 converts); 1 when
- * it exists and was read, 0 when absent, -1 on failure. */
-static int read_attr_number(hid_t obj, const char *name, hid_t type,
-                            void *out)
-{
-    if (H5Aexists(obj, name) <= 0)
-        return 0;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    if (a < 0)
-        return -1;
-    herr_t rc = H5Aread(a, type, out);
-    H5Aclose(a);
-    return rc < 0 ? -1 : 1;
-}
 
 static herr_t on_venue(hid_t group, const char *name, const H5L_info_t *li,
                        void *data)
@@ -1231,14 +1081,14 @@ static int read_file(hid_t f, const char *path, output_info *info,
 {
     char reason[160];
     int32_t version = 0;
-    int got = read_attr_number(f, "format_version", H5T_NATIVE_INT32, &version);
+    int got = h5u_read_attr_number(f, "format_version", H5T_NATIVE_INT32, &version);
     if (got == 0)
         return perr_set(e, PERR_INVALID,
                         "%s: not a perpsim result (no format_version "
                         "attribute)",
                         path);
     if (got < 0) {
-        hdf5_reason(reason, sizeof reason);
+        h5u_reason(reason, sizeof reason);
         return perr_set(e, PERR_INVALID,
                         "%s: not a perpsim result (unreadable "
                         "format_version: %s)",
@@ -1253,16 +1103,16 @@ static int read_file(hid_t f, const char *path, output_info *info,
     output_info in;
     memset(&in, 0, sizeof in);
     in.format_version = (int)version;
-    if (read_attr_string(f, "scenario", in.scenario_name,
+    if (h5u_read_attr_string(f, "scenario", in.scenario_name,
                          sizeof in.scenario_name) < 0
-        || read_attr_string(f, "perpsim_version", in.perpsim_version,
+        || h5u_read_attr_string(f, "perpsim_version", in.perpsim_version,
                             sizeof in.perpsim_version) < 0
-        || read_attr_number(f, "seed", H5T_NATIVE_UINT64, &in.seed) < 0
-        || read_attr_number(f, "start_utc_ms", H5T_NATIVE_INT64,
+        || h5u_read_attr_number(f, "seed", H5T_NATIVE_UINT64, &in.seed) < 0
+        || h5u_read_attr_number(f, "start_utc_ms", H5T_NATIVE_INT64,
                             &in.start_utc_ms) < 0
-        || read_attr_number(f, "duration_ms", H5T_NATIVE_INT64,
+        || h5u_read_attr_number(f, "duration_ms", H5T_NATIVE_INT64,
                             &in.duration_ms) < 0) {
-        hdf5_reason(reason, sizeof reason);
+        h5u_reason(reason, sizeof reason);
         return perr_set(e, PERR_IO, "%s: cannot read the root attributes (%s)",
                         path, reason);
     }
@@ -1282,7 +1132,7 @@ static int read_file(hid_t f, const char *path, output_info *info,
             H5Gclose(g);
         }
         if (rc < 0) {
-            hdf5_reason(reason, sizeof reason);
+            h5u_reason(reason, sizeof reason);
             return perr_set(e, PERR_IO, "%s: cannot list /venues (%s)", path,
                             reason);
         }
@@ -1300,7 +1150,7 @@ static int read_file(hid_t f, const char *path, output_info *info,
         if (d >= 0)
             H5Dclose(d);
         if (!ok) {
-            hdf5_reason(reason, sizeof reason);
+            h5u_reason(reason, sizeof reason);
             return perr_set(e, PERR_INVALID, "%s: cannot read /%s (%s)", path,
                             t, reason);
         }
@@ -1329,7 +1179,7 @@ static int read_file(hid_t f, const char *path, output_info *info,
             if (r.failed)
                 return perr_set(e, r.failed, "%s: no memory for the summary",
                                 path);
-            hdf5_reason(reason, sizeof reason);
+            h5u_reason(reason, sizeof reason);
             return perr_set(e, PERR_INVALID, "%s: cannot read /summary (%s)",
                             path, reason);
         }
@@ -1345,8 +1195,8 @@ int output_read(const char *path, output_info *info, summary *s, perr *e)
     if (!path || stat(path, &st) != 0)
         return perr_set(e, PERR_IO, "%s: cannot open: %s",
                         path ? path : "(null)", strerror(errno));
-    quiet q;
-    quiet_begin(&q);
+    h5u_quiet q;
+    h5u_quiet_begin(&q);
     int rc;
     char reason[160];
     htri_t is = H5Fis_hdf5(path);
@@ -1354,12 +1204,12 @@ int output_read(const char *path, output_info *info, summary *s, perr *e)
         rc = perr_set(e, PERR_INVALID,
                       "%s: not a perpsim result (not an HDF5 file)", path);
     } else if (is < 0) {
-        hdf5_reason(reason, sizeof reason);
+        h5u_reason(reason, sizeof reason);
         rc = perr_set(e, PERR_IO, "%s: cannot open (%s)", path, reason);
     } else {
         hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
         if (f < 0) {
-            hdf5_reason(reason, sizeof reason);
+            h5u_reason(reason, sizeof reason);
             rc = perr_set(e, PERR_IO, "%s: cannot open (%s)", path, reason);
         } else {
             rc = read_file(f, path, info, s, e);
@@ -1367,6 +1217,6 @@ int output_read(const char *path, output_info *info, summary *s, perr *e)
         }
     }
     H5Eclear2(H5E_DEFAULT);
-    quiet_end(&q);
+    h5u_quiet_end(&q);
     return rc;
 }

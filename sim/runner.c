@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "output.h"
+#include "pcg.h"
 #include "scenario.h"
 #include "version.h"
 #include "world.h"
@@ -88,14 +89,23 @@ int runner_run(const runner_job *job, runner_result *res, perr *e)
     double t0 = seconds_now();
     scenario s;
     memset(&s, 0, sizeof s);
-    int rc = scenario_load(job->scenario, job->sets, NULL, job->n_sets, &s, e);
+    int rc = scenario_load(job->scenario, job->sets, job->places, job->n_sets,
+                           &s, e);
     if (rc != 0)
         return rc;
     snprintf(res->name, sizeof res->name, "%s", s.name);
     res->seed = s.seed;
+    res->scenario_hash = pcg_fnv1a64(s.resolved);
     output *o = NULL;
     world *w = NULL;
-    if (job->out_dir) {
+    if (job->out_path) {
+        if (snprintf(res->path, sizeof res->path, "%s", job->out_path)
+            >= (int)sizeof res->path) {
+            rc = perr_set(e, PERR_INVALID, "%.60s...: path too long",
+                          job->out_path);
+            goto done;
+        }
+    } else if (job->out_dir) {
         runner_result_path(job->out_dir, s.name, s.seed, res->path,
                            sizeof res->path);
         if (!job->force && access(res->path, F_OK) == 0) {
@@ -111,7 +121,7 @@ int runner_run(const runner_job *job, runner_result *res, perr *e)
         rc = e ? e->code : PERR_STATE;
         goto done;
     }
-    if (job->out_dir) {
+    if (res->path[0]) {
         output_meta meta = {s.name, s.source, s.resolved,
                             (const char *const *)s.sets, s.n_sets, s.seed,
                             s.start_utc_ms, s.duration_ms};

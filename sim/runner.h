@@ -18,8 +18,11 @@
 typedef struct runner_job {
     const char *scenario;        /* a file, or NULL for the built-in default */
     const char *const *sets;     /* "key=value" overrides, in order */
+    const char *const *places;   /* where each came from, or NULL: --set */
     size_t n_sets;
     const char *out_dir;         /* NULL: no file is written */
+    const char *out_path;        /* the result's path; NULL: out_dir's
+                                    runner_result_path */
     int force;                   /* overwrite an existing result */
     int check_invariants;        /* audit the ledger after every event */
     FILE *progress;              /* a terminal to draw the progress line on, or NULL */
@@ -29,6 +32,7 @@ typedef struct runner_result {
     char path[4096];    /* the result file ("" without out_dir) */
     char name[64];      /* the scenario's name */
     uint64_t seed;
+    uint64_t scenario_hash; /* FNV-1a 64 of the resolved scenario text */
     summary summary;    /* the run's summary and checks; summary_free it */
     uint64_t events;
     uint64_t agents;    /* in all populations */

@@ -89,7 +89,8 @@ static void run_to(const char *dir, const char *text, const char *const *sets,
     cr_assert_not_null(f);
     fputs(text, f);
     fclose(f);
-    runner_job job = {file, sets, n_sets, dir, 1, 0, NULL};
+    runner_job job = {.scenario = file, .sets = sets, .n_sets = n_sets,
+                      .out_dir = dir, .force = 1};
     runner_result res;
     perr e = {0, ""};
     cr_assert_eq(runner_run(&job, &res, &e), 0, "runner_run: %s", e.msg);

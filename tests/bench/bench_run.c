@@ -63,7 +63,8 @@ int bench_run(int argc, char **argv, FILE *out, perr *e)
             return perr_set(e, PERR_IO, "cannot create a temporary folder");
         dir = tmp;
     }
-    runner_job job = {file, NULL, 0, write_output ? dir : NULL, 1, 0, NULL};
+    runner_job job = {.scenario = file, .out_dir = write_output ? dir : NULL,
+                      .force = 1};
     runner_result res;
     int rc = runner_run(&job, &res, e);
     long long bytes = 0;
