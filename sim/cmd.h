@@ -17,6 +17,9 @@ int cmd_validate(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 
+/* `perpsim inspect DIR/sweep.h5`: the index as a table. */
+int cmd_inspect_sweep(const char *path);
+
 /* The progress line of a batch on a terminal:
  *   "  37/120 runs  1 failed  1m12s elapsed  ETA 3m50s"
  * redrawn in place; nothing at all when out is NULL. */

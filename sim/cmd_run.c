@@ -28,6 +28,7 @@
 #include "runner.h"
 #include "scenario.h"
 #include "summary.h"
+#include "sweep_index.h"
 
 
 typedef struct run_options {
@@ -288,6 +289,8 @@ int cmd_inspect(int argc, char **argv)
         return usage_error("inspect",
                            argc < 2 ? "missing result file"
                                     : "takes exactly one result file", NULL);
+    if (sweep_index_is(argv[1]) == 1)
+        return cmd_inspect_sweep(argv[1]);
     output_info info;
     summary s;
     memset(&s, 0, sizeof s);

@@ -70,9 +70,11 @@ static const char validate_help[] =
     "  -h, --help           show this help\n";
 
 static const char inspect_help[] =
-    "usage: perpsim inspect RUN.h5\n"
+    "usage: perpsim inspect RUN.h5 | SWEEP/sweep.h5\n"
     "\n"
-    "Print the summary of a finished run from its result file.\n"
+    "Print the summary of a finished run from its result file, or a sweep's\n"
+    "index as a table (one row per run: its keys, status and headline\n"
+    "figures).\n"
     "\n"
     "options:\n"
     "  -h, --help           show this help\n";
@@ -89,16 +91,32 @@ static const char calc_help[] =
 static const char sweep_help[] =
     "usage: perpsim sweep [OPTIONS] SWEEP.yaml\n"
     "\n"
-    "Run a parameter sweep (grid, random or Latin hypercube over scenario keys,\n"
-    "times replicate seeds): one result file per run plus a sweep index.\n"
+    "Run a parameter sweep: a scenario over a grid and/or a sample (Latin\n"
+    "hypercube, Sobol, random) of scenario keys, each point at several\n"
+    "replicate seeds (the same seeds at every point). Writes one result\n"
+    "file per run, DIR/runs/ID.h5, and the index DIR/sweep.h5 (one row per\n"
+    "run: its keys, status and every summary metric). Checks every run's\n"
+    "scenario before any starts. Started again with the same command, it\n"
+    "goes on where it stopped; a run that fails is recorded and the others\n"
+    "go on. Under mpirun it hands runs out across the ranks.\n"
     "\n"
     "options:\n"
-    "  -j, --jobs N         local worker processes\n"
-    "      --mpi            hand out runs over MPI (under mpirun)\n"
-    "      --shard K/N      run only shard K of N (scheduler arrays)\n"
-    "      --merge          build the sweep index from finished shards\n"
-    "  -o, --output DIR     folder for the sweep (default: results/)\n"
-    "  -h, --help           show this help\n";
+    "  -o, --output DIR     the sweep's folder (default: results/NAME, NAME\n"
+    "                       the sweep file's name without .yaml)\n"
+    "  -j, --jobs N         local worker processes (default: the number of\n"
+    "                       processors)\n"
+    "      --shard K/N      run only the K-th of N slices (K from 1), e.g. one\n"
+    "                       task of a scheduler array; then --merge\n"
+    "      --merge          build the index from every shard's runs\n"
+    "      --mpi            use MPI even if mpirun's environment is not seen\n"
+    "      --force          go on in a folder that holds another version of\n"
+    "                       this sweep, redoing runs whose scenario changed\n"
+    "      --dry-run        check the sweep and list its runs; run nothing\n"
+    "  -q, --quiet          no progress line\n"
+    "  -h, --help           show this help\n"
+    "\n"
+    "Sweep files: scenarios/README.md (\"Sweep files\"); an example:\n"
+    "scenarios/sweep-cadence-leverage-fund.yaml.\n";
 
 static const char bench_help[] =
     "usage: perpsim bench NAME [OPTIONS]\n"
@@ -118,8 +136,7 @@ static const command commands[] = {
     {"calc", "venue calculators: margin, liquidation price, funding",
      calc_help, calc_command, NULL, 1, calc_help_items},
     {"sweep", "parameter sweeps: local workers, MPI or shards", sweep_help,
-     NULL, "sweeps are not in this build yet (no issue has scheduled them)", 0,
-     NULL},
+     cmd_sweep, NULL, 0, NULL},
     {"bench", "run a benchmark and print its figures", bench_help,
      bench_command, NULL, 1, bench_help_items},
 };

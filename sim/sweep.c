@@ -140,16 +140,6 @@ static double number_of(const char *text)
     return param_parse(&k, text, &x, why, sizeof why) == 0 ? x : NAN;
 }
 
-/* The shortest text that reads back to x. */
-static void format_number(double x, char *out, size_t size)
-{
-    for (int digits = 15; digits <= 17; digits++) {
-        snprintf(out, size, "%.*g", digits, x);
-        if (strtod(out, NULL) == x)
-            return;
-    }
-}
-
 /* ---- the sections ------------------------------------------------------- */
 
 static int check_top(reader *rd)
@@ -349,13 +339,13 @@ static int load_grid(reader *rd, grid *g)
     return 0;
 }
 
-/* A range: [low, high] and options log, int. */
+/* A range: [low, high], then options: log, int, or a step. */
 static int load_range(reader *rd, flat_entry *en, const char *path)
 {
     if (en->kind != FLAT_LIST || en->items < 2 || en->items > 4)
         return flat_fail_at(&rd->doc, en,
                             "%s: expected a range [low, high], optionally "
-                            "followed by log and/or int, got %s",
+                            "followed by log and int or a step, got %s",
                             en->path,
                             en->kind == FLAT_LIST ? "another list"
                                                   : flat_kind_word(en));
@@ -396,14 +386,30 @@ static int load_range(reader *rd, flat_entry *en, const char *path)
     k->low = bound[0];
     k->high = bound[1];
     for (size_t j = 2; j < en->items; j++) {
-        if (strcmp(items[j]->value, "log") == 0)
+        const char *opt = items[j]->value;
+        double step = number_of(opt);
+        if (strcmp(opt, "log") == 0) {
             k->log_scale = 1;
-        else if (strcmp(items[j]->value, "int") == 0)
-            k->integer = 1;
-        else
+        } else if (strcmp(opt, "int") == 0) {
+            k->step = k->duration ? 1000 : 1;
+        } else if (k->duration) {
+            int64_t ms;
+            param_key dk = {"", PARAM_DURATION, 0, NULL, NULL};
+            char why[8];
+            if (param_parse(&dk, opt, &ms, why, sizeof why) != 0 || ms <= 0)
+                return flat_fail_at(&rd->doc, items[j],
+                                    "%s: expected log, int or a step such as "
+                                    "1s, got \"%s\"",
+                                    items[j]->path, opt);
+            k->step = (double)ms;
+        } else if (!isnan(step) && step > 0) {
+            k->step = step;
+        } else {
             return flat_fail_at(&rd->doc, items[j],
-                                "%s: expected log or int, got \"%s\"",
-                                items[j]->path, items[j]->value);
+                                "%s: expected log, int or a step such as "
+                                "0.01, got \"%s\"",
+                                items[j]->path, opt);
+        }
     }
     if (!(k->low < k->high))
         return flat_fail_at(&rd->doc, en, "%s: the low bound must be below "
@@ -587,24 +593,36 @@ static int sample_coordinates(reader *rd, double *u, size_t n, size_t d)
     return 0;
 }
 
-/* The value of sampled key k at coordinate u, and its text. */
+/* The value of sampled key k at coordinate u, and its text: rounded to a
+ * multiple of the key's step, or else to 6 significant digits, and
+ * written in plain decimals (as exact-decimal keys such as amounts of
+ * money read them), so that the number is the text's exactly. */
 static double sampled_value(const sweep_key *k, double u, char *text,
                             size_t size)
 {
     double x = k->log_scale
                    ? exp(log(k->low) + u * (log(k->high) - log(k->low)))
                    : k->low + u * (k->high - k->low);
+    int decimals = 0;
+    double step = k->step > 0 ? k->step : k->duration ? 1 : 0;
+    if (step > 0) {
+        x = round(x / step) * step;
+        if (step < 1)
+            decimals = (int)ceil(-log10(step) - 1e-9);
+    } else if (x != 0) {
+        int mag = (int)floor(log10(fabs(x)));
+        decimals = 5 - mag;
+        double p = pow(10, decimals < 0 ? -decimals : decimals);
+        x = decimals < 0 ? round(x / p) * p : round(x * p) / p;
+        if (decimals < 0)
+            decimals = 0;
+    }
     if (x > k->high)
         x = k->high;
-    if (k->integer || k->duration)
-        x = round(x);
-    if (k->duration)
-        snprintf(text, size, "%.0fms", x);
-    else if (k->integer)
-        snprintf(text, size, "%.0f", x);
-    else
-        format_number(x, text, size);
-    return x;
+    if (x < k->low)
+        x = k->low;
+    snprintf(text, size, "%.*f%s", decimals, x, k->duration ? "ms" : "");
+    return strtod(text, NULL);
 }
 
 static int set_point_value(reader *rd, sweep_point *p, size_t k,
@@ -826,7 +844,7 @@ static int load_all(reader *rd, int check)
         rc = expand_runs(rd);
     if (rc == 0 && check == SWEEP_CHECK_RUNS)
         rc = check_runs(rd);
-    for (size_t k = 0; g.values && k < s->n_grid_keys; k++)
+    for (size_t k = 0; g.values && k < rd->doc.n; k++)
         free(g.values[k]);
     free(g.values);
     free(g.counts);

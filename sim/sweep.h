@@ -58,8 +58,9 @@ typedef struct sweep_key {
     int numeric;  /* every value is a number (the index stores float64) */
     /* sampled keys: */
     double low, high;
-    int log_scale, integer, duration; /* duration: bounds were durations,
-                                         values are milliseconds */
+    double step;  /* values are multiples of it; 0: 6 significant digits */
+    int log_scale, duration; /* duration: bounds were durations, values
+                                are milliseconds */
 } sweep_key;
 
 /* One combination of values of the swept keys. */

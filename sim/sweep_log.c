@@ -255,7 +255,8 @@ int sweep_records_read_dir(sweep_records *recs, const char *dir, perr *e)
             n++;
     }
     closedir(d);
-    qsort(names, n, sizeof *names, by_name);
+    if (n > 1)
+        qsort(names, n, sizeof *names, by_name);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         char path[8192];
         snprintf(path, sizeof path, "%s/%s", jdir, names[i]);
@@ -332,4 +333,71 @@ void sweep_journal_close(sweep_journal *j)
     if (j->fd >= 0)
         close(j->fd);
     j->fd = -1;
+}
+
+const char *sweep_status_name(sweep_status st)
+{
+    static const char *const names[] = {"ok", "failed", "missing", "stale"};
+    return names[st];
+}
+
+static int by_id(const void *a, const void *b)
+{
+    const sweep_record *x = *(const sweep_record *const *)a;
+    const sweep_record *y = *(const sweep_record *const *)b;
+    int c = strcmp(x->id, y->id);
+    if (c)
+        return c;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+int sweep_match(const sweep *s, const sweep_records *recs, const char *dir,
+                sweep_outcome *out, perr *e)
+{
+    const sweep_record **sorted = malloc((recs->n + 1) * sizeof *sorted);
+    if (!sorted)
+        return perr_set(e, PERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < recs->n; i++)
+        sorted[i] = &recs->r[i];
+    qsort(sorted, recs->n, sizeof *sorted, by_id);
+    for (size_t r = 0; r < s->n_runs; r++) {
+        const sweep_run *run = &s->runs[r];
+        out[r].status = SWEEP_RUN_MISSING;
+        out[r].rec = NULL;
+        /* The first record of the id: binary search on sorted ids. */
+        size_t lo = 0, hi = recs->n;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (strcmp(sorted[mid]->id, run->id) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        const sweep_record *good = NULL, *latest = NULL;
+        for (size_t i = lo; i < recs->n && strcmp(sorted[i]->id, run->id) == 0;
+             i++) {
+            const sweep_record *rec = sorted[i];
+            latest = rec;
+            if (rec->ok
+                && (run->scenario_hash == 0
+                    || rec->scenario_hash == run->scenario_hash))
+                good = rec;
+        }
+        if (good) {
+            char path[8192];
+            struct stat st;
+            snprintf(path, sizeof path, "%s/runs/%s.h5", dir, run->id);
+            if (stat(path, &st) == 0) {
+                out[r].status = SWEEP_RUN_OK;
+                out[r].rec = good;
+                continue;
+            }
+        }
+        if (latest) {
+            out[r].status = latest->ok ? SWEEP_RUN_STALE : SWEEP_RUN_FAILED;
+            out[r].rec = latest;
+        }
+    }
+    free(sorted);
+    return 0;
 }

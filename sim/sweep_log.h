@@ -77,6 +77,32 @@ int sweep_records_read_dir(sweep_records *recs, const char *dir, perr *e);
 
 void sweep_records_free(sweep_records *recs);
 
+/* Where a run of the plan stands, by its records. */
+typedef enum sweep_status {
+    SWEEP_RUN_OK,      /* finished: an ok record of the same scenario, and
+                          its file in place */
+    SWEEP_RUN_FAILED,  /* its latest record is a failure */
+    SWEEP_RUN_MISSING, /* no record: never run, or killed mid-run */
+    SWEEP_RUN_STALE,   /* finished, but from another scenario (the
+                          scenario or the sweep changed since), or its
+                          file is gone */
+} sweep_status;
+
+typedef struct sweep_outcome {
+    sweep_status status;
+    const sweep_record *rec; /* the record it stands by; NULL if missing */
+} sweep_outcome;
+
+/* Matches the plan's runs to recs: out[r] for each run r of s. A run is
+ * OK when an ok record has its id and, where the plan knows the run's
+ * scenario hash, that hash, and dir/runs/ID.h5 exists; otherwise its
+ * latest record decides (failed, or stale when ok). 0 or PERR_NOMEM. */
+int sweep_match(const sweep *s, const sweep_records *recs, const char *dir,
+                sweep_outcome *out, perr *e);
+
+/* "ok", "failed", "missing", "stale". */
+const char *sweep_status_name(sweep_status st);
+
 /* A journal open for appending. */
 typedef struct sweep_journal {
     int fd;
