@@ -11,7 +11,7 @@ packages=(
   build-essential cmake pkg-config
   libgsl-dev libhdf5-dev hdf5-tools libcriterion-dev libyaml-dev
   libopenmpi-dev openmpi-bin
-  python3 python3-h5py python3-numpy python3-matplotlib
+  python3 python3-h5py python3-numpy python3-matplotlib python3-pandas
 )
 
 missing=()

@@ -1,0 +1,649 @@
+#!/usr/bin/python3
+"""test_tools: tests of the analysis tools, tools/perpsim.py (load_run,
+load_sweep), tools/plot-run and tools/plot-sweep.
+
+The runs are real: made by the built perpsim ($PERPSIM_EXE, by default
+build/perpsim) in a temporary folder, once per process, when a test first
+asks for them. `perpsim sweep` has not landed, so the sweep index is written
+here by write_sweep_fixture in the layout perpsim sweep will write, over
+real run files. Each TestCase class is one ctest test, tools.<Class>
+(CMakeLists.txt); run them all with
+
+    /usr/bin/python3 tests/test_tools.py
+"""
+
+import functools
+import hashlib
+import os
+import pathlib
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import unittest
+import zlib
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+TOOLS = ROOT / "tools"
+sys.path.insert(0, str(TOOLS))
+
+import h5py  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+import perpsim  # noqa: E402
+
+PERPSIM = os.environ.get("PERPSIM_EXE") or str(ROOT / "build" / "perpsim")
+DASHBOARD_PIXELS = (1400, 1000)  # what plot-run --help promises
+SWEEP_PIXELS = (1000, 600)       # what plot-sweep --help promises
+# the start of scenarios/quickstart.yaml
+DEFAULT_START = pd.Timestamp("2025-07-10T07:00:00Z")
+
+# Two venues in an order that is not alphabetical, a trades table, and one
+# expectation that holds and one that does not.
+TWO_VENUES_YAML = """\
+name: two-venues
+seed: 5
+start: 2025-07-10T07:30:00Z
+duration: 1h
+output: {every: 10s, zscore_window: 10m, trades: true}
+index: {model: garch, price: 60000, vol_annual: 0.55}
+venues:
+  - {name: hyperliquid, profile: hyperliquid, insurance_fund: 2M}
+  - {name: binance, profile: binance, insurance_fund: 5M}
+populations:
+  - {kind: market_maker, venue: hyperliquid, count: 5, depth_notional: 300k, arrival: {rate: 5}}
+  - {kind: market_maker, venue: binance, count: 5, depth_notional: 300k, arrival: {rate: 5}}
+  - {kind: noise_taker, venue: hyperliquid, count: 100, arrival: {rate: 2}}
+  - {kind: noise_taker, venue: binance, count: 100, arrival: {rate: 2}}
+  - {kind: leveraged_long, venue: binance, count: 2k, leverage: {median: 20, sigma: 0.6}, arrival: {rate: 5}}
+shocks:
+  - {at: 20m, kind: index_jump, pct: -3}
+expect:
+  binance.funding.settlements: [1, 1]
+  hyperliquid.funding.settlements: [5, 9]
+"""
+
+_scratch = None
+
+
+def scratch():
+    """This process's temporary folder (removed when the tests end)."""
+    global _scratch
+    if _scratch is None:
+        _scratch = tempfile.TemporaryDirectory(prefix="perpsim-tools-")
+    return pathlib.Path(_scratch.name)
+
+
+def tearDownModule():
+    if _scratch is not None:
+        _scratch.cleanup()
+
+
+def perpsim_run(out, *args):
+    """Starts `perpsim run ARGS -o OUT --force -q`."""
+    if not os.access(PERPSIM, os.X_OK):
+        raise RuntimeError(f"no perpsim program at {PERPSIM} (build it, or "
+                           "set PERPSIM_EXE)")
+    return subprocess.Popen([PERPSIM, "run", *args, "-o", str(out), "--force",
+                             "-q"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def finish(process, result):
+    _, err = process.communicate(timeout=240)
+    if process.returncode != 0 or not result.exists():
+        raise RuntimeError(f"perpsim run failed ({process.returncode}): {err}")
+    return result
+
+
+@functools.lru_cache(maxsize=None)
+def default_runs(*seeds):
+    """The built-in default scenario at each seed, run at once; their
+    paths, in the order of seeds."""
+    started = []
+    for seed in seeds:
+        folder = scratch() / f"default-seed{seed}"
+        started.append((perpsim_run(folder, "--seed", str(seed)),
+                        folder / f"quickstart-seed{seed}.h5"))
+    return [finish(process, result) for process, result in started]
+
+
+def default_run(seed=1):
+    return default_runs(seed)[0]
+
+
+@functools.lru_cache(maxsize=None)
+def two_venue_run():
+    scenario = scratch() / "two-venues.yaml"
+    scenario.write_text(TWO_VENUES_YAML)
+    folder = scratch() / "two-venues"
+    return finish(perpsim_run(folder, str(scenario)),
+                  folder / "two-venues-seed5.h5")
+
+
+def tool(name, *args):
+    """Runs tools/NAME ARGS; the CompletedProcess (text)."""
+    return subprocess.run([str(TOOLS / name), *map(str, args)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def png_size(path):
+    """(width, height) of a PNG file, after checking its signature, its
+    IHDR chunk (with CRC) and its closing IEND chunk."""
+    data = pathlib.Path(path).read_bytes()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise AssertionError(f"{path}: no PNG signature")
+    length, kind = struct.unpack(">I4s", data[8:16])
+    if kind != b"IHDR" or length != 13:
+        raise AssertionError(f"{path}: the first chunk is not IHDR")
+    (crc,) = struct.unpack(">I", data[29:33])
+    if zlib.crc32(data[12:29]) != crc:
+        raise AssertionError(f"{path}: IHDR's CRC is wrong")
+    if data[-8:-4] != b"IEND":
+        raise AssertionError(f"{path}: does not end with IEND")
+    return struct.unpack(">II", data[16:24])
+
+
+class ToolTestCase(unittest.TestCase):
+    def assertOneLineError(self, result, tool_name, *parts):
+        """Exit status 2 and exactly one stderr line "TOOL: ..." holding
+        every part."""
+        self.assertEqual(result.returncode, 2, result.stderr)
+        lines = result.stderr.splitlines()
+        self.assertEqual(len(lines), 1, result.stderr)
+        self.assertTrue(lines[0].startswith(f"{tool_name}: "), lines[0])
+        for part in parts:
+            self.assertIn(str(part), lines[0])
+
+    def assertPng(self, path, pixels):
+        self.assertTrue(pathlib.Path(path).is_file(), f"{path} not written")
+        self.assertEqual(png_size(path), pixels)
+
+
+# --- load_run -------------------------------------------------------------
+
+
+class LoadRunTest(ToolTestCase):
+    """load_run gives the numbers that are in the file."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.path = default_run(1)
+        cls.loaded = perpsim.load_run(cls.path)
+        cls.file = h5py.File(cls.path, "r")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.file.close()
+
+    def test_series_and_audit_columns_equal_the_file(self):
+        venue = self.file["venues/binance"]
+        for group, frames in (("series", self.loaded.series),
+                              ("audit", self.loaded.audit)):
+            frame = frames["binance"]
+            self.assertEqual(list(frame.columns), list(venue[group]))
+            for name, ds in venue[group].items():
+                self.assertEqual(len(frame), ds.shape[0])
+                np.testing.assert_array_equal(frame[name].to_numpy(), ds[()],
+                                              err_msg=f"{group}/{name}")
+        self.assertEqual(len(self.loaded.series["binance"]), 7201)  # 2 h at 1 s
+
+    def test_time_index_starts_at_the_scenario_start(self):
+        index = self.loaded.series["binance"].index
+        self.assertEqual(index.name, "time")
+        self.assertEqual(str(index.tz), "UTC")
+        self.assertEqual(index[0], DEFAULT_START)
+        self.assertEqual(self.loaded.start, DEFAULT_START)
+        self.assertEqual(index[1] - index[0], pd.Timedelta(seconds=1))
+        self.assertEqual(index[-1], DEFAULT_START + pd.Timedelta(hours=2))
+        self.assertTrue(self.loaded.audit["binance"].index.equals(index))
+
+    def test_event_tables_equal_the_file_with_decoded_routes_and_times(self):
+        tables = self.file["venues/binance/events"]
+        self.assertEqual(sorted(self.loaded.events["binance"]),
+                         ["adl", "funding", "liquidations"])
+        for name, ds in tables.items():
+            frame = self.loaded.events["binance"][name]
+            data = ds[()]
+            self.assertEqual(len(frame), len(data), name)
+            self.assertEqual(list(frame.columns), ["time", *data.dtype.names])
+            start = pd.Timestamp(int(self.file.attrs["start_utc_ms"]),
+                                 unit="ms", tz="UTC")
+            ms = np.round(data["time_s"] * 1000).astype(np.int64)
+            expected = start + pd.to_timedelta(ms, unit="ms")
+            self.assertTrue((frame["time"].to_numpy() ==
+                             expected.to_numpy()).all(), name)
+            for field in data.dtype.names:
+                if field != "route":
+                    np.testing.assert_array_equal(frame[field].to_numpy(),
+                                                  data[field], err_msg=field)
+        liq = self.loaded.events["binance"]["liquidations"]
+        self.assertGreater(len(liq), 100)  # the default scenario's cascade
+        codes = h5py.check_enum_dtype(tables["liquidations"].dtype["route"])
+        names = {code: name for name, code in codes.items()}
+        self.assertEqual(list(liq["route"]),
+                         [names[c] for c in tables["liquidations"]["route"]])
+        self.assertLessEqual(set(liq["route"]),
+                             {"book", "backstop", "fund", "adl"})
+        first = liq["time"].iloc[0]
+        self.assertEqual(first, DEFAULT_START + pd.Timedelta(
+            seconds=float(tables["liquidations"]["time_s"][0])))
+        funding = self.loaded.events["binance"]["funding"]
+        self.assertEqual(list(funding["time"]),  # the 08:00 UTC settlement
+                         [pd.Timestamp("2025-07-10T08:00:00Z")])
+
+    def test_summary_equals_the_file_without_expectations(self):
+        attrs = self.file["summary"].attrs
+        self.assertEqual(list(self.loaded.summary), list(attrs))  # none expect:
+        for name, value in self.loaded.summary.items():
+            self.assertIsInstance(value, float)
+            np.testing.assert_array_equal(value, attrs[name], err_msg=name)
+        self.assertEqual(self.loaded.summary["binance.liquidations.count"],
+                         len(self.loaded.events["binance"]["liquidations"]))
+        self.assertEqual(len(self.loaded.checks), 0)
+        self.assertEqual(list(self.loaded.checks.columns),
+                         ["metric", "low", "high", "value", "pass"])
+
+    def test_attrs_units_and_scenario_are_decoded(self):
+        a = self.loaded.attrs
+        self.assertEqual((a["scenario"], a["seed"], a["format_version"]),
+                         ("quickstart", 1, 1))
+        self.assertEqual(a["start_utc"], "2025-07-10T07:00:00Z")
+        self.assertEqual(self.loaded.venues, ["binance"])
+        self.assertEqual(self.loaded.venue_attrs["binance"]["profile"],
+                         "binance")
+        self.assertEqual(self.loaded.scenario,
+                         self.file["scenario"][()].decode("utf-8"))
+        self.assertIn("name: quickstart", self.loaded.scenario)
+        units = self.loaded.units["binance"]
+        self.assertEqual((units["t"], units["mark"], units["funding_rate"]),
+                         ("s", "quote", "fraction"))
+        self.assertEqual(self.loaded.audit_units["binance"]["long_lots"],
+                         "lots")
+        liq_units = self.loaded.event_units["binance"]["liquidations"]
+        self.assertEqual((liq_units["time_s"], liq_units["notional"]),
+                         ("s", "quote"))
+
+    def test_two_venues_keep_file_order_trades_and_checks(self):
+        path = two_venue_run()
+        run = perpsim.load_run(path)
+        self.assertEqual(run.venues, ["hyperliquid", "binance"])
+        with h5py.File(path, "r") as f:
+            for venue in run.venues:
+                trades = f[f"venues/{venue}/events/trades"][()]
+                self.assertGreater(len(trades), 0)
+                np.testing.assert_array_equal(
+                    run.events[venue]["trades"]["price"].to_numpy(),
+                    trades["price"])
+                self.assertEqual(len(run.series[venue]),
+                                 f[f"venues/{venue}/series/t"].shape[0])
+            checks = run.checks
+            self.assertEqual(list(checks["metric"]),
+                             ["binance.funding.settlements",
+                              "hyperliquid.funding.settlements"])
+            self.assertEqual(list(checks["pass"]), [True, False])
+            for row in checks.itertuples():
+                low, high, value, _ = f["summary"].attrs[f"expect:{row.metric}"]
+                self.assertEqual((row.low, row.high, row.value),
+                                 (low, high, value))
+        self.assertEqual(run.series["binance"].index[0],
+                         pd.Timestamp("2025-07-10T07:30:00Z"))
+        self.assertEqual(run.series["binance"].index[1]
+                         - run.series["binance"].index[0],
+                         pd.Timedelta(seconds=10))
+
+
+# --- plot-run -------------------------------------------------------------
+
+
+class PlotRunTest(ToolTestCase):
+    """plot-run writes PNGs of the promised size where it says."""
+
+    def test_default_output_is_the_run_name_with_png(self):
+        folder = scratch() / "plot-default"
+        folder.mkdir()
+        run = folder / "quickstart-seed1.h5"
+        shutil.copyfile(default_run(1), run)
+        result = tool("plot-run", run)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        png = folder / "quickstart-seed1.png"
+        self.assertEqual(result.stdout.strip(), str(png))
+        self.assertPng(png, DASHBOARD_PIXELS)
+
+    def test_help_states_the_pixel_size(self):
+        result = tool("plot-run", "--help")
+        self.assertEqual(result.returncode, 0)
+        self.assertIn("%d x %d pixels" % DASHBOARD_PIXELS, result.stdout)
+
+    def test_venue_all_writes_one_png_per_venue(self):
+        out = scratch() / "plot-all" / "dash.png"
+        out.parent.mkdir()
+        result = tool("plot-run", two_venue_run(), "--venue", "all", "-o", out)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        written = [out.with_name(f"dash-{v}.png")
+                   for v in ("hyperliquid", "binance")]
+        self.assertEqual(result.stdout.split(), [str(p) for p in written])
+        for png in written:
+            self.assertPng(png, DASHBOARD_PIXELS)
+        self.assertFalse(out.exists())
+
+    def test_one_venue_of_several(self):
+        out = scratch() / "plot-binance.png"
+        result = tool("plot-run", two_venue_run(), "--venue", "binance",
+                      "-o", out)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertPng(out, DASHBOARD_PIXELS)
+
+    def test_unknown_venue_names_the_nearest(self):
+        result = tool("plot-run", two_venue_run(), "--venue", "binanse",
+                      "-o", scratch() / "never.png")
+        self.assertOneLineError(result, "plot-run", "unknown venue 'binanse'",
+                                "nearest: binance")
+        self.assertFalse((scratch() / "never.png").exists())
+
+
+# --- files that are not what a tool reads ----------------------------------
+
+
+class ErrorsTest(ToolTestCase):
+    """A file that is not a perpsim result: one line naming it, exit 2."""
+
+    @classmethod
+    def setUpClass(cls):
+        folder = scratch() / "not-results"
+        folder.mkdir()
+        cls.text = folder / "notes.h5"
+        cls.text.write_text("not HDF5 at all\n")
+        cls.plain_hdf5 = folder / "plain.h5"
+        with h5py.File(cls.plain_hdf5, "w") as f:
+            f["x"] = np.arange(3)
+        cls.future = folder / "future.h5"
+        with h5py.File(cls.future, "w") as f:
+            f.attrs["format_version"] = np.int32(2)
+        cls.sweep_like = folder / "sweep.h5"
+        with h5py.File(cls.sweep_like, "w") as f:
+            f.attrs["format_version"] = np.int32(1)
+            f.attrs["kind"] = "sweep"
+        cls.missing = folder / "missing.h5"
+
+    def assertLoadFails(self, loader, path, part):
+        with self.assertRaises(perpsim.PerpsimFileError) as caught:
+            loader(path)
+        message = str(caught.exception)
+        self.assertIsInstance(caught.exception, ValueError)
+        self.assertNotIn("\n", message)
+        self.assertTrue(message.startswith(f"{path}: "), message)
+        self.assertIn(part, message)
+        return message
+
+    def test_load_run_refuses_each_kind_of_wrong_file(self):
+        self.assertLoadFails(perpsim.load_run, self.text, "not an HDF5 file")
+        self.assertLoadFails(perpsim.load_run, self.plain_hdf5,
+                             "without a format_version")
+        self.assertLoadFails(perpsim.load_run, self.future,
+                             "format_version 2; this reader reads "
+                             "format_version 1")
+        self.assertLoadFails(perpsim.load_run, self.missing, "no such file")
+        self.assertLoadFails(perpsim.load_run, self.sweep_like,
+                             "a sweep index, not a run result")
+        self.assertLoadFails(perpsim.load_run, self.text.parent,
+                             "a folder, not a file")
+
+    def test_load_sweep_refuses_a_run(self):
+        self.assertLoadFails(perpsim.load_sweep, default_run(1),
+                             "a run result, not a sweep index")
+        self.assertLoadFails(perpsim.load_sweep, self.plain_hdf5,
+                             "without a format_version")
+
+    def test_plot_run_prints_the_message_and_exits_2(self):
+        for path in (self.text, self.plain_hdf5, self.missing):
+            result = tool("plot-run", path, "-o", scratch() / "never.png")
+            message = self.assertLoadFails(perpsim.load_run, path, "")
+            self.assertOneLineError(result, "plot-run")
+            self.assertEqual(result.stderr, f"plot-run: {message}\n")
+        self.assertFalse((scratch() / "never.png").exists())
+
+    def test_plot_sweep_refuses_a_run_file(self):
+        result = tool("plot-sweep", default_run(1), "--x", "k", "--metric", "m")
+        self.assertOneLineError(result, "plot-sweep", str(default_run(1)),
+                                "a run result, not a sweep index")
+
+
+# --- load_sweep and plot-sweep ---------------------------------------------
+
+INTERVAL = "venues.binance.funding.interval"
+LEVERAGE = "populations[4].leverage.median"
+LIQ = "binance.liquidations.total_notional"
+PAID = "binance.funding.longs_paid"
+SEEDS = (1, 2, 3)
+FIXTURE_POINTS = [(interval, leverage) for interval in ("8h", "4h", "1h")
+                  for leverage in (20.0, 5.0)]
+FIXTURE_NOT_OK = {(5, 2): ("failed", "run failed: simulated failure"),
+                  (4, 1): ("missing", "")}
+
+
+def fixture_liq(point, replicate):
+    """The fixture's made-up liquidated notional of a run (the metric
+    columns are synthetic, so that each point's mean is known)."""
+    return 1e6 * (point + 1) + 1e5 * replicate ** 2
+
+
+def write_sweep_fixture(folder, runs_by_seed):
+    """Writes folder/sweep.h5 in the layout of `perpsim sweep`'s index (a
+    format_version 1 file of kind "sweep"): 6 points (INTERVAL, a string
+    key, x LEVERAGE, a number key) x 3 replicates (seeds 1, 2, 3), one
+    failed and one missing run, and runs/<id>.h5 for every finished run, a
+    copy of runs_by_seed[seed]. Returns the index's path."""
+    folder.mkdir(parents=True)
+    (folder / "runs").mkdir()
+    rows = []
+    for (point, (interval, leverage)), replicate in \
+            ((p, r) for p in enumerate(FIXTURE_POINTS) for r in range(3)):
+        seed = SEEDS[replicate]
+        digest = hashlib.sha1(f"{interval},{leverage}".encode()).hexdigest()
+        run_id = f"{digest[:12]}-s{seed}"
+        status, error = FIXTURE_NOT_OK.get((point, replicate), ("ok", ""))
+        ok = status == "ok"
+        if ok:
+            shutil.copyfile(runs_by_seed[seed], folder / f"runs/{run_id}.h5")
+        rows.append((run_id, point, replicate, seed, status,
+                     0.3 + 0.01 * point if ok else np.nan, 1 if ok else -1,
+                     error, f"runs/{run_id}.h5", interval, leverage,
+                     fixture_liq(point, replicate) if ok else np.nan,
+                     1000.0 + point + replicate if ok else np.nan))
+    fields = [("id", "S32"), ("point", "<i8"), ("replicate", "<i4"),
+              ("seed", "<u8"), ("status", "S8"), ("wall_s", "<f8"),
+              ("expect", "i1"), ("error", "S128"), ("path", "S64"),
+              (INTERVAL, "S8"), (LEVERAGE, "<f8"), (LIQ, "<f8"), (PAID, "<f8")]
+    table = np.array([tuple(v.encode() if isinstance(v, str) else v
+                            for v in row) for row in rows], dtype=fields)
+    counts = {s: sum(r[4] == s for r in rows) for s in ("ok", "failed",
+                                                          "missing")}
+    path = folder / "sweep.h5"
+    with h5py.File(path, "w", track_order=True) as f:
+        f.attrs["format_version"] = np.int32(1)
+        f.attrs["kind"] = "sweep"
+        with h5py.File(runs_by_seed[1], "r") as run:
+            f.attrs["perpsim_version"] = run.attrs["perpsim_version"]
+            f.attrs["perpsim_revision"] = run.attrs["perpsim_revision"]
+        f.attrs["sweep_file"] = "fixture-sweep.yaml"
+        f.attrs["scenario"] = "scenarios/quickstart.yaml"
+        f.attrs["runs"] = np.int64(len(rows))
+        for status, count in counts.items():
+            f.attrs[status] = np.int64(count)
+        strings = h5py.string_dtype("utf-8")
+        f.attrs.create("swept_keys", np.array([INTERVAL, LEVERAGE],
+                                              dtype=object), dtype=strings)
+        f.attrs.create("metrics", np.array([LIQ, PAID], dtype=object),
+                       dtype=strings)
+        f.create_dataset("sweep", data="sweep text of the test fixture\n",
+                         dtype=strings)
+        ds = f.create_dataset("runs", data=table, chunks=(64,),
+                              maxshape=(None,))
+        # what HDF5's H5TB table API adds to a table
+        ds.attrs["CLASS"] = np.bytes_("TABLE")
+        ds.attrs["VERSION"] = np.bytes_("3.0")
+        ds.attrs["TITLE"] = np.bytes_("runs")
+        for i, (name, _) in enumerate(fields):
+            ds.attrs[f"FIELD_{i}_NAME"] = np.bytes_(name)
+        links = f.create_group("run_files")
+        for row in rows:
+            if row[4] == "ok":
+                links[row[0]] = h5py.ExternalLink(row[8], "/")
+    return path
+
+
+class SweepTest(ToolTestCase):
+    """load_sweep reads the index; aggregate and plot-sweep draw from it."""
+
+    @classmethod
+    def setUpClass(cls):
+        runs = dict(zip(SEEDS, default_runs(*SEEDS)))
+        cls.path = write_sweep_fixture(scratch() / "sweep", runs)
+        cls.sweep = perpsim.load_sweep(cls.path)
+
+    def test_runs_table_is_decoded_in_plan_order(self):
+        runs = self.sweep.runs
+        self.assertEqual(len(runs), 18)
+        self.assertEqual(list(runs.columns)[:9],
+                         ["id", "point", "replicate", "seed", "status",
+                          "wall_s", "expect", "error", "path"])
+        self.assertEqual(list(runs.columns)[9:],
+                         [INTERVAL, LEVERAGE, LIQ, PAID])
+        for column in ("id", "status", "error", "path", INTERVAL):
+            self.assertTrue(all(isinstance(v, str) for v in runs[column]),
+                            column)
+        self.assertEqual(list(runs["point"]), [p for p in range(6)
+                                               for _ in range(3)])
+        self.assertEqual(list(runs[INTERVAL][::6]), ["8h", "4h", "1h"])
+        self.assertEqual(runs["status"].value_counts().to_dict(),
+                         {"ok": 16, "failed": 1, "missing": 1})
+        failed = runs[runs["status"] == "failed"].iloc[0]
+        self.assertEqual(failed["error"], "run failed: simulated failure")
+        self.assertTrue(np.isnan(failed[LIQ]))
+        self.assertEqual(runs.loc[0, "path"], f"runs/{runs.loc[0, 'id']}.h5")
+
+    def test_attrs_keys_metrics_and_folder(self):
+        s = self.sweep
+        self.assertEqual(s.swept_keys, [INTERVAL, LEVERAGE])
+        self.assertEqual(s.metrics, [LIQ, PAID])
+        self.assertEqual(s.sweep_text, "sweep text of the test fixture\n")
+        self.assertEqual(s.folder, self.path.parent)
+        self.assertEqual((s.attrs["kind"], s.attrs["runs"], s.attrs["ok"],
+                          s.attrs["failed"], s.attrs["missing"]),
+                         ("sweep", 18, 16, 1, 1))
+
+    def test_run_opens_a_run_by_id_row_or_number(self):
+        runs = self.sweep.runs
+        by_id = self.sweep.run(runs.loc[4, "id"])
+        self.assertEqual(by_id.attrs["seed"], runs.loc[4, "seed"])
+        self.assertEqual(self.sweep.run(7).attrs["seed"], runs.loc[7, "seed"])
+        self.assertEqual(self.sweep.run(runs.iloc[2]).attrs["seed"], 3)
+        self.assertEqual(by_id.path, self.path.parent / runs.loc[4, "path"])
+        with self.assertRaises(perpsim.PerpsimFileError) as caught:
+            self.sweep.run(runs.index[runs["status"] == "failed"][0])
+        self.assertIn("status failed: run failed: simulated failure",
+                      str(caught.exception))
+        with self.assertRaises(perpsim.UnknownNameError) as caught:
+            self.sweep.run(runs.loc[0, "id"][:-1] + "9")
+        self.assertIn(runs.loc[0, "id"], str(caught.exception))
+
+    def test_t_quantiles(self):
+        for df, t in ((1, 12.7062), (2, 4.3027), (10, 2.2281), (30, 2.0423),
+                      (31, 2.0395), (60, 2.0003), (120, 1.9799),
+                      (1000, 1.9623)):
+            self.assertAlmostEqual(perpsim.t_quantile_975(df), t, places=4,
+                                   msg=f"df {df}")
+
+    def test_aggregate_gives_each_points_mean_and_t_interval(self):
+        agg = self.sweep.aggregate(LIQ, [INTERVAL, LEVERAGE])
+        table = agg.table
+        self.assertEqual((agg.used, agg.left_out, agg.averaged_over),
+                         (16, 2, []))
+        self.assertEqual(list(zip(table[INTERVAL], table[LEVERAGE])),
+                         [("8h", 5.0), ("8h", 20.0), ("4h", 5.0),
+                          ("4h", 20.0), ("1h", 5.0), ("1h", 20.0)])
+        for row in table.itertuples(index=False):
+            point = FIXTURE_POINTS.index((row[0], row[1]))
+            sample = [fixture_liq(point, r) for r in range(3)
+                      if (point, r) not in FIXTURE_NOT_OK]
+            t = {3: 4.3027, 2: 12.7062}[len(sample)]
+            half = t * np.std(sample, ddof=1) / np.sqrt(len(sample))
+            self.assertEqual(row.n, len(sample))
+            self.assertAlmostEqual(row.mean, np.mean(sample), places=6)
+            self.assertAlmostEqual(row.low, np.mean(sample) - half, delta=1)
+            self.assertAlmostEqual(row.high, np.mean(sample) + half, delta=1)
+
+    def test_aggregate_averages_over_other_keys_unless_filtered(self):
+        agg = self.sweep.aggregate(LIQ, [INTERVAL])
+        self.assertEqual(agg.averaged_over, [LEVERAGE])
+        self.assertEqual(list(agg.table[INTERVAL]), ["8h", "4h", "1h"])
+        runs = self.sweep.runs
+        ok = runs[runs["status"] == "ok"]
+        for row in agg.table.itertuples(index=False):
+            expected = ok[ok[INTERVAL] == row[0]][LIQ]
+            self.assertEqual(row.n, len(expected))
+            self.assertAlmostEqual(row.mean, expected.mean(), places=6)
+        pinned = self.sweep.aggregate(LIQ, [INTERVAL], {LEVERAGE: "5"})
+        self.assertEqual(pinned.averaged_over, [])
+        self.assertEqual(list(pinned.table["n"]), [3, 3, 2])
+        self.assertEqual(pinned.left_out, 1)
+        with self.assertRaises(perpsim.UnknownNameError) as caught:
+            self.sweep.aggregate(LIQ, [INTERVAL], {LEVERAGE: "7"})
+        self.assertIn("takes: 5, 20", str(caught.exception))
+
+    def test_metric_by_its_name_without_the_venue(self):
+        self.assertEqual(self.sweep.metric("funding.longs_paid"), PAID)
+        with self.assertRaises(perpsim.UnknownNameError):
+            self.sweep.metric("funding.longs_payed")
+
+    def test_plot_sweep_line_with_the_default_name(self):
+        result = tool("plot-sweep", self.path, "--x", INTERVAL,
+                      "--metric", LIQ)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        png = self.path.parent / (f"{LIQ}-by-{INTERVAL}.png")
+        self.assertEqual(result.stdout.strip(), str(png))
+        self.assertPng(png, SWEEP_PIXELS)
+
+    def test_plot_sweep_heatmap_and_where(self):
+        heat = scratch() / "heat.png"
+        result = tool("plot-sweep", self.path, "--x", INTERVAL, "--y",
+                      LEVERAGE, "--metric", LIQ, "-o", heat)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertPng(heat, SWEEP_PIXELS)
+        line = scratch() / "where.png"
+        result = tool("plot-sweep", self.path, "--x", LEVERAGE, "--metric",
+                      "funding.longs_paid", "--where", f"{INTERVAL}=4h",
+                      "-o", line)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertPng(line, SWEEP_PIXELS)
+
+    def test_plot_sweep_help_states_the_pixel_size(self):
+        result = tool("plot-sweep", "--help")
+        self.assertEqual(result.returncode, 0)
+        self.assertIn("%d x %d pixels" % SWEEP_PIXELS, result.stdout)
+
+    def test_plot_sweep_unknown_names_suggest_the_nearest(self):
+        out = scratch() / "never.png"
+        result = tool("plot-sweep", self.path, "--x", INTERVAL, "--metric",
+                      "binance.liquidation.total_notional", "-o", out)
+        self.assertOneLineError(result, "plot-sweep", str(self.path),
+                                "unknown metric "
+                                "'binance.liquidation.total_notional'",
+                                f"nearest: {LIQ}")
+        result = tool("plot-sweep", self.path, "--x",
+                      "venues.binance.funding.intervall", "--metric", LIQ,
+                      "-o", out)
+        self.assertOneLineError(result, "plot-sweep", "unknown swept key",
+                                f"nearest: {INTERVAL}")
+        result = tool("plot-sweep", self.path, "--x", INTERVAL, "--metric",
+                      LIQ, "--where", f"{LEVERAGE}=7", "-o", out)
+        self.assertOneLineError(result, "plot-sweep", f"{LEVERAGE}=7 matches "
+                                "no run", "takes: 5, 20")
+        self.assertFalse(out.exists())
+
+
+if __name__ == "__main__":
+    unittest.main()

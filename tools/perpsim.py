@@ -1,0 +1,563 @@
+"""perpsim.py: reads perpsim's HDF5 files into pandas.
+
+This module owns the Python side of the file formats: a run's result
+(sim/output.h, format_version 1) through load_run, and a sweep's index
+(sweep.h5, kind "sweep") through load_sweep, plus the statistics of a sweep
+that tools/plot-sweep draws (Sweep.aggregate, a 95% t-interval over
+replicates). Both loaders read the whole file into memory and close it.
+
+A file that is not what the loader expects raises PerpsimFileError, a
+ValueError whose message is one line, "FILE: what is wrong". Unknown names
+(a venue, a swept key, a metric, a run id) raise UnknownNameError, a
+ValueError whose message names the closest known names.
+
+Use it from the repository root with
+
+    import sys; sys.path.insert(0, "tools")
+    import perpsim
+    run = perpsim.load_run("results/quickstart-seed42.h5")
+
+Needs h5py, numpy and pandas (Debian: python3-h5py, python3-numpy,
+python3-pandas; run with /usr/bin/python3).
+"""
+
+import dataclasses
+import difflib
+import itertools
+import math
+import pathlib
+
+import h5py
+import numpy as np
+import pandas as pd
+
+FORMAT_VERSION = 1
+EXPECT_PREFIX = "expect:"
+
+
+class PerpsimFileError(ValueError):
+    """A file that is not a perpsim file of the kind asked for.
+
+    str(error) is one line: "FILE: what is wrong"; .path and .what hold the
+    two parts.
+    """
+
+    def __init__(self, path, what):
+        self.path = str(path)
+        self.what = " ".join(str(what).split())
+        super().__init__(f"{self.path}: {self.what}")
+
+
+class UnknownNameError(ValueError):
+    """A name (venue, swept key, metric, run id) the file does not have."""
+
+
+def nearest(name, known, what):
+    """The UnknownNameError for `name` among `known`, naming the closest."""
+    known = [str(k) for k in known]
+    close = difflib.get_close_matches(str(name), known, n=3, cutoff=0.5)
+    if close:
+        hint = "nearest: " + ", ".join(close)
+    elif len(known) <= 8:
+        hint = "known: " + ", ".join(known) if known else "there are none"
+    else:
+        hint = "known: " + ", ".join(known[:8]) + f", ... ({len(known)} in all)"
+    return UnknownNameError(f"unknown {what} '{name}' ({hint})")
+
+
+# --- decoding -------------------------------------------------------------
+
+
+def _text(value):
+    """A string from an HDF5 string value (str, bytes, numpy bytes).
+
+    Fixed-length strings may carry NUL padding or bytes after a NUL
+    terminator; both are cut off.
+    """
+    if isinstance(value, (bytes, np.bytes_)):
+        return bytes(value).split(b"\0", 1)[0].decode("utf-8")
+    return str(value).split("\0", 1)[0]
+
+
+def _plain(value):
+    """An attribute value as plain Python: str, int, float, or a list."""
+    if isinstance(value, (str, bytes, np.bytes_)):
+        return _text(value)
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()] if value.dtype.kind in "OS" \
+            else value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _text_list(value):
+    """A 1-D string array attribute (or one string) as a list of str."""
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes, np.bytes_)):
+        return [_text(value)]
+    return [_text(v) for v in np.asarray(value).ravel()]
+
+
+def _decode_column(values, dtype):
+    """One field of a compound table as a pandas-ready array: HDF5 enums
+    become their member names, byte strings become str."""
+    enum = h5py.check_enum_dtype(dtype)
+    if enum is not None:
+        names = {code: name for name, code in enum.items()}
+        return np.array([names.get(v, str(v)) for v in values.tolist()],
+                        dtype=object)
+    if dtype.kind in "SO":
+        return np.array([_text(v) for v in values], dtype=object)
+    return values
+
+
+def _table(data):
+    """A compound array as a DataFrame, fields in file order, decoded."""
+    return pd.DataFrame({name: _decode_column(data[name], data.dtype[name])
+                         for name in data.dtype.names})
+
+
+def _utc(start_utc_ms, seconds):
+    """UTC times of offsets in seconds (float) from start_utc_ms.
+
+    Times are rounded to the nanosecond, so offsets written from whole
+    milliseconds land exactly on them.
+    """
+    seconds = np.asarray(seconds, dtype=np.float64)
+    ns = np.round(seconds * 1e9).astype(np.int64)
+    return pd.to_datetime(int(start_utc_ms) * 1_000_000 + ns, utc=True)
+
+
+# --- opening and checking -------------------------------------------------
+
+
+def _open(path, kind):
+    """Opens path for reading after checking it is a perpsim file of
+    `kind` ("run" or "sweep")."""
+    path = pathlib.Path(path)
+    if not path.exists():
+        raise PerpsimFileError(path, "no such file")
+    if path.is_dir():
+        raise PerpsimFileError(path, "a folder, not a file")
+    try:
+        hdf5 = h5py.is_hdf5(str(path))
+    except OSError as e:
+        raise PerpsimFileError(path, f"cannot be read ({e.strerror or e})")
+    if not hdf5:
+        raise PerpsimFileError(path, "not a perpsim result (not an HDF5 file)")
+    try:
+        f = h5py.File(path, "r")
+    except OSError as e:
+        raise PerpsimFileError(path, f"cannot be opened as HDF5 ({e})")
+    try:
+        _check_kind(f, path, kind)
+    except PerpsimFileError:
+        f.close()
+        raise
+    return f
+
+
+def _check_kind(f, path, kind):
+    if "format_version" not in f.attrs:
+        raise PerpsimFileError(
+            path, "not a perpsim result (HDF5 without a format_version "
+                  "attribute)")
+    version = _plain(f.attrs["format_version"])
+    if version != FORMAT_VERSION:
+        raise PerpsimFileError(
+            path, f"format_version {version}; this reader reads "
+                  f"format_version {FORMAT_VERSION}")
+    found = _text(f.attrs["kind"]) if "kind" in f.attrs else "run"
+    if found == kind:
+        return
+    names = {"run": "a run result", "sweep": "a sweep index"}
+    loaders = {"run": "load_run or plot-run",
+               "sweep": "load_sweep or plot-sweep"}
+    if found in names:
+        raise PerpsimFileError(
+            path, f"{names[found]}, not {names[kind]} (read it with "
+                  f"{loaders[found]})")
+    raise PerpsimFileError(path, f"a perpsim file of kind '{found}', not "
+                                 f"{names[kind]}")
+
+
+def _require(f, path, *names):
+    for name in names:
+        if name not in f:
+            raise PerpsimFileError(
+                path, f"not a complete perpsim file (no {name})")
+
+
+def _read(path, kind, reader):
+    """Opens path as `kind` and returns reader(f); damage found while
+    reading is reported as a PerpsimFileError."""
+    with _open(path, kind) as f:
+        try:
+            return reader(f)
+        except (KeyError, OSError, TypeError) as e:
+            raise PerpsimFileError(path, f"damaged or incomplete ({e})")
+
+
+# --- one run --------------------------------------------------------------
+
+
+@dataclasses.dataclass(repr=False)
+class Run:
+    """One run's result file, in memory.
+
+    attrs        the root attributes (format_version, scenario, seed,
+                 start_utc, start_utc_ms, duration_ms, sets, ...)
+    scenario     the resolved scenario text (/scenario)
+    venues       venue names in file order
+    venue_attrs  venue -> its attributes (profile, tick_size, ...)
+    series       venue -> DataFrame of /venues/<v>/series/*, indexed by
+                 UTC time ("time"); the column t is seconds since the start
+    audit        venue -> DataFrame of /venues/<v>/audit/* (exact int64
+                 totals), same index
+    events       venue -> table name -> DataFrame of the event table, with
+                 a first column "time" (UTC) from time_s; the liquidation
+                 route is a str (book, backstop, fund, adl)
+    units        venue -> series name -> its units attribute
+    audit_units  venue -> audit name -> units
+    event_units  venue -> table name -> field -> units
+    summary      metric name ("<venue>.<metric>") -> float, file order
+    checks       DataFrame of the expect: checks: metric, low, high,
+                 value, pass (bool); no rows when the scenario has none
+    """
+
+    path: pathlib.Path
+    attrs: dict
+    scenario: str
+    venues: list
+    venue_attrs: dict
+    series: dict
+    audit: dict
+    events: dict
+    units: dict
+    audit_units: dict
+    event_units: dict
+    summary: dict
+    checks: pd.DataFrame
+
+    @property
+    def start(self):
+        """The scenario's start, a UTC Timestamp."""
+        return pd.Timestamp(int(self.attrs["start_utc_ms"]), unit="ms",
+                            tz="UTC")
+
+    def venue(self, name=None):
+        """The venue name given, checked, or the first venue."""
+        if name is None:
+            return self.venues[0]
+        if name not in self.venues:
+            raise nearest(name, self.venues, "venue")
+        return name
+
+    def __repr__(self):
+        return (f"<Run {self.path}: scenario {self.attrs.get('scenario')!r}, "
+                f"seed {self.attrs.get('seed')}, "
+                f"venues {', '.join(self.venues)}>")
+
+
+def load_run(path):
+    """Reads a run's result file (perpsim run) into a Run."""
+    path = pathlib.Path(path)
+    return _read(path, "run", lambda f: _read_run(f, path))
+
+
+def _read_run(f, path):
+    _require(f, path, "venues", "scenario", "summary")
+    attrs = {k: _plain(v) for k, v in f.attrs.items()}
+    if "start_utc_ms" not in attrs:
+        raise PerpsimFileError(path, "not a complete perpsim file "
+                                     "(no start_utc_ms)")
+    run = Run(path=path, attrs=attrs, scenario=_text(f["scenario"][()]),
+              venues=list(f["venues"]), venue_attrs={}, series={}, audit={},
+              events={}, units={}, audit_units={}, event_units={},
+              summary={}, checks=None)
+    for venue in run.venues:
+        _read_venue(f["venues"][venue], run, venue)
+    run.summary, run.checks = _read_summary(f["summary"], path)
+    return run
+
+
+def _read_venue(group, run, venue):
+    where = f"/venues/{venue}"
+    for name in ("series", "audit", "events"):
+        if name not in group:
+            raise PerpsimFileError(run.path, f"not a complete perpsim file "
+                                             f"(no {where}/{name})")
+    run.venue_attrs[venue] = {k: _plain(v) for k, v in group.attrs.items()}
+    series = group["series"]
+    if "t" not in series:
+        raise PerpsimFileError(run.path, f"not a complete perpsim file "
+                                         f"(no {where}/series/t)")
+    index = pd.DatetimeIndex(_utc(run.attrs["start_utc_ms"], series["t"][()]),
+                             name="time")
+    run.series[venue], run.units[venue] = _columns(series, index, run.path)
+    run.audit[venue], run.audit_units[venue] = _columns(group["audit"], index,
+                                                        run.path)
+    run.events[venue], run.event_units[venue] = {}, {}
+    for name, ds in group["events"].items():
+        table = _table(ds[()])
+        table.insert(0, "time",
+                     _utc(run.attrs["start_utc_ms"], table["time_s"]))
+        run.events[venue][name] = table
+        run.event_units[venue][name] = dict(
+            zip(ds.dtype.names, _text_list(ds.attrs.get("units"))))
+
+
+def _columns(group, index, path):
+    """A group of equal-length 1-D datasets as (DataFrame, units)."""
+    columns, units = {}, {}
+    for name, ds in group.items():
+        if ds.shape != (len(index),):
+            raise PerpsimFileError(
+                path, f"{ds.name} has shape {ds.shape}, the output grid "
+                      f"{len(index)} rows")
+        columns[name] = ds[()]
+        units[name] = _text(ds.attrs["units"]) if "units" in ds.attrs else ""
+    return pd.DataFrame(columns, index=index), units
+
+
+def _read_summary(group, path):
+    summary, checks = {}, []
+    for name, value in group.attrs.items():
+        value = np.asarray(value, dtype=np.float64)
+        if name.startswith(EXPECT_PREFIX):
+            if value.shape != (4,):
+                raise PerpsimFileError(
+                    path, f"/summary attribute {name} is not [low, high, "
+                          "value, pass]")
+            low, high, got, passed = value.tolist()
+            checks.append((name[len(EXPECT_PREFIX):], low, high, got,
+                           bool(passed)))
+        else:
+            summary[name] = float(value)
+    columns = ["metric", "low", "high", "value", "pass"]
+    table = pd.DataFrame(checks, columns=columns)
+    table["pass"] = table["pass"].astype(bool)
+    return summary, table
+
+
+# --- a sweep --------------------------------------------------------------
+
+
+def t_quantile_975(df):
+    """The 0.975 quantile of Student's t with df degrees of freedom (df >= 1),
+    the factor of a two-sided 95% interval. Exact to 4 decimals: a table up
+    to 30 degrees, then the Cornish-Fisher expansion around the normal."""
+    if df < 1:
+        raise ValueError("a t-interval needs at least two values (df >= 1)")
+    if df <= len(_T975):
+        return _T975[int(df) - 1]
+    z = 1.959963984540054
+    return (z + (z**3 + z) / (4 * df)
+            + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
+            + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * df**3))
+
+
+# t(0.975, df) for df = 1..30.
+_T975 = (12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060,
+         2.2622, 2.2281, 2.2010, 2.1788, 2.1604, 2.1448, 2.1314, 2.1199,
+         2.1098, 2.1009, 2.0930, 2.0860, 2.0796, 2.0739, 2.0687, 2.0639,
+         2.0595, 2.0555, 2.0518, 2.0484, 2.0452, 2.0423)
+
+
+def interval(values):
+    """n, mean, sample stdev and the 95% t-interval (low, high) of the
+    finite values; the interval is NaN with fewer than two."""
+    values = np.asarray(values, dtype=np.float64)
+    values = values[np.isfinite(values)]
+    n = len(values)
+    mean = float(values.mean()) if n else math.nan
+    if n < 2:
+        return {"n": n, "mean": mean, "std": math.nan, "low": math.nan,
+                "high": math.nan}
+    std = float(values.std(ddof=1))
+    half = t_quantile_975(n - 1) * std / math.sqrt(n)
+    return {"n": n, "mean": mean, "std": std, "low": mean - half,
+            "high": mean + half}
+
+
+@dataclasses.dataclass
+class Aggregate:
+    """What Sweep.aggregate returns.
+
+    table          one row per combination of the keys' values (in their
+                   order, see Sweep.values), columns: the keys, n, mean,
+                   std, low, high, values (the sample, a list)
+    metric         the metric's full name
+    used           the "ok" runs that went in
+    left_out       the runs that matched but did not finish ("failed",
+                   "missing")
+    averaged_over  the other swept keys with more than one value among the
+                   runs used: the sample at each point spans them
+    where          the filters applied, key -> value
+    """
+
+    table: pd.DataFrame
+    metric: str
+    used: int
+    left_out: int
+    averaged_over: list
+    where: dict
+
+
+@dataclasses.dataclass(repr=False)
+class Sweep:
+    """A sweep's index file (sweep.h5), in memory.
+
+    attrs       the root attributes (runs, ok, failed, missing, scenario,
+                sweep_file, ...)
+    sweep_text  the sweep file's text (/sweep)
+    swept_keys  the swept key paths, in the sweep file's order
+    metrics     the summary metric columns ("<venue>.<metric>"), in order
+    runs        DataFrame of /runs, one row per run in plan order; strings
+                decoded to str
+    folder      the folder holding sweep.h5 (the runs' paths are relative
+                to it)
+    """
+
+    path: pathlib.Path
+    folder: pathlib.Path
+    attrs: dict
+    sweep_text: str
+    swept_keys: list
+    metrics: list
+    runs: pd.DataFrame
+
+    def __repr__(self):
+        return (f"<Sweep {self.path}: {len(self.runs)} runs over "
+                f"{', '.join(self.swept_keys)}>")
+
+    def run(self, which):
+        """load_run of one run: which is its id (str), its row number
+        (int), or a row of .runs (a Series)."""
+        row = self._row(which)
+        if row["status"] != "ok":
+            error = f": {row['error']}" if row.get("error") else ""
+            raise PerpsimFileError(
+                self.path, f"run {row['id']} has status {row['status']}{error}")
+        return load_run(self.folder / row["path"])
+
+    def _row(self, which):
+        if isinstance(which, pd.Series):
+            return which
+        if isinstance(which, str):
+            found = self.runs[self.runs["id"] == which]
+            if found.empty:
+                raise nearest(which, self.runs["id"], "run id")
+            return found.iloc[0]
+        if isinstance(which, (int, np.integer)) and not isinstance(which, bool):
+            return self.runs.iloc[int(which)]
+        raise TypeError("a run is named by its id, its row number or its row")
+
+    def key(self, name):
+        """name, checked to be a swept key."""
+        if name not in self.swept_keys:
+            raise nearest(name, self.swept_keys, "swept key")
+        return name
+
+    def metric(self, name):
+        """The full metric name: name itself, or the one metric that is
+        "<venue>." + name."""
+        if name in self.metrics:
+            return name
+        suffixed = [m for m in self.metrics if m.split(".", 1)[-1] == name]
+        if len(suffixed) == 1:
+            return suffixed[0]
+        if len(suffixed) > 1:
+            raise UnknownNameError(
+                f"metric '{name}' is on several venues: {', '.join(suffixed)}")
+        raise nearest(name, self.metrics, "metric")
+
+    def values(self, key, runs=None):
+        """The values a swept key takes among runs (default: all), in plot
+        order: numbers ascending, strings in order of first appearance."""
+        column = (self.runs if runs is None else runs)[self.key(key)]
+        if column.dtype.kind in "fiu":
+            return sorted(pd.unique(column.dropna()))
+        return list(pd.unique(column))
+
+    def select(self, where):
+        """The rows whose keys equal the given values (key -> value; a
+        string is read as a number for a numeric key)."""
+        rows = self.runs
+        for key, value in where.items():
+            column = rows[self.key(key)]
+            mask = _equals(column, value, key)
+            if not mask.any():
+                raise UnknownNameError(
+                    f"{key}={value} matches no run ({key} takes: "
+                    f"{', '.join(show_value(v) for v in self.values(key))})")
+            rows = rows[mask]
+        return rows
+
+    def aggregate(self, metric, by, where=None):
+        """The metric over the "ok" runs at each combination of the keys in
+        `by` (one or two swept keys), after the `where` filters: the mean
+        and the 95% t-interval over the runs there (its replicates, and the
+        runs of other swept keys' values, which averaged_over names)."""
+        metric = self.metric(metric)
+        by = [self.key(k) for k in by]
+        where = dict(where or {})
+        rows = self.select(where)
+        ok = rows[rows["status"] == "ok"]
+        levels = [self.values(k, rows) for k in by]
+        records = []
+        for combo in itertools.product(*levels):
+            mask = np.ones(len(ok), dtype=bool)
+            for key, value in zip(by, combo):
+                mask &= _equals(ok[key], value, key).to_numpy()
+            sample = ok[metric].to_numpy(dtype=np.float64)[mask]
+            stats = interval(sample)
+            records.append({**dict(zip(by, combo)), **stats,
+                            "values": sample.tolist()})
+        others = [k for k in self.swept_keys
+                  if k not in by and len(pd.unique(ok[k])) > 1]
+        table = pd.DataFrame(records, columns=by + ["n", "mean", "std", "low",
+                                                    "high", "values"])
+        return Aggregate(table=table, metric=metric, used=len(ok),
+                         left_out=len(rows) - len(ok), averaged_over=others,
+                         where=where)
+
+
+def _equals(column, value, key):
+    """Boolean Series: column == value, numerically for number columns."""
+    if column.dtype.kind in "fiu":
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise UnknownNameError(f"{key} takes numbers; '{value}' is not one")
+        return pd.Series(np.isclose(column.to_numpy(dtype=np.float64), number,
+                                    rtol=1e-12, atol=0.0), index=column.index)
+    return column == str(value)
+
+
+def show_value(value):
+    """A key's value as written in a sweep file (6 for 6.0)."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def load_sweep(path):
+    """Reads a sweep's index file (perpsim sweep's sweep.h5) into a Sweep."""
+    path = pathlib.Path(path)
+    return _read(path, "sweep", lambda f: _read_sweep(f, path))
+
+
+def _read_sweep(f, path):
+    _require(f, path, "runs", "sweep")
+    runs = _table(f["runs"][()])
+    for column in ("id", "status", "path"):
+        if column not in runs.columns:
+            raise PerpsimFileError(path, f"/runs has no column '{column}'")
+    return Sweep(path=path, folder=path.parent,
+                 attrs={k: _plain(v) for k, v in f.attrs.items()},
+                 sweep_text=_text(f["sweep"][()]),
+                 swept_keys=_text_list(f.attrs.get("swept_keys")),
+                 metrics=_text_list(f.attrs.get("metrics")), runs=runs)
