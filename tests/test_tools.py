@@ -4,9 +4,10 @@ load_sweep), tools/plot-run and tools/plot-sweep.
 
 The runs are real: made by the built perpsim ($PERPSIM_EXE, by default
 build/perpsim) in a temporary folder, once per process, when a test first
-asks for them. `perpsim sweep` has not landed, so the sweep index is written
-here by write_sweep_fixture in the layout perpsim sweep will write, over
-real run files. Each TestCase class is one ctest test, tools.<Class>
+asks for them. A real `perpsim sweep` of the tiny test scenario checks
+load_sweep against what the sweep wrote (RealSweepTest); the statistics are
+checked on an index written here by write_sweep_fixture in the same layout,
+whose metric values are chosen so that each point's mean is known. Each TestCase class is one ctest test, tools.<Class>
 (CMakeLists.txt); run them all with
 
     /usr/bin/python3 tests/test_tools.py
@@ -643,6 +644,60 @@ class SweepTest(ToolTestCase):
         self.assertOneLineError(result, "plot-sweep", f"{LEVERAGE}=7 matches "
                                 "no run", "takes: 5, 20")
         self.assertFalse(out.exists())
+
+
+class RealSweepTest(ToolTestCase):
+    """load_sweep and plot-sweep on what `perpsim sweep` writes."""
+
+    @classmethod
+    def setUpClass(cls):
+        folder = scratch() / "real-sweep"
+        folder.mkdir()
+        shutil.copy(ROOT / "tests" / "data" / "sweeps" / "tiny.yaml", folder)
+        sweep_file = folder / "s.yaml"
+        sweep_file.write_text("scenario: tiny.yaml\n"
+                              "grid:\n"
+                              f"  {INTERVAL}: [8h, 1h]\n"
+                              "replicates: 2\n")
+        done = subprocess.run([PERPSIM, "sweep", "-q", "-j", "2",
+                               str(sweep_file), "-o", str(folder / "out")],
+                              capture_output=True, text=True, timeout=240)
+        if done.returncode != 0:
+            raise RuntimeError(f"perpsim sweep failed: {done.stderr}")
+        cls.path = folder / "out" / "sweep.h5"
+        cls.sweep = perpsim.load_sweep(cls.path)
+
+    def test_the_table_is_the_files_table_decoded(self):
+        raw = h5py.File(self.path, "r")["runs"][:]
+        runs = self.sweep.runs
+        self.assertEqual(len(runs), 4)
+        self.assertEqual(list(runs.columns), list(raw.dtype.names))
+        self.assertEqual(list(runs["id"]),
+                         [v.decode() for v in raw["id"]])
+        self.assertEqual(list(runs[INTERVAL]), ["8h", "8h", "1h", "1h"])
+        self.assertEqual(list(runs["status"]), ["ok"] * 4)
+        self.assertEqual(self.sweep.swept_keys, [INTERVAL])
+        self.assertIn(LIQ, self.sweep.metrics)
+        np.testing.assert_array_equal(runs[LIQ].to_numpy(), raw[LIQ])
+
+    def test_each_rows_metrics_are_its_runs_summary(self):
+        for i in range(len(self.sweep.runs)):
+            row = self.sweep.runs.iloc[i]
+            run = self.sweep.run(row["id"])
+            self.assertEqual(run.attrs["seed"], row["seed"])
+            for metric in self.sweep.metrics:
+                value = run.summary[metric]
+                if np.isnan(value):
+                    self.assertTrue(np.isnan(row[metric]), metric)
+                else:
+                    self.assertEqual(row[metric], value, metric)
+
+    def test_plot_sweep_draws_it(self):
+        png = scratch() / "real-sweep.png"
+        result = tool("plot-sweep", self.path, "--x", INTERVAL, "--metric",
+                      "funding.longs_paid", "-o", png)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertPng(png, SWEEP_PIXELS)
 
 
 if __name__ == "__main__":
