@@ -214,6 +214,41 @@ Test(sweep_cli, every_executor_gives_the_same_runs_and_rows)
     remove_tree(dir);
 }
 
+Test(sweep_cli, the_slurm_array_scripts_run_shards_and_merge_them)
+{
+    char dir[64], args[2048], one[128], array[128];
+    sweep_dir(dir, sizeof dir, six_runs);
+    snprintf(one, sizeof one, "%s/one", dir);
+    snprintf(array, sizeof array, "%s/array", dir);
+    outcome o;
+    snprintf(args, sizeof args, "sweep -q -j 1 %s/s.yaml -o %s", dir, one);
+    perpsim(args, &o);
+    cr_assert_eq(o.status, 0, "%s%s", o.out, o.err);
+    /* an array numbered from 0, as --array=0-2 gives: shards 1/3 to 3/3 */
+    for (int task = 0; task < 3; task++) {
+        char env[1024];
+        snprintf(env, sizeof env,
+                 "SWEEP=%s/s.yaml OUT=%s PERPSIM='%s' SLURM_ARRAY_TASK_ID=%d "
+                 "SLURM_ARRAY_TASK_COUNT=3 SLURM_ARRAY_TASK_MIN=0 "
+                 "SLURM_CPUS_PER_TASK=1 bash %s/tools/slurm/sweep-array.sbatch",
+                 dir, array, PERPSIM_EXE, task, PERPSIM_SOURCE_DIR);
+        int raw = system(env);
+        cr_assert(WIFEXITED(raw) && WEXITSTATUS(raw) == 0, "task %d", task);
+    }
+    snprintf(args, sizeof args,
+             "SWEEP=%s/s.yaml OUT=%s PERPSIM='%s' bash "
+             "%s/tools/slurm/sweep-merge.sbatch >/dev/null",
+             dir, array, PERPSIM_EXE, PERPSIM_SOURCE_DIR);
+    int raw = system(args);
+    cr_assert(WIFEXITED(raw) && WEXITSTATUS(raw) == 0);
+    char journal[256];
+    snprintf(journal, sizeof journal, "%s/journal/shard-3-of-3.log", array);
+    cr_expect_eq(access(journal, R_OK), 0);
+    cr_expect_eq(expect_same_run_files(one, array), 6);
+    expect_same_rows(one, array);
+    remove_tree(dir);
+}
+
 static int journal_records(const char *dir)
 {
     char path[1024];
