@@ -8,7 +8,8 @@
  *                 default), runs, ok, failed, missing (int64), swept_keys
  *                 and metrics (1-D arrays of strings, in column order)
  *   /sweep        the sweep file's text (a string)
- *   /runs         a table (HDF5's H5TB), one row per run in plan order
+ *   /runs         a compound dataset (HDF5's packet table, H5PT), one row
+ *                 per run in plan order
  *                 (point-major, replicate-minor), fields:
  *                   id (string), point (int64), replicate (int32),
  *                   seed (uint64), status (string: ok, failed, missing),

@@ -56,6 +56,18 @@ const bench_entry bench_table[] = {
      "  --keep DIR       write the result to DIR and keep it\n"
      "  --no-output      run without writing a result file",
      bench_run},
+    {"sweep", "sweeps: parallel efficiency, overhead per run, index writing",
+     "[--jobs N] [--runs N] [--repeat N] [--scenario FILE] [--tiny N]\n"
+     "                        [--index-rows N]\n"
+     "  --jobs N        workers of the parallel sweep (default: processors)\n"
+     "  --runs N        runs of each efficiency sweep (default 4 x jobs)\n"
+     "  --repeat N      sweeps at 1 and at N workers, alternated (default 3;\n"
+     "                  0 leaves the efficiency out)\n"
+     "  --scenario FILE the efficiency sweep's scenario (default\n"
+     "                  scenarios/short-squeeze-1.37b.yaml)\n"
+     "  --tiny N        tiny runs of the overhead sweep (default 1000; 0: none)\n"
+     "  --index-rows N  rows of the index written (default 10000; 0: none)",
+     bench_sweep},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -52,5 +52,6 @@ int bench_liquidation(int argc, char **argv, FILE *out, perr *e);
 int bench_event_queue(int argc, char **argv, FILE *out, perr *e);
 int bench_output(int argc, char **argv, FILE *out, perr *e);
 int bench_run(int argc, char **argv, FILE *out, perr *e);
+int bench_sweep(int argc, char **argv, FILE *out, perr *e);
 
 #endif
