@@ -4,10 +4,11 @@
  * index written in under a second).
  *
  *   efficiency   wall time of a sweep on 1 worker divided by N times its
- *                wall time on N workers, for the same runs (by default 4N
+ *                wall time on N workers, for the same runs (by default 8N
  *                replicates of scenarios/short-squeeze-1.37b.yaml), each
- *                sweep a fresh `perpsim sweep` process into a fresh folder,
- *                the two widths alternated --repeat times; medians
+ *                sweep a fresh `perpsim sweep` process into a fresh folder;
+ *                --repeat pairs of sweeps (1 worker, then N), one
+ *                efficiency per pair, their median and range
  *   overhead     a sweep of --tiny runs of the tiny test scenario
  *                (tests/data/sweeps/tiny.yaml, a simulated minute) on one
  *                worker: its wall time minus the runs' own (from the
@@ -220,7 +221,7 @@ int bench_sweep(int argc, char **argv, FILE *out, perr *e)
     if (jobs < 1 || jobs > POOL_WORKERS_MAX)
         return perr_set(e, PERR_INVALID, "--jobs: 1 to %d", POOL_WORKERS_MAX);
     if (runs == 0)
-        runs = 4 * jobs;
+        runs = 8 * jobs;
     if (repeat > 99)
         return perr_set(e, PERR_INVALID, "--repeat: 0 to 99");
     char tmp[] = "/tmp/perpsim-bench-sweep-XXXXXX";
@@ -265,23 +266,28 @@ int bench_sweep(int argc, char **argv, FILE *out, perr *e)
                  scenario, runs);
         if (rc == 0)
             rc = write_text(file, text, e);
-        double one[99], many[99];
+        /* Each pair, one sweep at each width back to back, gives one
+         * efficiency: the machine's drift between pairs cancels out. */
+        double one[99], many[99], eff[99];
         for (uint64_t k = 0; rc == 0 && k < repeat; k++) {
             one[k] = timed_sweep(file, dir, 1, e);
             many[k] = one[k] >= 0 ? timed_sweep(file, dir, (int)jobs, e) : -1;
             if (one[k] < 0 || many[k] < 0)
                 rc = e->code;
+            else
+                eff[k] = one[k] / ((double)jobs * many[k]);
         }
         remove_tree(dir);
         if (rc == 0) {
             double m1 = median(one, repeat), mn = median(many, repeat);
+            double me = median(eff, repeat);
             fprintf(out, "runs: %" PRIu64 "\n", runs);
             fprintf(out, "wall_s_j1: %.3f (%.3f to %.3f)\n", m1, one[0],
                     one[repeat - 1]);
             fprintf(out, "wall_s_jN: %.3f (%.3f to %.3f)\n", mn, many[0],
                     many[repeat - 1]);
-            fprintf(out, "efficiency: %.3f\n",
-                    m1 / ((double)jobs * mn));
+            fprintf(out, "efficiency: %.3f (pairs %.3f to %.3f)\n", me,
+                    eff[0], eff[repeat - 1]);
         }
     }
     remove_tree(tmp);
