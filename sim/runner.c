@@ -29,10 +29,74 @@ static double seconds_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-void runner_result_path(const char *out_dir, const char *name, uint64_t seed,
+static int is_seed(const char *set)
+{
+    return strncmp(set, "seed=", 5) == 0;
+}
+
+static int slug_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+           || (c >= '0' && c <= '9') || c == '.';
+}
+
+size_t runner_slug(const char *const *sets, size_t n, char *out, size_t size)
+{
+    size_t len = 0, cap = size ? size - 1 : 0;
+    if (cap > RUNNER_SLUG_MAX)
+        cap = RUNNER_SLUG_MAX;
+    for (size_t i = 0; i < n && len < cap; i++) {
+        if (is_seed(sets[i]))
+            continue;
+        const char *eq = strchr(sets[i], '=');
+        if (len && len < cap)
+            out[len++] = '_';
+        /* Other bytes become one '-' between the kept ones: "[1, 2]" is
+         * "1-2", "5%" is "5". */
+        size_t start = len;
+        int gap = 0;
+        for (const char *c = eq ? eq + 1 : sets[i]; *c && len < cap; c++) {
+            if (!slug_char(*c)) {
+                gap = 1;
+                continue;
+            }
+            if (gap && len > start && len + 1 < cap)
+                out[len++] = '-';
+            gap = 0;
+            out[len++] = *c;
+        }
+    }
+    while (len && (out[len - 1] == '_' || out[len - 1] == '-'))
+        len--;
+    if (size)
+        out[len] = '\0';
+    return len;
+}
+
+void runner_result_path(const char *out_dir, const char *name,
+                        const char *const *sets, size_t n_sets, uint64_t seed,
                         char *out, size_t size)
 {
-    snprintf(out, size, "%s/%s-seed%" PRIu64 ".h5", out_dir, name, seed);
+    uint64_t h = 0xcbf29ce484222325u; /* FNV-1a over "set\n" each */
+    size_t overrides = 0;
+    for (size_t i = 0; i < n_sets; i++) {
+        if (is_seed(sets[i]))
+            continue;
+        overrides++;
+        for (const char *c = sets[i];; c++) {
+            h = (h ^ (unsigned char)(*c ? *c : '\n')) * 0x100000001b3u;
+            if (!*c)
+                break;
+        }
+    }
+    if (!overrides) {
+        snprintf(out, size, "%s/%s-seed%" PRIu64 ".h5", out_dir, name, seed);
+        return;
+    }
+    char slug[RUNNER_SLUG_MAX + 1];
+    runner_slug(sets, n_sets, slug, sizeof slug);
+    snprintf(out, size, "%s/%s-%s%s%06" PRIx64 "-seed%" PRIu64 ".h5", out_dir,
+             name, slug, slug[0] ? "-" : "", pcg_mix64(h) >> 40, seed);
 }
 
 /* A progress line on a terminal: simulated time, percent, events/s and
@@ -106,8 +170,8 @@ int runner_run(const runner_job *job, runner_result *res, perr *e)
             goto done;
         }
     } else if (job->out_dir) {
-        runner_result_path(job->out_dir, s.name, s.seed, res->path,
-                           sizeof res->path);
+        runner_result_path(job->out_dir, s.name, job->sets, job->n_sets,
+                           s.seed, res->path, sizeof res->path);
         if (!job->force && access(res->path, F_OK) == 0) {
             rc = perr_set(e, PERR_IO, "%s: exists; use --force to overwrite it "
                           "or -o for another folder", res->path);

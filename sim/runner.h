@@ -49,9 +49,22 @@ int runner_run(const runner_job *job, runner_result *res, perr *e);
 
 void runner_result_free(runner_result *res);
 
+/* What a run's overrides ("key=value") are called in file names: their
+ * values, in order, joined by '_', letters, digits and '.' kept and any run
+ * of other bytes between them written as one '-' ("[1, 2]" is "1-2"), cut
+ * at RUNNER_SLUG_MAX bytes; overrides of the seed are left out (the seed
+ * has a place of its own). "" when none is left. Returns the length. */
+#define RUNNER_SLUG_MAX 32
+size_t runner_slug(const char *const *sets, size_t n, char *out, size_t size);
+
 /* The file name a scenario's result gets in out_dir:
- * "<out_dir>/<name>-seed<seed>.h5". */
-void runner_result_path(const char *out_dir, const char *name, uint64_t seed,
+ * "<out_dir>/<name>-seed<seed>.h5", or with overrides other than the seed
+ * "<out_dir>/<name>-<slug>-<6 hex digits of a hash of the overrides>-
+ * seed<seed>.h5" ("quickstart-1h-aa4751-seed42.h5"), so that a run with
+ * overrides never takes the name of the run without them, nor of a run
+ * with others. */
+void runner_result_path(const char *out_dir, const char *name,
+                        const char *const *sets, size_t n_sets, uint64_t seed,
                         char *out, size_t size);
 
 #endif

@@ -22,6 +22,8 @@ static const char *const event_metrics[] = {
     "liquidations.short_share",      /* short / total, 0 with none */
     "liquidations.peak_minute_notional", /* quote, the largest 1-minute sum */
     "liquidations.peak_minute",      /* s since the start of that minute */
+    "liquidations.worst_40m_share",  /* the most of the total within any 40
+                                        consecutive minutes, 0 to 1 */
     "adl.count",
     "adl.notional",                  /* quote */
     "funding.settlements",
@@ -30,9 +32,18 @@ static const char *const event_metrics[] = {
     "funding.rate_mean",
     "funding.rate_last",
     "funding.longs_paid",            /* quote, net over the run */
+    "funding.settlements_per_day",   /* settlements / the run's days */
+    "funding.longs_paid_per_day",    /* quote: what longs paid (at rates
+                                        > 0), per day of the run */
+    "funding.shorts_paid_per_day",   /* quote: what shorts paid (at rates
+                                        < 0), per day */
+    "premium.mean_abs",              /* mean |premium index| over the
+                                        output grid, a fraction */
+    "premium.max_abs",               /* its largest |value| */
     "insurance_fund.start",          /* quote */
     "insurance_fund.end",
     "insurance_fund.change",
+    "insurance_fund.max_drawdown",   /* quote: the largest fall from a high */
     "depth.min_1pct",                /* quote: least bid + ask depth within 1% */
     "open_interest.start",           /* quote */
     "open_interest.end",

@@ -32,6 +32,7 @@
 
 #include "param.h"
 #include "pcg.h"
+#include "runner.h"
 #include "scenario.h"
 #include "suggest.h"
 
@@ -717,6 +718,33 @@ static int expand_points(reader *rd, const grid *g)
     return rc;
 }
 
+static int by_id(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Two runs with one id would share a file: refuse (the grid refuses
+ * repeated values, so only a hash collision could do it). */
+static int check_ids(reader *rd)
+{
+    sweep *s = rd->s;
+    char **ids = malloc(s->n_runs * sizeof *ids);
+    if (!ids)
+        return nomem(rd);
+    for (size_t r = 0; r < s->n_runs; r++)
+        ids[r] = s->runs[r].id;
+    qsort(ids, s->n_runs, sizeof *ids, by_id);
+    int rc = 0;
+    for (size_t r = 1; rc == 0 && r < s->n_runs; r++)
+        if (strcmp(ids[r - 1], ids[r]) == 0)
+            rc = flat_fail_at(&rd->doc, NULL,
+                              "two runs would share the id %s; change a "
+                              "value or the seed of the sample",
+                              ids[r]);
+    free(ids);
+    return rc;
+}
+
 static int expand_runs(reader *rd)
 {
     sweep *s = rd->s;
@@ -730,13 +758,15 @@ static int expand_runs(reader *rd)
             r->point = p;
             r->replicate = k;
             r->seed = s->seeds[k];
-            snprintf(r->id, sizeof r->id, "%012" PRIx64 "-s%" PRIu64,
-                     s->points[p].hash >> 16, r->seed);
+            char slug[RUNNER_SLUG_MAX + 1];
+            runner_slug((const char *const *)s->points[p].sets, s->n_keys,
+                        slug, sizeof slug);
+            snprintf(r->id, sizeof r->id, "%s%s%012" PRIx64 "-s%" PRIu64,
+                     slug, slug[0] ? "-" : "", s->points[p].hash >> 16,
+                     r->seed);
         }
     }
-    /* Two points with the same values would share ids: the grid refuses
-     * repeated values, and distinct sampled points differ. */
-    return 0;
+    return check_ids(rd);
 }
 
 size_t sweep_run_overrides(const sweep *s, size_t r, const char **sets,
@@ -851,29 +881,51 @@ static int load_all(reader *rd, int check)
     return rc;
 }
 
+/* Loads s->text (already read) named name. */
+static int load_named(const char *name, int check, sweep *out, perr *e)
+{
+    reader rd;
+    memset(&rd, 0, sizeof rd);
+    rd.e = e;
+    rd.s = out;
+    snprintf(out->file, sizeof out->file, "%s", name);
+    const char *slash = strrchr(name, '/');
+    size_t flen = slash ? (size_t)(slash - name) + 1 : 0;
+    snprintf(rd.folder, sizeof rd.folder, "%.*s", (int)flen, name);
+    flat_init(&rd.doc, out->file, e);
+    int rc = load_all(&rd, check);
+    flat_free(&rd.doc);
+    if (rc != 0)
+        sweep_free(out);
+    return rc;
+}
+
 int sweep_load(const char *path, int check, sweep *out, perr *e)
 {
     memset(out, 0, sizeof *out);
     if (strlen(path) >= sizeof out->file)
         return perr_set(e, PERR_INVALID, "%.60s...: the path is too long",
                         path);
-    reader rd;
-    memset(&rd, 0, sizeof rd);
-    rd.e = e;
-    rd.s = out;
-    snprintf(out->file, sizeof out->file, "%s", path);
-    const char *slash = strrchr(path, '/');
-    size_t flen = slash ? (size_t)(slash - path) + 1 : 0;
-    snprintf(rd.folder, sizeof rd.folder, "%.*s", (int)flen, path);
     int rc = flat_read_file(path, &out->text, &out->text_len, e);
-    if (rc == 0) {
-        flat_init(&rd.doc, out->file, e);
-        rc = load_all(&rd, check);
-        flat_free(&rd.doc);
-    }
     if (rc != 0)
-        sweep_free(out);
-    return rc;
+        return rc;
+    return load_named(path, check, out, e);
+}
+
+int sweep_load_text(const char *name, const char *text, size_t len,
+                    int check, sweep *out, perr *e)
+{
+    memset(out, 0, sizeof *out);
+    if (strlen(name) >= sizeof out->file)
+        return perr_set(e, PERR_INVALID, "%.60s...: the name is too long",
+                        name);
+    out->text = malloc(len + 1);
+    if (!out->text)
+        return perr_set(e, PERR_NOMEM, "%s: out of memory", name);
+    memcpy(out->text, text, len);
+    out->text[len] = '\0';
+    out->text_len = len;
+    return load_named(name, check, out, e);
 }
 
 void sweep_free(sweep *s)

@@ -20,9 +20,11 @@
  * seed + k, or the k-th of `seeds:`.
  *
  * A run's id depends only on its point's values and its seed:
- * "<12 hex digits of a hash of the point's key=value list>-s<seed>", so it
- * names the same run however the sweep is scheduled, and a sweep extended
- * with more values keeps the ids of the runs it had.
+ * "<values>-<12 hex digits of a hash of the point's key=value list>-s<seed>"
+ * ("8h_20-3f9a2c51d0e4-s42"; the values as runner_slug writes them), so it
+ * says what the run varied, names the same run however the sweep is
+ * scheduled, and a sweep extended with more values keeps the ids of the
+ * runs it had.
  *
  * Loading checks everything before any run: the file's keys (errors at
  * FILE:LINE:COL), and every point's scenario with its overrides, so a key
@@ -40,7 +42,7 @@
 #include "flat.h"
 #include "perr.h"
 
-#define SWEEP_ID_MAX 40     /* "3f9a2c51d0e4-s18446744073709551615" + NUL */
+#define SWEEP_ID_MAX 72 /* "8h_10-3f9a2c51d0e4-s18446744073709551615" + NUL */
 #define SWEEP_PLACE_MAX 320 /* "FILE:LINE:COL" */
 #define SWEEP_RUNS_MAX 10000000
 
@@ -113,6 +115,11 @@ enum {
  * hash recorded. On failure *out holds nothing and e says what and where:
  * PERR_IO (the file), PERR_INVALID, PERR_NOMEM. */
 int sweep_load(const char *path, int check, sweep *out, perr *e);
+
+/* As sweep_load for the len bytes of text, named name in messages; a
+ * relative scenario path is relative to name's folder. */
+int sweep_load_text(const char *name, const char *text, size_t len,
+                    int check, sweep *out, perr *e);
 
 void sweep_free(sweep *s);
 

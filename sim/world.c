@@ -75,6 +75,12 @@ typedef struct world_site {
     uint64_t settlements;
     double rate_min, rate_max, rate_sum, rate_last;
     double longs_paid;
+    double longs_paid_gross, shorts_paid_gross; /* each side's payments */
+    double premium_abs_sum, premium_abs_max;     /* of the sampled premium */
+    uint64_t premium_count;
+    double fund_peak, fund_drawdown;             /* the insurance fund's
+                                                    running high, largest
+                                                    fall from it */
 } world_site;
 
 struct world {
@@ -378,7 +384,12 @@ static int drain_venue(world *w, size_t i, perr *e)
             wv->rate_max = fmax(wv->rate_max, rate);
             wv->rate_sum += rate;
             wv->rate_last = rate;
-            wv->longs_paid += cash_quote(wv, fs[k].ledger.longs_paid);
+            double paid = cash_quote(wv, fs[k].ledger.longs_paid);
+            wv->longs_paid += paid;
+            if (paid > 0)
+                wv->longs_paid_gross += paid;
+            else
+                wv->shorts_paid_gross -= paid;
         }
         funding_clear_settlements(wv->funding);
     }
@@ -480,6 +491,16 @@ static void note_row(world_site *wv, const metrics_row *row)
     double depth = x[METRICS_BID_DEPTH_1PCT] + x[METRICS_ASK_DEPTH_1PCT];
     if (depth < wv->depth_min)
         wv->depth_min = depth;
+    double premium = fabs(x[METRICS_PREMIUM_INDEX]);
+    if (!isnan(premium)) {
+        wv->premium_abs_sum += premium;
+        wv->premium_abs_max = fmax(wv->premium_abs_max, premium);
+        wv->premium_count++;
+    }
+    double fund = x[METRICS_INSURANCE_FUND];
+    if (!wv->have_row || fund > wv->fund_peak)
+        wv->fund_peak = fund;
+    wv->fund_drawdown = fmax(wv->fund_drawdown, wv->fund_peak - fund);
     if (!wv->have_row)
         wv->first_row = *row;
     wv->have_row = 1;
@@ -625,6 +646,24 @@ static int add(summary *out, const char *venue_name, const char *metric,
     return summary_add(out, name, value);
 }
 
+/* The largest share of the liquidated notional that fell within any
+ * window of `window` consecutive minutes (1 when all of it did, 0 with
+ * none): how concentrated the cascade was. */
+static double worst_window_share(const world_site *wv, size_t window,
+                                 double total)
+{
+    if (total <= 0)
+        return 0;
+    double sum = 0, worst = 0;
+    for (size_t m = 0; m < wv->minutes; m++) {
+        sum += wv->liq_minute[m];
+        if (m >= window)
+            sum -= wv->liq_minute[m - window];
+        worst = fmax(worst, sum);
+    }
+    return fmin(1.0, worst / total);
+}
+
 static int summarize_venue(const world *w, size_t i, summary *out)
 {
     const world_site *wv = &w->venues[i];
@@ -636,6 +675,7 @@ static int summarize_venue(const world *w, size_t i, summary *out)
             peak = wv->liq_minute[m];
             peak_at = (double)m * 60;
         }
+    double days = (double)w->s->duration_ms / 86400000.0;
     const double *first = wv->first_row.series, *last = wv->last_row.series;
     double oi0 = first[METRICS_OPEN_INTEREST], oi1 = last[METRICS_OPEN_INTEREST];
     struct { const char *metric; double value; } items[] = {
@@ -646,6 +686,7 @@ static int summarize_venue(const world *w, size_t i, summary *out)
         {"liquidations.short_share", total > 0 ? wv->liq_short / total : 0},
         {"liquidations.peak_minute_notional", peak},
         {"liquidations.peak_minute", peak_at},
+        {"liquidations.worst_40m_share", worst_window_share(wv, 40, total)},
         {"adl.count", (double)wv->adl_count},
         {"adl.notional", wv->adl_notional},
         {"funding.settlements", (double)wv->settlements},
@@ -655,10 +696,19 @@ static int summarize_venue(const world *w, size_t i, summary *out)
          wv->settlements ? wv->rate_sum / (double)wv->settlements : NAN},
         {"funding.rate_last", wv->settlements ? wv->rate_last : NAN},
         {"funding.longs_paid", wv->longs_paid},
+        {"funding.settlements_per_day", (double)wv->settlements / days},
+        {"funding.longs_paid_per_day", wv->longs_paid_gross / days},
+        {"funding.shorts_paid_per_day", wv->shorts_paid_gross / days},
+        {"premium.mean_abs", wv->premium_count
+                                 ? wv->premium_abs_sum
+                                       / (double)wv->premium_count
+                                 : NAN},
+        {"premium.max_abs", wv->premium_count ? wv->premium_abs_max : NAN},
         {"insurance_fund.start", first[METRICS_INSURANCE_FUND]},
         {"insurance_fund.end", last[METRICS_INSURANCE_FUND]},
         {"insurance_fund.change",
          last[METRICS_INSURANCE_FUND] - first[METRICS_INSURANCE_FUND]},
+        {"insurance_fund.max_drawdown", wv->fund_drawdown},
         {"depth.min_1pct", wv->depth_min},
         {"open_interest.start", oi0},
         {"open_interest.end", oi1},

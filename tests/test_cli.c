@@ -48,6 +48,15 @@ static void perpsim(const char *args, outcome *o)
     slurp(err_path, o->err, sizeof o->err);
 }
 
+/* The path of the "result: PATH" line of a run's report. */
+static void result_path(const char *out, char *path, size_t size)
+{
+    const char *r = strstr(out, "result: ");
+    cr_assert_not_null(r, "no result line: %s", out);
+    r += strlen("result: ");
+    snprintf(path, size, "%.*s", (int)strcspn(r, "\n"), r);
+}
+
 static int line_count(const char *s)
 {
     int n = 0;
@@ -149,6 +158,51 @@ Test(cli, unknown_option_is_one_line_and_exit_2)
     cr_expect_eq(o.status, 2);
     cr_expect_eq(line_count(o.err), 1, "stderr: %s", o.err);
     cr_expect_not_null(strstr(o.err, "--frobnicate"));
+}
+
+Test(cli, a_run_with_overrides_is_named_by_them_and_never_replaces_another)
+{
+    char dir[] = "/tmp/perpsim-cli-runs-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char args[1024], plain[512], one_hour[512], two_hours[512];
+    outcome o;
+    const char *quick = "--set duration=50m --set shocks[0].at=30m "
+                        "--set shocks[1].at=30m";
+    snprintf(args, sizeof args, "run -q -o %s %s", dir, quick);
+    perpsim(args, &o);
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    result_path(o.out, plain, sizeof plain);
+    snprintf(args, sizeof args,
+             "run -q -o %s %s --set venues.binance.funding.interval=1h", dir,
+             quick);
+    perpsim(args, &o);
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    result_path(o.out, one_hour, sizeof one_hour);
+    snprintf(args, sizeof args,
+             "run -q -o %s %s --set venues.binance.funding.interval=2h", dir,
+             quick);
+    perpsim(args, &o);
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    result_path(o.out, two_hours, sizeof two_hours);
+    /* the values are in the name: "quickstart-50m_30m_30m_1h-<hash>-seed42" */
+    cr_expect_not_null(strstr(one_hour, "/quickstart-50m_30m_30m_1h-"), "%s",
+                       one_hour);
+    cr_expect_str_neq(plain, one_hour);
+    cr_expect_str_neq(one_hour, two_hours);
+    /* --seed is in the name already and adds no tag */
+    snprintf(args, sizeof args, "run -q -o %s %s --seed 7", dir, quick);
+    perpsim(args, &o);
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    char seeded[512];
+    result_path(o.out, seeded, sizeof seeded);
+    cr_expect_not_null(strstr(seeded, "-seed7.h5"), "%s", seeded);
+    cr_expect_eq(strncmp(seeded, plain, strlen(plain) - strlen("42.h5")), 0,
+                 "%s vs %s", seeded, plain);
+    remove(plain);
+    remove(one_hour);
+    remove(two_hours);
+    remove(seeded);
+    cr_expect_eq(rmdir(dir), 0);
 }
 
 Test(cli, sweep_of_a_missing_file_is_one_line_and_exit_2)
@@ -568,9 +622,11 @@ Test(cli, check_exits_1_when_an_expectation_fails)
     perpsim(args, &o);
     cr_expect_eq(o.status, 1, "%s %s", o.out, o.err);
     cr_expect_not_null(strstr(o.out, "FAIL binance.mark.start"), "%s", o.out);
+    /* The result is still written: a failed expectation is a finding. Its
+     * name says that it ran with an override. */
     char path[512];
-    snprintf(path, sizeof path, "%s/quickstart-seed42.h5", dir);
-    /* The result is still written: a failed expectation is a finding. */
+    result_path(o.out, path, sizeof path);
+    cr_expect_not_null(strstr(path, "/quickstart-1-2-"), "%s", path);
     cr_expect_eq(access(path, R_OK), 0);
     remove(path);
     rmdir(dir);
@@ -590,10 +646,9 @@ Test(cli, check_invariants_audits_every_event_of_a_run)
              dir);
     perpsim(args, &o);
     cr_expect_eq(o.status, 0, "%s", o.err);
-    cr_expect_not_null(strstr(o.out, "result: "), "%s", o.out);
     char path[512];
-    snprintf(path, sizeof path, "%s/quickstart-seed42.h5", dir);
-    remove(path);
+    result_path(o.out, path, sizeof path);
+    cr_expect_eq(remove(path), 0, "%s", path);
     rmdir(dir);
 }
 
