@@ -10,12 +10,33 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "sweep.h"
+
 enum { EXIT_OK = 0, EXIT_RUN_FAILED = 1, EXIT_USAGE = 2 };
 
 int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+
+/* What a batch of runs into a sweep's folder needs to know (cmd_sweep.c):
+ * `perpsim sweep`'s options, and `perpsim compare`'s. */
+typedef struct cmd_sweep_opts {
+    const char *cmd;        /* the command, for messages: "sweep" */
+    const char *file;       /* the sweep file, for messages */
+    const char *index_name; /* the index in dir: "sweep.h5" */
+    char dir[4096];
+    int jobs, force, quiet, merge, mpi, dry_run;
+    size_t shard_k, shard_n; /* 1-based; 0 without --shard */
+} cmd_sweep_opts;
+
+/* Runs what remains of s (loaded with SWEEP_CHECK_RUNS) into c->dir on
+ * c->jobs local workers, then writes the index c->index_name from every
+ * journal and prints the outcome; t0 is when the command started. Returns
+ * the exit status: 0 every run finished, 1 a run failed, 2 the folder
+ * holds another sweep. */
+int cmd_sweep_execute(const cmd_sweep_opts *c, const sweep *s, double t0);
 
 /* `perpsim inspect DIR/sweep.h5`: the index as a table. */
 int cmd_inspect_sweep(const char *path);

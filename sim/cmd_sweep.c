@@ -30,20 +30,12 @@
 
 #include "pool.h"
 #include "suggest.h"
-#include "sweep.h"
 #include "sweep_exec.h"
 #include "sweep_index.h"
 #include "sweep_log.h"
 #ifdef PERPSIM_HAVE_MPI
 #include "mpipool.h"
 #endif
-
-typedef struct sweep_cli {
-    const char *file;
-    char dir[4096];
-    int jobs, force, quiet, merge, mpi, dry_run;
-    size_t shard_k, shard_n; /* 1-based; 0 without --shard */
-} sweep_cli;
 
 static const struct option long_options[] = {
     {"jobs", required_argument, NULL, 'j'},
@@ -88,7 +80,7 @@ static int unknown_option(const char *arg)
 }
 
 /* "K/N" with 1 <= K <= N. */
-static int parse_shard(const char *v, sweep_cli *c)
+static int parse_shard(const char *v, cmd_sweep_opts *c)
 {
     char *end;
     errno = 0;
@@ -105,9 +97,11 @@ static int parse_shard(const char *v, sweep_cli *c)
     return 0;
 }
 
-static int parse_options(int argc, char **argv, sweep_cli *c)
+static int parse_options(int argc, char **argv, cmd_sweep_opts *c)
 {
     memset(c, 0, sizeof *c);
+    c->cmd = "sweep";
+    c->index_name = "sweep.h5";
     c->jobs = pool_default_workers();
     const char *out = NULL;
     optind = 1;
@@ -171,7 +165,7 @@ static int parse_options(int argc, char **argv, sweep_cli *c)
 /* ---- one start of a sweep ----------------------------------------------- */
 
 typedef struct sweep_ctx {
-    const sweep_cli *cli;
+    const cmd_sweep_opts *cli;
     const sweep *s;
     const size_t *todo;   /* local pool: task i is run todo[i] */
     int tasks_are_runs;   /* MPI: a task is a run number */
@@ -217,7 +211,7 @@ static int done(void *ctx, const pool_result *r)
         failed = !rec->ok;
         if (failed) {
             cmd_progress_clear(&x->progress);
-            fprintf(stderr, "perpsim sweep: run %s failed: %s\n", rec->id,
+            fprintf(stderr, "perpsim %s: run %s failed: %s\n", x->cli->cmd, rec->id,
                     rec->error);
         }
         if (sweep_journal_append(&x->journal, text, tlen, &x->err) != 0)
@@ -236,7 +230,7 @@ static void tick(void *ctx)
 
 /* Which runs remain: not done, and in this shard. Refuses (2) when
  * finished runs were made from another scenario, unless forced. */
-static int plan_todo(const sweep_cli *c, const sweep *s, size_t **todo,
+static int plan_todo(const cmd_sweep_opts *c, const sweep *s, size_t **todo,
                      size_t *n_todo, size_t *n_done)
 {
     sweep_records recs;
@@ -251,7 +245,7 @@ static int plan_todo(const sweep_cli *c, const sweep *s, size_t **todo,
     if (rc == 0)
         rc = sweep_match(s, &recs, c->dir, out, &e);
     if (rc != 0) {
-        fprintf(stderr, "perpsim sweep: %s\n", e.msg);
+        fprintf(stderr, "perpsim %s: %s\n", c->cmd, e.msg);
         sweep_records_free(&recs);
         free(out);
         return EXIT_RUN_FAILED;
@@ -275,17 +269,18 @@ static int plan_todo(const sweep_cli *c, const sweep *s, size_t **todo,
     free(out);
     if (changed && !c->force) {
         fprintf(stderr,
-                "perpsim sweep: %zu finished run%s in %s ran another "
+                "perpsim %s: %zu finished run%s in %s ran another "
                 "scenario than this sweep gives now (first: %s; the "
                 "scenario file changed?); --force redoes them\n",
-                changed, changed == 1 ? "" : "s", c->dir, s->runs[first].id);
+                c->cmd, changed, changed == 1 ? "" : "s", c->dir,
+                s->runs[first].id);
         return EXIT_USAGE;
     }
     return EXIT_OK;
 }
 
 /* Builds DIR/sweep.h5 from every journal and prints the outcome. */
-static int finish(const sweep_cli *c, const sweep *s, double t0)
+static int finish(const cmd_sweep_opts *c, const sweep *s, double t0)
 {
     sweep_records recs;
     memset(&recs, 0, sizeof recs);
@@ -293,7 +288,7 @@ static int finish(const sweep_cli *c, const sweep *s, double t0)
     perr_clear(&e);
     sweep_outcome *out = calloc(s->n_runs, sizeof *out);
     char path[8192];
-    snprintf(path, sizeof path, "%s/sweep.h5", c->dir);
+    snprintf(path, sizeof path, "%s/%s", c->dir, c->index_name);
     int rc = out ? 0 : perr_set(&e, PERR_NOMEM, "out of memory");
     if (rc == 0)
         rc = sweep_records_read_dir(&recs, c->dir, &e);
@@ -302,7 +297,7 @@ static int finish(const sweep_cli *c, const sweep *s, double t0)
     if (rc == 0)
         rc = sweep_index_write(path, s, &recs, out, &e);
     if (rc != 0) {
-        fprintf(stderr, "perpsim sweep: %s\n", e.msg);
+        fprintf(stderr, "perpsim %s: %s\n", c->cmd, e.msg);
         sweep_records_free(&recs);
         free(out);
         return EXIT_RUN_FAILED;
@@ -313,8 +308,8 @@ static int finish(const sweep_cli *c, const sweep *s, double t0)
         failed += out[r].status == SWEEP_RUN_FAILED;
     }
     missing = s->n_runs - ok - failed;
-    printf("sweep: %zu runs: %zu ok, %zu failed, %zu missing; %.1f s\n",
-           s->n_runs, ok, failed, missing, cmd_seconds() - t0);
+    printf("%s: %zu runs: %zu ok, %zu failed, %zu missing; %.1f s\n",
+           c->cmd, s->n_runs, ok, failed, missing, cmd_seconds() - t0);
     size_t shown = 0;
     for (size_t r = 0; r < s->n_runs && shown < 10; r++)
         if (out[r].status == SWEEP_RUN_FAILED) {
@@ -366,31 +361,31 @@ static int dry_run(const sweep *s)
 }
 
 /* Loads and checks the sweep; 0 or the exit status. */
-static int load(const sweep_cli *c, int check, sweep *s)
+static int load(const cmd_sweep_opts *c, int check, sweep *s)
 {
     perr e;
     perr_clear(&e);
     int rc = sweep_load(c->file, check, s, &e);
     if (rc == 0)
         return EXIT_OK;
-    fprintf(stderr, "perpsim sweep: %s\n", e.msg);
+    fprintf(stderr, "perpsim %s: %s\n", c->cmd, e.msg);
     return rc == PERR_NOMEM ? EXIT_RUN_FAILED : EXIT_USAGE;
 }
 
 /* Makes the folder and works out what remains; 0 or the exit status. */
-static int prepare(const sweep_cli *c, const sweep *s, size_t **todo,
+static int prepare(const cmd_sweep_opts *c, const sweep *s, size_t **todo,
                    size_t *n_todo, size_t *n_done)
 {
     perr e;
     perr_clear(&e);
     if (sweep_exec_prepare(s, c->dir, c->force, &e) != 0) {
-        fprintf(stderr, "perpsim sweep: %s\n", e.msg);
+        fprintf(stderr, "perpsim %s: %s\n", c->cmd, e.msg);
         return e.code == PERR_STATE ? EXIT_USAGE : EXIT_RUN_FAILED;
     }
     return plan_todo(c, s, todo, n_todo, n_done);
 }
 
-static int merge(const sweep_cli *c)
+static int merge(const cmd_sweep_opts *c)
 {
     sweep s;
     int status = load(c, SWEEP_CHECK_RUNS, &s);
@@ -398,9 +393,9 @@ static int merge(const sweep_cli *c)
         return status;
     int same = sweep_exec_same_sweep(&s, c->dir);
     if (same != 1 && !c->force) {
-        fprintf(stderr, "perpsim sweep: %s %s; --merge reads the runs of "
+        fprintf(stderr, "perpsim %s: %s %s; --merge reads the runs of "
                         "this sweep there\n",
-                c->dir, same < 0 ? "holds no sweep" : "holds another sweep");
+                c->cmd, c->dir, same < 0 ? "holds no sweep" : "holds another sweep");
         sweep_free(&s);
         return EXIT_USAGE;
     }
@@ -409,7 +404,7 @@ static int merge(const sweep_cli *c)
     return status;
 }
 
-static void journal_tag(const sweep_cli *c, int mpi, char *tag, size_t size)
+static void journal_tag(const cmd_sweep_opts *c, int mpi, char *tag, size_t size)
 {
     if (c->shard_n)
         snprintf(tag, size, "shard-%zu-of-%zu", c->shard_k, c->shard_n);
@@ -418,7 +413,7 @@ static void journal_tag(const sweep_cli *c, int mpi, char *tag, size_t size)
 }
 
 /* Opens the journal and the progress line of a start. */
-static int begin(sweep_ctx *x, const sweep_cli *c, const sweep *s, int mpi,
+static int begin(sweep_ctx *x, const cmd_sweep_opts *c, const sweep *s, int mpi,
                  size_t n_todo)
 {
     memset(x, 0, sizeof *x);
@@ -428,7 +423,7 @@ static int begin(sweep_ctx *x, const sweep_cli *c, const sweep *s, int mpi,
     journal_tag(c, mpi, tag, sizeof tag);
     perr_clear(&x->err);
     if (sweep_journal_open(&x->journal, c->dir, tag, &x->err) != 0) {
-        fprintf(stderr, "perpsim sweep: %s\n", x->err.msg);
+        fprintf(stderr, "perpsim %s: %s\n", x->cli->cmd, x->err.msg);
         return x->err.code == PERR_STATE ? EXIT_USAGE : EXIT_RUN_FAILED;
     }
     FILE *tty = !c->quiet && isatty(fileno(stderr)) ? stderr : NULL;
@@ -445,16 +440,16 @@ static int end(sweep_ctx *x)
         failed |= !x->live.r[i].ok;
     sweep_records_free(&x->live);
     if (x->fatal) {
-        fprintf(stderr, "perpsim sweep: %s\n", x->err.msg);
+        fprintf(stderr, "perpsim %s: %s\n", x->cli->cmd, x->err.msg);
         return EXIT_RUN_FAILED;
     }
     return failed ? EXIT_RUN_FAILED : EXIT_OK;
 }
 
-static void announce(const sweep_cli *c, const sweep *s, size_t n_todo,
+static void announce(const cmd_sweep_opts *c, const sweep *s, size_t n_todo,
                      size_t n_done, const char *on)
 {
-    printf("sweep %s: ", c->file);
+    printf("%s %s: ", c->cmd, c->file);
     print_plan(s);
     if (c->shard_n)
         printf("shard %zu/%zu: ", c->shard_k, c->shard_n);
@@ -463,27 +458,17 @@ static void announce(const sweep_cli *c, const sweep *s, size_t n_todo,
     fflush(stdout);
 }
 
-static int run_local(const sweep_cli *c)
+int cmd_sweep_execute(const cmd_sweep_opts *c, const sweep *s, double t0)
 {
-    double t0 = cmd_seconds();
-    sweep s;
-    int status = load(c, c->dry_run ? SWEEP_CHECK_FILE : SWEEP_CHECK_RUNS, &s);
-    if (status != EXIT_OK)
-        return status;
-    if (c->dry_run) {
-        status = dry_run(&s);
-        sweep_free(&s);
-        return status;
-    }
     size_t *todo = NULL, n_todo = 0, n_done = 0;
-    status = prepare(c, &s, &todo, &n_todo, &n_done);
+    int status = prepare(c, s, &todo, &n_todo, &n_done);
     if (status == EXIT_OK) {
         int jobs = (size_t)c->jobs < n_todo ? c->jobs : (int)n_todo;
         char on[48];
         snprintf(on, sizeof on, "%d worker%s", jobs, jobs == 1 ? "" : "s");
-        announce(c, &s, n_todo, n_done, on);
+        announce(c, s, n_todo, n_done, on);
         sweep_ctx x;
-        status = begin(&x, c, &s, 0, n_todo);
+        status = begin(&x, c, s, 0, n_todo);
         if (status == EXIT_OK) {
             x.todo = todo;
             pool_ops ops = {work, done, tick};
@@ -491,7 +476,7 @@ static int run_local(const sweep_cli *c)
             perr_clear(&e);
             if (pool_run(n_todo, c->jobs, &ops, &x, &e) != 0) {
                 cmd_progress_clear(&x.progress);
-                fprintf(stderr, "perpsim sweep: %s\n", e.msg);
+                fprintf(stderr, "perpsim %s: %s\n", c->cmd, e.msg);
                 x.fatal = 1;
                 x.err = e;
             }
@@ -503,25 +488,36 @@ static int run_local(const sweep_cli *c)
                        "index: perpsim sweep %s -o %s --merge\n",
                        c->shard_k, c->shard_n, c->file, c->dir);
             } else {
-                int fin = finish(c, &s, t0);
+                int fin = finish(c, s, t0);
                 status = fin > status ? fin : status;
             }
         }
     }
     free(todo);
+    return status;
+}
+
+static int run_local(const cmd_sweep_opts *c)
+{
+    double t0 = cmd_seconds();
+    sweep s;
+    int status = load(c, c->dry_run ? SWEEP_CHECK_FILE : SWEEP_CHECK_RUNS, &s);
+    if (status != EXIT_OK)
+        return status;
+    status = c->dry_run ? dry_run(&s) : cmd_sweep_execute(c, &s, t0);
     sweep_free(&s);
     return status;
 }
 
 #ifdef PERPSIM_HAVE_MPI
-static int run_mpi(const sweep_cli *c, int *argc, char ***argv)
+static int run_mpi(const cmd_sweep_opts *c, int *argc, char ***argv)
 {
     double t0 = cmd_seconds();
     int rank, size;
     perr e;
     perr_clear(&e);
     if (mpipool_init(argc, argv, &rank, &size, &e) != 0) {
-        fprintf(stderr, "perpsim sweep: %s\n", e.msg);
+        fprintf(stderr, "perpsim %s: %s\n", c->cmd, e.msg);
         return EXIT_RUN_FAILED;
     }
     sweep s;
@@ -553,7 +549,7 @@ static int run_mpi(const sweep_cli *c, int *argc, char ***argv)
         if (mpipool_run(rank == 0 ? todo : NULL, rank == 0 ? n_todo : 0, &ops,
                         &x, &e)
             != 0) {
-            fprintf(stderr, "perpsim sweep: %s\n", e.msg);
+            fprintf(stderr, "perpsim %s: %s\n", c->cmd, e.msg);
             x.fatal = 1;
         }
         if (rank == 0) {
@@ -659,7 +655,7 @@ int cmd_inspect_sweep(const char *path)
 
 int cmd_sweep(int argc, char **argv)
 {
-    sweep_cli c;
+    cmd_sweep_opts c;
     int status = parse_options(argc, argv, &c);
     if (status != EXIT_OK)
         return status;

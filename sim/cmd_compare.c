@@ -1,0 +1,624 @@
+/*
+ * cmd_compare: `perpsim compare SCENARIO --vary KEY=V1,V2,... -o DIR`, and
+ * `perpsim compare SCENARIO --venues` (README, "Comparing"). A comparison
+ * is a sweep (cmd_sweep.c runs it, resumes it, indexes it) of the
+ * scenario's variants at the same replicate seeds, then the statistics of
+ * compare.h printed as a table and written as DIR/compare.csv, and a
+ * figure, DIR/compare.png, drawn by tools/plot-compare.
+ *
+ *   DIR/compare.h5   the index of the runs (a sweep index, with the
+ *                    attributes compare_mode, compare_arms, compare_venue)
+ *   DIR/compare.csv  the table, one row per venue, metric and arm
+ *   DIR/compare.png  premium, funding and liquidations over time per arm,
+ *                    and the paired differences with their intervals
+ *   DIR/runs/ID.h5   the runs, named by what they varied
+ *
+ * `expect:` blocks do not fail a comparison (a variant is expected to
+ * break the scenario's targets); how many runs of each arm met them is
+ * reported. Exit status: 0 done; 1 a run failed or the figure could not
+ * be drawn (the table and the CSV are still written); 2 bad usage.
+ */
+#define _GNU_SOURCE /* getopt_long, realpath */
+#include "cmd.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <hdf5.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "compare.h"
+#include "h5util.h"
+#include "pool.h"
+#include "scenario.h"
+#include "suggest.h"
+#include "sweep.h"
+#include "sweep_index.h"
+
+#ifndef PERPSIM_TOOLS_DIR
+#define PERPSIM_TOOLS_DIR "tools"
+#endif
+
+#define VARY_MAX 8
+
+typedef struct compare_opts {
+    cmd_sweep_opts run;
+    const char *scenario; /* NULL: the built-in default */
+    char scenario_abs[PATH_MAX];
+    const char *vary[VARY_MAX];
+    size_t n_vary;
+    const char *sets[VARY_MAX * 4]; /* --set: fixed overrides of every run */
+    size_t n_sets;
+    int by_venue;
+    unsigned long replicates;
+} compare_opts;
+
+static const struct option long_options[] = {
+    {"vary", required_argument, NULL, 'V'},
+    {"venues", no_argument, NULL, 'v'},
+    {"set", required_argument, NULL, 's'},
+    {"replicates", required_argument, NULL, 'r'},
+    {"jobs", required_argument, NULL, 'j'},
+    {"output", required_argument, NULL, 'o'},
+    {"force", no_argument, NULL, 'F'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int usage(const char *what, const char *arg)
+{
+    fprintf(stderr, "perpsim compare: %s%s%s%s; try 'perpsim compare --help'\n",
+            what, arg ? " '" : "", arg ? arg : "", arg ? "'" : "");
+    return EXIT_USAGE;
+}
+
+static int unknown_option(const char *arg)
+{
+    const char *names[16];
+    char buf[16][24];
+    size_t n = 0;
+    for (const struct option *o = long_options; o->name; o++, n++) {
+        snprintf(buf[n], sizeof buf[n], "--%s", o->name);
+        names[n] = buf[n];
+    }
+    char want[64];
+    snprintf(want, sizeof want, "%.*s", (int)strcspn(arg, "="), arg);
+    const char *near = suggest_nearest(want, names, n);
+    if (!near)
+        return usage("unknown option", want);
+    fprintf(stderr,
+            "perpsim compare: unknown option '%s' (did you mean '%s'?); try "
+            "'perpsim compare --help'\n",
+            want, near);
+    return EXIT_USAGE;
+}
+
+/* The default folder: results/<scenario file name>-compare. */
+static void default_dir(const compare_opts *o, char *out, size_t size)
+{
+    const char *name = o->scenario ? o->scenario : "quickstart.yaml";
+    const char *base = strrchr(name, '/');
+    base = base ? base + 1 : name;
+    size_t n = strlen(base);
+    if (n > 5 && strcmp(base + n - 5, ".yaml") == 0)
+        n -= 5;
+    snprintf(out, size, "results/%.*s-compare", (int)n, base);
+}
+
+static int parse_options(int argc, char **argv, compare_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->run.cmd = "compare";
+    o->run.index_name = "compare.h5";
+    o->run.jobs = pool_default_workers();
+    o->replicates = 10;
+    const char *out = NULL;
+    optind = 1;
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, ":j:o:q", long_options, NULL))
+           != -1) {
+        char *end;
+        switch (ch) {
+        case 'V':
+            if (o->n_vary == VARY_MAX)
+                return usage("at most 8 --vary; the variants are every "
+                             "combination of their values: drop",
+                             optarg);
+            o->vary[o->n_vary++] = optarg;
+            break;
+        case 'v': o->by_venue = 1; break;
+        case 's':
+            if (!strchr(optarg, '=') || optarg[0] == '=')
+                return usage("--set takes KEY=VALUE, got", optarg);
+            if (o->n_sets == sizeof o->sets / sizeof o->sets[0])
+                return usage("too many --set; drop", optarg);
+            o->sets[o->n_sets++] = optarg;
+            break;
+        case 'r':
+            o->replicates = strtoul(optarg, &end, 10);
+            if (*end || end == optarg || o->replicates < 1
+                || o->replicates > 100000)
+                return usage("--replicates takes a number of seeds in [1, "
+                             "100000], got",
+                             optarg);
+            break;
+        case 'j': {
+            long j = strtol(optarg, &end, 10);
+            if (*end || end == optarg || j < 1 || j > POOL_WORKERS_MAX)
+                return usage("-j takes a number of workers in [1, 1024], got",
+                             optarg);
+            o->run.jobs = (int)j;
+            break;
+        }
+        case 'o': out = optarg; break;
+        case 'F': o->run.force = 1; break;
+        case 'q': o->run.quiet = 1; break;
+        case 'h': return -1;
+        case ':': return usage("a value is missing after", argv[optind - 1]);
+        default:
+            return unknown_option(optopt ? (char[]){'-', (char)optopt, 0}
+                                         : argv[optind - 1]);
+        }
+    }
+    if (optind + 1 < argc)
+        return usage("takes one scenario file; extra argument",
+                     argv[optind + 1]);
+    o->scenario = optind < argc ? argv[optind] : NULL;
+    if (!o->n_vary && !o->by_venue)
+        return usage("say what to compare: --vary KEY=V1,V2 (variants of the "
+                     "scenario) or --venues (its venues)",
+                     NULL);
+    if (o->n_vary && o->by_venue)
+        return usage("--venues compares the venues of one scenario; it "
+                     "takes no --vary",
+                     NULL);
+    if (o->scenario && !realpath(o->scenario, o->scenario_abs)) {
+        fprintf(stderr, "perpsim compare: %s: %s\n", o->scenario,
+                strerror(errno));
+        return EXIT_USAGE;
+    }
+    if (out) {
+        if (snprintf(o->run.dir, sizeof o->run.dir, "%s", out)
+            >= (int)sizeof o->run.dir)
+            return usage("the -o path is too long", NULL);
+    } else {
+        default_dir(o, o->run.dir, sizeof o->run.dir);
+    }
+    o->run.file = o->scenario ? o->scenario : "(built-in default)";
+    return EXIT_OK;
+}
+
+/* ---- the plan ------------------------------------------------------------ */
+
+/* Appends s as a YAML single-quoted scalar. */
+static void quoted(FILE *f, const char *s)
+{
+    fputc('\'', f);
+    for (; *s; s++) {
+        if (*s == '\'')
+            fputc('\'', f);
+        fputc(*s, f);
+    }
+    fputc('\'', f);
+}
+
+/* Checks each value of each --vary against the scenario, so that a bad one
+ * is reported as the user wrote it, and writes the sweep of the
+ * comparison as YAML into text. */
+static int plan(const compare_opts *o, char **text, size_t *len)
+{
+    const char *path = o->scenario ? o->scenario_abs : NULL;
+    FILE *f = open_memstream(text, len);
+    if (!f)
+        return EXIT_RUN_FAILED;
+    fprintf(f, "# perpsim compare: %s at %lu replicate seeds\n",
+            o->by_venue ? "the venues of the scenario" : "variants",
+            o->replicates);
+    if (path) {
+        fputs("scenario: ", f);
+        quoted(f, path);
+        fputc('\n', f);
+    }
+    int status = EXIT_OK;
+    if (o->n_sets) {
+        fputs("set:\n", f);
+        for (size_t i = 0; i < o->n_sets; i++) {
+            const char *eq = strchr(o->sets[i], '=');
+            fprintf(f, "  '%.*s': ", (int)(eq - o->sets[i]), o->sets[i]);
+            quoted(f, eq + 1);
+            fputc('\n', f);
+        }
+    }
+    /* The fixed overrides must load on their own, placed as --set. */
+    {
+        scenario s;
+        perr e;
+        perr_clear(&e);
+        if (scenario_load(path, o->sets, NULL, o->n_sets, &s, &e) != 0) {
+            fprintf(stderr, "perpsim compare: %s\n", e.msg);
+            fclose(f);
+            return e.code == PERR_NOMEM ? EXIT_RUN_FAILED : EXIT_USAGE;
+        }
+        scenario_free(&s);
+    }
+    if (o->by_venue) {
+        scenario s;
+        perr e;
+        perr_clear(&e);
+        if (scenario_load(path, o->sets, NULL, o->n_sets, &s, &e) != 0) {
+            fprintf(stderr, "perpsim compare: %s\n", e.msg);
+            status = e.code == PERR_NOMEM ? EXIT_RUN_FAILED : EXIT_USAGE;
+        } else {
+            if (s.n_venues < 2) {
+                fprintf(stderr,
+                        "perpsim compare: %s has one venue; --venues compares "
+                        "the venues of a scenario with two or more (or vary "
+                        "a key with --vary)\n",
+                        o->run.file);
+                status = EXIT_USAGE;
+            }
+            scenario_free(&s);
+        }
+    }
+    if (o->n_vary)
+        fputs("grid:\n", f);
+    for (size_t i = 0; status == EXIT_OK && i < o->n_vary; i++) {
+        const char *eq = strchr(o->vary[i], '=');
+        if (!eq || eq == o->vary[i] || !eq[1]) {
+            status = usage("--vary takes KEY=V1,V2,..., got", o->vary[i]);
+            break;
+        }
+        char origin[1200];
+        snprintf(origin, sizeof origin, "--vary %s", o->vary[i]);
+        fputs("  ", f);
+        fprintf(f, "'%.*s': [", (int)(eq - o->vary[i]), o->vary[i]);
+        size_t n_values = 0;
+        for (const char *v = eq + 1; *v;) {
+            size_t vlen = strcspn(v, ",");
+            char set[1200];
+            snprintf(set, sizeof set, "%.*s=%.*s", (int)(eq - o->vary[i]),
+                     o->vary[i], (int)vlen, v);
+            scenario s;
+            perr e;
+            perr_clear(&e);
+            const char *sets[VARY_MAX * 4 + 1], *places[VARY_MAX * 4 + 1];
+            for (size_t k = 0; k < o->n_sets; k++) {
+                sets[k] = o->sets[k];
+                places[k] = NULL;
+            }
+            sets[o->n_sets] = set;
+            places[o->n_sets] = origin;
+            if (vlen == 0) {
+                status = usage("--vary has an empty value in", o->vary[i]);
+                break;
+            }
+            if (scenario_load(path, sets, places, o->n_sets + 1, &s, &e)
+                != 0) {
+                fprintf(stderr, "perpsim compare: %s\n", e.msg);
+                status = e.code == PERR_NOMEM ? EXIT_RUN_FAILED : EXIT_USAGE;
+                break;
+            }
+            scenario_free(&s);
+            if (n_values++)
+                fputs(", ", f);
+            char value[1024];
+            snprintf(value, sizeof value, "%.*s", (int)vlen, v);
+            quoted(f, value);
+            v += vlen + (v[vlen] == ',');
+        }
+        fputs("]\n", f);
+        if (status == EXIT_OK && n_values < 2)
+            status = usage("--vary needs two values or more to compare, got",
+                           o->vary[i]);
+    }
+    fprintf(f, "replicates: %lu\n", o->replicates);
+    fclose(f);
+    return status;
+}
+
+/* ---- the table ----------------------------------------------------------- */
+
+/* A value in its unit, short: "0.0123%", "$1.37B", "3.0". */
+static void shown(double x, compare_unit u, char *out, size_t size)
+{
+    if (isnan(x)) {
+        snprintf(out, size, "-");
+        return;
+    }
+    double a = fabs(x);
+    const char *sign = x < 0 ? "-" : "";
+    switch (u) {
+    case COMPARE_FRACTION: snprintf(out, size, "%.4f%%", 100 * x); break;
+    case COMPARE_SHARE: snprintf(out, size, "%.1f%%", 100 * x); break;
+    case COMPARE_COUNT: snprintf(out, size, "%.2f", x); break;
+    case COMPARE_QUOTE:
+        if (a >= 1e9)
+            snprintf(out, size, "%s$%.3gB", sign, a / 1e9);
+        else if (a >= 1e6)
+            snprintf(out, size, "%s$%.3gM", sign, a / 1e6);
+        else if (a >= 1e3)
+            snprintf(out, size, "%s$%.3gk", sign, a / 1e3);
+        else
+            snprintf(out, size, "%s$%.3g", sign, a);
+        break;
+    }
+}
+
+/* "mean [low, high]" of a cell, or of its paired difference. */
+static void cell_text(const compare_cell *c, compare_unit u, int diff,
+                      char *out, size_t size)
+{
+    char m[32], lo[32], hi[32];
+    shown(diff ? c->diff_mean : c->mean, u, m, sizeof m);
+    shown(diff ? c->diff_low : c->low, u, lo, sizeof lo);
+    shown(diff ? c->diff_high : c->high, u, hi, sizeof hi);
+    if (isnan(diff ? c->diff_low : c->low))
+        snprintf(out, size, "%s", m);
+    else
+        snprintf(out, size, "%s [%s, %s]%s", m, lo, hi,
+                 !diff ? "" : c->diff_sign > 0 ? " +" : c->diff_sign < 0 ? " -"
+                                                                         : "");
+}
+
+enum { LABEL_W = 32, CELL_W = 30 };
+
+static void print_block(const compare_table *t, size_t from, size_t to,
+                        int diff)
+{
+    printf("  %-*s", LABEL_W, "");
+    for (size_t a = diff ? 1 : 0; a < t->n_arms; a++)
+        printf("%-*s", CELL_W, t->arms[a]);
+    printf("\n");
+    for (size_t r = from; r < to; r++) {
+        const compare_row *row = &t->rows[r];
+        printf("  %-*s", LABEL_W, row->metric->label);
+        for (size_t a = diff ? 1 : 0; a < t->n_arms; a++) {
+            char text[128];
+            cell_text(&row->cells[a], row->metric->unit, diff, text,
+                      sizeof text);
+            printf("%-*s", CELL_W, text);
+        }
+        printf("\n");
+    }
+}
+
+static void print_table(const compare_opts *o, const compare_table *t)
+{
+    size_t per_block = 0;
+    compare_metrics(&per_block);
+    printf("\n%s: %zu arms x %zu seeds (replicate k at the same seed in "
+           "every arm), %zu of %zu runs finished\n",
+           o->by_venue ? "venues" : "variants", t->n_arms, t->replicates,
+           t->ok, t->runs);
+    for (size_t from = 0; from < t->n_rows; from += per_block) {
+        const char *block = t->rows[from].venue;
+        printf("\n%s%s: mean [95%% interval] over the seeds\n",
+               block[0] ? "venue " : "", block[0] ? block : "venues");
+        print_block(t, from, from + per_block, 0);
+        printf("\n%s%s: paired difference from %s, seed by seed [95%% "
+               "interval]; + or - where the interval excludes 0\n",
+               block[0] ? "venue " : "", block[0] ? block : "venues",
+               t->arms[0]);
+        print_block(t, from, from + per_block, 1);
+    }
+    printf("\nexpectations of the scenario's expect: block (they do not fail "
+           "a comparison):");
+    size_t had = 0;
+    for (size_t a = 0; a < t->n_arms; a++)
+        had += t->expect_runs[a];
+    if (!had)
+        printf(" none\n");
+    else if (t->by_venue) /* one run holds every venue */
+        printf(" %zu of %zu runs met them", t->expect_held[0],
+               t->expect_runs[0]);
+    else
+        for (size_t a = 0; a < t->n_arms; a++)
+            printf("%s %s %zu of %zu runs met them", a ? ";" : "", t->arms[a],
+                   t->expect_held[a], t->expect_runs[a]);
+    if (had)
+        printf("\n");
+}
+
+static void csv_number(FILE *f, double x)
+{
+    if (!isnan(x))
+        fprintf(f, "%.17g", x);
+}
+
+static const char *unit_name(compare_unit u)
+{
+    static const char *const names[] = {"fraction", "share", "quote",
+                                        "count"};
+    return names[u];
+}
+
+/* Writes DIR/compare.csv through a part file. */
+static int write_csv(const compare_opts *o, const compare_table *t)
+{
+    char path[4200], part[4300];
+    snprintf(path, sizeof path, "%s/compare.csv", o->run.dir);
+    snprintf(part, sizeof part, "%s.part", path);
+    FILE *f = fopen(part, "w");
+    if (!f) {
+        fprintf(stderr, "perpsim compare: %s: %s\n", part, strerror(errno));
+        return EXIT_RUN_FAILED;
+    }
+    fputs("venue,metric,label,unit,arm,n,mean,sd,ci_low,ci_high,diff_n,"
+          "diff_mean,diff_ci_low,diff_ci_high,diff_sign\n",
+          f);
+    for (size_t r = 0; r < t->n_rows; r++) {
+        const compare_row *row = &t->rows[r];
+        for (size_t a = 0; a < t->n_arms; a++) {
+            const compare_cell *c = &row->cells[a];
+            fprintf(f, "%s,%s,\"%s\",%s,\"%s\",%zu,",
+                    row->venue[0] ? row->venue : t->arms[a], row->metric->name,
+                    row->metric->label, unit_name(row->metric->unit),
+                    t->arms[a], c->n);
+            csv_number(f, c->mean);
+            fputc(',', f);
+            csv_number(f, c->sd);
+            fputc(',', f);
+            csv_number(f, c->low);
+            fputc(',', f);
+            csv_number(f, c->high);
+            fputc(',', f);
+            if (a > 0) {
+                fprintf(f, "%zu,", c->diff_n);
+                csv_number(f, c->diff_mean);
+                fputc(',', f);
+                csv_number(f, c->diff_low);
+                fputc(',', f);
+                csv_number(f, c->diff_high);
+                fprintf(f, ",%s",
+                        c->diff_sign > 0 ? "+" : c->diff_sign < 0 ? "-" : "");
+            } else {
+                fputs(",,,,", f);
+            }
+            fputc('\n', f);
+        }
+    }
+    int bad = ferror(f) != 0;
+    bad |= fclose(f) != 0;
+    if (bad || rename(part, path) != 0) {
+        fprintf(stderr, "perpsim compare: %s: cannot write: %s\n", path,
+                strerror(errno));
+        remove(part);
+        return EXIT_RUN_FAILED;
+    }
+    printf("table: %s\n", path);
+    return EXIT_OK;
+}
+
+/* Adds what a reader of compare.h5 needs to know to the index. */
+static int mark_index(const compare_opts *o, const compare_table *t)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/compare.h5", o->run.dir);
+    h5u_quiet q;
+    h5u_quiet_begin(&q);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t str = h5u_string_type();
+    int bad = f < 0 || str < 0;
+    const char *shown_venue = t->by_venue || !t->n_venues ? "" : t->venues[0];
+    bad = bad
+          || h5u_attr_string(f, "compare_mode", str,
+                             t->by_venue ? "venues" : "variants")
+                 < 0
+          || h5u_attr_array(f, "compare_arms", str, t->n_arms,
+                            (const char *const *)t->arms)
+                 < 0
+          || h5u_attr_string(f, "compare_venue", str, shown_venue) < 0;
+    if (str >= 0)
+        H5Tclose(str);
+    if (f >= 0 && H5Fclose(f) < 0)
+        bad = 1;
+    char reason[160] = "";
+    if (bad)
+        h5u_reason(reason, sizeof reason);
+    H5Eclear2(H5E_DEFAULT);
+    h5u_quiet_end(&q);
+    if (bad) {
+        fprintf(stderr, "perpsim compare: %s: cannot add the comparison's "
+                        "attributes (%s)\n",
+                path, reason);
+        return EXIT_RUN_FAILED;
+    }
+    return EXIT_OK;
+}
+
+/* Draws DIR/compare.png with tools/plot-compare. */
+static int draw(const compare_opts *o)
+{
+    const char *tools = getenv("PERPSIM_TOOLS");
+    if (!tools)
+        tools = PERPSIM_TOOLS_DIR;
+    char tool[4200], index[4200], png[4200];
+    snprintf(tool, sizeof tool, "%s/plot-compare", tools);
+    snprintf(index, sizeof index, "%s/compare.h5", o->run.dir);
+    snprintf(png, sizeof png, "%s/compare.png", o->run.dir);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        freopen("/dev/null", "w", stdout);
+        execl("/usr/bin/python3", "python3", tool, index, "-o", png,
+              (char *)NULL);
+        fprintf(stderr, "perpsim compare: cannot start /usr/bin/python3: "
+                        "%s\n",
+                strerror(errno));
+        _exit(127);
+    }
+    int ws = 0;
+    if (pid < 0 || waitpid(pid, &ws, 0) < 0 || !WIFEXITED(ws)
+        || WEXITSTATUS(ws) != 0) {
+        fprintf(stderr,
+                "perpsim compare: %s was not drawn (%s failed; the table and "
+                "%s/compare.csv are written)\n",
+                png, tool, o->run.dir);
+        return EXIT_RUN_FAILED;
+    }
+    printf("figure: %s\n", png);
+    return EXIT_OK;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+    double t0 = cmd_seconds();
+    compare_opts o;
+    int status = parse_options(argc, argv, &o);
+    if (status != EXIT_OK)
+        return status;
+    char *text = NULL;
+    size_t len = 0;
+    status = plan(&o, &text, &len);
+    if (status != EXIT_OK) {
+        free(text);
+        return status;
+    }
+    char name[4200];
+    snprintf(name, sizeof name, "%s/sweep.yaml", o.run.dir);
+    sweep s;
+    perr e;
+    perr_clear(&e);
+    if (sweep_load_text(name, text, len, SWEEP_CHECK_RUNS, &s, &e) != 0) {
+        fprintf(stderr, "perpsim compare: %s\n", e.msg);
+        free(text);
+        return e.code == PERR_NOMEM ? EXIT_RUN_FAILED : EXIT_USAGE;
+    }
+    free(text);
+    status = cmd_sweep_execute(&o.run, &s, t0);
+    sweep_free(&s);
+    if (status == EXIT_USAGE)
+        return status;
+
+    char index[4200];
+    snprintf(index, sizeof index, "%s/compare.h5", o.run.dir);
+    sweep_index ix;
+    compare_table t;
+    perr_clear(&e);
+    if (sweep_index_read(index, &ix, &e) != 0) {
+        fprintf(stderr, "perpsim compare: %s\n", e.msg);
+        return EXIT_RUN_FAILED;
+    }
+    int rc = compare_build(&ix, o.by_venue, &t, &e);
+    sweep_index_free(&ix);
+    if (rc != 0) {
+        fprintf(stderr, "perpsim compare: %s: %s\n", index, e.msg);
+        return rc == PERR_INVALID ? EXIT_USAGE : EXIT_RUN_FAILED;
+    }
+    print_table(&o, &t);
+    int wrote = write_csv(&o, &t);
+    if (wrote == EXIT_OK)
+        wrote = mark_index(&o, &t);
+    if (wrote == EXIT_OK)
+        wrote = draw(&o);
+    compare_table_free(&t);
+    return wrote > status ? wrote : status;
+}
