@@ -63,6 +63,16 @@ void cmd_progress_clear(cmd_progress *p);
 /* Draws the final state and ends the line. */
 void cmd_progress_finish(cmd_progress *p);
 
+/* "perpsim CMD: WHAT 'ARG'; try 'perpsim CMD --help'" on stderr (ARG may
+ * be NULL); returns EXIT_USAGE. */
+int cmd_usage(const char *cmd, const char *what, const char *arg);
+
+/* The message for an unknown option arg ("--sed=4"), suggesting the
+ * nearest of options (getopt_long's table); returns EXIT_USAGE. */
+struct option;
+int cmd_unknown_option(const char *cmd, const struct option *options,
+                       const char *arg);
+
 /* Seconds of a monotonic clock. */
 double cmd_seconds(void);
 

@@ -37,7 +37,6 @@
 #include "h5util.h"
 #include "pool.h"
 #include "scenario.h"
-#include "suggest.h"
 #include "sweep.h"
 #include "sweep_index.h"
 
@@ -74,30 +73,12 @@ static const struct option long_options[] = {
 
 static int usage(const char *what, const char *arg)
 {
-    fprintf(stderr, "perpsim compare: %s%s%s%s; try 'perpsim compare --help'\n",
-            what, arg ? " '" : "", arg ? arg : "", arg ? "'" : "");
-    return EXIT_USAGE;
+    return cmd_usage("compare", what, arg);
 }
 
 static int unknown_option(const char *arg)
 {
-    const char *names[16];
-    char buf[16][24];
-    size_t n = 0;
-    for (const struct option *o = long_options; o->name; o++, n++) {
-        snprintf(buf[n], sizeof buf[n], "--%s", o->name);
-        names[n] = buf[n];
-    }
-    char want[64];
-    snprintf(want, sizeof want, "%.*s", (int)strcspn(arg, "="), arg);
-    const char *near = suggest_nearest(want, names, n);
-    if (!near)
-        return usage("unknown option", want);
-    fprintf(stderr,
-            "perpsim compare: unknown option '%s' (did you mean '%s'?); try "
-            "'perpsim compare --help'\n",
-            want, near);
-    return EXIT_USAGE;
+    return cmd_unknown_option("compare", long_options, arg);
 }
 
 /* The default folder: results/<scenario file name>-compare. */

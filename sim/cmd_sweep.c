@@ -29,7 +29,6 @@
 #include <unistd.h>
 
 #include "pool.h"
-#include "suggest.h"
 #include "sweep_exec.h"
 #include "sweep_index.h"
 #include "sweep_log.h"
@@ -52,31 +51,12 @@ static const struct option long_options[] = {
 
 static int usage(const char *what, const char *arg)
 {
-    fprintf(stderr, "perpsim sweep: %s%s%s%s; try 'perpsim sweep --help'\n",
-            what, arg ? " '" : "", arg ? arg : "", arg ? "'" : "");
-    return EXIT_USAGE;
+    return cmd_usage("sweep", what, arg);
 }
 
 static int unknown_option(const char *arg)
 {
-    const char *names[16];
-    char buf[16][24];
-    size_t n = 0;
-    for (const struct option *o = long_options; o->name; o++, n++) {
-        snprintf(buf[n], sizeof buf[n], "--%s", o->name);
-        names[n] = buf[n];
-    }
-    char want[64];
-    snprintf(want, sizeof want, "%.*s", (int)strcspn(arg, "="), arg);
-    const char *near = suggest_nearest(want, names, n);
-    if (near)
-        fprintf(stderr,
-                "perpsim sweep: unknown option '%s' (did you mean '%s'?); "
-                "try 'perpsim sweep --help'\n",
-                want, near);
-    else
-        usage("unknown option", want);
-    return EXIT_USAGE;
+    return cmd_unknown_option("sweep", long_options, arg);
 }
 
 /* "K/N" with 1 <= K <= N. */

@@ -3,6 +3,7 @@
  * (compare.h), with GSL's statistics (gsl_stats_mean, gsl_stats_sd) and t
  * quantiles (gsl_cdf_tdist_Pinv).
  */
+#define _POSIX_C_SOURCE 200809L /* strdup */
 #include "compare.h"
 
 #include <math.h>
@@ -113,15 +114,6 @@ void compare_table_free(compare_table *t)
     memset(t, 0, sizeof *t);
 }
 
-static char *dup_text(const char *s)
-{
-    size_t n = strlen(s);
-    char *d = malloc(n + 1);
-    if (d)
-        memcpy(d, s, n + 1);
-    return d;
-}
-
 /* The venues of the index, from its "<venue>.liquidations.total_notional"
  * columns, in column order. */
 static int find_venues(const sweep_index *ix, compare_table *t)
@@ -169,7 +161,7 @@ static char *point_label(const sweep_index *ix, const double *point,
         }
         break;
     }
-    return dup_text(len ? buf : "(the scenario)");
+    return strdup(len ? buf : "(the scenario)");
 }
 
 /* A column's number in row r (texts are integers: point, replicate). */
@@ -225,7 +217,7 @@ int compare_build(const sweep_index *ix, int by_venue, compare_table *t,
             rc = PERR_NOMEM;
     }
     for (size_t a = 0; rc == 0 && a < t->n_arms; a++)
-        if (!(t->arms[a] = by_venue ? dup_text(t->venues[a])
+        if (!(t->arms[a] = by_venue ? strdup(t->venues[a])
                                     : point_label(ix, pt, a)))
             rc = PERR_NOMEM;
     for (size_t r = 0; rc == 0 && r < n; r++) {

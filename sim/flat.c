@@ -6,6 +6,7 @@
  * in the file. The key of a mapping pair places its entry; a list item is
  * placed at the item itself.
  */
+#define _POSIX_C_SOURCE 200809L /* strdup */
 #include "flat.h"
 
 #include <errno.h>
@@ -15,15 +16,6 @@
 #include <string.h>
 
 #include <yaml.h>
-
-static char *text_dup(const char *s)
-{
-    size_t n = strlen(s);
-    char *d = malloc(n + 1);
-    if (d)
-        memcpy(d, s, n + 1);
-    return d;
-}
 
 void flat_init(flat_doc *d, const char *file, perr *e)
 {
@@ -67,8 +59,8 @@ flat_entry *flat_add(flat_doc *d, const char *path, const char *value,
     }
     flat_entry *en = &d->entries[d->n];
     memset(en, 0, sizeof *en);
-    en->path = text_dup(path);
-    en->value = value ? text_dup(value) : NULL;
+    en->path = strdup(path);
+    en->value = value ? strdup(value) : NULL;
     if (!en->path || (value && !en->value)) {
         free(en->path);
         free(en->value);

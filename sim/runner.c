@@ -126,8 +126,7 @@ static void draw_progress(void *ctx, const world_progress *p)
     fflush(pl->out);
 }
 
-/* Creates dir and its parents as needed. */
-static int make_dir(const char *dir, perr *e)
+int runner_make_dir(const char *dir, perr *e)
 {
     char path[4096];
     if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
@@ -144,6 +143,9 @@ static int make_dir(const char *dir, perr *e)
     if (mkdir(path, 0777) != 0 && errno != EEXIST)
         return perr_set(e, PERR_IO, "%s: cannot create: %s", path,
                         strerror(errno));
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        return perr_set(e, PERR_IO, "%s: not a folder", path);
     return 0;
 }
 
@@ -177,7 +179,7 @@ int runner_run(const runner_job *job, runner_result *res, perr *e)
                           "or -o for another folder", res->path);
             goto done;
         }
-        if ((rc = make_dir(job->out_dir, e)) != 0)
+        if ((rc = runner_make_dir(job->out_dir, e)) != 0)
             goto done;
     }
     world_options opt = {job->check_invariants};

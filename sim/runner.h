@@ -49,6 +49,10 @@ int runner_run(const runner_job *job, runner_result *res, perr *e);
 
 void runner_result_free(runner_result *res);
 
+/* Creates dir and its parents as needed (mkdir -p); PERR_IO when one
+ * cannot be made or is not a folder. */
+int runner_make_dir(const char *dir, perr *e);
+
 /* What a run's overrides ("key=value") are called in file names: their
  * values, in order, joined by '_', letters, digits and '.' kept and any run
  * of other bytes between them written as one '-' ("[1, 2]" is "1-2"), cut

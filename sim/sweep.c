@@ -17,6 +17,7 @@
  * file wrote them, sampled numbers as the shortest text that reads back
  * to the same double (durations as whole milliseconds, "5400000ms").
  */
+#define _POSIX_C_SOURCE 200809L /* strdup */
 #include "sweep.h"
 
 #include <errno.h>
@@ -78,15 +79,6 @@ typedef struct reader {
     sweep *s;
     char folder[FLAT_PATH_MAX * 2]; /* of the sweep file, with its '/' */
 } reader;
-
-static char *dup_text(const char *t)
-{
-    size_t n = strlen(t);
-    char *d = malloc(n + 1);
-    if (d)
-        memcpy(d, t, n + 1);
-    return d;
-}
 
 static int nomem(reader *rd)
 {
@@ -234,8 +226,8 @@ static int load_set(reader *rd)
         }
         char place[SWEEP_PLACE_MAX];
         place_of(rd, en, place, sizeof place);
-        s->sets[s->n_sets] = dup_text(text);
-        s->set_places[s->n_sets] = dup_text(place);
+        s->sets[s->n_sets] = strdup(text);
+        s->set_places[s->n_sets] = strdup(place);
         if (!s->sets[s->n_sets] || !s->set_places[s->n_sets])
             return nomem(rd);
         s->n_sets++;
@@ -633,7 +625,7 @@ static int set_point_value(reader *rd, sweep_point *p, size_t k,
     const sweep_key *key = &rd->s->keys[k];
     size_t len = strlen(key->path) + 1 + strlen(value) + 1;
     p->sets[k] = malloc(len);
-    p->places[k] = dup_text(place);
+    p->places[k] = strdup(place);
     if (!p->sets[k] || !p->places[k])
         return nomem(rd);
     snprintf(p->sets[k], len, "%s=%s", key->path, value);

@@ -13,29 +13,6 @@
 #include "runner.h"
 #include "sweep_log.h"
 
-static int make_dir(const char *path, perr *e)
-{
-    char p[4096];
-    if (snprintf(p, sizeof p, "%s", path) >= (int)sizeof p)
-        return perr_set(e, PERR_INVALID, "%.60s...: path too long", path);
-    for (char *c = p + 1; *c; c++) {
-        if (*c != '/')
-            continue;
-        *c = '\0';
-        if (mkdir(p, 0777) != 0 && errno != EEXIST)
-            return perr_set(e, PERR_IO, "%s: cannot create: %s", p,
-                            strerror(errno));
-        *c = '/';
-    }
-    if (mkdir(p, 0777) != 0 && errno != EEXIST)
-        return perr_set(e, PERR_IO, "%s: cannot create: %s", p,
-                        strerror(errno));
-    struct stat st;
-    if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
-        return perr_set(e, PERR_IO, "%s: not a folder", p);
-    return 0;
-}
-
 int sweep_exec_same_sweep(const sweep *s, const char *dir)
 {
     char path[4096];
@@ -79,14 +56,14 @@ static int save_copy(const sweep *s, const char *dir, perr *e)
 int sweep_exec_prepare(const sweep *s, const char *dir, int force, perr *e)
 {
     char sub[4096];
-    int rc = make_dir(dir, e);
+    int rc = runner_make_dir(dir, e);
     if (rc == 0) {
         snprintf(sub, sizeof sub, "%s/runs", dir);
-        rc = make_dir(sub, e);
+        rc = runner_make_dir(sub, e);
     }
     if (rc == 0) {
         snprintf(sub, sizeof sub, "%s/journal", dir);
-        rc = make_dir(sub, e);
+        rc = runner_make_dir(sub, e);
     }
     if (rc != 0)
         return rc;

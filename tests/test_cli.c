@@ -6,47 +6,14 @@
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
 
+#include "support_cli.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-typedef struct outcome {
-    int status;
-    char out[16384];
-    char err[4096];
-} outcome;
-
-static void slurp(const char *path, char *buf, size_t size)
-{
-    FILE *f = fopen(path, "r");
-    cr_assert_not_null(f, "cannot read %s", path);
-    size_t n = fread(buf, 1, size - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    remove(path);
-}
-
-/* Runs `perpsim ARGS` through the shell (args are trusted test text). */
-static void perpsim(const char *args, outcome *o)
-{
-    char out_path[] = "/tmp/perpsim-cli-out-XXXXXX";
-    char err_path[] = "/tmp/perpsim-cli-err-XXXXXX";
-    int fo = mkstemp(out_path), fe = mkstemp(err_path);
-    cr_assert(fo >= 0 && fe >= 0);
-    close(fo);
-    close(fe);
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "'%s' %s >%s 2>%s </dev/null", PERPSIM_EXE, args,
-             out_path, err_path);
-    int raw = system(cmd);
-    cr_assert(raw != -1 && WIFEXITED(raw), "perpsim %s did not exit", args);
-    o->status = WEXITSTATUS(raw);
-    slurp(out_path, o->out, sizeof o->out);
-    slurp(err_path, o->err, sizeof o->err);
-}
 
 /* The path of the "result: PATH" line of a run's report. */
 static void result_path(const char *out, char *path, size_t size)

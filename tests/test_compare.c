@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "compare.h"
+#include "support_cli.h"
 #include "sweep_index.h"
 
 /* t quantiles at 0.975 (any table of Student's t): 2, 3, 4 degrees of
@@ -75,38 +76,12 @@ Test(compare, paired_differences_are_taken_seed_by_seed)
 
 /* ---- the command --------------------------------------------------------- */
 
-typedef struct outcome {
-    int status;
-    char out[65536];
-    char err[8192];
-} outcome;
-
-static void slurp(const char *path, char *buf, size_t size)
+/* perpsim ARGS from the source tree, where the tests' scenarios are. */
+static void perpsim_src(const char *args, outcome *o)
 {
-    FILE *f = fopen(path, "r");
-    cr_assert_not_null(f, "cannot read %s", path);
-    size_t n = fread(buf, 1, size - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    remove(path);
-}
-
-static void perpsim(const char *args, outcome *o)
-{
-    char out_path[] = "/tmp/perpsim-cmp-out-XXXXXX";
-    char err_path[] = "/tmp/perpsim-cmp-err-XXXXXX";
-    int fo = mkstemp(out_path), fe = mkstemp(err_path);
-    cr_assert(fo >= 0 && fe >= 0);
-    close(fo);
-    close(fe);
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >%s 2>%s </dev/null",
-             PERPSIM_SOURCE_DIR, PERPSIM_EXE, args, out_path, err_path);
-    int raw = system(cmd);
-    cr_assert(raw != -1 && WIFEXITED(raw), "%s did not exit", cmd);
-    o->status = WEXITSTATUS(raw);
-    slurp(out_path, o->out, sizeof o->out);
-    slurp(err_path, o->err, sizeof o->err);
+    char prefix[1024];
+    snprintf(prefix, sizeof prefix, "cd '%s' &&", PERPSIM_SOURCE_DIR);
+    cli_run(prefix, args, o);
 }
 
 static void temp_dir(char *dir, size_t size)
@@ -166,7 +141,7 @@ Test(compare, cadences_compare_per_day_with_paired_differences)
     temp_dir(dir, sizeof dir);
     snprintf(args, sizeof args, "%s -o %s", cadences, dir);
     outcome o;
-    perpsim(args, &o);
+    perpsim_src(args, &o);
     cr_assert_eq(o.status, 0, "%s\n%s", o.out, o.err);
     cr_expect_not_null(strstr(o.out, "variants: 2 arms x 3 seeds"), "%s",
                        o.out);
@@ -255,7 +230,7 @@ Test(compare, cadences_compare_per_day_with_paired_differences)
     static char first[65536];
     snprintf(first, sizeof first, "%s", strstr(o.out, "variants:"));
     snprintf(args, sizeof args, "%s -o %s", cadences, dir);
-    perpsim(args, &o);
+    perpsim_src(args, &o);
     cr_expect_eq(o.status, 0, "%s", o.err);
     cr_expect_not_null(strstr(o.out, "0 to run, 6 already done"), "%s",
                        o.out);
@@ -275,7 +250,7 @@ Test(compare, the_venues_of_one_scenario_compare_paired_by_run)
              "--replicates 3 -q -o %s",
              dir);
     outcome o;
-    perpsim(args, &o);
+    perpsim_src(args, &o);
     cr_assert_eq(o.status, 0, "%s\n%s", o.out, o.err);
     cr_expect_not_null(strstr(o.out, "venues: 2 arms x 3 seeds"), "%s",
                        o.out);
@@ -315,7 +290,7 @@ Test(compare, bad_input_is_one_line_before_any_run)
         temp_dir(dir, sizeof dir);
         snprintf(args, sizeof args, "%s -o %s/out", cases[i].args, dir);
         outcome o;
-        perpsim(args, &o);
+        perpsim_src(args, &o);
         cr_expect_eq(o.status, 2, "case %zu: %s", i, o.err);
         cr_expect_not_null(strstr(o.err, cases[i].msg), "case %zu: %s", i,
                            o.err);

@@ -23,48 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "support_cli.h"
 #include "sweep_index.h"
-
-typedef struct outcome {
-    int status;
-    char out[16384];
-    char err[8192];
-} outcome;
-
-static void slurp(const char *path, char *buf, size_t size)
-{
-    FILE *f = fopen(path, "r");
-    cr_assert_not_null(f, "cannot read %s", path);
-    size_t n = fread(buf, 1, size - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    remove(path);
-}
-
-/* Runs a shell command line (trusted test text), PERPSIM standing for the
- * program. */
-static void shell(const char *prefix, const char *args, outcome *o)
-{
-    char out_path[] = "/tmp/perpsim-sweep-out-XXXXXX";
-    char err_path[] = "/tmp/perpsim-sweep-err-XXXXXX";
-    int fo = mkstemp(out_path), fe = mkstemp(err_path);
-    cr_assert(fo >= 0 && fe >= 0);
-    close(fo);
-    close(fe);
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "%s '%s' %s >%s 2>%s </dev/null", prefix,
-             PERPSIM_EXE, args, out_path, err_path);
-    int raw = system(cmd);
-    cr_assert(raw != -1 && WIFEXITED(raw), "%s did not exit", cmd);
-    o->status = WEXITSTATUS(raw);
-    slurp(out_path, o->out, sizeof o->out);
-    slurp(err_path, o->err, sizeof o->err);
-}
-
-static void perpsim(const char *args, outcome *o)
-{
-    shell("", args, o);
-}
 
 /* A folder holding the tiny scenario and a sweep file s.yaml of text. */
 static void sweep_dir(char *dir, size_t size, const char *text)
@@ -201,7 +161,7 @@ Test(sweep_cli, every_executor_gives_the_same_runs_and_rows)
     /* As root (CI), OpenMPI needs to be told; two cores take three ranks
      * with --oversubscribe. Its own allocations are not ours to audit. */
     snprintf(args, sizeof args, "sweep -q %s/s.yaml -o %s/mpi", dir, dir);
-    shell("ASAN_OPTIONS=detect_leaks=0 OMPI_MCA_rmaps_base_oversubscribe=1 "
+    cli_run("ASAN_OPTIONS=detect_leaks=0 OMPI_MCA_rmaps_base_oversubscribe=1 "
           "'" PERPSIM_MPIEXEC "' --allow-run-as-root --oversubscribe -n 3",
           args, &o);
     cr_assert_eq(o.status, 0, "%s%s", o.out, o.err);
