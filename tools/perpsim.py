@@ -4,7 +4,8 @@ This module owns the Python side of the file formats: a run's result
 (sim/output.h, format_version 1) through load_run, and a sweep's index
 (sweep.h5, kind "sweep") through load_sweep, plus the statistics of a sweep
 that tools/plot-sweep draws (Sweep.aggregate, a 95% t-interval over
-replicates). Both loaders read the whole file into memory and close it.
+replicates), and the bar periods of the plot tools (bar_period). Both
+loaders read the whole file into memory and close it.
 
 A file that is not what the loader expects raises PerpsimFileError, a
 ValueError whose message is one line, "FILE: what is wrong". Unknown names
@@ -561,3 +562,31 @@ def _read_sweep(f, path):
                  sweep_text=_text(f["sweep"][()]),
                  swept_keys=_text_list(f.attrs.get("swept_keys")),
                  metrics=_text_list(f.attrs.get("metrics")), runs=runs)
+
+
+# --- bars over time, shared by the plot tools -------------------------------
+
+# Event totals (liquidations, taker flows) are drawn per bar: a minute, or
+# the first of these periods (s) that keeps a run to at most MAX_BARS bars.
+BAR_PERIODS = (60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600, 43200,
+               86400)
+MAX_BARS = 240
+
+
+def bar_period(duration_s, step_s=0.0):
+    """Seconds per bar for a run of duration_s written every step_s: the
+    first of BAR_PERIODS no shorter than the step that gives at most
+    MAX_BARS bars (whole days beyond)."""
+    needed = max(float(step_s), float(duration_s) / MAX_BARS)
+    for period in BAR_PERIODS:
+        if period >= needed:
+            return period
+    return 86400 * int(math.ceil(needed / 86400))
+
+
+def period_text(period):
+    """A bar's period in words: "min", "5 min", "h", "2 h"."""
+    amount, unit = (period / 3600, "h") if period >= 3600 else (period / 60,
+                                                                "min")
+    return unit if amount == 1 else f"{amount:g} {unit}"
+
