@@ -1,14 +1,18 @@
 #!/usr/bin/python3
 """test_tools: tests of the analysis tools, tools/perpsim.py (load_run,
-load_sweep), tools/plot-run and tools/plot-sweep.
+load_sweep, load_compare), tools/plot-run, tools/plot-sweep and
+tools/plot-compare.
 
 The runs are real: made by the built perpsim ($PERPSIM_EXE, by default
 build/perpsim) in a temporary folder, once per process, when a test first
 asks for them. A real `perpsim sweep` of the tiny test scenario checks
 load_sweep against what the sweep wrote (RealSweepTest); the statistics are
 checked on an index written here by write_sweep_fixture in the same layout,
-whose metric values are chosen so that each point's mean is known. Each TestCase class is one ctest test, tools.<Class>
-(CMakeLists.txt); run them all with
+whose metric values are chosen so that each point's mean is known. A
+comparison (CompareTest) is a real sweep's index given the compare_*
+attributes and a compare.csv computed here (write_compare_fixture), as
+`perpsim compare` would leave them. Each TestCase class is one ctest test,
+tools.<Class> (CMakeLists.txt); run them all with
 
     /usr/bin/python3 tests/test_tools.py
 """
@@ -698,6 +702,320 @@ class RealSweepTest(ToolTestCase):
                       "funding.longs_paid", "-o", png)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertPng(png, SWEEP_PIXELS)
+
+
+# --- load_compare and plot-compare -------------------------------------------
+
+COMPARE_PIXELS = (1600, 1000)  # what plot-compare --help promises
+# compare.csv's metrics, in its order, with a label and a unit (the fixture's
+# own words: plot-compare draws whatever label and unit the table gives)
+COMPARE_METRICS = (
+    ("premium_index.mean", "premium index, mean", "fraction"),
+    ("premium.mean_abs", "premium, mean |x|", "fraction"),
+    ("premium.max_abs", "premium, max |x|", "fraction"),
+    ("funding.longs_paid_per_day", "paid by longs a day", "quote"),
+    ("funding.shorts_paid_per_day", "paid by shorts a day", "quote"),
+    ("funding.settlements_per_day", "settlements a day", "count"),
+    ("liquidations.total_notional", "liquidations, total", "quote"),
+    ("liquidations.long_notional", "liquidations, longs", "quote"),
+    ("liquidations.short_notional", "liquidations, shorts", "quote"),
+    ("liquidations.peak_minute_notional", "liquidations, peak minute",
+     "quote"),
+    ("liquidations.worst_40m_share", "worst 40 minutes' share", "share"),
+    ("depth.min_1pct", "depth within 1%, least", "quote"),
+    ("insurance_fund.max_drawdown", "insurance fund drawdown", "quote"),
+    ("adl.notional", "ADL notional", "quote"),
+)
+COMPARE_HEADER = ("venue,metric,label,unit,arm,n,mean,sd,ci_low,ci_high,"
+                  "diff_n,diff_mean,diff_ci_low,diff_ci_high,diff_sign")
+
+# tiny.yaml with a second venue: both venues get every agent kind that
+# trades on one venue, and both feel the drop at 30s.
+TINY_TWO_VENUES_YAML = """\
+name: tiny-two-venues
+seed: 42
+start: 2025-07-10T00:00:00Z
+duration: 1m
+output: {every: 10s, zscore_window: 30m, trades: false}
+index: {model: garch, price: 60000, vol_annual: 0.5}
+venues:
+  - {name: binance, profile: binance, insurance_fund: 5M}
+  - {name: hyperliquid, profile: hyperliquid, insurance_fund: 2M}
+populations:
+  - {kind: market_maker, venue: binance, count: 10, depth_notional: 400k, arrival: {rate: 5}}
+  - {kind: market_maker, venue: hyperliquid, count: 10, depth_notional: 200k, arrival: {rate: 5}}
+  - {kind: noise_taker, venue: binance, count: 100, arrival: {rate: 3}}
+  - {kind: noise_taker, venue: hyperliquid, count: 100, arrival: {rate: 2}}
+  - {kind: leveraged_long, venue: binance, count: 200, leverage: {median: 20, sigma: 0.6}, arrival: {rate: 20}}
+  - {kind: leveraged_long, venue: hyperliquid, count: 200, leverage: {median: 30, sigma: 0.6}, arrival: {rate: 20}}
+  - {kind: leveraged_short, venue: hyperliquid, count: 100, leverage: {median: 10, sigma: 0.5}, arrival: {rate: 10}}
+shocks:
+  - {at: 30s, kind: index_jump, pct: -4}
+  - {at: 30s, kind: liquidity_withdrawal, venue: binance, fraction: 0.7, for: 10s}
+  - {at: 30s, kind: liquidity_withdrawal, venue: hyperliquid, fraction: 0.7, for: 10s}
+"""
+
+
+def perpsim_sweep(folder, scenario_name, scenario_text, sweep_text):
+    """Runs `perpsim sweep` of sweep_text over a scenario written into
+    folder; the sweep's output folder (sweep.h5, runs/)."""
+    folder.mkdir(parents=True)
+    (folder / scenario_name).write_text(scenario_text)
+    sweep_file = folder / "s.yaml"
+    sweep_file.write_text(f"scenario: {scenario_name}\n" + sweep_text)
+    out = folder / "out"
+    done = subprocess.run([PERPSIM, "sweep", "-q", "-j", "2", str(sweep_file),
+                           "-o", str(out)], capture_output=True, text=True,
+                          timeout=240)
+    if done.returncode != 0:
+        raise RuntimeError(f"perpsim sweep failed: {done.stderr}")
+    return out
+
+
+def t_interval(values):
+    """n, mean, sample sd and the 95% t-interval of values (NaN where
+    undefined), with numpy."""
+    values = np.asarray(values, dtype=np.float64)
+    n = len(values)
+    if n == 0:
+        return 0, np.nan, np.nan, np.nan, np.nan
+    mean = float(np.mean(values))
+    if n < 2:
+        return n, mean, np.nan, np.nan, np.nan
+    sd = float(np.std(values, ddof=1))
+    half = perpsim.t_quantile_975(n - 1) * sd / np.sqrt(n)
+    return n, mean, sd, mean - half, mean + half
+
+
+def csv_number(x):
+    return "" if np.isnan(x) else f"{x:.17g}"
+
+
+def write_compare_fixture(out, mode, arms, venue, fail=None):
+    """Makes out/ (a `perpsim sweep` folder) into what `perpsim compare`
+    leaves: out/compare.h5, a copy of sweep.h5 with the attributes
+    compare_mode, compare_arms and compare_venue, and out/compare.csv, the
+    paired statistics of COMPARE_METRICS computed here with numpy from the
+    index's metric columns. fail=(point, replicate) marks that run failed
+    first (its metrics NaN, its link gone), as a run that stopped would be.
+    Returns compare.h5's path."""
+    path = out / "compare.h5"
+    shutil.copyfile(out / "sweep.h5", path)
+    strings = h5py.string_dtype("utf-8")
+    with h5py.File(path, "r+") as f:
+        f.attrs["compare_mode"] = mode
+        f.attrs.create("compare_arms", np.array(arms, dtype=object),
+                       dtype=strings)
+        f.attrs["compare_venue"] = venue
+        runs = f["runs"]
+        if fail is not None:
+            table = runs[()]
+            i = int(np.flatnonzero((table["point"] == fail[0])
+                                   & (table["replicate"] == fail[1]))[0])
+            row = table[i]
+            row["status"] = b"failed"
+            row["error"] = b"run failed: simulated failure"
+            for metric in perpsim._text_list(f.attrs["metrics"]):
+                row[metric] = np.nan
+            runs[i] = row
+            f.attrs["ok"] = f.attrs["ok"] - 1
+            f.attrs["failed"] = f.attrs["failed"] + 1
+            del f["run_files"][row["id"].decode()]
+        table = runs[()]
+        metrics = perpsim._text_list(f.attrs["metrics"])
+    ok = table["status"] == b"ok"
+    if mode == "venues":
+        venues = list(arms)
+        cells = {(v, a): (v, np.ones(len(table), dtype=bool))
+                 for v in venues for a in arms if a == v}
+    else:
+        venues = list(dict.fromkeys(m.split(".", 1)[0] for m in metrics))
+        cells = {(v, a): (v, table["point"] == i)
+                 for v in venues for i, a in enumerate(arms)}
+    lines = [COMPARE_HEADER]
+    for block in (venues if mode == "variants" else [None]):
+        for metric, label, unit in COMPARE_METRICS:
+            by_seed = []
+            for arm in arms:
+                venue_of, mask = cells[(block or arm, arm)]
+                column = f"{venue_of}.{metric}"
+                values = (table[column] if column in table.dtype.names
+                          else np.full(len(table), np.nan))
+                keep = mask & ok & np.isfinite(values)
+                by_seed.append(dict(zip(table["replicate"][keep],
+                                        values[keep])))
+            for a, arm in enumerate(arms):
+                venue_of = block or arm
+                n, mean, sd, low, high = t_interval(list(by_seed[a].values()))
+                fields = [venue_of, metric, label, unit, arm, str(n),
+                          *map(csv_number, (mean, sd, low, high))]
+                if a == 0:
+                    fields += [""] * 5
+                else:
+                    paired = sorted(set(by_seed[a]) & set(by_seed[0]))
+                    d = [by_seed[a][r] - by_seed[0][r] for r in paired]
+                    dn, dmean, _, dlow, dhigh = t_interval(d)
+                    sign = "+" if dlow > 0 else "-" if dhigh < 0 else ""
+                    fields += [str(dn), *map(csv_number, (dmean, dlow, dhigh)),
+                               sign]
+                lines.append(",".join(f'"{x}"' if "," in x else x
+                                      for x in fields))
+    (out / "compare.csv").write_text("\n".join(lines) + "\n")
+    return path
+
+
+def load_script(name):
+    """tools/NAME (a script without .py) as a module, main() not run."""
+    import importlib.machinery
+    import importlib.util
+    loader = importlib.machinery.SourceFileLoader(name.replace("-", "_"),
+                                                  str(TOOLS / name))
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+class CompareTest(ToolTestCase):
+    """load_compare and plot-compare on comparisons made of real sweeps: the
+    funding interval of tiny.yaml at 8h and 1h (variants, one run failed),
+    and the two venues of a two-venue tiny scenario (venues)."""
+
+    @classmethod
+    def setUpClass(cls):
+        tiny = (ROOT / "tests" / "data" / "sweeps" / "tiny.yaml").read_text()
+        variants = perpsim_sweep(scratch() / "compare-variants", "tiny.yaml",
+                                 tiny, f"grid:\n  {INTERVAL}: [8h, 1h]\n"
+                                       "replicates: 3\n")
+        cls.variants = write_compare_fixture(variants, "variants",
+                                             ["8h", "1h"], "binance",
+                                             fail=(1, 2))
+        venues = perpsim_sweep(scratch() / "compare-venues", "two.yaml",
+                               TINY_TWO_VENUES_YAML, "replicates: 3\n")
+        cls.venues = write_compare_fixture(venues, "venues",
+                                           ["binance", "hyperliquid"], "")
+
+    def test_load_compare_reads_the_attributes_and_the_table(self):
+        c = perpsim.load_compare(self.variants)
+        self.assertEqual((c.mode, c.arms, c.venue), ("variants", ["8h", "1h"],
+                                                     "binance"))
+        self.assertEqual(c.table_path, self.variants.parent / "compare.csv")
+        self.assertEqual(list(c.table.columns), COMPARE_HEADER.split(","))
+        self.assertEqual(len(c.table), len(COMPARE_METRICS) * 2)
+        self.assertEqual(list(c.table["metric"][::2]),
+                         [m for m, _, _ in COMPARE_METRICS])
+        self.assertEqual(list(c.table["arm"][:4]), ["8h", "1h", "8h", "1h"])
+        self.assertEqual(list(c.table["diff_sign"][::2]),
+                         [""] * len(COMPARE_METRICS))
+        self.assertTrue(c.table["diff_n"][::2].isna().all())
+        # written with 17 digits, read back exactly
+        runs = c.sweep.runs
+        first = runs[(runs["point"] == 0) & (runs["status"] == "ok")]
+        liq = c.table[(c.table["metric"] == "liquidations.total_notional")]
+        self.assertEqual(liq["mean"].iloc[0], np.mean(first[LIQ]))
+        self.assertEqual(list(liq["n"]), [3, 2])  # 1h's third run failed
+        self.assertEqual(liq["diff_n"].iloc[1], 2)
+        self.assertEqual(list(c.runs_of("1h")["point"]), [1, 1, 1])
+        self.assertEqual(c.shown_venue(), "binance")
+        self.assertEqual(len(c.differences()), len(c.table))
+        with self.assertRaises(perpsim.UnknownNameError) as caught:
+            c.shown_venue("binanse")
+        self.assertIn("nearest: binance", str(caught.exception))
+        v = perpsim.load_compare(self.venues)
+        self.assertEqual((v.mode, v.arms, v.venue),
+                         ("venues", ["binance", "hyperliquid"], ""))
+        self.assertEqual(list(v.table["venue"][:2]), ["binance", "hyperliquid"])
+        self.assertEqual(len(v.runs_of("hyperliquid")), 3)
+        self.assertIsNone(v.shown_venue())
+
+    def test_plot_compare_variants_writes_compare_png_by_default(self):
+        result = tool("plot-compare", self.variants)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        png = self.variants.parent / "compare.png"
+        self.assertEqual(result.stdout.strip(), str(png))
+        self.assertPng(png, COMPARE_PIXELS)
+
+    def test_plot_compare_venues(self):
+        png = scratch() / "compare-venues.png"
+        result = tool("plot-compare", self.venues, "-o", png)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.strip(), str(png))
+        self.assertPng(png, COMPARE_PIXELS)
+
+    def test_help_states_the_pixel_size(self):
+        result = tool("plot-compare", "--help")
+        self.assertEqual(result.returncode, 0)
+        self.assertIn("%d x %d pixels" % COMPARE_PIXELS, result.stdout)
+
+    def test_title_names_what_varies_and_the_runs_left_out(self):
+        script = load_script("plot-compare")
+        c = perpsim.load_compare(self.variants)
+        arms = script.gather(c, "binance")
+        self.assertEqual([a.runs for a in arms], [3, 2])
+        self.assertEqual(script.title(c, "binance", arms),
+                         f"tiny: {INTERVAL} = 8h | 1h\nvenue binance; 3 "
+                         "replicates (seeds 42-44), the same in every arm; "
+                         "1 run left out (1 failed)")
+        v = perpsim.load_compare(self.venues)
+        arms = script.gather(v, None)
+        self.assertEqual([a.venue for a in arms], ["binance", "hyperliquid"])
+        self.assertEqual(script.title(v, None, arms),
+                         "tiny-two-venues: venues binance, hyperliquid\n"
+                         "3 replicates (seeds 42-44), every venue in each run")
+
+    def test_files_that_are_not_a_comparison(self):
+        out = scratch() / "never.png"
+        run = self.variants.parent / "runs" / sorted(
+            p.name for p in (self.variants.parent / "runs").iterdir())[0]
+        result = tool("plot-compare", run, "-o", out)
+        self.assertOneLineError(result, "plot-compare", str(run),
+                                "a run result, not a comparison's index")
+        plain = self.variants.parent / "sweep.h5"
+        result = tool("plot-compare", plain, "-o", out)
+        self.assertOneLineError(result, "plot-compare", str(plain),
+                                "without the compare_mode attribute")
+        garbage = scratch() / "garbage-compare.h5"
+        garbage.write_text("compare_mode: variants\n")
+        result = tool("plot-compare", garbage, "-o", out)
+        self.assertOneLineError(result, "plot-compare", str(garbage),
+                                "not an HDF5 file")
+        self.assertFalse(out.exists())
+
+    def test_a_missing_or_malformed_table(self):
+        alone = scratch() / "compare-alone"
+        alone.mkdir()
+        shutil.copyfile(self.variants, alone / "compare.h5")
+        out = scratch() / "never.png"
+        result = tool("plot-compare", alone / "compare.h5", "-o", out)
+        self.assertOneLineError(result, "plot-compare",
+                                str(alone / "compare.csv"), "no such file")
+        self.assertFalse(out.exists())
+        table = alone / "compare.csv"
+        good = (self.variants.parent / "compare.csv").read_text()
+        for text, part in (
+                (good.replace("diff_sign", "sign", 1), "no column diff_sign"),
+                (good.replace(",1h,", ",2h,", 1),
+                 "arm '2h' is not one of the index's compare_arms (8h, 1h)"),
+                ("", "not a comparison table")):
+            table.write_text(text)
+            with self.assertRaises(perpsim.PerpsimFileError) as caught:
+                perpsim.load_compare(alone / "compare.h5")
+            message = str(caught.exception)
+            self.assertTrue(message.startswith(f"{table}: "), message)
+            self.assertNotIn("\n", message)
+            self.assertIn(part, message)
+
+    def test_venue_names_are_checked(self):
+        out = scratch() / "never.png"
+        result = tool("plot-compare", self.variants, "--venue", "binanse",
+                      "-o", out)
+        self.assertOneLineError(result, "plot-compare", str(self.variants),
+                                "unknown venue 'binanse'", "nearest: binance")
+        result = tool("plot-compare", self.venues, "--venue", "binance",
+                      "-o", out)
+        self.assertOneLineError(result, "plot-compare", str(self.venues),
+                                "a comparison of venues")
+        self.assertFalse(out.exists())
 
 
 if __name__ == "__main__":

@@ -2,9 +2,12 @@
 
 This module owns the Python side of the file formats: a run's result
 (sim/output.h, format_version 1) through load_run, and a sweep's index
-(sweep.h5, kind "sweep") through load_sweep, plus the statistics of a sweep
+(sweep.h5, kind "sweep") through load_sweep, a comparison (perpsim
+compare's compare.h5, a sweep index with compare_* attributes, and the
+compare.csv beside it) through load_compare, plus the statistics of a sweep
 that tools/plot-sweep draws (Sweep.aggregate, a 95% t-interval over
-replicates). Both loaders read the whole file into memory and close it.
+replicates), and the bar periods of the plot tools (bar_period). The
+loaders read the whole file into memory and close it.
 
 A file that is not what the loader expects raises PerpsimFileError, a
 ValueError whose message is one line, "FILE: what is wrong". Unknown names
@@ -133,9 +136,11 @@ def _utc(start_utc_ms, seconds):
 # --- opening and checking -------------------------------------------------
 
 
-def _open(path, kind):
+def _open(path, kind, wanted=None):
     """Opens path for reading after checking it is a perpsim file of
-    `kind` ("run" or "sweep")."""
+    `kind` ("run" or "sweep"); wanted names what the caller reads, in the
+    error, when that is not the kind's usual name ("a comparison's
+    index")."""
     path = pathlib.Path(path)
     if not path.exists():
         raise PerpsimFileError(path, "no such file")
@@ -152,14 +157,14 @@ def _open(path, kind):
     except OSError as e:
         raise PerpsimFileError(path, f"cannot be opened as HDF5 ({e})")
     try:
-        _check_kind(f, path, kind)
+        _check_kind(f, path, kind, wanted)
     except PerpsimFileError:
         f.close()
         raise
     return f
 
 
-def _check_kind(f, path, kind):
+def _check_kind(f, path, kind, wanted=None):
     if "format_version" not in f.attrs:
         raise PerpsimFileError(
             path, "not a perpsim result (HDF5 without a format_version "
@@ -175,12 +180,13 @@ def _check_kind(f, path, kind):
     names = {"run": "a run result", "sweep": "a sweep index"}
     loaders = {"run": "load_run or plot-run",
                "sweep": "load_sweep or plot-sweep"}
+    wanted = wanted or names[kind]
     if found in names:
         raise PerpsimFileError(
-            path, f"{names[found]}, not {names[kind]} (read it with "
+            path, f"{names[found]}, not {wanted} (read it with "
                   f"{loaders[found]})")
     raise PerpsimFileError(path, f"a perpsim file of kind '{found}', not "
-                                 f"{names[kind]}")
+                                 f"{wanted}")
 
 
 def _require(f, path, *names):
@@ -190,10 +196,10 @@ def _require(f, path, *names):
                 path, f"not a complete perpsim file (no {name})")
 
 
-def _read(path, kind, reader):
+def _read(path, kind, reader, wanted=None):
     """Opens path as `kind` and returns reader(f); damage found while
     reading is reported as a PerpsimFileError."""
-    with _open(path, kind) as f:
+    with _open(path, kind, wanted) as f:
         try:
             return reader(f)
         except (KeyError, OSError, TypeError) as e:
@@ -561,3 +567,215 @@ def _read_sweep(f, path):
                  sweep_text=_text(f["sweep"][()]),
                  swept_keys=_text_list(f.attrs.get("swept_keys")),
                  metrics=_text_list(f.attrs.get("metrics")), runs=runs)
+
+
+# --- a comparison ---------------------------------------------------------
+
+COMPARE_MODES = ("variants", "venues")
+COMPARE_TABLE = "compare.csv"
+COMPARE_COLUMNS = ("venue", "metric", "label", "unit", "arm", "n", "mean",
+                   "sd", "ci_low", "ci_high", "diff_n", "diff_mean",
+                   "diff_ci_low", "diff_ci_high", "diff_sign")
+_COMPARE_TEXT = ("venue", "metric", "label", "unit", "arm", "diff_sign")
+
+
+@dataclasses.dataclass(repr=False)
+class Compare:
+    """A comparison (the folder of perpsim compare), in memory: its index
+    compare.h5, a sweep index with three more root attributes, and its
+    table compare.csv next to it.
+
+    sweep       the index, a Sweep: the runs table, each run's file
+    mode        "variants": the arms are the sweep's points, arm i is point
+                i; "venues": one point, the arms are the venues of its runs
+    arms        the arms' labels in order; the first is the reference the
+                differences are taken from
+    venue       variants: the venue shown by default; venues: ""
+    table       DataFrame of compare.csv, one row per (venue, metric, arm),
+                in file order: venue, metric, label, unit, arm and
+                diff_sign as str ("" when empty), the other columns float
+                (NaN when empty)
+    table_path  compare.csv's path
+    """
+
+    path: pathlib.Path
+    sweep: Sweep
+    mode: str
+    arms: list
+    venue: str
+    table: pd.DataFrame
+    table_path: pathlib.Path
+
+    def __repr__(self):
+        return (f"<Compare {self.path}: {self.mode} "
+                f"{', '.join(self.arms)}; {len(self.sweep.runs)} runs>")
+
+    def arm(self, which):
+        """The number of an arm given by its label (str) or number (int)."""
+        if isinstance(which, str):
+            if which not in self.arms:
+                raise nearest(which, self.arms, "arm")
+            return self.arms.index(which)
+        number = isinstance(which, (int, np.integer)) \
+            and not isinstance(which, bool)
+        if number and 0 <= which < len(self.arms):
+            return int(which)
+        raise UnknownNameError(f"no arm {which!r} (there are "
+                               f"{len(self.arms)}: {', '.join(self.arms)})")
+
+    def runs_of(self, which):
+        """The rows of sweep.runs of an arm (label or number), of every
+        status: its point (variants), or every run (venues: each run holds
+        every arm)."""
+        number = self.arm(which)
+        runs = self.sweep.runs
+        if self.mode == "venues":
+            return runs
+        return runs[runs["point"] == number]
+
+    def venues(self):
+        """The venues the table has rows for, in its order."""
+        return list(pd.unique(self.table["venue"]))
+
+    def shown_venue(self, name=None):
+        """The venue whose rows and series a figure of variants shows: name,
+        checked, or the index's compare_venue, or the table's first venue.
+        In venues mode every arm shows its own venue: None, and name must
+        not be given."""
+        if self.mode == "venues":
+            if name is not None:
+                raise UnknownNameError(
+                    f"a comparison of venues shows each arm's own venue "
+                    f"({', '.join(self.arms)}); there is no venue to pick")
+            return None
+        known = self.venues()
+        if name is not None:
+            if name not in known:
+                raise nearest(name, known, "venue")
+            return name
+        return self.venue or (known[0] if known else None)
+
+    def differences(self, venue=None):
+        """The table's rows that a figure shows, in file order: those of
+        one venue (variants; default shown_venue()), or each arm's rows of
+        its own venue (venues)."""
+        t = self.table
+        if self.mode == "venues":
+            return t[t["venue"] == t["arm"]]
+        return t[t["venue"] == self.shown_venue(venue)]
+
+
+def load_compare(path):
+    """Reads a comparison into a Compare: its index (perpsim compare's
+    compare.h5) and the compare.csv in the same folder."""
+    path = pathlib.Path(path)
+    sweep, mode, arms, venue = _read(path, "sweep",
+                                     lambda f: _read_compare(f, path),
+                                     wanted="a comparison's index")
+    table_path = path.parent / COMPARE_TABLE
+    table = _read_compare_table(table_path, arms)
+    return Compare(path=path, sweep=sweep, mode=mode, arms=arms, venue=venue,
+                   table=table, table_path=table_path)
+
+
+def _read_compare(f, path):
+    sweep = _read_sweep(f, path)
+    if "compare_mode" not in f.attrs:
+        raise PerpsimFileError(
+            path, "a sweep index without the compare_mode attribute, not a "
+                  "comparison's index (perpsim compare writes compare.h5; "
+                  "draw a sweep with plot-sweep)")
+    mode = _text(f.attrs["compare_mode"])
+    if mode not in COMPARE_MODES:
+        raise PerpsimFileError(path, f"compare_mode '{mode}'; this reader "
+                                     f"reads {' and '.join(COMPARE_MODES)}")
+    arms = _text_list(f.attrs.get("compare_arms"))
+    if not arms:
+        raise PerpsimFileError(path, "a comparison without arms (no "
+                                     "compare_arms attribute)")
+    venue = _text(f.attrs["compare_venue"]) if "compare_venue" in f.attrs \
+        else ""
+    if "point" not in sweep.runs.columns:
+        raise PerpsimFileError(path, "/runs has no column 'point'")
+    points = sorted({int(p) for p in sweep.runs["point"]})
+    wanted = list(range(len(arms))) if mode == "variants" else [0]
+    if points != wanted:
+        raise PerpsimFileError(
+            path, f"the runs table has {len(points)} points; a comparison of "
+                  f"{mode} with {len(arms)} arms has {len(wanted)}")
+    return sweep, mode, arms, venue
+
+
+def _read_compare_table(path, arms):
+    """compare.csv as a DataFrame, checked against the index's arms."""
+    if not path.is_file():
+        raise PerpsimFileError(
+            path, "no such file (the comparison's table, which perpsim "
+                  "compare writes next to compare.h5)")
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False,
+                          na_filter=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError,
+            UnicodeDecodeError, OSError) as e:
+        raise PerpsimFileError(path, f"not a comparison table ({e})")
+    missing = [c for c in COMPARE_COLUMNS if c not in raw.columns]
+    if missing:
+        raise PerpsimFileError(
+            path, f"not a comparison table (no column "
+                  f"{', '.join(missing)}; the header is "
+                  f"{','.join(COMPARE_COLUMNS)})")
+    table = pd.DataFrame(index=raw.index)
+    for column in COMPARE_COLUMNS:
+        if column in _COMPARE_TEXT:
+            table[column] = raw[column].astype(str)
+        else:
+            table[column] = [_csv_number(text, column, line + 2, path)
+                             for line, text in enumerate(raw[column])]
+    for line, (arm, sign) in enumerate(zip(table["arm"], table["diff_sign"])):
+        if arm not in arms:
+            raise PerpsimFileError(
+                path, f"line {line + 2}: arm '{arm}' is not one of the "
+                      f"index's compare_arms ({', '.join(arms)})")
+        if sign not in ("", "+", "-"):
+            raise PerpsimFileError(
+                path, f"line {line + 2}: diff_sign '{sign}' is not +, - or "
+                      "empty")
+    return table
+
+
+def _csv_number(text, column, line, path):
+    if text == "":
+        return math.nan
+    try:
+        return float(text)
+    except ValueError:
+        raise PerpsimFileError(path, f"line {line}: {column} '{text}' is not "
+                                     "a number") from None
+
+
+# --- bars over time, shared by the plot tools -------------------------------
+
+# Event totals (liquidations, taker flows) are drawn per bar: a minute, or
+# the first of these periods (s) that keeps a run to at most MAX_BARS bars.
+BAR_PERIODS = (60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600, 43200,
+               86400)
+MAX_BARS = 240
+
+
+def bar_period(duration_s, step_s=0.0):
+    """Seconds per bar for a run of duration_s written every step_s: the
+    first of BAR_PERIODS no shorter than the step that gives at most
+    MAX_BARS bars (whole days beyond)."""
+    needed = max(float(step_s), float(duration_s) / MAX_BARS)
+    for period in BAR_PERIODS:
+        if period >= needed:
+            return period
+    return 86400 * int(math.ceil(needed / 86400))
+
+
+def period_text(period):
+    """A bar's period in words: "min", "5 min", "h", "2 h"."""
+    amount, unit = (period / 3600, "h") if period >= 3600 else (period / 60,
+                                                                "min")
+    return unit if amount == 1 else f"{amount:g} {unit}"
+
