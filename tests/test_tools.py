@@ -1018,5 +1018,43 @@ class CompareTest(ToolTestCase):
         self.assertFalse(out.exists())
 
 
+class RealCompareTest(ToolTestCase):
+    """What `perpsim compare` itself writes reads back through
+    load_compare, and its figure is plot-compare's."""
+
+    @classmethod
+    def setUpClass(cls):
+        folder = scratch() / "real-compare"
+        done = subprocess.run(
+            [PERPSIM, "compare", "-q", "-j", "2",
+             str(ROOT / "tests" / "data" / "sweeps" / "tiny.yaml"),
+             "--set", "duration=2h", "--set", "output.every=1m",
+             "--vary", f"{INTERVAL}=2h,1h", "--replicates", "3",
+             "-o", str(folder)],
+            capture_output=True, text=True, timeout=240)
+        if done.returncode != 0:
+            raise RuntimeError(f"perpsim compare failed: {done.stderr}")
+        cls.folder = folder
+
+    def test_the_index_and_table_read_back(self):
+        c = perpsim.load_compare(self.folder / "compare.h5")
+        self.assertEqual((c.mode, c.arms, c.venue), ("variants",
+                                                     ["2h", "1h"], "binance"))
+        self.assertEqual(len(c.sweep.runs), 6)
+        per_day = c.table[c.table["metric"] == "funding.settlements_per_day"]
+        self.assertEqual(list(per_day["mean"]), [12.0, 24.0])
+        # the table's mean is the mean of the runs' own values
+        runs = c.sweep.runs
+        liq = "binance.liquidations.total_notional"
+        row = c.table[(c.table["metric"] == "liquidations.total_notional")
+                      & (c.table["arm"] == "1h")].iloc[0]
+        self.assertAlmostEqual(row["mean"],
+                               runs[runs["point"] == 1][liq].mean(),
+                               delta=1e-9 * abs(row["mean"]) + 1e-9)
+
+    def test_the_figure_is_drawn(self):
+        self.assertPng(self.folder / "compare.png", COMPARE_PIXELS)
+
+
 if __name__ == "__main__":
     unittest.main()
