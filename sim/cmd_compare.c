@@ -36,6 +36,7 @@
 #include "compare.h"
 #include "h5util.h"
 #include "pool.h"
+#include "runner.h"
 #include "scenario.h"
 #include "sweep.h"
 #include "sweep_index.h"
@@ -81,7 +82,9 @@ static int unknown_option(const char *arg)
     return cmd_unknown_option("compare", long_options, arg);
 }
 
-/* The default folder: results/<scenario file name>-compare. */
+/* The default folder: results/<scenario file name>-<what is compared>,
+ * "results/cadence-8h-vs-1h-interval-8h-4h-1h", "...-venues", so that
+ * comparisons of other keys or values do not meet in one folder. */
 static void default_dir(const compare_opts *o, char *out, size_t size)
 {
     const char *name = o->scenario ? o->scenario : "quickstart.yaml";
@@ -90,7 +93,28 @@ static void default_dir(const compare_opts *o, char *out, size_t size)
     size_t n = strlen(base);
     if (n > 5 && strcmp(base + n - 5, ".yaml") == 0)
         n -= 5;
-    snprintf(out, size, "results/%.*s-compare", (int)n, base);
+    int len = snprintf(out, size, "results/%.*s", (int)n, base);
+    if (o->by_venue) {
+        snprintf(out + len, size - (size_t)len, "-venues");
+        return;
+    }
+    for (size_t i = 0; i < o->n_vary && (size_t)len < size; i++) {
+        /* the key's last part, then its values */
+        const char *eq = strchr(o->vary[i], '=');
+        const char *key = o->vary[i];
+        const char *dot = key;
+        for (const char *c = key; eq && c < eq; c++)
+            if (*c == '.')
+                dot = c + 1;
+        char part[256];
+        snprintf(part, sizeof part, "%.*s=%s", eq ? (int)(eq - dot) : 0, dot,
+                 eq ? eq + 1 : "");
+        const char *sets[] = {part};
+        char values[RUNNER_SLUG_MAX + 1];
+        runner_slug(sets, 1, values, sizeof values);
+        len += snprintf(out + len, size - (size_t)len, "-%.*s-%s",
+                        eq ? (int)(eq - dot) : 0, dot, values);
+    }
 }
 
 static int parse_options(int argc, char **argv, compare_opts *o)

@@ -72,11 +72,11 @@ int sweep_exec_prepare(const sweep *s, const char *dir, int force, perr *e)
         return 0;
     if (same == 0 && !force)
         return perr_set(e, PERR_STATE,
-                        "%s holds another sweep (its sweep.yaml differs from "
-                        "%s); use another -o folder, or --force to go on "
+                        "%s holds another sweep (its sweep.yaml is not this "
+                        "one's); use another -o folder, or --force to go on "
                         "with this one (runs whose scenario changed are "
                         "redone)",
-                        dir, s->file);
+                        dir);
     return save_copy(s, dir, e);
 }
 
