@@ -87,7 +87,7 @@ static void index_at(accounts *t, uint32_t id, int side, int64_t trigger)
     account *a = &t->a[id];
     account_buckets *bk = buckets_of(t, side);
     int64_t b = bucket_of(t, side, trigger);
-    uint32_t last = bk->tail[b];
+    uint32_t last = bitset_test(&bk->nonempty, b) ? bk->tail[b] : ACCOUNT_NONE;
     a->trigger = trigger;
     a->indexed = (int8_t)side;
     a->next = ACCOUNT_NONE;
@@ -145,10 +145,12 @@ static int init_buckets(account_buckets *bk, int64_t n)
 {
     bk->head = bigmem_alloc((size_t)n * sizeof *bk->head);
     bk->tail = bigmem_alloc((size_t)n * sizeof *bk->tail);
+    /* Not initialised: a bucket's head and tail are read only while its
+     * bit says it holds accounts, and set when its first account enters
+     * (index_at), so the buckets of marks never reached are never
+     * touched. */
     if (!bk->head || !bk->tail || bitset_init(&bk->nonempty, n, 1) != 0)
         return -1;
-    for (int64_t b = 0; b < n; b++)
-        bk->head[b] = bk->tail[b] = ACCOUNT_NONE;
     bk->top = -1;
     return 0;
 }

@@ -32,6 +32,12 @@ int bitset_init(bitset *bs, int64_t nbits, int min_depth);
 /* Releases the words; bs may have failed to initialise. */
 void bitset_free(bitset *bs);
 
+/* Whether bit i is set. */
+static inline int bitset_test(const bitset *bs, int64_t i)
+{
+    return (int)(bs->w[0][i >> 6] >> (i & 63)) & 1;
+}
+
 static inline void bitset_set(bitset *bs, int64_t i)
 {
     for (int lvl = 0; lvl < bs->depth; lvl++) {

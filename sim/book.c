@@ -395,13 +395,12 @@ book *book_new(int64_t min_price, int64_t max_price, size_t order_capacity, perr
     b->resting_size_max = INT64_MAX / max_price;
     b->free_head = NIL;
 
+    /* Not initialised: a level is read only while its bit says it holds
+     * orders, and set up when its first order arrives (rest), so the
+     * pages of prices never traded are never touched. */
     b->levels = bigmem_alloc((size_t)b->nlevels * sizeof *b->levels);
     if (!b->levels)
         goto nomem;
-    for (int64_t i = 0; i < b->nlevels; i++) {
-        b->levels[i].head = b->levels[i].tail = NIL;
-        b->levels[i].size = 0;
-    }
 
     /* At least two hierarchy levels, so that blocks (level 1 bits) always
      * exist for the block walks. */
@@ -533,11 +532,13 @@ static inline void rest(book *b, uint32_t slot, int buy, int64_t level, int64_t 
     n->size_level = (uint64_t)qty | (uint64_t)level << LEVEL_SHIFT;
     n->owner_bits = owner | (uint32_t)ask << ASK_SHIFT | (uint32_t)flags << FLAGS_SHIFT;
     n->next = NIL;
-    n->prev = lv->tail;
-    if (lv->tail != NIL) {
+    if (bitset_test(&b->bits, level)) {
+        n->prev = lv->tail;
         b->nodes[lv->tail].next = slot;
-    } else {
+    } else { /* the level's first order: its fields start here */
+        n->prev = NIL;
         lv->head = slot;
+        lv->size = 0;
         bitset_set(&b->bits, level);
     }
     lv->tail = slot;
