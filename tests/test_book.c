@@ -1,5 +1,5 @@
 /*
- * Tests of the order book (sim/book.h): one behaviour per test, then a
+ * Tests of the order book (sim/engine/book.h): one behaviour per test, then a
  * property test that runs long random sequences of operations against both
  * the book and a reference model written here to be obviously correct (an
  * array of orders in arrival order, scanned linearly), and demands that every

@@ -1,5 +1,5 @@
 /*
- * Tests of comparisons (sim/compare.c, sim/cmd_compare.c): the mean, the
+ * Tests of comparisons (sim/batch/compare.c, sim/cli/cmd_compare.c): the mean, the
  * t-interval and the paired difference are the textbook's; `perpsim
  * compare` runs each variant at the same seeds, reports settlements per
  * day for each cadence, writes a CSV whose numbers are the runs' own

@@ -1,6 +1,6 @@
 /*
- * Tests of the funding engine (sim/funding.h) and of funding settlement on
- * the ledger (venue_settle_funding in sim/venue.h): the rate of each venue's
+ * Tests of the funding engine (sim/engine/funding.h) and of funding settlement on
+ * the ledger (venue_settle_funding in sim/engine/venue.h): the rate of each venue's
  * rule in closed form, the weights of the premium average, BitMEX's rate
  * known one interval ahead, the UTC settlement instants of 8h, 4h-offset and
  * 1h clocks (a run starting mid-interval included), the rounding of

@@ -1,5 +1,5 @@
 /*
- * Tests of the output metrics (sim/metrics.h): depth near the mid against a
+ * Tests of the output metrics (sim/engine/metrics.h): depth near the mid against a
  * book built by hand, and near the mark when a side is empty, taker flows and their ratio, the interval's
  * liquidation and ADL flows, rolling z-scores against a direct two-pass
  * computation over the window, the audit columns against venue_audit, and

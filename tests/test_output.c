@@ -1,5 +1,5 @@
 /*
- * Tests of the HDF5 output (sim/output.h). A small file with two venues,
+ * Tests of the HDF5 output (sim/io/output.h). A small file with two venues,
  * more rows than one chunk on one of them, every event table and a summary
  * is written, then read back through the HDF5 API itself (H5Dopen2,
  * H5Dread, H5Aread), not through output.c, so the layout is checked as any

@@ -1,6 +1,6 @@
 /*
  * Tests of the venue profile files (models/venues/NAME.yaml) and their
- * loader (sim/profile_yaml.c): every built-in file loads and passes
+ * loader (sim/io/profile_yaml.c): every built-in file loads and passes
  * profile_check, its values are the figures its comments cite, the copy
  * compiled into the program is the file on disk, overrides change one field
  * or fail naming the key, and each malformed file of tests/data/profiles/

@@ -1,5 +1,5 @@
 /*
- * Tests of scenario files and their loader (sim/scenario.c): a valid file
+ * Tests of scenario files and their loader (sim/io/scenario.c): a valid file
  * loads with the values it states (durations, suffixes, percentages, venue
  * overrides applied to the profile), absent keys take the documented
  * defaults, --set replaces, adds and addresses venues by name, the resolved
@@ -583,7 +583,7 @@ static const struct {
     {"expect_unknown_metric",
      ":7:3: expect.binance.liquidations.totl_notional: unknown metric "
      "'liquidations.totl_notional' (did you mean "
-     "'liquidations.total_notional'?) (sim/summary.h and scenarios/README.md "
+     "'liquidations.total_notional'?) (sim/engine/summary.h and scenarios/README.md "
      "list the metrics)"},
     {"expect_low_above_high",
      ":7:3: expect.binance.liquidations.total_notional: low must be <= high "

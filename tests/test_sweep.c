@@ -1,6 +1,6 @@
 /*
- * Tests of sweeps as data (sim/sweep.c, sim/sweep_log.c,
- * sim/sweep_index.c): a sweep file expands into the runs it describes, in
+ * Tests of sweeps as data (sim/batch/sweep.c, sim/batch/sweep_log.c,
+ * sim/batch/sweep_index.c): a sweep file expands into the runs it describes, in
  * the documented order, with ids that depend only on a point's values and
  * seed; samples cover their ranges as each method promises; every error
  * is one line placed at the sweep file's line; run records survive a

@@ -1,5 +1,5 @@
 /*
- * Tests of the venue (sim/venue.h): accounts and fills, order admission by
+ * Tests of the venue (sim/engine/venue.h): accounts and fills, order admission by
  * margin, the liquidation trigger, liquidation through the book, the
  * insurance fund, the backstop vault, auto-deleveraging, the venues'
  * liquidation policies and the cascade loop; one behaviour per test, with

@@ -1,5 +1,5 @@
 /*
- * Tests of the world's event loop (sim/world.c) and the runner, end to end:
+ * Tests of the world's event loop (sim/engine/world.c) and the runner, end to end:
  * scenario text in, HDF5 result and summary out.
  */
 #define _POSIX_C_SOURCE 200809L

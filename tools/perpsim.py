@@ -1,7 +1,7 @@
 """perpsim.py: reads perpsim's HDF5 files into pandas.
 
 This module owns the Python side of the file formats: a run's result
-(sim/output.h, format_version 1) through load_run, and a sweep's index
+(sim/io/output.h, format_version 1) through load_run, and a sweep's index
 (sweep.h5, kind "sweep") through load_sweep, a comparison (perpsim
 compare's compare.h5, a sweep index with compare_* attributes, and the
 compare.csv beside it) through load_compare, plus the statistics of a sweep

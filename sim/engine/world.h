@@ -24,9 +24,9 @@
 
 #include <stdint.h>
 
-#include "output.h"
 #include "perr.h"
 #include "scenario.h"
+#include "sink.h"
 #include "summary.h"
 
 typedef struct world world;
@@ -53,11 +53,12 @@ typedef void (*world_progress_fn)(void *ctx, const world_progress *p);
 world *world_new(const scenario *s, const world_options *opt, perr *e);
 void world_free(world *w);
 
-/* Runs to the scenario's end, writing to o (may be NULL: no file) and
- * calling progress (may be NULL) now and then. Checks the ledger's
- * invariants at the end whatever the options. 0, or the first error. */
-int world_run(world *w, output *o, world_progress_fn progress, void *ctx,
-              perr *e);
+/* Runs to the scenario's end, handing its records to out (sink.h; may be
+ * NULL: the records are dropped) and calling progress (may be NULL) now and
+ * then. Checks the ledger's invariants at the end whatever the options. 0,
+ * or the first error. */
+int world_run(world *w, const sink *out, world_progress_fn progress,
+              void *ctx, perr *e);
 
 /* The run's summary (summary.h) and the scenario's expectations checked
  * against it; call after world_run. */

@@ -1518,7 +1518,7 @@ static int load_expects(loader *ld, scenario *s)
             did_you_mean(dot ? suggest_nearest(dot + 1, names, nm) : NULL,
                          hint, sizeof hint);
             return flat_fail_at(&ld->doc, en,
-                           "%s: unknown metric '%s'%s (sim/summary.h and "
+                           "%s: unknown metric '%s'%s (sim/engine/summary.h and "
                            "scenarios/README.md list the metrics)",
                            en->path, dot ? dot + 1 : "", hint);
         }

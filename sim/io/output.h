@@ -48,6 +48,7 @@
 #include "metrics.h"
 #include "perr.h"
 #include "profile.h"
+#include "sink.h"
 #include "summary.h"
 #include "venue.h"
 
@@ -92,6 +93,10 @@ int output_append_funding(output *o, size_t venue,
  * with trades). */
 int output_append_trades(output *o, size_t venue, int64_t now,
                          const book_fill *f, size_t n, perr *e);
+
+/* The output as the engine's sink (sink.h): its hooks are the calls
+ * above, on o. */
+sink output_sink(output *o);
 
 /* Flushes everything, writes the summary (s may be NULL: an empty
  * /summary), closes the file and renames it to its final path; refuses

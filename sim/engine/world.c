@@ -92,10 +92,14 @@ struct world {
     agent_pop **pops;
     size_t n_pops;
     event_queue q;
-    output *out;
+    sink out;                /* ops NULL: no sink */
     uint64_t events;
     double liquidated; /* quote, all venues, for the progress line */
 };
+
+/* Whether venue wv's records of hook h go somewhere: the world has a sink
+ * (the venue then has its index there, out >= 0) and the sink keeps them. */
+#define SINK_KEEPS(w, wv, h) ((wv)->out >= 0 && (w)->out.ops->h)
 
 /* ---- set-up -------------------------------------------------------------- */
 
@@ -336,8 +340,9 @@ static int drain_venue(world *w, size_t i, perr *e)
     const venue_liquidation *liq = venue_liquidations(wv->v, &n);
     if (n) {
         metrics_note_liquidations(wv->metrics, liq, n);
-        if (wv->out >= 0
-            && output_append_liquidations(w->out, (size_t)wv->out, liq, n, e) != 0)
+        if (SINK_KEEPS(w, wv, append_liquidations)
+            && w->out.ops->append_liquidations(w->out.ctx, (size_t)wv->out, liq,
+                                               n, e) != 0)
             return e ? e->code : PERR_IO;
         size_t minute = (size_t)(now / 60000);
         for (size_t k = 0; k < n; k++) {
@@ -357,7 +362,9 @@ static int drain_venue(world *w, size_t i, perr *e)
     const venue_adl *adl = venue_adls(wv->v, &n);
     if (n) {
         metrics_note_adls(wv->metrics, adl, n);
-        if (wv->out >= 0 && output_append_adls(w->out, (size_t)wv->out, adl, n, e) != 0)
+        if (SINK_KEEPS(w, wv, append_adls)
+            && w->out.ops->append_adls(w->out.ctx, (size_t)wv->out, adl, n,
+                                       e) != 0)
             return e ? e->code : PERR_IO;
         for (size_t k = 0; k < n; k++) {
             wv->adl_count++;
@@ -368,14 +375,17 @@ static int drain_venue(world *w, size_t i, perr *e)
     if (n) {
         metrics_note_fills(wv->metrics, fills, n);
         wv->last = fills[n - 1].price;
-        if (wv->trades && wv->out >= 0
-            && output_append_trades(w->out, (size_t)wv->out, now, fills, n, e) != 0)
+        if (wv->trades && SINK_KEEPS(w, wv, append_trades)
+            && w->out.ops->append_trades(w->out.ctx, (size_t)wv->out, now, fills,
+                                         n, e) != 0)
             return e ? e->code : PERR_IO;
     }
     venue_clear_events(wv->v);
     const funding_settlement *fs = funding_settlements(wv->funding, &n);
     if (n) {
-        if (wv->out >= 0 && output_append_funding(w->out, (size_t)wv->out, fs, n, e) != 0)
+        if (SINK_KEEPS(w, wv, append_funding)
+            && w->out.ops->append_funding(w->out.ctx, (size_t)wv->out, fs, n,
+                                          e) != 0)
             return e ? e->code : PERR_IO;
         for (size_t k = 0; k < n; k++) {
             double rate = (double)fs[k].parts.rate / (double)PROFILE_RATE_ONE;
@@ -516,7 +526,8 @@ static int on_sample(world *w, const event *ev, perr *e)
                            wv->last, wv->funding, &row, e) != 0)
             return e ? e->code : PERR_STATE;
         note_row(wv, &row);
-        if (wv->out >= 0 && output_append_row(w->out, (size_t)wv->out, &row, e) != 0)
+        if (SINK_KEEPS(w, wv, append_row)
+            && w->out.ops->append_row(w->out.ctx, (size_t)wv->out, &row, e) != 0)
             return e ? e->code : PERR_IO;
     }
     return push(w, ev->time + w->s->output.every_ms, EV_SAMPLE, 0, 0, e);
@@ -572,14 +583,15 @@ static int on_shock(world *w, const event *ev, perr *e)
 
 /* ---- the loop -------------------------------------------------------------- */
 
-int world_run(world *w, output *o, world_progress_fn progress, void *ctx,
-              perr *e)
+int world_run(world *w, const sink *out, world_progress_fn progress,
+              void *ctx, perr *e)
 {
     const scenario *s = w->s;
-    w->out = o;
-    for (size_t i = 0; o && i < s->n_venues; i++) {
-        int k = output_add_venue(o, s->venues[i].name, w->venues[i].p,
-                                 s->output.trades, e);
+    if (out)
+        w->out = *out;
+    for (size_t i = 0; out && i < s->n_venues; i++) {
+        int k = out->ops->add_venue(out->ctx, s->venues[i].name, w->venues[i].p,
+                                    s->output.trades, e);
         if (k < 0)
             return k;
         w->venues[i].out = k;

@@ -198,7 +198,9 @@ int runner_run(const runner_job *job, runner_result *res, perr *e)
     }
     res->setup_s = seconds_now() - t0;
     progress_line pl = {job->progress, seconds_now(), 0};
-    rc = world_run(w, o, job->progress ? draw_progress : NULL, &pl, e);
+    sink out = output_sink(o);
+    rc = world_run(w, o ? &out : NULL, job->progress ? draw_progress : NULL,
+                   &pl, e);
     if (rc == 0)
         rc = world_summarize(w, &res->summary, e);
     if (rc == 0 && o) {

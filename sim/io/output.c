@@ -944,6 +944,53 @@ int output_append_trades(output *o, size_t vi, int64_t now,
     return 0;
 }
 
+/* ---- the engine's sink (sink.h) ----------------------------------------- */
+
+static int sink_add_venue(void *o, const char *name, const profile *p,
+                          int trades, perr *e)
+{
+    return output_add_venue(o, name, p, trades, e);
+}
+
+static int sink_row(void *o, size_t vi, const metrics_row *row, perr *e)
+{
+    return output_append_row(o, vi, row, e);
+}
+
+static int sink_liquidations(void *o, size_t vi, const venue_liquidation *l,
+                             size_t n, perr *e)
+{
+    return output_append_liquidations(o, vi, l, n, e);
+}
+
+static int sink_adls(void *o, size_t vi, const venue_adl *a, size_t n,
+                     perr *e)
+{
+    return output_append_adls(o, vi, a, n, e);
+}
+
+static int sink_funding(void *o, size_t vi, const funding_settlement *f,
+                        size_t n, perr *e)
+{
+    return output_append_funding(o, vi, f, n, e);
+}
+
+static int sink_trades(void *o, size_t vi, int64_t now, const book_fill *f,
+                       size_t n, perr *e)
+{
+    return output_append_trades(o, vi, now, f, n, e);
+}
+
+static const sink_ops output_sink_ops = {
+    sink_add_venue, sink_row,     sink_liquidations,
+    sink_adls,      sink_funding, sink_trades,
+};
+
+sink output_sink(output *o)
+{
+    return (sink){&output_sink_ops, o};
+}
+
 /* ---- commit and abort --------------------------------------------------- */
 
 static int write_summary(output *o, const summary *s, perr *e)
