@@ -42,6 +42,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "arrival.h"
 #include "funding.h"
@@ -178,7 +179,19 @@ typedef struct agent_kind {
                  perr *e);
     /* Makes the population (NULL with e filled on failure). */
     agent_pop *(*create)(const void *params, const agent_setup *s, perr *e);
+    /* offsetof the uint32_t in params that says how many agents (one
+     * account each) the population opens: the world sizes each venue's
+     * account table from it before any population is made. */
+    size_t count_offset;
 } agent_kind;
+
+/* The agents a population of kind k with params opens. */
+static inline uint32_t agent_kind_count(const agent_kind *k, const void *params)
+{
+    uint32_t n;
+    memcpy(&n, (const char *)params + k->count_offset, sizeof n);
+    return n;
+}
 
 /* The four arrival keys every kind has (models/README.md, "Arrival
  * processes"), for a params struct T with an `arrival` member; a row list

@@ -483,4 +483,5 @@ const agent_kind agent_arb_kind = {
     "basis and funding arbitrageurs: short the perp against spot when it is "
     "rich (or funding pays), long when cheap",
     sizeof(agent_arb_params), arb_keys, 0, arb_kind_defaults, arb_kind_check,
-    arb_create};
+    arb_create,
+    offsetof(agent_arb_params, count)};

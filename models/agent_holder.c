@@ -427,10 +427,12 @@ const agent_kind agent_holder_long_kind = {
     "leveraged_long",
     "leveraged long holders: open, hold, take profit or stop out, re-enter",
     sizeof(agent_holder_params), holder_keys, 0, holder_long_defaults,
-    holder_kind_check, holder_create};
+    holder_kind_check, holder_create,
+    offsetof(agent_holder_params, count)};
 
 const agent_kind agent_holder_short_kind = {
     "leveraged_short",
     "leveraged short holders: open, hold, take profit or stop out, re-enter",
     sizeof(agent_holder_params), holder_keys, 0, holder_short_defaults,
-    holder_kind_check, holder_create};
+    holder_kind_check, holder_create,
+    offsetof(agent_holder_params, count)};

@@ -546,4 +546,5 @@ const agent_kind agent_maker_kind = {
     "market makers: layered post-only quotes around the index or mid, skewed "
     "by inventory, thinned by volatility, pulled after liquidation bursts",
     sizeof(agent_maker_params), maker_keys, 0, maker_defaults,
-    maker_kind_check, maker_create};
+    maker_kind_check, maker_create,
+    offsetof(agent_maker_params, count)};

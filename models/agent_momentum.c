@@ -438,4 +438,5 @@ const agent_kind agent_momentum_kind = {
     "momentum traders: trade the return over a lookback beyond a threshold, "
     "close after a hold or on reversal",
     sizeof(agent_momentum_params), momentum_keys, 0, momentum_defaults,
-    momentum_kind_check, momentum_create};
+    momentum_kind_check, momentum_create,
+    offsetof(agent_momentum_params, count)};

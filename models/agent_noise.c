@@ -362,4 +362,5 @@ const agent_kind agent_noise_kind = {
     "noise takers: random market and limit orders with Pareto-tailed "
     "notionals, reduce-only beyond a position limit",
     sizeof(agent_noise_params), noise_keys, 0, noise_defaults,
-    noise_kind_check, noise_create};
+    noise_kind_check, noise_create,
+    offsetof(agent_noise_params, count)};

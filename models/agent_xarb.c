@@ -508,4 +508,5 @@ const agent_kind agent_xarb_kind = {
     "cross-venue arbitrageurs: buy the cheaper venue, sell the dearer, "
     "unwind when the gap closes",
     sizeof(agent_xarb_params), xarb_keys, 1, xarb_kind_defaults,
-    xarb_kind_check, xarb_create};
+    xarb_kind_check, xarb_create,
+    offsetof(agent_xarb_params, count)};

@@ -663,6 +663,27 @@ static char *read_doc(const char *rel)
     return text;
 }
 
+/* The world sizes its account tables from agent_kind_count: every kind's
+ * count_offset must point at its documented `count` key, or a population
+ * would open more accounts than the table holds. */
+Test(scenario, every_kinds_count_offset_is_its_count_key)
+{
+    for (const agent_kind *const *k = agent_kinds(); *k; k++) {
+        const param_key *c = param_find((*k)->keys, "count");
+        cr_assert_not_null(c, "kind %s has no count key", (*k)->kind);
+        cr_expect_eq(c->type, PARAM_COUNT, "kind %s", (*k)->kind);
+        cr_expect_eq(c->offset, (*k)->count_offset, "kind %s", (*k)->kind);
+        void *params = calloc(1, (*k)->params_size);
+        cr_assert_not_null(params);
+        (*k)->defaults(params);
+        uint32_t n = 12345;
+        memcpy((char *)params + c->offset, &n, sizeof n);
+        cr_expect_eq(agent_kind_count(*k, params), 12345u, "kind %s",
+                     (*k)->kind);
+        free(params);
+    }
+}
+
 static int documented(const char *docs, const char *key)
 {
     char quoted[160];

@@ -108,17 +108,6 @@ static int64_t quote_to_ticks(const world_site *wv, double quote)
     return (int64_t)llround(quote * wv->ticks_per_quote);
 }
 
-/* The agents a population has: its kind's "count" key. */
-static uint32_t population_count(const scenario_population *sp)
-{
-    const param_key *k = param_find(sp->kind->keys, "count");
-    if (!k || k->type != PARAM_COUNT)
-        return 1;
-    uint32_t n;
-    memcpy(&n, (const char *)sp->params + k->offset, sizeof n);
-    return n;
-}
-
 static int venue_setup(world *w, size_t i, const world_options *opt, perr *e)
 {
     const scenario *s = w->s;
@@ -139,7 +128,7 @@ static int venue_setup(world *w, size_t i, const world_options *opt, perr *e)
     for (size_t k = 0; k < s->n_populations; k++) {
         const scenario_population *sp = &s->populations[k];
         if (sp->venue == i || sp->other_venue == (int32_t)i)
-            n_accounts += population_count(sp);
+            n_accounts += agent_kind_count(sp->kind, sp->params);
     }
     wv->v = venue_new(wv->p, lo, hi, mark0, n_accounts, (size_t)1 << 16, e);
     if (!wv->v)
@@ -316,7 +305,8 @@ uint64_t world_agents(const world *w)
 {
     uint64_t n = 0;
     for (size_t k = 0; k < w->s->n_populations; k++)
-        n += population_count(&w->s->populations[k]);
+        n += agent_kind_count(w->s->populations[k].kind,
+                              w->s->populations[k].params);
     return n;
 }
 
