@@ -168,14 +168,14 @@ int accounts_init(accounts *t, const profile *p, int64_t min_mark,
     t->nbuckets = max_mark - min_mark + 3;
     if (init_buckets(&t->longs, t->nbuckets) != 0
         || init_buckets(&t->shorts, t->nbuckets) != 0) {
-        accounts_destroy(t);
+        accounts_free(t);
         return perr_set(e, PERR_NOMEM, "no memory for %lld trigger buckets",
                         (long long)t->nbuckets);
     }
     if (grow(t, capacity < ACCOUNT_FIRST_TRADER + 1 ? ACCOUNT_FIRST_TRADER + 1
                                                     : capacity,
              e) != 0) {
-        accounts_destroy(t);
+        accounts_free(t);
         return e ? e->code : PERR_NOMEM;
     }
     for (uint32_t i = 0; i < ACCOUNT_FIRST_TRADER; i++) {
@@ -189,7 +189,7 @@ int accounts_init(accounts *t, const profile *p, int64_t min_mark,
     return 0;
 }
 
-void accounts_destroy(accounts *t)
+void accounts_free(accounts *t)
 {
     free(t->a);
     free(t->cold);

@@ -143,7 +143,7 @@ typedef struct accounts_totals {
  * buckets over the marks [min_mark, max_mark] (the book's prices). */
 int accounts_init(accounts *t, const profile *p, int64_t min_mark,
                   int64_t max_mark, size_t capacity, perr *e);
-void accounts_destroy(accounts *t);
+void accounts_free(accounts *t);
 
 /* Opens a trader account holding deposit cash; *id gets its id. */
 int accounts_open(accounts *t, int64_t deposit, account_mode mode,

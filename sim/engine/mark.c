@@ -292,11 +292,6 @@ void mark_set_external_mid(mark *m, double mid)
     m->external_mid = mid;
 }
 
-void mark_set_last(mark *m, int64_t price)
-{
-    m->last = price;
-}
-
 int64_t mark_venue_rule(void *ctx, const venue *v)
 {
     mark *m = ctx;

@@ -100,10 +100,6 @@ void mark_attach(mark *m, venue *v, const funding *f);
 void mark_set_index(mark *m, double index);
 void mark_set_external_mid(mark *m, double mid);
 
-/* A trade price the rule should take as the last one, for trades whose
- * fills were cleared from the book's buffer before the rule ran. */
-void mark_set_last(mark *m, int64_t price);
-
 /* The venue_mark_fn: ctx is the mark. Returns the venue's current mark
  * when no mark can be formed (no index yet). */
 int64_t mark_venue_rule(void *ctx, const venue *v);

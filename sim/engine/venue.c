@@ -153,7 +153,7 @@ void venue_free(venue *v)
     if (!v)
         return;
     book_free(v->book);
-    accounts_destroy(&v->acc);
+    accounts_free(&v->acc);
     free(v->liqs);
     free(v->adls);
     free(v->cool);

@@ -310,11 +310,6 @@ uint64_t world_agents(const world *w)
     return n;
 }
 
-venue *world_venue(world *w, size_t i)
-{
-    return w->venues[i].v;
-}
-
 /* ---- draining a venue's records ------------------------------------------ */
 
 static double cash_quote(const world_site *wv, int64_t cash)

@@ -70,7 +70,4 @@ uint64_t world_events(const world *w);
 /* Agents in all populations (each kind's `count`). */
 uint64_t world_agents(const world *w);
 
-/* The venue of index i (tests). */
-venue *world_venue(world *w, size_t i);
-
 #endif
