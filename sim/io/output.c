@@ -43,6 +43,7 @@
 #include <time.h>
 
 #include "h5util.h"
+#include "utc.h"
 #include "version.h"
 
 enum {
@@ -380,34 +381,12 @@ static hid_t make_dcpl(hsize_t chunk)
     return p;
 }
 
-/* "2025-07-10T00:00:00Z", with milliseconds when there are any. */
-static void format_utc(char *out, size_t size, int64_t ms)
-{
-    int64_t sec = ms / 1000, rem = ms % 1000;
-    if (rem < 0) {
-        rem += 1000;
-        sec--;
-    }
-    time_t t = (time_t)sec;
-    struct tm tm;
-    if (!gmtime_r(&t, &tm)) {
-        snprintf(out, size, "%lld ms", (long long)ms);
-        return;
-    }
-    char date[32];
-    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (rem)
-        snprintf(out, size, "%s.%03dZ", date, (int)rem);
-    else
-        snprintf(out, size, "%sZ", date);
-}
-
 static int write_metadata(output *o, const output_meta *m, perr *e)
 {
     hid_t root = o->file;
     int32_t version = OUTPUT_FORMAT_VERSION;
     char start[48];
-    format_utc(start, sizeof start, m->start_utc_ms);
+    utc_format(m->start_utc_ms, start, sizeof start);
     size_t len = 1;
     for (size_t i = 0; i < m->n_sets; i++)
         len += strlen(m->sets[i]) + 1;
