@@ -1,4 +1,4 @@
-# Writes version.c for sim/io/version.h. Run at every build by the
+# Writes version.c for sim/util/version.h. Run at every build by the
 # perpsim_version target; the file is replaced only when its text changes,
 # so nothing rebuilds unless the revision did.
 # Inputs: SRC (source tree), OUT (file to write), VERSION (project version).
