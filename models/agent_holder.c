@@ -401,8 +401,9 @@ static int holder_kind_check(const void *params, const profile *prof,
                              const char *key_prefix, perr *e)
 {
     const agent_holder_params *p = params;
-    if (agent_holder_check(p, key_prefix, e) != 0)
-        return e ? e->code : PERR_INVALID;
+    int rc = agent_holder_check(p, key_prefix, e);
+    if (rc != 0)
+        return rc;
     int32_t most = prof->brackets[0].max_leverage;
     if (p->leverage_median > most)
         return perr_set(e, PERR_INVALID,

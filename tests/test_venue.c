@@ -1664,3 +1664,54 @@ Test(venue_random, dydx_keeps_the_ledger_exact_through_crashes_and_squeezes)
     cr_assert_gt(the_world.routes[VENUE_BY_FUND], 0);
     cr_assert_gt(the_world.routes[VENUE_BY_ADL], 0);
 }
+
+/* ---- the check after every event ---------------------------------------- */
+
+/* A ledger broken behind the venue's back: cash that no transfer moved. */
+static void break_cash(venue *v, uint32_t id)
+{
+    ((account *)venue_account(v, id))->cash += 1;
+}
+
+Test(venue, broken_invariant_fails_the_call_with_a_report_instead_of_aborting)
+{
+    profile p = without_fees("binance");
+    venue *v = make_venue(&p, 400000, 700000, 600000);
+    venue_set_check(v, 1);
+    uint32_t id = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
+    break_cash(v, id);
+    perr e = {0, ""};
+    int rc = venue_deposit(v, id, 1000, &e);
+    cr_assert_lt(rc, 0);
+    cr_expect_eq(e.code, rc);
+    cr_expect_not_null(strstr(e.msg, "ledger invariant broken after "
+                                     "venue_deposit: "),
+                       "%s", e.msg);
+    venue_free(v);
+}
+
+Test(venue, broken_invariant_stops_the_cascade_with_an_error)
+{
+    profile p = without_fees("binance");
+    venue *v = make_venue(&p, 400000, 700000, 600000);
+    venue_set_check(v, 1);
+    uint32_t id = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
+    break_cash(v, id);
+    perr e = {0, ""};
+    cr_assert_lt(venue_set_mark(v, 1000, 590000, &e), 0);
+    cr_expect_not_null(strstr(e.msg, "after a liquidation pass"), "%s", e.msg);
+    venue_free(v);
+}
+
+Test(venue, unchecked_venue_leaves_the_audit_to_the_caller)
+{
+    profile p = without_fees("binance");
+    venue *v = make_venue(&p, 400000, 700000, 600000);
+    venue_set_check(v, 0);
+    uint32_t id = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
+    break_cash(v, id);
+    perr e = {0, ""};
+    cr_assert_eq(venue_deposit(v, id, 1000, &e), 0, "%s", e.msg);
+    cr_expect_lt(venue_audit(v, NULL, &e), 0);
+    venue_free(v);
+}

@@ -19,11 +19,16 @@
  * period / interval where the venue divides. A known-ahead venue (BitMEX)
  * pays at the end of an interval the rate of the interval before, and the
  * first interval the rate of a zero premium, as the engine does.
+ *
+ * A calculator prints nothing: it fills a calc_report with its `key: value`
+ * lines, in order, and the program prints them (main.c).
  */
 #include "calc.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,6 +90,51 @@ const calc_entry calc_table[] = {
      calc_funding, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
+
+/* ---- the report ---------------------------------------------------------- */
+
+void calc_report_free(calc_report *r)
+{
+    free(r->lines);
+    memset(r, 0, sizeof *r);
+}
+
+/* Appends `key: value`. An allocation failure is kept in r and returned by
+ * report_done, so that a calculator's lines read as the list they print. */
+static void put(calc_report *r, const char *key, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static void put(calc_report *r, const char *key, const char *fmt, ...)
+{
+    if (r->failed)
+        return;
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? 2 * r->cap : 16;
+        calc_line *grown = realloc(r->lines, cap * sizeof *grown);
+        if (!grown) {
+            r->failed = 1;
+            return;
+        }
+        r->lines = grown;
+        r->cap = cap;
+    }
+    calc_line *l = &r->lines[r->n++];
+    snprintf(l->key, sizeof l->key, "%s", key);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(l->value, sizeof l->value, fmt, ap);
+    va_end(ap);
+}
+
+static int report_done(const calc_report *r, const char *calc, perr *e)
+{
+    if (r->failed)
+        return perr_set(e, PERR_NOMEM, "calc %s: out of memory", calc);
+    return 0;
+}
 
 const calc_entry *calc_find(const char *name)
 {
@@ -243,19 +293,19 @@ static int price_decimals(const profile *p)
     return (p->tick.exp < 0 ? -p->tick.exp : 0) + 2;
 }
 
-static void print_rate(FILE *out, const char *key, int64_t rate)
+static void put_rate(calc_report *out, const char *key, int64_t rate)
 {
-    fprintf(out, "%s: %.8g\n", key, (double)rate / (double)PROFILE_RATE_ONE);
+    put(out, key, "%.8g", (double)rate / (double)PROFILE_RATE_ONE);
 }
 
-static void print_cash(FILE *out, const profile *p, const char *key,
-                       int64_t cash)
+static void put_cash(calc_report *out, const profile *p, const char *key,
+                     int64_t cash)
 {
     int decimals = p->cash_unit.exp < 0 ? -p->cash_unit.exp : 0;
-    fprintf(out, "%s: %.*f\n", key, decimals, profile_cash_to_quote(p, cash));
+    put(out, key, "%.*f", decimals, profile_cash_to_quote(p, cash));
 }
 
-int calc_margin(int argc, char **argv, FILE *out, perr *e)
+int calc_margin(int argc, char **argv, calc_report *out, perr *e)
 {
     const char *c = "margin";
     calc_args a;
@@ -288,19 +338,19 @@ int calc_margin(int argc, char **argv, FILE *out, perr *e)
                             (int)leverage, p->name, (int)most, notional_text,
                             b + 1);
     }
-    fprintf(out, "venue: %s\n", p->name);
-    print_cash(out, p, "notional", notional);
-    fprintf(out, "bracket: %d\n", b + 1);
-    print_rate(out, "mmr", p->brackets[b].mmr);
-    print_cash(out, p, "maintenance_amount", p->brackets[b].cum);
-    print_cash(out, p, "maintenance_margin", margin_maintenance(p, notional));
-    fprintf(out, "leverage: %d\n", (int)leverage);
-    print_cash(out, p, "initial_margin", margin_initial(notional, leverage));
-    fprintf(out, "max_leverage: %d\n", (int)most);
-    return 0;
+    put(out, "venue", "%s", p->name);
+    put_cash(out, p, "notional", notional);
+    put(out, "bracket", "%d", b + 1);
+    put_rate(out, "mmr", p->brackets[b].mmr);
+    put_cash(out, p, "maintenance_amount", p->brackets[b].cum);
+    put_cash(out, p, "maintenance_margin", margin_maintenance(p, notional));
+    put(out, "leverage", "%d", (int)leverage);
+    put_cash(out, p, "initial_margin", margin_initial(notional, leverage));
+    put(out, "max_leverage", "%d", (int)most);
+    return report_done(out, c, e);
 }
 
-int calc_liq_price(int argc, char **argv, FILE *out, perr *e)
+int calc_liq_price(int argc, char **argv, calc_report *out, perr *e)
 {
     const char *c = "liq-price";
     calc_args a;
@@ -427,27 +477,27 @@ int calc_liq_price(int argc, char **argv, FILE *out, perr *e)
     double bp = margin_bankruptcy_price(p, &pos);
     int decimals = price_decimals(p);
 
-    fprintf(out, "venue: %s\n", p->name);
-    fprintf(out, "side: %s\n", side > 0 ? "long" : "short");
-    fprintf(out, "mode: %s\n", cross ? "cross" : "isolated");
-    print_cash(out, p, "entry_value", cost);
-    fprintf(out, "leverage: %d\n", (int)leverage);
-    print_cash(out, p, "initial_margin", initial);
-    print_cash(out, p, "wallet", wallet);
-    print_cash(out, p, "maintenance_margin", margin_maintenance(p, cost));
-    fprintf(out, "bracket: %d\n", bracket + 1);
-    print_rate(out, "mmr", p->brackets[bracket].mmr);
+    put(out, "venue", "%s", p->name);
+    put(out, "side", "%s", side > 0 ? "long" : "short");
+    put(out, "mode", "%s", cross ? "cross" : "isolated");
+    put_cash(out, p, "entry_value", cost);
+    put(out, "leverage", "%d", (int)leverage);
+    put_cash(out, p, "initial_margin", initial);
+    put_cash(out, p, "wallet", wallet);
+    put_cash(out, p, "maintenance_margin", margin_maintenance(p, cost));
+    put(out, "bracket", "%d", bracket + 1);
+    put_rate(out, "mmr", p->brackets[bracket].mmr);
     if (side > 0 && !(lp > 0))
-        fputs("liquidation_price: none\n", out);
+        put(out, "liquidation_price", "none");
     else
-        fprintf(out, "liquidation_price: %.*f\n", decimals,
-                profile_ticks_to_price(p, lp));
+        put(out, "liquidation_price", "%.*f", decimals,
+            profile_ticks_to_price(p, lp));
     if (side > 0 && !(bp > 0))
-        fputs("bankruptcy_price: none\n", out);
+        put(out, "bankruptcy_price", "none");
     else
-        fprintf(out, "bankruptcy_price: %.*f\n", decimals,
-                profile_ticks_to_price(p, bp));
-    return 0;
+        put(out, "bankruptcy_price", "%.*f", decimals,
+            profile_ticks_to_price(p, bp));
+    return report_done(out, c, e);
 }
 
 /* ---- calc funding ------------------------------------------------------- */
@@ -455,9 +505,13 @@ int calc_liq_price(int argc, char **argv, FILE *out, perr *e)
 static const char *const funding_options[] = {"--venue", "--premium",
                                               "--premium-csv", "--interval"};
 
-/* A rate as an exact decimal fraction: 10000 prints 0.0001, -1250
+/* A rate as an exact decimal fraction: 10000 is 0.0001, -1250
  * -0.0000125. */
-static void print_rate_exact(FILE *out, const char *key, int64_t rate)
+typedef struct rate_text {
+    char s[32];
+} rate_text;
+
+static rate_text rate_exact(int64_t rate)
 {
     uint64_t mag = rate < 0 ? (uint64_t)0 - (uint64_t)rate : (uint64_t)rate;
     uint64_t one = (uint64_t)PROFILE_RATE_ONE;
@@ -466,8 +520,10 @@ static void print_rate_exact(FILE *out, const char *key, int64_t rate)
     size_t n = strlen(frac);
     while (n > 0 && frac[n - 1] == '0')
         frac[--n] = '\0';
-    fprintf(out, "%s%s%llu%s%s", key, rate < 0 ? "-" : "",
-            (unsigned long long)(mag / one), n ? "." : "", frac);
+    rate_text t;
+    snprintf(t.s, sizeof t.s, "%s%llu%s%s", rate < 0 ? "-" : "",
+             (unsigned long long)(mag / one), n ? "." : "", frac);
+    return t;
 }
 
 /* --premium: a fraction, a percentage (0.03%) or basis points (3bp), to the
@@ -682,7 +738,7 @@ static int read_premium_csv(const char *path, const profile *p,
     return rc;
 }
 
-int calc_funding(int argc, char **argv, FILE *out, perr *e)
+int calc_funding(int argc, char **argv, calc_report *out, perr *e)
 {
     const char *c = "funding";
     calc_args a;
@@ -731,23 +787,21 @@ int calc_funding(int argc, char **argv, FILE *out, perr *e)
         funding_rate_of(&p, p.funding_interval_ms, premium, &parts);
         int64_t floor, cap;
         funding_cap_bounds(&p, &floor, &cap);
-        fprintf(out, "venue: %s\n", p.name);
-        fprintf(out, "interval_hours: %g\n",
-                (double)p.funding_interval_ms / (double)FUNDING_HOUR_MS);
-        fprintf(out, "period_hours: %g\n",
-                (double)p.funding_period_ms / (double)FUNDING_HOUR_MS);
-        fprintf(out, "known_ahead: %s\n",
-                p.funding_known_ahead ? "yes" : "no");
-        print_rate_exact(out, "premium: ", parts.premium);
-        print_rate_exact(out, "\ninterest_part: ", parts.interest);
-        print_rate_exact(out, "\nfloor: ", floor);
-        print_rate_exact(out, "\ncap: ", cap);
-        fprintf(out, "\ncap_bounds: %s\n",
-                p.funding_cap_per_interval ? "interval" : "period");
-        print_rate_exact(out, "period_rate: ", parts.rate_period);
-        print_rate_exact(out, "\nrate: ", parts.rate);
-        fputc('\n', out);
-        return 0;
+        put(out, "venue", "%s", p.name);
+        put(out, "interval_hours", "%g",
+            (double)p.funding_interval_ms / (double)FUNDING_HOUR_MS);
+        put(out, "period_hours", "%g",
+            (double)p.funding_period_ms / (double)FUNDING_HOUR_MS);
+        put(out, "known_ahead", "%s", p.funding_known_ahead ? "yes" : "no");
+        put(out, "premium", "%s", rate_exact(parts.premium).s);
+        put(out, "interest_part", "%s", rate_exact(parts.interest).s);
+        put(out, "floor", "%s", rate_exact(floor).s);
+        put(out, "cap", "%s", rate_exact(cap).s);
+        put(out, "cap_bounds", "%s",
+            p.funding_cap_per_interval ? "interval" : "period");
+        put(out, "period_rate", "%s", rate_exact(parts.rate_period).s);
+        put(out, "rate", "%s", rate_exact(parts.rate).s);
+        return report_done(out, c, e);
     }
 
     funding_rows rows = {NULL, 0, 0};
@@ -758,26 +812,25 @@ int calc_funding(int argc, char **argv, FILE *out, perr *e)
     }
     int ahead = p.funding_known_ahead;
     int64_t first_rate = funding_rate_of(&p, p.funding_interval_ms, 0, NULL);
-    fprintf(out, "venue: %s\n", p.name);
-    fprintf(out, "interval_hours: %g\n",
-            (double)p.funding_interval_ms / (double)FUNDING_HOUR_MS);
-    fprintf(out, "sample_seconds: %g\n", (double)p.premium_sample_ms / 1000.0);
-    fprintf(out, "samples_per_interval: %lld\n",
-            (long long)(p.funding_interval_ms / p.premium_sample_ms));
-    fprintf(out, "known_ahead: %s\n", ahead ? "yes" : "no");
+    put(out, "venue", "%s", p.name);
+    put(out, "interval_hours", "%g",
+        (double)p.funding_interval_ms / (double)FUNDING_HOUR_MS);
+    put(out, "sample_seconds", "%g", (double)p.premium_sample_ms / 1000.0);
+    put(out, "samples_per_interval", "%lld",
+        (long long)(p.funding_interval_ms / p.premium_sample_ms));
+    put(out, "known_ahead", "%s", ahead ? "yes" : "no");
     for (size_t i = 0; i < rows.n; i++) {
         const funding_row *r = &rows.row[i];
         int64_t paid = !ahead ? r->rate : i == 0 ? first_rate
                                                  : rows.row[i - 1].rate;
-        fprintf(out, "interval %zu: samples %lld", i + 1,
-                (long long)r->samples);
-        print_rate_exact(out, " avg_premium ", r->premium);
-        print_rate_exact(out, " rate ", paid);
-        if (ahead)
-            print_rate_exact(out, " next_rate ", r->rate);
-        fputc('\n', out);
+        char key[32];
+        snprintf(key, sizeof key, "interval %zu", i + 1);
+        put(out, key, "samples %lld avg_premium %s rate %s%s%s",
+            (long long)r->samples, rate_exact(r->premium).s,
+            rate_exact(paid).s, ahead ? " next_rate " : "",
+            ahead ? rate_exact(r->rate).s : "");
     }
-    fprintf(out, "intervals: %zu\n", rows.n);
+    put(out, "intervals", "%zu", rows.n);
     free(rows.row);
-    return 0;
+    return report_done(out, c, e);
 }

@@ -353,9 +353,13 @@ static int calc_command(int argc, char **argv)
     }
     perr e;
     perr_clear(&e);
-    int status = c->run(argc - 1, argv + 1, stdout, &e);
+    calc_report answer = {0};
+    int status = c->run(argc - 1, argv + 1, &answer, &e);
     if (status != 0)
         fprintf(stderr, "perpsim %s\n", e.msg[0] ? e.msg : perr_name(status));
+    for (size_t i = 0; status == 0 && i < answer.n; i++)
+        printf("%s: %s\n", answer.lines[i].key, answer.lines[i].value);
+    calc_report_free(&answer);
     return exit_status(status);
 }
 

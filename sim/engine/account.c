@@ -172,11 +172,13 @@ int accounts_init(accounts *t, const profile *p, int64_t min_mark,
         return perr_set(e, PERR_NOMEM, "no memory for %lld trigger buckets",
                         (long long)t->nbuckets);
     }
-    if (grow(t, capacity < ACCOUNT_FIRST_TRADER + 1 ? ACCOUNT_FIRST_TRADER + 1
-                                                    : capacity,
-             e) != 0) {
+    int rc = grow(t, capacity < ACCOUNT_FIRST_TRADER + 1
+                         ? ACCOUNT_FIRST_TRADER + 1
+                         : capacity,
+                  e);
+    if (rc != 0) {
         accounts_free(t);
-        return e ? e->code : PERR_NOMEM;
+        return rc;
     }
     for (uint32_t i = 0; i < ACCOUNT_FIRST_TRADER; i++) {
         blank(t, i, ACCOUNT_CROSS, 1);

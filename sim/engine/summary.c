@@ -3,69 +3,45 @@
  * small (a few hundred items), so lookups are linear and the arrays grow by
  * doubling. The printer knows the event metrics by name and finds the
  * venues from the items, so `perpsim inspect` prints a file's summary
- * exactly as `perpsim run` printed it.
+ * exactly as `perpsim run` printed it. Which metrics exist is declared once,
+ * in summary_venue.c's tables: the checks here read them.
  */
 #include "summary.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 #include "metrics.h"
 #include "perr.h"
+#include "summary_venue.h"
 
-static const char *const event_metrics[] = {
-    "liquidations.count",            /* liquidation records (one per route) */
-    "liquidations.total_notional",   /* quote */
-    "liquidations.long_notional",    /* quote: longs closed */
-    "liquidations.short_notional",   /* quote: shorts closed */
-    "liquidations.short_share",      /* short / total, 0 with none */
-    "liquidations.peak_minute_notional", /* quote, the largest 1-minute sum */
-    "liquidations.peak_minute",      /* s since the start of that minute */
-    "liquidations.worst_40m_share",  /* the most of the total within any 40
-                                        consecutive minutes, 0 to 1 */
-    "adl.count",
-    "adl.notional",                  /* quote */
-    "funding.settlements",
-    "funding.rate_min",              /* fraction per interval */
-    "funding.rate_max",
-    "funding.rate_mean",
-    "funding.rate_last",
-    "funding.longs_paid",            /* quote, net over the run */
-    "funding.settlements_per_day",   /* settlements / the run's days */
-    "funding.longs_paid_per_day",    /* quote: what longs paid (at rates
-                                        > 0), per day of the run */
-    "funding.shorts_paid_per_day",   /* quote: what shorts paid (at rates
-                                        < 0), per day */
-    "premium.mean_abs",              /* mean |premium index| over the
-                                        output grid, a fraction */
-    "premium.max_abs",               /* its largest |value| */
-    "insurance_fund.start",          /* quote */
-    "insurance_fund.end",
-    "insurance_fund.change",
-    "insurance_fund.max_drawdown",   /* quote: the largest fall from a high */
-    "depth.min_1pct",                /* quote: least bid + ask depth within 1% */
-    "open_interest.start",           /* quote */
-    "open_interest.end",
-    "open_interest.change_pct",      /* percent */
-    "mark.start",                    /* quote; mark.min and mark.max are
-                                        the series statistics */
-    "mark.end",
-    NULL,
-};
+/* The event metrics' names as one NULL-terminated list, for the loader's
+ * "did you mean": filled once from summary_venue_metrics, whichever thread
+ * asks first. */
+static const char *event_names[128];
+static once_flag event_names_once = ONCE_FLAG_INIT;
 
-static const char *const series_stats[] = {"min", "max", "mean",
-                                           "at_mark_min", "at_mark_max", NULL};
+static void event_names_fill(void)
+{
+    size_t n = 0;
+    for (const summary_venue_metric *m = summary_venue_metrics;
+         m->name && n + 1 < sizeof event_names / sizeof event_names[0]; m++)
+        event_names[n++] = m->name;
+    event_names[n] = NULL;
+}
 
 const char *const *summary_event_metric_names(void)
 {
-    return event_metrics;
+    call_once(&event_names_once, event_names_fill);
+    return event_names;
 }
 
 int summary_metric_known(const char *metric)
 {
-    for (const char *const *m = event_metrics; *m; m++)
-        if (strcmp(*m, metric) == 0)
+    for (const summary_venue_metric *m = summary_venue_metrics; m->name; m++)
+        if (strcmp(m->name, metric) == 0)
             return 1;
     const char *dot = strrchr(metric, '.');
     if (!dot)
@@ -75,8 +51,9 @@ int summary_metric_known(const char *metric)
         const char *name = metrics_series_name(i);
         if (strlen(name) != len || strncmp(name, metric, len) != 0)
             continue;
-        for (const char *const *s = series_stats; *s; s++)
-            if (strcmp(*s, dot + 1) == 0)
+        for (const summary_venue_stat *st = summary_venue_series_stats;
+             st->name; st++)
+            if (strcmp(st->name, dot + 1) == 0)
                 return 1;
     }
     return 0;

@@ -2,11 +2,12 @@
  * summary: what a finished run amounts to, as named numbers, and the
  * expectations of its scenario checked against them.
  *
- * A metric is named "<venue>.<metric>", the metric one of
- * summary_metric_names(): event totals (liquidations, funding, ADL, the
- * insurance fund) and, for every output series of the venue
- * (metrics_series_name), its ".min", ".max", ".mean" and ".at_mark_min" (the
- * value at the sample where the mark was lowest) and ".at_mark_max". A
+ * A metric is named "<venue>.<metric>", the metric one of the event
+ * metrics (liquidations, funding, ADL, the insurance fund...) or, for every
+ * output series of the venue (metrics_series_name), one of its statistics
+ * (".min", ".max", ".mean", ".at_mark_min": the value at the sample where
+ * the mark was lowest, ".at_mark_max"). Both lists are declared once, with
+ * their units and the way they are computed, in summary_venue.h. A
  * scenario's `expect:` block names them, and `perpsim run` and `perpsim
  * inspect` print them the same way (summary_print). The HDF5 output keeps a
  * summary as attributes of /summary (output.h).
@@ -39,7 +40,7 @@ typedef struct summary {
 } summary;
 
 /* The per-venue metric names that are not series statistics, in the order
- * summaries print them; NULL-terminated. */
+ * summaries hold them (summary_venue_metrics); NULL-terminated. */
 const char *const *summary_event_metric_names(void);
 
 /* Whether metric (without the venue, "liquidations.short_share" or

@@ -10,7 +10,6 @@
 #include "venue.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -180,41 +179,49 @@ void venue_set_check(venue *v, int every_event)
     v->check_every_event = every_event;
 }
 
-/* In builds that check every event, a broken invariant is a bug in this
- * file: stop at once, where it happened. */
-static void check_event(const venue *v, const char *where)
+/* With the check on, recounts the ledger after the call named where. A
+ * broken invariant is a bug in this file: the call fails there with the
+ * audit's status and a report naming the call, so that a run stops where it
+ * happened and the program says so. */
+static int check_event(const venue *v, const char *where, perr *e)
 {
     if (!v->check_every_event)
-        return;
-    perr e;
-    perr_clear(&e);
-    if (venue_audit(v, NULL, &e) != 0) {
-        fprintf(stderr, "perpsim: ledger invariant broken after %s: %s\n",
-                where, e.msg);
-        abort();
-    }
+        return 0;
+    perr audit;
+    perr_clear(&audit);
+    int rc = venue_audit(v, NULL, &audit);
+    if (rc != 0)
+        return perr_set(e, rc, "ledger invariant broken after %s: %s", where,
+                        audit.msg);
+    return 0;
+}
+
+/* The status of a call that changed the ledger: a broken invariant before
+ * the call's own failure, since it means the ledger can no longer be
+ * trusted. */
+static int checked(const venue *v, const char *where, int rc, perr *e)
+{
+    int broken = check_event(v, where, e);
+    return broken ? broken : rc;
 }
 
 int venue_open(venue *v, int64_t deposit, account_mode mode, int32_t leverage,
                uint32_t *id, perr *e)
 {
     int rc = accounts_open(&v->acc, deposit, mode, leverage, id, e);
-    check_event(v, "venue_open");
-    return rc;
+    return checked(v, "venue_open", rc, e);
 }
 
 int venue_deposit(venue *v, uint32_t id, int64_t amount, perr *e)
 {
     int rc = accounts_deposit(&v->acc, id, amount, e);
-    check_event(v, "venue_deposit");
-    return rc;
+    return checked(v, "venue_deposit", rc, e);
 }
 
 int venue_withdraw(venue *v, uint32_t id, int64_t amount, perr *e)
 {
     int rc = accounts_withdraw(&v->acc, id, amount, v->mark, e);
-    check_event(v, "venue_withdraw");
-    return rc;
+    return checked(v, "venue_withdraw", rc, e);
 }
 
 int venue_set_leverage(venue *v, uint32_t id, int32_t leverage, perr *e)
@@ -373,8 +380,7 @@ int venue_submit(venue *v, uint32_t id, const book_order_spec *spec,
         track_open(&v->acc, id, s.side,
                    s.price * res->rested * v->p->cash_per_tick_lot,
                    res->rested);
-    check_event(v, "venue_submit");
-    return 0;
+    return check_event(v, "venue_submit", e);
 }
 
 int venue_cancel(venue *v, book_id id, perr *e)
@@ -1043,10 +1049,11 @@ static long liquidate_triggered(venue *v)
 /* Passes until nothing triggers. A pass that changed nothing but the mark
  * is followed by another at the new mark; a mark rule that kept moving with
  * nothing else changing would loop, so such passes stop after
- * MARK_ONLY_PASSES in a row. */
+ * MARK_ONLY_PASSES in a row. 0, or a broken invariant (check_event), which
+ * stops the passes at once. */
 #define MARK_ONLY_PASSES 16
 
-static void cascade(venue *v)
+static int cascade(venue *v, perr *e)
 {
     int mark_only = 0;
     for (;;) {
@@ -1058,7 +1065,9 @@ static void cascade(venue *v)
         changed |= resolve_adl(v);
         /* Checked at the mark the pass ran at: at the next mark the fund
          * may be below zero until the next pass deleverages it. */
-        check_event(v, "a liquidation pass");
+        int rc = check_event(v, "a liquidation pass", e);
+        if (rc != 0)
+            return rc;
         int64_t mark = v->mark;
         if (v->mark_fn) {
             int64_t m = v->mark_fn(v->mark_ctx, v);
@@ -1072,7 +1081,7 @@ static void cascade(venue *v)
         else if (moved && mark_only < MARK_ONLY_PASSES)
             mark_only++;
         else
-            break;
+            return 0;
     }
 }
 
@@ -1097,8 +1106,7 @@ int venue_set_mark(venue *v, int64_t now, int64_t mark, perr *e)
                         v->p->name, (long long)mark, (long long)v->min_price,
                         (long long)v->max_price);
     v->mark = mark;
-    cascade(v);
-    return 0;
+    return cascade(v, e);
 }
 
 int venue_update(venue *v, int64_t now, perr *e)
@@ -1111,8 +1119,7 @@ int venue_update(venue *v, int64_t now, perr *e)
         if (m >= v->min_price && m <= v->max_price)
             v->mark = m;
     }
-    cascade(v);
-    return 0;
+    return cascade(v, e);
 }
 
 void venue_books(const venue *v, venue_totals *out)
@@ -1235,6 +1242,8 @@ int venue_settle_funding(venue *v, int64_t now, int64_t rate, int64_t price,
     }
     if (rec)
         *rec = r;
-    check_event(v, "venue_settle_funding");
+    int rc = check_event(v, "venue_settle_funding", e);
+    if (rc != 0)
+        return rc;
     return venue_update(v, now, e);
 }

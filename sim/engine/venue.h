@@ -151,9 +151,10 @@ int venue_submit(venue *v, uint32_t id, const book_order_spec *spec,
 int venue_cancel(venue *v, book_id id, perr *e);
 void venue_cancel_all(venue *v, uint32_t account);
 
-/* Whether every public call re-counts the ledger (venue_audit) and aborts
- * on a broken invariant: on by default in debug builds (no NDEBUG), off in
- * release builds. A world sets it from `--check-invariants` in every build
+/* Whether every public call that changes the ledger re-counts it
+ * (venue_audit) and fails on a broken invariant, with the audit's status and
+ * "ledger invariant broken after CALL: ..." in its report: on by default in
+ * debug builds (no NDEBUG), off in release builds. A world sets it from `--check-invariants` in every build
  * (world.h), since a recount costs O(accounts). */
 void venue_set_check(venue *v, int every_event);
 

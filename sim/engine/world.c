@@ -16,9 +16,12 @@
  *
  * Venue records are drained after every event that touched a venue
  * (drain_venue): the venue keeps them only until venue_clear_events, and the
- * mark rule has already read the last trade by then (mark.h). Summary
- * figures are accumulated as records and samples pass, so the summary needs
- * no second pass over the output.
+ * mark rule has already read the last trade by then (mark.h). Each venue's
+ * summary figures are accumulated as records and samples pass
+ * (summary_venue.h), so the summary needs no second pass over the output.
+ *
+ * Errors: every handler returns the status of the call that failed, as it
+ * is (perr.h), and stops the loop.
  */
 #include "world.h"
 
@@ -32,6 +35,7 @@
 #include "index.h"
 #include "mark.h"
 #include "metrics.h"
+#include "summary_venue.h"
 #include "venue.h"
 
 enum world_event {
@@ -41,13 +45,6 @@ enum world_event {
     EV_SAMPLE,  /* the output grid */
     EV_SHOCK,   /* target: shock; payload 0 start, 1 end */
 };
-
-/* Running statistics of one output series. */
-typedef struct series_stats {
-    double min, max, sum;
-    uint64_t count;
-    double at_mark_min, at_mark_max;
-} series_stats;
 
 typedef struct world_site {
     venue *v;
@@ -61,26 +58,7 @@ typedef struct world_site {
     int trades;              /* write the trades table */
     uint32_t whale;          /* the whale's account, for whale shocks */
     int has_whale;
-    /* summary accumulators */
-    series_stats stats[METRICS_SERIES_COUNT];
-    int have_row;
-    metrics_row first_row, last_row;
-    double depth_min;        /* bid + ask within 1% */
-    uint64_t liq_count;
-    double liq_long, liq_short;
-    double *liq_minute;      /* quote liquidated in each minute of the run */
-    size_t minutes;
-    uint64_t adl_count;
-    double adl_notional;
-    uint64_t settlements;
-    double rate_min, rate_max, rate_sum, rate_last;
-    double longs_paid;
-    double longs_paid_gross, shorts_paid_gross; /* each side's payments */
-    double premium_abs_sum, premium_abs_max;     /* of the sampled premium */
-    uint64_t premium_count;
-    double fund_peak, fund_drawdown;             /* the insurance fund's
-                                                    running high, largest
-                                                    fall from it */
+    summary_venue *summary;  /* what the run's summary says of the venue */
 } world_site;
 
 struct world {
@@ -132,7 +110,7 @@ static int venue_setup(world *w, size_t i, const world_options *opt, perr *e)
     }
     wv->v = venue_new(wv->p, lo, hi, mark0, n_accounts, (size_t)1 << 16, e);
     if (!wv->v)
-        return e ? e->code : PERR_NOMEM;
+        return perr_status(e, PERR_NOMEM);
     /* A run audits every event only when asked: a recount costs O(accounts),
      * so a debug build's default (every event) would make a world of many
      * agents quadratic. The end of every run recounts all the same. */
@@ -140,23 +118,13 @@ static int venue_setup(world *w, size_t i, const world_options *opt, perr *e)
     if (!(wv->funding = funding_new(wv->p, s->start_utc_ms, e))
         || !(wv->mark = mark_new(wv->p, e))
         || !(wv->metrics = metrics_new(wv->p, s->output.every_ms,
-                                       s->output.zscore_window_ms, e)))
-        return e ? e->code : PERR_NOMEM;
+                                       s->output.zscore_window_ms, e))
+        || !(wv->summary = summary_venue_new(wv->p, s->duration_ms, e)))
+        return perr_status(e, PERR_NOMEM);
     mark_attach(wv->mark, wv->v, wv->funding);
     mark_set_index(wv->mark, (double)mark0);
     wv->last = BOOK_NO_PRICE;
     wv->trades = s->output.trades;
-    wv->minutes = (size_t)(s->duration_ms / 60000 + 1);
-    wv->liq_minute = calloc(wv->minutes, sizeof *wv->liq_minute);
-    if (!wv->liq_minute)
-        return perr_set(e, PERR_NOMEM, "no memory for the run's minutes");
-    for (int k = 0; k < METRICS_SERIES_COUNT; k++) {
-        wv->stats[k].min = INFINITY;
-        wv->stats[k].max = -INFINITY;
-    }
-    wv->depth_min = INFINITY;
-    wv->rate_min = INFINITY;
-    wv->rate_max = -INFINITY;
     w->markets[i].venue = wv->v;
     w->markets[i].funding = wv->funding;
     w->markets[i].name = s->venues[i].name;
@@ -287,7 +255,7 @@ void world_free(world *w)
         mark_free(wv->mark);
         funding_free(wv->funding);
         venue_free(wv->v);
-        free(wv->liq_minute);
+        summary_venue_free(wv->summary);
     }
     free(w->venues);
     free(w->markets);
@@ -322,24 +290,18 @@ static int drain_venue(world *w, size_t i, perr *e)
     world_site *wv = &w->venues[i];
     int64_t now = w->view.now;
     size_t n;
+    int rc;
     const venue_liquidation *liq = venue_liquidations(wv->v, &n);
     if (n) {
         metrics_note_liquidations(wv->metrics, liq, n);
+        summary_venue_note_liquidations(wv->summary, now, liq, n);
         if (SINK_KEEPS(w, wv, append_liquidations)
-            && w->out.ops->append_liquidations(w->out.ctx, (size_t)wv->out, liq,
-                                               n, e) != 0)
-            return e ? e->code : PERR_IO;
-        size_t minute = (size_t)(now / 60000);
+            && (rc = w->out.ops->append_liquidations(w->out.ctx,
+                                                     (size_t)wv->out, liq, n,
+                                                     e)) != 0)
+            return rc;
         for (size_t k = 0; k < n; k++) {
-            double q = cash_quote(wv, liq[k].notional);
-            wv->liq_count++;
-            if (liq[k].side > 0)
-                wv->liq_long += q;
-            else
-                wv->liq_short += q;
-            if (minute < wv->minutes)
-                wv->liq_minute[minute] += q;
-            w->liquidated += q;
+            w->liquidated += cash_quote(wv, liq[k].notional);
             for (size_t p = 0; p < w->n_pops; p++)
                 agent_on_liquidated(w->pops[p], (uint32_t)i, liq[k].account, now);
         }
@@ -347,45 +309,29 @@ static int drain_venue(world *w, size_t i, perr *e)
     const venue_adl *adl = venue_adls(wv->v, &n);
     if (n) {
         metrics_note_adls(wv->metrics, adl, n);
+        summary_venue_note_adls(wv->summary, adl, n);
         if (SINK_KEEPS(w, wv, append_adls)
-            && w->out.ops->append_adls(w->out.ctx, (size_t)wv->out, adl, n,
-                                       e) != 0)
-            return e ? e->code : PERR_IO;
-        for (size_t k = 0; k < n; k++) {
-            wv->adl_count++;
-            wv->adl_notional += cash_quote(wv, adl[k].notional);
-        }
+            && (rc = w->out.ops->append_adls(w->out.ctx, (size_t)wv->out, adl,
+                                             n, e)) != 0)
+            return rc;
     }
     const book_fill *fills = book_fills(venue_book_view(wv->v), &n);
     if (n) {
         metrics_note_fills(wv->metrics, fills, n);
         wv->last = fills[n - 1].price;
         if (wv->trades && SINK_KEEPS(w, wv, append_trades)
-            && w->out.ops->append_trades(w->out.ctx, (size_t)wv->out, now, fills,
-                                         n, e) != 0)
-            return e ? e->code : PERR_IO;
+            && (rc = w->out.ops->append_trades(w->out.ctx, (size_t)wv->out,
+                                               now, fills, n, e)) != 0)
+            return rc;
     }
     venue_clear_events(wv->v);
     const funding_settlement *fs = funding_settlements(wv->funding, &n);
     if (n) {
+        summary_venue_note_settlements(wv->summary, fs, n);
         if (SINK_KEEPS(w, wv, append_funding)
-            && w->out.ops->append_funding(w->out.ctx, (size_t)wv->out, fs, n,
-                                          e) != 0)
-            return e ? e->code : PERR_IO;
-        for (size_t k = 0; k < n; k++) {
-            double rate = (double)fs[k].parts.rate / (double)PROFILE_RATE_ONE;
-            wv->settlements++;
-            wv->rate_min = fmin(wv->rate_min, rate);
-            wv->rate_max = fmax(wv->rate_max, rate);
-            wv->rate_sum += rate;
-            wv->rate_last = rate;
-            double paid = cash_quote(wv, fs[k].ledger.longs_paid);
-            wv->longs_paid += paid;
-            if (paid > 0)
-                wv->longs_paid_gross += paid;
-            else
-                wv->shorts_paid_gross -= paid;
-        }
+            && (rc = w->out.ops->append_funding(w->out.ctx, (size_t)wv->out,
+                                                fs, n, e)) != 0)
+            return rc;
         funding_clear_settlements(wv->funding);
     }
     return 0;
@@ -394,8 +340,9 @@ static int drain_venue(world *w, size_t i, perr *e)
 /* Runs the cascade of venue i at now and drains what it did. */
 static int settle_venue(world *w, size_t i, perr *e)
 {
-    if (venue_update(w->venues[i].v, w->view.now, e) != 0)
-        return e ? e->code : PERR_STATE;
+    int rc = venue_update(w->venues[i].v, w->view.now, e);
+    if (rc != 0)
+        return rc;
     return drain_venue(w, i, e);
 }
 
@@ -430,8 +377,9 @@ static int on_index(world *w, const event *ev, perr *e)
         mark_set_index(wv->mark, ticks);
         if (w->s->n_venues > 1)
             mark_set_external_mid(wv->mark, external_mid(w, i));
-        if (settle_venue(w, i, e) != 0)
-            return e ? e->code : PERR_STATE;
+        int rc = settle_venue(w, i, e);
+        if (rc != 0)
+            return rc;
     }
     /* target 1: an extra tick at a shock's instant, off the grid */
     if (ev->target == 0)
@@ -443,63 +391,25 @@ static int on_wake(world *w, const event *ev, perr *e)
 {
     agent_pop *pop = w->pops[ev->target];
     arrival_next(&pop->arrival);
-    if (agent_wake(pop, &w->view, e) != 0)
-        return e ? e->code : PERR_STATE;
-    if (settle_venue(w, pop->market, e) != 0)
-        return e ? e->code : PERR_STATE;
-    if (pop->other_market >= 0 && settle_venue(w, (size_t)pop->other_market, e) != 0)
-        return e ? e->code : PERR_STATE;
+    int rc;
+    if ((rc = agent_wake(pop, &w->view, e)) != 0
+        || (rc = settle_venue(w, pop->market, e)) != 0)
+        return rc;
+    if (pop->other_market >= 0
+        && (rc = settle_venue(w, (size_t)pop->other_market, e)) != 0)
+        return rc;
     return push(w, arrival_peek(&pop->arrival), EV_WAKE, ev->target, 0, e);
 }
 
 static int on_funding(world *w, const event *ev, perr *e)
 {
     world_site *wv = &w->venues[ev->target];
-    if (funding_advance(wv->funding, wv->v, ev->time,
-                        w->markets[ev->target].index_ticks, e) != 0)
-        return e ? e->code : PERR_STATE;
-    if (drain_venue(w, ev->target, e) != 0)
-        return e ? e->code : PERR_STATE;
+    int rc;
+    if ((rc = funding_advance(wv->funding, wv->v, ev->time,
+                              w->markets[ev->target].index_ticks, e)) != 0
+        || (rc = drain_venue(w, ev->target, e)) != 0)
+        return rc;
     return push(w, funding_next_event(wv->funding), EV_FUNDING, ev->target, 0, e);
-}
-
-static void note_row(world_site *wv, const metrics_row *row)
-{
-    const double *x = row->series;
-    /* The mark's own statistics say whether this row is a new extreme; they
-     * are updated in the loop below with every other series. */
-    const series_stats *mk = &wv->stats[METRICS_MARK];
-    int new_min = x[METRICS_MARK] < mk->min, new_max = x[METRICS_MARK] > mk->max;
-    for (int k = 0; k < METRICS_SERIES_COUNT; k++) {
-        series_stats *st = &wv->stats[k];
-        if (new_min)
-            st->at_mark_min = x[k];
-        if (new_max)
-            st->at_mark_max = x[k];
-        if (isnan(x[k]))
-            continue;
-        st->min = fmin(st->min, x[k]);
-        st->max = fmax(st->max, x[k]);
-        st->sum += x[k];
-        st->count++;
-    }
-    double depth = x[METRICS_BID_DEPTH_1PCT] + x[METRICS_ASK_DEPTH_1PCT];
-    if (depth < wv->depth_min)
-        wv->depth_min = depth;
-    double premium = fabs(x[METRICS_PREMIUM_INDEX]);
-    if (!isnan(premium)) {
-        wv->premium_abs_sum += premium;
-        wv->premium_abs_max = fmax(wv->premium_abs_max, premium);
-        wv->premium_count++;
-    }
-    double fund = x[METRICS_INSURANCE_FUND];
-    if (!wv->have_row || fund > wv->fund_peak)
-        wv->fund_peak = fund;
-    wv->fund_drawdown = fmax(wv->fund_drawdown, wv->fund_peak - fund);
-    if (!wv->have_row)
-        wv->first_row = *row;
-    wv->have_row = 1;
-    wv->last_row = *row;
 }
 
 static int on_sample(world *w, const event *ev, perr *e)
@@ -507,13 +417,16 @@ static int on_sample(world *w, const event *ev, perr *e)
     for (size_t i = 0; i < w->s->n_venues; i++) {
         world_site *wv = &w->venues[i];
         metrics_row row;
-        if (metrics_sample(wv->metrics, wv->v, ev->time, w->markets[i].index_ticks,
-                           wv->last, wv->funding, &row, e) != 0)
-            return e ? e->code : PERR_STATE;
-        note_row(wv, &row);
+        int rc = metrics_sample(wv->metrics, wv->v, ev->time,
+                                w->markets[i].index_ticks, wv->last,
+                                wv->funding, &row, e);
+        if (rc != 0)
+            return rc;
+        summary_venue_note_row(wv->summary, &row);
         if (SINK_KEEPS(w, wv, append_row)
-            && w->out.ops->append_row(w->out.ctx, (size_t)wv->out, &row, e) != 0)
-            return e ? e->code : PERR_IO;
+            && (rc = w->out.ops->append_row(w->out.ctx, (size_t)wv->out, &row,
+                                            e)) != 0)
+            return rc;
     }
     return push(w, ev->time + w->s->output.every_ms, EV_SAMPLE, 0, 0, e);
 }
@@ -584,14 +497,14 @@ int world_run(world *w, const sink *out, world_progress_fn progress,
     /* The world begins: every population that adjusts to the world (makers
      * posting their first quotes) does so before the first event, so the
      * book is not empty at the first sample. */
-    for (size_t k = 0; k < w->n_pops; k++)
-        if (agent_react(w->pops[k], &w->view, e) != 0)
-            return e ? e->code : PERR_STATE;
-    for (size_t i = 0; i < s->n_venues; i++)
-        if (settle_venue(w, i, e) != 0)
-            return e ? e->code : PERR_STATE;
-    event ev;
     int rc = 0;
+    for (size_t k = 0; rc == 0 && k < w->n_pops; k++)
+        rc = agent_react(w->pops[k], &w->view, e);
+    for (size_t i = 0; rc == 0 && i < s->n_venues; i++)
+        rc = settle_venue(w, i, e);
+    if (rc != 0)
+        return rc;
+    event ev;
     while (rc == 0 && event_pop(&w->q, &ev)) {
         w->view.now = ev.time;
         w->events++;
@@ -619,11 +532,14 @@ int world_run(world *w, const sink *out, world_progress_fn progress,
     }
     if (rc != 0)
         return rc;
-    for (size_t i = 0; i < s->n_venues; i++)
-        if (venue_audit(w->venues[i].v, NULL, e) != 0)
-            return perr_set(e, PERR_STATE, "%s: the ledger's invariants do not "
-                            "hold at the end of the run: %s",
-                            s->venues[i].name, e ? e->msg : "");
+    for (size_t i = 0; i < s->n_venues; i++) {
+        perr audit;
+        perr_clear(&audit);
+        if ((rc = venue_audit(w->venues[i].v, NULL, &audit)) != 0)
+            return perr_set(e, rc, "%s: the ledger's invariants do not hold "
+                            "at the end of the run: %s",
+                            s->venues[i].name, audit.msg);
+    }
     if (progress) {
         world_progress p = {s->duration_ms, s->duration_ms, w->events, w->liquidated};
         progress(ctx, &p);
@@ -633,114 +549,13 @@ int world_run(world *w, const sink *out, world_progress_fn progress,
 
 /* ---- the summary ------------------------------------------------------------- */
 
-static int add(summary *out, const char *venue_name, const char *metric,
-               double value)
-{
-    /* Venue names are at most SCENARIO_NAME_MAX - 1 bytes and metric
-     * names short, so the name fits; summary_add keeps SUMMARY_NAME_MAX. */
-    char name[SCENARIO_NAME_MAX + SUMMARY_NAME_MAX];
-    snprintf(name, sizeof name, "%s.%s", venue_name, metric);
-    return summary_add(out, name, value);
-}
-
-/* The largest share of the liquidated notional that fell within any
- * window of `window` consecutive minutes (1 when all of it did, 0 with
- * none): how concentrated the cascade was. */
-static double worst_window_share(const world_site *wv, size_t window,
-                                 double total)
-{
-    if (total <= 0)
-        return 0;
-    double sum = 0, worst = 0;
-    for (size_t m = 0; m < wv->minutes; m++) {
-        sum += wv->liq_minute[m];
-        if (m >= window)
-            sum -= wv->liq_minute[m - window];
-        worst = fmax(worst, sum);
-    }
-    return fmin(1.0, worst / total);
-}
-
-static int summarize_venue(const world *w, size_t i, summary *out)
-{
-    const world_site *wv = &w->venues[i];
-    const char *n = w->s->venues[i].name;
-    double total = wv->liq_long + wv->liq_short;
-    double peak = 0, peak_at = -1;
-    for (size_t m = 0; m < wv->minutes; m++)
-        if (wv->liq_minute[m] > peak) {
-            peak = wv->liq_minute[m];
-            peak_at = (double)m * 60;
-        }
-    double days = (double)w->s->duration_ms / 86400000.0;
-    const double *first = wv->first_row.series, *last = wv->last_row.series;
-    double oi0 = first[METRICS_OPEN_INTEREST], oi1 = last[METRICS_OPEN_INTEREST];
-    struct { const char *metric; double value; } items[] = {
-        {"liquidations.count", (double)wv->liq_count},
-        {"liquidations.total_notional", total},
-        {"liquidations.long_notional", wv->liq_long},
-        {"liquidations.short_notional", wv->liq_short},
-        {"liquidations.short_share", total > 0 ? wv->liq_short / total : 0},
-        {"liquidations.peak_minute_notional", peak},
-        {"liquidations.peak_minute", peak_at},
-        {"liquidations.worst_40m_share", worst_window_share(wv, 40, total)},
-        {"adl.count", (double)wv->adl_count},
-        {"adl.notional", wv->adl_notional},
-        {"funding.settlements", (double)wv->settlements},
-        {"funding.rate_min", wv->settlements ? wv->rate_min : NAN},
-        {"funding.rate_max", wv->settlements ? wv->rate_max : NAN},
-        {"funding.rate_mean",
-         wv->settlements ? wv->rate_sum / (double)wv->settlements : NAN},
-        {"funding.rate_last", wv->settlements ? wv->rate_last : NAN},
-        {"funding.longs_paid", wv->longs_paid},
-        {"funding.settlements_per_day", (double)wv->settlements / days},
-        {"funding.longs_paid_per_day", wv->longs_paid_gross / days},
-        {"funding.shorts_paid_per_day", wv->shorts_paid_gross / days},
-        {"premium.mean_abs", wv->premium_count
-                                 ? wv->premium_abs_sum
-                                       / (double)wv->premium_count
-                                 : NAN},
-        {"premium.max_abs", wv->premium_count ? wv->premium_abs_max : NAN},
-        {"insurance_fund.start", first[METRICS_INSURANCE_FUND]},
-        {"insurance_fund.end", last[METRICS_INSURANCE_FUND]},
-        {"insurance_fund.change",
-         last[METRICS_INSURANCE_FUND] - first[METRICS_INSURANCE_FUND]},
-        {"insurance_fund.max_drawdown", wv->fund_drawdown},
-        {"depth.min_1pct", wv->depth_min},
-        {"open_interest.start", oi0},
-        {"open_interest.end", oi1},
-        {"open_interest.change_pct", oi0 > 0 ? 100 * (oi1 / oi0 - 1) : NAN},
-        {"mark.start", first[METRICS_MARK]},
-        {"mark.end", last[METRICS_MARK]},
-    };
-    for (size_t k = 0; k < sizeof items / sizeof items[0]; k++)
-        if (add(out, n, items[k].metric, items[k].value) != 0)
-            return PERR_NOMEM;
-    for (int k = 0; k < METRICS_SERIES_COUNT; k++) {
-        const series_stats *st = &wv->stats[k];
-        const char *sn = metrics_series_name(k);
-        char metric[SUMMARY_NAME_MAX];
-        struct { const char *stat; double value; } stats[] = {
-            {"min", st->count ? st->min : NAN},
-            {"max", st->count ? st->max : NAN},
-            {"mean", st->count ? st->sum / (double)st->count : NAN},
-            {"at_mark_min", wv->have_row ? st->at_mark_min : NAN},
-            {"at_mark_max", wv->have_row ? st->at_mark_max : NAN},
-        };
-        for (size_t j = 0; j < sizeof stats / sizeof stats[0]; j++) {
-            snprintf(metric, sizeof metric, "%s.%s", sn, stats[j].stat);
-            if (add(out, n, metric, stats[j].value) != 0)
-                return PERR_NOMEM;
-        }
-    }
-    return 0;
-}
-
 int world_summarize(const world *w, summary *out, perr *e)
 {
+    int rc;
     for (size_t i = 0; i < w->s->n_venues; i++)
-        if (summarize_venue(w, i, out) != 0)
-            return perr_set(e, PERR_NOMEM, "no memory for the summary");
+        if ((rc = summary_venue_write(w->venues[i].summary,
+                                      w->s->venues[i].name, out, e)) != 0)
+            return rc;
     for (size_t k = 0; k < w->s->n_expects; k++) {
         const scenario_expect *x = &w->s->expects[k];
         if (summary_check_add(out, x->metric, x->low, x->high) != 0)

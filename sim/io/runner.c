@@ -184,7 +184,7 @@ int runner_run(const runner_job *job, runner_result *res, perr *e)
     }
     world_options opt = {job->check_invariants};
     if (!(w = world_new(&s, &opt, e))) {
-        rc = e ? e->code : PERR_STATE;
+        rc = perr_status(e, PERR_STATE);
         goto done;
     }
     if (res->path[0]) {
@@ -192,7 +192,7 @@ int runner_run(const runner_job *job, runner_result *res, perr *e)
                             (const char *const *)s.sets, s.n_sets, s.seed,
                             s.start_utc_ms, s.duration_ms};
         if (!(o = output_open(res->path, &meta, job->force, e))) {
-            rc = e ? e->code : PERR_IO;
+            rc = perr_status(e, PERR_IO);
             goto done;
         }
     }

@@ -18,6 +18,11 @@ int perr_set(perr *e, int code, const char *fmt, ...)
     return code;
 }
 
+int perr_status(const perr *e, int fallback)
+{
+    return e && e->code != PERR_OK ? e->code : fallback;
+}
+
 void perr_clear(perr *e)
 {
     if (e) {

@@ -6,6 +6,12 @@
  * when the caller passed a non-NULL perr, writes one line saying what was wrong
  * and where ("scenario.yaml:12:7: venues[0].leverage: expected ..."). The
  * command line prints that line to stderr and maps the code to an exit status.
+ *
+ * A caller passes a callee's status on unchanged: `if ((rc = f(..., e)) != 0)
+ * return rc;`. A constructor that returns NULL has no status to return, only
+ * its report: its caller takes the code with perr_status(e, fallback), so
+ * that an invalid input stays PERR_INVALID instead of becoming whatever the
+ * caller guessed.
  */
 #ifndef PERPSIM_PERR_H
 #define PERPSIM_PERR_H
@@ -33,6 +39,11 @@ int perr_set(perr *e, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+
+/* The code a failed call left in e; fallback when e is NULL or records no
+ * error (a callee that failed without a report). Never PERR_OK, so it can be
+ * returned as a failure as it is. */
+int perr_status(const perr *e, int fallback);
 
 /* Clears e to the success state. */
 void perr_clear(perr *e);
