@@ -1265,6 +1265,16 @@ static const char *article(const char *word)
     return strchr("aeiou", word[0]) ? "an" : "a";
 }
 
+/* "at, kind, pct" */
+static void shock_keys_text(const char *const *names, size_t n, char *out,
+                            size_t size)
+{
+    out[0] = '\0';
+    for (size_t k = 0; k < n; k++)
+        snprintf(out + strlen(out), size - strlen(out), "%s%s", k ? ", " : "",
+                 names[k]);
+}
+
 /* Reads `kind` of the shock at item into *out. */
 static int load_shock_kind(loader *ld, const entry *item, const char *prefix,
                            const shock_kind **out)
@@ -1299,11 +1309,6 @@ static int read_shock_keys(loader *ld, scenario_shock *sh, shock_common *c,
                            int *present)
 {
     const shock_kind *kind = sh->kind;
-    char keys_text[256] = "";
-    for (size_t k = 0; k < n_names; k++)
-        snprintf(keys_text + strlen(keys_text),
-                 sizeof keys_text - strlen(keys_text), "%s%s", k ? ", " : "",
-                 names[k]);
     const char *prefix = sh->key_prefix;
     size_t plen = strlen(prefix);
     for (size_t i = 0; i < ld->doc.n; i++) {
@@ -1321,12 +1326,15 @@ static int read_shock_keys(loader *ld, scenario_shock *sh, shock_common *c,
         size_t slot = 0;
         while (slot < n_names && strcmp(names[slot], rel) != 0)
             slot++;
-        if (slot == n_names)
+        if (slot == n_names) {
+            char keys[256];
+            shock_keys_text(names, n_names, keys, sizeof keys);
             return flat_fail_at(&ld->doc, en,
                                 "%s: not a key of %s %s shock (its keys are "
                                 "%s)",
                                 en->path, article(kind->kind), kind->kind,
-                                keys_text);
+                                keys);
+        }
         present[slot] = 1;
         const param_key *own = param_find(kind->keys, rel);
         int rc = own ? parse_entry_by(ld, en, own, sh->params, kind->parse)
@@ -1334,6 +1342,27 @@ static int read_shock_keys(loader *ld, scenario_shock *sh, shock_common *c,
                                    c);
         if (rc != 0)
             return rc;
+    }
+    return 0;
+}
+
+/* Every key is required but `at` (checked after these), `kind` (read),
+ * and `venue` where there is one venue. */
+static int require_shock_keys(loader *ld, const scenario *s,
+                              const scenario_shock *sh, const entry *item,
+                              const char *const *names, size_t n_names,
+                              const int *present)
+{
+    for (size_t k = 2; k < n_names; k++) {
+        if (present[k] || (strcmp(names[k], "venue") == 0 && s->n_venues == 1))
+            continue;
+        char keys[256];
+        shock_keys_text(names, n_names, keys, sizeof keys);
+        return flat_fail_at(&ld->doc, item,
+                            "%s.%s: required key missing for %s %s shock (its "
+                            "keys are %s)",
+                            sh->key_prefix, names[k], article(sh->kind->kind),
+                            sh->kind->kind, keys);
     }
     return 0;
 }
@@ -1362,21 +1391,9 @@ static int load_shock(loader *ld, scenario *s, size_t i)
     memset(&c, 0, sizeof c);
     if ((rc = read_shock_keys(ld, sh, &c, names, n_names, present)) != 0)
         return rc;
-    /* Every key is required but `at` (checked last) and `kind` (read), and
-     * `venue` where there is one venue. */
-    for (size_t k = 2; k < n_names; k++)
-        if (!present[k] && !(strcmp(names[k], "venue") == 0 && s->n_venues == 1)) {
-            char keys_text[256] = "";
-            for (size_t j = 0; j < n_names; j++)
-                snprintf(keys_text + strlen(keys_text),
-                         sizeof keys_text - strlen(keys_text), "%s%s",
-                         j ? ", " : "", names[j]);
-            return flat_fail_at(&ld->doc, item,
-                                "%s.%s: required key missing for %s %s shock "
-                                "(its keys are %s)",
-                                prefix, names[k], article(kind->kind),
-                                kind->kind, keys_text);
-        }
+    if ((rc = require_shock_keys(ld, s, sh, item, names, n_names, present))
+        != 0)
+        return rc;
     if (!present[0])
         return flat_fail_at(&ld->doc, item, "%s.at: required key missing",
                             prefix);

@@ -185,7 +185,7 @@ static int push(world *w, int64_t t, uint32_t kind, uint32_t target,
 
 static int settle_venue(world *w, size_t i, perr *e);
 
-/* ---- what the shock kinds may ask of the world (shock_ctx) ---------------- */
+/* ---- what the shock kinds may ask of the world (shock_ctx) ------------ */
 
 static int shock_account(void *engine, uint32_t market, uint32_t *id, perr *e)
 {

@@ -29,7 +29,8 @@ static int withdrawal_check(const shock *sh, const shock_check_env *env,
     (void)env;
     const withdrawal_params *p = sh->params;
     if (!(p->fraction >= 0 && p->fraction <= 1))
-        return perr_set(e, PERR_INVALID, "%s.fraction: must be in [0, 1] (got %g)",
+        return perr_set(e, PERR_INVALID,
+                        "%s.fraction: must be in [0, 1] (got %g)",
                         sh->key_prefix, p->fraction);
     return 0;
 }

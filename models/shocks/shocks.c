@@ -13,6 +13,7 @@ extern const shock_kind shock_vol_burst_kind;
 extern const shock_kind shock_oracle_freeze_kind;
 extern const shock_kind shock_liquidity_withdrawal_kind;
 extern const shock_kind shock_whale_kind;
+extern const shock_kind shock_oi_cap_kind;
 
 static const shock_kind *const kinds[] = {
     &shock_index_jump_kind,
@@ -20,6 +21,7 @@ static const shock_kind *const kinds[] = {
     &shock_oracle_freeze_kind,
     &shock_liquidity_withdrawal_kind,
     &shock_whale_kind,
+    &shock_oi_cap_kind,
     NULL,
 };
 

@@ -67,7 +67,8 @@ static int whale_start(const shock *sh, shock_ctx *c, perr *e)
     int64_t lots = (int64_t)floor(p->notional / per_lot);
     if (lots < 1)
         return 0;
-    int64_t need = (int64_t)ceil(2 * p->notional / profile_cash_to_quote(prof, 1));
+    int64_t need =
+        (int64_t)ceil(2 * p->notional / profile_cash_to_quote(prof, 1));
     if (venue_deposit(v, whale, need, e) != 0)
         return e ? e->code : PERR_STATE;
     book_order_spec spec = {buy ? book_max_price(b) : book_min_price(b), lots,
