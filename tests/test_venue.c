@@ -507,6 +507,100 @@ Test(venue, reduce_only_ioc_is_cut_to_the_position_and_never_flips_it)
     venue_free(v);
 }
 
+/* ---- the open-interest cap (venue_set_oi_cap) ------------------------- */
+
+static int64_t open_interest(const venue *v)
+{
+    return audit(v).ledger.long_lots;
+}
+
+/* At mark 600,000 one lot is 600,000 x K = 6e7 cash (60 USDT); a cap of
+ * 30 lots' worth and a little more floors to 30 lots. */
+#define CAP_30_LOTS (30 * INT64_C(60000000) + 5000000)
+
+Test(venue, oi_cap_trims_an_opening_order_to_the_room_left_and_rejects_none_left)
+{
+    venue *v = make_venue(builtin("binance"), 400000, 700000, 600000);
+    uint32_t maker = whale(v);
+    uint32_t a = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
+    uint32_t b = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
+    uint32_t c = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
+    rest(v, maker, BOOK_SELL, 600000, 100);
+    take(v, a, BOOK_BUY, 600000, 20);
+    cr_assert_eq(open_interest(v), 20);
+    venue_set_oi_cap(v, CAP_30_LOTS);
+    cr_assert_eq(venue_oi_cap(v), CAP_30_LOTS);
+    /* 25 lots would open 25; the cap leaves 10: trimmed, not rejected. */
+    venue_reject why;
+    book_result r = submit(v, b, BOOK_BUY, BOOK_IOC, 600000, 25, 0, &why);
+    cr_assert_eq(why, VENUE_ACCEPTED, "%s", venue_reject_name(why));
+    cr_assert_eq(r.filled, 10);
+    cr_assert_eq(acct(v, b)->size, 10);
+    cr_assert_eq(open_interest(v), 30);
+    /* Nothing left to open: the whole order is rejected and changes nothing,
+     * whatever its type. */
+    venue_snapshot s = snap(v, c);
+    r = submit(v, c, BOOK_BUY, BOOK_IOC, 600000, 5, 0, &why);
+    cr_assert_eq(why, VENUE_REJECT_OI_CAP);
+    cr_assert_eq(r.outcome, BOOK_REJECTED);
+    cr_assert_eq(r.filled, 0);
+    submit(v, c, BOOK_BUY, BOOK_LIMIT, 590000, 5, 0, &why);
+    cr_assert_eq(why, VENUE_REJECT_OI_CAP, "a limit order may take: counted");
+    submit(v, c, BOOK_SELL, BOOK_MARKET, 0, 5, 0, &why);
+    cr_assert_eq(why, VENUE_REJECT_OI_CAP, "opening a short counts alike");
+    expect_unchanged(v, c, &s);
+    cr_assert_str_eq(venue_reject_name(VENUE_REJECT_OI_CAP),
+                     "the open-interest cap is reached");
+    /* Lifted, the same order trades whole. */
+    venue_set_oi_cap(v, VENUE_OI_UNCAPPED);
+    take(v, c, BOOK_BUY, 600000, 5);
+    cr_assert_eq(open_interest(v), 35);
+    venue_free(v);
+}
+
+Test(venue, oi_cap_lets_reducing_and_post_only_orders_through_and_cuts_a_flip)
+{
+    venue *v = make_venue(builtin("binance"), 400000, 700000, 600000);
+    uint32_t maker = whale(v);
+    uint32_t a = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
+    uint32_t b = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
+    uint32_t d = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
+    rest(v, maker, BOOK_SELL, 600000, 100);
+    take(v, a, BOOK_BUY, 600000, 20);
+    take(v, b, BOOK_BUY, 600000, 10);
+    rest(v, maker, BOOK_BUY, 599000, 100);
+    venue_set_oi_cap(v, CAP_30_LOTS);
+    /* At the cap, a reducing order trades whole: a sells 5 of its 20 to the
+     * maker's bid (resting from before the cap), closing 5 of the maker's
+     * short too. */
+    venue_reject why;
+    book_result r = submit(v, a, BOOK_SELL, BOOK_IOC, 599000, 5, 0, &why);
+    cr_assert_eq(why, VENUE_ACCEPTED);
+    cr_assert_eq(r.filled, 5);
+    cr_assert_eq(open_interest(v), 25);
+    /* A flip: selling 23 closes a's 15 and opens 8 short; the cap leaves 5
+     * to open (30 - 25), so the order is cut to 15 + 5 = 20. */
+    r = submit(v, a, BOOK_SELL, BOOK_IOC, 599000, 23, 0, &why);
+    cr_assert_eq(why, VENUE_ACCEPTED);
+    cr_assert_eq(r.filled, 20);
+    cr_assert_eq(acct(v, a)->size, -5);
+    /* The maker bought 20 back, so open interest fell (b's 10 long against
+     * a's and the maker's 5 short each): the cut counts the worst case,
+     * every counterparty opening too. */
+    cr_assert_eq(open_interest(v), 10);
+    /* A post-only order only rests, which moves no open interest: it is not
+     * cut even with no room at all. */
+    venue_set_oi_cap(v, 0);
+    r = submit(v, d, BOOK_BUY, BOOK_POST_ONLY, 598000, 50, 0, &why);
+    cr_assert_eq(why, VENUE_ACCEPTED);
+    cr_assert_eq(r.rested, 50);
+    /* Whoever takes it is held to the cap: a's sell would open more short. */
+    r = submit(v, a, BOOK_SELL, BOOK_IOC, 598000, 10, 0, &why);
+    cr_assert_eq(why, VENUE_REJECT_OI_CAP);
+    cr_assert_eq(open_interest(v), 10);
+    venue_free(v);
+}
+
 /* ---- the trigger ------------------------------------------------------- */
 
 Test(venue, long_is_liquidated_exactly_when_the_mark_reaches_its_trigger)

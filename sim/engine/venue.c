@@ -47,6 +47,7 @@ struct venue {
     venue_mark_fn mark_fn;
     void *mark_ctx;
     int check_every_event;
+    int64_t oi_cap; /* cash, VENUE_OI_UNCAPPED when none */
 
     venue_liquidation *liqs;
     size_t nliqs, cap_liqs;
@@ -131,6 +132,7 @@ venue *venue_new(const profile *p, int64_t min_price, int64_t max_price,
     v->min_price = min_price;
     v->max_price = max_price;
     v->mark = initial_mark;
+    v->oi_cap = VENUE_OI_UNCAPPED;
 #ifndef NDEBUG
     v->check_every_event = 1;
 #endif
@@ -168,6 +170,9 @@ const book *venue_book_view(const venue *v) { return v->book; }
 const accounts *venue_accounts(const venue *v) { return &v->acc; }
 int64_t venue_mark(const venue *v) { return v->mark; }
 int64_t venue_time(const venue *v) { return v->now; }
+
+void venue_set_oi_cap(venue *v, int64_t cap) { v->oi_cap = cap; }
+int64_t venue_oi_cap(const venue *v) { return v->oi_cap; }
 
 const account *venue_account(const venue *v, uint32_t id)
 {
@@ -306,6 +311,14 @@ static int64_t apply_fills(venue *v, const book_result *res, uint32_t taker,
     return total;
 }
 
+/* Lots the open interest may still grow by under the cap at the mark. */
+static int64_t oi_room(const venue *v)
+{
+    i128 lot_cash = (i128)v->mark * v->p->cash_per_tick_lot;
+    i128 room = (i128)v->oi_cap / lot_cash - v->acc.long_lots;
+    return room <= 0 ? 0 : room > INT64_MAX ? INT64_MAX : (int64_t)room;
+}
+
 /* Decides whether account may send spec; fills *lots with the size it may
  * send (reduce-only orders are cut to the position). */
 static venue_reject admit(const venue *v, uint32_t id,
@@ -329,6 +342,16 @@ static venue_reject admit(const venue *v, uint32_t id,
     if (a->size != 0 && sign64(a->size) != side)
         reducing = *lots < abs64(a->size) ? *lots : abs64(a->size);
     int64_t increasing = *lots - reducing;
+    if (v->oi_cap != VENUE_OI_UNCAPPED && increasing > 0
+        && spec->type != BOOK_POST_ONLY) {
+        int64_t room = oi_room(v);
+        if (increasing > room) {
+            increasing = room;
+            *lots = reducing + room;
+            if (*lots == 0)
+                return VENUE_REJECT_OI_CAP;
+        }
+    }
     if (increasing == 0)
         return VENUE_ACCEPTED;
     int64_t price = spec->type == BOOK_MARKET ? v->mark : spec->price;
@@ -1175,6 +1198,7 @@ const char *venue_reject_name(venue_reject r)
     case VENUE_REJECT_MARGIN: return "insufficient margin";
     case VENUE_REJECT_REDUCE_ONLY: return "reduce-only order would not reduce";
     case VENUE_REJECT_LIQUIDATING: return "account is being liquidated";
+    case VENUE_REJECT_OI_CAP: return "the open-interest cap is reached";
     }
     return "?";
 }

@@ -9,9 +9,11 @@
  * initial margin than the account has available (open orders' reserved
  * margin included), is rejected with a reason and changes nothing. A
  * reduce-only order must be immediate (IOC, FOK, MARKET) and is cut to the
- * position it reduces, so it can never increase one. Fills move cash and
- * positions (accounts_trade) and charge maker and taker fees to the fee pool,
- * the payer's side rounded up.
+ * position it reduces, so it can never increase one. While an open-interest
+ * cap is set (venue_set_oi_cap, the oi_cap shock), an order is also cut to
+ * what the cap leaves it to open. Fills move cash and positions
+ * (accounts_trade) and charge maker and taker fees to the fee pool, the
+ * payer's side rounded up.
  *
  * The cascade (venue_set_mark, venue_update). At each mark, every position
  * whose margin balance is below maintenance is liquidated, found by popping
@@ -98,6 +100,7 @@ typedef enum venue_reject {
     VENUE_REJECT_MARGIN,       /* not enough available margin */
     VENUE_REJECT_REDUCE_ONLY,  /* reduce-only that would not reduce, or rests */
     VENUE_REJECT_LIQUIDATING,  /* the account is being liquidated */
+    VENUE_REJECT_OI_CAP,       /* the open-interest cap leaves it no lots */
 } venue_reject;
 
 /* Returns the venue's mark after its book changed; the engine calls it after
@@ -150,6 +153,25 @@ int venue_submit(venue *v, uint32_t id, const book_order_spec *spec,
 /* Cancels one of the account's resting orders, or all of them. */
 int venue_cancel(venue *v, book_id id, perr *e);
 void venue_cancel_all(venue *v, uint32_t account);
+
+/* The open-interest cap (venue_set_oi_cap) when none is set. */
+#define VENUE_OI_UNCAPPED INT64_C(-1)
+
+/* Caps the open interest at cap cash units of long lots valued at the mark
+ * (VENUE_OI_UNCAPPED lifts it). While a cap is set, an order that could take
+ * liquidity (every type but post-only) is cut at admission to the lots that
+ * reduce its account's position plus the lots the cap leaves to open,
+ * max(0, floor(cap / (mark x K)) - long lots); an order cut to nothing is
+ * rejected (VENUE_REJECT_OI_CAP). A fill raises the open interest by at
+ * most the lots its taker opens, so no order accepted under the cap takes
+ * the open interest past it at the mark of its admission, and none raises
+ * it while it is above. Post-only orders are not cut: resting never moves
+ * the open interest, and whoever takes them was held to the cap. The cap
+ * limits orders only: it closes nothing, and a mark that rises later may
+ * value the open interest above it. Liquidations are never cut (they only
+ * reduce). */
+void venue_set_oi_cap(venue *v, int64_t cap);
+int64_t venue_oi_cap(const venue *v);
 
 /* Whether every public call that changes the ledger re-counts it
  * (venue_audit) and fails on a broken invariant, with the audit's status and

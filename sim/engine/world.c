@@ -35,6 +35,7 @@
 #include "index.h"
 #include "mark.h"
 #include "metrics.h"
+#include "shock.h"
 #include "summary_venue.h"
 #include "venue.h"
 
@@ -56,8 +57,8 @@ typedef struct world_site {
     int64_t last;            /* the last trade, ticks */
     int out;                 /* the output's venue index, -1 without output */
     int trades;              /* write the trades table */
-    uint32_t whale;          /* the whale's account, for whale shocks */
-    int has_whale;
+    uint32_t shock_account;  /* the account shocks trade from (shock.h) */
+    int has_shock_account;
     summary_venue *summary;  /* what the run's summary says of the venue */
 } world_site;
 
@@ -70,6 +71,7 @@ struct world {
     agent_pop **pops;
     size_t n_pops;
     event_queue q;
+    shock_ctx shocks;        /* what the world lends the shock kinds' hooks */
     sink out;                /* ops NULL: no sink */
     uint64_t events;
     double liquidated; /* quote, all venues, for the progress line */
@@ -142,46 +144,66 @@ static int push(world *w, int64_t t, uint32_t kind, uint32_t target,
     return seq < 0 ? (int)seq : 0;
 }
 
+static int settle_venue(world *w, size_t i, perr *e);
+
+/* ---- what the shock kinds may ask of the world (shock_ctx) ------------ */
+
+static int shock_account(void *engine, uint32_t market, uint32_t *id, perr *e)
+{
+    world_site *wv = &((world *)engine)->venues[market];
+    if (!wv->has_shock_account) {
+        int rc = venue_open(wv->v, 0, ACCOUNT_CROSS, 1, &wv->shock_account, e);
+        if (rc != 0)
+            return rc;
+        wv->has_shock_account = 1;
+    }
+    *id = wv->shock_account;
+    return 0;
+}
+
+static int shock_react(void *engine, uint32_t market, perr *e)
+{
+    world *w = engine;
+    for (size_t k = 0; k < w->n_pops; k++) {
+        agent_pop *pop = w->pops[k];
+        if (pop->market != market && pop->other_market != (int32_t)market)
+            continue;
+        int rc = agent_react(pop, &w->view, e);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int shock_settle(void *engine, uint32_t market, perr *e)
+{
+    return settle_venue(engine, market, e);
+}
+
+/* Each shock's set-up, then its start and end queued, then (index kinds)
+ * an index tick at its instant: the order that fixes events at one
+ * instant. */
 static int shocks_setup(world *w, perr *e)
 {
     const scenario *s = w->s;
+    w->shocks = (shock_ctx){w->index, &w->view, w, shock_account, shock_react,
+                            shock_settle};
     for (size_t k = 0; k < s->n_shocks; k++) {
         const scenario_shock *sh = &s->shocks[k];
-        int rc = 0;
-        switch (sh->kind) {
-        case SHOCK_INDEX_JUMP:
-            rc = index_jump(w->index, sh->at, sh->pct, e);
-            break;
-        case SHOCK_VOL_BURST:
-            rc = index_vol_burst(w->index, sh->at, sh->duration, sh->factor, e);
-            break;
-        case SHOCK_ORACLE_FREEZE:
-            rc = index_freeze(w->index, sh->at, sh->duration, e);
-            break;
-        case SHOCK_LIQUIDITY_WITHDRAWAL:
+        const shock_kind *kind = sh->kind;
+        int rc = kind->setup ? kind->setup(sh, &w->shocks, e) : 0;
+        if (rc == 0 && kind->start)
             rc = push(w, sh->at, EV_SHOCK, (uint32_t)k, 0, e);
-            if (rc == 0)
-                rc = push(w, sh->at + sh->duration, EV_SHOCK, (uint32_t)k, 1, e);
-            break;
-        case SHOCK_WHALE: {
-            world_site *wv = &w->venues[sh->venue];
-            if (!wv->has_whale) {
-                rc = venue_open(wv->v, 0, ACCOUNT_CROSS, 1, &wv->whale, e);
-                wv->has_whale = rc == 0;
-            }
-            if (rc == 0)
-                rc = push(w, sh->at, EV_SHOCK, (uint32_t)k, 0, e);
-            break;
-        }
-        }
+        if (rc == 0 && kind->end)
+            rc = push(w, sh->at + sh->duration, EV_SHOCK, (uint32_t)k, 1, e);
         if (rc != 0) {
-            /* The index names no key: say which shock it was. */
+            /* The engine names no key: say which shock it was. */
             char msg[sizeof e->msg];
             snprintf(msg, sizeof msg, "%s", e ? e->msg : "");
             return perr_set(e, rc, "%s: %s", sh->key_prefix, msg);
         }
         /* An index shock lands between steps: tick the index at its instant. */
-        if (sh->kind != SHOCK_LIQUIDITY_WITHDRAWAL && sh->kind != SHOCK_WHALE
+        if (kind->target == SHOCK_ON_INDEX
             && (rc = push(w, sh->at, EV_INDEX, 1, 0, e)) != 0)
             return rc;
     }
@@ -431,52 +453,12 @@ static int on_sample(world *w, const event *ev, perr *e)
     return push(w, ev->time + w->s->output.every_ms, EV_SAMPLE, 0, 0, e);
 }
 
-/* A whale's market order: notional of the quote currency at the touch,
- * swept to the edge of the book's range (a market order with no band). */
-static int whale_order(world *w, const scenario_shock *sh, perr *e)
-{
-    size_t i = (size_t)sh->venue;
-    world_site *wv = &w->venues[i];
-    const book *b = venue_book_view(wv->v);
-    int64_t touch = sh->side > 0 ? book_best_ask(b) : book_best_bid(b);
-    if (touch == BOOK_NO_PRICE)
-        touch = venue_mark(wv->v);
-    double per_lot = (double)touch * cash_quote(wv, wv->p->cash_per_tick_lot);
-    int64_t lots = (int64_t)floor(sh->notional / per_lot);
-    if (lots < 1)
-        return 0;
-    /* Margin for the whole notional at leverage 1, twice over for the slip
-     * and the fees: the whale is never the one liquidated. */
-    int64_t need = (int64_t)ceil(2 * sh->notional / profile_cash_to_quote(wv->p, 1));
-    if (venue_deposit(wv->v, wv->whale, need, e) != 0)
-        return e ? e->code : PERR_STATE;
-    book_order_spec spec = {sh->side > 0 ? book_max_price(b) : book_min_price(b),
-                            lots, wv->whale, sh->side > 0 ? BOOK_BUY : BOOK_SELL,
-                            BOOK_MARKET, 0};
-    book_result r;
-    venue_reject why;
-    if (venue_submit(wv->v, wv->whale, &spec, &r, &why, e) != 0)
-        return e ? e->code : PERR_STATE;
-    return settle_venue(w, i, e);
-}
-
+/* A shock's start (payload 0) or end (1): its kind's hook. */
 static int on_shock(world *w, const event *ev, perr *e)
 {
     const scenario_shock *sh = &w->s->shocks[ev->target];
-    if (sh->kind == SHOCK_WHALE)
-        return whale_order(w, sh, e);
-    /* A liquidity withdrawal: the market's factor, then every population
-     * on it adjusts (agent_react). */
-    size_t i = (size_t)sh->venue;
-    w->markets[i].liquidity = ev->payload == 0 ? 1.0 - sh->fraction : 1.0;
-    for (size_t k = 0; k < w->n_pops; k++) {
-        agent_pop *pop = w->pops[k];
-        if (pop->market != i && pop->other_market != (int32_t)i)
-            continue;
-        if (agent_react(pop, &w->view, e) != 0)
-            return e ? e->code : PERR_STATE;
-    }
-    return settle_venue(w, i, e);
+    return ev->payload == 0 ? sh->kind->start(sh, &w->shocks, e)
+                            : sh->kind->end(sh, &w->shocks, e);
 }
 
 /* ---- the loop -------------------------------------------------------------- */

@@ -485,16 +485,19 @@ static size_t key_names(const param_key *keys, const char *const *extra,
     return n;
 }
 
-/* Parses the scalar entry en as k says into params. */
-static int parse_entry(loader *ld, const entry *en, const param_key *k,
-                       void *params)
+/* Parses the scalar entry en as k says into params, through parse (NULL:
+ * param_parse). */
+static int parse_entry_by(loader *ld, const entry *en, const param_key *k,
+                          void *params,
+                          int (*parse)(const param_key *, const char *, void *,
+                                       char *, size_t))
 {
     const char *what = k->type == PARAM_ENUM ? "a name" : param_type_what(k->type);
     const char *text = scalar_of(ld, en, what);
     if (!text)
         return PERR_INVALID;
     char why[WHY_SIZE];
-    if (param_parse(k, text, params, why, sizeof why) == 0)
+    if ((parse ? parse : param_parse)(k, text, params, why, sizeof why) == 0)
         return 0;
     char hint[96] = "";
     if (k->type == PARAM_ENUM) {
@@ -504,6 +507,13 @@ static int parse_entry(loader *ld, const entry *en, const param_key *k,
         did_you_mean(suggest_nearest(text, k->names, n), hint, sizeof hint);
     }
     return flat_fail_at(&ld->doc, en, "%s: %s%s", en->path, why, hint);
+}
+
+/* Parses the scalar entry en as k says into params. */
+static int parse_entry(loader *ld, const entry *en, const param_key *k,
+                       void *params)
+{
+    return parse_entry_by(ld, en, k, params, NULL);
 }
 
 static int is_reserved(const char *rel, const char *const *reserved)
@@ -1135,58 +1145,147 @@ static int load_populations(loader *ld, scenario *s)
 
 /* ---- shocks ------------------------------------------------------------ */
 
-/* A shock as its keys state it, before the venue name is resolved. */
-typedef struct shock_keys {
+/* The keys a shock of any kind may have besides its kind's own (shock.h):
+ * read here, `venue` then resolved against the scenario's venues. */
+typedef struct shock_common {
     int64_t at, for_ms;
-    int kind;
-    double pct, factor, fraction, notional;
-    int side; /* 0 buy, 1 sell */
     char venue[PARAM_TEXT_MAX];
-} shock_keys;
+} shock_common;
 
-static const char *const shock_kind_names[] = {
-    "index_jump", "vol_burst", "oracle_freeze", "liquidity_withdrawal",
-    "whale", NULL};
-static const char *const side_names[] = {"buy", "sell", NULL};
-
-#define SHOCK_KEY(key, type, member, unit)                                    \
-    {key, type, offsetof(shock_keys, member), unit, NULL}
-
-static const param_key shock_param_keys[] = {
-    SHOCK_KEY("at", PARAM_DURATION, at, "ms since the start"),
-    {"kind", PARAM_ENUM, offsetof(shock_keys, kind), NULL, shock_kind_names},
-    SHOCK_KEY("pct", PARAM_DOUBLE, pct, "percent"),
-    SHOCK_KEY("factor", PARAM_DOUBLE, factor, "x"),
-    SHOCK_KEY("for", PARAM_DURATION, for_ms, "ms"),
-    SHOCK_KEY("venue", PARAM_TEXT, venue, "name"),
-    SHOCK_KEY("fraction", PARAM_DOUBLE, fraction, "fraction"),
-    SHOCK_KEY("notional", PARAM_DOUBLE, notional, "quote"),
-    {"side", PARAM_ENUM, offsetof(shock_keys, side), NULL, side_names},
+static const param_key shock_common_keys[] = {
+    {"at", PARAM_DURATION, offsetof(shock_common, at), "ms since the start",
+     NULL},
+    {"for", PARAM_DURATION, offsetof(shock_common, for_ms), "ms", NULL},
+    {"venue", PARAM_TEXT, offsetof(shock_common, venue), "name", NULL},
     PARAM_END,
 };
 
-/* The keys of each kind (in scenario_shock_kind order) after at and kind,
- * all required but venue, which defaults to the only venue. */
-static const char *const shock_kind_keys[][4] = {
-    {"pct", NULL},
-    {"factor", "for", NULL},
-    {"for", NULL},
-    {"venue", "fraction", "for", NULL},
-    {"venue", "notional", "side", NULL},
-};
+enum { SHOCK_KINDS_MAX = 32, SHOCK_KEYS_MAX = 32 };
+
+/* The registered kinds' names into names (NULL-terminated); how many. */
+static size_t shock_kind_names(const char **names)
+{
+    size_t n = 0;
+    for (const shock_kind *const *k = shock_kinds(); *k && n < SHOCK_KINDS_MAX;
+         k++)
+        names[n++] = (*k)->kind;
+    names[n] = NULL;
+    return n;
+}
+
+/* Whether key is a key of any kind of shock. */
+static int any_shock_has_key(const char *key)
+{
+    for (const shock_kind *const *k = shock_kinds(); *k; k++)
+        if (shock_kind_has_key(*k, key))
+            return 1;
+    return 0;
+}
 
 static const char *article(const char *word)
 {
     return strchr("aeiou", word[0]) ? "an" : "a";
 }
 
-static int shock_has_key(int kind, const char *key)
+/* "at, kind, pct" */
+static void shock_keys_text(const char *const *names, size_t n, char *out,
+                            size_t size)
 {
-    if (strcmp(key, "at") == 0 || strcmp(key, "kind") == 0)
-        return 1;
-    for (const char *const *k = shock_kind_keys[kind]; *k; k++)
-        if (strcmp(*k, key) == 0)
-            return 1;
+    out[0] = '\0';
+    for (size_t k = 0; k < n; k++)
+        snprintf(out + strlen(out), size - strlen(out), "%s%s", k ? ", " : "",
+                 names[k]);
+}
+
+/* Reads `kind` of the shock at item into *out. */
+static int load_shock_kind(loader *ld, const entry *item, const char *prefix,
+                           const shock_kind **out)
+{
+    const char *names[SHOCK_KINDS_MAX + 1];
+    size_t n = shock_kind_names(names);
+    char path[64];
+    snprintf(path, sizeof path, "%s.kind", prefix);
+    entry *ke = flat_find(&ld->doc, path);
+    if (!ke) {
+        char list[512] = "";
+        for (size_t i = 0; i < n; i++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                     i == 0 ? "" : i + 1 == n ? " or " : ", ", names[i]);
+        return flat_fail_at(&ld->doc, item, "%s: required key missing (%s)",
+                            path, list);
+    }
+    ke->used = 1;
+    const param_key kind_key = {"kind", PARAM_ENUM, 0, NULL, names};
+    int index = 0;
+    int rc = parse_entry(ld, ke, &kind_key, &index);
+    if (rc == 0)
+        *out = shock_kinds()[index];
+    return rc;
+}
+
+/* Gives each entry under the shock's prefix to the common keys or to its
+ * kind's table; a key of another kind, or of none, is an error. Marks in
+ * present[] (indexed as shock_kind_key_names) the keys found. */
+static int read_shock_keys(loader *ld, scenario_shock *sh, shock_common *c,
+                           const char *const *names, size_t n_names,
+                           int *present)
+{
+    const shock_kind *kind = sh->kind;
+    const char *prefix = sh->key_prefix;
+    size_t plen = strlen(prefix);
+    for (size_t i = 0; i < ld->doc.n; i++) {
+        entry *en = &ld->doc.entries[i];
+        if (en->dead || strncmp(en->path, prefix, plen) != 0
+            || en->path[plen] != '.')
+            continue;
+        const char *rel = en->path + plen + 1;
+        if (strcmp(rel, "kind") == 0)
+            continue;
+        en->used = 1;
+        if (!any_shock_has_key(rel))
+            return unknown_key(ld, en, rel, names, n_names,
+                               "scenarios/README.md");
+        size_t slot = 0;
+        while (slot < n_names && strcmp(names[slot], rel) != 0)
+            slot++;
+        if (slot == n_names) {
+            char keys[256];
+            shock_keys_text(names, n_names, keys, sizeof keys);
+            return flat_fail_at(&ld->doc, en,
+                                "%s: not a key of %s %s shock (its keys are "
+                                "%s)",
+                                en->path, article(kind->kind), kind->kind,
+                                keys);
+        }
+        present[slot] = 1;
+        const param_key *own = param_find(kind->keys, rel);
+        int rc = own ? parse_entry_by(ld, en, own, sh->params, kind->parse)
+                     : parse_entry(ld, en, param_find(shock_common_keys, rel),
+                                   c);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Every key is required but `at` (checked after these), `kind` (read),
+ * and `venue` where there is one venue. */
+static int require_shock_keys(loader *ld, const scenario *s,
+                              const scenario_shock *sh, const entry *item,
+                              const char *const *names, size_t n_names,
+                              const int *present)
+{
+    for (size_t k = 2; k < n_names; k++) {
+        if (present[k] || (strcmp(names[k], "venue") == 0 && s->n_venues == 1))
+            continue;
+        char keys[256];
+        shock_keys_text(names, n_names, keys, sizeof keys);
+        return flat_fail_at(&ld->doc, item,
+                            "%s.%s: required key missing for %s %s shock (its "
+                            "keys are %s)",
+                            sh->key_prefix, names[k], article(sh->kind->kind),
+                            sh->kind->kind, keys);
+    }
     return 0;
 }
 
@@ -1198,144 +1297,56 @@ static int load_shock(loader *ld, scenario *s, size_t i)
         return rc;
     scenario_shock *sh = &s->shocks[i];
     snprintf(sh->key_prefix, sizeof sh->key_prefix, "shocks[%zu]", i);
+    sh->venue = -1;
     const char *prefix = sh->key_prefix;
-    shock_keys sk;
-    memset(&sk, 0, sizeof sk);
-    char path[64];
-    snprintf(path, sizeof path, "%s.kind", prefix);
-    entry *ke = flat_find(&ld->doc, path);
-    if (!ke)
-        return flat_fail_at(&ld->doc, item, "%s: required key missing (%s)", path,
-                       "index_jump, vol_burst, oracle_freeze, "
-                       "liquidity_withdrawal or whale");
-    ke->used = 1;
-    if ((rc = parse_entry(ld, ke, param_find(shock_param_keys, "kind"), &sk))
+    if ((rc = load_shock_kind(ld, item, prefix, &sh->kind)) != 0)
+        return rc;
+    const shock_kind *kind = sh->kind;
+    sh->params = calloc(1, kind->params_size ? kind->params_size : 1);
+    if (!sh->params)
+        return perr_set(ld->e, PERR_NOMEM, "%s: out of memory", ld->doc.file);
+
+    const char *names[SHOCK_KEYS_MAX];
+    size_t n_names = shock_kind_key_names(kind, names, SHOCK_KEYS_MAX);
+    int present[SHOCK_KEYS_MAX] = {0};
+    shock_common c;
+    memset(&c, 0, sizeof c);
+    if ((rc = read_shock_keys(ld, sh, &c, names, n_names, present)) != 0)
+        return rc;
+    if ((rc = require_shock_keys(ld, s, sh, item, names, n_names, present))
         != 0)
         return rc;
-    const char *kind = shock_kind_names[sk.kind];
-    char keys_text[128] = "at, kind";
-    for (const char *const *k = shock_kind_keys[sk.kind]; *k; k++)
-        snprintf(keys_text + strlen(keys_text),
-                 sizeof keys_text - strlen(keys_text), ", %s", *k);
-    const char *allowed[8];
-    size_t n_allowed = 0;
-    allowed[n_allowed++] = "at";
-    allowed[n_allowed++] = "kind";
-    for (const char *const *k = shock_kind_keys[sk.kind]; *k; k++)
-        allowed[n_allowed++] = *k;
-
-    int present[16] = {0};
-    size_t plen = strlen(prefix);
-    for (size_t k = 0; k < ld->doc.n; k++) {
-        entry *en = &ld->doc.entries[k];
-        if (en->dead || en == ke || strncmp(en->path, prefix, plen) != 0
-            || en->path[plen] != '.')
-            continue;
-        const char *rel = en->path + plen + 1;
-        en->used = 1;
-        const param_key *pk = param_find(shock_param_keys, rel);
-        if (!pk)
-            return unknown_key(ld, en, rel, allowed, n_allowed,
-                               "scenarios/README.md");
-        if (!shock_has_key(sk.kind, rel))
-            return flat_fail_at(&ld->doc, en,
-                           "%s: not a key of %s %s shock (its keys are %s)",
-                           en->path, article(kind), kind, keys_text);
-        present[pk - shock_param_keys] = 1;
-        if (strcmp(rel, "pct") == 0 && en->kind == FLAT_SCALAR) {
-            /* pct is a number of percent: "-8%" means the same as -8. */
-            size_t len = strlen(en->value);
-            if (len > 1 && en->value[len - 1] == '%') {
-                char num[64];
-                snprintf(num, sizeof num, "%.*s", (int)(len - 1), en->value);
-                char why[WHY_SIZE];
-                if (param_parse(pk, num, &sk, why, sizeof why) == 0)
-                    continue;
-            }
-        }
-        if ((rc = parse_entry(ld, en, pk, &sk)) != 0)
-            return rc;
-    }
-    for (const char *const *k = shock_kind_keys[sk.kind]; *k; k++) {
-        const param_key *pk = param_find(shock_param_keys, *k);
-        if (!present[pk - shock_param_keys]
-            && !(strcmp(*k, "venue") == 0 && s->n_venues == 1))
-            return flat_fail_at(&ld->doc, item,
-                           "%s.%s: required key missing for %s %s shock (its "
-                           "keys are %s)",
-                           prefix, *k, article(kind), kind, keys_text);
-    }
     if (!present[0])
-        return flat_fail_at(&ld->doc, item, "%s.at: required key missing", prefix);
-
-    sh->kind = (scenario_shock_kind)sk.kind;
-    sh->at = sk.at;
-    sh->duration = sk.for_ms;
-    sh->venue = -1;
-    sh->pct = sk.pct;
-    sh->factor = sk.factor;
-    sh->fraction = sk.fraction;
-    sh->notional = sk.notional;
-    sh->side = sk.kind == SHOCK_WHALE ? (sk.side == 0 ? 1 : -1) : 0;
+        return flat_fail_at(&ld->doc, item, "%s.at: required key missing",
+                            prefix);
+    sh->at = c.at;
+    sh->duration = c.for_ms;
 
     char a[32], b[32], key[64];
     snprintf(key, sizeof key, "%s.at", prefix);
-    if (sk.at < 0 || sk.at >= s->duration_ms) {
-        format_value(PARAM_DURATION, &sk.at, a, sizeof a);
+    if (c.at < 0 || c.at >= s->duration_ms) {
+        format_value(PARAM_DURATION, &c.at, a, sizeof a);
         format_value(PARAM_DURATION, &s->duration_ms, b, sizeof b);
         return flat_fail_at(&ld->doc, flat_place_of(&ld->doc, key, item),
-                       "%s: must lie within the run, [0, %s) (got %s)", key, b,
-                       a);
+                            "%s: must lie within the run, [0, %s) (got %s)",
+                            key, b, a);
     }
-    if (shock_has_key(sk.kind, "for") && sk.for_ms <= 0) {
+    if (kind->lasts && c.for_ms <= 0) {
         snprintf(key, sizeof key, "%s.for", prefix);
-        format_value(PARAM_DURATION, &sk.for_ms, a, sizeof a);
+        format_value(PARAM_DURATION, &c.for_ms, a, sizeof a);
         return flat_fail_at(&ld->doc, flat_place_of(&ld->doc, key, item),
-                       "%s: must be > 0 (got %s)", key, a);
+                            "%s: must be > 0 (got %s)", key, a);
     }
-    switch (sh->kind) {
-    case SHOCK_INDEX_JUMP:
-        snprintf(key, sizeof key, "%s.pct", prefix);
-        if (!(sk.pct > -100))
-            return flat_fail_at(&ld->doc, flat_place_of(&ld->doc, key, item),
-                           "%s: must be > -100 percent, so that the index "
-                           "stays positive (got %g)",
-                           key, sk.pct);
-        break;
-    case SHOCK_VOL_BURST:
-        snprintf(key, sizeof key, "%s.factor", prefix);
-        if (!(sk.factor > 0))
-            return flat_fail_at(&ld->doc, flat_place_of(&ld->doc, key, item),
-                           "%s: must be > 0 (got %g)", key, sk.factor);
-        if (s->index.model == INDEX_REPLAY) {
-            snprintf(key, sizeof key, "%s.kind", prefix);
-            return flat_fail_at(&ld->doc, ke,
-                           "%s: a vol_burst scales a random index's "
-                           "volatility; index.model is replay",
-                           key);
-        }
-        break;
-    case SHOCK_LIQUIDITY_WITHDRAWAL:
-        snprintf(key, sizeof key, "%s.fraction", prefix);
-        if (!(sk.fraction >= 0 && sk.fraction <= 1))
-            return flat_fail_at(&ld->doc, flat_place_of(&ld->doc, key, item),
-                           "%s: must be in [0, 1] (got %g)", key, sk.fraction);
-        break;
-    case SHOCK_WHALE:
-        snprintf(key, sizeof key, "%s.notional", prefix);
-        if (!(sk.notional > 0))
-            return flat_fail_at(&ld->doc, flat_place_of(&ld->doc, key, item),
-                           "%s: must be > 0, quote currency (got %g)", key,
-                           sk.notional);
-        break;
-    case SHOCK_ORACLE_FREEZE:
-        break;
-    }
-    if (shock_has_key(sk.kind, "venue")) {
+    if (kind->target == SHOCK_ON_VENUE) {
         snprintf(key, sizeof key, "%s.venue", prefix);
         if ((rc = venue_ref(ld, s, key, item, 1, &sh->venue)) != 0)
             return rc;
     }
+    shock_check_env env = {&s->index, s->shocks, i};
+    perr why;
+    perr_clear(&why);
+    if (kind->check && kind->check(sh, &env, &why) != 0)
+        return fail_checked(ld, &why, item);
     return 0;
 }
 
@@ -1682,23 +1693,13 @@ static int write_resolved(loader *ld, scenario *s, const index_keyed *kx)
         const scenario_shock *sh = &s->shocks[i];
         format_value(PARAM_DURATION, &sh->at, v, sizeof v);
         rc |= kv_add(&l, "at", v);
-        rc |= kv_add(&l, "kind", shock_kind_names[sh->kind]);
-        for (const char *const *k = shock_kind_keys[sh->kind]; *k; k++) {
-            if (strcmp(*k, "pct") == 0)
-                format_value(PARAM_DOUBLE, &sh->pct, v, sizeof v);
-            else if (strcmp(*k, "factor") == 0)
-                format_value(PARAM_DOUBLE, &sh->factor, v, sizeof v);
-            else if (strcmp(*k, "for") == 0)
-                format_value(PARAM_DURATION, &sh->duration, v, sizeof v);
-            else if (strcmp(*k, "venue") == 0)
-                snprintf(v, sizeof v, "%s", s->venues[sh->venue].name);
-            else if (strcmp(*k, "fraction") == 0)
-                format_value(PARAM_DOUBLE, &sh->fraction, v, sizeof v);
-            else if (strcmp(*k, "notional") == 0)
-                format_value(PARAM_DOUBLE, &sh->notional, v, sizeof v);
-            else
-                snprintf(v, sizeof v, "%s", sh->side > 0 ? "buy" : "sell");
-            rc |= kv_add(&l, *k, v);
+        rc |= kv_add(&l, "kind", sh->kind->kind);
+        if (sh->kind->target == SHOCK_ON_VENUE)
+            rc |= kv_add(&l, "venue", s->venues[sh->venue].name);
+        rc |= add_params(&l, sh->kind->keys, sh->params);
+        if (sh->kind->lasts) {
+            format_value(PARAM_DURATION, &sh->duration, v, sizeof v);
+            rc |= kv_add(&l, "for", v);
         }
         emit_kvs(&t, &l, 4, 1);
     }
@@ -1846,6 +1847,8 @@ void scenario_free(scenario *s)
     for (size_t i = 0; s->populations && i < s->n_populations; i++)
         free(s->populations[i].params);
     free(s->populations);
+    for (size_t i = 0; s->shocks && i < s->n_shocks; i++)
+        free(s->shocks[i].params);
     free(s->shocks);
     free(s->expects);
     free(s->resolved);

@@ -9,15 +9,16 @@
  *   index:       the index process (models/index.h; models/README.md keys)
  *   venues:      a list of {name, profile, <profile keys to override>}
  *   populations: a list of {kind, venue, other_venue, name, <kind's keys>}
- *   shocks:      a list of {at, kind, ...} (scenario_shock)
+ *   shocks:      a list of {at, kind, ...} (shock.h's kinds)
  *   expect:      a mapping metric -> [low, high] (summary.h names metrics)
  *
  * Loading flattens the document into key paths ("venues[0].funding.
  * interval"), applies the overrides to that flat list (replacing a key or
  * adding it), then gives every key to the model that owns it: param_parse
- * for the index, the output options and each population's kind (agent.h's
- * registry), profile_set for a venue's profile. A key nobody owns is an
- * error that suggests the nearest valid one. Every error is one line:
+ * for the index, the output options, each population's kind (agent.h's
+ * registry) and each shock's kind (shock.h's), profile_set for a venue's
+ * profile. A key nobody owns is an error that suggests the nearest valid
+ * one. Every error is one line:
  *   scenarios/x.yaml:12:7: populations[1].leverage.median: must be <= 125,
  *   binance's maximum leverage (got 200)
  * and a key set with --set is placed as `--set venues[0].funding.interval`.
@@ -37,6 +38,7 @@
 #include "index.h"
 #include "perr.h"
 #include "profile.h"
+#include "shock.h"
 
 #define SCENARIO_NAME_MAX 64
 
@@ -56,26 +58,9 @@ typedef struct scenario_population {
     void *params;                  /* kind->params_size bytes, checked */
 } scenario_population;
 
-typedef enum scenario_shock_kind {
-    SHOCK_INDEX_JUMP,           /* pct: the index moves by pct percent at `at` */
-    SHOCK_VOL_BURST,            /* factor: volatility x factor for `for` */
-    SHOCK_ORACLE_FREEZE,        /* the index stays stale for `for` */
-    SHOCK_LIQUIDITY_WITHDRAWAL, /* venue: makers pull `fraction` of depth for `for` */
-    SHOCK_WHALE,                /* venue: a market order of `notional`, `side` */
-} scenario_shock_kind;
-
-typedef struct scenario_shock {
-    scenario_shock_kind kind;
-    int64_t at;        /* ms since the start */
-    int64_t duration;  /* `for`, ms (bursts, freezes, withdrawals) */
-    int32_t venue;     /* venue shocks: index into venues; else -1 */
-    double pct;        /* index_jump: percent, e.g. -8 */
-    double factor;     /* vol_burst: the multiplier, > 0 */
-    double fraction;   /* liquidity_withdrawal: in [0, 1] */
-    double notional;   /* whale: quote currency, > 0 */
-    int side;          /* whale: 1 buy, -1 sell */
-    char key_prefix[48]; /* "shocks[2]" */
-} scenario_shock;
+/* A scheduled shock (models/shock.h): at, for, venue and the place in the
+ * file, with its kind and the kind's checked parameters. */
+typedef shock scenario_shock;
 
 typedef struct scenario_expect {
     char metric[128]; /* "<venue>.<summary metric>", e.g.
