@@ -30,6 +30,7 @@
 #include "funding.h"
 #include "margin.h"
 #include "profile.h"
+#include "profile_yaml.h"
 #include "suggest.h"
 
 __extension__ typedef __int128 i128;
@@ -210,7 +211,7 @@ static int parse_quote(const char *calc, const char *opt, const char *text,
     char what[96];
     snprintf(what, sizeof what, "calc %s: %s", calc, opt);
     profile_decimal d;
-    int rc = profile_parse_decimal(what, buf, &d, e);
+    int rc = param_parse_decimal(what, buf, &d, e);
     if (rc)
         return rc;
     d.exp += scale;
@@ -342,9 +343,9 @@ int calc_liq_price(int argc, char **argv, FILE *out, perr *e)
                         mode);
 
     profile_decimal entry, size;
-    rc = profile_parse_decimal("calc liq-price: --entry", entry_text, &entry, e);
+    rc = param_parse_decimal("calc liq-price: --entry", entry_text, &entry, e);
     if (!rc)
-        rc = profile_parse_decimal("calc liq-price: --size", size_text, &size,
+        rc = param_parse_decimal("calc liq-price: --size", size_text, &size,
                                    e);
     if (rc)
         return rc;
@@ -491,7 +492,7 @@ static int parse_premium(const char *text, int64_t *rate, perr *e)
         shift -= 4;
     }
     profile_decimal d;
-    int rc = profile_parse_decimal("calc funding: --premium", buf, &d, e);
+    int rc = param_parse_decimal("calc funding: --premium", buf, &d, e);
     if (rc)
         return rc;
     int exp = d.exp + shift;

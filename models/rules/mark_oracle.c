@@ -1,0 +1,24 @@
+/*
+ * The mark rule `oracle`: the index (oracle) price itself (dYdX v4;
+ * mechanics.md 2).
+ */
+#include "rule.h"
+
+static int check(const profile *p, perr *e)
+{
+    (void)p;
+    (void)e;
+    return 0;
+}
+
+static double value(const rule_mark_inputs *in)
+{
+    return in->index;
+}
+
+const rule_mark rule_mark_oracle = {
+    {"oracle", "the index (oracle) price itself (dYdX)", NULL},
+    check,
+    RULE_BASIS_NONE,
+    value,
+};
