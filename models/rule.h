@@ -166,6 +166,7 @@ extern const param_choice *const rule_adl_ranks[];
 extern const rule_limit rule_limit_fixed;
 extern const rule_limit rule_limit_mmr;
 extern const rule_limit rule_limit_imf_mmf;
+extern const rule_limit rule_limit_premium_clamp;
 extern const rule_premium rule_premium_impact;
 extern const rule_premium rule_premium_mid;
 extern const rule_average rule_average_linear;

@@ -10,6 +10,7 @@ const param_choice *const rule_limits[] = {
     &rule_limit_fixed.info,
     &rule_limit_mmr.info,
     &rule_limit_imf_mmf.info,
+    &rule_limit_premium_clamp.info,
     NULL,
 };
 
