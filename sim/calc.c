@@ -15,7 +15,8 @@
  *
  * `calc funding` runs a premium path through the funding engine's own
  * averaging and rate (funding.h; mechanics.md 1): avg(P) by the venue's
- * weights, F = avg(P) + clamp(I - avg(P)), the cap, and the division by
+ * weights, F by its limit rule (avg(P) + clamp(I - avg(P)) for every
+ * built-in venue), the cap, and the division by
  * period / interval where the venue divides. A known-ahead venue (BitMEX)
  * pays at the end of an interval the rate of the interval before, and the
  * first interval the rate of a zero premium, as the engine does.

@@ -73,8 +73,9 @@ typedef struct funding_parts {
 
 /* Checks that p's funding fields describe a rule this module can run: an
  * interval dividing a day, samples dividing the interval and the offset, a
- * period, a clamp >= 0, a cap rule with sane bounds, and an impact notional
- * for impact premiums. The message names the profile and the field. */
+ * period, a clamp >= 0, and rules that pass their own checks (a limit rule
+ * with sane bounds, an impact notional for impact premiums). The message
+ * names the profile and the field. */
 int funding_check(const profile *p, perr *e);
 
 /* The bounds [*floor, *cap] of p's limit rule (mechanics.md 1): the fixed
