@@ -33,8 +33,9 @@
  * Adding a rule (one file, one registry line):
  *   1. models/rules/KIND_NAME.c defines `const rule_KIND rule_KIND_NAME`
  *      with its name, doc, keys (fields of `profile`; a rule that needs a
- *      figure no profile field holds adds the field to profile.h), check
- *      and computation, and declares nothing else public;
+ *      figure no profile field holds adds the field to profile.h; rules
+ *      that read the same keys share a table of models/rules/common.c),
+ *      check and computation, and declares nothing else public;
  *   2. one line in models/rules/registry.c puts it in its kind's list
  *      (the order the docs list values in), and one `extern` line below;
  *   3. models/venues/README.md documents the value (and any key it adds:
@@ -182,10 +183,24 @@ extern const rule_adl_rank rule_adl_pnl_margin_ratio;
 extern const rule_adl_rank rule_adl_pnl_leverage;
 extern const rule_adl_rank rule_adl_price_leverage;
 
-/* Shared by the rules with the interest term of Binance's formula:
- * clamp(interest - premium, -funding.clamp, +funding.clamp), and F the
- * premium plus it. */
+/* ---- what rules share (models/rules/common.c) -------------------------- */
+
+/* The rate of the rules with the interest term of Binance's formula:
+ * *interest_part = clamp(interest - premium, -funding.clamp,
+ * +funding.clamp), and F the premium plus it. */
 int64_t rule_limit_dampened_rate(const profile *p, int64_t premium,
                                  int64_t interest, int64_t *interest_part);
+
+/* funding.limit.factor, a rate in (0, 1000] (mmr, imf_mmf). */
+extern const param_key rule_limit_factor_keys[];
+int rule_limit_check_factor(const profile *p, perr *e);
+
+/* mark.sample_period and mark.window (the rules that read a basis), and
+ * the check of a moving average: a window of whole samples. */
+extern const param_key rule_mark_basis_keys[];
+int rule_mark_check_average(const profile *p, perr *e);
+
+/* The check of a rule with nothing to check. */
+int rule_check_nothing(const profile *p, perr *e);
 
 #endif

@@ -4,24 +4,15 @@
  * rate (Binance, factor 0.75; mechanics.md 1). The bound's magnitude is
  * rounded toward zero.
  */
-#include <stddef.h>
-
 #include "rule.h"
 
 __extension__ typedef __int128 i128;
 
-static const param_key keys[] = {
-    {"funding.limit.factor", PARAM_RATE,
-     offsetof(profile, funding_cap_factor), "rate", NULL},
-    PARAM_END,
-};
-
 static int check(const profile *p, perr *e)
 {
-    if (!(p->funding_cap_factor > 0
-          && p->funding_cap_factor <= 1000 * PROFILE_RATE_ONE))
-        return perr_set(e, PERR_INVALID,
-                        "funding.limit.factor: must lie in (0, 1000]");
+    int rc = rule_limit_check_factor(p, e);
+    if (rc != 0)
+        return rc;
     if (p->nbrackets < 1)
         return perr_set(e, PERR_INVALID,
                         "funding.limit.rule: mmr needs a first bracket");
@@ -40,7 +31,7 @@ const rule_limit rule_limit_mmr = {
     {"mmr",
      "F = avg(P) + clamp(I - avg(P), -clamp, +clamp), capped to +/- factor x "
      "the first bracket's maintenance rate (Binance, 0.75)",
-     keys},
+     rule_limit_factor_keys},
     check,
     bounds,
     rule_limit_dampened_rate,

@@ -3,30 +3,7 @@
  * basis (mid - index) over mark.window, sampled every mark.sample_period
  * (mechanics.md 2).
  */
-#include <stddef.h>
-
 #include "rule.h"
-
-static const param_key keys[] = {
-    {"mark.sample_period", PARAM_SPAN, offsetof(profile, mark_sample_ms),
-     "ms", NULL},
-    {"mark.window", PARAM_SPAN, offsetof(profile, mark_window_ms), "ms",
-     NULL},
-    PARAM_END,
-};
-
-static int check(const profile *p, perr *e)
-{
-    if (p->mark_sample_ms < 1)
-        return perr_set(e, PERR_INVALID,
-                        "mark.sample_period: must be >= 1 ms");
-    if (p->mark_window_ms < p->mark_sample_ms
-        || p->mark_window_ms % p->mark_sample_ms != 0)
-        return perr_set(e, PERR_INVALID,
-                        "mark.window: must be a whole number (>= 1) of "
-                        "mark.sample_period");
-    return 0;
-}
 
 static double value(const rule_mark_inputs *in)
 {
@@ -34,8 +11,9 @@ static double value(const rule_mark_inputs *in)
 }
 
 const rule_mark rule_mark_basis_ma = {
-    {"basis_ma", "P2 = index + moving average of the basis", keys},
-    check,
+    {"basis_ma", "P2 = index + moving average of the basis",
+     rule_mark_basis_keys},
+    rule_mark_check_average,
     RULE_BASIS_AVERAGE,
     value,
 };

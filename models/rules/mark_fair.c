@@ -4,13 +4,6 @@
  */
 #include "rule.h"
 
-static int check(const profile *p, perr *e)
-{
-    (void)p;
-    (void)e;
-    return 0;
-}
-
 static double value(const rule_mark_inputs *in)
 {
     return in->p1;
@@ -21,7 +14,7 @@ const rule_mark rule_mark_fair = {
      "P1 = index x (1 + funding rate x time to settlement / interval) "
      "(BitMEX's fair price)",
      NULL},
-    check,
+    rule_check_nothing,
     RULE_BASIS_NONE,
     value,
 };

@@ -4,17 +4,7 @@
  * ask, last); other venues' perp mid when the world has one) (Hyperliquid,
  * 150 s; mechanics.md 2).
  */
-#include <stddef.h>
-
 #include "rule.h"
-
-static const param_key keys[] = {
-    {"mark.sample_period", PARAM_SPAN, offsetof(profile, mark_sample_ms),
-     "ms", NULL},
-    {"mark.window", PARAM_SPAN, offsetof(profile, mark_window_ms), "ms",
-     NULL},
-    PARAM_END,
-};
 
 static int check(const profile *p, perr *e)
 {
@@ -36,7 +26,7 @@ const rule_mark rule_mark_hl = {
     {"hl",
      "median(oracle + EMA of the basis, median(bid, ask, last), external "
      "perp mid) (Hyperliquid)",
-     keys},
+     rule_mark_basis_keys},
     check,
     RULE_BASIS_EMA,
     value,

@@ -4,13 +4,6 @@
  */
 #include "rule.h"
 
-static int check(const profile *p, perr *e)
-{
-    (void)p;
-    (void)e;
-    return 0;
-}
-
 static double value(const rule_mark_inputs *in)
 {
     return in->index;
@@ -18,7 +11,7 @@ static double value(const rule_mark_inputs *in)
 
 const rule_mark rule_mark_oracle = {
     {"oracle", "the index (oracle) price itself (dYdX)", NULL},
-    check,
+    rule_check_nothing,
     RULE_BASIS_NONE,
     value,
 };

@@ -4,13 +4,6 @@
  */
 #include "rule.h"
 
-static int check(const profile *p, perr *e)
-{
-    (void)p;
-    (void)e;
-    return 0;
-}
-
 static int64_t no_impact(const profile *p)
 {
     (void)p;
@@ -28,7 +21,7 @@ static double sample(const book *b, double index, int64_t impact)
 
 const rule_premium rule_premium_mid = {
     {"mid", "(mid - index) / index (OKX since 2024-03)", NULL},
-    check,
+    rule_check_nothing,
     no_impact,
     sample,
 };
