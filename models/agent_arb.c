@@ -80,11 +80,6 @@ typedef struct arb_pop {
     agent_arb_stats stats;
 } arb_pop;
 
-static double decimal_double(profile_decimal d)
-{
-    return (double)d.mant * pow(10.0, d.exp);
-}
-
 void agent_arb_params_default(agent_arb_params *p)
 {
     memset(p, 0, sizeof *p);
@@ -396,7 +391,7 @@ agent_pop *agent_arb_new(const agent_arb_params *p, venue *v, uint64_t seed,
     h->base.other_market = -1;
     h->p = *p;
     h->v = v;
-    h->lot_base = decimal_double(prof->lot);
+    h->lot_base = param_decimal_value(prof->lot);
     h->order_cash = agent_quote_cash(prof, p->order_notional);
     h->max_cash = agent_quote_cash(prof, p->max_position_notional);
     int64_t capital_cash = agent_quote_cash(prof, p->capital);

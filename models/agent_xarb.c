@@ -83,11 +83,6 @@ typedef struct xarb_order {
     int64_t max_lots;
 } xarb_order;
 
-static double decimal_double(profile_decimal d)
-{
-    return (double)d.mant * pow(10.0, d.exp);
-}
-
 void agent_xarb_params_default(agent_xarb_params *p)
 {
     memset(p, 0, sizeof *p);
@@ -423,8 +418,8 @@ agent_pop *agent_xarb_new(const agent_xarb_params *p, venue *a, venue *b,
     for (int k = 0; k < 2; k++) {
         const profile *prof = venue_profile(vs[k]);
         h->leg[k].v = vs[k];
-        h->leg[k].tick_quote = decimal_double(prof->tick);
-        h->leg[k].lot_base = decimal_double(prof->lot);
+        h->leg[k].tick_quote = param_decimal_value(prof->tick);
+        h->leg[k].lot_base = param_decimal_value(prof->lot);
         h->leg[k].fee = (double)prof->taker_fee / (double)PROFILE_RATE_ONE;
         h->leg[k].max_cash = agent_quote_cash(prof, p->max_position_notional);
     }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "venue.h"
+#include "profile_yaml.h"
 
 static inline const profile *builtin_profile(const char *name)
 {

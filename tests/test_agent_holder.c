@@ -22,6 +22,7 @@
 #include "agent_holder.h"
 #include "margin.h"
 #include "venue.h"
+#include "profile_yaml.h"
 
 #define BID INT64_C(499990)
 #define ASK INT64_C(500010)

@@ -24,6 +24,7 @@
 #include "margin.h"
 #include "support.h"
 #include "venue.h"
+#include "profile_yaml.h"
 
 #define INDEX 500000.0
 #define K 100.0

@@ -35,6 +35,8 @@
 #include "funding.h"
 #include "mark.h"
 #include "pcg.h"
+#include "profile_yaml.h"
+#include "rule.h"
 #include "venue.h"
 #include "support.h"
 
@@ -70,41 +72,41 @@ typedef struct funding_rule {
     const char *name;
     int64_t interval, offset;
     int divides;
-    profile_premium_source source;
+    const rule_premium *source;
     int64_t sample;
-    profile_premium_average average;
+    const rule_average *average;
     int known_ahead;
     int64_t interest, clamp;
     int64_t cap;         /* funding_cap_bounds, symmetric */
     int per_interval;
-    profile_funding_price price;
+    const rule_pay_price *price;
 } funding_rule;
 
 static const funding_rule rules[] = {
     /* Binance: 8h at 00/08/16 UTC, samples every 5 s with weights 1..n,
      * I = 0.01%, clamp 0.05%, cap 0.75 x the 0.40% tier-1 maintenance rate,
      * an N-hour interval pays F / (8/N) since 2025-09-18. */
-    {"binance", 8 * HOUR, 0, 1, PROFILE_PREMIUM_IMPACT, 5 * SEC,
-     PROFILE_AVG_LINEAR, 0, 10000, 50000, 300000, 0, PROFILE_PAY_AT_MARK},
+    {"binance", 8 * HOUR, 0, 1, &rule_premium_impact, 5 * SEC,
+     &rule_average_linear, 0, 10000, 50000, 300000, 0, &rule_pay_price_mark},
     /* Bybit: every minute, weights 1..480; cap 0.375% (notes 2.7). */
-    {"bybit", 8 * HOUR, 0, 0, PROFILE_PREMIUM_IMPACT, MIN, PROFILE_AVG_LINEAR,
-     0, 10000, 50000, 375000, 0, PROFILE_PAY_AT_MARK},
+    {"bybit", 8 * HOUR, 0, 0, &rule_premium_impact, MIN, &rule_average_linear,
+     0, 10000, 50000, 375000, 0, &rule_pay_price_mark},
     /* OKX since 2024-03: the mid, no interest, minute by minute, BTC capped
      * at 0.375% per 8h. */
-    {"okx", 8 * HOUR, 0, 0, PROFILE_PREMIUM_MID, MIN, PROFILE_AVG_MEAN, 0, 0,
-     0, 375000, 0, PROFILE_PAY_AT_MARK},
+    {"okx", 8 * HOUR, 0, 0, &rule_premium_mid, MIN, &rule_average_mean, 0, 0,
+     0, 375000, 0, &rule_pay_price_mark},
     /* BitMEX: every minute, a plain mean, known one interval ahead, 04/12/20
      * UTC; cap 0.75 x (1% - 0.5%) = 0.375% (notes 9.4). */
-    {"bitmex", 8 * HOUR, 4 * HOUR, 0, PROFILE_PREMIUM_IMPACT, MIN,
-     PROFILE_AVG_MEAN, 1, 10000, 50000, 375000, 0, PROFILE_PAY_AT_MARK},
+    {"bitmex", 8 * HOUR, 4 * HOUR, 0, &rule_premium_impact, MIN,
+     &rule_average_mean, 1, 10000, 50000, 375000, 0, &rule_pay_price_mark},
     /* dYdX v4: a sample a minute, hourly mean, F / 8 paid hourly, |F| <=
      * 6 x (5% - 3%) = 12%, no interest. */
-    {"dydx", HOUR, 0, 1, PROFILE_PREMIUM_IMPACT, MIN, PROFILE_AVG_MEAN, 0, 0,
-     0, 12000000, 0, PROFILE_PAY_AT_ORACLE},
+    {"dydx", HOUR, 0, 1, &rule_premium_impact, MIN, &rule_average_mean, 0, 0,
+     0, 12000000, 0, &rule_pay_price_oracle},
     /* Hyperliquid: every 5 s averaged over the hour, F / 8 hourly, at most 4%
      * an hour, at the oracle price. */
-    {"hyperliquid", HOUR, 0, 1, PROFILE_PREMIUM_IMPACT, 5 * SEC,
-     PROFILE_AVG_MEAN, 0, 10000, 50000, 4000000, 1, PROFILE_PAY_AT_ORACLE},
+    {"hyperliquid", HOUR, 0, 1, &rule_premium_impact, 5 * SEC,
+     &rule_average_mean, 0, 10000, 50000, 4000000, 1, &rule_pay_price_oracle},
 };
 
 /* The built-in profile name, after checking that it carries the rule the
@@ -236,7 +238,7 @@ static void quote(world *w, int64_t bid, int64_t ask)
 static void quote_premium(world *w, double premium)
 {
     int64_t at = llround(w->index * (1.0 + premium));
-    if (w->p.premium_source == PROFILE_PREMIUM_MID)
+    if (w->p.premium_source == &rule_premium_mid)
         quote(w, at - 1, at + 1);
     else if (premium >= 0)
         quote(w, at, at + 2);
@@ -248,7 +250,7 @@ static void quote_premium(world *w, double premium)
 static double quoted_premium(const world *w)
 {
     double i = w->index;
-    if (w->p.premium_source == PROFILE_PREMIUM_MID)
+    if (w->p.premium_source == &rule_premium_mid)
         return ((double)(w->bid + w->ask) / 2.0 - i) / i;
     return (fmax(0.0, (double)w->bid - i) - fmax(0.0, i - (double)w->ask)) / i;
 }
@@ -426,7 +428,7 @@ Test(funding, rate_of_follows_the_formula_step_by_step)
 Test(funding, linear_weights_are_one_to_n)
 {
     funding_average a;
-    funding_average_reset(&a, PROFILE_AVG_LINEAR);
+    funding_average_reset(&a, &rule_average_linear);
     cr_expect_eq(funding_average_value(&a), 0.0);
     /* (1 x 0.03% + 2 x 0.06% + 3 x -0.015%) / (1 + 2 + 3), in rate units
      * (30000 + 120000 - 45000) / 6 = 17500. */
@@ -438,7 +440,7 @@ Test(funding, linear_weights_are_one_to_n)
     cr_expect_eq(funding_premium_rate(funding_average_value(&a)), 17500);
     /* Powers of two make every step exact in binary: the weights are
      * exactly 1, 2, 3, 4. (1/2 + 2/4 + 3/8 + 4/16) / 10 = 1.625 / 10. */
-    funding_average_reset(&a, PROFILE_AVG_LINEAR);
+    funding_average_reset(&a, &rule_average_linear);
     funding_average_add(&a, 0.5);
     funding_average_add(&a, 0.25);
     funding_average_add(&a, 0.125);
@@ -447,7 +449,7 @@ Test(funding, linear_weights_are_one_to_n)
     cr_expect_eq(a.weights, 10.0);
     cr_expect_eq(funding_average_value(&a), 0.1625);
     /* The mean of the same samples: 0.9375 / 4. */
-    funding_average_reset(&a, PROFILE_AVG_MEAN);
+    funding_average_reset(&a, &rule_average_mean);
     funding_average_add(&a, 0.5);
     funding_average_add(&a, 0.25);
     funding_average_add(&a, 0.125);

@@ -21,6 +21,7 @@
 #include "margin.h"
 #include "pcg.h"
 #include "profile.h"
+#include "profile_yaml.h"
 
 #define USD(x) ((int64_t)((x) * 1e6 + ((x) >= 0 ? 0.5 : -0.5)))
 

@@ -20,6 +20,8 @@
 #include "funding.h"
 #include "mark.h"
 #include "pcg.h"
+#include "profile_yaml.h"
+#include "rule.h"
 #include "venue.h"
 
 #define SEC INT64_C(1000)
@@ -30,14 +32,14 @@
 /* Binance's units with the mark rule given: Binance's and Bybit's MEDIAN3
  * (30 one-second samples for Binance, mechanics.md 2), the others with the
  * windows of their venues (Hyperliquid's 150 s EMA). */
-static profile with_rule(profile_mark_rule rule)
+static profile with_rule(const rule_mark *rule)
 {
     const profile *b = profile_builtin("binance");
     cr_assert_not_null(b);
     profile p = *b;
     p.mark_rule = rule;
     p.mark_sample_ms = SEC;
-    p.mark_window_ms = rule == PROFILE_MARK_HL ? 150 * SEC : 30 * SEC;
+    p.mark_window_ms = rule == &rule_mark_hl ? 150 * SEC : 30 * SEC;
     return p;
 }
 
@@ -71,7 +73,7 @@ Test(mark, binance_mark_is_the_median_of_p1_p2_and_last)
      * with 4h of an 8h interval to go: P1 = 500000 x (1 + 0.0001 x 0.5) =
      * 500025. With the last trade at 500060 the median is the last; at
      * 500200 it is P2; at 499000 it is P1. */
-    profile p = with_rule(PROFILE_MARK_MEDIAN3);
+    profile p = with_rule(&rule_mark_median3);
     mark *m = new_mark(&p);
     mark_inputs in;
     for (int64_t t = 0; t <= 30; t++) {
@@ -101,7 +103,7 @@ Test(mark, p2_averages_the_last_window_of_samples)
      * seconds measures the basis left by update k - 1, so after update 40
      * the samples are 0 ... 39 and the window holds the last 30, 10 ... 39:
      * mean 24.5, and the mark index + 24.5 rounds half away to 500025. */
-    profile p = with_rule(PROFILE_MARK_BASIS_MA);
+    profile p = with_rule(&rule_mark_basis_ma);
     mark *m = new_mark(&p);
     mark_parts parts;
     int64_t mk = 0;
@@ -120,7 +122,7 @@ Test(mark, a_quiet_spell_is_sampled_at_the_basis_that_held_through_it)
      * 3600 s quotes basis 0. Every sample of that hour saw 100, so the
      * average is still 100. One second later the first sample of basis 0
      * enters: (29 x 100 + 0) / 30. */
-    profile p = with_rule(PROFILE_MARK_BASIS_MA);
+    profile p = with_rule(&rule_mark_basis_ma);
     mark *m = new_mark(&p);
     mark_parts parts;
     mark_inputs in = at(0, 500000.0, 100);
@@ -142,7 +144,7 @@ Test(mark, the_ring_sum_does_not_drift)
 {
     /* Ten thousand random bases: the running average equals the plain mean
      * of the last 30 samples. */
-    profile p = with_rule(PROFILE_MARK_BASIS_MA);
+    profile p = with_rule(&rule_mark_basis_ma);
     mark *m = new_mark(&p);
     pcg32 rng;
     pcg32_seed(&rng, 42, 11);
@@ -171,7 +173,7 @@ Test(mark, bitmex_fair_price_by_hand)
      * 500000 x (1 + 0.0001 x 4h/8h) = 500025; with -0.375% and the whole
      * interval to go, 500000 x 0.99625 = 498125; at the settlement itself
      * the basis is gone: the index. */
-    profile p = with_rule(PROFILE_MARK_FAIR);
+    profile p = with_rule(&rule_mark_fair);
     mark *m = new_mark(&p);
     mark_inputs in = at(0, 500000.0, 40);
     in.funding_rate = 10000;
@@ -200,7 +202,7 @@ Test(mark, hyperliquid_median_with_the_ema_of_the_basis)
      * median is index + 1, and with no external mid the mark is the mean of
      * 500046.78 and 500001: 500023.89 -> 500024. An external mid of 500010
      * makes it the median of three: 500010. */
-    profile p = with_rule(PROFILE_MARK_HL);
+    profile p = with_rule(&rule_mark_hl);
     mark *m = new_mark(&p);
     mark_inputs in = at(0, 500000.0, 50);
     mark_update(m, &in, NULL);
@@ -223,7 +225,7 @@ Test(mark, hyperliquid_median_with_the_ema_of_the_basis)
 
 Test(mark, oracle_mark_is_the_index_rounded_to_the_nearest_tick)
 {
-    profile p = with_rule(PROFILE_MARK_ORACLE);
+    profile p = with_rule(&rule_mark_oracle);
     mark *m = new_mark(&p);
     mark_inputs in = at(0, 500000.4, 0);
     cr_expect_eq(mark_update(m, &in, NULL), 500000);
@@ -242,7 +244,7 @@ Test(mark, missing_inputs_are_left_out_of_the_median)
      * 0.001) = 500500 with the whole interval to go, P2 = 500000 + 100
      * (the basis in force before any sample): 500300. An empty side: no
      * basis, P2 = the index, the mean with P1 500250. */
-    profile p = with_rule(PROFILE_MARK_MEDIAN3);
+    profile p = with_rule(&rule_mark_median3);
     mark *m = new_mark(&p);
     mark_inputs in = at(0, 500000.0, 100);
     in.funding_rate = 100000;
@@ -258,7 +260,7 @@ Test(mark, missing_inputs_are_left_out_of_the_median)
 
 Test(mark, check_refuses_a_window_shorter_than_a_sample)
 {
-    profile p = with_rule(PROFILE_MARK_MEDIAN3);
+    profile p = with_rule(&rule_mark_median3);
     p.mark_window_ms = 500;
     perr e = {0, ""};
     cr_expect_eq(mark_check(&p, &e), PERR_INVALID);
@@ -267,7 +269,7 @@ Test(mark, check_refuses_a_window_shorter_than_a_sample)
     p.mark_sample_ms = 0;
     cr_expect_eq(mark_check(&p, &e), PERR_INVALID);
     /* Rules without a basis need neither. */
-    p.mark_rule = PROFILE_MARK_ORACLE;
+    p.mark_rule = &rule_mark_oracle;
     cr_expect_eq(mark_check(&p, &e), 0);
 }
 
@@ -298,7 +300,7 @@ static venue *binance_long(const profile *p, uint32_t *trader)
 
 Test(mark, oracle_rule_drives_the_venues_liquidations)
 {
-    profile p = with_rule(PROFILE_MARK_ORACLE);
+    profile p = with_rule(&rule_mark_oracle);
     uint32_t id;
     venue *v = binance_long(&p, &id);
     mark *m = new_mark(&p);
@@ -328,15 +330,15 @@ Test(mark, fair_price_rule_reads_the_funding_clock)
      * 8h rule, no samples yet: the interest-only estimate 0.01%) starts at
      * 00:00 UTC: at 0 the next settlement is 8h away, fair = 500000 x
      * 1.0001 = 500050; at 4h, 500025. */
-    profile p = with_rule(PROFILE_MARK_FAIR);
+    profile p = with_rule(&rule_mark_fair);
     p.funding_interval_ms = 8 * HOUR;
     p.funding_period_ms = 8 * HOUR;
-    p.premium_source = PROFILE_PREMIUM_IMPACT;
+    p.premium_source = &rule_premium_impact;
     p.premium_sample_ms = 5 * SEC;
-    p.premium_average = PROFILE_AVG_LINEAR;
+    p.premium_average = &rule_average_linear;
     p.interest_rate = 10000;
     p.funding_clamp = 50000;
-    p.funding_cap_rule = PROFILE_CAP_MMR;
+    p.funding_cap_rule = &rule_limit_mmr;
     p.funding_cap_factor = 75000000;
     p.impact_margin = INT64_C(200000000);
     perr e = {0, ""};

@@ -18,6 +18,7 @@
 #include "metrics.h"
 #include "pcg.h"
 #include "support.h"
+#include "profile_yaml.h"
 
 #define QPTL 1e-4 /* USDT per tick x lot */
 

@@ -21,6 +21,7 @@
 
 #include "output.h"
 #include "version.h"
+#include "profile_yaml.h"
 
 #define START_MS INT64_C(1752105600000) /* 2025-07-10T00:00:00Z */
 #define ROWS0 5000 /* more than one 4096-row chunk */

@@ -15,6 +15,7 @@
 
 #include "profile.h"
 #include "profile_yaml.h"
+#include "rule.h"
 
 #define PCT(x) ((int64_t)((x) * 1000000.0 + 0.5)) /* PCT(0.05) == 0.05% */
 #define USD(x) ((int64_t)(x) * INT64_C(1000000))  /* cash units of 1e-6 */
@@ -105,17 +106,17 @@ Test(profile_yaml, binance_values_are_the_cited_figures)
     cr_expect_eq(p->funding_period_ms, 8 * HOUR_MS);
     cr_expect(p->funding_divides);
     cr_expect_eq(p->premium_sample_ms, 5000);
-    cr_expect_eq(p->premium_average, PROFILE_AVG_LINEAR);
+    cr_expect_eq(p->premium_average, &rule_average_linear);
     cr_expect_eq(p->interest_rate, PCT(0.01));
     cr_expect_eq(p->funding_clamp, PCT(0.05));
-    cr_expect_eq(p->funding_cap_rule, PROFILE_CAP_MMR);
+    cr_expect_eq(p->funding_cap_rule, &rule_limit_mmr);
     cr_expect_eq(p->funding_cap_factor, PROFILE_RATE_ONE * 3 / 4);
     cr_expect_eq(p->impact_notional, 0);
     cr_expect_eq(p->impact_margin, USD(200));
-    cr_expect_eq(p->mark_rule, PROFILE_MARK_MEDIAN3);
+    cr_expect_eq(p->mark_rule, &rule_mark_median3);
     cr_expect_eq(p->mark_sample_ms, 1000);
     cr_expect_eq(p->mark_window_ms, 30000);
-    cr_expect_eq(p->funding_price, PROFILE_PAY_AT_MARK);
+    cr_expect_eq(p->funding_price, &rule_pay_price_mark);
 }
 
 Test(profile_yaml, bybit_values_are_the_cited_figures)
@@ -126,8 +127,8 @@ Test(profile_yaml, bybit_values_are_the_cited_figures)
     cr_expect_eq(p->brackets[19].cum, USD(1482000));
     cr_expect_eq(p->taker_fee, PCT(0.055));
     cr_expect_eq(p->premium_sample_ms, 60000);
-    cr_expect_eq(p->premium_average, PROFILE_AVG_LINEAR);
-    cr_expect_eq(p->funding_cap_rule, PROFILE_CAP_FIXED);
+    cr_expect_eq(p->premium_average, &rule_average_linear);
+    cr_expect_eq(p->funding_cap_rule, &rule_limit_fixed);
     cr_expect_eq(p->funding_cap, PCT(0.375));
     cr_expect_eq(p->funding_floor, -PCT(0.375));
     cr_expect_eq(p->mark_window_ms, 5 * 60000);
@@ -140,14 +141,14 @@ Test(profile_yaml, hyperliquid_pays_hourly_at_the_oracle_with_a_4pct_cap)
     cr_expect_eq(p->funding_interval_ms, HOUR_MS);
     cr_expect_eq(p->funding_period_ms, 8 * HOUR_MS);
     cr_expect(p->funding_divides);
-    cr_expect_eq(p->funding_price, PROFILE_PAY_AT_ORACLE);
-    cr_expect_eq(p->funding_cap_rule, PROFILE_CAP_FIXED);
+    cr_expect_eq(p->funding_price, &rule_pay_price_oracle);
+    cr_expect_eq(p->funding_cap_rule, &rule_limit_fixed);
     cr_expect_eq(p->funding_cap, PCT(4));
     cr_expect_eq(p->funding_floor, -PCT(4));
     cr_expect(p->funding_cap_per_interval);
     cr_expect_eq(p->premium_sample_ms, 5000);
     cr_expect_eq(p->impact_notional, USD(20000));
-    cr_expect_eq(p->mark_rule, PROFILE_MARK_HL);
+    cr_expect_eq(p->mark_rule, &rule_mark_hl);
     cr_expect_eq(p->mark_window_ms, 150000);
     /* notes 3.1: below 2/3 of maintenance, as profile.c had it. */
     cr_expect_eq(p->backstop_below, (PROFILE_RATE_ONE * 2 + 2) / 3);
@@ -158,15 +159,15 @@ Test(profile_yaml, hyperliquid_pays_hourly_at_the_oracle_with_a_4pct_cap)
 Test(profile_yaml, dydx_caps_funding_at_six_times_imf_minus_mmf)
 {
     const profile *p = profile_builtin("dydx");
-    cr_expect_eq(p->funding_cap_rule, PROFILE_CAP_IMF_MMF);
+    cr_expect_eq(p->funding_cap_rule, &rule_limit_imf_mmf);
     cr_expect_eq(p->funding_cap_factor, 6 * PROFILE_RATE_ONE);
     cr_expect_eq(p->funding_interval_ms, HOUR_MS);
     cr_expect(p->funding_divides);
     cr_expect_eq(p->interest_rate, 0);
     cr_expect_eq(p->premium_sample_ms, 60000);
-    cr_expect_eq(p->premium_average, PROFILE_AVG_MEAN);
+    cr_expect_eq(p->premium_average, &rule_average_mean);
     cr_expect_eq(p->impact_margin, USD(500));
-    cr_expect_eq(p->mark_rule, PROFILE_MARK_ORACLE);
+    cr_expect_eq(p->mark_rule, &rule_mark_oracle);
     /* 6 x (5% - 3%) = 12% per 8h (dYdX docs, notes 4.7). */
     int64_t imf = PROFILE_RATE_ONE / p->brackets[0].max_leverage;
     cr_expect_eq(p->funding_cap_factor / PROFILE_RATE_ONE
@@ -181,14 +182,14 @@ Test(profile_yaml, bitmex_settles_at_04_12_20_with_the_rate_known_ahead)
     cr_expect_eq(p->funding_interval_ms, 8 * HOUR_MS);
     cr_expect_eq(p->funding_offset_ms, 4 * HOUR_MS);
     cr_expect(p->funding_known_ahead);
-    cr_expect_eq(p->premium_average, PROFILE_AVG_MEAN);
+    cr_expect_eq(p->premium_average, &rule_average_mean);
     cr_expect_eq(p->premium_sample_ms, 60000);
-    cr_expect_eq(p->mark_rule, PROFILE_MARK_FAIR);
+    cr_expect_eq(p->mark_rule, &rule_mark_fair);
     cr_expect_eq(p->liq_style, PROFILE_LIQ_TIERED);
     cr_expect_eq(p->maker_fee, -PCT(0.01));
     cr_expect_eq(p->cash_per_tick_lot, 500); /* 0.5 USDT x 0.001 XBT */
     /* 75% x (1% - 0.5%) = 0.375%, BitMEX's example (notes 9.4). */
-    cr_expect_eq(p->funding_cap_rule, PROFILE_CAP_IMF_MMF);
+    cr_expect_eq(p->funding_cap_rule, &rule_limit_imf_mmf);
     int64_t imf = PROFILE_RATE_ONE / p->brackets[0].max_leverage;
     cr_expect_eq(p->funding_cap_factor * (imf - p->brackets[0].mmr)
                      / PROFILE_RATE_ONE,
@@ -201,7 +202,7 @@ Test(profile_yaml, bitmex_settles_at_04_12_20_with_the_rate_known_ahead)
 Test(profile_yaml, okx_takes_its_premium_from_the_mid_without_interest)
 {
     const profile *p = profile_builtin("okx");
-    cr_expect_eq(p->premium_source, PROFILE_PREMIUM_MID);
+    cr_expect_eq(p->premium_source, &rule_premium_mid);
     cr_expect_eq(p->interest_rate, 0);
     cr_expect_eq(p->funding_clamp, 0);
     cr_expect_eq(p->funding_cap, PCT(0.375));

@@ -18,6 +18,7 @@
 #include "agent_holder.h"
 #include "profile.h"
 #include "scenario.h"
+#include "profile_yaml.h"
 
 #define HOUR_MS INT64_C(3600000)
 #define MIN_MS INT64_C(60000)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "profile_yaml.h"
 #include "summary.h"
 #include "summary_venue.h"
 

@@ -29,6 +29,7 @@
 #include "pcg.h"
 #include "venue.h"
 #include "support.h"
+#include "profile_yaml.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 

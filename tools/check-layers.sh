@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 
 # The layers in order, lowest first, and what each may include besides.
 layers=(util engine io batch cli)
-MODEL_INTERFACES=" agent.h index.h arrival.h shock.h "
+MODEL_INTERFACES=" agent.h index.h arrival.h shock.h rule.h "
 
 declare -A home   # header name -> its layer (or "models")
 for l in "${layers[@]}"; do

@@ -15,7 +15,8 @@
  *
  * `calc funding` runs a premium path through the funding engine's own
  * averaging and rate (funding.h; mechanics.md 1): avg(P) by the venue's
- * weights, F = avg(P) + clamp(I - avg(P)), the cap, and the division by
+ * weights, F by its limit rule (avg(P) + clamp(I - avg(P)) for every
+ * built-in venue), the cap, and the division by
  * period / interval where the venue divides. A known-ahead venue (BitMEX)
  * pays at the end of an interval the rate of the interval before, and the
  * first interval the rate of a zero premium, as the engine does.
@@ -35,6 +36,7 @@
 #include "funding.h"
 #include "margin.h"
 #include "profile.h"
+#include "profile_yaml.h"
 #include "suggest.h"
 
 __extension__ typedef __int128 i128;
@@ -260,7 +262,7 @@ static int parse_quote(const char *calc, const char *opt, const char *text,
     char what[96];
     snprintf(what, sizeof what, "calc %s: %s", calc, opt);
     profile_decimal d;
-    int rc = profile_parse_decimal(what, buf, &d, e);
+    int rc = param_parse_decimal(what, buf, &d, e);
     if (rc)
         return rc;
     d.exp += scale;
@@ -392,9 +394,9 @@ int calc_liq_price(int argc, char **argv, calc_report *out, perr *e)
                         mode);
 
     profile_decimal entry, size;
-    rc = profile_parse_decimal("calc liq-price: --entry", entry_text, &entry, e);
+    rc = param_parse_decimal("calc liq-price: --entry", entry_text, &entry, e);
     if (!rc)
-        rc = profile_parse_decimal("calc liq-price: --size", size_text, &size,
+        rc = param_parse_decimal("calc liq-price: --size", size_text, &size,
                                    e);
     if (rc)
         return rc;
@@ -547,7 +549,7 @@ static int parse_premium(const char *text, int64_t *rate, perr *e)
         shift -= 4;
     }
     profile_decimal d;
-    int rc = profile_parse_decimal("calc funding: --premium", buf, &d, e);
+    int rc = param_parse_decimal("calc funding: --premium", buf, &d, e);
     if (rc)
         return rc;
     int exp = d.exp + shift;

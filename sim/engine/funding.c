@@ -13,7 +13,11 @@
  *     (IMF - MMF);
  *   - Hyperliquid: samples every 5 s, mean over the hour, F/8 paid hourly,
  *     at most 4% an hour, priced at the oracle.
- * Those figures live in the profiles; this file knows no venue by name.
+ * Those figures live in the profiles, and the rules that differ (the limit
+ * rule forming F and its bounds, the premium source, the weights of the
+ * average, the price paid at) in models/rules/, called through the
+ * profile's tables (models/rule.h); this file knows no venue and no rule by
+ * name.
  *
  * Invariants of the clock: next_sample and next_settlement are instants of
  * their UTC grids, strictly after everything already processed; `current`
@@ -25,6 +29,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "rule.h"
 
 __extension__ typedef __int128 i128;
 
@@ -93,12 +99,12 @@ int funding_check(const profile *p, perr *e)
                         "%s: premium_sample_ms must be > 0 and divide the "
                         "funding interval and offset",
                         n);
-    if (p->premium_source != PROFILE_PREMIUM_IMPACT
-        && p->premium_source != PROFILE_PREMIUM_MID)
-        return perr_set(e, PERR_INVALID, "%s: unknown premium_source", n);
-    if (p->premium_average != PROFILE_AVG_LINEAR
-        && p->premium_average != PROFILE_AVG_MEAN)
-        return perr_set(e, PERR_INVALID, "%s: unknown premium_average", n);
+    if (!p->premium_source || !p->premium_average || !p->funding_cap_rule
+        || !p->funding_price)
+        return perr_set(e, PERR_INVALID,
+                        "%s: the funding rules (premium source, average, "
+                        "limit, price) must all be set",
+                        n);
     if (p->funding_clamp < 0 || p->funding_clamp >= PROFILE_RATE_ONE)
         return perr_set(e, PERR_INVALID, "%s: funding_clamp must lie in [0, 1)",
                         n);
@@ -106,69 +112,17 @@ int funding_check(const profile *p, perr *e)
         || p->interest_rate >= PROFILE_RATE_ONE)
         return perr_set(e, PERR_INVALID,
                         "%s: interest_rate must lie in (-1, 1)", n);
-    switch (p->funding_cap_rule) {
-    case PROFILE_CAP_FIXED:
-        if (p->funding_cap < 0 || p->funding_floor > 0
-            || p->funding_cap >= PROFILE_RATE_ONE
-            || p->funding_floor <= -PROFILE_RATE_ONE)
-            return perr_set(e, PERR_INVALID,
-                            "%s: a fixed funding cap needs funding_floor in "
-                            "(-1, 0] and funding_cap in [0, 1)",
-                            n);
-        break;
-    case PROFILE_CAP_MMR:
-    case PROFILE_CAP_IMF_MMF:
-        if (p->funding_cap_factor < 0
-            || p->funding_cap_factor > 1000 * PROFILE_RATE_ONE)
-            return perr_set(e, PERR_INVALID,
-                            "%s: funding_cap_factor must lie in [0, 1000]", n);
-        if (p->nbrackets < 1 || p->brackets[0].max_leverage < 1)
-            return perr_set(e, PERR_INVALID,
-                            "%s: the funding cap rule needs a first bracket",
-                            n);
-        break;
-    default:
-        return perr_set(e, PERR_INVALID, "%s: unknown funding_cap_rule", n);
-    }
-    if (p->funding_price != PROFILE_PAY_AT_MARK
-        && p->funding_price != PROFILE_PAY_AT_ORACLE)
-        return perr_set(e, PERR_INVALID, "%s: unknown funding_price", n);
-    if (p->premium_source == PROFILE_PREMIUM_IMPACT) {
-        if (p->impact_notional < 0 || p->impact_margin < 0
-            || (p->impact_notional == 0 && p->impact_margin == 0))
-            return perr_set(e, PERR_INVALID,
-                            "%s: impact premiums need impact_notional or "
-                            "impact_margin > 0",
-                            n);
-        if (p->cash_per_tick_lot < 1)
-            return perr_set(e, PERR_INVALID, "%s: cash_per_tick_lot < 1", n);
-    }
+    perr why;
+    perr_clear(&why);
+    if (p->funding_cap_rule->check(p, &why) != 0
+        || p->premium_source->check(p, &why) != 0)
+        return perr_set(e, PERR_INVALID, "%s: %s", n, why.msg);
     return 0;
 }
 
 void funding_cap_bounds(const profile *p, int64_t *floor, int64_t *cap)
 {
-    int64_t c;
-    switch (p->funding_cap_rule) {
-    case PROFILE_CAP_MMR:
-        c = (int64_t)((i128)p->funding_cap_factor * p->brackets[0].mmr
-                      / PROFILE_RATE_ONE);
-        break;
-    case PROFILE_CAP_IMF_MMF: {
-        int64_t imf = PROFILE_RATE_ONE / p->brackets[0].max_leverage;
-        int64_t gap = imf - p->brackets[0].mmr;
-        c = gap > 0 ? (int64_t)((i128)p->funding_cap_factor * gap
-                                / PROFILE_RATE_ONE)
-                    : 0;
-        break;
-    }
-    default:
-        *floor = p->funding_floor;
-        *cap = p->funding_cap;
-        return;
-    }
-    *floor = -c;
-    *cap = c;
+    p->funding_cap_rule->bounds(p, floor, cap);
 }
 
 int64_t funding_rate_of(const profile *p, int64_t interval_ms, int64_t premium,
@@ -185,8 +139,8 @@ int64_t funding_rate_of(const profile *p, int64_t interval_ms, int64_t premium,
     int64_t interest = p->interest_rate;
     if (!p->funding_divides && interval_ms != p->funding_period_ms)
         interest = div_round((i128)interest * interval_ms, p->funding_period_ms);
-    r.interest = clamp64(interest - premium, -p->funding_clamp, p->funding_clamp);
-    r.rate_period = premium + r.interest;
+    r.rate_period = p->funding_cap_rule->rate(p, premium, interest,
+                                              &r.interest);
     if (!p->funding_cap_per_interval)
         r.rate_period = clamp64(r.rate_period, floor, cap);
     r.rate = r.rate_period;
@@ -213,18 +167,18 @@ int64_t funding_premium_rate(double premium)
     return llround(r);
 }
 
-void funding_average_reset(funding_average *a, profile_premium_average kind)
+void funding_average_reset(funding_average *a, const rule_average *rule)
 {
     a->weighted = 0;
     a->weights = 0;
     a->n = 0;
-    a->linear = kind == PROFILE_AVG_LINEAR;
+    a->rule = rule;
 }
 
 void funding_average_add(funding_average *a, double premium)
 {
     a->n++;
-    double w = a->linear ? (double)a->n : 1.0;
+    double w = a->rule->weight(a->n);
     a->weighted += w * premium;
     a->weights += w;
 }
@@ -238,33 +192,13 @@ double funding_average_value(const funding_average *a)
 
 int64_t funding_impact_notional(const profile *p)
 {
-    if (p->premium_source != PROFILE_PREMIUM_IMPACT)
-        return 0;
-    i128 cash = p->impact_notional > 0
-                    ? (i128)p->impact_notional
-                    : (i128)p->impact_margin * p->brackets[0].max_leverage;
-    i128 book_units = (cash + p->cash_per_tick_lot - 1) / p->cash_per_tick_lot;
-    return book_units > INT64_MAX ? INT64_MAX : (int64_t)book_units;
+    return p->premium_source->impact(p);
 }
 
 double funding_premium(const profile *p, const book *b, double index,
                        int64_t impact)
 {
-    if (p->premium_source == PROFILE_PREMIUM_MID) {
-        int64_t mid_x2 = book_mid_x2(b);
-        if (mid_x2 == BOOK_NO_PRICE)
-            return 0.0;
-        return ((double)mid_x2 / 2.0 - index) / index;
-    }
-    double above = 0.0, below = 0.0;
-    book_impact walk;
-    if (impact > 0 && book_impact_price(b, BOOK_SELL, impact, &walk, NULL) == 0
-        && walk.price > 0 && walk.price > index)
-        above = walk.price - index; /* the impact bid over the index */
-    if (impact > 0 && book_impact_price(b, BOOK_BUY, impact, &walk, NULL) == 0
-        && walk.price > 0 && walk.price < index)
-        below = index - walk.price; /* the impact ask under it */
-    return (above - below) / index;
+    return p->premium_source->sample(b, index, impact);
 }
 
 /* ---- the clock --------------------------------------------------------- */
@@ -395,8 +329,7 @@ static int settle(funding *f, venue *v, int64_t t, double index, perr *e)
         f->recs = grown;
         f->cap_recs *= 2;
     }
-    int64_t price = f->p->funding_price == PROFILE_PAY_AT_ORACLE
-                        ? llround(index) : venue_mark(v);
+    int64_t price = f->p->funding_price->price(index, venue_mark(v));
     if (price < 1)
         return perr_set(e, PERR_INVALID,
                         "%s: funding at %lld ms priced at %lld ticks",

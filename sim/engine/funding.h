@@ -4,12 +4,14 @@
  * average, the rate of an interval, and the settlements on the ledger at the
  * venue's UTC instants.
  *
- * The rate of a period (mechanics.md 1; profile.h states each field):
+ * The rate of a period (mechanics.md 1; profile.h states each field, and
+ * models/rules/ each rule):
  *     P  = (max(0, impact_bid - index) - max(0, index - impact_ask)) / index
- *          or (mid - index) / index for PROFILE_PREMIUM_MID
+ *          (premium source `impact`) or (mid - index) / index (`mid`)
  *     F  = avg(P) + clamp(I - avg(P), -funding_clamp, +funding_clamp)
+ *          (limit rules fixed, mmr, imf_mmf; premium_clamp: F = avg(P))
  *     paid per interval = F x interval / period when the venue divides, else F,
- * capped at [floor, cap] of the cap rule, either F (the default) or the rate
+ * capped at [floor, cap] of the limit rule, either F (the default) or the rate
  * paid per interval (funding_cap_per_interval). avg(P) is a model quantity
  * (double); it is rounded once to a whole rate unit (1e-8, the resolution
  * venues publish rates at) and everything after that is exact integer
@@ -71,11 +73,12 @@ typedef struct funding_parts {
 
 /* Checks that p's funding fields describe a rule this module can run: an
  * interval dividing a day, samples dividing the interval and the offset, a
- * period, a clamp >= 0, a cap rule with sane bounds, and an impact notional
- * for impact premiums. The message names the profile and the field. */
+ * period, a clamp >= 0, and rules that pass their own checks (a limit rule
+ * with sane bounds, an impact notional for impact premiums). The message
+ * names the profile and the field. */
 int funding_check(const profile *p, perr *e);
 
-/* The bounds [*floor, *cap] of p's cap rule (mechanics.md 1): the fixed
+/* The bounds [*floor, *cap] of p's limit rule (mechanics.md 1): the fixed
  * ones, +/- factor x the first bracket's maintenance rate, or +/- factor x
  * (1 / its maximum leverage - its maintenance rate); magnitudes rounded
  * toward zero. */
@@ -92,17 +95,18 @@ int64_t funding_rate_of(const profile *p, int64_t interval_ms, int64_t premium,
  * value that is not finite. */
 int64_t funding_premium_rate(double premium);
 
-/* The average of one interval's premium samples: weights 1, 2, ..., n
- * (LINEAR, later samples count more: Binance, Bybit) or equal (MEAN: BitMEX,
- * dYdX, Hyperliquid). Accumulated in a fixed order, so deterministic. */
+/* The average of one interval's premium samples by the weights of the
+ * profile's average rule: 1, 2, ..., n (`linear`, later samples count more:
+ * Binance, Bybit) or equal (`mean`: BitMEX, dYdX, Hyperliquid).
+ * Accumulated in a fixed order, so deterministic. */
 typedef struct funding_average {
     double weighted; /* sum of weight x premium */
     double weights;  /* sum of the weights */
     int64_t n;
-    int linear;
+    const rule_average *rule; /* the weights */
 } funding_average;
 
-void funding_average_reset(funding_average *a, profile_premium_average kind);
+void funding_average_reset(funding_average *a, const rule_average *rule);
 void funding_average_add(funding_average *a, double premium);
 /* The average so far; 0 before any sample. */
 double funding_average_value(const funding_average *a);

@@ -10,7 +10,10 @@
  *   - Hyperliquid: median(oracle + 150 s EMA(mid - oracle),
  *     median(bid, ask, last), other venues' perp mids);
  *   - dYdX v4: the oracle price.
- * Windows and periods come from the profile.
+ * Windows and periods come from the profile, and how the components are
+ * combined from its rule (models/rules/mark_*.c, through models/rule.h);
+ * this file keeps the basis state a rule declares it reads (a ring for a
+ * moving average, or an EMA) and knows no rule by name.
  *
  * State: a ring of the last `cap` basis samples with their running sum
  * (recomputed from the ring each time the ring wraps, so rounding cannot
@@ -22,6 +25,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "rule.h"
 
 #define MARK_RING_MAX ((int64_t)1 << 24)
 
@@ -49,25 +54,11 @@ struct mark {
     const funding *f;
 };
 
-static int uses_basis(profile_mark_rule r)
-{
-    return r == PROFILE_MARK_MEDIAN3 || r == PROFILE_MARK_BASIS_MA
-           || r == PROFILE_MARK_HL;
-}
-
 int mark_check(const profile *p, perr *e)
 {
-    switch (p->mark_rule) {
-    case PROFILE_MARK_MEDIAN3:
-    case PROFILE_MARK_FAIR:
-    case PROFILE_MARK_BASIS_MA:
-    case PROFILE_MARK_HL:
-    case PROFILE_MARK_ORACLE:
-        break;
-    default:
-        return perr_set(e, PERR_INVALID, "%s: unknown mark_rule", p->name);
-    }
-    if (!uses_basis(p->mark_rule))
+    if (!p->mark_rule)
+        return perr_set(e, PERR_INVALID, "%s: no mark_rule", p->name);
+    if (p->mark_rule->basis == RULE_BASIS_NONE)
         return 0;
     if (p->mark_sample_ms <= 0)
         return perr_set(e, PERR_INVALID, "%s: mark_sample_ms must be > 0",
@@ -95,11 +86,11 @@ mark *mark_new(const profile *p, perr *e)
     m->index = NAN;
     m->external_mid = NAN;
     m->last = BOOK_NO_PRICE;
-    if (!uses_basis(p->mark_rule))
+    if (p->mark_rule->basis == RULE_BASIS_NONE)
         return m;
     m->sample_ms = p->mark_sample_ms;
     m->decay = exp(-(double)p->mark_sample_ms / (double)p->mark_window_ms);
-    if (p->mark_rule != PROFILE_MARK_HL) {
+    if (p->mark_rule->basis == RULE_BASIS_AVERAGE) {
         m->cap = (size_t)(p->mark_window_ms / p->mark_sample_ms);
         m->ring = malloc(m->cap * sizeof *m->ring);
         if (!m->ring) {
@@ -161,7 +152,7 @@ static void take_samples(mark *m, int64_t k)
     if (!m->held_valid || k <= 0)
         return;
     double b = m->held_basis;
-    if (m->p->mark_rule == PROFILE_MARK_HL) {
+    if (m->p->mark_rule->basis == RULE_BASIS_EMA) {
         if (!m->ema_valid) {
             m->ema = b;
             m->ema_valid = 1;
@@ -172,24 +163,6 @@ static void take_samples(mark *m, int64_t k)
         return;
     }
     ring_push(m, b, k);
-}
-
-/* The median of the n finite values of v (n <= 3); NaN for none. */
-static double median_of(double *v, int n)
-{
-    double w[3];
-    int k = 0;
-    for (int i = 0; i < n; i++)
-        if (isfinite(v[i]))
-            w[k++] = v[i];
-    if (k == 0)
-        return NAN;
-    if (k == 1)
-        return w[0];
-    if (k == 2)
-        return (w[0] + w[1]) / 2.0;
-    double lo = fmin(w[0], w[1]), hi = fmax(w[0], w[1]);
-    return w[2] < lo ? lo : w[2] > hi ? hi : w[2];
 }
 
 static double price_or_nan(int64_t p)
@@ -232,7 +205,7 @@ int64_t mark_update(mark *m, const mark_inputs *in, mark_parts *parts)
     }
     r.p1 = index * (1.0 + fraction);
     double held = m->held_valid ? m->held_basis : 0.0;
-    if (p->mark_rule == PROFILE_MARK_HL)
+    if (p->mark_rule->basis == RULE_BASIS_EMA)
         r.basis_average = m->ema_valid ? m->ema : held;
     else if (m->count > 0)
         r.basis_average = m->sum / (double)m->count;
@@ -241,31 +214,18 @@ int64_t mark_update(mark *m, const mark_inputs *in, mark_parts *parts)
     r.p2 = index + r.basis_average;
     double book3[3] = {price_or_nan(in->bid), price_or_nan(in->ask),
                        price_or_nan(in->last)};
-    r.book_median = median_of(book3, 3);
+    r.book_median = rule_median(book3, 3);
 
-    switch (p->mark_rule) {
-    case PROFILE_MARK_MEDIAN3: {
-        double v[3] = {r.p1, r.p2, price_or_nan(in->last)};
-        r.value = median_of(v, 3);
-        break;
-    }
-    case PROFILE_MARK_FAIR:
-        r.value = r.p1;
-        break;
-    case PROFILE_MARK_BASIS_MA:
-        r.value = r.p2;
-        break;
-    case PROFILE_MARK_HL: {
-        double ext = isfinite(in->external_mid) && in->external_mid > 0
-                         ? in->external_mid : NAN;
-        double v[3] = {r.p2, r.book_median, ext};
-        r.value = median_of(v, 3);
-        break;
-    }
-    case PROFILE_MARK_ORACLE:
-        r.value = index;
-        break;
-    }
+    rule_mark_inputs ri = {
+        index,
+        r.p1,
+        r.p2,
+        r.book_median,
+        price_or_nan(in->last),
+        isfinite(in->external_mid) && in->external_mid > 0 ? in->external_mid
+                                                           : NAN,
+    };
+    r.value = p->mark_rule->value(&ri);
     if (isfinite(r.value) && r.value >= 1.0 && r.value < 9.2e18)
         m->mark = llround(r.value);
     r.mark = m->mark;

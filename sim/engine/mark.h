@@ -3,14 +3,14 @@
  * (../shared/mechanics.md section 2), the price the liquidation engine
  * tests margin at.
  *
- * Rules (profile_mark_rule), with basis = mid - index sampled every
- * mark_sample_ms:
- *   MEDIAN3   median(P1, P2, last)                       Binance, Bybit
- *   FAIR      P1                                         BitMEX fair price
- *   BASIS_MA  P2
- *   HL        median(index + EMA(basis), median(bid, ask, last),
+ * Rules (the profile's mark_rule, models/rules/mark_*.c), with basis =
+ * mid - index sampled every mark_sample_ms:
+ *   median3   median(P1, P2, last)                       Binance, Bybit
+ *   fair      P1                                         BitMEX fair price
+ *   basis_ma  P2
+ *   hl        median(index + EMA(basis), median(bid, ask, last),
  *                    external perp mid)                  Hyperliquid
- *   ORACLE    the index (oracle) itself                  dYdX v4
+ *   oracle    the index (oracle) itself                  dYdX v4
  * where P1 = index x (1 + rate x time to the next settlement / interval),
  * rate the funding rate the next settlement is estimated to pay per interval
  * (funding_estimate), and P2 = index + the moving average of the basis
@@ -68,7 +68,7 @@ typedef struct mark_parts {
 
 typedef struct mark mark;
 
-/* Checks p's mark fields: a known rule, and for the rules with a basis a
+/* Checks p's mark fields: a rule, and for the rules that read a basis a
  * sample period > 0 and a window of at least one sample (at most 2^24). */
 int mark_check(const profile *p, perr *e);
 

@@ -1,102 +1,28 @@
 /*
- * profile: the built-in venue profiles and the exact unit conversions.
- *
- * The built-in profiles are the files models/venues/NAME.yaml, compiled
- * into the program (tools/embed_venues.cmake writes their text into a
- * generated source, profile_embed.h) so that perpsim runs from any
- * directory. Each file cites the source of every value; the first call to
- * profile_builtin reads them all, once, into static storage.
+ * profile: the invariants of a venue profile and the exact unit
+ * conversions.
  *
  * profile_check keeps the invariants profile.h states, and the
- * consistency of the funding and mark-price rules (mechanics.md sections 1
- * and 2): an interval that divides a day and the period its rate is stated
- * for, samples that divide it, a cap rule with bounds of the right sign.
- * Its messages name the key path of models/venues/README.md, so a loader
- * can point at the line that set the value.
+ * consistency of the funding and mark-price fields (mechanics.md sections
+ * 1 and 2): an interval that divides a day and the period its rate is
+ * stated for, samples that divide it; each rule the profile names checks
+ * its own keys (models/rule.h). Its messages name the key path of
+ * models/venues/README.md, so a loader can point at the line that set the
+ * value. Reading profiles from YAML, the built-in ones included, is
+ * profile_yaml's business: this file reads no text.
  */
 #include "profile.h"
 
-#include <errno.h>
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "profile_embed.h"
-#include "profile_yaml.h"
+#include "rule.h"
 
 __extension__ typedef __int128 i128;
 
-/* More built-in venues than this fail the build (tools/embed_venues.cmake). */
-#define BUILTINS_MAX 32
-
-static profile builtins[BUILTINS_MAX];
-static unsigned char builtin_loaded[BUILTINS_MAX];
-static int builtins_read;
-
-/* Reads every embedded file the first time a built-in is asked for. A file
- * that fails to load (tests/test_profile_yaml.c keeps that from happening)
- * leaves its name unknown rather than stopping the program. */
-static void builtins_read_all(void)
-{
-    if (builtins_read)
-        return;
-    builtins_read = 1;
-    for (size_t i = 0; i < profile_embedded_count && i < BUILTINS_MAX; i++) {
-        const profile_embedded *f = &profile_embedded_files[i];
-        builtin_loaded[i] =
-            profile_load_text(f->path, f->text, f->len, &builtins[i], NULL)
-            == 0;
-    }
-}
-
-const profile *profile_builtin(const char *name)
-{
-    builtins_read_all();
-    for (size_t i = 0; i < profile_embedded_count && i < BUILTINS_MAX; i++)
-        if (builtin_loaded[i] && strcmp(builtins[i].name, name) == 0)
-            return &builtins[i];
-    return NULL;
-}
-
-const char *const *profile_builtin_names(void)
-{
-    return profile_embedded_names;
-}
-
-/* mant x 10^exp / (unit.mant x 10^unit.exp) as an exact integer, if it is one. */
 static int scale_exact(profile_decimal amount, profile_decimal unit,
                        int64_t *out)
 {
-    int shift = amount.exp - unit.exp;
-    i128 num = amount.mant, den = unit.mant;
-    if (den <= 0)
-        return PERR_INVALID;
-    if (shift > 36 || shift < -36)
-        return PERR_RANGE;
-    /* |mant| < 2^63 and 10^18 < 2^60, so 18 steps either way stay well
-     * inside 127 bits; beyond that the result cannot fit or be whole. */
-    for (int i = 0; i < shift; i++) {
-        if (num > ((i128)1 << 120) || num < -((i128)1 << 120))
-            return PERR_RANGE;
-        num *= 10;
-    }
-    for (int i = 0; i < -shift; i++) {
-        if (den > ((i128)1 << 120)) {
-            if (num != 0)
-                return PERR_INVALID; /* 0 < |num| < den */
-            *out = 0;
-            return 0;
-        }
-        den *= 10;
-    }
-    if (num % den != 0)
-        return PERR_INVALID;
-    i128 v = num / den;
-    if (v > (i128)INT64_MAX || v < -(i128)INT64_MAX)
-        return PERR_RANGE;
-    *out = (int64_t)v;
-    return 0;
+    return param_decimal_scale(amount, unit, out);
 }
 
 int profile_quote_to_cash(const profile *p, profile_decimal amount,
@@ -123,78 +49,19 @@ int profile_base_to_lots(const profile *p, profile_decimal amount,
     return 0;
 }
 
-static double decimal_value(profile_decimal d)
-{
-    return (double)d.mant * pow(10.0, d.exp);
-}
-
 double profile_price_to_ticks(const profile *p, profile_decimal price)
 {
-    return decimal_value(price) / decimal_value(p->tick);
+    return param_decimal_value(price) / param_decimal_value(p->tick);
 }
 
 double profile_ticks_to_price(const profile *p, double ticks)
 {
-    return ticks * decimal_value(p->tick);
+    return ticks * param_decimal_value(p->tick);
 }
 
 double profile_cash_to_quote(const profile *p, int64_t cash)
 {
-    return (double)cash * decimal_value(p->cash_unit);
-}
-
-int profile_parse_decimal(const char *what, const char *text,
-                          profile_decimal *out, perr *e)
-{
-    const char *s = text;
-    int neg = 0;
-    if (*s == '-' || *s == '+')
-        neg = *s++ == '-';
-    int64_t mant = 0;
-    int exp = 0, digits = 0, dot = 0;
-    for (; *s; s++) {
-        if (*s == '.' && !dot) {
-            dot = 1;
-            continue;
-        }
-        if (*s == '_' || *s == ',')
-            continue; /* 1,370,000 and 1_370_000 read as written */
-        if (*s < '0' || *s > '9')
-            break;
-        if (mant > (INT64_MAX - 9) / 10)
-            return perr_set(e, PERR_RANGE, "%s: '%s' has too many digits",
-                            what, text);
-        mant = mant * 10 + (*s - '0');
-        digits++;
-        if (dot)
-            exp--;
-    }
-    if (*s == 'e' || *s == 'E') {
-        char *end;
-        errno = 0;
-        long x = strtol(s + 1, &end, 10);
-        if (end == s + 1 || *end || errno || x > 18 || x < -18)
-            return perr_set(e, PERR_INVALID,
-                            "%s: expected a number such as 8000 or 0.5, got "
-                            "'%s'",
-                            what, text);
-        exp += (int)x;
-        s = end;
-    }
-    if (digits == 0 || *s)
-        return perr_set(e, PERR_INVALID,
-                        "%s: expected a number such as 8000 or 0.5, got '%s'",
-                        what, text);
-    while (exp > 0) {
-        if (mant > INT64_MAX / 10)
-            return perr_set(e, PERR_RANGE, "%s: '%s' is too large", what,
-                            text);
-        mant *= 10;
-        exp--;
-    }
-    out->mant = neg ? -mant : mant;
-    out->exp = exp;
-    return 0;
+    return (double)cash * param_decimal_value(p->cash_unit);
 }
 
 int profile_fill_cum(profile *p, perr *e)
@@ -311,9 +178,7 @@ static int check_liquidation(const profile *p, perr *e)
               "liquidation.cap_interval: capped liquidation needs an interval "
               ">= 1 ms");
     }
-    CHECK(p->adl_rank >= PROFILE_ADL_BINANCE
-              && p->adl_rank <= PROFILE_ADL_HYPERLIQUID,
-          "adl.rank: unknown rank %d", (int)p->adl_rank);
+    CHECK(p->adl_rank != NULL, "adl.rank: no ranking");
     CHECK(p->adl_price == PROFILE_ADL_AT_BANKRUPTCY
               || p->adl_price == PROFILE_ADL_AT_MARK,
           "adl.price: unknown price %d", (int)p->adl_price);
@@ -331,27 +196,8 @@ static int check_liquidation(const profile *p, perr *e)
 
 static int check_mark(const profile *p, perr *e)
 {
-    switch (p->mark_rule) {
-    case PROFILE_MARK_MEDIAN3:
-    case PROFILE_MARK_BASIS_MA:
-        CHECK(p->mark_sample_ms >= 1, "mark.sample_period: must be >= 1 ms");
-        CHECK(p->mark_window_ms >= p->mark_sample_ms
-                  && p->mark_window_ms % p->mark_sample_ms == 0,
-              "mark.window: must be a whole number (>= 1) of "
-              "mark.sample_period");
-        break;
-    case PROFILE_MARK_HL:
-        CHECK(p->mark_sample_ms >= 1, "mark.sample_period: must be >= 1 ms");
-        CHECK(p->mark_window_ms >= 1, "mark.window: must be >= 1 ms");
-        break;
-    case PROFILE_MARK_FAIR:
-    case PROFILE_MARK_ORACLE:
-        break;
-    default:
-        return perr_set(e, PERR_INVALID, "mark.rule: unknown rule %d",
-                        (int)p->mark_rule);
-    }
-    return 0;
+    CHECK(p->mark_rule != NULL, "mark.rule: no rule");
+    return p->mark_rule->check(p, e);
 }
 
 #define DAY_MS INT64_C(86400000)
@@ -370,62 +216,26 @@ static int check_funding(const profile *p, perr *e)
           "funding.divides: must be true or false");
     CHECK(p->funding_known_ahead == 0 || p->funding_known_ahead == 1,
           "funding.known_ahead: must be true or false");
-    CHECK(p->premium_source == PROFILE_PREMIUM_IMPACT
-              || p->premium_source == PROFILE_PREMIUM_MID,
-          "funding.premium.source: unknown source %d", (int)p->premium_source);
+    CHECK(p->premium_source != NULL, "funding.premium.source: no source");
     CHECK(p->premium_sample_ms > 0 && interval % p->premium_sample_ms == 0
               && p->funding_offset_ms % p->premium_sample_ms == 0,
           "funding.premium.sample_period: must divide funding.interval and "
           "funding.offset");
-    CHECK(p->premium_average == PROFILE_AVG_LINEAR
-              || p->premium_average == PROFILE_AVG_MEAN,
-          "funding.premium.average: unknown average %d",
-          (int)p->premium_average);
-    if (p->premium_source == PROFILE_PREMIUM_IMPACT) {
-        CHECK(p->impact_notional >= 0,
-              "funding.premium.impact_notional: must be >= 0");
-        CHECK(p->impact_margin >= 0,
-              "funding.premium.impact_margin: must be >= 0");
-        CHECK(p->impact_notional > 0 || p->impact_margin > 0,
-              "funding.premium.impact_notional: impact premiums need an "
-              "impact notional or an impact margin > 0");
-    }
+    CHECK(p->premium_average != NULL, "funding.premium.average: no average");
+    int rc = p->premium_source->check(p, e);
+    if (rc != 0)
+        return rc;
     CHECK(p->interest_rate > -PROFILE_RATE_ONE
               && p->interest_rate < PROFILE_RATE_ONE,
           "funding.interest: must lie in (-1, 1)");
     CHECK(p->funding_clamp >= 0 && p->funding_clamp < PROFILE_RATE_ONE,
           "funding.clamp: must lie in [0, 1)");
-    switch (p->funding_cap_rule) {
-    case PROFILE_CAP_FIXED:
-        CHECK(p->funding_cap >= 0 && p->funding_cap < PROFILE_RATE_ONE,
-              "funding.limit.cap: a fixed cap must lie in [0, 1)");
-        CHECK(p->funding_floor <= 0 && p->funding_floor > -PROFILE_RATE_ONE,
-              "funding.limit.floor: a fixed floor must lie in (-1, 0]");
-        break;
-    case PROFILE_CAP_MMR:
-        CHECK(p->funding_cap_factor > 0
-                  && p->funding_cap_factor <= 1000 * PROFILE_RATE_ONE,
-              "funding.limit.factor: must lie in (0, 1000]");
-        break;
-    case PROFILE_CAP_IMF_MMF:
-        CHECK(p->funding_cap_factor > 0
-                  && p->funding_cap_factor <= 1000 * PROFILE_RATE_ONE,
-              "funding.limit.factor: must lie in (0, 1000]");
-        CHECK((i128)p->brackets[0].mmr * p->brackets[0].max_leverage
-                  <= PROFILE_RATE_ONE,
-              "funding.limit.rule: imf_mmf needs the first bracket's "
-              "maintenance rate at most its initial margin (1 / max "
-              "leverage)");
-        break;
-    default:
-        return perr_set(e, PERR_INVALID, "funding.limit.rule: unknown rule %d",
-                        (int)p->funding_cap_rule);
-    }
+    CHECK(p->funding_cap_rule != NULL, "funding.limit.rule: no rule");
+    if ((rc = p->funding_cap_rule->check(p, e)) != 0)
+        return rc;
     CHECK(p->funding_cap_per_interval == 0 || p->funding_cap_per_interval == 1,
           "funding.limit.per_interval: must be true or false");
-    CHECK(p->funding_price == PROFILE_PAY_AT_MARK
-              || p->funding_price == PROFILE_PAY_AT_ORACLE,
-          "funding.price: unknown price %d", (int)p->funding_price);
+    CHECK(p->funding_price != NULL, "funding.price: no price");
     return 0;
 }
 

@@ -4,11 +4,14 @@
  * contract on one venue.
  *
  * The engine knows no venue by name: everything venue-specific that margin,
- * accounts and the liquidation engine need is a field here. The built-in
- * profiles (profile_builtin) are the files models/venues/NAME.yaml, compiled
- * into the program; each value there cites its source (mechanics.md
- * sections 1 to 4, notes/venue-examples.md, a venue page), and
- * models/venues/README.md documents every key (profile_yaml.h reads them).
+ * accounts and the liquidation engine need is a field here, and the rules
+ * that vary between venues (funding limits, premium sampling, mark price,
+ * ADL ranking) are pointers to function tables (models/rule.h). The
+ * built-in profiles (profile_builtin, profile_yaml.h) are the files
+ * models/venues/NAME.yaml, compiled into the program; each value there
+ * cites its source (mechanics.md sections 1 to 4, notes/venue-examples.md,
+ * a venue page), and models/venues/README.md documents every key
+ * (profile_yaml.h reads them).
  *
  * Units (design.md, "Units and exactness"): a price is in ticks, a size in
  * lots, cash in cash units, and tick x lot is a whole number of cash units
@@ -28,18 +31,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "param.h"
 #include "perr.h"
 
-#define PROFILE_RATE_ONE INT64_C(100000000)
+#define PROFILE_RATE_ONE PARAM_RATE_ONE
 #define PROFILE_BRACKETS_MAX 24
 /* The last bracket's cap: no notional exceeds it. */
 #define PROFILE_NOTIONAL_UNBOUNDED INT64_MAX
 
 /* A decimal quantity mant x 10^exp, exact (tick sizes such as 0.5 included). */
-typedef struct profile_decimal {
-    int64_t mant;
-    int exp;
-} profile_decimal;
+typedef param_decimal profile_decimal;
+
+/* The venue rules a profile names, each a function table of its kind
+ * (models/rule.h, where they are defined and registered). */
+typedef struct rule_limit rule_limit;
+typedef struct rule_premium rule_premium;
+typedef struct rule_average rule_average;
+typedef struct rule_pay_price rule_pay_price;
+typedef struct rule_mark rule_mark;
+typedef struct rule_adl_rank rule_adl_rank;
 
 typedef struct profile_bracket {
     int64_t cap;          /* upper bound of the bracket's notional, cash units,
@@ -66,64 +76,11 @@ typedef enum profile_liq_style {
                             cap_interval (dYdX's per-block limit) */
 } profile_liq_style;
 
-/* How the opposite side's positions are ranked for auto-deleveraging. */
-typedef enum profile_adl_rank {
-    PROFILE_ADL_BINANCE,     /* PnL% x margin ratio (mechanics.md 4) */
-    PROFILE_ADL_BYBIT,       /* PnL% x or / effective leverage (Bybit, BitMEX) */
-    PROFILE_ADL_HYPERLIQUID, /* (mark / entry) x (notional / account value) */
-} profile_adl_rank;
-
 /* The price at which auto-deleveraging closes positions. */
 typedef enum profile_adl_price {
     PROFILE_ADL_AT_BANKRUPTCY, /* the bankrupt position's bankruptcy price */
     PROFILE_ADL_AT_MARK,       /* the mark before the liquidation (Hyperliquid) */
 } profile_adl_price;
-
-/* How the mark price is formed (mechanics.md 2). "Basis" is mid - index,
- * sampled every mark_sample_ms. */
-typedef enum profile_mark_rule {
-    PROFILE_MARK_MEDIAN3, /* median(P1, P2, last): P1 = index x (1 + last
-                             funding rate x time to the next settlement /
-                             interval), P2 = index + moving average of the
-                             basis over mark_window_ms (Binance, Bybit) */
-    PROFILE_MARK_FAIR,    /* index x (1 + funding rate x time to the next
-                             settlement / interval) (BitMEX's fair price) */
-    PROFILE_MARK_BASIS_MA,/* index + moving average of the basis over
-                             mark_window_ms (P2 alone) */
-    PROFILE_MARK_HL,      /* median(oracle + EMA of the basis with time
-                             constant mark_window_ms, median(bid, ask, last),
-                             external perp mid when the world has one)
-                             (Hyperliquid) */
-    PROFILE_MARK_ORACLE,  /* the index (oracle) price itself (dYdX v4) */
-} profile_mark_rule;
-
-/* What a premium sample measures (mechanics.md 1). */
-typedef enum profile_premium_source {
-    PROFILE_PREMIUM_IMPACT, /* (max(0, impact bid - index) - max(0, index -
-                               impact ask)) / index */
-    PROFILE_PREMIUM_MID,    /* (mid - index) / index (OKX since 2024-03) */
-} profile_premium_source;
-
-/* How the premium samples of an interval are averaged. */
-typedef enum profile_premium_average {
-    PROFILE_AVG_LINEAR, /* weights 1, 2, ..., n: later samples count more */
-    PROFILE_AVG_MEAN,   /* equal weights */
-} profile_premium_average;
-
-/* How the funding rate is capped. */
-typedef enum profile_funding_cap_rule {
-    PROFILE_CAP_FIXED,   /* [funding_floor, funding_cap] */
-    PROFILE_CAP_MMR,     /* +/- funding_cap_factor x the first bracket's
-                            maintenance rate (Binance, k = 0.75) */
-    PROFILE_CAP_IMF_MMF, /* +/- funding_cap_factor x (1 / max leverage of the
-                            first bracket - its maintenance rate) (dYdX, 6) */
-} profile_funding_cap_rule;
-
-/* The price a funding payment is valued at. */
-typedef enum profile_funding_price {
-    PROFILE_PAY_AT_MARK,
-    PROFILE_PAY_AT_ORACLE, /* the index / oracle price (Hyperliquid) */
-} profile_funding_price;
 
 typedef struct profile {
     char name[32];
@@ -161,20 +118,21 @@ typedef struct profile {
                                 position over at once (2/3 on Hyperliquid);
                                 0 for none */
 
-    profile_adl_rank adl_rank;
+    const rule_adl_rank *adl_rank; /* how the opposite side is ranked */
     profile_adl_price adl_price;
 
     int64_t insurance_fund; /* cash at the start */
     int64_t backstop_vault; /* cash at the start */
 
-    /* Mark price (mechanics.md 2). */
-    profile_mark_rule mark_rule;
+    /* Mark price (mechanics.md 2): the rule and its basis sampling. */
+    const rule_mark *mark_rule;
     int64_t mark_sample_ms; /* basis sampling period */
     int64_t mark_window_ms; /* moving-average window, or EMA time constant */
 
-    /* Funding (mechanics.md 1). The rate of a period is
+    /* Funding (mechanics.md 1). The rate of a period is, by the limit rule
+     * (funding_cap_rule) of every venue today,
      *   F = avg(P) + clamp(I - avg(P), -funding_clamp, +funding_clamp)
-     * (funding_clamp 0: F = avg(P)), capped by the cap rule; an interval of
+     * (funding_clamp 0: F = avg(P)), capped by the rule's bounds; an interval of
      * N ms pays F x N / funding_period_ms when funding_divides (Binance
      * since 2025-09-18, Hyperliquid, dYdX), else F. Settlements fall at
      * funding_offset_ms + k x funding_interval_ms after 00:00 UTC. */
@@ -182,19 +140,19 @@ typedef struct profile {
     int64_t funding_offset_ms;    /* 0; BitMEX 4h (04/12/20 UTC) */
     int64_t funding_period_ms;    /* the period F and I are stated for: 8h */
     int funding_divides;          /* 1: paid as F x interval / period */
-    profile_premium_source premium_source;
+    const rule_premium *premium_source; /* what a sample measures */
     int64_t premium_sample_ms;    /* 5 s, 60 s */
-    profile_premium_average premium_average;
+    const rule_average *premium_average; /* sample weights */
     int funding_known_ahead;      /* 1: an interval pays the rate of the
                                      previous interval's samples (BitMEX) */
     int64_t interest_rate;        /* I per funding period, a rate; a venue
                                      that does not divide scales it to an
                                      N-ms interval as I x N / period */
     int64_t funding_clamp;        /* rate; 0: no interest term */
-    profile_funding_cap_rule funding_cap_rule;
-    int64_t funding_cap;          /* CAP_FIXED: rate, >= 0 */
-    int64_t funding_floor;        /* CAP_FIXED: rate, <= 0 */
-    int64_t funding_cap_factor;   /* CAP_MMR, CAP_IMF_MMF: a rate (0.75 ->
+    const rule_limit *funding_cap_rule; /* how F is formed and capped */
+    int64_t funding_cap;          /* fixed, premium_clamp: rate, >= 0 */
+    int64_t funding_floor;        /* fixed: rate, <= 0 */
+    int64_t funding_cap_factor;   /* mmr, imf_mmf: a rate (0.75 ->
                                      75,000,000) */
     int funding_cap_per_interval; /* 1: the cap bounds the rate paid per
                                      interval (Hyperliquid's 4%/h); 0: F */
@@ -202,17 +160,8 @@ typedef struct profile {
                                      initial-margin rate at the first
                                      bracket's maximum leverage */
     int64_t impact_margin;        /* cash units (Binance 200 USDT, dYdX 500) */
-    profile_funding_price funding_price;
+    const rule_pay_price *funding_price; /* what a payment is valued at */
 } profile;
-
-/* The built-in profile named name, or NULL. The first call reads every
- * built-in file; the profiles live in static storage until the program
- * ends. Not thread-safe until that first call has returned. */
-const profile *profile_builtin(const char *name);
-
-/* The names of the built-in profiles, NULL-terminated: the file names of
- * models/venues/NAME.yaml, which each file's `name` equals. */
-const char *const *profile_builtin_names(void);
 
 /* Checks the invariants above and that the mark-price and funding fields
  * agree with each other (an interval dividing a day and the period, an
@@ -250,9 +199,5 @@ double profile_ticks_to_price(const profile *p, double ticks);
 /* Cash units to the quote currency, for printing. */
 double profile_cash_to_quote(const profile *p, int64_t cash);
 
-/* Parses a plain decimal such as "8000", "-0.5" or "1.25e3" exactly into
- * *out; PERR_INVALID names the option and the text. */
-int profile_parse_decimal(const char *what, const char *text,
-                          profile_decimal *out, perr *e);
 
 #endif

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rule.h"
+
 __extension__ typedef __int128 i128;
 
 typedef struct cooldown_entry {
@@ -843,31 +845,17 @@ static double adl_score(const venue *v, uint32_t id)
     const account *a = &v->acc.a[id];
     margin_position pos = accounts_position(&v->acc, id);
     double k = (double)p->cash_per_tick_lot;
-    double mark_value = (double)a->size * (double)v->mark * k;
-    double upnl = mark_value - (double)a->cost;
-    double wallet = (double)a->cash + (double)a->cost;
-    double balance = (double)margin_balance(p, &pos, v->mark);
-    switch (p->adl_rank) {
-    case PROFILE_ADL_BINANCE: {
-        double one = pow(10.0, -p->cash_unit.exp) / (double)p->cash_unit.mant;
-        double pnl_pct = (upnl > 0 ? upnl : 0) / (wallet > one ? wallet : one);
-        double mm = (double)margin_position_maintenance(p, &pos, v->mark);
-        double ratio = wallet + upnl > 0 ? mm / (wallet + upnl) : 0;
-        return pnl_pct * ratio;
-    }
-    case PROFILE_ADL_BYBIT: {
-        double pnl_pct = upnl / fmax(1.0, fabs((double)a->cost));
-        double lev = balance > 0 ? fabs(mark_value) / balance : 1e12;
-        return pnl_pct >= 0 ? pnl_pct * lev : pnl_pct / lev;
-    }
-    case PROFILE_ADL_HYPERLIQUID: {
-        double entry = fabs((double)a->cost) / fabs((double)a->size);
-        double mark = fabs(mark_value) / fabs((double)a->size);
-        double ratio = a->size > 0 ? mark / entry : entry / mark;
-        return balance > 0 ? ratio * fabs(mark_value) / balance : -1e12;
-    }
-    }
-    return 0;
+    rule_adl_inputs in;
+    in.p = p;
+    in.pos = &pos;
+    in.mark = v->mark;
+    in.size = a->size;
+    in.cost = (double)a->cost;
+    in.mark_value = (double)a->size * (double)v->mark * k;
+    in.upnl = in.mark_value - (double)a->cost;
+    in.wallet = (double)a->cash + (double)a->cost;
+    in.balance = (double)margin_balance(p, &pos, v->mark);
+    return p->adl_rank->score(&in);
 }
 
 /* 1 when candidate a ranks before b: higher score first, then lower id, so

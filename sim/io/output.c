@@ -556,20 +556,15 @@ static hid_t make_column(hid_t group, const char *name, hid_t type, hid_t dcpl,
     return d;
 }
 
-static double decimal_value(profile_decimal d)
-{
-    return (double)d.mant * pow(10.0, d.exp);
-}
-
 static int venue_build(output *o, out_venue *v, perr *e)
 {
     hid_t g = h5u_make_group(o->venues, v->name);
     if (g < 0)
         return output_fail(o, e, "cannot create /venues/%s", v->name);
     const profile *p = v->p;
-    double cash_unit = decimal_value(p->cash_unit);
-    double tick = decimal_value(p->tick);
-    double lot = decimal_value(p->lot);
+    double cash_unit = param_decimal_value(p->cash_unit);
+    double tick = param_decimal_value(p->tick);
+    double lot = param_decimal_value(p->lot);
     const char *where = "its attributes";
     hid_t series = H5I_INVALID_HID, audit = H5I_INVALID_HID,
           events = H5I_INVALID_HID;

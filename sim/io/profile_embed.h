@@ -3,8 +3,8 @@
  *
  * The definitions are generated at build time by tools/embed_venues.cmake
  * from the files models/venues/NAME.yaml that CMakeLists.txt names
- * (PERPSIM_BUILTIN_VENUES), in that order; profile.c reads them through
- * profile_yaml. Each text is the file's bytes, with a NUL after them.
+ * (PERPSIM_BUILTIN_VENUES), in that order; profile_yaml.c reads them.
+ * Each text is the file's bytes, with a NUL after them.
  */
 #ifndef PERPSIM_PROFILE_EMBED_H
 #define PERPSIM_PROFILE_EMBED_H

@@ -1,13 +1,18 @@
 /*
- * profile_yaml: reading venue profiles from YAML, and setting one field by
- * its key path (profile_yaml.h).
+ * profile_yaml: reading venue profiles from YAML, setting one field by its
+ * key path, and the built-in profiles (profile_yaml.h).
  *
- * One table, `fields`, maps each key path to the offset of its member in
- * `profile`, the kind of value it takes and, for keys that only one style of
- * venue uses (a chunked liquidation's chunk size, a fixed funding cap), the
- * condition under which a file must state it. models/venues/README.md
- * documents the same keys in the same order, and a test keeps the two
- * together.
+ * One table, `rows`, maps each key path to a param_key (param.h: the
+ * offset of its member in `profile`, the kind of value it takes, parsed
+ * exactly by param) and, for keys that only one style of venue uses (a
+ * chunked liquidation's chunk size), the condition under which a file must
+ * state it. A key that names a rule (mark.rule, funding.limit.rule, ...)
+ * takes its value from the rule's registry (models/rule.h), and the keys
+ * that rule adds (a fixed cap, a mark window) come from the rule's own
+ * table: a file states exactly the keys of the rules it names, and the
+ * table lists every rule's keys where its ROW_RULES_KEYS row stands.
+ * models/venues/README.md documents the same keys in the same order, and a
+ * test keeps the two together.
  *
  * Loading is three passes over libyaml's document tree. The first walks the
  * mappings in file order and files each value under its key, rejecting
@@ -18,6 +23,12 @@
  * profile_check_fields, whose message starts with the key at fault, and
  * reports it at the line that key was written on. Nothing allocated here
  * outlives a call.
+ *
+ * The built-in profiles are the files models/venues/NAME.yaml, compiled
+ * into the program (tools/embed_venues.cmake writes their text into a
+ * generated source, profile_embed.h) so that perpsim runs from any
+ * directory; the first call to profile_builtin reads them all, once, into
+ * static storage.
  */
 #include "profile_yaml.h"
 
@@ -30,56 +41,24 @@
 #include <yaml.h>
 
 #include "flat.h"
+#include "profile_embed.h"
+#include "rule.h"
 #include "suggest.h"
 
 __extension__ typedef __int128 i128;
 
 /* ---- the table --------------------------------------------------------- */
 
-enum kind {
-    KIND_NAME,     /* a short name: char[32] */
-    KIND_DECIMAL,  /* an exact decimal: profile_decimal */
-    KIND_RATE,     /* "0.05%", "5bp" or "0.0005": int64 of PROFILE_RATE_ONE */
-    KIND_DURATION, /* "8h", "150s", "250ms": int64 milliseconds */
-    KIND_MONEY,    /* "200", "1.5M": int64 cash units */
-    KIND_INT,      /* a whole number: int32 */
-    KIND_BOOL,     /* true or false: int */
-    KIND_ENUM,     /* one of the field's names: an enum (int-sized) */
-    KIND_BRACKETS, /* the sequence of risk brackets */
-};
-
-typedef struct field {
-    const char *key;
-    enum kind kind;
-    size_t offset;
-    const char *const *names;        /* KIND_ENUM: in the enum's order */
-    int (*needed)(const profile *p); /* NULL: every file states it */
-} field;
-
 _Static_assert(sizeof(profile_mm_basis) == sizeof(int)
                    && sizeof(profile_liq_style) == sizeof(int)
-                   && sizeof(profile_adl_rank) == sizeof(int)
-                   && sizeof(profile_adl_price) == sizeof(int)
-                   && sizeof(profile_mark_rule) == sizeof(int)
-                   && sizeof(profile_premium_source) == sizeof(int)
-                   && sizeof(profile_premium_average) == sizeof(int)
-                   && sizeof(profile_funding_cap_rule) == sizeof(int)
-                   && sizeof(profile_funding_price) == sizeof(int),
-               "enum fields are stored as int");
+                   && sizeof(profile_adl_price) == sizeof(int),
+               "enum fields are stored as int (PARAM_ENUM)");
 
 static const char *const basis_names[] = {"mark", "entry", NULL};
 static const char *const style_names[] = {"full", "tiered", "chunked",
                                           "capped", NULL};
 static const char *const surplus_names[] = {"fund", "trader", NULL};
-static const char *const rank_names[] = {"pnl_margin_ratio", "pnl_leverage",
-                                         "price_leverage", NULL};
 static const char *const adl_price_names[] = {"bankruptcy", "mark", NULL};
-static const char *const mark_names[] = {"median3", "fair", "basis_ma", "hl",
-                                         "oracle", NULL};
-static const char *const source_names[] = {"impact", "mid", NULL};
-static const char *const average_names[] = {"linear", "mean", NULL};
-static const char *const limit_names[] = {"fixed", "mmr", "imf_mmf", NULL};
-static const char *const price_names[] = {"mark", "oracle", NULL};
 
 static int when_chunked(const profile *p)
 {
@@ -96,129 +75,201 @@ static int when_backstop(const profile *p)
     return p->has_backstop != 0;
 }
 
-static int when_mark_averages(const profile *p)
-{
-    return p->mark_rule == PROFILE_MARK_MEDIAN3
-           || p->mark_rule == PROFILE_MARK_BASIS_MA
-           || p->mark_rule == PROFILE_MARK_HL;
-}
-
-static int when_impact(const profile *p)
-{
-    return p->premium_source == PROFILE_PREMIUM_IMPACT;
-}
-
-static int when_fixed_limit(const profile *p)
-{
-    return p->funding_cap_rule == PROFILE_CAP_FIXED;
-}
-
-static int when_scaled_limit(const profile *p)
-{
-    return p->funding_cap_rule == PROFILE_CAP_MMR
-           || p->funding_cap_rule == PROFILE_CAP_IMF_MMF;
-}
-
-#define AT(member) offsetof(profile, member)
-
-/* A key's condition reads only keys above it, which are applied first. */
-static const field fields[] = {
-    {"name", KIND_NAME, AT(name), NULL, NULL},
-    {"units.tick", KIND_DECIMAL, AT(tick), NULL, NULL},
-    {"units.lot", KIND_DECIMAL, AT(lot), NULL, NULL},
-    {"units.cash_unit", KIND_DECIMAL, AT(cash_unit), NULL, NULL},
-    {"fees.maker", KIND_RATE, AT(maker_fee), NULL, NULL},
-    {"fees.taker", KIND_RATE, AT(taker_fee), NULL, NULL},
-    {"margin.basis", KIND_ENUM, AT(mm_basis), basis_names, NULL},
-    {"margin.brackets", KIND_BRACKETS, AT(brackets), NULL, NULL},
-    {"liquidation.style", KIND_ENUM, AT(liq_style), style_names, NULL},
-    {"liquidation.fee", KIND_RATE, AT(liq_fee), NULL, NULL},
-    {"liquidation.surplus", KIND_ENUM, AT(surplus_to_trader), surplus_names,
-     NULL},
-    {"liquidation.price_band", KIND_RATE, AT(price_band), NULL, NULL},
-    {"liquidation.unwind_band", KIND_RATE, AT(unwind_band), NULL, NULL},
-    {"liquidation.chunk_rate", KIND_RATE, AT(chunk_rate), NULL,
-     when_chunked},
-    {"liquidation.chunk_above", KIND_MONEY, AT(chunk_above), NULL,
-     when_chunked},
-    {"liquidation.cooldown", KIND_DURATION, AT(cooldown_ms), NULL,
-     when_chunked},
-    {"liquidation.per_interval_cap", KIND_INT, AT(per_interval_cap), NULL,
-     when_capped},
-    {"liquidation.cap_interval", KIND_DURATION, AT(cap_interval_ms), NULL,
-     when_capped},
-    {"adl.rank", KIND_ENUM, AT(adl_rank), rank_names, NULL},
-    {"adl.price", KIND_ENUM, AT(adl_price), adl_price_names, NULL},
-    {"insurance_fund", KIND_MONEY, AT(insurance_fund), NULL, NULL},
-    {"backstop.enabled", KIND_BOOL, AT(has_backstop), NULL, NULL},
-    {"backstop.below", KIND_RATE, AT(backstop_below), NULL, when_backstop},
-    {"backstop.vault", KIND_MONEY, AT(backstop_vault), NULL, NULL},
-    {"mark.rule", KIND_ENUM, AT(mark_rule), mark_names, NULL},
-    {"mark.sample_period", KIND_DURATION, AT(mark_sample_ms), NULL,
-     when_mark_averages},
-    {"mark.window", KIND_DURATION, AT(mark_window_ms), NULL,
-     when_mark_averages},
-    {"funding.interval", KIND_DURATION, AT(funding_interval_ms), NULL, NULL},
-    {"funding.offset", KIND_DURATION, AT(funding_offset_ms), NULL, NULL},
-    {"funding.period", KIND_DURATION, AT(funding_period_ms), NULL, NULL},
-    {"funding.divides", KIND_BOOL, AT(funding_divides), NULL, NULL},
-    {"funding.known_ahead", KIND_BOOL, AT(funding_known_ahead), NULL, NULL},
-    {"funding.interest", KIND_RATE, AT(interest_rate), NULL, NULL},
-    {"funding.clamp", KIND_RATE, AT(funding_clamp), NULL, NULL},
-    {"funding.price", KIND_ENUM, AT(funding_price), price_names, NULL},
-    {"funding.premium.source", KIND_ENUM, AT(premium_source), source_names,
-     NULL},
-    {"funding.premium.sample_period", KIND_DURATION, AT(premium_sample_ms),
-     NULL, NULL},
-    {"funding.premium.average", KIND_ENUM, AT(premium_average),
-     average_names, NULL},
-    {"funding.premium.impact_notional", KIND_MONEY, AT(impact_notional),
-     NULL, when_impact},
-    {"funding.premium.impact_margin", KIND_MONEY, AT(impact_margin), NULL,
-     when_impact},
-    {"funding.limit.rule", KIND_ENUM, AT(funding_cap_rule), limit_names,
-     NULL},
-    {"funding.limit.cap", KIND_RATE, AT(funding_cap), NULL,
-     when_fixed_limit},
-    {"funding.limit.floor", KIND_RATE, AT(funding_floor), NULL,
-     when_fixed_limit},
-    {"funding.limit.factor", KIND_RATE, AT(funding_cap_factor), NULL,
-     when_scaled_limit},
-    {"funding.limit.per_interval", KIND_BOOL, AT(funding_cap_per_interval),
-     NULL, NULL},
+/* What a row of the table is. */
+enum row_kind {
+    ROW_KEY,        /* one key, parsed by param */
+    ROW_BRACKETS,   /* margin.brackets: the list of risk brackets */
+    ROW_RULES_KEYS, /* where the keys of the rules a PARAM_CHOICE key
+                       names go, in registry order (models/rule.h) */
 };
 
-#define NFIELDS (sizeof fields / sizeof fields[0])
+typedef struct row {
+    enum row_kind kind;
+    param_key k;                     /* ROW_RULES_KEYS: k.key is the
+                                        PARAM_CHOICE key's */
+    int (*needed)(const profile *p); /* NULL: every file states it */
+} row;
+
+#define AT(member) offsetof(profile, member)
+#define KEY(key, type, member, unit)                                         \
+    {ROW_KEY, {key, type, AT(member), unit, NULL}, NULL}
+#define KEY_IF(key, type, member, unit, needed)                              \
+    {ROW_KEY, {key, type, AT(member), unit, NULL}, needed}
+#define ENUM(key, member, names)                                             \
+    {ROW_KEY, {key, PARAM_ENUM, AT(member), NULL, names}, NULL}
+#define RULE(key, member, registry)                                          \
+    {ROW_KEY,                                                                \
+     {key, PARAM_CHOICE, AT(member), NULL, PARAM_CHOICES(registry)},         \
+     NULL}
+#define RULES_KEYS(key) {ROW_RULES_KEYS, {key, PARAM_CHOICE, 0, NULL, NULL}, NULL}
+
+/* In the order models/venues/README.md documents the keys. A key's
+ * condition reads only keys above it, which are applied first; the keys of
+ * a rule come below the key that names the rule. */
+static const row rows[] = {
+    KEY("name", PARAM_NAME, name, NULL),
+    KEY("units.tick", PARAM_DECIMAL, tick, "quote"),
+    KEY("units.lot", PARAM_DECIMAL, lot, "base"),
+    KEY("units.cash_unit", PARAM_DECIMAL, cash_unit, "quote"),
+    KEY("fees.maker", PARAM_RATE, maker_fee, "rate"),
+    KEY("fees.taker", PARAM_RATE, taker_fee, "rate"),
+    ENUM("margin.basis", mm_basis, basis_names),
+    {ROW_BRACKETS, {"margin.brackets", PARAM_TEXT, AT(brackets), NULL, NULL},
+     NULL},
+    ENUM("liquidation.style", liq_style, style_names),
+    KEY("liquidation.fee", PARAM_RATE, liq_fee, "rate"),
+    ENUM("liquidation.surplus", surplus_to_trader, surplus_names),
+    KEY("liquidation.price_band", PARAM_RATE, price_band, "rate"),
+    KEY("liquidation.unwind_band", PARAM_RATE, unwind_band, "rate"),
+    KEY_IF("liquidation.chunk_rate", PARAM_RATE, chunk_rate, "rate",
+           when_chunked),
+    KEY_IF("liquidation.chunk_above", PARAM_CASH, chunk_above, "quote",
+           when_chunked),
+    KEY_IF("liquidation.cooldown", PARAM_SPAN, cooldown_ms, "ms",
+           when_chunked),
+    KEY_IF("liquidation.per_interval_cap", PARAM_INT, per_interval_cap,
+           NULL, when_capped),
+    KEY_IF("liquidation.cap_interval", PARAM_SPAN, cap_interval_ms, "ms",
+           when_capped),
+    RULE("adl.rank", adl_rank, rule_adl_ranks),
+    ENUM("adl.price", adl_price, adl_price_names),
+    KEY("insurance_fund", PARAM_CASH, insurance_fund, "quote"),
+    KEY("backstop.enabled", PARAM_BOOL, has_backstop, NULL),
+    KEY_IF("backstop.below", PARAM_RATE, backstop_below, "rate",
+           when_backstop),
+    KEY("backstop.vault", PARAM_CASH, backstop_vault, "quote"),
+    RULE("mark.rule", mark_rule, rule_marks),
+    RULES_KEYS("mark.rule"),
+    KEY("funding.interval", PARAM_SPAN, funding_interval_ms, "ms"),
+    KEY("funding.offset", PARAM_SPAN, funding_offset_ms, "ms"),
+    KEY("funding.period", PARAM_SPAN, funding_period_ms, "ms"),
+    KEY("funding.divides", PARAM_BOOL, funding_divides, NULL),
+    KEY("funding.known_ahead", PARAM_BOOL, funding_known_ahead, NULL),
+    KEY("funding.interest", PARAM_RATE, interest_rate, "rate"),
+    KEY("funding.clamp", PARAM_RATE, funding_clamp, "rate"),
+    RULE("funding.price", funding_price, rule_pay_prices),
+    RULE("funding.premium.source", premium_source, rule_premiums),
+    KEY("funding.premium.sample_period", PARAM_SPAN, premium_sample_ms, "ms"),
+    RULE("funding.premium.average", premium_average, rule_averages),
+    RULES_KEYS("funding.premium.source"),
+    RULE("funding.limit.rule", funding_cap_rule, rule_limits),
+    RULES_KEYS("funding.limit.rule"),
+    KEY("funding.limit.per_interval", PARAM_BOOL, funding_cap_per_interval,
+        NULL),
+};
+
+#define NROWS (sizeof rows / sizeof rows[0])
+
+/* The table with each ROW_RULES_KEYS row replaced by the keys of every
+ * rule of its registry (each once): what a file may state. */
+#define FIELDS_MAX 96
+
+typedef struct field {
+    const char *key;
+    const row *r;            /* its row; for a rule's key the marker's */
+    const param_key *k;      /* how to parse it; NULL for the brackets */
+    const param_key *choice; /* a rule's key: the key naming the rule */
+} field;
+
+static const param_key *choice_row(const char *key)
+{
+    for (size_t i = 0; i < NROWS; i++)
+        if (rows[i].kind == ROW_KEY && rows[i].k.type == PARAM_CHOICE
+            && strcmp(rows[i].k.key, key) == 0)
+            return &rows[i].k;
+    return NULL;
+}
+
+static size_t add_field(field *out, size_t n, const field *f)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(out[i].key, f->key) == 0)
+            return n; /* two rules with one key (a cap, a window) */
+    if (n < FIELDS_MAX)
+        out[n++] = *f;
+    return n;
+}
+
+/* Fills out (FIELDS_MAX) with the table's fields in order; their count. */
+static size_t fields_of_table(field *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < NROWS; i++) {
+        const row *r = &rows[i];
+        if (r->kind != ROW_RULES_KEYS) {
+            field f = {r->k.key, r, r->kind == ROW_KEY ? &r->k : NULL, NULL};
+            n = add_field(out, n, &f);
+            continue;
+        }
+        const param_key *choice = choice_row(r->k.key);
+        const param_choice *const *rules = param_choices(choice);
+        for (size_t j = 0; rules[j]; j++)
+            for (const param_key *k = rules[j]->keys; k && k->key; k++) {
+                field f = {k->key, r, k, choice};
+                n = add_field(out, n, &f);
+            }
+    }
+    return n;
+}
+
+/* The rule p names by the PARAM_CHOICE key choice. */
+static const param_choice *chosen(const profile *p, const param_key *choice)
+{
+    const param_choice *c;
+    memcpy(&c, (const char *)p + choice->offset, sizeof c);
+    return c;
+}
+
+/* Whether a file for p must state f: a rule's key when p's rule has it. */
+static int needed(const profile *p, const field *f)
+{
+    if (f->choice) {
+        const param_choice *c = chosen(p, f->choice);
+        return c && param_find(c->keys, f->key) != NULL;
+    }
+    return !f->r->needed || f->r->needed(p);
+}
 
 /* The keys of one bracket, in the order a file states them. */
 enum { BR_CAP, BR_MMR, BR_LEVERAGE, BR_CUM, BR_KEYS };
 static const char *const bracket_keys[] = {"cap", "mmr", "max_leverage",
                                            "cum", NULL};
+static const param_key bracket_table[] = {
+    {"cap", PARAM_CASH, offsetof(profile_bracket, cap), "quote", NULL},
+    {"mmr", PARAM_RATE, offsetof(profile_bracket, mmr), "rate", NULL},
+    {"max_leverage", PARAM_INT, offsetof(profile_bracket, max_leverage),
+     NULL, NULL},
+    {"cum", PARAM_CASH, offsetof(profile_bracket, cum), "quote", NULL},
+    PARAM_END,
+};
 
-static const char *key_list[NFIELDS + 1];
+static const char *key_list[FIELDS_MAX + 1];
 
 const char *const *profile_yaml_keys(void)
 {
-    if (!key_list[0])
-        for (size_t i = 0; i < NFIELDS; i++)
-            key_list[i] = fields[i].key;
+    if (!key_list[0]) {
+        field f[FIELDS_MAX];
+        size_t n = fields_of_table(f);
+        for (size_t i = 0; i < n; i++)
+            key_list[i] = f[i].key;
+    }
     return key_list;
 }
 
-static const field *field_named(const char *key)
+static const field *field_named(const field *f, size_t n, const char *key)
 {
-    for (size_t i = 0; i < NFIELDS; i++)
-        if (strcmp(fields[i].key, key) == 0)
-            return &fields[i];
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(f[i].key, key) == 0)
+            return &f[i];
     return NULL;
 }
 
 /* Whether key is a section: the prefix of some key before a dot. */
-static int is_section(const char *key)
+static int is_section(const field *f, size_t nf, const char *key)
 {
     size_t n = strlen(key);
-    for (size_t i = 0; i < NFIELDS; i++)
-        if (strncmp(fields[i].key, key, n) == 0 && fields[i].key[n] == '.')
+    for (size_t i = 0; i < nf; i++)
+        if (strncmp(f[i].key, key, n) == 0 && f[i].key[n] == '.')
             return 1;
     return 0;
 }
@@ -229,266 +280,22 @@ static int is_section(const char *key)
  * fit, starting "expected ...". */
 #define WHY_SIZE 200
 
-static int expected(char *why, const char *what, const char *text)
+/* Parses text into the member of base (a profile, or one of its brackets)
+ * that k names, amounts in p's cash unit. */
+static int apply_value(const profile *p, void *base, const param_key *k,
+                       const char *text, char *why)
 {
-    snprintf(why, WHY_SIZE, "expected %s, got \"%.60s\"", what, text);
-    return PERR_INVALID;
-}
-
-/* A decimal with an optional suffix (removed from text into *suffix). */
-static int split_suffix(const char *text, char *number, size_t size,
-                        const char **suffix, const char *const *suffixes)
-{
-    size_t n = strlen(text);
-    *suffix = "";
-    for (const char *const *s = suffixes; *s; s++) {
-        size_t k = strlen(*s);
-        if (n > k && strcmp(text + n - k, *s) == 0) {
-            *suffix = *s;
-            n -= k;
-            break;
-        }
-    }
-    while (n > 0 && text[n - 1] == ' ')
-        n--;
-    if (n == 0 || n >= size)
-        return -1;
-    memcpy(number, text, n);
-    number[n] = '\0';
-    return 0;
-}
-
-/* d x 10^shift as an exact int64, or -1 when it is not whole or does not
- * fit. */
-static int decimal_to_int(profile_decimal d, int shift, int64_t *out)
-{
-    int exp = d.exp + shift;
-    i128 v = d.mant;
-    for (; exp > 0; exp--) {
-        v *= 10;
-        if (v > INT64_MAX || v < -INT64_MAX)
-            return -1;
-    }
-    for (; exp < 0; exp++) {
-        if (v % 10 != 0)
-            return -1;
-        v /= 10;
-    }
-    *out = (int64_t)v;
-    return 0;
-}
-
-static int parse_number(const char *text, profile_decimal *d)
-{
-    /* profile_parse_decimal also reads "1,370,000"; a rate or a duration
-     * has no use for that, but it does no harm. */
-    return profile_parse_decimal("", text, d, NULL);
-}
-
-/* A rate: a percentage, basis points or a plain fraction, exact to 1e-8. */
-static int parse_rate(const char *text, int64_t *out, char *why)
-{
-    static const char *const suffixes[] = {"%", "bp", NULL};
-    const char *what = "a rate such as 0.05%, 5bp or 0.0005";
-    char number[64];
-    const char *suffix;
-    profile_decimal d;
-    if (split_suffix(text, number, sizeof number, &suffix, suffixes) != 0
-        || parse_number(number, &d) != 0)
-        return expected(why, what, text);
-    int shift = *suffix == '%' ? 6 : *suffix == 'b' ? 4 : 8;
-    if (decimal_to_int(d, shift, out) != 0) {
-        snprintf(why, WHY_SIZE,
-                 "\"%.60s\" is finer than a rate can hold (1e-8, 0.000001%%) "
-                 "or too large",
-                 text);
-        return PERR_INVALID;
-    }
-    return 0;
-}
-
-/* A duration with its unit, exact to the millisecond. */
-static int parse_duration(const char *text, int64_t *out, char *why)
-{
-    static const char *const suffixes[] = {"ms", "s", "m", "h", "d", NULL};
-    static const int64_t scale[] = {1, 1000, 60000, 3600000, 86400000};
-    const char *what = "a duration such as 8h";
-    char number[64];
-    const char *suffix;
-    profile_decimal d;
-    if (split_suffix(text, number, sizeof number, &suffix, suffixes) != 0
-        || parse_number(number, &d) != 0 || d.mant < 0)
-        return expected(why, what, text);
-    if (*suffix == '\0' && d.mant != 0)
-        return expected(why, what, text); /* only 0 needs no unit */
-    int64_t unit = 1;
-    for (int i = 0; suffixes[i]; i++)
-        if (strcmp(suffix, suffixes[i]) == 0)
-            unit = scale[i];
-    /* mant x 10^exp x unit, exact: |mant| < 2^63 and unit < 2^27. */
-    i128 ms = (i128)d.mant * unit;
-    int exp = d.exp;
-    for (; exp < 0 && ms % 10 == 0 && ms != 0; exp++)
-        ms /= 10;
-    if (ms == 0)
-        exp = 0;
-    for (; exp > 0 && ms <= INT64_MAX; exp--)
-        ms *= 10;
-    if (exp != 0 || ms > INT64_MAX) {
-        snprintf(why, WHY_SIZE,
-                 "\"%.60s\" is not a whole number of milliseconds, or too "
-                 "long",
-                 text);
-        return PERR_INVALID;
-    }
-    *out = (int64_t)ms;
-    return 0;
-}
-
-/* An amount of the quote currency (k, M, B for thousands, millions,
- * billions), in whole cash units of p. */
-static int parse_money(const profile *p, const char *text, int64_t *out,
-                       char *why)
-{
-    static const char *const suffixes[] = {"k", "M", "B", NULL};
-    const char *what = "an amount of the quote currency such as 200 or 1.5M";
-    char number[64];
-    const char *suffix;
-    profile_decimal d;
-    if (split_suffix(text, number, sizeof number, &suffix, suffixes) != 0
-        || parse_number(number, &d) != 0)
-        return expected(why, what, text);
-    d.exp += *suffix == 'k' ? 3 : *suffix == 'M' ? 6 : *suffix == 'B' ? 9 : 0;
-    if (p->cash_unit.mant <= 0) {
+    if (k->type == PARAM_CASH && p->cash_unit.mant <= 0) {
         snprintf(why, WHY_SIZE, "units.cash_unit must be set (> 0) first");
         return PERR_INVALID;
     }
-    int rc = profile_quote_to_cash(p, d, out, NULL);
-    if (rc == PERR_INVALID) {
-        snprintf(why, WHY_SIZE,
-                 "\"%.60s\" is finer than the cash unit (%lldE%d)", text,
-                 (long long)p->cash_unit.mant, p->cash_unit.exp);
-        return rc;
+    if (k->type == PARAM_ENUM && param_parse(k, text, base, NULL, 0) != 0) {
+        size_t n = 0;
+        while (k->names[n])
+            n++;
+        return param_expected_one_of(k->names, n, text, why, WHY_SIZE);
     }
-    if (rc != 0) {
-        snprintf(why, WHY_SIZE, "\"%.60s\" is too large for the cash unit",
-                 text);
-        return PERR_INVALID;
-    }
-    return 0;
-}
-
-static int parse_int32(const char *text, int32_t *out, char *why)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (end == text || *end || errno || v < INT32_MIN || v > INT32_MAX)
-        return expected(why, "a whole number such as 50", text);
-    *out = (int32_t)v;
-    return 0;
-}
-
-static int parse_bool(const char *text, int *out, char *why)
-{
-    if (strcmp(text, "true") == 0 || strcmp(text, "false") == 0) {
-        *out = text[0] == 't';
-        return 0;
-    }
-    return expected(why, "true or false", text);
-}
-
-static int parse_enum(const char *const *names, const char *text, int *out,
-                      char *why)
-{
-    size_t n = 0;
-    for (; names[n]; n++)
-        if (strcmp(names[n], text) == 0) {
-            *out = (int)n;
-            return 0;
-        }
-    char list[WHY_SIZE / 2] = "";
-    for (size_t i = 0; i < n; i++)
-        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
-                 i ? (i + 1 == n ? " or " : ", ") : "one of ", names[i]);
-    const char *near = suggest_nearest(text, names, n);
-    int len = snprintf(why, WHY_SIZE, "expected %s, got \"%.40s\"", list,
-                       text);
-    if (near && len > 0 && len < WHY_SIZE)
-        snprintf(why + len, WHY_SIZE - (size_t)len, " (did you mean '%s'?)",
-                 near);
-    return PERR_INVALID;
-}
-
-static int parse_name(const char *text, char *out, size_t size, char *why)
-{
-    size_t n = strlen(text);
-    int ok = n > 0 && n < size;
-    for (size_t i = 0; ok && i < n; i++) {
-        char c = text[i];
-        ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-             || (c >= '0' && c <= '9') || c == '_' || c == '-';
-    }
-    if (!ok) {
-        snprintf(why, WHY_SIZE,
-                 "expected a name of letters, digits, '_' and '-' (1 to %d), "
-                 "got \"%.40s\"",
-                 (int)size - 1, text);
-        return PERR_INVALID;
-    }
-    memcpy(out, text, n + 1);
-    return 0;
-}
-
-/* Stores text into the member of p that f names (any kind but brackets). */
-static int apply_scalar(profile *p, const field *f, const char *text,
-                        char *why)
-{
-    char *at = (char *)p + f->offset;
-    int64_t v64;
-    int32_t v32;
-    int v;
-    int rc;
-    switch (f->kind) {
-    case KIND_NAME:
-        return parse_name(text, at, sizeof p->name, why);
-    case KIND_DECIMAL: {
-        profile_decimal d;
-        if (parse_number(text, &d) != 0)
-            return expected(why, "a number such as 0.1", text);
-        profile_decimal *dst = (profile_decimal *)(void *)at;
-        dst->mant = d.mant; /* member by member: the padding stays zero */
-        dst->exp = d.exp;
-        return 0;
-    }
-    case KIND_RATE:
-        rc = parse_rate(text, &v64, why);
-        break;
-    case KIND_DURATION:
-        rc = parse_duration(text, &v64, why);
-        break;
-    case KIND_MONEY:
-        rc = parse_money(p, text, &v64, why);
-        break;
-    case KIND_INT:
-        if ((rc = parse_int32(text, &v32, why)) == 0)
-            memcpy(at, &v32, sizeof v32);
-        return rc;
-    case KIND_BOOL:
-        if ((rc = parse_bool(text, &v, why)) == 0)
-            memcpy(at, &v, sizeof v);
-        return rc;
-    case KIND_ENUM:
-        if ((rc = parse_enum(f->names, text, &v, why)) == 0)
-            memcpy(at, &v, sizeof v);
-        return rc;
-    default:
-        snprintf(why, WHY_SIZE, "not a single value");
-        return PERR_INVALID;
-    }
-    if (rc == 0)
-        memcpy(at, &v64, sizeof v64);
-    return rc;
+    return param_parse_in(k, text, base, &p->cash_unit, why, WHY_SIZE);
 }
 
 /* tick x lot / cash unit, or 0 when it is not a whole positive number. */
@@ -525,20 +332,11 @@ static void format_quote(const profile *p, int64_t cash, char *out,
 static int apply_bracket(const profile *p, profile_bracket *b, int key,
                          const char *text, char *why)
 {
-    switch (key) {
-    case BR_CAP:
-        if (strcmp(text, "unbounded") == 0) {
-            b->cap = PROFILE_NOTIONAL_UNBOUNDED;
-            return 0;
-        }
-        return parse_money(p, text, &b->cap, why);
-    case BR_MMR:
-        return parse_rate(text, &b->mmr, why);
-    case BR_LEVERAGE:
-        return parse_int32(text, &b->max_leverage, why);
-    default:
-        return parse_money(p, text, &b->cum, why);
+    if (key == BR_CAP && strcmp(text, "unbounded") == 0) {
+        b->cap = PROFILE_NOTIONAL_UNBOUNDED;
+        return 0;
     }
+    return apply_value(p, b, &bracket_table[key], text, why);
 }
 
 /* ---- the loader -------------------------------------------------------- */
@@ -551,8 +349,10 @@ typedef struct loader {
     const char *file;
     yaml_document_t doc;
     perr *e;
-    yaml_node_t *value[NFIELDS]; /* NULL: the file does not state it */
-    place at[NFIELDS];           /* of each stated key */
+    field fields[FIELDS_MAX];    /* the keys a file may state */
+    size_t nfields;
+    yaml_node_t *value[FIELDS_MAX]; /* NULL: the file does not state it */
+    place at[FIELDS_MAX];           /* of each stated key */
     struct {
         char key[48]; /* a section is a prefix of a key in the table */
         place at;
@@ -605,34 +405,34 @@ static const char *scalar_text(const yaml_node_t *node, char *why,
     return NULL;
 }
 
+/* What a value of f looks like, for a mapping or a list in its place. */
 static const char *kind_what(const field *f)
 {
-    switch (f->kind) {
-    case KIND_NAME: return "a name";
-    case KIND_DECIMAL: return "a number such as 0.1";
-    case KIND_RATE: return "a rate such as 0.05%";
-    case KIND_DURATION: return "a duration such as 8h";
-    case KIND_MONEY: return "an amount such as 200 or 1.5M";
-    case KIND_INT: return "a whole number";
-    case KIND_BOOL: return "true or false";
-    case KIND_ENUM: return "a name from a list";
-    default: return "a list of brackets";
+    if (!f->k)
+        return "a list of brackets";
+    switch (f->k->type) {
+    case PARAM_RATE: return "a rate such as 0.05%";
+    case PARAM_CASH: return "an amount such as 200 or 1.5M";
+    case PARAM_INT: return "a whole number";
+    case PARAM_ENUM: return "a name from a list";
+    default: return param_type_what(f->k->type);
     }
 }
 
 /* "did you mean" for key (a full path) among the keys of its mapping, then
  * among every key with a similar last part (a key put in the wrong
  * section). Writes the suggestion's full path, or "" for none. */
-static void suggest_key(const char *key, char *out, size_t size)
+static void suggest_key(const field *fields, size_t nfields, const char *key,
+                        char *out, size_t size)
 {
     const char *dot = strrchr(key, '.');
     size_t plen = dot ? (size_t)(dot - key) + 1 : 0;
     const char *leaf = key + plen;
-    const char *cands[NFIELDS];
-    char names[NFIELDS][40];
+    const char *cands[FIELDS_MAX] = {NULL};
+    char names[FIELDS_MAX][40];
     size_t n = 0;
     /* Siblings: the next part of each key under the same prefix. */
-    for (size_t i = 0; i < NFIELDS; i++) {
+    for (size_t i = 0; i < nfields; i++) {
         const char *k = fields[i].key;
         if (strncmp(k, key, plen) != 0)
             continue;
@@ -655,14 +455,14 @@ static void suggest_key(const char *key, char *out, size_t size)
         return;
     }
     /* Elsewhere: a key whose last part is near this one. */
-    const char *leaves[NFIELDS];
-    for (size_t i = 0; i < NFIELDS; i++) {
+    const char *leaves[FIELDS_MAX] = {NULL};
+    for (size_t i = 0; i < nfields; i++) {
         const char *d = strrchr(fields[i].key, '.');
         leaves[i] = d ? d + 1 : fields[i].key;
     }
-    near = suggest_nearest(leaf, leaves, NFIELDS);
+    near = suggest_nearest(leaf, leaves, nfields);
     out[0] = '\0';
-    for (size_t i = 0; near && i < NFIELDS; i++)
+    for (size_t i = 0; near && i < nfields; i++)
         if (leaves[i] == near) {
             snprintf(out, size, "%s", fields[i].key);
             break;
@@ -672,7 +472,7 @@ static void suggest_key(const char *key, char *out, size_t size)
 static int unknown_key(loader *ld, place pl, const char *key)
 {
     char near[64];
-    suggest_key(key, near, sizeof near);
+    suggest_key(ld->fields, ld->nfields, key, near, sizeof near);
     if (near[0])
         return fail_at(ld, pl, key, "unknown key (did you mean '%s'?)", near);
     return fail_at(ld, pl, key, "unknown key (models/venues/README.md lists "
@@ -685,14 +485,14 @@ static int walk_mapping(loader *ld, yaml_node_t *map, const char *prefix);
 static int file_key(loader *ld, const char *key, place kat,
                     yaml_node_t *value)
 {
-    const field *f = field_named(key);
+    const field *f = field_named(ld->fields, ld->nfields, key);
     if (f) {
-        size_t i = (size_t)(f - fields);
+        size_t i = (size_t)(f - ld->fields);
         ld->value[i] = value;
         ld->at[i] = kat;
         return 0;
     }
-    if (!is_section(key))
+    if (!is_section(ld->fields, ld->nfields, key))
         return unknown_key(ld, kat, key);
     if (value->type != YAML_MAPPING_NODE)
         return fail_at(ld, kat, key, "expected a mapping of keys, got %s",
@@ -887,9 +687,9 @@ static place place_of_key(const loader *ld, const char *key, size_t len)
             return ld->bracket_at[i][BR_KEYS];
         snprintf(k, sizeof k, "margin.brackets");
     }
-    const field *f = field_named(k);
-    if (f && ld->at[f - fields].line > 0)
-        return ld->at[f - fields];
+    const field *f = field_named(ld->fields, ld->nfields, k);
+    if (f && ld->at[f - ld->fields].line > 0)
+        return ld->at[f - ld->fields];
     return missing_place(ld, k);
 }
 
@@ -909,24 +709,24 @@ static int load_document(loader *ld, profile *p)
         return rc;
 
     char why[WHY_SIZE];
-    for (size_t i = 0; i < NFIELDS; i++) {
-        const field *f = &fields[i];
+    for (size_t i = 0; i < ld->nfields; i++) {
+        const field *f = &ld->fields[i];
         yaml_node_t *v = ld->value[i];
         if (!v) {
-            if (!f->needed || f->needed(p))
+            if (needed(p, f))
                 return fail_at(ld, missing_place(ld, f->key), f->key,
                                "required key missing");
             continue;
         }
-        if (f->kind == KIND_BRACKETS) {
+        if (!f->k) {
             if ((rc = load_brackets(ld, p, f, v, ld->at[i])) != 0)
                 return rc;
             continue;
         }
         const char *text = scalar_text(v, why, kind_what(f));
-        if (!text || apply_scalar(p, f, text, why) != 0)
+        if (!text || apply_value(p, p, f->k, text, why) != 0)
             return fail_at(ld, ld->at[i], f->key, "%s", why);
-        if (f->kind == KIND_DECIMAL && strcmp(f->key, "units.cash_unit") == 0
+        if (strcmp(f->key, "units.cash_unit") == 0
             && p->cash_unit.mant <= 0)
             return fail_at(ld, ld->at[i], f->key, "must be > 0");
     }
@@ -952,6 +752,7 @@ int profile_load_text(const char *name_for_errors, const char *text,
         return perr_set(e, PERR_NOMEM, "%s: out of memory", name_for_errors);
     ld->file = name_for_errors;
     ld->e = e;
+    ld->nfields = fields_of_table(ld->fields);
     memset(out, 0, sizeof *out);
 
     yaml_parser_t parser;
@@ -1047,10 +848,12 @@ int profile_set(profile *p, const char *key_path, const char *value,
         profile_fill_cum(p, NULL); /* out of order: profile_check says so */
         return 0;
     }
-    const field *f = field_named(key_path);
+    field fields[FIELDS_MAX];
+    size_t nfields = fields_of_table(fields);
+    const field *f = field_named(fields, nfields, key_path);
     if (!f) {
         char near[64];
-        suggest_key(key_path, near, sizeof near);
+        suggest_key(fields, nfields, key_path, near, sizeof near);
         if (near[0])
             return perr_set(e, PERR_INVALID,
                             "%s: unknown key (did you mean '%s'?)", key_path,
@@ -1060,16 +863,55 @@ int profile_set(profile *p, const char *key_path, const char *value,
                         "keys)",
                         key_path);
     }
-    if (f->kind == KIND_BRACKETS)
+    if (!f->k)
         return perr_set(e, PERR_INVALID,
                         "%s: set one bracket field at a time, such as "
                         "margin.brackets[0].mmr",
                         key_path);
     profile copy = *p;
-    if (apply_scalar(&copy, f, value, why) != 0)
+    if (apply_value(&copy, &copy, f->k, value, why) != 0)
         return perr_set(e, PERR_INVALID, "%s: %s", key_path, why);
-    if (f->kind == KIND_DECIMAL)
+    if (f->k->type == PARAM_DECIMAL)
         copy.cash_per_tick_lot = cash_per_tick_lot(&copy);
     *p = copy;
     return 0;
+}
+
+/* ---- the built-in profiles --------------------------------------------- */
+
+/* More built-in venues than this fail the build (tools/embed_venues.cmake). */
+#define BUILTINS_MAX 32
+
+static profile builtins[BUILTINS_MAX];
+static unsigned char builtin_loaded[BUILTINS_MAX];
+static int builtins_read;
+
+/* Reads every embedded file the first time a built-in is asked for. A file
+ * that fails to load (tests/test_profile_yaml.c keeps that from happening)
+ * leaves its name unknown rather than stopping the program. */
+static void builtins_read_all(void)
+{
+    if (builtins_read)
+        return;
+    builtins_read = 1;
+    for (size_t i = 0; i < profile_embedded_count && i < BUILTINS_MAX; i++) {
+        const profile_embedded *f = &profile_embedded_files[i];
+        builtin_loaded[i] =
+            profile_load_text(f->path, f->text, f->len, &builtins[i], NULL)
+            == 0;
+    }
+}
+
+const profile *profile_builtin(const char *name)
+{
+    builtins_read_all();
+    for (size_t i = 0; i < profile_embedded_count && i < BUILTINS_MAX; i++)
+        if (builtin_loaded[i] && strcmp(builtins[i].name, name) == 0)
+            return &builtins[i];
+    return NULL;
+}
+
+const char *const *profile_builtin_names(void)
+{
+    return profile_embedded_names;
 }

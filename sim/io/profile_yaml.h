@@ -18,6 +18,10 @@
  * Unknown keys suggest the nearest valid one; duplicate keys, missing keys
  * and broken YAML are errors too, and the loaded profile must pass
  * profile_check, whose complaint is reported at the line of the key at fault.
+ *
+ * The built-in profiles (profile_builtin) are read here too, from the
+ * copies of models/venues/NAME.yaml compiled into the program: profile.c,
+ * the engine's side, reads no text.
  */
 #ifndef PERPSIM_PROFILE_YAML_H
 #define PERPSIM_PROFILE_YAML_H
@@ -47,6 +51,15 @@ int profile_load_text(const char *name_for_errors, const char *text,
  * cash unit; changing units.cash_unit does not rescale amounts already set. */
 int profile_set(profile *p, const char *key_path, const char *value,
                 perr *e);
+
+/* The built-in profile named name, or NULL. The first call reads every
+ * built-in file; the profiles live in static storage until the program
+ * ends. Not thread-safe until that first call has returned. */
+const profile *profile_builtin(const char *name);
+
+/* The names of the built-in profiles, NULL-terminated: the file names of
+ * models/venues/NAME.yaml, which each file's `name` equals. */
+const char *const *profile_builtin_names(void);
 
 /* The key paths a profile file may hold, NULL-terminated, in the order
  * models/venues/README.md documents them. */

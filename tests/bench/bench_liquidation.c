@@ -90,6 +90,7 @@
 #include "pcg.h"
 #include "profile.h"
 #include "venue.h"
+#include "profile_yaml.h"
 
 __extension__ typedef __int128 i128;
 
@@ -161,11 +162,6 @@ static int64_t fee_ceil(int64_t amount, int64_t rate)
         return 0;
     i128 num = (i128)amount * rate;
     return (int64_t)((num + PROFILE_RATE_ONE - 1) / PROFILE_RATE_ONE);
-}
-
-static double decimal_value(profile_decimal d)
-{
-    return (double)d.mant * pow(10.0, d.exp);
 }
 
 /* A leverage draw: lognormal, whole, within [1, the bracket maximum]. */
@@ -288,7 +284,7 @@ static int liq_setup(const liq_options *o, const profile *p, const liq_path *pat
     if (!r)
         return perr_set(e, PERR_NOMEM, "set-up: cannot allocate a GSL generator");
 
-    double lot_base = decimal_value(p->lot);
+    double lot_base = param_decimal_value(p->lot);
     int64_t spread = (int64_t)((double)path->start * LIQ_ENTRY_SPREAD);
     double leverage_sum = 0;
     int rc = 0;

@@ -26,6 +26,7 @@
 #include "bench.h"
 #include "output.h"
 #include "pcg.h"
+#include "profile_yaml.h"
 
 static void make_rows(metrics_row *rows, size_t n, pcg32 *rng)
 {

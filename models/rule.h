@@ -1,0 +1,206 @@
+/*
+ * rule: the venue rules behind small function tables, one registry per
+ * kind (../shared/mechanics.md sections 1, 2 and 4).
+ *
+ * A venue profile (profile.h) names its rules, and the engine knows them
+ * only through these tables, in the manner of gsl_rng_type and of the agent
+ * kinds (agent.h):
+ *
+ *   kind             profile key              engine that calls it
+ *   rule_limit       funding.limit.rule       funding.c: cap bounds and F
+ *   rule_premium     funding.premium.source   funding.c: a premium sample
+ *   rule_average     funding.premium.average  funding.c: sample weights
+ *   rule_pay_price   funding.price            funding.c: a payment's price
+ *   rule_mark        mark.rule                mark.c: the mark price
+ *   rule_adl_rank    adl.rank                 venue.c: the ADL score
+ *
+ * Each table begins with a param_choice (param.h): the rule's name (the
+ * value a profile file writes), a paragraph of documentation, and the keys
+ * the rule adds to the profile's common ones (a fixed cap's
+ * funding.limit.cap and floor, a basis average's mark.window), as a
+ * param_key table into `profile`. A file must state exactly the keys its
+ * rules add (profile_yaml.c asks the chosen rule); there are no defaults,
+ * because a venue profile states every figure with its source. `check`
+ * validates those keys (and whatever else the rule needs of the profile)
+ * with a message that starts with the key path at fault
+ * ("funding.limit.cap: ..."), so the loader can point at its line.
+ *
+ * The profile holds a pointer to its rule of each kind; a rule is
+ * stateless and pure, and the state it needs (the basis ring or EMA of a
+ * mark rule, the running average of premiums) is the engine's, chosen by
+ * what the rule declares (rule_mark.basis).
+ *
+ * Adding a rule (one file, one registry line):
+ *   1. models/rules/KIND_NAME.c defines `const rule_KIND rule_KIND_NAME`
+ *      with its name, doc, keys (fields of `profile`; a rule that needs a
+ *      figure no profile field holds adds the field to profile.h; rules
+ *      that read the same keys share a table of models/rules/common.c),
+ *      check and computation, and declares nothing else public;
+ *   2. one line in models/rules/registry.c puts it in its kind's list
+ *      (the order the docs list values in), and one `extern` line below;
+ *   3. models/venues/README.md documents the value (and any key it adds:
+ *      the test profile_yaml.the_readme_documents_every_key_in_order and
+ *      rule.every_rule_is_documented keep the two together);
+ *   4. a test in tests/test_rule.c pins its computation exactly.
+ * CMakeLists.txt lists the file in perpsim_lib's sources.
+ */
+#ifndef PERPSIM_RULE_H
+#define PERPSIM_RULE_H
+
+#include <stdint.h>
+
+#include "book.h"
+#include "margin.h"
+#include "param.h"
+#include "perr.h"
+#include "profile.h"
+
+/* ---- funding (mechanics.md 1) ------------------------------------------ */
+
+/* How the rate of a funding period F is formed and bounded. */
+struct rule_limit {
+    param_choice info;
+    /* The rule's keys and what it needs of the profile. */
+    int (*check)(const profile *p, perr *e);
+    /* The bounds [*floor, *cap] that F (or the rate per interval, where
+     * funding.limit.per_interval says so) is capped to. */
+    void (*bounds)(const profile *p, int64_t *floor, int64_t *cap);
+    /* F before the cap, from the average premium and the interest rate of
+     * the interval (both in PROFILE_RATE_ONE units); *interest_part is
+     * what F adds to the premium. Exact integer arithmetic. */
+    int64_t (*rate)(const profile *p, int64_t premium, int64_t interest,
+                    int64_t *interest_part);
+};
+
+/* What a premium sample measures. */
+struct rule_premium {
+    param_choice info;
+    int (*check)(const profile *p, perr *e);
+    /* The notional (ticks x lots, rounded up) the sample walks the book
+     * for; 0 for none. */
+    int64_t (*impact)(const profile *p);
+    /* One sample of book b against index (ticks, > 0), a fraction; impact
+     * is what impact(p) gave. */
+    double (*sample)(const book *b, double index, int64_t impact);
+};
+
+/* How an interval's premium samples are averaged: sum w_n P_n / sum w_n. */
+struct rule_average {
+    param_choice info;
+    double (*weight)(int64_t n); /* of the n-th sample, n >= 1 */
+};
+
+/* The price a funding payment is valued at. */
+struct rule_pay_price {
+    param_choice info;
+    /* In ticks, from the index (ticks) and the venue's mark. */
+    int64_t (*price)(double index, int64_t mark);
+};
+
+/* ---- mark price (mechanics.md 2) --------------------------------------- */
+
+/* The state of the basis (mid - index) a mark rule reads, which mark.c
+ * keeps: none, the moving average of mark.window / mark.sample_period
+ * samples, or an EMA with time constant mark.window. */
+typedef enum rule_basis {
+    RULE_BASIS_NONE,
+    RULE_BASIS_AVERAGE,
+    RULE_BASIS_EMA,
+} rule_basis;
+
+/* What a mark rule combines (mark.h computes them at each update); NaN
+ * for what is missing, which a median leaves out. */
+typedef struct rule_mark_inputs {
+    double index;        /* ticks, > 0 */
+    double p1;           /* index x (1 + rate x to next settlement / interval) */
+    double p2;           /* index + the basis average (or EMA) */
+    double book_median;  /* median(bid, ask, last) */
+    double last;         /* the last trade */
+    double external_mid; /* other venues' perp mid */
+} rule_mark_inputs;
+
+struct rule_mark {
+    param_choice info;
+    int (*check)(const profile *p, perr *e);
+    rule_basis basis;
+    /* The mark in ticks before rounding; NaN when it cannot be formed. */
+    double (*value)(const rule_mark_inputs *in);
+};
+
+/* The median of the finite values among the n <= 3 of v: of two their
+ * mean, of one the value, of none NaN (the mark rules' median). */
+double rule_median(const double *v, int n);
+
+/* ---- auto-deleveraging (mechanics.md 4) -------------------------------- */
+
+/* One position of the side ADL ranks, as the score reads it (cash units;
+ * doubles are model arithmetic, never the ledger's). */
+typedef struct rule_adl_inputs {
+    const profile *p;
+    const margin_position *pos; /* for maintenance at the mark */
+    int64_t mark;               /* ticks */
+    int64_t size;               /* lots, signed */
+    double cost;                /* signed entry notional */
+    double mark_value;          /* size x mark x cash_per_tick_lot */
+    double upnl;                /* mark_value - cost */
+    double wallet;              /* cash + cost */
+    double balance;             /* margin balance at the mark */
+} rule_adl_inputs;
+
+struct rule_adl_rank {
+    param_choice info;
+    /* Higher ranks first (ties by account id, the engine's). */
+    double (*score)(const rule_adl_inputs *in);
+};
+
+/* ---- the registries (models/rules/registry.c) -------------------------- */
+
+/* Each NULL-terminated, in the order models/venues/README.md lists them;
+ * PARAM_CHOICES(rule_limits) is the registry of a PARAM_CHOICE key. */
+extern const param_choice *const rule_limits[];
+extern const param_choice *const rule_premiums[];
+extern const param_choice *const rule_averages[];
+extern const param_choice *const rule_pay_prices[];
+extern const param_choice *const rule_marks[];
+extern const param_choice *const rule_adl_ranks[];
+
+extern const rule_limit rule_limit_fixed;
+extern const rule_limit rule_limit_mmr;
+extern const rule_limit rule_limit_imf_mmf;
+extern const rule_limit rule_limit_premium_clamp;
+extern const rule_premium rule_premium_impact;
+extern const rule_premium rule_premium_mid;
+extern const rule_average rule_average_linear;
+extern const rule_average rule_average_mean;
+extern const rule_pay_price rule_pay_price_mark;
+extern const rule_pay_price rule_pay_price_oracle;
+extern const rule_mark rule_mark_median3;
+extern const rule_mark rule_mark_fair;
+extern const rule_mark rule_mark_basis_ma;
+extern const rule_mark rule_mark_hl;
+extern const rule_mark rule_mark_oracle;
+extern const rule_adl_rank rule_adl_pnl_margin_ratio;
+extern const rule_adl_rank rule_adl_pnl_leverage;
+extern const rule_adl_rank rule_adl_price_leverage;
+
+/* ---- what rules share (models/rules/common.c) -------------------------- */
+
+/* The rate of the rules with the interest term of Binance's formula:
+ * *interest_part = clamp(interest - premium, -funding.clamp,
+ * +funding.clamp), and F the premium plus it. */
+int64_t rule_limit_dampened_rate(const profile *p, int64_t premium,
+                                 int64_t interest, int64_t *interest_part);
+
+/* funding.limit.factor, a rate in (0, 1000] (mmr, imf_mmf). */
+extern const param_key rule_limit_factor_keys[];
+int rule_limit_check_factor(const profile *p, perr *e);
+
+/* mark.sample_period and mark.window (the rules that read a basis), and
+ * the check of a moving average: a window of whole samples. */
+extern const param_key rule_mark_basis_keys[];
+int rule_mark_check_average(const profile *p, perr *e);
+
+/* The check of a rule with nothing to check. */
+int rule_check_nothing(const profile *p, perr *e);
+
+#endif
