@@ -83,6 +83,22 @@ struct world {
 
 /* ---- set-up -------------------------------------------------------------- */
 
+/* Each venue's book and trigger buckets span the prices from its start
+ * price / WORLD_PRICE_RANGE to its start price x WORLD_PRICE_RANGE, one level
+ * per tick, set up once (scenarios/README.md, "venues"): orders are priced
+ * within it and a mark outside it is an error (venue_set_mark), so a run
+ * that needs a wider range (a crash of more than 80%) is a different study.
+ * The range costs address space only where prices are reached (bigmem.h). */
+#define WORLD_PRICE_RANGE 5
+
+/* Accounts a venue's ledger is made with beyond the populations' agents:
+ * the shocks' account (shock.h) and room to spare; the table grows when
+ * more are opened, this only spares the first growth. */
+#define WORLD_SPARE_ACCOUNTS 16
+
+/* Orders a venue's book pool is made with; it grows by doubling. */
+#define WORLD_ORDERS_HINT ((size_t)1 << 16)
+
 static int64_t quote_to_ticks(const world_site *wv, double quote)
 {
     return (int64_t)llround(quote * wv->ticks_per_quote);
@@ -101,16 +117,15 @@ static int venue_setup(world *w, size_t i, const world_options *opt, perr *e)
         return perr_set(e, PERR_INVALID,
                         "venues[%zu]: the index %g is below ten ticks of %s",
                         i, index_price(w->index), s->venues[i].name);
-    /* The book spans a fifth to five times the start: a run that leaves that
-     * range is a different study. */
-    int64_t lo = mark0 / 5 > 1 ? mark0 / 5 : 1, hi = mark0 * 5;
-    size_t n_accounts = 16;
+    int64_t lo = mark0 / WORLD_PRICE_RANGE > 1 ? mark0 / WORLD_PRICE_RANGE : 1;
+    int64_t hi = mark0 * WORLD_PRICE_RANGE;
+    size_t n_accounts = WORLD_SPARE_ACCOUNTS;
     for (size_t k = 0; k < s->n_populations; k++) {
         const scenario_population *sp = &s->populations[k];
         if (sp->venue == i || sp->other_venue == (int32_t)i)
             n_accounts += agent_kind_count(sp->kind, sp->params);
     }
-    wv->v = venue_new(wv->p, lo, hi, mark0, n_accounts, (size_t)1 << 16, e);
+    wv->v = venue_new(wv->p, lo, hi, mark0, n_accounts, WORLD_ORDERS_HINT, e);
     if (!wv->v)
         return perr_status(e, PERR_NOMEM);
     /* A run audits every event only when asked: a recount costs O(accounts),
