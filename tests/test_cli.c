@@ -659,3 +659,27 @@ Test(cli, reference_scenarios_pass_their_expectations)
     cr_expect_eq(passes, 5 + 9 + 9, "%s", o.out);
     rmdir(dir);
 }
+
+/* Two scenarios of a batch that would write the same result are refused
+ * before anything runs: one would otherwise replace the other's file. */
+Test(cli, a_batch_refuses_two_runs_with_the_same_result_before_running)
+{
+    char dir[] = "/tmp/perpsim-same-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char args[1024];
+    snprintf(args, sizeof args,
+             "run -q -j 2 %s/scenarios/quickstart.yaml "
+             "%s/scenarios/selloff-thin-liquidity.yaml "
+             "%s/scenarios/quickstart.yaml -o %s/out",
+             PERPSIM_SOURCE_DIR, PERPSIM_SOURCE_DIR, PERPSIM_SOURCE_DIR, dir);
+    outcome o;
+    perpsim(args, &o);
+    cr_expect_eq(o.status, 2, "%s", o.err);
+    cr_expect_not_null(strstr(o.err, "would both write"), "%s", o.err);
+    cr_expect_not_null(strstr(o.err, "quickstart-seed42.h5"), "%s", o.err);
+    cr_expect_not_null(strstr(o.err, "nothing was run"), "%s", o.err);
+    char out[300];
+    snprintf(out, sizeof out, "%s/out", dir);
+    cr_expect_neq(access(out, F_OK), 0, "the batch wrote into %s", out);
+    rmdir(dir);
+}

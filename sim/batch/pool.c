@@ -31,6 +31,8 @@
 #include <sys/prctl.h>
 #endif
 
+#include "cleanup.h"
+
 typedef struct worker {
     pid_t pid;     /* 0: not running */
     int cmd_fd;    /* the parent's end of the command pipe */
@@ -152,6 +154,7 @@ static int spawn(pool_state *p, size_t k, perr *e)
 #endif
         if (getppid() != p->parent)
             _exit(0); /* the parent died before the line above */
+        cleanup_forget_children(); /* its siblings are the parent's */
         signal(SIGPIPE, SIG_DFL);
         for (size_t j = 0; j < p->nw; j++) {
             if (p->w[j].cmd_fd >= 0)
@@ -165,6 +168,7 @@ static int spawn(pool_state *p, size_t k, perr *e)
     }
     close(cmd[0]);
     close(res[1]);
+    cleanup_child(pid); /* stopped with the batch (cleanup.h) */
     worker *w = &p->w[k];
     w->pid = pid;
     w->cmd_fd = cmd[1];
@@ -183,6 +187,7 @@ static void reap(worker *w, char *why, size_t size)
     do
         got = waitpid(w->pid, &status, 0);
     while (got < 0 && errno == EINTR);
+    cleanup_forget_child(w->pid);
     w->pid = 0;
     w->busy = 0;
     if (!why)

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cleanup.h"
 #include "h5util.h"
 #include "version.h"
 
@@ -322,6 +323,7 @@ int sweep_index_write(const char *path, const sweep *s,
 
     char part[8192];
     snprintf(part, sizeof part, "%s.part", path);
+    cleanup_file(part); /* removed if the sweep is stopped (cleanup.h) */
     h5u_quiet q;
     h5u_quiet_begin(&q);
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
@@ -363,6 +365,7 @@ int sweep_index_write(const char *path, const sweep *s,
                       strerror(errno));
     if (rc != 0)
         remove(part);
+    cleanup_forget_file(part);
     free(rows);
     table_free(&t);
     return rc;

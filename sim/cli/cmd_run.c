@@ -224,6 +224,48 @@ static void batch_tick(void *ctx)
     cmd_progress_draw(&b->progress);
 }
 
+/* Before a batch starts: two of its scenarios that would write the same
+ * result file (the same name, overrides and seed) are refused, since one
+ * would take the other's place. A scenario that does not load is left to
+ * its run, which reports it. Returns the exit status (EXIT_OK: none). */
+static int refuse_same_results(const run_options *o,
+                               const char *const *files, size_t n)
+{
+    if (!o->out_dir)
+        return EXIT_OK;
+    char (*paths)[4096] = calloc(n, sizeof *paths);
+    if (!paths) {
+        fprintf(stderr, "perpsim run: no memory for %zu result names\n", n);
+        return EXIT_RUN_FAILED;
+    }
+    int status = EXIT_OK;
+    for (size_t i = 0; i < n && status == EXIT_OK; i++) {
+        scenario s;
+        perr e;
+        perr_clear(&e);
+        memset(&s, 0, sizeof s);
+        if (scenario_load(files[i], o->sets, NULL, o->n_sets, &s, &e) != 0)
+            continue;
+        runner_result_path(o->out_dir, s.name, o->sets, o->n_sets, s.seed,
+                           paths[i], sizeof paths[i]);
+        scenario_free(&s);
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(paths[i], paths[j]) != 0)
+                continue;
+            fprintf(stderr,
+                    "perpsim run: %s and %s would both write %s (the same "
+                    "name and seed); give one another `name:` or seed, or run "
+                    "them separately with -o; nothing was run\n",
+                    files[j] ? files[j] : "(built-in default)",
+                    files[i] ? files[i] : "(built-in default)", paths[i]);
+            status = EXIT_USAGE;
+            break;
+        }
+    }
+    free(paths);
+    return status;
+}
+
 int cmd_run(int argc, char **argv)
 {
     run_options o;
@@ -238,6 +280,10 @@ int cmd_run(int argc, char **argv)
     FILE *progress = !o.quiet && isatty(fileno(stderr)) ? stderr : NULL;
     if (n == 1) {
         status = run_one(&o, files[0], stdout, progress);
+        free_run_options(&o);
+        return status;
+    }
+    if ((status = refuse_same_results(&o, files, n)) != EXIT_OK) {
         free_run_options(&o);
         return status;
     }

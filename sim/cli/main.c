@@ -16,6 +16,7 @@
 
 #include "bench.h"
 #include "calc.h"
+#include "cleanup.h"
 #include "cmd.h"
 #include "perr.h"
 #include "suggest.h"
@@ -393,6 +394,9 @@ int main(int argc, char **argv)
     const command *c = find_command(first);
     if (!c)
         return unknown_command(first);
+    /* Stopped by SIGINT, SIGTERM or SIGHUP, a run leaves no part file and a
+     * batch no worker behind (cleanup.h). */
+    cleanup_install();
     /* A command's own --help always works, even before its issue lands. For
      * a nested command, `COMMAND ITEM --help` is the item's help, which the
      * command gives itself. */

@@ -42,6 +42,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cleanup.h"
 #include "h5util.h"
 #include "utc.h"
 #include "version.h"
@@ -272,6 +273,8 @@ static void output_free(output *o)
     free(o->v);
     free(o->scratch);
     free(o->path);
+    if (o->part)
+        cleanup_forget_file(o->part);
     free(o->part);
     free(o);
 }
@@ -479,6 +482,7 @@ output *output_open(const char *path, const output_meta *meta, int overwrite,
         return NULL;
     }
     fclose(probe);
+    cleanup_file(o->part); /* removed if the run is stopped (cleanup.h) */
 
     h5u_quiet q;
     h5u_quiet_begin(&q);
