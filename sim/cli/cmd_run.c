@@ -155,7 +155,11 @@ static int run_one(const run_options *o, const char *file, FILE *out,
     int rc = runner_run(&job, &res, &e);
     if (rc != 0) {
         fprintf(stderr, "perpsim run: %s\n", e.msg[0] ? e.msg : perr_name(rc));
-        return rc == PERR_INVALID || rc == PERR_IO ? EXIT_USAGE : EXIT_RUN_FAILED;
+        /* Bad input (a scenario, an output folder, a file that exists) is
+         * 2; a run that began and failed (a disk that filled) is 1. */
+        return !res.ran && (rc == PERR_INVALID || rc == PERR_IO)
+                   ? EXIT_USAGE
+                   : EXIT_RUN_FAILED;
     }
     fprintf(out, "scenario %s (seed %" PRIu64 "): %.1f s of wall time, "
                  "%" PRIu64 " events\n",

@@ -10,6 +10,7 @@
  * failed); 2 bad usage or invalid input. Every error is one line on stderr
  * that says what was wrong and where, with a hint where one helps.
  */
+#include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -397,6 +398,10 @@ int main(int argc, char **argv)
     /* Stopped by SIGINT, SIGTERM or SIGHUP, a run leaves no part file and a
      * batch no worker behind (cleanup.h). */
     cleanup_install();
+    /* HDF5's own clean-up at exit closes what is still open, and a file
+     * whose close failed (a full disk) crashes it (HDF5 1.10): perpsim
+     * closes everything it opens, so it does without. */
+    H5dont_atexit();
     /* A command's own --help always works, even before its issue lands. For
      * a nested command, `COMMAND ITEM --help` is the item's help, which the
      * command gives itself. */

@@ -472,6 +472,9 @@ output *output_open(const char *path, const output_meta *meta, int overwrite,
     for (int t = 0; t < T_COUNT; t++)
         o->mem_type[t] = o->file_type[t] = H5I_INVALID_HID;
 
+    /* Removed if the run is stopped from here on (cleanup.h): registered
+     * before the file exists, so no instant has it on disk unregistered. */
+    cleanup_file(o->part);
     /* HDF5's message for a folder that is not there is a paragraph; the
      * system's is one line. */
     FILE *probe = fopen(o->part, "wb");
@@ -482,7 +485,6 @@ output *output_open(const char *path, const output_meta *meta, int overwrite,
         return NULL;
     }
     fclose(probe);
-    cleanup_file(o->part); /* removed if the run is stopped (cleanup.h) */
 
     h5u_quiet q;
     h5u_quiet_begin(&q);

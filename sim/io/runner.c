@@ -199,6 +199,7 @@ int runner_run(const runner_job *job, runner_result *res, perr *e)
     res->setup_s = seconds_now() - t0;
     progress_line pl = {job->progress, seconds_now(), 0};
     sink out = output_sink(o);
+    res->ran = 1;
     rc = world_run(w, o ? &out : NULL, job->progress ? draw_progress : NULL,
                    &pl, e);
     if (rc == 0)

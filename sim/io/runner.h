@@ -39,12 +39,16 @@ typedef struct runner_result {
     int64_t sim_ms;     /* simulated time */
     double wall_s;      /* the run, set-up and output included */
     double setup_s;     /* loading and building the world */
+    int ran;            /* the run had begun (set on failure too): a failure
+                           with ran set is the run's, not its input's */
 } runner_result;
 
 /* Runs job. 0 on success (whatever the expectations say), else an error:
  * PERR_INVALID for a bad scenario (e says where), PERR_IO for a file that
  * exists without force or cannot be written, others from the run. *res is
- * filled on success and must be released with runner_result_free. */
+ * filled on success and must be released with runner_result_free; on
+ * failure only res->ran says whether the run had begun (a disk that fills
+ * mid-run) or its input was refused. */
 int runner_run(const runner_job *job, runner_result *res, perr *e);
 
 void runner_result_free(runner_result *res);

@@ -64,6 +64,13 @@ void cleanup_install(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    /* A file grown past the size limit (ulimit -f) is a write that fails
+     * (EFBIG), which the writer reports, not a crash. */
+    struct sigaction ign;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGXFSZ, &ign, NULL);
 }
 
 int cleanup_file(const char *path)

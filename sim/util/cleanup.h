@@ -27,8 +27,10 @@
 #define CLEANUP_FILES 8
 #define CLEANUP_CHILDREN 256
 
-/* Handles SIGINT, SIGTERM and SIGHUP as above (the program calls it once,
- * at start; a library user who does not call it keeps its own handling). */
+/* Handles SIGINT, SIGTERM and SIGHUP as above, and ignores SIGXFSZ (a write
+ * past the file size limit then fails with EFBIG and is reported). The
+ * program calls it once, at start; a library user who does not call it
+ * keeps its own handling. */
 void cleanup_install(void);
 
 /* path (copied) is removed if the process is stopped before

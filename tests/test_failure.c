@@ -1,8 +1,9 @@
 /*
- * Tests of how perpsim stops when told to (sim/util/cleanup.h): a single
- * run or a `run -j` batch stopped by SIGINT or SIGTERM dies of that signal
- * (a shell sees 130 or 143), leaves no part file and no final-named file,
- * and leaves no worker running on.
+ * Tests of how perpsim fails and stops (README, "Failure behaviour"): a
+ * single run or a `run -j` batch stopped by SIGINT or SIGTERM dies of that
+ * signal (a shell sees 130 or 143), leaves no part file and no final-named
+ * file, and leaves no worker running on (sim/util/cleanup.h); a run whose
+ * disk fills ends with one line and exit 1, leaving no file.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
@@ -77,7 +78,7 @@ static void stop_and_check(pid_t pid, int sig, const char *dir)
                  "a part file appeared after the stop");
 }
 
-Test(stop, a_batch_stopped_by_sigterm_leaves_no_part_file_and_no_worker)
+Test(failure, a_batch_stopped_by_sigterm_leaves_no_part_file_and_no_worker)
 {
     char dir[] = "/tmp/perpsim-stop-XXXXXX";
     cr_assert_not_null(mkdtemp(dir));
@@ -91,7 +92,7 @@ Test(stop, a_batch_stopped_by_sigterm_leaves_no_part_file_and_no_worker)
     rmdir(dir);
 }
 
-Test(stop, a_run_stopped_by_sigint_leaves_no_part_file)
+Test(failure, a_run_stopped_by_sigint_leaves_no_part_file)
 {
     char dir[] = "/tmp/perpsim-stop-XXXXXX";
     cr_assert_not_null(mkdtemp(dir));
@@ -101,5 +102,43 @@ Test(stop, a_run_stopped_by_sigint_leaves_no_part_file)
     pid_t pid = start(argv);
     wait_for_parts(dir, 1);
     stop_and_check(pid, SIGINT, dir);
+    rmdir(dir);
+}
+
+/* The disk fills mid-run: a file size limit (ulimit -f, what CI can set
+ * without a small file system) makes the writes fail with EFBIG. One line,
+ * exit 1 (the run's failure, not bad input), no file; HDF5's clean-up at
+ * exit used to crash on the file whose close had failed. */
+Test(failure, a_full_disk_ends_the_run_with_one_line_exit_1_and_no_file)
+{
+    char dir[] = "/tmp/perpsim-full-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    for (int jobs = 1; jobs <= 2; jobs++) {
+        char prefix[64], args[1024];
+        snprintf(prefix, sizeof prefix, "ulimit -f 400 &&");
+        if (jobs == 1)
+            snprintf(args, sizeof args,
+                     "run -q %s/scenarios/short-squeeze-1.37b.yaml -o %s",
+                     PERPSIM_SOURCE_DIR, dir);
+        else
+            snprintf(args, sizeof args,
+                     "run -q -j 2 %s/scenarios/short-squeeze-1.37b.yaml "
+                     "%s/scenarios/selloff-thin-liquidity.yaml -o %s",
+                     PERPSIM_SOURCE_DIR, PERPSIM_SOURCE_DIR, dir);
+        outcome o;
+        cli_run(prefix, args, &o);
+        cr_expect_eq(o.status, 1, "-j %d: status %d: %s", jobs, o.status,
+                     o.err);
+        cr_expect_not_null(strstr(o.err, "short-squeeze-1.37b-seed42.h5.part: "
+                                         "cannot write"),
+                           "-j %d: %s", jobs, o.err);
+        cr_expect_null(strstr(o.err, "HDF5-DIAG"), "-j %d: %s", jobs, o.err);
+        cr_expect_eq(count_ending(dir, ".part"), 0, "-j %d", jobs);
+        cr_expect_eq(count_ending(dir, "short-squeeze-1.37b-seed42.h5"), 0,
+                     "-j %d", jobs);
+        char done[300];
+        snprintf(done, sizeof done, "%s/selloff-thin-liquidity-seed42.h5", dir);
+        remove(done);
+    }
     rmdir(dir);
 }
