@@ -637,6 +637,10 @@ static const struct {
     {"index_unknown_model",
      ":2:9: index.model: expected one of gbm, jump_diffusion, garch, replay, "
      "got \"garh\" (did you mean 'garch'?)"},
+    {"nul_escape", ":3:7: name: a NUL byte (\\0) in a value is not allowed"},
+    {"yaml_tag",
+     ":4:7: seed: the YAML tag '!!python/object/apply:os.system' is not "
+     "allowed (values are plain text, numbers, lists and mappings)"},
 };
 
 Test(scenario, each_malformed_file_fails_with_its_one_line_message)

@@ -132,11 +132,48 @@ static int fail_place(flat_doc *d, const yaml_node_t *node, const char *msg)
 static int walk(flat_doc *d, yaml_document_t *doc, yaml_node_t *node,
                 const char *path, int depth);
 
+/* A node perpsim reads as plain data: no tag but the core schema's (a tag
+ * such as !!python/object/apply would otherwise be dropped silently and the
+ * value used), no NUL byte in a scalar (an escaped "\0" would cut the value
+ * short: `name: "quick\0../x"` read as "quick"). path names the node. */
+static int check_node(flat_doc *d, const yaml_node_t *n, const char *path)
+{
+    static const char core[] = "tag:yaml.org,2002:";
+    static const char *const plain[] = {"str", "int",  "float", "bool",
+                                        "null", "map", "seq"};
+    const char *tag = (const char *)n->tag;
+    int ok = !tag;
+    if (tag && strncmp(tag, core, sizeof core - 1) == 0)
+        for (size_t i = 0; !ok && i < sizeof plain / sizeof plain[0]; i++)
+            ok = strcmp(tag + sizeof core - 1, plain[i]) == 0;
+    char msg[FLAT_PATH_MAX + 160];
+    const char *sep = path[0] ? ": " : "";
+    if (!ok) {
+        int core_tag = strncmp(tag, core, sizeof core - 1) == 0;
+        snprintf(msg, sizeof msg,
+                 "%s%sthe YAML tag '%s%.60s' is not allowed (values are plain "
+                 "text, numbers, lists and mappings)",
+                 path, sep, core_tag ? "!!" : "",
+                 core_tag ? tag + sizeof core - 1 : tag);
+        return fail_place(d, n, msg);
+    }
+    if (n->type == YAML_SCALAR_NODE
+        && strlen((const char *)n->data.scalar.value) != n->data.scalar.length) {
+        snprintf(msg, sizeof msg, "%s%sa NUL byte (\\0) in a value is not "
+                 "allowed", path, sep);
+        return fail_place(d, n, msg);
+    }
+    return 0;
+}
+
 /* Adds the entry of value (placed at line, col) under sub and walks into
  * it. */
 static int add_node(flat_doc *d, yaml_document_t *doc, yaml_node_t *v,
                     const char *sub, int line, int col, int depth)
 {
+    int rc = check_node(d, v, sub);
+    if (rc != 0)
+        return rc;
     if (v->type == YAML_SCALAR_NODE)
         return flat_add(d, sub, (const char *)v->data.scalar.value,
                         FLAT_SCALAR, 0, line, col)
@@ -164,6 +201,9 @@ static int walk(flat_doc *d, yaml_document_t *doc, yaml_node_t *node,
              pair < node->data.mapping.pairs.top; pair++) {
             yaml_node_t *k = yaml_document_get_node(doc, pair->key);
             yaml_node_t *v = yaml_document_get_node(doc, pair->value);
+            int bad = check_node(d, k, path);
+            if (bad != 0)
+                return bad;
             if (k->type != YAML_SCALAR_NODE || k->data.scalar.length == 0) {
                 char msg[FLAT_PATH_MAX + 32];
                 snprintf(msg, sizeof msg, "%s%sa key must be a name", path,
