@@ -59,8 +59,7 @@ struct venue {
     cooldown_entry *cool; /* in release order */
     size_t cool_n, cap_cool;
 
-    int64_t cap_window_start;
-    int32_t cap_count;
+    rule_liq_window window; /* the policy's count per interval */
 
     adl_demand *demands;
     size_t ndemands, cap_demands;
@@ -517,19 +516,11 @@ void venue_clear_events(venue *v)
 
 static int is_pending(const venue *v, uint32_t id);
 
-/* The cash of closing lots of pos0 at its bankruptcy price, or for venues
- * that deleverage at the mark, at the mark but never past the bankruptcy
- * price (which would leave the bankrupt side in deficit). */
+/* The cash of closing lots of d's position by auto-deleveraging, at the
+ * venue's ADL price. */
 static int64_t adl_value(const venue *v, const adl_demand *d, int64_t lots)
 {
-    int64_t at_bankruptcy = margin_bankruptcy_value(&d->pos0, lots);
-    if (v->p->adl_price != PROFILE_ADL_AT_MARK)
-        return at_bankruptcy;
-    int64_t at_mark = margin_notional(v->p, lots, d->mark_ref);
-    /* A bankrupt long sells: it needs at least its bankruptcy value. */
-    if (d->side > 0)
-        return at_mark > at_bankruptcy ? at_mark : at_bankruptcy;
-    return at_mark < at_bankruptcy ? at_mark : at_bankruptcy;
+    return v->p->adl_price->value(v->p, &d->pos0, lots, d->mark_ref);
 }
 
 static int push_demand(venue *v, uint32_t id, int side, int64_t lots,
@@ -600,36 +591,14 @@ static int can_take_over(const venue *v, uint32_t x, int side, int64_t lots,
     return margin_balance(v->p, &after, v->mark) >= 0;
 }
 
-/* The part of a triggered position one step closes. */
-static int64_t chunk_lots(venue *v, uint32_t id, int64_t *cooldown)
+/* What one step of the venue's liquidation policy closes of id's
+ * position (pos, its position now). */
+static rule_liq_step liq_step(const venue *v, uint32_t id,
+                              const margin_position *pos)
 {
-    const profile *p = v->p;
-    const account *a = &v->acc.a[id];
-    int64_t lots = abs64(a->size);
-    *cooldown = 0;
-    if (p->liq_style == PROFILE_LIQ_TIERED) {
-        int64_t notional = p->mm_basis == PROFILE_MM_AT_ENTRY
-                               ? abs64(a->cost)
-                               : margin_notional(p, lots, v->mark);
-        int t = margin_bracket(p, notional);
-        if (t == 0 || notional <= 0)
-            return lots;
-        int64_t cap = p->brackets[t - 1].cap;
-        int64_t keep = (int64_t)((i128)cap * lots / notional);
-        return keep >= lots ? 1 : lots - keep;
-    }
-    if (p->liq_style == PROFILE_LIQ_CHUNKED) {
-        if (v->now < v->acc.cold[id].cooldown_until)
-            return lots; /* within the cooldown: the whole position */
-        if (margin_notional(p, lots, v->mark) <= p->chunk_above)
-            return lots;
-        int64_t part = (int64_t)(((i128)lots * p->chunk_rate
-                                  + PROFILE_RATE_ONE - 1)
-                                 / PROFILE_RATE_ONE);
-        *cooldown = 1;
-        return part < 1 ? 1 : part;
-    }
-    return lots;
+    rule_liq_inputs in = {v->p, pos, v->mark, v->now,
+                          v->acc.cold[id].cooldown_until};
+    return v->p->liq_style->step(&in);
 }
 
 /* The limit of a liquidation IOC for a position of side: no worse than the
@@ -733,8 +702,8 @@ static void liquidate(venue *v, uint32_t id)
         }
     }
 
-    int64_t cooldown;
-    int64_t lots = chunk_lots(v, id, &cooldown);
+    rule_liq_step step = liq_step(v, id, &pos0);
+    int64_t lots = step.lots;
     int64_t limit = liquidation_limit(v, side, bp, p->price_band);
     int64_t fund0 = fund_balance(v);
     int64_t filled_notional;
@@ -763,8 +732,8 @@ static void liquidate(venue *v, uint32_t id)
     }
     if (is_pending(v, id))
         return; /* held for auto-deleveraging */
-    if (cooldown && a->size != 0) {
-        v->acc.cold[id].cooldown_until = v->now + p->cooldown_ms;
+    if (step.pause && a->size != 0) {
+        v->acc.cold[id].cooldown_until = step.pause_until;
         if (reserve((void **)&v->cool, &v->cap_cool, v->cool_n + 1,
                     sizeof *v->cool) == 0) {
             /* Not again in this block: back in the index a millisecond on,
@@ -792,19 +761,6 @@ static void release_cooldowns(venue *v)
         memmove(v->cool, v->cool + i, (v->cool_n - i) * sizeof *v->cool);
         v->cool_n -= i;
     }
-}
-
-/* Under a per-interval cap, 1 while another liquidation is allowed now. */
-static int cap_allows(venue *v)
-{
-    if (v->p->liq_style != PROFILE_LIQ_CAPPED)
-        return 1;
-    int64_t interval = v->p->cap_interval_ms;
-    if (v->now >= v->cap_window_start + interval) {
-        v->cap_window_start = v->now - (v->now % interval);
-        v->cap_count = 0;
-    }
-    return v->cap_count < v->p->per_interval_cap;
 }
 
 /* The fund and the vault work their positions back into the book, and are
@@ -1047,9 +1003,9 @@ static long liquidate_triggered(venue *v)
             uint32_t next = accounts_after_top(&v->acc, side, id);
             if (next != ACCOUNT_NONE)
                 __builtin_prefetch(&v->acc.a[next]);
-            if (!cap_allows(v))
+            if (!v->p->liq_style->admits(v->p, &v->window, v->now))
                 return done ? done : -1;
-            v->cap_count++;
+            v->window.count++;
             liquidate(v, id);
             done++;
         }
