@@ -15,10 +15,10 @@
  *   rule_mm_basis    margin.basis             margin.c: the notional of
  *                                             maintenance, the liquidation
  *                                             price
- *   rule_liq         liquidation.style        liquidation.c: a step's size,
+ *   rule_liq         liquidation.style        venue_liq.c: a step's size,
  *                                             the per-interval cap
- *   rule_adl_rank    adl.rank                 liquidation.c: the ADL score
- *   rule_adl_fill    adl.price                liquidation.c: an ADL fill's
+ *   rule_adl_rank    adl.rank                 venue_liq.c: the ADL score
+ *   rule_adl_fill    adl.price                venue_liq.c: an ADL fill's
  *                                             value
  *
  * Each table begins with a param_choice (param.h): the rule's name (the
