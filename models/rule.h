@@ -12,7 +12,14 @@
  *   rule_average     funding.premium.average  funding.c: sample weights
  *   rule_pay_price   funding.price            funding.c: a payment's price
  *   rule_mark        mark.rule                mark.c: the mark price
- *   rule_adl_rank    adl.rank                 venue.c: the ADL score
+ *   rule_mm_basis    margin.basis             margin.c: the notional of
+ *                                             maintenance, the liquidation
+ *                                             price
+ *   rule_liq         liquidation.style        venue_liq.c: a step's size,
+ *                                             the per-interval cap
+ *   rule_adl_rank    adl.rank                 venue_liq.c: the ADL score
+ *   rule_adl_fill    adl.price                venue_liq.c: an ADL fill's
+ *                                             value
  *
  * Each table begins with a param_choice (param.h): the rule's name (the
  * value a profile file writes), a paragraph of documentation, and the keys
@@ -43,6 +50,28 @@
  *      rule.every_rule_is_documented keep the two together);
  *   4. a test in tests/test_rule.c pins its computation exactly.
  * CMakeLists.txt lists the file in perpsim_lib's sources.
+ *
+ * How to add a liquidation policy (a value of liquidation.style): write
+ * models/rules/liq_NAME.c defining `const rule_liq rule_liq_NAME`. Its
+ * keys are the figures only it reads (chunked's liquidation.chunk_rate,
+ * chunk_above and cooldown; capped's per_interval_cap and cap_interval),
+ * each a field of `profile` (add one to profile.h if no field holds it),
+ * and its check says what values they may take. `step` decides how many
+ * lots of a triggered position one liquidation closes and whether the
+ * position, if left open, then waits (out of the trigger index until the
+ * next instant, and closed whole until pause_until); `admits` decides
+ * whether another liquidation may start now, keeping its count in the
+ * engine's rule_liq_window (rule_liq_admit_all where nothing limits
+ * them). Everything else (the price band, the fee, the insurance fund,
+ * the backstop, ADL) is the engine's and the same for every policy. Then
+ * one line in rule_liqs (registry.c) and its `extern` below, the value in
+ * the `liquidation.style` row of models/venues/README.md with a row for
+ * each key it adds (after liquidation.unwind_band, in registry order), a
+ * test of its step in tests/test_rule.c, and the file in CMakeLists.txt.
+ *
+ * Not every venue choice is a rule: liquidation.surplus (fund or trader)
+ * and backstop.enabled stay plain data, each one yes-or-no the engine
+ * reads where the cash goes, with no formula a third value could bring.
  */
 #ifndef PERPSIM_RULE_H
 #define PERPSIM_RULE_H
@@ -131,6 +160,67 @@ struct rule_mark {
  * mean, of one the value, of none NaN (the mark rules' median). */
 double rule_median(const double *v, int n);
 
+/* ---- margin (mechanics.md 3) ------------------------------------------- */
+
+/* Exact 128-bit arithmetic, as margin.c's (GCC and Clang). */
+__extension__ typedef __int128 rule_i128;
+
+/* Where the maintenance margin of the liquidation test is measured. */
+struct rule_mm_basis {
+    param_choice info;
+    /* The notional of pos whose bracket and rate give its maintenance
+     * margin at mark, cash units, exact (|size| x mark x K may pass
+     * 2^63). */
+    rule_i128 (*notional)(const profile *p, const margin_position *pos,
+                          int64_t mark);
+    /* The mark at which pos's margin balance meets its maintenance
+     * (margin.h's liquidation price), and the bracket used, in *bracket. */
+    double (*liq_price)(const profile *p, const margin_position *pos,
+                        int *bracket);
+    /* 1 when maintenance never exceeds the position's value at the mark,
+     * so a long whose cash is >= 0 is never liquidated (margin_trigger
+     * answers such a long without a search). */
+    int funded_long_is_safe;
+};
+
+/* ---- liquidation (mechanics.md 4) -------------------------------------- */
+
+/* A triggered position, as a liquidation policy reads it. */
+typedef struct rule_liq_inputs {
+    const profile *p;
+    const margin_position *pos; /* size != 0 */
+    int64_t mark;               /* ticks */
+    int64_t now;                /* ms */
+    int64_t pause_until;        /* ms: the account's last pause ends */
+} rule_liq_inputs;
+
+/* What one liquidation step does. */
+typedef struct rule_liq_step {
+    int64_t lots;        /* to close, 1 .. |size| */
+    int pause;           /* 1: if the position stays open, it leaves the
+                            trigger index until the next instant and is
+                            closed whole until pause_until */
+    int64_t pause_until; /* ms */
+} rule_liq_step;
+
+/* The engine's count of liquidations in the current interval, which a
+ * per-interval cap reads and resets; the engine adds one per
+ * liquidation. */
+typedef struct rule_liq_window {
+    int64_t start; /* ms */
+    int32_t count;
+} rule_liq_window;
+
+/* How much of a triggered position one step closes, and how many
+ * liquidations may start in an interval. */
+struct rule_liq {
+    param_choice info;
+    int (*check)(const profile *p, perr *e);
+    rule_liq_step (*step)(const rule_liq_inputs *in);
+    /* 1 while another liquidation may start at now. */
+    int (*admits)(const profile *p, rule_liq_window *w, int64_t now);
+};
+
 /* ---- auto-deleveraging (mechanics.md 4) -------------------------------- */
 
 /* One position of the side ADL ranks, as the score reads it (cash units;
@@ -153,6 +243,17 @@ struct rule_adl_rank {
     double (*score)(const rule_adl_inputs *in);
 };
 
+/* The price auto-deleveraging closes a bankrupt position at. */
+struct rule_adl_fill {
+    param_choice info;
+    /* The cash of closing lots of pos0 (the bankrupt position, of side
+     * sign(pos0->size)), whose liquidation began at mark_ref, never past
+     * its bankruptcy value (which would leave the bankrupt side in
+     * deficit). */
+    int64_t (*value)(const profile *p, const margin_position *pos0,
+                     int64_t lots, int64_t mark_ref);
+};
+
 /* ---- the registries (models/rules/registry.c) -------------------------- */
 
 /* Each NULL-terminated, in the order models/venues/README.md lists them;
@@ -162,7 +263,10 @@ extern const param_choice *const rule_premiums[];
 extern const param_choice *const rule_averages[];
 extern const param_choice *const rule_pay_prices[];
 extern const param_choice *const rule_marks[];
+extern const param_choice *const rule_mm_bases[];
+extern const param_choice *const rule_liqs[];
 extern const param_choice *const rule_adl_ranks[];
+extern const param_choice *const rule_adl_fills[];
 
 extern const rule_limit rule_limit_fixed;
 extern const rule_limit rule_limit_mmr;
@@ -179,9 +283,17 @@ extern const rule_mark rule_mark_fair;
 extern const rule_mark rule_mark_basis_ma;
 extern const rule_mark rule_mark_hl;
 extern const rule_mark rule_mark_oracle;
+extern const rule_mm_basis rule_mm_basis_mark;
+extern const rule_mm_basis rule_mm_basis_entry;
+extern const rule_liq rule_liq_full;
+extern const rule_liq rule_liq_tiered;
+extern const rule_liq rule_liq_chunked;
+extern const rule_liq rule_liq_capped;
 extern const rule_adl_rank rule_adl_pnl_margin_ratio;
 extern const rule_adl_rank rule_adl_pnl_leverage;
 extern const rule_adl_rank rule_adl_price_leverage;
+extern const rule_adl_fill rule_adl_fill_bankruptcy;
+extern const rule_adl_fill rule_adl_fill_mark;
 
 /* ---- what rules share (models/rules/common.c) -------------------------- */
 
@@ -199,6 +311,12 @@ int rule_limit_check_factor(const profile *p, perr *e);
  * the check of a moving average: a window of whole samples. */
 extern const param_key rule_mark_basis_keys[];
 int rule_mark_check_average(const profile *p, perr *e);
+
+/* The step of a policy that closes the whole position at once (full,
+ * capped), and the admission of one that never limits how many
+ * liquidations start (full, tiered, chunked). */
+rule_liq_step rule_liq_step_whole(const rule_liq_inputs *in);
+int rule_liq_admit_all(const profile *p, rule_liq_window *w, int64_t now);
 
 /* The check of a rule with nothing to check. */
 int rule_check_nothing(const profile *p, perr *e);

@@ -22,6 +22,7 @@
 #include "pcg.h"
 #include "profile.h"
 #include "profile_yaml.h"
+#include "rule.h"
 
 #define USD(x) ((int64_t)((x) * 1e6 + ((x) >= 0 ? 0.5 : -0.5)))
 
@@ -351,7 +352,7 @@ Test(margin, fully_funded_long_is_never_liquidated_where_margin_is_at_the_mark)
      * from one lot to beyond the last bracket's floor. */
     for (const char *const *n = profile_builtin_names(); *n; n++) {
         const profile *p = profile_builtin(*n);
-        if (p->mm_basis != PROFILE_MM_AT_MARK)
+        if (p->mm_basis != &rule_mm_basis_mark)
             continue;
         for (int64_t lots = 1; lots <= INT64_C(1000000000); lots *= 31) {
             int64_t entry = 600000;

@@ -122,7 +122,7 @@ Test(profile_yaml, binance_values_are_the_cited_figures)
 Test(profile_yaml, bybit_values_are_the_cited_figures)
 {
     const profile *p = profile_builtin("bybit");
-    cr_expect_eq(p->mm_basis, PROFILE_MM_AT_ENTRY);
+    cr_expect_eq(p->mm_basis, &rule_mm_basis_entry);
     cr_expect_eq(p->nbrackets, 20);
     cr_expect_eq(p->brackets[19].cum, USD(1482000));
     cr_expect_eq(p->taker_fee, PCT(0.055));
@@ -185,7 +185,7 @@ Test(profile_yaml, bitmex_settles_at_04_12_20_with_the_rate_known_ahead)
     cr_expect_eq(p->premium_average, &rule_average_mean);
     cr_expect_eq(p->premium_sample_ms, 60000);
     cr_expect_eq(p->mark_rule, &rule_mark_fair);
-    cr_expect_eq(p->liq_style, PROFILE_LIQ_TIERED);
+    cr_expect_eq(p->liq_style, &rule_liq_tiered);
     cr_expect_eq(p->maker_fee, -PCT(0.01));
     cr_expect_eq(p->cash_per_tick_lot, 500); /* 0.5 USDT x 0.001 XBT */
     /* 75% x (1% - 0.5%) = 0.375%, BitMEX's example (notes 9.4). */
@@ -208,8 +208,8 @@ Test(profile_yaml, okx_takes_its_premium_from_the_mid_without_interest)
     cr_expect_eq(p->funding_cap, PCT(0.375));
     cr_expect_eq(p->funding_floor, -PCT(0.375));
     cr_expect_eq(p->cash_per_tick_lot, 1000); /* 0.1 USDT x 0.01 BTC */
-    cr_expect_eq(p->liq_style, PROFILE_LIQ_TIERED);
-    cr_expect_eq(p->adl_price, PROFILE_ADL_AT_MARK);
+    cr_expect_eq(p->liq_style, &rule_liq_tiered);
+    cr_expect_eq(p->adl_price, &rule_adl_fill_mark);
 }
 
 Test(profile_yaml, the_readme_documents_every_key_in_order)
@@ -255,7 +255,7 @@ Test(profile_yaml, set_changes_one_field)
     cr_expect_eq(p.impact_margin, USD(1500));
     cr_assert_eq(profile_set(&p, "liquidation.style", "tiered", &e), 0, "%s",
                  e.msg);
-    cr_expect_eq(p.liq_style, PROFILE_LIQ_TIERED);
+    cr_expect_eq(p.liq_style, &rule_liq_tiered);
     cr_assert_eq(profile_set(&p, "mark.window", "1.5m", &e), 0, "%s", e.msg);
     cr_expect_eq(p.mark_window_ms, 90000);
     cr_assert_eq(profile_set(&p, "funding.known_ahead", "true", &e), 0, "%s",

@@ -1,9 +1,11 @@
 /*
  * Tests of the venue rule registries (models/rule.h, models/rules/): every
  * rule is named once, documented in its file and in models/venues/
- * README.md, a profile naming an unknown rule is told the nearest, and the
+ * README.md, a profile naming an unknown rule is told the nearest, the
  * funding limit rule premium_clamp computes F = clamp(avg(P), -cap, +cap)
- * exactly, as a profile file or an override states it.
+ * exactly, as a profile file or an override states it, and the margin
+ * bases, liquidation policies and ADL prices compute what their venues'
+ * rules say, exactly.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "funding.h"
+#include "margin.h"
 #include "profile.h"
 #include "profile_yaml.h"
 #include "rule.h"
@@ -31,6 +34,9 @@ static const struct {
     {"funding.price", rule_pay_prices},
     {"mark.rule", rule_marks},
     {"adl.rank", rule_adl_ranks},
+    {"margin.basis", rule_mm_bases},
+    {"liquidation.style", rule_liqs},
+    {"adl.price", rule_adl_fills},
 };
 
 #define NKINDS (sizeof kinds / sizeof kinds[0])
@@ -276,4 +282,196 @@ Test(rule, a_rule_set_over_a_builtin_profile_takes_its_own_key)
                  PCT(0.1));
     cr_expect_eq(funding_rate_of(&p, p.funding_interval_ms, PCT(0.4), NULL),
                  PCT(0.25));
+}
+
+/* ---- margin bases ------------------------------------------------------ */
+
+Test(rule, the_mark_basis_measures_the_notional_at_the_mark_beyond_2_63)
+{
+    const profile *p = profile_builtin("binance"); /* K = 100 */
+    margin_position pos = {-INT64_C(1000000000000), 0, 0};
+    rule_i128 want = (rule_i128)INT64_C(1000000000000) * 1000000 * 100;
+    cr_expect(rule_mm_basis_mark.notional(p, &pos, 1000000) == want,
+              "10^20 cash units, past int64");
+    pos.size = 1000;
+    cr_expect(rule_mm_basis_mark.notional(p, &pos, 600000) == 60000000000);
+    cr_expect(rule_mm_basis_mark.funded_long_is_safe);
+}
+
+Test(rule, the_entry_basis_measures_the_cost_whatever_the_mark)
+{
+    profile p = *profile_builtin("binance");
+    p.mm_basis = &rule_mm_basis_entry;
+    margin_position pos = {1000, 50000000000, 0}; /* 1 BTC at 50,000, 1x */
+    cr_expect(rule_mm_basis_entry.notional(&p, &pos, 1) == 50000000000);
+    cr_expect(rule_mm_basis_entry.notional(&p, &pos, 900000) == 50000000000);
+    pos.cost = -pos.cost;
+    cr_expect(rule_mm_basis_entry.notional(&p, &pos, 7) == 50000000000);
+    /* Its maintenance (0.4% of the cost: 200 USDT) outlasts a fully funded
+     * long's value as the mark falls, so no shortcut says "never". */
+    pos.cost = -pos.cost;
+    cr_expect_not(rule_mm_basis_entry.funded_long_is_safe);
+    cr_expect(margin_liquidatable(&p, &pos, 1));
+    cr_expect_eq(margin_position_maintenance(&p, &pos, 1), 200000000);
+}
+
+Test(rule, the_entry_basis_liquidation_price_is_where_balance_meets_maintenance)
+{
+    /* 1 BTC long at 50,000 USDT with 2,500 USDT: MM = 200 USDT, so
+     * cash + 1000 x LP x 100 = 200e6 with cash = 2,500e6 - 50,000e6,
+     * LP = 477,000 ticks (47,700 USDT), in the first bracket. */
+    profile p = *profile_builtin("binance");
+    p.mm_basis = &rule_mm_basis_entry;
+    margin_position pos = {1000, 50000000000, 2500000000 - 50000000000};
+    int bracket = -1;
+    cr_expect_eq(rule_mm_basis_entry.liq_price(&p, &pos, &bracket), 477000.0);
+    cr_expect_eq(bracket, 0);
+    cr_expect_eq(margin_trigger(&p, &pos, 1000000), 476999,
+                 "liquidatable strictly below maintenance");
+}
+
+/* ---- liquidation policies ---------------------------------------------- */
+
+static rule_liq_step liq_step_of(const profile *p, int64_t size,
+                                 int64_t cost, int64_t mark, int64_t now,
+                                 int64_t pause_until)
+{
+    margin_position pos = {size, cost, 0};
+    rule_liq_inputs in = {p, &pos, mark, now, pause_until};
+    return p->liq_style->step(&in);
+}
+
+Test(rule, full_closes_the_whole_position_and_admits_every_one)
+{
+    const profile *p = profile_builtin("binance");
+    cr_assert_eq(p->liq_style, &rule_liq_full);
+    rule_liq_step s = liq_step_of(p, -37, -2220000000, 600000, 0, 0);
+    cr_expect_eq(s.lots, 37);
+    cr_expect_eq(s.pause, 0);
+    rule_liq_window w = {0, 1000000};
+    cr_expect(rule_liq_full.admits(p, &w, 5));
+    cr_expect_eq(w.count, 1000000, "nothing counted");
+}
+
+Test(rule, tiered_closes_down_to_the_next_lower_brackets_cap)
+{
+    /* 1,000 lots at a mark of 60,000 USDT: 60,000 USDT of notional, in
+     * Binance's second bracket; the first's cap, 50,000, keeps
+     * floor(50,000 / 60,000 x 1,000) = 833 lots, so 167 close. */
+    profile p = *profile_builtin("binance");
+    p.liq_style = &rule_liq_tiered;
+    int64_t cost = 1000 * INT64_C(500000) * 100; /* entered at 50,000 */
+    rule_liq_step s = liq_step_of(&p, 1000, cost, 600000, 0, 0);
+    cr_expect_eq(s.lots, 167);
+    cr_expect_eq(s.pause, 0);
+    /* In the first bracket: all of it. */
+    cr_expect_eq(liq_step_of(&p, 800, cost, 600000, 0, 0).lots, 800);
+    /* On the entry basis the notional is the cost, 50,000: the first
+     * bracket, all of it. */
+    p.mm_basis = &rule_mm_basis_entry;
+    cr_expect_eq(liq_step_of(&p, 1000, cost, 600000, 0, 0).lots, 1000);
+    /* A short steps down the same way. */
+    p.mm_basis = &rule_mm_basis_mark;
+    cr_expect_eq(liq_step_of(&p, -1000, -cost, 600000, 0, 0).lots, 167);
+}
+
+Test(rule, chunked_closes_a_fifth_of_a_large_position_then_pauses)
+{
+    /* Hyperliquid: 20% above 100,000 USDC of notional, then 30 s. At
+     * 60,000 USDC (K = 10), 200,001 lots are 120,000.6 USDC: a chunk of
+     * ceil(40,000.2) = 40,001 lots. */
+    const profile *p = profile_builtin("hyperliquid");
+    cr_assert_eq(p->liq_style, &rule_liq_chunked);
+    rule_liq_step s = liq_step_of(p, 200001, 0, 60000, 7000, 0);
+    cr_expect_eq(s.lots, 40001);
+    cr_expect_eq(s.pause, 1);
+    cr_expect_eq(s.pause_until, 37000);
+    /* Within the pause: the whole position, no new pause. */
+    s = liq_step_of(p, 200001, 0, 60000, 36999, 37000);
+    cr_expect_eq(s.lots, 200001);
+    cr_expect_eq(s.pause, 0);
+    /* At its end, a chunk again; at or below 100,000 USDC, all of it. */
+    cr_expect_eq(liq_step_of(p, -200001, 0, 60000, 37000, 37000).lots,
+                 40001);
+    s = liq_step_of(p, 166666, 0, 60000, 0, 0); /* 99,999.6 USDC */
+    cr_expect_eq(s.lots, 166666);
+    cr_expect_eq(s.pause, 0);
+}
+
+Test(rule, capped_admits_per_interval_cap_liquidations_per_aligned_interval)
+{
+    /* dYdX: 50 per 1 s block, the blocks aligned to whole seconds. */
+    const profile *p = profile_builtin("dydx");
+    cr_assert_eq(p->liq_style, &rule_liq_capped);
+    rule_liq_window w = {0, 0};
+    int admitted = 0;
+    while (rule_liq_capped.admits(p, &w, 2500) && admitted < 100) {
+        w.count++;
+        admitted++;
+    }
+    cr_expect_eq(admitted, 50);
+    cr_expect_eq(w.start, 2000);
+    cr_expect_not(rule_liq_capped.admits(p, &w, 2999));
+    cr_expect(rule_liq_capped.admits(p, &w, 3000));
+    cr_expect_eq(w.start, 3000);
+    cr_expect_eq(w.count, 0);
+    /* It closes positions whole. */
+    cr_expect_eq(liq_step_of(p, -12345, 0, 60000, 0, 0).lots, 12345);
+}
+
+Test(rule, a_policys_keys_are_required_and_checked_naming_the_key)
+{
+    profile p = *profile_builtin("binance");
+    perr e = {0, ""};
+    cr_assert_eq(profile_set(&p, "liquidation.style", "chunked", &e), 0,
+                 "%s", e.msg);
+    cr_expect_eq(p.liq_style, &rule_liq_chunked);
+    cr_expect_eq(profile_check(&p, &e), PERR_INVALID);
+    cr_expect_str_eq(e.msg, "binance: liquidation.chunk_rate: chunked "
+                            "liquidation needs a rate in (0, 1]");
+    cr_assert_eq(profile_set(&p, "liquidation.chunk_rate", "20%", &e), 0,
+                 "%s", e.msg);
+    cr_expect_eq(profile_check(&p, &e), 0, "%s", e.msg);
+    cr_assert_eq(profile_set(&p, "liquidation.style", "capped", &e), 0,
+                 "%s", e.msg);
+    cr_expect_eq(profile_check(&p, &e), PERR_INVALID);
+    cr_expect_str_eq(e.msg, "binance: liquidation.per_interval_cap: capped "
+                            "liquidation needs a cap >= 1");
+}
+
+/* ---- ADL prices -------------------------------------------------------- */
+
+Test(rule, adl_at_the_mark_never_passes_the_bankruptcy_price)
+{
+    /* 10 lots bankrupt at 50,000 USDT (K = 100); 4 of them close. */
+    const profile *p = profile_builtin("binance");
+    margin_position long_pos = {10, 0, -500000000};
+    margin_position short_pos = {-10, 0, 500000000};
+    int64_t at_bp = 200000000;
+    cr_assert_eq(margin_bankruptcy_value(&long_pos, 4), at_bp);
+    cr_assert_eq(margin_bankruptcy_value(&short_pos, 4), at_bp);
+    /* A long sells at the mark above its bankruptcy price, at it below. */
+    cr_expect_eq(rule_adl_fill_mark.value(p, &long_pos, 4, 510000),
+                 204000000);
+    cr_expect_eq(rule_adl_fill_mark.value(p, &long_pos, 4, 490000), at_bp);
+    /* A short buys back at the mark below, at its bankruptcy price above. */
+    cr_expect_eq(rule_adl_fill_mark.value(p, &short_pos, 4, 490000),
+                 196000000);
+    cr_expect_eq(rule_adl_fill_mark.value(p, &short_pos, 4, 510000), at_bp);
+    /* The bankruptcy price ignores the mark. */
+    cr_expect_eq(rule_adl_fill_bankruptcy.value(p, &long_pos, 4, 510000),
+                 at_bp);
+    cr_expect_eq(rule_adl_fill_bankruptcy.value(p, &short_pos, 4, 490000),
+                 at_bp);
+}
+
+Test(rule, the_venues_name_their_margin_liquidation_and_adl_rules)
+{
+    cr_expect_eq(profile_builtin("bybit")->mm_basis, &rule_mm_basis_entry);
+    cr_expect_eq(profile_builtin("binance")->mm_basis, &rule_mm_basis_mark);
+    cr_expect_eq(profile_builtin("okx")->liq_style, &rule_liq_tiered);
+    cr_expect_eq(profile_builtin("hyperliquid")->adl_price,
+                 &rule_adl_fill_mark);
+    cr_expect_eq(profile_builtin("dydx")->adl_price,
+                 &rule_adl_fill_bankruptcy);
 }

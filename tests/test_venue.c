@@ -30,6 +30,7 @@
 #include "venue.h"
 #include "support.h"
 #include "profile_yaml.h"
+#include "rule.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -1683,7 +1684,7 @@ static void world_check(world *w)
      * per-interval cap stopped it; no trader is still held. */
     uint32_t id;
     int64_t trigger;
-    if (w->p->liq_style != PROFILE_LIQ_CAPPED) {
+    if (w->p->liq_style != &rule_liq_capped) {
         if (accounts_top_long(venue_accounts(w->v), &id, &trigger))
             cr_assert_lt(trigger, mark, "account %u is left liquidatable",
                          (unsigned)id);

@@ -2,8 +2,9 @@
  * What several rules share: Binance's interest term with its dampener,
  * used by the limit rules fixed, mmr and imf_mmf; the factor key of mmr and
  * imf_mmf; the basis keys and checks of the mark rules that sample the
- * basis, and the median they take of their components (mechanics.md 1 and
- * 2).
+ * basis, and the median they take of their components; the whole-position
+ * step and the unlimited admission of the liquidation policies
+ * (mechanics.md 1, 2 and 4).
  */
 #include <math.h>
 #include <stddef.h>
@@ -81,4 +82,19 @@ int rule_mark_check_average(const profile *p, perr *e)
                         "mark.window: must be a whole number (>= 1) of "
                         "mark.sample_period");
     return 0;
+}
+
+rule_liq_step rule_liq_step_whole(const rule_liq_inputs *in)
+{
+    int64_t size = in->pos->size;
+    rule_liq_step s = {size < 0 ? -size : size, 0, 0};
+    return s;
+}
+
+int rule_liq_admit_all(const profile *p, rule_liq_window *w, int64_t now)
+{
+    (void)p;
+    (void)w;
+    (void)now;
+    return 1;
 }

@@ -41,9 +41,29 @@ const param_choice *const rule_marks[] = {
     NULL,
 };
 
+const param_choice *const rule_mm_bases[] = {
+    &rule_mm_basis_mark.info,
+    &rule_mm_basis_entry.info,
+    NULL,
+};
+
+const param_choice *const rule_liqs[] = {
+    &rule_liq_full.info,
+    &rule_liq_tiered.info,
+    &rule_liq_chunked.info,
+    &rule_liq_capped.info,
+    NULL,
+};
+
 const param_choice *const rule_adl_ranks[] = {
     &rule_adl_pnl_margin_ratio.info,
     &rule_adl_pnl_leverage.info,
     &rule_adl_price_leverage.info,
+    NULL,
+};
+
+const param_choice *const rule_adl_fills[] = {
+    &rule_adl_fill_bankruptcy.info,
+    &rule_adl_fill_mark.info,
     NULL,
 };

@@ -10,6 +10,8 @@
 
 #include <math.h>
 
+#include "rule.h"
+
 __extension__ typedef __int128 i128;
 
 static int64_t saturate(i128 v)
@@ -87,9 +89,13 @@ int64_t margin_balance(const profile *p, const margin_position *pos,
 static i128 basis_notional(const profile *p, const margin_position *pos,
                            int64_t mark)
 {
-    if (p->mm_basis == PROFILE_MM_AT_ENTRY)
-        return pos->cost < 0 ? -(i128)pos->cost : (i128)pos->cost;
-    return (i128)abs64(pos->size) * mark * p->cash_per_tick_lot;
+    return p->mm_basis->notional(p, pos, mark);
+}
+
+int64_t margin_basis_notional(const profile *p, const margin_position *pos,
+                              int64_t mark)
+{
+    return saturate(basis_notional(p, pos, mark));
 }
 
 static i128 maintenance128(const profile *p, const margin_position *pos,
@@ -125,50 +131,11 @@ int margin_liquidatable(const profile *p, const margin_position *pos,
     return balance * PROFILE_RATE_ONE < mm_scaled;
 }
 
-/* LP for one bracket's rate and cum; for the entry basis the maintenance
- * margin is a constant and LP solves cash + s x LP x K = MM. */
-static double liq_price_in(const profile *p, const margin_position *pos,
-                           const profile_bracket *b)
-{
-    double k = (double)p->cash_per_tick_lot;
-    double s = (double)pos->size;
-    double rate = (double)b->mmr / (double)PROFILE_RATE_ONE;
-    if (p->mm_basis == PROFILE_MM_AT_ENTRY) {
-        double entry = fabs((double)pos->cost);
-        double mm = entry * rate - (double)b->cum;
-        if (mm < 0)
-            mm = 0;
-        return (mm - (double)pos->cash) / (s * k);
-    }
-    return ((double)pos->cash + (double)b->cum) / (k * (fabs(s) * rate - s));
-}
-
 double margin_liq_price(const profile *p, const margin_position *pos,
                         int *bracket)
 {
     int i;
-    double lp;
-    if (p->mm_basis == PROFILE_MM_AT_ENTRY) {
-        i = margin_bracket(p, abs64(pos->cost));
-        lp = liq_price_in(p, pos, &p->brackets[i]);
-    } else {
-        /* Binance's recomputation: start from the first bracket and move to
-         * the bracket of LP's own notional until they agree. Monotonicity
-         * (margin.h) makes the consistent bracket unique, so walking at most
-         * once through the table finds it. */
-        i = 0;
-        lp = liq_price_in(p, pos, &p->brackets[0]);
-        for (int step = 0; step < p->nbrackets; step++) {
-            double notional = fabs((double)pos->size) * (lp > 0 ? lp : 0)
-                              * (double)p->cash_per_tick_lot;
-            int j = notional >= 9.2e18 ? p->nbrackets - 1
-                                       : margin_bracket(p, (int64_t)notional);
-            if (j == i)
-                break;
-            i = j;
-            lp = liq_price_in(p, pos, &p->brackets[i]);
-        }
-    }
+    double lp = p->mm_basis->liq_price(p, pos, &i);
     if (bracket)
         *bracket = i;
     return lp;
@@ -238,7 +205,7 @@ int64_t margin_trigger(const profile *p, const margin_position *pos,
      * liquidated where maintenance is measured at the mark: its balance,
      * cash + notional, is at least the notional, and maintenance, notional
      * x mmr - cum with mmr < 1 and cum >= 0 (profile_check), is below it. */
-    if (pos->size > 0 && pos->cash >= 0 && p->mm_basis == PROFILE_MM_AT_MARK)
+    if (pos->size > 0 && pos->cash >= 0 && p->mm_basis->funded_long_is_safe)
         return MARGIN_NEVER_LONG;
     if (pos->size > 0 ? !margin_liquidatable(p, pos, 1)
                       : !margin_liquidatable(p, pos, max_mark))

@@ -18,7 +18,8 @@
  * exactly in 128-bit integers. The maintenance margin is
  * notional x mmr - cum of the notional's bracket, with the notional taken at
  * the mark (Binance, Hyperliquid, dYdX) or at the entry (Bybit's published
- * formula), as the profile says. Because cum makes the maintenance margin
+ * formula), as the profile's margin basis says (a rule, models/rule.h,
+ * which also gives the liquidation price). Because cum makes the maintenance margin
  * continuous and rates stay below 1, the margin balance minus maintenance is
  * monotone in the mark: a long is liquidatable exactly at the marks at or
  * below one tick (its trigger), a short exactly at or above one. That is
@@ -71,6 +72,11 @@ int32_t margin_max_leverage(const profile *p, int64_t notional);
 /* Margin balance at mark: cash + size x mark x K, saturated to int64. */
 int64_t margin_balance(const profile *p, const margin_position *pos,
                        int64_t mark);
+
+/* The notional pos's maintenance is measured on at mark (the profile's
+ * margin basis), saturated to int64. */
+int64_t margin_basis_notional(const profile *p, const margin_position *pos,
+                              int64_t mark);
 
 /* The maintenance margin of pos at mark, on the profile's basis. */
 int64_t margin_position_maintenance(const profile *p,

@@ -117,8 +117,7 @@ static int check_margin(const profile *p, perr *e)
           "fees.maker: must lie in (-1, 1)");
     CHECK(p->taker_fee > -PROFILE_RATE_ONE && p->taker_fee < PROFILE_RATE_ONE,
           "fees.taker: must lie in (-1, 1)");
-    CHECK(p->mm_basis == PROFILE_MM_AT_MARK || p->mm_basis == PROFILE_MM_AT_ENTRY,
-          "margin.basis: unknown basis %d", (int)p->mm_basis);
+    CHECK(p->mm_basis != NULL, "margin.basis: no basis");
     CHECK(p->nbrackets >= 1 && p->nbrackets <= PROFILE_BRACKETS_MAX,
           "margin.brackets: needs 1 to %d brackets", PROFILE_BRACKETS_MAX);
     int last = p->nbrackets - 1;
@@ -152,8 +151,7 @@ static int check_margin(const profile *p, perr *e)
 
 static int check_liquidation(const profile *p, perr *e)
 {
-    CHECK(p->liq_style >= PROFILE_LIQ_FULL && p->liq_style <= PROFILE_LIQ_CAPPED,
-          "liquidation.style: unknown style %d", (int)p->liq_style);
+    CHECK(p->liq_style != NULL, "liquidation.style: no style");
     CHECK(p->liq_fee >= 0 && p->liq_fee < PROFILE_RATE_ONE,
           "liquidation.fee: must lie in [0, 1)");
     CHECK(p->surplus_to_trader == 0 || p->surplus_to_trader == 1,
@@ -162,26 +160,11 @@ static int check_liquidation(const profile *p, perr *e)
           "liquidation.price_band: must lie in [0, 1)");
     CHECK(p->unwind_band > 0 && p->unwind_band < PROFILE_RATE_ONE,
           "liquidation.unwind_band: must lie in (0, 1)");
-    if (p->liq_style == PROFILE_LIQ_CHUNKED) {
-        CHECK(p->chunk_rate > 0 && p->chunk_rate <= PROFILE_RATE_ONE,
-              "liquidation.chunk_rate: chunked liquidation needs a rate in "
-              "(0, 1]");
-        CHECK(p->chunk_above >= 0,
-              "liquidation.chunk_above: must be >= 0");
-        CHECK(p->cooldown_ms >= 0, "liquidation.cooldown: must be >= 0");
-    }
-    if (p->liq_style == PROFILE_LIQ_CAPPED) {
-        CHECK(p->per_interval_cap >= 1,
-              "liquidation.per_interval_cap: capped liquidation needs a cap "
-              ">= 1");
-        CHECK(p->cap_interval_ms >= 1,
-              "liquidation.cap_interval: capped liquidation needs an interval "
-              ">= 1 ms");
-    }
+    int rc = p->liq_style->check(p, e);
+    if (rc != 0)
+        return rc;
     CHECK(p->adl_rank != NULL, "adl.rank: no ranking");
-    CHECK(p->adl_price == PROFILE_ADL_AT_BANKRUPTCY
-              || p->adl_price == PROFILE_ADL_AT_MARK,
-          "adl.price: unknown price %d", (int)p->adl_price);
+    CHECK(p->adl_price != NULL, "adl.price: no price");
     CHECK(p->insurance_fund >= 0, "insurance_fund: must be >= 0");
     CHECK(p->has_backstop == 0 || p->has_backstop == 1,
           "backstop.enabled: must be true or false");

@@ -6,7 +6,8 @@
  * The engine knows no venue by name: everything venue-specific that margin,
  * accounts and the liquidation engine need is a field here, and the rules
  * that vary between venues (funding limits, premium sampling, mark price,
- * ADL ranking) are pointers to function tables (models/rule.h). The
+ * the margin basis, the liquidation policy, ADL ranking and price) are
+ * pointers to function tables (models/rule.h). The
  * built-in profiles (profile_builtin, profile_yaml.h) are the files
  * models/venues/NAME.yaml, compiled into the program; each value there
  * cites its source (mechanics.md sections 1 to 4, notes/venue-examples.md,
@@ -49,7 +50,10 @@ typedef struct rule_premium rule_premium;
 typedef struct rule_average rule_average;
 typedef struct rule_pay_price rule_pay_price;
 typedef struct rule_mark rule_mark;
+typedef struct rule_mm_basis rule_mm_basis;
+typedef struct rule_liq rule_liq;
 typedef struct rule_adl_rank rule_adl_rank;
+typedef struct rule_adl_fill rule_adl_fill;
 
 typedef struct profile_bracket {
     int64_t cap;          /* upper bound of the bracket's notional, cash units,
@@ -58,29 +62,6 @@ typedef struct profile_bracket {
     int64_t cum;          /* maintenance amount: MM = notional x mmr - cum */
     int32_t max_leverage; /* the most leverage a position in the bracket may use */
 } profile_bracket;
-
-/* Where the maintenance margin of the liquidation test is measured. */
-typedef enum profile_mm_basis {
-    PROFILE_MM_AT_MARK,  /* notional at the mark (Binance, Hyperliquid, dYdX) */
-    PROFILE_MM_AT_ENTRY, /* position value at entry (Bybit's published formula) */
-} profile_mm_basis;
-
-/* How much of a triggered position one liquidation step closes. */
-typedef enum profile_liq_style {
-    PROFILE_LIQ_FULL,    /* all of it (Binance) */
-    PROFILE_LIQ_TIERED,  /* down to the next lower bracket's cap, repeated
-                            while still below maintenance (Bybit, BitMEX) */
-    PROFILE_LIQ_CHUNKED, /* chunk_rate of it when its notional exceeds
-                            chunk_above, then a cooldown (Hyperliquid) */
-    PROFILE_LIQ_CAPPED,  /* all of it, at most per_interval_cap positions per
-                            cap_interval (dYdX's per-block limit) */
-} profile_liq_style;
-
-/* The price at which auto-deleveraging closes positions. */
-typedef enum profile_adl_price {
-    PROFILE_ADL_AT_BANKRUPTCY, /* the bankrupt position's bankruptcy price */
-    PROFILE_ADL_AT_MARK,       /* the mark before the liquidation (Hyperliquid) */
-} profile_adl_price;
 
 typedef struct profile {
     char name[32];
@@ -94,10 +75,12 @@ typedef struct profile {
 
     int nbrackets;
     profile_bracket brackets[PROFILE_BRACKETS_MAX];
-    profile_mm_basis mm_basis;
+    const rule_mm_basis *mm_basis; /* where maintenance is measured: the
+                                      notional at the mark or at entry */
 
     /* Liquidation policy. */
-    profile_liq_style liq_style;
+    const rule_liq *liq_style; /* how much of a triggered position one
+                                  step closes, how many start per interval */
     int64_t liq_fee;         /* rate of the liquidated notional, to the fund */
     int surplus_to_trader;   /* 1: what is left after a full liquidation is
                                 the trader's (Hyperliquid); 0: the fund's */
@@ -107,11 +90,11 @@ typedef struct profile {
     int64_t unwind_band;     /* the fund and the vault work positions they
                                 took over into the book within this rate of
                                 the mark */
-    int64_t chunk_rate;      /* LIQ_CHUNKED: the part closed per step */
-    int64_t chunk_above;     /* LIQ_CHUNKED: notional (cash) above which */
-    int64_t cooldown_ms;     /* LIQ_CHUNKED: wait between chunks */
-    int32_t per_interval_cap;/* LIQ_CAPPED: liquidations per interval */
-    int64_t cap_interval_ms; /* LIQ_CAPPED */
+    int64_t chunk_rate;      /* chunked: the part closed per step */
+    int64_t chunk_above;     /* chunked: notional (cash) above which */
+    int64_t cooldown_ms;     /* chunked: wait between chunks */
+    int32_t per_interval_cap;/* capped: liquidations per interval */
+    int64_t cap_interval_ms; /* capped */
     int has_backstop;        /* a vault takes over what the book cannot fill */
     int64_t backstop_below;  /* rate of maintenance: below margin balance <
                                 backstop_below x MM the vault takes the
@@ -119,7 +102,7 @@ typedef struct profile {
                                 0 for none */
 
     const rule_adl_rank *adl_rank; /* how the opposite side is ranked */
-    profile_adl_price adl_price;
+    const rule_adl_fill *adl_price; /* the price ADL closes at */
 
     int64_t insurance_fund; /* cash at the start */
     int64_t backstop_vault; /* cash at the start */

@@ -19,9 +19,10 @@
  * whose margin balance is below maintenance is liquidated, found by popping
  * the trigger buckets, never by a scan. Liquidating a position:
  *   1. cancel the account's resting orders;
- *   2. choose the part to close: all of it, down to the next lower bracket
- *      (TIERED), a chunk then a cooldown (CHUNKED), or all of it within a
- *      per-interval cap (CAPPED); below backstop_below x maintenance the
+ *   2. choose the part to close, by the venue's liquidation policy
+ *      (models/rule.h): all of it (full), down to the next lower bracket
+ *      (tiered), a chunk then a cooldown (chunked), or all of it within a
+ *      per-interval cap (capped); below backstop_below x maintenance the
  *      backstop vault takes the whole position over at once;
  *   3. send a reduce-only IOC into the book, limited to the bankruptcy price
  *      and to the venue's price band around the mark;
@@ -31,7 +32,8 @@
  *      the backstop vault where the venue has one, else the insurance fund,
  *      provided its margin balance at the mark stays >= 0 afterwards; else
  *      it is auto-deleveraged against the opposite side's positions, ranked
- *      by the venue's ADL score, at the bankruptcy price (or the mark);
+ *      by the venue's ADL score, at the venue's ADL price (the bankruptcy
+ *      price, or the mark);
  *   6. after a full liquidation, what remains of the account's margin goes
  *      to the fund, or stays with the trader where the venue returns it; a
  *      deficit (rounding, or a mark that gapped past bankruptcy) is paid by

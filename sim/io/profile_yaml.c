@@ -4,13 +4,14 @@
  *
  * One table, `rows`, maps each key path to a param_key (param.h: the
  * offset of its member in `profile`, the kind of value it takes, parsed
- * exactly by param) and, for keys that only one style of venue uses (a
- * chunked liquidation's chunk size), the condition under which a file must
- * state it. A key that names a rule (mark.rule, funding.limit.rule, ...)
- * takes its value from the rule's registry (models/rule.h), and the keys
- * that rule adds (a fixed cap, a mark window) come from the rule's own
- * table: a file states exactly the keys of the rules it names, and the
- * table lists every rule's keys where its ROW_RULES_KEYS row stands.
+ * exactly by param) and, for keys that only some venues use (the
+ * backstop's threshold), the condition under which a file must state it.
+ * A key that names a rule (mark.rule, liquidation.style, ...) takes its
+ * value from the rule's registry (models/rule.h), and the keys that rule
+ * adds (a fixed cap, a mark window, a chunked liquidation's chunk size)
+ * come from the rule's own table: a file states exactly the keys of the
+ * rules it names, and the table lists every rule's keys where its
+ * ROW_RULES_KEYS row stands.
  * models/venues/README.md documents the same keys in the same order, and a
  * test keeps the two together.
  *
@@ -49,26 +50,7 @@ __extension__ typedef __int128 i128;
 
 /* ---- the table --------------------------------------------------------- */
 
-_Static_assert(sizeof(profile_mm_basis) == sizeof(int)
-                   && sizeof(profile_liq_style) == sizeof(int)
-                   && sizeof(profile_adl_price) == sizeof(int),
-               "enum fields are stored as int (PARAM_ENUM)");
-
-static const char *const basis_names[] = {"mark", "entry", NULL};
-static const char *const style_names[] = {"full", "tiered", "chunked",
-                                          "capped", NULL};
 static const char *const surplus_names[] = {"fund", "trader", NULL};
-static const char *const adl_price_names[] = {"bankruptcy", "mark", NULL};
-
-static int when_chunked(const profile *p)
-{
-    return p->liq_style == PROFILE_LIQ_CHUNKED;
-}
-
-static int when_capped(const profile *p)
-{
-    return p->liq_style == PROFILE_LIQ_CAPPED;
-}
 
 static int when_backstop(const profile *p)
 {
@@ -113,26 +95,17 @@ static const row rows[] = {
     KEY("units.cash_unit", PARAM_DECIMAL, cash_unit, "quote"),
     KEY("fees.maker", PARAM_RATE, maker_fee, "rate"),
     KEY("fees.taker", PARAM_RATE, taker_fee, "rate"),
-    ENUM("margin.basis", mm_basis, basis_names),
+    RULE("margin.basis", mm_basis, rule_mm_bases),
     {ROW_BRACKETS, {"margin.brackets", PARAM_TEXT, AT(brackets), NULL, NULL},
      NULL},
-    ENUM("liquidation.style", liq_style, style_names),
+    RULE("liquidation.style", liq_style, rule_liqs),
     KEY("liquidation.fee", PARAM_RATE, liq_fee, "rate"),
     ENUM("liquidation.surplus", surplus_to_trader, surplus_names),
     KEY("liquidation.price_band", PARAM_RATE, price_band, "rate"),
     KEY("liquidation.unwind_band", PARAM_RATE, unwind_band, "rate"),
-    KEY_IF("liquidation.chunk_rate", PARAM_RATE, chunk_rate, "rate",
-           when_chunked),
-    KEY_IF("liquidation.chunk_above", PARAM_CASH, chunk_above, "quote",
-           when_chunked),
-    KEY_IF("liquidation.cooldown", PARAM_SPAN, cooldown_ms, "ms",
-           when_chunked),
-    KEY_IF("liquidation.per_interval_cap", PARAM_INT, per_interval_cap,
-           NULL, when_capped),
-    KEY_IF("liquidation.cap_interval", PARAM_SPAN, cap_interval_ms, "ms",
-           when_capped),
+    RULES_KEYS("liquidation.style"),
     RULE("adl.rank", adl_rank, rule_adl_ranks),
-    ENUM("adl.price", adl_price, adl_price_names),
+    RULE("adl.price", adl_price, rule_adl_fills),
     KEY("insurance_fund", PARAM_CASH, insurance_fund, "quote"),
     KEY("backstop.enabled", PARAM_BOOL, has_backstop, NULL),
     KEY_IF("backstop.below", PARAM_RATE, backstop_below, "rate",

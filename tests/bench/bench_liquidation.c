@@ -91,6 +91,7 @@
 #include "profile.h"
 #include "venue.h"
 #include "profile_yaml.h"
+#include "rule.h"
 
 __extension__ typedef __int128 i128;
 
@@ -543,7 +544,7 @@ int bench_liquidation(int argc, char **argv, FILE *out, perr *e)
     path.bottom = path.start - llround((double)path.start * LIQ_FALL);
     path.steps = o.steps;
     path.down = o.steps / 2;
-    int capped = prof.liq_style == PROFILE_LIQ_CAPPED;
+    int capped = prof.liq_style == &rule_liq_capped;
 
     liq_world w = {0};
     liq_tally engine_tally = {0}, scan_tally = {0};

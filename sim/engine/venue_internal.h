@@ -1,0 +1,125 @@
+/*
+ * venue_internal: what venue.c and venue_liq.c share and no other file
+ * sees: the venue's state (struct venue), the liquidation engine's work
+ * records (the cooldown queue, the ADL demands and candidates), the
+ * integer helpers both use, and the few calls between the two files.
+ * venue.c owns set-up, admission, fills and funding; venue_liq.c owns the
+ * liquidation engine (venue.h describes both).
+ *
+ * Invariants: the cooldown queue is in release order; a demand's lots are
+ * what its bankrupt position still has to close (<= lots_total); the
+ * buffers only grow (venue_reserve), so hot paths allocate nothing once
+ * they reach their working size.
+ */
+#ifndef PERPSIM_VENUE_INTERNAL_H
+#define PERPSIM_VENUE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rule.h"
+#include "venue.h"
+
+__extension__ typedef __int128 i128;
+
+typedef struct cooldown_entry {
+    uint32_t id;
+    int64_t release; /* ms: back in the trigger index from this instant */
+} cooldown_entry;
+
+/* Lots a bankrupt position still has to close by auto-deleveraging. */
+typedef struct adl_demand {
+    uint32_t bankrupt;
+    int8_t side;           /* the bankrupt position's side */
+    int64_t lots;          /* still to close */
+    int64_t lots_total;
+    int64_t notional;      /* closed so far */
+    margin_position pos0;  /* the position whose bankruptcy price applies */
+    int64_t mark_ref;      /* the mark when the liquidation began */
+    int64_t fund_before;   /* the fund's margin balance then */
+} adl_demand;
+
+typedef struct adl_candidate {
+    double score;
+    uint32_t id;
+} adl_candidate;
+
+struct venue {
+    const profile *p;
+    book *book;
+    accounts acc;
+    int64_t min_price, max_price;
+    int64_t mark;
+    int64_t now;
+    venue_mark_fn mark_fn;
+    void *mark_ctx;
+    int check_every_event;
+    int64_t oi_cap; /* cash, VENUE_OI_UNCAPPED when none */
+
+    venue_liquidation *liqs;
+    size_t nliqs, cap_liqs;
+    venue_adl *adls;
+    size_t nadls, cap_adls;
+
+    cooldown_entry *cool; /* in release order */
+    size_t cool_n, cap_cool;
+
+    rule_liq_window window; /* the policy's count per interval */
+
+    adl_demand *demands;
+    size_t ndemands, cap_demands;
+    adl_candidate *cands;
+    size_t cap_cands;
+    uint32_t *ids;
+    size_t cap_ids;
+};
+
+static inline int64_t sign64(int64_t v)
+{
+    return (v > 0) - (v < 0);
+}
+
+static inline int64_t abs64(int64_t v)
+{
+    return v < 0 ? -v : v;
+}
+
+static inline int64_t ceil_rate(int64_t amount, int64_t rate)
+{
+    if (amount >= 0 && rate >= 0 && (rate == 0 || amount <= INT64_MAX / rate)) {
+        /* The common case fits 64 bits, where dividing by the constant is a
+         * multiplication; a 128-bit division is a library call. */
+        int64_t num = amount * rate;
+        return num / PROFILE_RATE_ONE + (num % PROFILE_RATE_ONE > 0);
+    }
+    i128 num = (i128)amount * rate;
+    i128 q = num / PROFILE_RATE_ONE;
+    return (int64_t)(q + (num % PROFILE_RATE_ONE > 0));
+}
+
+/* ---- between venue.c and venue_liq.c ---------------------------------- */
+
+/* Grows a buffer of elements of size sz to hold want; 0 or PERR_NOMEM.
+ * The buffer keeps its memory (venue_free frees it). */
+int venue_reserve(void **buf, size_t *cap, size_t want, size_t sz);
+
+/* With the check on (venue_set_check), recounts the ledger after the call
+ * named where; a broken invariant fails with the audit's status and a
+ * report naming the call (venue.c). */
+int venue_check_event(const venue *v, const char *where, perr *e);
+
+/* Applies the fills of one submitted order to the ledger; liquidation and
+ * internal (fund, vault) takers pay no trading fee. Returns the notional
+ * traded (venue.c). */
+int64_t venue_apply_fills(venue *v, const book_result *res, uint32_t taker,
+                          int taker_pays_fee);
+
+/* Liquidation passes at the current mark until nothing triggers: 0, or a
+ * broken invariant's status (venue_liq.c). */
+int venue_liq_cascade(venue *v, perr *e);
+
+/* 1 while account id has lots pending auto-deleveraging (venue_liq.c). */
+int venue_liq_pending(const venue *v, uint32_t id);
+
+#endif
+
