@@ -17,7 +17,7 @@
 
 #include "agent_holder.h"
 #include "profile.h"
-#include "scenario.h"
+#include "scenario_load.h"
 #include "profile_yaml.h"
 
 #define HOUR_MS INT64_C(3600000)
