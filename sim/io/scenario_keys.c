@@ -259,19 +259,32 @@ static int is_reserved(const char *rel, const char *const *reserved)
     return 0;
 }
 
+entry *loader_next_under(loader *ld, const char *prefix, size_t *i,
+                         const char **rel)
+{
+    size_t plen = strlen(prefix);
+    for (; *i < ld->doc.n; ++*i) {
+        entry *en = &ld->doc.entries[*i];
+        if (en->dead || strncmp(en->path, prefix, plen) != 0
+            || en->path[plen] != '.')
+            continue;
+        ++*i;
+        *rel = en->path + plen + 1;
+        return en;
+    }
+    return NULL;
+}
+
 int loader_apply_keys(loader *ld, const char *prefix, const param_key *keys,
                       void *params, const char *const *reserved,
                       const char *doc)
 {
     const char *names[96];
     size_t n = key_names(keys, reserved, names, 96);
-    size_t plen = strlen(prefix);
-    for (size_t i = 0; i < ld->doc.n; i++) {
-        entry *en = &ld->doc.entries[i];
-        if (en->dead || strncmp(en->path, prefix, plen) != 0
-            || en->path[plen] != '.')
-            continue;
-        const char *rel = en->path + plen + 1;
+    size_t i = 0;
+    const char *rel;
+    entry *en;
+    while ((en = loader_next_under(ld, prefix, &i, &rel))) {
         if (is_reserved(rel, reserved))
             continue;
         en->used = 1;

@@ -140,6 +140,12 @@ int loader_parse_optional(loader *ld, const char *path, param_type t,
 void loader_format_value(param_type t, const void *value, char *out,
                          size_t size);
 
+/* The live entries under prefix, in file order: from *i on, the next
+ * whose path is "<prefix>.<rel>", with *rel set and *i moved past it;
+ * NULL when none is left. Start with *i = 0. */
+entry *loader_next_under(loader *ld, const char *prefix, size_t *i,
+                         const char **rel);
+
 /* The entry of a section, checked to be of kind (*out NULL when absent). */
 int loader_section(loader *ld, const char *key, int kind, entry **out);
 

@@ -214,7 +214,7 @@ static int write_top(text_buf *t, kv_list *l, const scenario *s,
 
 /* Each venue: its name, its profile and the profile keys the entries
  * override, as written. */
-static int write_venues(text_buf *t, kv_list *l, const loader *ld,
+static int write_venues(text_buf *t, kv_list *l, loader *ld,
                         const scenario *s)
 {
     int rc = 0;
@@ -224,16 +224,14 @@ static int write_venues(text_buf *t, kv_list *l, const loader *ld,
         rc |= kv_add(l, "name", ve->name);
         rc |= kv_add(l, "profile", ve->profile_name);
         char prefix[32];
-        int plen = snprintf(prefix, sizeof prefix, "venues[%zu].", i);
-        for (size_t k = 0; k < ld->doc.n; k++) {
-            const entry *en = &ld->doc.entries[k];
-            const char *rel = en->path + plen;
-            if (en->dead || en->kind != FLAT_SCALAR
-                || strncmp(en->path, prefix, (size_t)plen) != 0
-                || strcmp(rel, "name") == 0 || strcmp(rel, "profile") == 0)
-                continue;
-            rc |= kv_add(l, rel, en->value);
-        }
+        snprintf(prefix, sizeof prefix, "venues[%zu]", i);
+        size_t k = 0;
+        const char *rel;
+        const entry *en;
+        while ((en = loader_next_under(ld, prefix, &k, &rel)))
+            if (en->kind == FLAT_SCALAR && strcmp(rel, "name") != 0
+                && strcmp(rel, "profile") != 0)
+                rc |= kv_add(l, rel, en->value);
         emit_kvs(t, l, 4, 1);
     }
     return rc;

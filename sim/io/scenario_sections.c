@@ -395,12 +395,11 @@ static int load_venue_overrides(loader *ld, scenario_venue *v, size_t i,
                                 const entry *item)
 {
     char prefix[32];
-    int plen = snprintf(prefix, sizeof prefix, "venues[%zu].", i);
-    for (size_t k = 0; k < ld->doc.n; k++) {
-        entry *en = &ld->doc.entries[k];
-        if (en->dead || strncmp(en->path, prefix, (size_t)plen) != 0)
-            continue;
-        const char *rel = en->path + plen;
+    snprintf(prefix, sizeof prefix, "venues[%zu]", i);
+    size_t k = 0;
+    const char *rel;
+    entry *en;
+    while ((en = loader_next_under(ld, prefix, &k, &rel))) {
         if (strcmp(rel, "name") == 0 || strcmp(rel, "profile") == 0)
             continue;
         en->used = 1;
@@ -416,14 +415,14 @@ static int load_venue_overrides(loader *ld, scenario_venue *v, size_t i,
         perr why;
         perr_clear(&why);
         if (profile_set(&v->profile, rel, value, &why) != 0)
-            return flat_fail_at(&ld->doc, en, "%s%s", prefix, why.msg);
+            return flat_fail_at(&ld->doc, en, "%s.%s", prefix, why.msg);
     }
     perr why;
     perr_clear(&why);
     if (profile_check_fields(&v->profile, &why) != 0) {
         perr placed = why;
-        snprintf(placed.msg, sizeof placed.msg, "%s%.*s", prefix,
-                 (int)(sizeof placed.msg - sizeof prefix), why.msg);
+        snprintf(placed.msg, sizeof placed.msg, "%s.%.*s", prefix,
+                 (int)(sizeof placed.msg - sizeof prefix - 1), why.msg);
         return loader_fail_checked(ld, &placed, item);
     }
     return 0;

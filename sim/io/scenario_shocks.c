@@ -100,14 +100,10 @@ static int read_shock_keys(loader *ld, scenario_shock *sh, shock_common *c,
                            int *present)
 {
     const shock_kind *kind = sh->kind;
-    const char *prefix = sh->key_prefix;
-    size_t plen = strlen(prefix);
-    for (size_t i = 0; i < ld->doc.n; i++) {
-        entry *en = &ld->doc.entries[i];
-        if (en->dead || strncmp(en->path, prefix, plen) != 0
-            || en->path[plen] != '.')
-            continue;
-        const char *rel = en->path + plen + 1;
+    size_t i = 0;
+    const char *rel;
+    entry *en;
+    while ((en = loader_next_under(ld, sh->key_prefix, &i, &rel))) {
         if (strcmp(rel, "kind") == 0)
             continue;
         en->used = 1;
