@@ -153,59 +153,11 @@ int loader_is_section(const char *rel, const char *const *keys, size_t n)
     return 0;
 }
 
-/* The nearest of keys to rel: among the keys of the same section first,
- * then any key whose last part is near rel's (a key in the wrong
- * section). Writes the key, or "" for none. */
-static void suggest_key(const char *rel, const char *const *keys, size_t n,
-                        char *out, size_t size)
-{
-    const char *dot = strrchr(rel, '.');
-    size_t plen = dot ? (size_t)(dot - rel) + 1 : 0;
-    const char *leaf = rel + plen;
-    enum { MAX = 64 };
-    const char *cands[MAX] = {NULL};
-    char parts[MAX][48];
-    size_t m = 0;
-    for (size_t i = 0; i < n && m < MAX; i++) {
-        if (strncmp(keys[i], rel, plen) != 0)
-            continue;
-        size_t len = strcspn(keys[i] + plen, ".");
-        if (len >= sizeof parts[0])
-            continue;
-        snprintf(parts[m], sizeof parts[m], "%.*s", (int)len, keys[i] + plen);
-        int dup = 0;
-        for (size_t j = 0; j < m; j++)
-            dup |= strcmp(parts[j], parts[m]) == 0;
-        if (!dup) {
-            cands[m] = parts[m];
-            m++;
-        }
-    }
-    const char *near = suggest_nearest(leaf, cands, m);
-    if (near) {
-        snprintf(out, size, "%.*s%s", (int)plen, rel, near);
-        return;
-    }
-    const char *leaves[MAX];
-    size_t nl = n < MAX ? n : MAX;
-    for (size_t i = 0; i < nl; i++) {
-        const char *d = strrchr(keys[i], '.');
-        leaves[i] = d ? d + 1 : keys[i];
-    }
-    near = suggest_nearest(leaf, leaves, nl);
-    out[0] = '\0';
-    for (size_t i = 0; near && i < nl; i++)
-        if (leaves[i] == near) {
-            snprintf(out, size, "%s", keys[i]);
-            return;
-        }
-}
-
 int loader_unknown_key(loader *ld, const entry *en, const char *rel,
                        const char *const *keys, size_t n, const char *doc)
 {
     char near[FLAT_PATH_MAX];
-    suggest_key(rel, keys, n, near, sizeof near);
+    suggest_key_path(rel, keys, n, near, sizeof near);
     if (near[0])
         return flat_fail_at(&ld->doc, en,
                             "%s: unknown key (did you mean '%s'?)", en->path,
