@@ -14,10 +14,10 @@
  * key is required (a shock states its size: there is no default jump),
  * except `venue`, which defaults to the only venue when there is one.
  *
- * The loader (scenario.h) parses the common keys into struct shock, gives
- * the rest to the kind's table, and calls check. The world then drives every
- * kind alike, shock by shock in the order of `at` (the file's order at one
- * instant):
+ * The loader (sim/io/scenario_shocks.c) parses the common keys into struct
+ * shock, gives the rest to the kind's table, and calls check. The world
+ * then drives every kind alike, shock by shock in the order of `at` (the
+ * file's order at one instant):
  *
  *   setup(sh, c)   while the world is built, after the populations: what
  *                  the kind needs before the run (an index kind schedules

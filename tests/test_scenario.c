@@ -1,11 +1,13 @@
 /*
- * Tests of scenario files and their loader (sim/io/scenario.c): a valid file
- * loads with the values it states (durations, suffixes, percentages, venue
- * overrides applied to the profile), absent keys take the documented
- * defaults, --set replaces, adds and addresses venues by name, the resolved
- * text loads back to the same scenario, the built-in default is the file on
- * disk, and each malformed file of tests/data/scenarios/ fails with its
- * exact one-line message, file:line:column included.
+ * Tests of scenario files and their loader (sim/io/scenario_load.h, one
+ * file a step in sim/io/scenario_*.c) and of the scenario as data
+ * (sim/engine/scenario.h): a valid file loads with the values it states
+ * (durations, suffixes, percentages, venue overrides applied to the
+ * profile), absent keys take the documented defaults, --set replaces, adds
+ * and addresses venues by name, the resolved text loads back to the same
+ * scenario, the built-in default is the file on disk, and each malformed
+ * file of tests/data/scenarios/ fails with its exact one-line message,
+ * file:line:column included.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
@@ -17,7 +19,7 @@
 
 #include "agent_holder.h"
 #include "profile.h"
-#include "scenario.h"
+#include "scenario_load.h"
 #include "profile_yaml.h"
 
 #define HOUR_MS INT64_C(3600000)

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "runner.h"
-#include "scenario.h"
+#include "scenario_load.h"
 #include "shock.h"
 
 /* One venue, one population, and the shocks given. */

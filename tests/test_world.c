@@ -15,7 +15,7 @@
 #include "metrics.h"
 #include "output.h"
 #include "runner.h"
-#include "scenario.h"
+#include "scenario_load.h"
 #include "world.h"
 
 /* A small world: makers, noise, leveraged holders on one venue. */

@@ -34,7 +34,7 @@
 #include "param.h"
 #include "pcg.h"
 #include "runner.h"
-#include "scenario.h"
+#include "scenario_load.h"
 #include "suggest.h"
 
 static const char *const top_keys[] = {"scenario", "set",   "grid",

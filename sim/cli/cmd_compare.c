@@ -37,7 +37,7 @@
 #include "h5util.h"
 #include "pool.h"
 #include "runner.h"
-#include "scenario.h"
+#include "scenario_load.h"
 #include "sweep.h"
 #include "sweep_index.h"
 

@@ -26,7 +26,7 @@
 #include "output.h"
 #include "pool.h"
 #include "runner.h"
-#include "scenario.h"
+#include "scenario_load.h"
 #include "summary.h"
 #include "sweep_index.h"
 

@@ -1,7 +1,7 @@
 /*
  * flat: a YAML document as a flat list of key paths, each with the place it
  * was written, so that a loader can hand keys to their owners one at a time
- * and put every error at a line and column. Scenario files (scenario.h)
+ * and put every error at a line and column. Scenario files (scenario_load.h)
  * and sweep files (sweep.h) are read this way.
  *
  * One entry per node below the root mapping, in file order, named by its

@@ -8,7 +8,7 @@
  *                              one per line), start_utc ("2025-07-10T00:
  *                              00:00Z"), seed (uint64), start_utc_ms and
  *                              duration_ms (int64)
- *   /scenario                  the resolved scenario text (scenario.h)
+ *   /scenario                  the resolved scenario text (scenario_load.h)
  *   /venues/<v>                attrs profile, cash_unit, tick_size, lot_size
  *                              (quote / base, float64), cash_per_tick_lot
  *   /venues/<v>/series/<name>  float64 columns on the output grid, one per

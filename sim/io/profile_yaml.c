@@ -392,54 +392,15 @@ static const char *kind_what(const field *f)
     }
 }
 
-/* "did you mean" for key (a full path) among the keys of its mapping, then
- * among every key with a similar last part (a key put in the wrong
- * section). Writes the suggestion's full path, or "" for none. */
+/* "did you mean" for key (a full path) among the fields' keys
+ * (suggest_key_path). Writes the suggestion's full path, or "" for none. */
 static void suggest_key(const field *fields, size_t nfields, const char *key,
                         char *out, size_t size)
 {
-    const char *dot = strrchr(key, '.');
-    size_t plen = dot ? (size_t)(dot - key) + 1 : 0;
-    const char *leaf = key + plen;
-    const char *cands[FIELDS_MAX] = {NULL};
-    char names[FIELDS_MAX][40];
-    size_t n = 0;
-    /* Siblings: the next part of each key under the same prefix. */
-    for (size_t i = 0; i < nfields; i++) {
-        const char *k = fields[i].key;
-        if (strncmp(k, key, plen) != 0)
-            continue;
-        size_t len = strcspn(k + plen, ".");
-        if (len >= sizeof names[0])
-            continue;
-        memcpy(names[n], k + plen, len);
-        names[n][len] = '\0';
-        int dup = 0;
-        for (size_t j = 0; j < n; j++)
-            dup |= strcmp(names[j], names[n]) == 0;
-        if (!dup) {
-            cands[n] = names[n];
-            n++;
-        }
-    }
-    const char *near = suggest_nearest(leaf, cands, n);
-    if (near) {
-        snprintf(out, size, "%.*s%s", (int)plen, key, near);
-        return;
-    }
-    /* Elsewhere: a key whose last part is near this one. */
-    const char *leaves[FIELDS_MAX] = {NULL};
-    for (size_t i = 0; i < nfields; i++) {
-        const char *d = strrchr(fields[i].key, '.');
-        leaves[i] = d ? d + 1 : fields[i].key;
-    }
-    near = suggest_nearest(leaf, leaves, nfields);
-    out[0] = '\0';
-    for (size_t i = 0; near && i < nfields; i++)
-        if (leaves[i] == near) {
-            snprintf(out, size, "%s", fields[i].key);
-            break;
-        }
+    const char *keys[FIELDS_MAX];
+    for (size_t i = 0; i < nfields; i++)
+        keys[i] = fields[i].key;
+    suggest_key_path(key, keys, nfields, out, size);
 }
 
 static int unknown_key(loader *ld, place pl, const char *key)

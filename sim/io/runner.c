@@ -18,7 +18,7 @@
 
 #include "output.h"
 #include "pcg.h"
-#include "scenario.h"
+#include "scenario_load.h"
 #include "version.h"
 #include "world.h"
 

@@ -6,9 +6,9 @@
  * its parameters struct with a table of param_key, one row per key path
  * under the model's place in the scenario ("leverage.median" under
  * "populations[2]"), giving the member's offset, the kind of value and its
- * unit. The scenario loader (scenario.h) applies every key of a file through
- * param_parse and writes the resolved scenario back through param_format,
- * so a new model is a new table, never an edit to the loader.
+ * unit. The scenario loader (scenario_load.h) applies every key of a file
+ * through param_parse and writes the resolved scenario back through
+ * param_format, so a new model is a new table, never an edit to the loader.
  *
  * Values are written the way a user would write them:
  *   PARAM_DOUBLE    1.5, -2, 1.37e9, 500k, 2M, 1.5B (k = 1e3, M = 1e6,

@@ -5,6 +5,7 @@
  */
 #include "suggest.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define SUGGEST_MAX 63
@@ -60,4 +61,59 @@ const char *suggest_nearest(const char *word, const char *const *candidates,
         }
     }
     return best;
+}
+
+/* The distinct next parts after the first plen bytes of key among the keys
+ * that share those bytes, into parts (pointed to by cands); how many. */
+static size_t section_parts(const char *key, size_t plen,
+                            const char *const *keys, size_t n,
+                            char parts[][48], const char **cands)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp(keys[i], key, plen) != 0)
+            continue;
+        size_t len = strcspn(keys[i] + plen, ".");
+        if (len >= sizeof parts[0])
+            continue;
+        snprintf(parts[m], sizeof parts[m], "%.*s", (int)len, keys[i] + plen);
+        int dup = 0;
+        for (size_t j = 0; j < m; j++)
+            dup |= strcmp(parts[j], parts[m]) == 0;
+        if (!dup) {
+            cands[m] = parts[m];
+            m++;
+        }
+    }
+    return m;
+}
+
+void suggest_key_path(const char *key, const char *const *keys, size_t n,
+                      char *out, size_t size)
+{
+    if (n > SUGGEST_KEYS_MAX)
+        n = SUGGEST_KEYS_MAX;
+    const char *dot = strrchr(key, '.');
+    size_t plen = dot ? (size_t)(dot - key) + 1 : 0;
+    const char *leaf = key + plen;
+    const char *cands[SUGGEST_KEYS_MAX] = {NULL};
+    char parts[SUGGEST_KEYS_MAX][48];
+    size_t m = section_parts(key, plen, keys, n, parts, cands);
+    const char *near = suggest_nearest(leaf, cands, m);
+    if (near) {
+        snprintf(out, size, "%.*s%s", (int)plen, key, near);
+        return;
+    }
+    const char *leaves[SUGGEST_KEYS_MAX];
+    for (size_t i = 0; i < n; i++) {
+        const char *d = strrchr(keys[i], '.');
+        leaves[i] = d ? d + 1 : keys[i];
+    }
+    near = suggest_nearest(leaf, leaves, n);
+    out[0] = '\0';
+    for (size_t i = 0; near && i < n; i++)
+        if (leaves[i] == near) {
+            snprintf(out, size, "%s", keys[i]);
+            return;
+        }
 }

@@ -2,7 +2,7 @@
  * suggest: "did you mean" for a misspelt name.
  *
  * One mechanism for every place a user types a name from a known set:
- * subcommands, options, and (later) scenario keys and venue names.
+ * subcommands, options, scenario keys, venue profile keys, venue names.
  */
 #ifndef PERPSIM_SUGGEST_H
 #define PERPSIM_SUGGEST_H
@@ -20,5 +20,17 @@ int suggest_distance(const char *a, const char *b);
  * candidate. candidates may contain NULL entries, which are skipped. */
 const char *suggest_nearest(const char *word, const char *const *candidates,
                             size_t count);
+
+/* How many keys suggest_key_path considers: the first SUGGEST_KEYS_MAX. */
+#define SUGGEST_KEYS_MAX 96
+
+/* The nearest of keys[0..n) to key, a dotted path ("funding.intervl"):
+ * first among the next parts of the keys under key's section
+ * ("funding.interval", "funding.cap" ...), then among all keys by their
+ * last part (a key written in the wrong section). Writes the suggestion's
+ * full path into out, or "" for none. Parts of 48 bytes or more are never
+ * suggested. */
+void suggest_key_path(const char *key, const char *const *keys, size_t n,
+                      char *out, size_t size);
 
 #endif
