@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,21 +33,70 @@ void flat_free(flat_doc *d)
         free(d->entries[i].value);
     }
     free(d->entries);
+    free(d->slots);
     d->entries = NULL;
-    d->n = d->cap = 0;
+    d->slots = NULL;
+    d->n = d->cap = d->nslots = 0;
 }
 
+/* FNV-1a of a path. */
+static size_t path_hash(const char *path)
+{
+    uint64_t h = UINT64_C(14695981039346656037);
+    for (const unsigned char *c = (const unsigned char *)path; *c; c++)
+        h = (h ^ *c) * UINT64_C(1099511628211);
+    return (size_t)h;
+}
+
+static void index_put(size_t *slots, size_t nslots, const char *path,
+                      size_t entry)
+{
+    size_t k = path_hash(path) & (nslots - 1);
+    while (slots[k])
+        k = (k + 1) & (nslots - 1);
+    slots[k] = entry + 1;
+}
+
+/* Makes room in the index for one more entry; -1 when out of memory. */
+static int index_reserve(flat_doc *d)
+{
+    if (2 * (d->n + 1) <= d->nslots)
+        return 0;
+    size_t nslots = d->nslots ? 2 * d->nslots : 64;
+    size_t *slots = calloc(nslots, sizeof *slots);
+    if (!slots)
+        return -1;
+    for (size_t i = 0; i < d->n; i++)
+        index_put(slots, nslots, d->entries[i].path, i);
+    free(d->slots);
+    d->slots = slots;
+    d->nslots = nslots;
+    return 0;
+}
+
+/* The first live entry of path in file order: the chain holds every entry
+ * of that path (dead ones included), not necessarily in order. */
 flat_entry *flat_find(const flat_doc *d, const char *path)
 {
-    for (size_t i = 0; i < d->n; i++)
-        if (!d->entries[i].dead && strcmp(d->entries[i].path, path) == 0)
-            return &d->entries[i];
-    return NULL;
+    if (!d->nslots)
+        return NULL;
+    flat_entry *best = NULL;
+    for (size_t k = path_hash(path) & (d->nslots - 1); d->slots[k];
+         k = (k + 1) & (d->nslots - 1)) {
+        flat_entry *en = &d->entries[d->slots[k] - 1];
+        if (!en->dead && (!best || en < best) && strcmp(en->path, path) == 0)
+            best = en;
+    }
+    return best;
 }
 
 flat_entry *flat_add(flat_doc *d, const char *path, const char *value,
                      int kind, size_t items, int line, int col)
 {
+    if (index_reserve(d) != 0) {
+        perr_set(d->e, PERR_NOMEM, "%s: out of memory", d->file);
+        return NULL;
+    }
     if (d->n == d->cap) {
         size_t cap = d->cap ? 2 * d->cap : 32;
         flat_entry *grown = realloc(d->entries, cap * sizeof *grown);
@@ -71,6 +121,7 @@ flat_entry *flat_add(flat_doc *d, const char *path, const char *value,
     en->items = items;
     en->line = line;
     en->col = col;
+    index_put(d->slots, d->nslots, en->path, d->n);
     d->n++;
     return en;
 }

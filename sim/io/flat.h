@@ -52,6 +52,11 @@ typedef struct flat_doc {
     perr *e;
     flat_entry *entries;
     size_t n, cap;
+    /* A hash index of the paths (open addressing: entry index + 1, 0
+     * empty; nslots a power of two, at least twice n), so that finding a
+     * path costs the same in a file of ten keys and of a hundred thousand. */
+    size_t *slots;
+    size_t nslots;
     int root_line, root_col; /* the root mapping's place */
 } flat_doc;
 
