@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "agent_arb.h"
+#include "support_agent.h"
 #include "funding.h"
 #include "support_arb.h"
 #include "venue.h"
@@ -45,10 +46,8 @@ static agent_arb_params params(uint32_t count)
 
 static agent_pop *make_pop(const agent_arb_params *p, venue *v, uint64_t seed)
 {
-    perr e = {0, ""};
-    agent_pop *pop = agent_arb_new(p, v, seed, "arbs", 0, "populations[0]", &e);
-    cr_assert_not_null(pop, "agent_arb_new: %s", e.msg);
-    return pop;
+    return support_agent_pop(agent_arb_new, p, &v, 1, seed, "arbs",
+                             "populations[0]");
 }
 
 static agent_arb_stats stats(const agent_pop *pop)
@@ -373,17 +372,14 @@ Test(agent_arb, same_seed_gives_the_same_actions)
 
 static void expect_error(agent_arb_params p, const char *key)
 {
-    perr e = {0, ""};
-    cr_assert_eq(agent_arb_check_venue(&p, binance(), "populations[2]", &e),
-                 PERR_INVALID, "no error for %s", key);
-    cr_assert(strstr(e.msg, key) == e.msg, "expected %s in: %s", key, e.msg);
+    support_agent_check_error(agent_arb_check, &p, binance(), "populations[2]", key);
 }
 
 Test(agent_arb, bad_parameters_name_the_key)
 {
     agent_arb_params ok = params(3);
     perr e = {0, ""};
-    cr_assert_eq(agent_arb_check_venue(&ok, binance(), "populations[2]", &e), 0,
+    cr_assert_eq(agent_arb_check(&ok, binance(), "populations[2]", &e), 0,
                  "%s", e.msg);
     agent_arb_params p = ok;
     p.count = 0;
@@ -418,7 +414,7 @@ Test(agent_arb, bad_parameters_name_the_key)
     /* The exact message of the brief's example. */
     p = ok;
     p.threshold_bps = -1;
-    agent_arb_check(&p, "populations[2]", &e);
+    agent_arb_check(&p, binance(), "populations[2]", &e);
     cr_assert_str_eq(e.msg, "populations[2].threshold_bps: must be in [0, 10000] (got -1)");
 }
 

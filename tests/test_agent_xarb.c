@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "agent_xarb.h"
+#include "support_agent.h"
 #include "funding.h"
 #include "support_arb.h"
 #include "venue.h"
@@ -91,11 +92,8 @@ static agent_xarb_params params(uint32_t count)
 
 static agent_pop *make_pop(const agent_xarb_params *prm, pair *p, uint64_t seed)
 {
-    perr e = {0, ""};
-    agent_pop *pop = agent_xarb_new(prm, p->v[0], p->v[1], seed, "xarbs", 0,
-                                    "populations[1]", &e);
-    cr_assert_not_null(pop, "agent_xarb_new: %s", e.msg);
-    return pop;
+    return support_agent_pop(agent_xarb_new, prm, p->v, 2, seed, "xarbs",
+                             "populations[1]");
 }
 
 static agent_xarb_stats stats(const agent_pop *pop)
@@ -334,17 +332,14 @@ Test(agent_xarb, same_seed_gives_the_same_actions)
 
 static void expect_error(agent_xarb_params prm, const char *key)
 {
-    perr e = {0, ""};
-    cr_assert_eq(agent_xarb_check_venue(&prm, binance(), "populations[1]", &e),
-                 PERR_INVALID, "no error for %s", key);
-    cr_assert(strstr(e.msg, key) == e.msg, "expected %s in: %s", key, e.msg);
+    support_agent_check_error(agent_xarb_check, &prm, binance(), "populations[1]", key);
 }
 
 Test(agent_xarb, bad_parameters_name_the_key)
 {
     agent_xarb_params ok = params(3);
     perr e = {0, ""};
-    cr_assert_eq(agent_xarb_check_venue(&ok, binance(), "populations[1]", &e), 0,
+    cr_assert_eq(agent_xarb_check(&ok, binance(), "populations[1]", &e), 0,
                  "%s", e.msg);
     agent_xarb_params prm = ok;
     prm.count = 0;
