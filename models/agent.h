@@ -15,13 +15,13 @@
  *   agent_free(pop)                    at the end of the run.
  *
  * When the world changes outside a population's arrivals (the run begins,
- * a liquidity withdrawal starts or ends) the loop calls agent_react, for
+ * a shock changes a market's conditions) the loop calls agent_react, for
  * kinds that have it. Neither wake nor react touches the arrival process: the loop
  * does.
  *
  * What a population sees is an agent_world: the clock, the index, and each
  * venue of the world (an agent_market) with its funding clock and the
- * liquidity factor of a scheduled withdrawal. A population trades on
+ * conditions scheduled shocks have set on it (agent_conditions). A population trades on
  * markets[pop->market] (and markets[pop->other_market] for cross-venue
  * kinds). Orders go through venue_submit, which applies fills to both sides'
  * accounts before it returns, so a kind learns of fills on its resting
@@ -55,14 +55,31 @@
 
 typedef struct agent_pop agent_pop;
 
+/* What scheduled shocks change about a market, as named conditions: a
+ * shock (models/shocks/) sets a field and calls agent_react on the market's
+ * populations; any kind may read any field, and none writes them. Outside
+ * every shock each field has its normal value (agent_conditions_normal),
+ * which is what the world starts each market with. A shock that needs a new
+ * condition adds a field here, with its normal value, and the kinds that
+ * care read it: the engine never looks inside. */
+typedef struct agent_conditions {
+    /* The fraction of their usual resting depth that liquidity providers
+     * keep, in [0, 1]; normal 1, lower during a liquidity_withdrawal. */
+    double liquidity;
+} agent_conditions;
+
+static inline agent_conditions agent_conditions_normal(void)
+{
+    return (agent_conditions){1.0};
+}
+
 /* One venue as the agents see it. */
 typedef struct agent_market {
     venue *venue;
     funding *funding;   /* its funding clock, NULL when it has none */
     const char *name;   /* the scenario's name for the venue */
     double index_ticks; /* the index in this venue's ticks (> 0) */
-    double liquidity;   /* 1; during a liquidity withdrawal the fraction of
-                           their usual depth market makers keep, in [0, 1] */
+    agent_conditions conditions; /* what shocks have changed, for any kind */
 } agent_market;
 
 /* The world at a wake-up. */
@@ -87,8 +104,8 @@ typedef struct agent_pop_type {
     /* Releases the population, its arrival process included. */
     void (*free)(agent_pop *pop);
     /* Adjusts at once to a change of the world outside the population's
-     * arrivals: the run beginning, a liquidity withdrawal starting or ending
-     * on one of its markets (market makers quote, pull or restore). NULL: the kind
+     * arrivals: the run beginning, a shock changing the conditions of one
+     * of its markets (market makers quote, pull or restore). NULL: the kind
      * only looks at the world when it wakes. */
     int (*react)(agent_pop *pop, agent_world *w, perr *e);
 } agent_pop_type;

@@ -15,9 +15,9 @@
  *      to sell, a short one up. Each level carries
  *        depth_notional x liquidity x size_factor x keep / levels
  *      of notional, floored to whole lots (a level under one lot is left
- *      out), where liquidity is markets[m].liquidity, keep is burst_keep
- *      inside a burst cooldown and 1 otherwise. A side is also capped at
- *      the inventory room it has left: the bid side posts at most
+ *      out), where liquidity is markets[m].conditions.liquidity, keep is
+ *      burst_keep inside a burst cooldown and 1 otherwise. A side is also
+ *      capped at the inventory room it has left: the bid side posts at most
  *      max_inventory_notional - inventory, the ask side at most
  *      max_inventory_notional + inventory, so a maker at its limit stops
  *      quoting the side that would add to it, and every fill of its
@@ -304,7 +304,7 @@ static int maker_quote(maker_pop *h, const agent_world *w, uint32_t i,
         if (keep <= 0)
             return 0;
     }
-    double liquidity = w->markets[h->base.market].liquidity;
+    double liquidity = w->markets[h->base.market].conditions.liquidity;
     if (!(liquidity > 0))
         return 0;
     if (liquidity > 1)

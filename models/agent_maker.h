@@ -14,7 +14,7 @@
  * re-quoting and on_liquidated allocate nothing.
  *
  * The world calls agent_maker_requote_all (the kind's react) when a liquidity withdrawal
- * starts or ends (markets[m].liquidity changed), so that every maker's depth
+ * starts or ends (markets[m].conditions.liquidity changed), so that every maker's depth
  * follows at once rather than at its next arrival.
  */
 #ifndef PERPSIM_AGENT_MAKER_H

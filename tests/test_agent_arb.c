@@ -61,7 +61,7 @@ static agent_arb_stats stats(const agent_pop *pop)
  * the ledger after every wake. */
 static void wake_n(agent_pop *pop, venue *v, funding *f, int64_t now, int n)
 {
-    agent_market m = {v, f, "binance", (double)INDEX, 1.0};
+    agent_market m = {v, f, "binance", (double)INDEX, {1.0}};
     agent_world w = {now, DAY0, (double)INDEX * 0.1, 1, &m};
     for (int k = 0; k < n; k++) {
         perr e = {0, ""};
@@ -256,7 +256,7 @@ Test(agent_arb, positive_funding_near_settlement_makes_them_short_at_zero_premiu
     agent_arb_limits lim;
     agent_arb_limits_get(&p, &known, (double)INDEX,
                          agent_arb_market_funding_edge(
-                             &(agent_market){v, f, "binance", (double)INDEX, 1.0},
+                             &(agent_market){v, f, "binance", (double)INDEX, {1.0}},
                              8 * HOUR + 60000), &lim);
     cr_assert_eq(lim.buy_exit, 500049);
     wake_n(pop, v, f, 8 * HOUR + 60000, 300);
@@ -441,7 +441,7 @@ Test(agent_arb, the_registry_knows_the_kind_and_its_keys)
 
     /* create: a population on markets[0] of a world. */
     venue *v = test_venue(binance(), 64);
-    agent_market m = {v, NULL, "binance", (double)INDEX, 1.0};
+    agent_market m = {v, NULL, "binance", (double)INDEX, {1.0}};
     agent_world w = {0, DAY0, 50000.0, 1, &m};
     agent_setup s = {&w, 0, -1, 9, "arbs", 0, "populations[0]"};
     agent_pop *pop = k->create(&p, &s, &e);

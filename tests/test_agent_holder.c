@@ -95,7 +95,7 @@ static agent_holder_stats stats(const agent_pop *pop)
 static void wake(agent_pop *pop, venue *v)
 {
     perr e = {0, ""};
-    agent_market m = {v, NULL, "v", (double)venue_mark(v), 1.0};
+    agent_market m = {v, NULL, "v", (double)venue_mark(v), {1.0}};
     agent_world w = {arrival_next(&pop->arrival), 0, 0, 1, &m};
     cr_assert_eq(agent_wake(pop, &w, &e), 0, "agent_wake: %s", e.msg);
 }

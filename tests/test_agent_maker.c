@@ -2,7 +2,7 @@
  * Tests of the market makers (models/agent_maker.h) behind the population
  * interface (models/agent.h): the layered quotes sit where the rule puts
  * them; inventory skews both quotes against it and the limit stops the side
- * that adds; depth follows markets[m].liquidity for every maker at once
+ * that adds; depth follows markets[m].conditions.liquidity for every maker at once
  * (agent_maker_requote_all); a volatility spike widens spreads and thins
  * depth, and calm brings them back; a liquidation burst pulls every quote
  * until the cooldown ends; the defaults keep makers solvent through a 30%
@@ -59,7 +59,7 @@ static agent_pop *make_pop(const agent_maker_params *p, venue *v, uint64_t seed)
 static agent_world world(agent_market *m, venue *v, int64_t now, double index,
                          double liquidity)
 {
-    *m = (agent_market){v, NULL, "v", index, liquidity};
+    *m = (agent_market){v, NULL, "v", index, {liquidity}};
     return (agent_world){now, 0, index * 0.1, 1, m};
 }
 

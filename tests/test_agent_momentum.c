@@ -74,7 +74,7 @@ static agent_pop *make_pop(const agent_momentum_params *p, venue *v, uint64_t se
 static void wake_at(agent_pop *pop, venue *v, int64_t now, double index)
 {
     perr e = {0, ""};
-    agent_market m = {v, NULL, "v", index, 1.0};
+    agent_market m = {v, NULL, "v", index, {1.0}};
     agent_world w = {now, 0, index / 10, 1, &m};
     cr_assert_eq(agent_wake(pop, &w, &e), 0, "agent_wake: %s", e.msg);
 }

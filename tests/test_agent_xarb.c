@@ -105,8 +105,8 @@ static agent_xarb_stats stats(const agent_pop *pop)
 
 static void wake_n(agent_pop *pop, pair *p, int64_t now, int n)
 {
-    agent_market m[2] = {{p->v[0], p->f[0], "binance", (double)INDEX, 1.0},
-                         {p->v[1], p->f[1], "okx", (double)INDEX, 1.0}};
+    agent_market m[2] = {{p->v[0], p->f[0], "binance", (double)INDEX, {1.0}},
+                         {p->v[1], p->f[1], "okx", (double)INDEX, {1.0}}};
     agent_world w = {now, DAY0, (double)INDEX * 0.1, 2, m};
     for (int k = 0; k < n; k++) {
         perr e = {0, ""};
@@ -384,9 +384,9 @@ Test(agent_xarb, the_registry_makes_a_two_venue_population)
         cr_assert_not_null(param_find(k->keys, keys[i]), "%s", keys[i]);
 
     pair p = make_pair();
-    agent_market m[3] = {{p.v[1], NULL, "okx", (double)INDEX, 1.0},
-                         {p.v[0], NULL, "binance", (double)INDEX, 1.0},
-                         {p.v[0], NULL, "binance", (double)INDEX, 1.0}};
+    agent_market m[3] = {{p.v[1], NULL, "okx", (double)INDEX, {1.0}},
+                         {p.v[0], NULL, "binance", (double)INDEX, {1.0}},
+                         {p.v[0], NULL, "binance", (double)INDEX, {1.0}}};
     agent_world w = {0, DAY0, 50000.0, 3, m};
     /* Without a second venue, or with the same venue twice: an error. */
     agent_setup none = {&w, 0, -1, 9, "xarbs", 0, "populations[1]"};
