@@ -1,6 +1,6 @@
 /*
  * support: helpers shared by the Criterion tests: an account on a venue,
- * and a file of the source tree (the docs that tests hold the code to).
+ * the audit of its ledger, and a file of the source tree (the docs that tests hold the code to).
  */
 #ifndef PERPSIM_TESTS_SUPPORT_H
 #define PERPSIM_TESTS_SUPPORT_H
@@ -20,6 +20,18 @@ static inline uint32_t open_account(venue *v, int64_t deposit, account_mode mode
     cr_assert_eq(venue_open(v, deposit, mode, leverage, &id, &e), 0,
                  "venue_open: %s", e.msg);
     return id;
+}
+
+/* The ledger balances: the audit passes, long lots equal short lots and the
+ * cash total is what was put in. */
+static inline venue_totals support_audit(const venue *v)
+{
+    venue_totals t;
+    perr e = {0, ""};
+    cr_assert_eq(venue_audit(v, &t, &e), 0, "venue_audit: %s", e.msg);
+    cr_assert_eq(t.ledger.long_lots, t.ledger.short_lots);
+    cr_assert_eq(t.ledger.cash_total, t.ledger.expected_cash);
+    return t;
 }
 
 /* The whole of the source tree's file rel ("scenarios/README.md") as a

@@ -1,7 +1,8 @@
 /*
  * support_arb: helpers shared by the arbitrageurs' tests (test_agent_arb.c,
  * test_agent_xarb.c): a venue around a centre price with a whale resting
- * ladders of depth, the premium of its mid, and the ledger audit.
+ * ladders of depth and the premium of its mid (the ledger audit is
+ * support.h's).
  */
 #ifndef PERPSIM_TESTS_SUPPORT_ARB_H
 #define PERPSIM_TESTS_SUPPORT_ARB_H
@@ -9,6 +10,7 @@
 #include <criterion/criterion.h>
 #include <stdint.h>
 
+#include "support.h"
 #include "venue.h"
 #include "profile_yaml.h"
 
@@ -71,15 +73,6 @@ static inline double test_mid_premium(const venue *v, double index)
     int64_t mid_x2 = book_mid_x2(venue_book_view(v));
     cr_assert_neq(mid_x2, BOOK_NO_PRICE, "the book has no mid");
     return ((double)mid_x2 / 2.0 - index) / index;
-}
-
-static inline void test_audit(const venue *v)
-{
-    perr e = {0, ""};
-    venue_totals t;
-    cr_assert_eq(venue_audit(v, &t, &e), 0, "venue_audit: %s", e.msg);
-    cr_assert_eq(t.ledger.long_lots, t.ledger.short_lots);
-    cr_assert_eq(t.ledger.cash_total, t.ledger.expected_cash);
 }
 
 #endif

@@ -67,7 +67,7 @@ static void wake_n(agent_pop *pop, venue *v, funding *f, int64_t now, int n)
         perr e = {0, ""};
         arrival_next(&pop->arrival);
         cr_assert_eq(agent_wake(pop, &w, &e), 0, "agent_wake: %s", e.msg);
-        test_audit(v);
+        support_audit(v);
     }
 }
 

@@ -112,8 +112,8 @@ static void wake_n(agent_pop *pop, pair *p, int64_t now, int n)
         perr e = {0, ""};
         arrival_next(&pop->arrival);
         cr_assert_eq(agent_wake(pop, &w, &e), 0, "agent_wake: %s", e.msg);
-        test_audit(p->v[0]);
-        test_audit(p->v[1]);
+        support_audit(p->v[0]);
+        support_audit(p->v[1]);
     }
 }
 

@@ -109,6 +109,21 @@ int bench_parse_count(const char *opt, const char *text, uint64_t *out,
     return 0;
 }
 
+int bench_count_option(const bench_count *counts, int argc, char **argv,
+                       int *i, perr *e)
+{
+    for (const bench_count *c = counts; c->opt; c++) {
+        if (strcmp(argv[*i], c->opt) != 0)
+            continue;
+        const char *value = NULL;
+        if (bench_option_value(argc, argv, i, &value, e)
+            || bench_parse_count(c->opt, value, c->value, e))
+            return PERR_INVALID;
+        return 1;
+    }
+    return 0;
+}
+
 int bench_option_value(int argc, char **argv, int *i, const char **value,
                        perr *e)
 {

@@ -45,6 +45,19 @@ int bench_parse_count(const char *opt, const char *text, uint64_t *out,
 int bench_option_value(int argc, char **argv, int *i, const char **value,
                        perr *e);
 
+/* A benchmark's option that takes a count, and where the count goes. */
+typedef struct bench_count {
+    const char *opt; /* "--events" */
+    uint64_t *value;
+} bench_count;
+
+/* When argv[*i] is the opt of one of counts (ended by an entry whose opt is
+ * NULL), reads its value (bench_option_value, bench_parse_count) into that
+ * entry and returns 1; returns 0 when argv[*i] is none of them, and
+ * PERR_INVALID with e filled when the value is missing or not a count. */
+int bench_count_option(const bench_count *counts, int argc, char **argv,
+                       int *i, perr *e);
+
 /* The benchmarks. */
 int bench_pcg(int argc, char **argv, FILE *out, perr *e);
 int bench_book(int argc, char **argv, FILE *out, perr *e);

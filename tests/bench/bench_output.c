@@ -91,30 +91,25 @@ int bench_output(int argc, char **argv, FILE *out, perr *e)
     const char *dir = getenv("TMPDIR");
     if (!dir || !*dir)
         dir = "/tmp";
+    const bench_count counts[] = {{"--rows", &rows},
+                                  {"--venues", &venues},
+                                  {"--liquidations", &liquidations},
+                                  {NULL, NULL}};
     for (int i = 1; i < argc; i++) {
-        const char *value;
-        if (strcmp(argv[i], "--rows") == 0) {
-            if (bench_option_value(argc, argv, &i, &value, e)
-                || bench_parse_count("--rows", value, &rows, e))
-                return PERR_INVALID;
-        } else if (strcmp(argv[i], "--venues") == 0) {
-            if (bench_option_value(argc, argv, &i, &value, e)
-                || bench_parse_count("--venues", value, &venues, e))
-                return PERR_INVALID;
-            if (venues > 64)
-                return perr_set(e, PERR_INVALID, "--venues: at most 64");
-        } else if (strcmp(argv[i], "--liquidations") == 0) {
-            if (bench_option_value(argc, argv, &i, &value, e)
-                || bench_parse_count("--liquidations", value, &liquidations,
-                                     e))
-                return PERR_INVALID;
-        } else if (strcmp(argv[i], "--dir") == 0) {
+        int rc = bench_count_option(counts, argc, argv, &i, e);
+        if (rc < 0)
+            return rc;
+        if (rc > 0)
+            continue;
+        if (strcmp(argv[i], "--dir") == 0) {
             if (bench_option_value(argc, argv, &i, &dir, e))
                 return PERR_INVALID;
         } else {
             return perr_set(e, PERR_INVALID, "unknown option '%s'", argv[i]);
         }
     }
+    if (venues > 64)
+        return perr_set(e, PERR_INVALID, "--venues: at most 64");
     const profile *p = profile_builtin("binance");
     if (!p)
         return perr_set(e, PERR_STATE, "no built-in profile binance");

@@ -12,15 +12,13 @@
 int bench_pcg(int argc, char **argv, FILE *out, perr *e)
 {
     uint64_t draws = 100000000u;
+    const bench_count counts[] = {{"--draws", &draws}, {NULL, NULL}};
     for (int i = 1; i < argc; i++) {
-        const char *value;
-        if (strcmp(argv[i], "--draws") == 0) {
-            if (bench_option_value(argc, argv, &i, &value, e)
-                || bench_parse_count("--draws", value, &draws, e))
-                return PERR_INVALID;
-        } else {
+        int rc = bench_count_option(counts, argc, argv, &i, e);
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
             return perr_set(e, PERR_INVALID, "unknown option '%s'", argv[i]);
-        }
     }
 
     pcg32 rng;
