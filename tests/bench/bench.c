@@ -79,13 +79,6 @@ const bench_entry *bench_find(const char *name)
     return NULL;
 }
 
-double bench_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 int bench_parse_count(const char *opt, const char *text, uint64_t *out,
                       perr *e)
 {

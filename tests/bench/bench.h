@@ -32,9 +32,6 @@ extern const bench_entry bench_table[];
 /* The entry named name, or NULL. */
 const bench_entry *bench_find(const char *name);
 
-/* Monotonic wall-clock time in seconds, for timing a benchmark's loop. */
-double bench_now(void);
-
 /* Parses a positive count for option opt: digits with an optional k, M or G
  * suffix (x1e3, x1e6, x1e9), e.g. "200000", "500k", "2M". */
 int bench_parse_count(const char *opt, const char *text, uint64_t *out,
