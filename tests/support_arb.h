@@ -1,8 +1,8 @@
 /*
  * support_arb: helpers shared by the arbitrageurs' tests (test_agent_arb.c,
  * test_agent_xarb.c): a venue around a centre price with a whale resting
- * ladders of depth and the premium of its mid (the ledger audit is
- * support.h's).
+ * ladders of depth (one side, or both: test_quotes) and the premium of its
+ * mid (the ledger audit is support.h's).
  */
 #ifndef PERPSIM_TESTS_SUPPORT_ARB_H
 #define PERPSIM_TESTS_SUPPORT_ARB_H
@@ -65,6 +65,15 @@ static inline void test_ladder(venue *v, uint32_t owner, int side, int64_t from,
         cr_assert_eq(r.outcome, BOOK_RESTED, "level %lld: %s",
                      (long long)s.price, venue_reject_name(why));
     }
+}
+
+/* Both sides of owner's book on v: n bids of lots each from bid down and n
+ * asks from ask up, step ticks apart (bids first). */
+static inline void test_quotes(venue *v, uint32_t owner, int64_t bid,
+                               int64_t ask, int64_t step, int n, int64_t lots)
+{
+    test_ladder(v, owner, BOOK_BUY, bid, -step, n, lots);
+    test_ladder(v, owner, BOOK_SELL, ask, step, n, lots);
 }
 
 /* (mid - index) / index, both in ticks. */

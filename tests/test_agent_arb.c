@@ -100,8 +100,7 @@ Test(agent_arb, sell_a_rich_perp_down_toward_the_index)
      * sell_entry = 500350, 14 levels of 20 lots, and leave 500300 on top. */
     venue *v = test_venue(binance(), 64);
     uint32_t whale = test_whale(v);
-    test_ladder(v, whale, BOOK_BUY, 501000, -50, 40, 20);
-    test_ladder(v, whale, BOOK_SELL, 501100, 50, 40, 20);
+    test_quotes(v, whale, 501000, 501100, 50, 40, 20);
     double before = test_mid_premium(v, (double)INDEX);
     double impact_before = funding_premium(binance(), venue_book_view(v),
                                            (double)INDEX,
@@ -159,8 +158,7 @@ Test(agent_arb, nothing_is_traded_inside_the_band)
     /* A book at 499660 / 500340 sits just inside both entry limits. */
     venue *v = test_venue(binance(), 64);
     uint32_t whale = test_whale(v);
-    test_ladder(v, whale, BOOK_BUY, 500340, -10, 20, 100);
-    test_ladder(v, whale, BOOK_SELL, 500345, 10, 20, 100);
+    test_quotes(v, whale, 500340, 500345, 10, 20, 100);
     agent_arb_params p = params(2);
     agent_pop *pop = make_pop(&p, v, 3);
     wake_n(pop, v, NULL, 0, 100);
@@ -215,8 +213,7 @@ Test(agent_arb, positive_funding_near_settlement_makes_them_short_at_zero_premiu
     cr_assert_eq(funding_next_settlement(f), 8 * HOUR);
     venue *v = test_venue(&known, 64);
     uint32_t whale = test_whale(v);
-    test_ladder(v, whale, BOOK_BUY, 499990, -10, 150, 10);
-    test_ladder(v, whale, BOOK_SELL, 500010, 10, 150, 10);
+    test_quotes(v, whale, 499990, 500010, 10, 150, 10);
     cr_assert(fabs(test_mid_premium(v, (double)INDEX)) < 1e-12);
     agent_arb_params p = params(2);
     agent_pop *pop = make_pop(&p, v, 4);
@@ -277,8 +274,7 @@ Test(agent_arb, they_unwind_when_the_basis_reverts)
 {
     venue *v = test_venue(binance(), 64);
     uint32_t whale = test_whale(v);
-    test_ladder(v, whale, BOOK_BUY, 501000, -50, 40, 20);
-    test_ladder(v, whale, BOOK_SELL, 501100, 50, 40, 20);
+    test_quotes(v, whale, 501000, 501100, 50, 40, 20);
     agent_arb_params p = params(3);
     agent_pop *pop = make_pop(&p, v, 5);
     wake_n(pop, v, NULL, 0, 200);
@@ -286,8 +282,7 @@ Test(agent_arb, they_unwind_when_the_basis_reverts)
     /* The whale re-quotes at the index: 499990 / 500010, deep. The ask is
      * below buy_exit = 500050, so each short is bought back. */
     venue_cancel_all(v, whale);
-    test_ladder(v, whale, BOOK_BUY, 499990, -10, 5, 1000);
-    test_ladder(v, whale, BOOK_SELL, 500010, 10, 5, 1000);
+    test_quotes(v, whale, 499990, 500010, 10, 5, 1000);
     wake_n(pop, v, NULL, 1000, 200);
     cr_assert_eq(total_size(v, pop, 3), 0);
     for (uint32_t i = 0; i < 3; i++) {
@@ -308,8 +303,7 @@ Test(agent_arb, positions_never_exceed_max_position_notional)
      * the edge never runs out, only the bound stops them. */
     venue *v = test_venue(binance(), 64);
     uint32_t whale = test_whale(v);
-    test_ladder(v, whale, BOOK_BUY, 501000, -10, 10, 1000);
-    test_ladder(v, whale, BOOK_SELL, 501100, 10, 10, 1000);
+    test_quotes(v, whale, 501000, 501100, 10, 10, 1000);
     agent_arb_params p = params(4);
     p.order_notional = 25000;
     p.max_position_notional = 60000;
@@ -345,8 +339,7 @@ Test(agent_arb, same_seed_gives_the_same_actions)
     for (int r = 0; r < 2; r++) {
         v[r] = test_venue(binance(), 64);
         uint32_t whale = test_whale(v[r]);
-        test_ladder(v[r], whale, BOOK_BUY, 501000, -50, 40, 20);
-        test_ladder(v[r], whale, BOOK_SELL, 501100, 50, 40, 20);
+        test_quotes(v[r], whale, 501000, 501100, 50, 40, 20);
         pop[r] = make_pop(&p, v[r], 77);
         wake_n(pop[r], v[r], NULL, 0, 60);
     }

@@ -65,10 +65,8 @@ static void free_pair(pair *p)
  * on A, 5 on B); the mids are 1990 ticks (40 bp) apart. */
 static void quote_apart(pair *p)
 {
-    test_ladder(p->v[0], p->whale[0], BOOK_BUY, 501000, -50, 40, 50);
-    test_ladder(p->v[0], p->whale[0], BOOK_SELL, 501100, 50, 40, 50);
-    test_ladder(p->v[1], p->whale[1], BOOK_BUY, 499000, -50, 40, 5);
-    test_ladder(p->v[1], p->whale[1], BOOK_SELL, 499120, 50, 40, 5);
+    test_quotes(p->v[0], p->whale[0], 501000, 501100, 50, 40, 50);
+    test_quotes(p->v[1], p->whale[1], 499000, 499120, 50, 40, 5);
 }
 
 /* Both at the index, 499990 / 500010, deep. */
@@ -77,8 +75,7 @@ static void quote_together(pair *p)
     for (int k = 0; k < 2; k++) {
         venue_cancel_all(p->v[k], p->whale[k]);
         int64_t lots = k == 0 ? 1000 : 100;
-        test_ladder(p->v[k], p->whale[k], BOOK_BUY, 499990, -10, 5, lots);
-        test_ladder(p->v[k], p->whale[k], BOOK_SELL, 500010, 10, 5, lots);
+        test_quotes(p->v[k], p->whale[k], 499990, 500010, 10, 5, lots);
     }
 }
 
@@ -201,10 +198,8 @@ Test(agent_xarb, no_trade_while_the_gap_is_within_fees_and_threshold)
 {
     /* A bids 500300, B asks 499710: 590 ticks, 0.00118 < 0.0012. */
     pair p = make_pair();
-    test_ladder(p.v[0], p.whale[0], BOOK_BUY, 500300, -10, 5, 100);
-    test_ladder(p.v[0], p.whale[0], BOOK_SELL, 500320, 10, 5, 100);
-    test_ladder(p.v[1], p.whale[1], BOOK_BUY, 499690, -10, 5, 10);
-    test_ladder(p.v[1], p.whale[1], BOOK_SELL, 499710, 10, 5, 10);
+    test_quotes(p.v[0], p.whale[0], 500300, 500320, 10, 5, 100);
+    test_quotes(p.v[1], p.whale[1], 499690, 499710, 10, 5, 10);
     agent_xarb_params prm = params(2);
     agent_pop *pop = make_pop(&prm, &p, 3);
     wake_n(pop, &p, 0, 100);
@@ -218,10 +213,8 @@ Test(agent_xarb, each_leg_stays_within_max_position_notional)
 {
     /* A gap that never closes (deep levels), a small bound. */
     pair p = make_pair();
-    test_ladder(p.v[0], p.whale[0], BOOK_BUY, 502000, -10, 5, 10000);
-    test_ladder(p.v[0], p.whale[0], BOOK_SELL, 502010, 10, 5, 10000);
-    test_ladder(p.v[1], p.whale[1], BOOK_BUY, 497990, -10, 5, 1000);
-    test_ladder(p.v[1], p.whale[1], BOOK_SELL, 498000, 10, 5, 1000);
+    test_quotes(p.v[0], p.whale[0], 502000, 502010, 10, 5, 10000);
+    test_quotes(p.v[1], p.whale[1], 497990, 498000, 10, 5, 1000);
     agent_xarb_params prm = params(3);
     prm.order_notional = 7000;
     prm.max_position_notional = 20000;
