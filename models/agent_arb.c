@@ -227,6 +227,28 @@ static int64_t arb_room(const arb_pop *h, const account *acc, int64_t worst_pric
     return (int64_t)((i128)(h->max_cash - used) / per_lot);
 }
 
+/* Opens or adds to agent id's position on side with an IOC at limit, of
+ * order_notional at most and no more than the room left at room_price:
+ * 1 when it sent an order, 0 when there was no room, else the venue's
+ * error. */
+static int arb_enter(arb_pop *h, uint32_t id, const account *acc, int side,
+                     int64_t limit, int64_t room_price, perr *e)
+{
+    int64_t lots = arb_order_lots(h, limit);
+    int64_t room = arb_room(h, acc, room_price);
+    if (lots > room)
+        lots = room;
+    if (lots < 1)
+        return 0;
+    int64_t filled;
+    int rc = arb_send(h, id, side, limit, lots, 0, &filled, e);
+    if (rc != 0)
+        return rc;
+    if (filled > 0)
+        h->stats.entries++;
+    return 1;
+}
+
 static int arb_act(arb_pop *h, agent_world *w, uint32_t i, perr *e)
 {
     agent_market *m = &w->markets[h->base.market];
@@ -277,33 +299,14 @@ static int arb_act(arb_pop *h, agent_world *w, uint32_t i, perr *e)
 
     /* Enter or add while the edge lasts. */
     acc = venue_account(h->v, id);
-    if (acc->size <= 0 && bid != BOOK_NO_PRICE && bid >= lim.sell_entry) {
-        int64_t lots = arb_order_lots(h, lim.sell_entry);
-        int64_t room = arb_room(h, acc, bid);
-        if (lots > room)
-            lots = room;
-        if (lots < 1)
-            return 0;
-        rc = arb_send(h, id, BOOK_SELL, lim.sell_entry, lots, 0, &filled, e);
-        if (rc != 0)
-            return rc;
-        if (filled > 0)
-            h->stats.entries++;
-    } else if (acc->size >= 0 && ask != BOOK_NO_PRICE && ask <= lim.buy_entry) {
-        int64_t lots = arb_order_lots(h, lim.buy_entry);
-        int64_t room = arb_room(h, acc, lim.buy_entry);
-        if (lots > room)
-            lots = room;
-        if (lots < 1)
-            return 0;
-        rc = arb_send(h, id, BOOK_BUY, lim.buy_entry, lots, 0, &filled, e);
-        if (rc != 0)
-            return rc;
-        if (filled > 0)
-            h->stats.entries++;
-    } else {
-        return 0;
-    }
+    if (acc->size <= 0 && bid != BOOK_NO_PRICE && bid >= lim.sell_entry)
+        rc = arb_enter(h, id, acc, BOOK_SELL, lim.sell_entry, bid, e);
+    else if (acc->size >= 0 && ask != BOOK_NO_PRICE && ask <= lim.buy_entry)
+        rc = arb_enter(h, id, acc, BOOK_BUY, lim.buy_entry, lim.buy_entry, e);
+    else
+        rc = 0;
+    if (rc <= 0)
+        return rc;
     arb_rehedge(h, a, venue_account(h->v, id)->size, w->index);
     return 0;
 }
