@@ -50,14 +50,12 @@
 #include "agent_arb.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_rng.h>
 
 #include "margin.h"
-#include "pcg.h"
 
 __extension__ typedef __int128 i128;
 

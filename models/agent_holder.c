@@ -36,7 +36,6 @@
 #include "agent_holder.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

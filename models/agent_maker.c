@@ -56,13 +56,10 @@
 #include "agent_maker.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_rng.h>
-
-#include "pcg.h"
 
 const char *const agent_maker_reference_names[] = {"index", "mid", NULL};
 

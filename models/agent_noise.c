@@ -40,7 +40,6 @@
 #include "agent_noise.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,7 +47,6 @@
 #include <gsl/gsl_rng.h>
 
 #include "margin.h"
-#include "pcg.h"
 
 __extension__ typedef __int128 i128;
 

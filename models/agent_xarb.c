@@ -44,7 +44,6 @@
 #include "agent_xarb.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,7 +51,6 @@
 
 #include "agent_arb.h"
 #include "margin.h"
-#include "pcg.h"
 
 __extension__ typedef __int128 i128;
 
