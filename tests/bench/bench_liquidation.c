@@ -90,8 +90,8 @@
 #include "pcg.h"
 #include "profile.h"
 #include "venue.h"
-#include "profile_yaml.h"
 #include "wallclock.h"
+#include "profile_yaml.h"
 
 __extension__ typedef __int128 i128;
 
