@@ -15,13 +15,13 @@
  *   agent_free(pop)                    at the end of the run.
  *
  * When the world changes outside a population's arrivals (the run begins,
- * a liquidity withdrawal starts or ends) the loop calls agent_react, for
+ * a shock changes a market's conditions) the loop calls agent_react, for
  * kinds that have it. Neither wake nor react touches the arrival process: the loop
  * does.
  *
  * What a population sees is an agent_world: the clock, the index, and each
  * venue of the world (an agent_market) with its funding clock and the
- * liquidity factor of a scheduled withdrawal. A population trades on
+ * conditions scheduled shocks have set on it (agent_conditions). A population trades on
  * markets[pop->market] (and markets[pop->other_market] for cross-venue
  * kinds). Orders go through venue_submit, which applies fills to both sides'
  * accounts before it returns, so a kind learns of fills on its resting
@@ -44,6 +44,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <gsl/gsl_rng.h>
+
 #include "arrival.h"
 #include "funding.h"
 #include "param.h"
@@ -53,14 +55,31 @@
 
 typedef struct agent_pop agent_pop;
 
+/* What scheduled shocks change about a market, as named conditions: a
+ * shock (models/shocks/) sets a field and calls agent_react on the market's
+ * populations; any kind may read any field, and none writes them. Outside
+ * every shock each field has its normal value (agent_conditions_normal),
+ * which is what the world starts each market with. A shock that needs a new
+ * condition adds a field here, with its normal value, and the kinds that
+ * care read it: the engine never looks inside. */
+typedef struct agent_conditions {
+    /* The fraction of their usual resting depth that liquidity providers
+     * keep, in [0, 1]; normal 1, lower during a liquidity_withdrawal. */
+    double liquidity;
+} agent_conditions;
+
+static inline agent_conditions agent_conditions_normal(void)
+{
+    return (agent_conditions){1.0};
+}
+
 /* One venue as the agents see it. */
 typedef struct agent_market {
     venue *venue;
     funding *funding;   /* its funding clock, NULL when it has none */
     const char *name;   /* the scenario's name for the venue */
     double index_ticks; /* the index in this venue's ticks (> 0) */
-    double liquidity;   /* 1; during a liquidity withdrawal the fraction of
-                           their usual depth market makers keep, in [0, 1] */
+    agent_conditions conditions; /* what shocks have changed, for any kind */
 } agent_market;
 
 /* The world at a wake-up. */
@@ -85,8 +104,8 @@ typedef struct agent_pop_type {
     /* Releases the population, its arrival process included. */
     void (*free)(agent_pop *pop);
     /* Adjusts at once to a change of the world outside the population's
-     * arrivals: the run beginning, a liquidity withdrawal starting or ending
-     * on one of its markets (market makers quote, pull or restore). NULL: the kind
+     * arrivals: the run beginning, a shock changing the conditions of one
+     * of its markets (market makers quote, pull or restore). NULL: the kind
      * only looks at the world when it wakes. */
     int (*react)(agent_pop *pop, agent_world *w, perr *e);
 } agent_pop_type;
@@ -138,13 +157,30 @@ int agent_open_accounts(venue *v, uint32_t count, int64_t deposit,
 int agent_check_leverage(uint32_t leverage, const profile *p,
                          const char *key_prefix, perr *e);
 
-/* Checks the sizing keys the arbitrageurs share: order_notional in (0,
- * 1e15), max_position_notional in [order_notional, 1e15), leverage in
- * [1, 10000], capital x leverage >= max_position_notional and capital <
- * 1e15; messages start with the key path. */
-int agent_check_sizing(double order_notional, double max_position_notional,
+/* Checks a population's count of agents: in [1, the traders a venue can
+ * hold]; the message names key_prefix.count. */
+int agent_check_count(uint32_t count, const char *key_prefix, perr *e);
+
+/* Checks a population's arrival parameters under key_prefix.arrival. */
+int agent_check_arrival(const arrival_params *a, const char *key_prefix,
+                        perr *e);
+
+/* Checks the keys the arbitrageurs share: threshold_bps in [0, 10000],
+ * exit_bps in [0, threshold_bps], order_notional in (0, 1e15),
+ * max_position_notional in [order_notional, 1e15), leverage in [1, 10000],
+ * capital x leverage >= max_position_notional and capital < 1e15; messages
+ * start with the key path. */
+int agent_check_sizing(double threshold_bps, double exit_bps,
+                       double order_notional, double max_position_notional,
                        uint32_t leverage, double capital,
                        const char *key_prefix, perr *e);
+
+/* Checks the arbitrageurs' sizing against a venue with profile p:
+ * max_position_notional and capital representable in its cash units, and
+ * leverage within its maximum for a position of max_position_notional. */
+int agent_check_sizing_venue(double max_position_notional, uint32_t leverage,
+                             double capital, const profile *p,
+                             const char *key_prefix, perr *e);
 
 /* amount of quote currency in p's cash units, or -1 when it is not a
  * representable amount (under one cash unit, or 4e18 units or more). */
@@ -164,20 +200,46 @@ typedef struct agent_setup {
     const char *key_prefix; /* its scenario path, "populations[3]" */
 } agent_setup;
 
+/* The venue a population is made on. */
+static inline venue *agent_setup_venue(const agent_setup *s)
+{
+    return s->world->markets[s->market].venue;
+}
+
+/* Starts the part of a population the engine reads: its type, its markets
+ * as s places it (market, other_market) and its
+ * arrival process from s->start_ms on the stream s->name. pop is zeroed
+ * (calloc), so the kind's free may run whether or not this succeeds. */
+int agent_pop_init(agent_pop *pop, const agent_pop_type *type,
+                   const arrival_params *arrivals, const agent_setup *s,
+                   perr *e);
+
+/* The population's own generator (its choices), on the stream
+ * "<s->name>/agents"; NULL without memory. */
+gsl_rng *agent_rng_alloc(const agent_setup *s);
+
 typedef struct agent_kind {
     const char *kind;      /* the scenario's `kind:` */
     const char *summary;   /* one line for help and docs */
     size_t params_size;    /* bytes of its parameters struct */
     const param_key *keys; /* its scenario keys under the population */
     int two_venues;        /* 1: needs `other_venue:` (cross-venue kinds) */
+    /* The kind's own functions, one signature for every kind, taking its
+     * parameters struct (the kind's header names it) untyped as
+     * gsl_rng_type's functions take their state: agent_maker_kind's are
+     * agent_maker_params_default, agent_maker_check and agent_maker_new,
+     * with no adapter between the table and the kind. */
     /* Fills params with the documented defaults. */
     void (*defaults)(void *params);
-    /* Checks params for a population on a venue with profile p; messages
+    /* Checks params for a population on a venue with profile p, the
+     * venue's limits (maximum leverage, cash units) included; messages
      * start with key_prefix and the key ("populations[3].leverage.median:
      * must be <= 125, binance's maximum (got 200)"). */
     int (*check)(const void *params, const profile *p, const char *key_prefix,
                  perr *e);
-    /* Makes the population (NULL with e filled on failure). */
+    /* Makes the population where s says, on the markets s names (pop->market
+     * and other_market set), after check passes on each of its venues; NULL
+     * with e filled on failure. */
     agent_pop *(*create)(const void *params, const agent_setup *s, perr *e);
     /* offsetof the uint32_t in params that says how many agents (one
      * account each) the population opens: the world sizes each venue's

@@ -50,14 +50,12 @@
 #include "agent_arb.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_rng.h>
 
 #include "margin.h"
-#include "pcg.h"
 
 __extension__ typedef __int128 i128;
 
@@ -80,8 +78,9 @@ typedef struct arb_pop {
     agent_arb_stats stats;
 } arb_pop;
 
-void agent_arb_params_default(agent_arb_params *p)
+void agent_arb_params_default(void *params)
 {
+    agent_arb_params *p = params;
     memset(p, 0, sizeof *p);
     p->count = 10;
     p->threshold_bps = 2;
@@ -94,60 +93,30 @@ void agent_arb_params_default(agent_arb_params *p)
     arrival_params_default(&p->arrival);
 }
 
-int agent_arb_check(const agent_arb_params *p, const char *key_prefix,
-                    perr *e)
+int agent_arb_check(const void *params, const profile *prof,
+                    const char *key_prefix, perr *e)
 {
+    const agent_arb_params *p = params;
     const char *k = key_prefix;
-    if (p->count < 1 || p->count > ACCOUNT_MAX - ACCOUNT_FIRST_TRADER)
-        return perr_set(e, PERR_INVALID, "%s.count: must be in [1, %u] (got %u)",
-                        k, (unsigned)(ACCOUNT_MAX - ACCOUNT_FIRST_TRADER),
-                        (unsigned)p->count);
-    if (!(p->threshold_bps >= 0 && p->threshold_bps <= 10000))
-        return perr_set(e, PERR_INVALID,
-                        "%s.threshold_bps: must be in [0, 10000] (got %g)", k,
-                        p->threshold_bps);
-    if (!(p->exit_bps >= 0 && p->exit_bps <= p->threshold_bps))
-        return perr_set(e, PERR_INVALID,
-                        "%s.exit_bps: must be in [0, threshold_bps = %g] (got %g)",
-                        k, p->threshold_bps, p->exit_bps);
+    int rc = agent_check_count(p->count, k, e);
+    if (rc != 0)
+        return rc;
+    if ((rc = agent_check_sizing(p->threshold_bps, p->exit_bps,
+                                 p->order_notional, p->max_position_notional,
+                                 p->leverage, p->capital, k, e)) != 0)
+        return rc;
     if (!(p->spot_fee_bps >= 0 && p->spot_fee_bps <= 10000))
         return perr_set(e, PERR_INVALID,
                         "%s.spot_fee_bps: must be in [0, 10000] (got %g)", k,
                         p->spot_fee_bps);
-    int rc = agent_check_sizing(p->order_notional, p->max_position_notional,
-                                p->leverage, p->capital, k, e);
-    if (rc != 0)
+    if ((rc = agent_check_arrival(&p->arrival, k, e)) != 0)
         return rc;
-    char arrival_key[256];
-    snprintf(arrival_key, sizeof arrival_key, "%s.arrival", k);
-    return arrival_check(&p->arrival, arrival_key, e);
-}
-
-int agent_arb_check_venue(const agent_arb_params *p, const profile *prof,
-                          const char *key_prefix, perr *e)
-{
-    int rc = agent_arb_check(p, key_prefix, e);
-    if (rc != 0)
-        return rc;
-    const char *k = key_prefix;
     if (agent_quote_cash(prof, p->order_notional) < 0)
         return perr_set(e, PERR_INVALID,
                         "%s.order_notional: %g is not a representable amount "
                         "of %s's cash units", k, p->order_notional, prof->name);
-    int64_t max_cash = agent_quote_cash(prof, p->max_position_notional);
-    if (max_cash < 0 || agent_quote_cash(prof, p->capital) < 0)
-        return perr_set(e, PERR_INVALID,
-                        "%s.max_position_notional: %g (or capital %g) is not a "
-                        "representable amount of %s's cash units", k,
-                        p->max_position_notional, p->capital, prof->name);
-    int32_t most = margin_max_leverage(prof, max_cash);
-    if ((int64_t)p->leverage > most)
-        return perr_set(e, PERR_INVALID,
-                        "%s.leverage: must be <= %d, %s's maximum for a "
-                        "position of max_position_notional %g (got %u)", k,
-                        (int)most, prof->name, p->max_position_notional,
-                        (unsigned)p->leverage);
-    return 0;
+    return agent_check_sizing_venue(p->max_position_notional, p->leverage,
+                                    p->capital, prof, k, e);
 }
 
 /* ---- the edge ----------------------------------------------------------- */
@@ -256,6 +225,28 @@ static int64_t arb_room(const arb_pop *h, const account *acc, int64_t worst_pric
     return (int64_t)((i128)(h->max_cash - used) / per_lot);
 }
 
+/* Opens or adds to agent id's position on side with an IOC at limit, of
+ * order_notional at most and no more than the room left at room_price:
+ * 1 when it sent an order, 0 when there was no room, else the venue's
+ * error. */
+static int arb_enter(arb_pop *h, uint32_t id, const account *acc, int side,
+                     int64_t limit, int64_t room_price, perr *e)
+{
+    int64_t lots = arb_order_lots(h, limit);
+    int64_t room = arb_room(h, acc, room_price);
+    if (lots > room)
+        lots = room;
+    if (lots < 1)
+        return 0;
+    int64_t filled;
+    int rc = arb_send(h, id, side, limit, lots, 0, &filled, e);
+    if (rc != 0)
+        return rc;
+    if (filled > 0)
+        h->stats.entries++;
+    return 1;
+}
+
 static int arb_act(arb_pop *h, agent_world *w, uint32_t i, perr *e)
 {
     agent_market *m = &w->markets[h->base.market];
@@ -306,33 +297,14 @@ static int arb_act(arb_pop *h, agent_world *w, uint32_t i, perr *e)
 
     /* Enter or add while the edge lasts. */
     acc = venue_account(h->v, id);
-    if (acc->size <= 0 && bid != BOOK_NO_PRICE && bid >= lim.sell_entry) {
-        int64_t lots = arb_order_lots(h, lim.sell_entry);
-        int64_t room = arb_room(h, acc, bid);
-        if (lots > room)
-            lots = room;
-        if (lots < 1)
-            return 0;
-        rc = arb_send(h, id, BOOK_SELL, lim.sell_entry, lots, 0, &filled, e);
-        if (rc != 0)
-            return rc;
-        if (filled > 0)
-            h->stats.entries++;
-    } else if (acc->size >= 0 && ask != BOOK_NO_PRICE && ask <= lim.buy_entry) {
-        int64_t lots = arb_order_lots(h, lim.buy_entry);
-        int64_t room = arb_room(h, acc, lim.buy_entry);
-        if (lots > room)
-            lots = room;
-        if (lots < 1)
-            return 0;
-        rc = arb_send(h, id, BOOK_BUY, lim.buy_entry, lots, 0, &filled, e);
-        if (rc != 0)
-            return rc;
-        if (filled > 0)
-            h->stats.entries++;
-    } else {
-        return 0;
-    }
+    if (acc->size <= 0 && bid != BOOK_NO_PRICE && bid >= lim.sell_entry)
+        rc = arb_enter(h, id, acc, BOOK_SELL, lim.sell_entry, bid, e);
+    else if (acc->size >= 0 && ask != BOOK_NO_PRICE && ask <= lim.buy_entry)
+        rc = arb_enter(h, id, acc, BOOK_BUY, lim.buy_entry, lim.buy_entry, e);
+    else
+        rc = 0;
+    if (rc <= 0)
+        return rc;
     arb_rehedge(h, a, venue_account(h->v, id)->size, w->index);
     return 0;
 }
@@ -375,41 +347,35 @@ static const agent_pop_type arb_type = {"basis_arb", arb_wake,
 
 /* ---- set-up ------------------------------------------------------------- */
 
-agent_pop *agent_arb_new(const agent_arb_params *p, venue *v, uint64_t seed,
-                         const char *name, int64_t start_ms,
-                         const char *key_prefix, perr *e)
+agent_pop *agent_arb_new(const void *params, const agent_setup *s, perr *e)
 {
+    const agent_arb_params *p = params;
+    venue *v = agent_setup_venue(s);
     const profile *prof = venue_profile(v);
-    if (agent_arb_check_venue(p, prof, key_prefix, e) != 0)
+    if (agent_arb_check(p, prof, s->key_prefix, e) != 0)
         return NULL;
     arb_pop *h = calloc(1, sizeof *h);
     if (!h) {
-        perr_set(e, PERR_NOMEM, "no memory for population %s", name);
+        perr_set(e, PERR_NOMEM, "no memory for population %s", s->name);
         return NULL;
     }
-    h->base.type = &arb_type;
-    h->base.other_market = -1;
     h->p = *p;
     h->v = v;
     h->lot_base = param_decimal_value(prof->lot);
     h->order_cash = agent_quote_cash(prof, p->order_notional);
     h->max_cash = agent_quote_cash(prof, p->max_position_notional);
     int64_t capital_cash = agent_quote_cash(prof, p->capital);
-    char stream[256];
-    snprintf(stream, sizeof stream, "%s/agents", name);
-    h->rng = pcg32_gsl_alloc(seed, stream);
+    h->rng = agent_rng_alloc(s);
     h->agents = calloc(p->count, sizeof *h->agents);
     if (!h->rng || !h->agents) {
         perr_set(e, PERR_NOMEM, "no memory for the %u agents of %s",
-                 (unsigned)p->count, name);
+                 (unsigned)p->count, s->name);
         arb_free(&h->base);
         return NULL;
     }
-    if (arrival_init(&h->base.arrival, &p->arrival, seed, name, start_ms, e) != 0) {
-        arb_free(&h->base);
-        return NULL;
-    }
-    if (agent_open_accounts(v, p->count, capital_cash, (int32_t)p->leverage, name, &h->first, e) != 0) {
+    if (agent_pop_init(&h->base, &arb_type, &p->arrival, s, e) != 0
+        || agent_open_accounts(v, p->count, capital_cash, (int32_t)p->leverage,
+                               s->name, &h->first, e) != 0) {
         arb_free(&h->base);
         return NULL;
     }
@@ -452,31 +418,10 @@ static const param_key arb_keys[] = {
     PARAM_END,
 };
 
-static void arb_kind_defaults(void *params)
-{
-    agent_arb_params_default(params);
-}
-
-static int arb_kind_check(const void *params, const profile *prof,
-                          const char *key_prefix, perr *e)
-{
-    return agent_arb_check_venue(params, prof, key_prefix, e);
-}
-
-static agent_pop *arb_create(const void *params, const agent_setup *s, perr *e)
-{
-    venue *v = s->world->markets[s->market].venue;
-    agent_pop *pop = agent_arb_new(params, v, s->seed, s->name, s->start_ms,
-                                   s->key_prefix, e);
-    if (pop)
-        pop->market = s->market;
-    return pop;
-}
-
 const agent_kind agent_arb_kind = {
     "basis_arb",
     "basis and funding arbitrageurs: short the perp against spot when it is "
     "rich (or funding pays), long when cheap",
-    sizeof(agent_arb_params), arb_keys, 0, arb_kind_defaults, arb_kind_check,
-    arb_create,
+    sizeof(agent_arb_params), arb_keys, 0, agent_arb_params_default,
+    agent_arb_check, agent_arb_new,
     offsetof(agent_arb_params, count)};

@@ -67,20 +67,26 @@ typedef struct agent_arb_limits {
     int64_t sell_exit;  /* ceil(I (1 - exit - f)): sell a long out */
 } agent_arb_limits;
 
-/* Fills p with the documented defaults: 10 agents, threshold 2 bp, exit
- * 1 bp, spot fee 0, orders of 25,000 quote, positions up to 1,000,000,
+/* The kind's entries (agent_kind): params is an agent_arb_params. */
+
+/* Fills params with the documented defaults: 10 agents, threshold 2 bp,
+ * exit 1 bp, spot fee 0, orders of 25,000 quote, positions up to 1,000,000,
  * leverage 5, capital 500,000, and arrival_params_default. */
-void agent_arb_params_default(agent_arb_params *p);
+void agent_arb_params_default(void *params);
 
-/* Checks p alone; messages name the key under key_prefix
+/* Checks params for a venue trading on prof: the keys alone, then the
+ * amounts representable in its cash and the leverage within the bracket of
+ * max_position_notional; messages name the key under key_prefix
  * ("populations[2].threshold_bps: must be >= 0 (got -1)"). */
-int agent_arb_check(const agent_arb_params *p, const char *key_prefix,
-                    perr *e);
+int agent_arb_check(const void *params, const profile *prof,
+                    const char *key_prefix, perr *e);
 
-/* Checks p for a venue trading on prof as well: the leverage within the
- * bracket of max_position_notional, amounts representable in its cash. */
-int agent_arb_check_venue(const agent_arb_params *p, const profile *prof,
-                          const char *key_prefix, perr *e);
+/* A population of count arbitrageurs on s's venue, each with its own cross
+ * account at leverage holding capital (consecutive ids: nothing else may
+ * open accounts on the venue during the call). Arrivals on the stream
+ * s->name, the choice of agent on "<name>/agents". NULL with e filled on
+ * failure. */
+agent_pop *agent_arb_new(const void *params, const agent_setup *s, perr *e);
 
 /* The funding edge f of the top of this file: rate per interval, the time
  * now and the next settlement (ms, one clock), the interval (ms, > 0). */
@@ -94,14 +100,6 @@ double agent_arb_market_funding_edge(const agent_market *m, int64_t now);
 void agent_arb_limits_get(const agent_arb_params *p, const profile *prof,
                           double index_ticks, double funding_edge,
                           agent_arb_limits *out);
-
-/* A population of p->count arbitrageurs on v, each with its own cross
- * account at p->leverage holding p->capital (consecutive ids: nothing else
- * may open accounts on v during the call). Arrivals on the stream name, the
- * choice of agent on "<name>/agents". NULL with e filled on failure. */
-agent_pop *agent_arb_new(const agent_arb_params *p, venue *v, uint64_t seed,
-                         const char *name, int64_t start_ms,
-                         const char *key_prefix, perr *e);
 
 /* The registry's entry (agents.c). */
 extern const agent_kind agent_arb_kind;

@@ -36,7 +36,6 @@
 #include "agent_holder.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,8 +63,9 @@ typedef struct holder_pop {
     agent_holder_stats stats;
 } holder_pop;
 
-void agent_holder_params_default(agent_holder_params *p)
+void agent_holder_params_default(void *params)
 {
+    agent_holder_params *p = params;
     memset(p, 0, sizeof *p);
     p->count = 1000;
     p->side = 1;
@@ -93,14 +93,14 @@ int agent_holder_kind_parse(const char *kind, const char *key_prefix,
     return 0;
 }
 
-int agent_holder_check(const agent_holder_params *p, const char *key_prefix,
-                       perr *e)
+int agent_holder_check(const void *params, const profile *prof,
+                       const char *key_prefix, perr *e)
 {
+    const agent_holder_params *p = params;
     const char *k = key_prefix;
-    if (p->count < 1 || p->count > ACCOUNT_MAX - ACCOUNT_FIRST_TRADER)
-        return perr_set(e, PERR_INVALID, "%s.count: must be in [1, %u] (got %u)",
-                        k, (unsigned)(ACCOUNT_MAX - ACCOUNT_FIRST_TRADER),
-                        (unsigned)p->count);
+    int rc = agent_check_count(p->count, k, e);
+    if (rc != 0)
+        return rc;
     if (p->side != 1 && p->side != -1)
         return perr_set(e, PERR_INVALID,
                         "%s.kind: the side must be long (1) or short (-1) (got %d)",
@@ -132,9 +132,20 @@ int agent_holder_check(const agent_holder_params *p, const char *key_prefix,
     if (!(p->reentry >= 0 && p->reentry <= 1))
         return perr_set(e, PERR_INVALID,
                         "%s.reentry: must be in [0, 1] (got %g)", k, p->reentry);
-    char arrival_key[256];
-    snprintf(arrival_key, sizeof arrival_key, "%s.arrival", k);
-    return arrival_check(&p->arrival, arrival_key, e);
+    if ((rc = agent_check_arrival(&p->arrival, k, e)) != 0)
+        return rc;
+    int32_t most = prof->brackets[0].max_leverage;
+    if (p->leverage_median > most)
+        return perr_set(e, PERR_INVALID,
+                        "%s.leverage.median: must be <= %d, %s's maximum "
+                        "leverage (got %g)", k, (int)most, prof->name,
+                        p->leverage_median);
+    double cash_median = p->notional_median / profile_cash_to_quote(prof, 1);
+    if (!(cash_median >= 1 && cash_median < 4e18))
+        return perr_set(e, PERR_INVALID,
+                        "%s.notional.median: %g is not a representable amount "
+                        "of %s's cash units", k, p->notional_median, prof->name);
+    return 0;
 }
 
 /* ---- the rules --------------------------------------------------------- */
@@ -305,45 +316,35 @@ static const agent_pop_type holder_short_type = {
 
 /* ---- set-up ------------------------------------------------------------- */
 
-agent_pop *agent_holder_new(const agent_holder_params *p, venue *v,
-                            uint64_t seed, const char *name, int64_t start_ms,
-                            const char *key_prefix, perr *e)
+agent_pop *agent_holder_new(const void *params, const agent_setup *s,
+                            perr *e)
 {
-    if (agent_holder_check(p, key_prefix, e) != 0)
-        return NULL;
+    const agent_holder_params *p = params;
+    venue *v = agent_setup_venue(s);
     const profile *prof = venue_profile(v);
-    double cash_median = p->notional_median / profile_cash_to_quote(prof, 1);
-    if (!(cash_median >= 1 && cash_median < 4e18)) {
-        perr_set(e, PERR_INVALID,
-                 "%s.notional.median: %g is not a representable amount of "
-                 "%s's cash units", key_prefix, p->notional_median, prof->name);
+    if (agent_holder_check(p, prof, s->key_prefix, e) != 0)
         return NULL;
-    }
     holder_pop *h = calloc(1, sizeof *h);
     if (!h) {
-        perr_set(e, PERR_NOMEM, "no memory for population %s", name);
+        perr_set(e, PERR_NOMEM, "no memory for population %s", s->name);
         return NULL;
     }
-    h->base.type = p->side > 0 ? &holder_long_type : &holder_short_type;
-    h->base.other_market = -1;
     h->p = *p;
     h->v = v;
-    h->notional_cash_median = (int64_t)llround(cash_median);
-    char stream[256];
-    snprintf(stream, sizeof stream, "%s/agents", name);
-    h->rng = pcg32_gsl_alloc(seed, stream);
+    h->notional_cash_median =
+        (int64_t)llround(p->notional_median / profile_cash_to_quote(prof, 1));
+    h->rng = agent_rng_alloc(s);
     h->state = calloc(p->count, 1);
     if (!h->rng || !h->state) {
         perr_set(e, PERR_NOMEM, "no memory for the %u agents of %s",
-                 (unsigned)p->count, name);
+                 (unsigned)p->count, s->name);
         holder_free(&h->base);
         return NULL;
     }
-    if (arrival_init(&h->base.arrival, &p->arrival, seed, name, start_ms, e) != 0) {
-        holder_free(&h->base);
-        return NULL;
-    }
-    if (agent_open_accounts(v, p->count, 0, 1, name, &h->first, e) != 0) {
+    const agent_pop_type *type = p->side > 0 ? &holder_long_type
+                                             : &holder_short_type;
+    if (agent_pop_init(&h->base, type, &p->arrival, s, e) != 0
+        || agent_open_accounts(v, p->count, 0, 1, s->name, &h->first, e) != 0) {
         holder_free(&h->base);
         return NULL;
     }
@@ -386,54 +387,22 @@ static const param_key holder_keys[] = {
     PARAM_END,
 };
 
-static void holder_long_defaults(void *params)
-{
-    agent_holder_params_default(params);
-}
-
 static void holder_short_defaults(void *params)
 {
     agent_holder_params_default(params);
     ((agent_holder_params *)params)->side = -1;
 }
 
-static int holder_kind_check(const void *params, const profile *prof,
-                             const char *key_prefix, perr *e)
-{
-    const agent_holder_params *p = params;
-    int rc = agent_holder_check(p, key_prefix, e);
-    if (rc != 0)
-        return rc;
-    int32_t most = prof->brackets[0].max_leverage;
-    if (p->leverage_median > most)
-        return perr_set(e, PERR_INVALID,
-                        "%s.leverage.median: must be <= %d, %s's maximum "
-                        "leverage (got %g)", key_prefix, (int)most, prof->name,
-                        p->leverage_median);
-    return 0;
-}
-
-static agent_pop *holder_create(const void *params, const agent_setup *s,
-                                perr *e)
-{
-    venue *v = s->world->markets[s->market].venue;
-    agent_pop *pop = agent_holder_new(params, v, s->seed, s->name, s->start_ms,
-                                      s->key_prefix, e);
-    if (pop)
-        pop->market = s->market;
-    return pop;
-}
-
 const agent_kind agent_holder_long_kind = {
     "leveraged_long",
     "leveraged long holders: open, hold, take profit or stop out, re-enter",
-    sizeof(agent_holder_params), holder_keys, 0, holder_long_defaults,
-    holder_kind_check, holder_create,
+    sizeof(agent_holder_params), holder_keys, 0, agent_holder_params_default,
+    agent_holder_check, agent_holder_new,
     offsetof(agent_holder_params, count)};
 
 const agent_kind agent_holder_short_kind = {
     "leveraged_short",
     "leveraged short holders: open, hold, take profit or stop out, re-enter",
     sizeof(agent_holder_params), holder_keys, 0, holder_short_defaults,
-    holder_kind_check, holder_create,
+    agent_holder_check, agent_holder_new,
     offsetof(agent_holder_params, count)};

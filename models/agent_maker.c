@@ -15,9 +15,9 @@
  *      to sell, a short one up. Each level carries
  *        depth_notional x liquidity x size_factor x keep / levels
  *      of notional, floored to whole lots (a level under one lot is left
- *      out), where liquidity is markets[m].liquidity, keep is burst_keep
- *      inside a burst cooldown and 1 otherwise. A side is also capped at
- *      the inventory room it has left: the bid side posts at most
+ *      out), where liquidity is markets[m].conditions.liquidity, keep is
+ *      burst_keep inside a burst cooldown and 1 otherwise. A side is also
+ *      capped at the inventory room it has left: the bid side posts at most
  *      max_inventory_notional - inventory, the ask side at most
  *      max_inventory_notional + inventory, so a maker at its limit stops
  *      quoting the side that would add to it, and every fill of its
@@ -56,13 +56,10 @@
 #include "agent_maker.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_rng.h>
-
-#include "pcg.h"
 
 const char *const agent_maker_reference_names[] = {"index", "mid", NULL};
 
@@ -91,8 +88,9 @@ typedef struct maker_pop {
     agent_maker_stats stats;
 } maker_pop;
 
-void agent_maker_params_default(agent_maker_params *p)
+void agent_maker_params_default(void *params)
 {
+    agent_maker_params *p = params;
     memset(p, 0, sizeof *p);
     p->count = 10;
     p->capital = 5e6;
@@ -116,14 +114,14 @@ void agent_maker_params_default(agent_maker_params *p)
     p->arrival.rate = 5;
 }
 
-int agent_maker_check(const agent_maker_params *p, const char *key_prefix,
-                      perr *e)
+int agent_maker_check(const void *params, const profile *prof,
+                      const char *key_prefix, perr *e)
 {
+    const agent_maker_params *p = params;
     const char *k = key_prefix;
-    if (p->count < 1 || p->count > ACCOUNT_MAX - ACCOUNT_FIRST_TRADER)
-        return perr_set(e, PERR_INVALID, "%s.count: must be in [1, %u] (got %u)",
-                        k, (unsigned)(ACCOUNT_MAX - ACCOUNT_FIRST_TRADER),
-                        (unsigned)p->count);
+    int rc = agent_check_count(p->count, k, e);
+    if (rc != 0)
+        return rc;
     if (!(p->capital > 0 && p->capital < 1e12))
         return perr_set(e, PERR_INVALID,
                         "%s.capital: must be > 0 and < 1e12 quote currency "
@@ -191,9 +189,14 @@ int agent_maker_check(const agent_maker_params *p, const char *key_prefix,
         return perr_set(e, PERR_INVALID,
                         "%s.burst_keep: must be in [0, 1] (got %g)", k,
                         p->burst_keep);
-    char arrival_key[256];
-    snprintf(arrival_key, sizeof arrival_key, "%s.arrival", k);
-    return arrival_check(&p->arrival, arrival_key, e);
+    if ((rc = agent_check_arrival(&p->arrival, k, e)) != 0)
+        return rc;
+    double capital = p->capital * (1 / profile_cash_to_quote(prof, 1));
+    if (!(capital >= 1 && capital < 4e18))
+        return perr_set(e, PERR_INVALID,
+                        "%s.capital: %g is not a representable amount of %s's "
+                        "cash units", k, p->capital, prof->name);
+    return agent_check_leverage(p->leverage, prof, k, e);
 }
 
 /* ---- the rules --------------------------------------------------------- */
@@ -298,7 +301,7 @@ static int maker_quote(maker_pop *h, const agent_world *w, uint32_t i,
         if (keep <= 0)
             return 0;
     }
-    double liquidity = w->markets[h->base.market].liquidity;
+    double liquidity = w->markets[h->base.market].conditions.liquidity;
     if (!(liquidity > 0))
         return 0;
     if (liquidity > 1)
@@ -394,35 +397,19 @@ static const agent_pop_type maker_type = {
 
 /* ---- set-up ------------------------------------------------------------- */
 
-agent_pop *agent_maker_new(const agent_maker_params *p, venue *v,
-                           uint64_t seed, const char *name, int64_t start_ms,
-                           const char *key_prefix, perr *e)
+agent_pop *agent_maker_new(const void *params, const agent_setup *s, perr *e)
 {
-    if (agent_maker_check(p, key_prefix, e) != 0)
-        return NULL;
+    const agent_maker_params *p = params;
+    venue *v = agent_setup_venue(s);
     const profile *prof = venue_profile(v);
+    if (agent_maker_check(p, prof, s->key_prefix, e) != 0)
+        return NULL;
     double cash_per_quote = 1 / profile_cash_to_quote(prof, 1);
-    double capital = p->capital * cash_per_quote;
-    if (!(capital >= 1 && capital < 4e18)) {
-        perr_set(e, PERR_INVALID,
-                 "%s.capital: %g is not a representable amount of %s's cash "
-                 "units", key_prefix, p->capital, prof->name);
-        return NULL;
-    }
-    if ((int32_t)p->leverage > prof->brackets[0].max_leverage) {
-        perr_set(e, PERR_INVALID,
-                 "%s.leverage: must be <= %d, %s's maximum leverage (got %u)",
-                 key_prefix, (int)prof->brackets[0].max_leverage, prof->name,
-                 (unsigned)p->leverage);
-        return NULL;
-    }
     maker_pop *h = calloc(1, sizeof *h);
     if (!h) {
-        perr_set(e, PERR_NOMEM, "no memory for population %s", name);
+        perr_set(e, PERR_NOMEM, "no memory for population %s", s->name);
         return NULL;
     }
-    h->base.type = &maker_type;
-    h->base.other_market = -1;
     h->p = *p;
     h->v = v;
     h->K = (double)prof->cash_per_tick_lot;
@@ -434,21 +421,17 @@ agent_pop *agent_maker_new(const agent_maker_params *p, venue *v,
     h->last_liq_ms = -1;
     h->cooldown_until = INT64_MIN;
     maker_set_quoting(h);
-    char stream[256];
-    snprintf(stream, sizeof stream, "%s/agents", name);
-    h->rng = pcg32_gsl_alloc(seed, stream);
+    h->rng = agent_rng_alloc(s);
     h->burst_times = calloc((size_t)p->burst_count + 1, sizeof *h->burst_times);
     if (!h->rng || !h->burst_times) {
-        perr_set(e, PERR_NOMEM, "no memory for population %s", name);
+        perr_set(e, PERR_NOMEM, "no memory for population %s", s->name);
         maker_free(&h->base);
         return NULL;
     }
-    if (arrival_init(&h->base.arrival, &p->arrival, seed, name, start_ms, e) != 0) {
-        maker_free(&h->base);
-        return NULL;
-    }
-    int64_t deposit = (int64_t)llround(capital);
-    if (agent_open_accounts(v, p->count, deposit, (int32_t)p->leverage, name, &h->first, e) != 0) {
+    int64_t deposit = (int64_t)llround(p->capital * cash_per_quote);
+    if (agent_pop_init(&h->base, &maker_type, &p->arrival, s, e) != 0
+        || agent_open_accounts(v, p->count, deposit, (int32_t)p->leverage,
+                               s->name, &h->first, e) != 0) {
         maker_free(&h->base);
         return NULL;
     }
@@ -515,36 +498,10 @@ static const param_key maker_keys[] = {
     PARAM_END,
 };
 
-static void maker_defaults(void *params)
-{
-    agent_maker_params_default(params);
-}
-
-static int maker_kind_check(const void *params, const profile *prof,
-                            const char *key_prefix, perr *e)
-{
-    const agent_maker_params *p = params;
-    int rc = agent_maker_check(p, key_prefix, e);
-    if (rc != 0)
-        return rc;
-    return agent_check_leverage(p->leverage, prof, key_prefix, e);
-}
-
-static agent_pop *maker_create(const void *params, const agent_setup *s,
-                               perr *e)
-{
-    venue *v = s->world->markets[s->market].venue;
-    agent_pop *pop = agent_maker_new(params, v, s->seed, s->name, s->start_ms,
-                                     s->key_prefix, e);
-    if (pop)
-        pop->market = s->market;
-    return pop;
-}
-
 const agent_kind agent_maker_kind = {
     "market_maker",
     "market makers: layered post-only quotes around the index or mid, skewed "
     "by inventory, thinned by volatility, pulled after liquidation bursts",
-    sizeof(agent_maker_params), maker_keys, 0, maker_defaults,
-    maker_kind_check, maker_create,
+    sizeof(agent_maker_params), maker_keys, 0, agent_maker_params_default,
+    agent_maker_check, agent_maker_new,
     offsetof(agent_maker_params, count)};

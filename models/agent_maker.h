@@ -14,7 +14,7 @@
  * re-quoting and on_liquidated allocate nothing.
  *
  * The world calls agent_maker_requote_all (the kind's react) when a liquidity withdrawal
- * starts or ends (markets[m].liquidity changed), so that every maker's depth
+ * starts or ends (markets[m].conditions.liquidity changed), so that every maker's depth
  * follows at once rather than at its next arrival.
  */
 #ifndef PERPSIM_AGENT_MAKER_H
@@ -73,21 +73,22 @@ typedef struct agent_maker_stats {
     uint64_t limited;    /* sides left unquoted at the inventory limit */
 } agent_maker_stats;
 
-/* Fills p with the documented defaults (models/README.md). */
-void agent_maker_params_default(agent_maker_params *p);
+/* The kind's entries (agent_kind): params is an agent_maker_params. */
 
-/* Checks p; messages name the key under key_prefix
+/* Fills params with the documented defaults (models/README.md). */
+void agent_maker_params_default(void *params);
+
+/* Checks params for a venue with profile prof (capital in its cash units,
+ * leverage within its maximum); messages name the key under key_prefix
  * ("populations[2].spread_bps: must be > 0 (got -1)"). */
-int agent_maker_check(const agent_maker_params *p, const char *key_prefix,
-                      perr *e);
+int agent_maker_check(const void *params, const profile *prof,
+                      const char *key_prefix, perr *e);
 
-/* A population of p->count makers on venue v, each with a cross account
- * opened with p->capital at p->leverage (consecutive ids: nothing else may
- * open accounts on v during the call). Arrivals on the stream name, choices
- * on "<name>/agents". NULL with e filled on failure. */
-agent_pop *agent_maker_new(const agent_maker_params *p, venue *v,
-                           uint64_t seed, const char *name, int64_t start_ms,
-                           const char *key_prefix, perr *e);
+/* A population of count makers on s's venue, each with a cross account
+ * opened with capital at leverage (consecutive ids: nothing else may open
+ * accounts on the venue during the call). Arrivals on the stream s->name,
+ * choices on "<name>/agents". NULL with e filled on failure. */
+agent_pop *agent_maker_new(const void *params, const agent_setup *s, perr *e);
 
 /* Every maker of pop (which must come from agent_maker_new) re-quotes now,
  * in index order, from one observation of the reference: for the start and

@@ -37,14 +37,12 @@
 #include "agent_momentum.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_rng.h>
 
 #include "margin.h"
-#include "pcg.h"
 
 __extension__ typedef __int128 i128;
 
@@ -72,8 +70,9 @@ typedef struct momentum_pop {
     agent_momentum_stats stats;
 } momentum_pop;
 
-void agent_momentum_params_default(agent_momentum_params *p)
+void agent_momentum_params_default(void *params)
 {
+    agent_momentum_params *p = params;
     memset(p, 0, sizeof *p);
     p->count = 200;
     p->price = AGENT_MOMENTUM_MARK;
@@ -88,14 +87,14 @@ void agent_momentum_params_default(agent_momentum_params *p)
     arrival_params_default(&p->arrival);
 }
 
-int agent_momentum_check(const agent_momentum_params *p, const char *key_prefix,
-                         perr *e)
+int agent_momentum_check(const void *params, const profile *prof,
+                         const char *key_prefix, perr *e)
 {
+    const agent_momentum_params *p = params;
     const char *k = key_prefix;
-    if (p->count < 1 || p->count > ACCOUNT_MAX - ACCOUNT_FIRST_TRADER)
-        return perr_set(e, PERR_INVALID, "%s.count: must be in [1, %u] (got %u)",
-                        k, (unsigned)(ACCOUNT_MAX - ACCOUNT_FIRST_TRADER),
-                        (unsigned)p->count);
+    int rc = agent_check_count(p->count, k, e);
+    if (rc != 0)
+        return rc;
     if (p->price != AGENT_MOMENTUM_MARK && p->price != AGENT_MOMENTUM_INDEX)
         return perr_set(e, PERR_INVALID, "%s.price: must be mark or index (got %d)",
                         k, p->price);
@@ -130,9 +129,9 @@ int agent_momentum_check(const agent_momentum_params *p, const char *key_prefix,
         return perr_set(e, PERR_INVALID,
                         "%s.band_bps: must be > 0 and < 10000 (got %g)", k,
                         p->band_bps);
-    char arrival_key[256];
-    snprintf(arrival_key, sizeof arrival_key, "%s.arrival", k);
-    return arrival_check(&p->arrival, arrival_key, e);
+    if ((rc = agent_check_arrival(&p->arrival, k, e)) != 0)
+        return rc;
+    return agent_check_leverage(p->leverage, prof, k, e);
 }
 
 /* ---- the signal --------------------------------------------------------- */
@@ -317,51 +316,38 @@ static const agent_pop_type momentum_type = {
 
 /* ---- set-up ------------------------------------------------------------- */
 
-agent_pop *agent_momentum_new(const agent_momentum_params *p, venue *v,
-                              uint64_t seed, const char *name, int64_t start_ms,
-                              const char *key_prefix, perr *e)
+agent_pop *agent_momentum_new(const void *params, const agent_setup *s, perr *e)
 {
-    if (agent_momentum_check(p, key_prefix, e) != 0)
-        return NULL;
+    const agent_momentum_params *p = params;
+    venue *v = agent_setup_venue(s);
     const profile *prof = venue_profile(v);
-    if ((int32_t)p->leverage > prof->brackets[0].max_leverage) {
-        perr_set(e, PERR_INVALID,
-                 "%s.leverage: must be <= %d, %s's maximum leverage (got %u)",
-                 key_prefix, (int)prof->brackets[0].max_leverage, prof->name,
-                 (unsigned)p->leverage);
+    if (agent_momentum_check(p, prof, s->key_prefix, e) != 0)
         return NULL;
-    }
     momentum_pop *h = calloc(1, sizeof *h);
     if (!h) {
-        perr_set(e, PERR_NOMEM, "no memory for population %s", name);
+        perr_set(e, PERR_NOMEM, "no memory for population %s", s->name);
         return NULL;
     }
-    h->base.type = &momentum_type;
-    h->base.other_market = -1;
     h->p = *p;
     h->v = v;
     h->K = (double)prof->cash_per_tick_lot;
     h->cash_per_quote = 1 / profile_cash_to_quote(prof, 1);
     h->slots = (uint32_t)(p->lookback_ms / p->sample_ms + 1);
     h->first_g = -1;
-    char stream[256];
-    snprintf(stream, sizeof stream, "%s/agents", name);
-    h->rng = pcg32_gsl_alloc(seed, stream);
+    h->rng = agent_rng_alloc(s);
     h->ring = calloc(h->slots, sizeof *h->ring);
     h->opened_at = malloc((size_t)p->count * sizeof *h->opened_at);
     if (!h->rng || !h->ring || !h->opened_at) {
         perr_set(e, PERR_NOMEM, "no memory for the %u agents of %s",
-                 (unsigned)p->count, name);
+                 (unsigned)p->count, s->name);
         momentum_free(&h->base);
         return NULL;
     }
     for (uint32_t i = 0; i < p->count; i++)
         h->opened_at[i] = MOMENTUM_FLAT;
-    if (arrival_init(&h->base.arrival, &p->arrival, seed, name, start_ms, e) != 0) {
-        momentum_free(&h->base);
-        return NULL;
-    }
-    if (agent_open_accounts(v, p->count, 0, (int32_t)p->leverage, name, &h->first, e) != 0) {
+    if (agent_pop_init(&h->base, &momentum_type, &p->arrival, s, e) != 0
+        || agent_open_accounts(v, p->count, 0, (int32_t)p->leverage, s->name,
+                               &h->first, e) != 0) {
         momentum_free(&h->base);
         return NULL;
     }
@@ -407,36 +393,10 @@ static const param_key momentum_keys[] = {
     PARAM_END,
 };
 
-static void momentum_defaults(void *params)
-{
-    agent_momentum_params_default(params);
-}
-
-static int momentum_kind_check(const void *params, const profile *prof,
-                               const char *key_prefix, perr *e)
-{
-    const agent_momentum_params *p = params;
-    int rc = agent_momentum_check(p, key_prefix, e);
-    if (rc != 0)
-        return rc;
-    return agent_check_leverage(p->leverage, prof, key_prefix, e);
-}
-
-static agent_pop *momentum_create(const void *params, const agent_setup *s,
-                                  perr *e)
-{
-    venue *v = s->world->markets[s->market].venue;
-    agent_pop *pop = agent_momentum_new(params, v, s->seed, s->name, s->start_ms,
-                                        s->key_prefix, e);
-    if (pop)
-        pop->market = s->market;
-    return pop;
-}
-
 const agent_kind agent_momentum_kind = {
     "momentum",
     "momentum traders: trade the return over a lookback beyond a threshold, "
     "close after a hold or on reversal",
-    sizeof(agent_momentum_params), momentum_keys, 0, momentum_defaults,
-    momentum_kind_check, momentum_create,
+    sizeof(agent_momentum_params), momentum_keys, 0, agent_momentum_params_default,
+    agent_momentum_check, agent_momentum_new,
     offsetof(agent_momentum_params, count)};

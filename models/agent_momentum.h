@@ -55,19 +55,20 @@ typedef struct agent_momentum_stats {
     uint64_t rejects;
 } agent_momentum_stats;
 
-/* Fills p with the documented defaults (models/README.md). */
-void agent_momentum_params_default(agent_momentum_params *p);
+/* The kind's entries (agent_kind): params is an agent_momentum_params. */
 
-/* Checks p; messages name the key under key_prefix. */
-int agent_momentum_check(const agent_momentum_params *p, const char *key_prefix,
-                         perr *e);
+/* Fills params with the documented defaults (models/README.md). */
+void agent_momentum_params_default(void *params);
 
-/* A population of p->count momentum traders on venue v, each with a cross
- * account opened empty at p->leverage (consecutive ids). Arrivals on the
- * stream name, choices on "<name>/agents". NULL with e filled on failure. */
-agent_pop *agent_momentum_new(const agent_momentum_params *p, venue *v,
-                              uint64_t seed, const char *name, int64_t start_ms,
-                              const char *key_prefix, perr *e);
+/* Checks params for a venue with profile prof (leverage within its
+ * maximum); messages name the key under key_prefix. */
+int agent_momentum_check(const void *params, const profile *prof,
+                         const char *key_prefix, perr *e);
+
+/* A population of count momentum traders on s's venue, each with a cross
+ * account opened empty at leverage (consecutive ids). Arrivals on the stream s->name, choices on
+ * "<name>/agents". NULL with e filled on failure. */
+agent_pop *agent_momentum_new(const void *params, const agent_setup *s, perr *e);
 
 void agent_momentum_stats_get(const agent_pop *pop, agent_momentum_stats *out);
 uint32_t agent_momentum_account(const agent_pop *pop, uint32_t i);

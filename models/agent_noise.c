@@ -40,7 +40,6 @@
 #include "agent_noise.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,7 +47,6 @@
 #include <gsl/gsl_rng.h>
 
 #include "margin.h"
-#include "pcg.h"
 
 __extension__ typedef __int128 i128;
 
@@ -63,8 +61,9 @@ typedef struct noise_pop {
     agent_noise_stats stats;
 } noise_pop;
 
-void agent_noise_params_default(agent_noise_params *p)
+void agent_noise_params_default(void *params)
 {
+    agent_noise_params *p = params;
     memset(p, 0, sizeof *p);
     p->count = 1000;
     p->market_share = 0.5;
@@ -80,14 +79,14 @@ void agent_noise_params_default(agent_noise_params *p)
     p->arrival.rate = 2;
 }
 
-int agent_noise_check(const agent_noise_params *p, const char *key_prefix,
-                      perr *e)
+int agent_noise_check(const void *params, const profile *prof,
+                      const char *key_prefix, perr *e)
 {
+    const agent_noise_params *p = params;
     const char *k = key_prefix;
-    if (p->count < 1 || p->count > ACCOUNT_MAX - ACCOUNT_FIRST_TRADER)
-        return perr_set(e, PERR_INVALID, "%s.count: must be in [1, %u] (got %u)",
-                        k, (unsigned)(ACCOUNT_MAX - ACCOUNT_FIRST_TRADER),
-                        (unsigned)p->count);
+    int rc = agent_check_count(p->count, k, e);
+    if (rc != 0)
+        return rc;
     if (!(p->market_share >= 0 && p->market_share <= 1))
         return perr_set(e, PERR_INVALID,
                         "%s.market_share: must be in [0, 1] (got %g)", k,
@@ -123,9 +122,9 @@ int agent_noise_check(const agent_noise_params *p, const char *key_prefix,
         return perr_set(e, PERR_INVALID,
                         "%s.leverage: must be in [1, 10000] (got %u)", k,
                         (unsigned)p->leverage);
-    char arrival_key[256];
-    snprintf(arrival_key, sizeof arrival_key, "%s.arrival", k);
-    return arrival_check(&p->arrival, arrival_key, e);
+    if ((rc = agent_check_arrival(&p->arrival, k, e)) != 0)
+        return rc;
+    return agent_check_leverage(p->leverage, prof, k, e);
 }
 
 /* ---- the rules --------------------------------------------------------- */
@@ -256,44 +255,31 @@ static const agent_pop_type noise_type = {
 
 /* ---- set-up ------------------------------------------------------------- */
 
-agent_pop *agent_noise_new(const agent_noise_params *p, venue *v,
-                           uint64_t seed, const char *name, int64_t start_ms,
-                           const char *key_prefix, perr *e)
+agent_pop *agent_noise_new(const void *params, const agent_setup *s, perr *e)
 {
-    if (agent_noise_check(p, key_prefix, e) != 0)
-        return NULL;
+    const agent_noise_params *p = params;
+    venue *v = agent_setup_venue(s);
     const profile *prof = venue_profile(v);
-    if ((int32_t)p->leverage > prof->brackets[0].max_leverage) {
-        perr_set(e, PERR_INVALID,
-                 "%s.leverage: must be <= %d, %s's maximum leverage (got %u)",
-                 key_prefix, (int)prof->brackets[0].max_leverage, prof->name,
-                 (unsigned)p->leverage);
+    if (agent_noise_check(p, prof, s->key_prefix, e) != 0)
         return NULL;
-    }
     noise_pop *h = calloc(1, sizeof *h);
     if (!h) {
-        perr_set(e, PERR_NOMEM, "no memory for population %s", name);
+        perr_set(e, PERR_NOMEM, "no memory for population %s", s->name);
         return NULL;
     }
-    h->base.type = &noise_type;
-    h->base.other_market = -1;
     h->p = *p;
     h->v = v;
     h->K = (double)prof->cash_per_tick_lot;
     h->cash_per_quote = 1 / profile_cash_to_quote(prof, 1);
-    char stream[256];
-    snprintf(stream, sizeof stream, "%s/agents", name);
-    h->rng = pcg32_gsl_alloc(seed, stream);
+    h->rng = agent_rng_alloc(s);
     if (!h->rng) {
-        perr_set(e, PERR_NOMEM, "no memory for population %s", name);
+        perr_set(e, PERR_NOMEM, "no memory for population %s", s->name);
         noise_free(&h->base);
         return NULL;
     }
-    if (arrival_init(&h->base.arrival, &p->arrival, seed, name, start_ms, e) != 0) {
-        noise_free(&h->base);
-        return NULL;
-    }
-    if (agent_open_accounts(v, p->count, 0, (int32_t)p->leverage, name, &h->first, e) != 0) {
+    if (agent_pop_init(&h->base, &noise_type, &p->arrival, s, e) != 0
+        || agent_open_accounts(v, p->count, 0, (int32_t)p->leverage, s->name,
+                               &h->first, e) != 0) {
         noise_free(&h->base);
         return NULL;
     }
@@ -331,36 +317,10 @@ static const param_key noise_keys[] = {
     PARAM_END,
 };
 
-static void noise_defaults(void *params)
-{
-    agent_noise_params_default(params);
-}
-
-static int noise_kind_check(const void *params, const profile *prof,
-                            const char *key_prefix, perr *e)
-{
-    const agent_noise_params *p = params;
-    int rc = agent_noise_check(p, key_prefix, e);
-    if (rc != 0)
-        return rc;
-    return agent_check_leverage(p->leverage, prof, key_prefix, e);
-}
-
-static agent_pop *noise_create(const void *params, const agent_setup *s,
-                               perr *e)
-{
-    venue *v = s->world->markets[s->market].venue;
-    agent_pop *pop = agent_noise_new(params, v, s->seed, s->name, s->start_ms,
-                                     s->key_prefix, e);
-    if (pop)
-        pop->market = s->market;
-    return pop;
-}
-
 const agent_kind agent_noise_kind = {
     "noise_taker",
     "noise takers: random market and limit orders with Pareto-tailed "
     "notionals, reduce-only beyond a position limit",
-    sizeof(agent_noise_params), noise_keys, 0, noise_defaults,
-    noise_kind_check, noise_create,
+    sizeof(agent_noise_params), noise_keys, 0, agent_noise_params_default,
+    agent_noise_check, agent_noise_new,
     offsetof(agent_noise_params, count)};

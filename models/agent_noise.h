@@ -46,20 +46,21 @@ typedef struct agent_noise_stats {
     double deposited;        /* quote currency brought in as top-ups */
 } agent_noise_stats;
 
-/* Fills p with the documented defaults (models/README.md). */
-void agent_noise_params_default(agent_noise_params *p);
+/* The kind's entries (agent_kind): params is an agent_noise_params. */
 
-/* Checks p; messages name the key under key_prefix. */
-int agent_noise_check(const agent_noise_params *p, const char *key_prefix,
-                      perr *e);
+/* Fills params with the documented defaults (models/README.md). */
+void agent_noise_params_default(void *params);
 
-/* A population of p->count noise takers on venue v, each with a cross
- * account opened empty at p->leverage (consecutive ids: nothing else may
- * open accounts on v during the call). Arrivals on the stream name, choices
- * on "<name>/agents". NULL with e filled on failure. */
-agent_pop *agent_noise_new(const agent_noise_params *p, venue *v,
-                           uint64_t seed, const char *name, int64_t start_ms,
-                           const char *key_prefix, perr *e);
+/* Checks params for a venue with profile prof (leverage within its
+ * maximum); messages name the key under key_prefix. */
+int agent_noise_check(const void *params, const profile *prof,
+                      const char *key_prefix, perr *e);
+
+/* A population of count noise takers on s's venue, each with a cross
+ * account opened empty at leverage (consecutive ids: nothing else may
+ * open accounts on the venue during the call). Arrivals on the stream s->name, choices on
+ * "<name>/agents". NULL with e filled on failure. */
+agent_pop *agent_noise_new(const void *params, const agent_setup *s, perr *e);
 
 void agent_noise_stats_get(const agent_pop *pop, agent_noise_stats *out);
 /* The venue account of agent i (< count). */

@@ -44,7 +44,6 @@
 #include "agent_xarb.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,7 +51,6 @@
 
 #include "agent_arb.h"
 #include "margin.h"
-#include "pcg.h"
 
 __extension__ typedef __int128 i128;
 
@@ -83,8 +81,9 @@ typedef struct xarb_order {
     int64_t max_lots;
 } xarb_order;
 
-void agent_xarb_params_default(agent_xarb_params *p)
+void agent_xarb_params_default(void *params)
 {
+    agent_xarb_params *p = params;
     memset(p, 0, sizeof *p);
     p->count = 10;
     p->threshold_bps = 2;
@@ -96,51 +95,21 @@ void agent_xarb_params_default(agent_xarb_params *p)
     arrival_params_default(&p->arrival);
 }
 
-int agent_xarb_check(const agent_xarb_params *p, const char *key_prefix,
-                     perr *e)
+int agent_xarb_check(const void *params, const profile *prof,
+                     const char *key_prefix, perr *e)
 {
+    const agent_xarb_params *p = params;
     const char *k = key_prefix;
-    if (p->count < 1 || p->count > ACCOUNT_MAX - ACCOUNT_FIRST_TRADER)
-        return perr_set(e, PERR_INVALID, "%s.count: must be in [1, %u] (got %u)",
-                        k, (unsigned)(ACCOUNT_MAX - ACCOUNT_FIRST_TRADER),
-                        (unsigned)p->count);
-    if (!(p->threshold_bps >= 0 && p->threshold_bps <= 10000))
-        return perr_set(e, PERR_INVALID,
-                        "%s.threshold_bps: must be in [0, 10000] (got %g)", k,
-                        p->threshold_bps);
-    if (!(p->exit_bps >= 0 && p->exit_bps <= p->threshold_bps))
-        return perr_set(e, PERR_INVALID,
-                        "%s.exit_bps: must be in [0, threshold_bps = %g] (got %g)",
-                        k, p->threshold_bps, p->exit_bps);
-    int rc = agent_check_sizing(p->order_notional, p->max_position_notional,
-                                p->leverage, p->capital, k, e);
+    int rc = agent_check_count(p->count, k, e);
     if (rc != 0)
         return rc;
-    char arrival_key[256];
-    snprintf(arrival_key, sizeof arrival_key, "%s.arrival", k);
-    return arrival_check(&p->arrival, arrival_key, e);
-}
-
-int agent_xarb_check_venue(const agent_xarb_params *p, const profile *prof,
-                           const char *key_prefix, perr *e)
-{
-    int rc = agent_xarb_check(p, key_prefix, e);
-    if (rc != 0)
+    if ((rc = agent_check_sizing(p->threshold_bps, p->exit_bps,
+                                 p->order_notional, p->max_position_notional,
+                                 p->leverage, p->capital, k, e)) != 0
+        || (rc = agent_check_arrival(&p->arrival, k, e)) != 0)
         return rc;
-    int64_t max_cash = agent_quote_cash(prof, p->max_position_notional);
-    if (max_cash < 0 || agent_quote_cash(prof, p->capital) < 0)
-        return perr_set(e, PERR_INVALID,
-                        "%s.max_position_notional: %g (or capital %g) is not a "
-                        "representable amount of %s's cash units", key_prefix,
-                        p->max_position_notional, p->capital, prof->name);
-    int32_t most = margin_max_leverage(prof, max_cash);
-    if ((int64_t)p->leverage > most)
-        return perr_set(e, PERR_INVALID,
-                        "%s.leverage: must be <= %d, %s's maximum for a "
-                        "position of max_position_notional %g (got %u)",
-                        key_prefix, (int)most, prof->name,
-                        p->max_position_notional, (unsigned)p->leverage);
-    return 0;
+    return agent_check_sizing_venue(p->max_position_notional, p->leverage,
+                                    p->capital, prof, k, e);
 }
 
 /* ---- the rules ---------------------------------------------------------- */
@@ -392,28 +361,31 @@ static int xarb_open_accounts(xarb_pop *h, int leg, const char *name, perr *e)
                                name, &h->leg[leg].first, e);
 }
 
-agent_pop *agent_xarb_new(const agent_xarb_params *p, venue *a, venue *b,
-                          uint64_t seed, const char *name, int64_t start_ms,
-                          const char *key_prefix, perr *e)
+agent_pop *agent_xarb_new(const void *params, const agent_setup *s, perr *e)
 {
-    if (a == b) {
-        perr_set(e, PERR_INVALID,
-                 "%s.other_venue: must differ from the population's venue",
-                 key_prefix);
+    const agent_xarb_params *p = params;
+    agent_world *w = s->world;
+    if (s->other_market < 0 || (size_t)s->other_market >= w->n_markets) {
+        perr_set(e, PERR_INVALID, "%s.other_venue: required for %s",
+                 s->key_prefix, agent_xarb_kind.kind);
         return NULL;
     }
-    venue *vs[2] = {a, b};
+    venue *vs[2] = {w->markets[s->market].venue,
+                    w->markets[s->other_market].venue};
+    if (vs[0] == vs[1]) {
+        perr_set(e, PERR_INVALID,
+                 "%s.other_venue: must differ from the population's venue",
+                 s->key_prefix);
+        return NULL;
+    }
     for (int k = 0; k < 2; k++)
-        if (agent_xarb_check_venue(p, venue_profile(vs[k]), key_prefix, e) != 0)
+        if (agent_xarb_check(p, venue_profile(vs[k]), s->key_prefix, e) != 0)
             return NULL;
     xarb_pop *h = calloc(1, sizeof *h);
     if (!h) {
-        perr_set(e, PERR_NOMEM, "no memory for population %s", name);
+        perr_set(e, PERR_NOMEM, "no memory for population %s", s->name);
         return NULL;
     }
-    h->base.type = &xarb_type;
-    h->base.market = 0;
-    h->base.other_market = 1;
     h->p = *p;
     for (int k = 0; k < 2; k++) {
         const profile *prof = venue_profile(vs[k]);
@@ -423,19 +395,17 @@ agent_pop *agent_xarb_new(const agent_xarb_params *p, venue *a, venue *b,
         h->leg[k].fee = (double)prof->taker_fee / (double)PROFILE_RATE_ONE;
         h->leg[k].max_cash = agent_quote_cash(prof, p->max_position_notional);
     }
-    char stream[256];
-    snprintf(stream, sizeof stream, "%s/agents", name);
-    h->rng = pcg32_gsl_alloc(seed, stream);
+    h->rng = agent_rng_alloc(s);
     h->liquidated = calloc(p->count, 1);
     if (!h->rng || !h->liquidated) {
         perr_set(e, PERR_NOMEM, "no memory for the %u agents of %s",
-                 (unsigned)p->count, name);
+                 (unsigned)p->count, s->name);
         xarb_free(&h->base);
         return NULL;
     }
-    if (arrival_init(&h->base.arrival, &p->arrival, seed, name, start_ms, e) != 0
-        || xarb_open_accounts(h, 0, name, e) != 0
-        || xarb_open_accounts(h, 1, name, e) != 0) {
+    if (agent_pop_init(&h->base, &xarb_type, &p->arrival, s, e) != 0
+        || xarb_open_accounts(h, 0, s->name, e) != 0
+        || xarb_open_accounts(h, 1, s->name, e) != 0) {
         xarb_free(&h->base);
         return NULL;
     }
@@ -469,39 +439,10 @@ static const param_key xarb_keys[] = {
     PARAM_END,
 };
 
-static void xarb_kind_defaults(void *params)
-{
-    agent_xarb_params_default(params);
-}
-
-static int xarb_kind_check(const void *params, const profile *prof,
-                           const char *key_prefix, perr *e)
-{
-    return agent_xarb_check_venue(params, prof, key_prefix, e);
-}
-
-static agent_pop *xarb_create(const void *params, const agent_setup *s, perr *e)
-{
-    agent_world *w = s->world;
-    if (s->other_market < 0 || (size_t)s->other_market >= w->n_markets) {
-        perr_set(e, PERR_INVALID, "%s.other_venue: required for %s",
-                 s->key_prefix, agent_xarb_kind.kind);
-        return NULL;
-    }
-    agent_pop *pop = agent_xarb_new(params, w->markets[s->market].venue,
-                                    w->markets[s->other_market].venue, s->seed,
-                                    s->name, s->start_ms, s->key_prefix, e);
-    if (pop) {
-        pop->market = s->market;
-        pop->other_market = s->other_market;
-    }
-    return pop;
-}
-
 const agent_kind agent_xarb_kind = {
     "cross_venue_arb",
     "cross-venue arbitrageurs: buy the cheaper venue, sell the dearer, "
     "unwind when the gap closes",
-    sizeof(agent_xarb_params), xarb_keys, 1, xarb_kind_defaults,
-    xarb_kind_check, xarb_create,
+    sizeof(agent_xarb_params), xarb_keys, 1, agent_xarb_params_default,
+    agent_xarb_check, agent_xarb_new,
     offsetof(agent_xarb_params, count)};

@@ -56,28 +56,24 @@ typedef struct agent_xarb_stats {
     uint64_t lots_sold[2];
 } agent_xarb_stats;
 
-/* Fills p with the documented defaults: 10 agents, threshold 2 bp, exit
- * 1 bp, pair trades of 25,000 quote, legs up to 1,000,000, leverage 5,
+/* The kind's entries (agent_kind): params is an agent_xarb_params. */
+
+/* Fills params with the documented defaults: 10 agents, threshold 2 bp,
+ * exit 1 bp, pair trades of 25,000 quote, legs up to 1,000,000, leverage 5,
  * capital 500,000 per account, and arrival_params_default. */
-void agent_xarb_params_default(agent_xarb_params *p);
+void agent_xarb_params_default(void *params);
 
-/* Checks p alone; messages name the key under key_prefix. */
-int agent_xarb_check(const agent_xarb_params *p, const char *key_prefix,
-                     perr *e);
+/* Checks params for one of its venues trading on prof: the keys alone,
+ * then the leverage within the bracket of max_position_notional and the
+ * amounts representable; messages name the key under key_prefix. */
+int agent_xarb_check(const void *params, const profile *prof,
+                     const char *key_prefix, perr *e);
 
-/* Checks p for one of its venues trading on prof (the leverage within the
- * bracket of max_position_notional, amounts representable). */
-int agent_xarb_check_venue(const agent_xarb_params *p, const profile *prof,
-                           const char *key_prefix, perr *e);
-
-/* A population of p->count agents with an account on each of a and b
- * (consecutive ids on each: nothing else may open accounts on them during
- * the call). a and b must be different venues. NULL with e filled on
- * failure. The population's market and other_market are 0 and 1 until the
- * caller sets them (the registry's create does). */
-agent_pop *agent_xarb_new(const agent_xarb_params *p, venue *a, venue *b,
-                          uint64_t seed, const char *name, int64_t start_ms,
-                          const char *key_prefix, perr *e);
+/* A population of count agents with an account on each of s's market and
+ * other_market (consecutive ids on each: nothing else may open accounts on
+ * them during the call), which must be different venues. NULL with e
+ * filled on failure. */
+agent_pop *agent_xarb_new(const void *params, const agent_setup *s, perr *e);
 
 extern const agent_kind agent_xarb_kind;
 

@@ -84,7 +84,8 @@ typedef struct shock_check_env {
 typedef struct shock_ctx {
     index_process *index; /* the world's index (setup: schedule on it) */
     agent_world *world;   /* the clock and the markets as agents see them:
-                             venue, funding, name, liquidity factor */
+                             venue, funding, name, and the conditions
+                             a shock may set (agent_conditions) */
     void *engine;         /* the world, for the calls below */
     /* The venue's shock account (cross, leverage 1, no cash): opened on
      * market's venue the first time a shock asks for it (at setup, so

@@ -1,10 +1,13 @@
 /*
- * support: helpers shared by the Criterion tests that build venues.
+ * support: helpers shared by the Criterion tests: an account on a venue,
+ * the audit of its ledger, and a file of the source tree (the docs that tests hold the code to).
  */
 #ifndef PERPSIM_TESTS_SUPPORT_H
 #define PERPSIM_TESTS_SUPPORT_H
 
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "venue.h"
 
@@ -17,6 +20,37 @@ static inline uint32_t open_account(venue *v, int64_t deposit, account_mode mode
     cr_assert_eq(venue_open(v, deposit, mode, leverage, &id, &e), 0,
                  "venue_open: %s", e.msg);
     return id;
+}
+
+/* The ledger balances: the audit passes, long lots equal short lots and the
+ * cash total is what was put in. */
+static inline venue_totals support_audit(const venue *v)
+{
+    venue_totals t;
+    perr e = {0, ""};
+    cr_assert_eq(venue_audit(v, &t, &e), 0, "venue_audit: %s", e.msg);
+    cr_assert_eq(t.ledger.long_lots, t.ledger.short_lots);
+    cr_assert_eq(t.ledger.cash_total, t.ledger.expected_cash);
+    return t;
+}
+
+/* The whole of the source tree's file rel ("scenarios/README.md") as a
+ * string the caller frees, or fails the test. */
+static inline char *support_read_source(const char *rel)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", PERPSIM_SOURCE_DIR, rel);
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot read %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *text = malloc((size_t)n + 1);
+    cr_assert_not_null(text);
+    cr_assert_eq(fread(text, 1, (size_t)n, f), (size_t)n);
+    text[n] = '\0';
+    fclose(f);
+    return text;
 }
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * support_arb: helpers shared by the arbitrageurs' tests (test_agent_arb.c,
  * test_agent_xarb.c): a venue around a centre price with a whale resting
- * ladders of depth, the premium of its mid, and the ledger audit.
+ * ladders of depth (one side, or both: test_quotes) and the premium of its
+ * mid (the ledger audit is support.h's).
  */
 #ifndef PERPSIM_TESTS_SUPPORT_ARB_H
 #define PERPSIM_TESTS_SUPPORT_ARB_H
@@ -9,6 +10,7 @@
 #include <criterion/criterion.h>
 #include <stdint.h>
 
+#include "support.h"
 #include "venue.h"
 #include "profile_yaml.h"
 
@@ -65,21 +67,21 @@ static inline void test_ladder(venue *v, uint32_t owner, int side, int64_t from,
     }
 }
 
+/* Both sides of owner's book on v: n bids of lots each from bid down and n
+ * asks from ask up, step ticks apart (bids first). */
+static inline void test_quotes(venue *v, uint32_t owner, int64_t bid,
+                               int64_t ask, int64_t step, int n, int64_t lots)
+{
+    test_ladder(v, owner, BOOK_BUY, bid, -step, n, lots);
+    test_ladder(v, owner, BOOK_SELL, ask, step, n, lots);
+}
+
 /* (mid - index) / index, both in ticks. */
 static inline double test_mid_premium(const venue *v, double index)
 {
     int64_t mid_x2 = book_mid_x2(venue_book_view(v));
     cr_assert_neq(mid_x2, BOOK_NO_PRICE, "the book has no mid");
     return ((double)mid_x2 / 2.0 - index) / index;
-}
-
-static inline void test_audit(const venue *v)
-{
-    perr e = {0, ""};
-    venue_totals t;
-    cr_assert_eq(venue_audit(v, &t, &e), 0, "venue_audit: %s", e.msg);
-    cr_assert_eq(t.ledger.long_lots, t.ledger.short_lots);
-    cr_assert_eq(t.ledger.cash_total, t.ledger.expected_cash);
 }
 
 #endif

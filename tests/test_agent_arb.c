@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "agent_arb.h"
+#include "support_agent.h"
 #include "funding.h"
 #include "support_arb.h"
 #include "venue.h"
@@ -45,10 +46,8 @@ static agent_arb_params params(uint32_t count)
 
 static agent_pop *make_pop(const agent_arb_params *p, venue *v, uint64_t seed)
 {
-    perr e = {0, ""};
-    agent_pop *pop = agent_arb_new(p, v, seed, "arbs", 0, "populations[0]", &e);
-    cr_assert_not_null(pop, "agent_arb_new: %s", e.msg);
-    return pop;
+    return support_agent_pop(agent_arb_new, p, &v, 1, seed, "arbs",
+                             "populations[0]");
 }
 
 static agent_arb_stats stats(const agent_pop *pop)
@@ -62,13 +61,13 @@ static agent_arb_stats stats(const agent_pop *pop)
  * the ledger after every wake. */
 static void wake_n(agent_pop *pop, venue *v, funding *f, int64_t now, int n)
 {
-    agent_market m = {v, f, "binance", (double)INDEX, 1.0};
+    agent_market m = {v, f, "binance", (double)INDEX, {1.0}};
     agent_world w = {now, DAY0, (double)INDEX * 0.1, 1, &m};
     for (int k = 0; k < n; k++) {
         perr e = {0, ""};
         arrival_next(&pop->arrival);
         cr_assert_eq(agent_wake(pop, &w, &e), 0, "agent_wake: %s", e.msg);
-        test_audit(v);
+        support_audit(v);
     }
 }
 
@@ -101,8 +100,7 @@ Test(agent_arb, sell_a_rich_perp_down_toward_the_index)
      * sell_entry = 500350, 14 levels of 20 lots, and leave 500300 on top. */
     venue *v = test_venue(binance(), 64);
     uint32_t whale = test_whale(v);
-    test_ladder(v, whale, BOOK_BUY, 501000, -50, 40, 20);
-    test_ladder(v, whale, BOOK_SELL, 501100, 50, 40, 20);
+    test_quotes(v, whale, 501000, 501100, 50, 40, 20);
     double before = test_mid_premium(v, (double)INDEX);
     double impact_before = funding_premium(binance(), venue_book_view(v),
                                            (double)INDEX,
@@ -160,8 +158,7 @@ Test(agent_arb, nothing_is_traded_inside_the_band)
     /* A book at 499660 / 500340 sits just inside both entry limits. */
     venue *v = test_venue(binance(), 64);
     uint32_t whale = test_whale(v);
-    test_ladder(v, whale, BOOK_BUY, 500340, -10, 20, 100);
-    test_ladder(v, whale, BOOK_SELL, 500345, 10, 20, 100);
+    test_quotes(v, whale, 500340, 500345, 10, 20, 100);
     agent_arb_params p = params(2);
     agent_pop *pop = make_pop(&p, v, 3);
     wake_n(pop, v, NULL, 0, 100);
@@ -216,8 +213,7 @@ Test(agent_arb, positive_funding_near_settlement_makes_them_short_at_zero_premiu
     cr_assert_eq(funding_next_settlement(f), 8 * HOUR);
     venue *v = test_venue(&known, 64);
     uint32_t whale = test_whale(v);
-    test_ladder(v, whale, BOOK_BUY, 499990, -10, 150, 10);
-    test_ladder(v, whale, BOOK_SELL, 500010, 10, 150, 10);
+    test_quotes(v, whale, 499990, 500010, 10, 150, 10);
     cr_assert(fabs(test_mid_premium(v, (double)INDEX)) < 1e-12);
     agent_arb_params p = params(2);
     agent_pop *pop = make_pop(&p, v, 4);
@@ -257,7 +253,7 @@ Test(agent_arb, positive_funding_near_settlement_makes_them_short_at_zero_premiu
     agent_arb_limits lim;
     agent_arb_limits_get(&p, &known, (double)INDEX,
                          agent_arb_market_funding_edge(
-                             &(agent_market){v, f, "binance", (double)INDEX, 1.0},
+                             &(agent_market){v, f, "binance", (double)INDEX, {1.0}},
                              8 * HOUR + 60000), &lim);
     cr_assert_eq(lim.buy_exit, 500049);
     wake_n(pop, v, f, 8 * HOUR + 60000, 300);
@@ -278,8 +274,7 @@ Test(agent_arb, they_unwind_when_the_basis_reverts)
 {
     venue *v = test_venue(binance(), 64);
     uint32_t whale = test_whale(v);
-    test_ladder(v, whale, BOOK_BUY, 501000, -50, 40, 20);
-    test_ladder(v, whale, BOOK_SELL, 501100, 50, 40, 20);
+    test_quotes(v, whale, 501000, 501100, 50, 40, 20);
     agent_arb_params p = params(3);
     agent_pop *pop = make_pop(&p, v, 5);
     wake_n(pop, v, NULL, 0, 200);
@@ -287,8 +282,7 @@ Test(agent_arb, they_unwind_when_the_basis_reverts)
     /* The whale re-quotes at the index: 499990 / 500010, deep. The ask is
      * below buy_exit = 500050, so each short is bought back. */
     venue_cancel_all(v, whale);
-    test_ladder(v, whale, BOOK_BUY, 499990, -10, 5, 1000);
-    test_ladder(v, whale, BOOK_SELL, 500010, 10, 5, 1000);
+    test_quotes(v, whale, 499990, 500010, 10, 5, 1000);
     wake_n(pop, v, NULL, 1000, 200);
     cr_assert_eq(total_size(v, pop, 3), 0);
     for (uint32_t i = 0; i < 3; i++) {
@@ -309,8 +303,7 @@ Test(agent_arb, positions_never_exceed_max_position_notional)
      * the edge never runs out, only the bound stops them. */
     venue *v = test_venue(binance(), 64);
     uint32_t whale = test_whale(v);
-    test_ladder(v, whale, BOOK_BUY, 501000, -10, 10, 1000);
-    test_ladder(v, whale, BOOK_SELL, 501100, 10, 10, 1000);
+    test_quotes(v, whale, 501000, 501100, 10, 10, 1000);
     agent_arb_params p = params(4);
     p.order_notional = 25000;
     p.max_position_notional = 60000;
@@ -346,8 +339,7 @@ Test(agent_arb, same_seed_gives_the_same_actions)
     for (int r = 0; r < 2; r++) {
         v[r] = test_venue(binance(), 64);
         uint32_t whale = test_whale(v[r]);
-        test_ladder(v[r], whale, BOOK_BUY, 501000, -50, 40, 20);
-        test_ladder(v[r], whale, BOOK_SELL, 501100, 50, 40, 20);
+        test_quotes(v[r], whale, 501000, 501100, 50, 40, 20);
         pop[r] = make_pop(&p, v[r], 77);
         wake_n(pop[r], v[r], NULL, 0, 60);
     }
@@ -373,17 +365,14 @@ Test(agent_arb, same_seed_gives_the_same_actions)
 
 static void expect_error(agent_arb_params p, const char *key)
 {
-    perr e = {0, ""};
-    cr_assert_eq(agent_arb_check_venue(&p, binance(), "populations[2]", &e),
-                 PERR_INVALID, "no error for %s", key);
-    cr_assert(strstr(e.msg, key) == e.msg, "expected %s in: %s", key, e.msg);
+    support_agent_check_error(agent_arb_check, &p, binance(), "populations[2]", key);
 }
 
 Test(agent_arb, bad_parameters_name_the_key)
 {
     agent_arb_params ok = params(3);
     perr e = {0, ""};
-    cr_assert_eq(agent_arb_check_venue(&ok, binance(), "populations[2]", &e), 0,
+    cr_assert_eq(agent_arb_check(&ok, binance(), "populations[2]", &e), 0,
                  "%s", e.msg);
     agent_arb_params p = ok;
     p.count = 0;
@@ -418,7 +407,7 @@ Test(agent_arb, bad_parameters_name_the_key)
     /* The exact message of the brief's example. */
     p = ok;
     p.threshold_bps = -1;
-    agent_arb_check(&p, "populations[2]", &e);
+    agent_arb_check(&p, binance(), "populations[2]", &e);
     cr_assert_str_eq(e.msg, "populations[2].threshold_bps: must be in [0, 10000] (got -1)");
 }
 
@@ -445,7 +434,7 @@ Test(agent_arb, the_registry_knows_the_kind_and_its_keys)
 
     /* create: a population on markets[0] of a world. */
     venue *v = test_venue(binance(), 64);
-    agent_market m = {v, NULL, "binance", (double)INDEX, 1.0};
+    agent_market m = {v, NULL, "binance", (double)INDEX, {1.0}};
     agent_world w = {0, DAY0, 50000.0, 1, &m};
     agent_setup s = {&w, 0, -1, 9, "arbs", 0, "populations[0]"};
     agent_pop *pop = k->create(&p, &s, &e);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "agent_holder.h"
+#include "support_agent.h"
 #include "margin.h"
 #include "venue.h"
 #include "profile_yaml.h"
@@ -80,10 +81,8 @@ static agent_holder_params params(uint32_t count, int side)
 
 static agent_pop *make_pop(const agent_holder_params *p, venue *v, uint64_t seed)
 {
-    perr e = {0, ""};
-    agent_pop *pop = agent_holder_new(p, v, seed, "holders", 0, "populations[0]", &e);
-    cr_assert_not_null(pop, "agent_holder_new: %s", e.msg);
-    return pop;
+    return support_agent_pop(agent_holder_new, p, &v, 1, seed, "holders",
+                             "populations[0]");
 }
 
 static agent_holder_stats stats(const agent_pop *pop)
@@ -96,7 +95,7 @@ static agent_holder_stats stats(const agent_pop *pop)
 static void wake(agent_pop *pop, venue *v)
 {
     perr e = {0, ""};
-    agent_market m = {v, NULL, "v", (double)venue_mark(v), 1.0};
+    agent_market m = {v, NULL, "v", (double)venue_mark(v), {1.0}};
     agent_world w = {arrival_next(&pop->arrival), 0, 0, 1, &m};
     cr_assert_eq(agent_wake(pop, &w, &e), 0, "agent_wake: %s", e.msg);
 }
@@ -385,17 +384,14 @@ Test(agent_holder, same_seed_gives_the_same_actions)
 
 static void expect_error(agent_holder_params p, const char *key)
 {
-    perr e = {0, ""};
-    cr_assert_eq(agent_holder_check(&p, "populations[0]", &e), PERR_INVALID,
-                 "no error for %s", key);
-    cr_assert(strstr(e.msg, key) == e.msg, "expected %s in: %s", key, e.msg);
+    support_agent_check_error(agent_holder_check, &p, profile_builtin("binance"), "populations[0]", key);
 }
 
 Test(agent_holder, bad_parameters_name_the_key)
 {
     agent_holder_params ok = params(10, 1);
     perr e = {0, ""};
-    cr_assert_eq(agent_holder_check(&ok, "populations[0]", &e), 0, "%s", e.msg);
+    cr_assert_eq(agent_holder_check(&ok, profile_builtin("binance"), "populations[0]", &e), 0, "%s", e.msg);
     agent_holder_params p = ok;
     p.count = 0;
     expect_error(p, "populations[0].count:");

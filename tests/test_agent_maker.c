@@ -2,7 +2,7 @@
  * Tests of the market makers (models/agent_maker.h) behind the population
  * interface (models/agent.h): the layered quotes sit where the rule puts
  * them; inventory skews both quotes against it and the limit stops the side
- * that adds; depth follows markets[m].liquidity for every maker at once
+ * that adds; depth follows markets[m].conditions.liquidity for every maker at once
  * (agent_maker_requote_all); a volatility spike widens spreads and thins
  * depth, and calm brings them back; a liquidation burst pulls every quote
  * until the cooldown ends; the defaults keep makers solvent through a 30%
@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "agent_maker.h"
+#include "support_agent.h"
 #include "margin.h"
 #include "support.h"
 #include "venue.h"
@@ -49,9 +50,8 @@ static agent_maker_params params(uint32_t count)
 
 static agent_pop *make_pop(const agent_maker_params *p, venue *v, uint64_t seed)
 {
-    perr e = {0, ""};
-    agent_pop *pop = agent_maker_new(p, v, seed, "makers", 0, "populations[0]", &e);
-    cr_assert_not_null(pop, "agent_maker_new: %s", e.msg);
+    agent_pop *pop = support_agent_pop(agent_maker_new, p, &v, 1, seed, "makers",
+                                       "populations[0]");
     cr_assert_str_eq(pop->type->kind, "market_maker");
     return pop;
 }
@@ -59,7 +59,7 @@ static agent_pop *make_pop(const agent_maker_params *p, venue *v, uint64_t seed)
 static agent_world world(agent_market *m, venue *v, int64_t now, double index,
                          double liquidity)
 {
-    *m = (agent_market){v, NULL, "v", index, liquidity};
+    *m = (agent_market){v, NULL, "v", index, {liquidity}};
     return (agent_world){now, 0, index * 0.1, 1, m};
 }
 
@@ -438,17 +438,14 @@ Test(agent_maker, same_seed_gives_the_same_quotes)
 
 static void expect_error(agent_maker_params p, const char *key)
 {
-    perr e = {0, ""};
-    cr_assert_eq(agent_maker_check(&p, "populations[2]", &e), PERR_INVALID,
-                 "no error for %s", key);
-    cr_assert(strstr(e.msg, key) == e.msg, "expected %s in: %s", key, e.msg);
+    support_agent_check_error(agent_maker_check, &p, profile_builtin("binance"), "populations[2]", key);
 }
 
 Test(agent_maker, bad_parameters_name_the_key)
 {
     agent_maker_params ok = params(3), p;
     perr e = {0, ""};
-    cr_assert_eq(agent_maker_check(&ok, "populations[2]", &e), 0, "%s", e.msg);
+    cr_assert_eq(agent_maker_check(&ok, profile_builtin("binance"), "populations[2]", &e), 0, "%s", e.msg);
     p = ok; p.count = 0; expect_error(p, "populations[2].count:");
     p = ok; p.capital = 0; expect_error(p, "populations[2].capital:");
     p = ok; p.leverage = 0; expect_error(p, "populations[2].leverage:");
@@ -470,7 +467,7 @@ Test(agent_maker, bad_parameters_name_the_key)
     p = ok; p.burst_keep = 1.5; expect_error(p, "populations[2].burst_keep:");
     p = ok; p.arrival.rate = 0; expect_error(p, "populations[2].arrival.rate:");
     e.msg[0] = 0;
-    cr_assert_eq(agent_maker_check(&p, "populations[2]", &e), PERR_INVALID);
+    cr_assert_eq(agent_maker_check(&p, profile_builtin("binance"), "populations[2]", &e), PERR_INVALID);
     cr_assert_str_eq(e.msg, "populations[2].arrival.rate: must be > 0 per second (got 0)");
 
     /* Through the registry: the venue's maximum leverage is checked too. */
@@ -502,13 +499,7 @@ Test(agent_maker, scenario_keys_set_the_parameters)
                             {"spread_bps", "6"},        {"capital", "2M"},
                             {"burst_keep", "25%"},      {"arrival.process", "hawkes"},
                             {"arrival.rate", "3"},      {"levels", "3"}};
-    for (size_t k = 0; k < sizeof set / sizeof set[0]; k++) {
-        const param_key *key = param_find(kind->keys, set[k][0]);
-        cr_assert_not_null(key, "no key %s", set[k][0]);
-        char why[256];
-        cr_assert_eq(param_parse(key, set[k][1], &p, why, sizeof why), 0, "%s: %s",
-                     set[k][0], why);
-    }
+    support_agent_set_keys(kind, &p, set, sizeof set / sizeof set[0]);
     cr_assert_eq(p.reference, AGENT_MAKER_REF_MID);
     cr_assert_eq(p.vol_halflife_ms, 120000);
     cr_assert(p.spread_bps == 6 && p.capital == 2e6 && p.burst_keep == 0.25);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "agent_momentum.h"
+#include "support_agent.h"
 #include "support.h"
 #include "venue.h"
 #include "profile_yaml.h"
@@ -64,9 +65,8 @@ static agent_momentum_params params(uint32_t count)
 
 static agent_pop *make_pop(const agent_momentum_params *p, venue *v, uint64_t seed)
 {
-    perr e = {0, ""};
-    agent_pop *pop = agent_momentum_new(p, v, seed, "momentum", 0, "populations[4]", &e);
-    cr_assert_not_null(pop, "agent_momentum_new: %s", e.msg);
+    agent_pop *pop = support_agent_pop(agent_momentum_new, p, &v, 1, seed,
+                                       "momentum", "populations[4]");
     cr_assert_str_eq(pop->type->kind, "momentum");
     return pop;
 }
@@ -74,7 +74,7 @@ static agent_pop *make_pop(const agent_momentum_params *p, venue *v, uint64_t se
 static void wake_at(agent_pop *pop, venue *v, int64_t now, double index)
 {
     perr e = {0, ""};
-    agent_market m = {v, NULL, "v", index, 1.0};
+    agent_market m = {v, NULL, "v", index, {1.0}};
     agent_world w = {now, 0, index / 10, 1, &m};
     cr_assert_eq(agent_wake(pop, &w, &e), 0, "agent_wake: %s", e.msg);
 }
@@ -331,17 +331,14 @@ Test(agent_momentum, same_seed_gives_the_same_trades)
 
 static void expect_error(agent_momentum_params p, const char *key)
 {
-    perr e = {0, ""};
-    cr_assert_eq(agent_momentum_check(&p, "populations[4]", &e), PERR_INVALID,
-                 "no error for %s", key);
-    cr_assert(strstr(e.msg, key) == e.msg, "expected %s in: %s", key, e.msg);
+    support_agent_check_error(agent_momentum_check, &p, profile_builtin("binance"), "populations[4]", key);
 }
 
 Test(agent_momentum, bad_parameters_name_the_key)
 {
     agent_momentum_params ok = params(5), p;
     perr e = {0, ""};
-    cr_assert_eq(agent_momentum_check(&ok, "populations[4]", &e), 0, "%s", e.msg);
+    cr_assert_eq(agent_momentum_check(&ok, profile_builtin("binance"), "populations[4]", &e), 0, "%s", e.msg);
     p = ok; p.count = 0; expect_error(p, "populations[4].count:");
     p = ok; p.price = 2; expect_error(p, "populations[4].price:");
     p = ok; p.sample_ms = 0; expect_error(p, "populations[4].sample:");
@@ -375,13 +372,7 @@ Test(agent_momentum, scenario_keys_set_the_parameters)
                             {"sample", "30s"},     {"threshold", "1%"},
                             {"hold", "2h"},        {"max_scale", "2"},
                             {"notional", "20k"},   {"arrival.process", "hawkes"}};
-    for (size_t k = 0; k < sizeof set / sizeof set[0]; k++) {
-        const param_key *key = param_find(kind->keys, set[k][0]);
-        cr_assert_not_null(key, "no key %s", set[k][0]);
-        char why[256];
-        cr_assert_eq(param_parse(key, set[k][1], &p, why, sizeof why), 0, "%s: %s",
-                     set[k][0], why);
-    }
+    support_agent_set_keys(kind, &p, set, sizeof set / sizeof set[0]);
     cr_assert(p.price == AGENT_MOMENTUM_INDEX && p.lookback_ms == 3600000
               && p.sample_ms == 30000 && p.threshold == 0.01 && p.hold_ms == 7200000
               && p.max_scale == 2 && p.notional == 20000

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "agent_noise.h"
+#include "support_agent.h"
 #include "support.h"
 #include "venue.h"
 #include "profile_yaml.h"
@@ -62,9 +63,8 @@ static agent_noise_params params(uint32_t count)
 static agent_pop *make_pop(const agent_noise_params *p, venue *v, uint64_t seed,
                            const char *name)
 {
-    perr e = {0, ""};
-    agent_pop *pop = agent_noise_new(p, v, seed, name, 0, "populations[1]", &e);
-    cr_assert_not_null(pop, "agent_noise_new: %s", e.msg);
+    agent_pop *pop = support_agent_pop(agent_noise_new, p, &v, 1, seed, name,
+                                       "populations[1]");
     cr_assert_str_eq(pop->type->kind, "noise_taker");
     return pop;
 }
@@ -72,7 +72,7 @@ static agent_pop *make_pop(const agent_noise_params *p, venue *v, uint64_t seed,
 static void wake(agent_pop *pop, venue *v)
 {
     perr e = {0, ""};
-    agent_market m = {v, NULL, "v", (double)venue_mark(v), 1.0};
+    agent_market m = {v, NULL, "v", (double)venue_mark(v), {1.0}};
     agent_world w = {arrival_next(&pop->arrival), 0, 0, 1, &m};
     cr_assert_eq(agent_wake(pop, &w, &e), 0, "agent_wake: %s", e.msg);
 }
@@ -419,17 +419,14 @@ Test(agent_noise, same_seed_gives_the_same_orders)
 
 static void expect_error(agent_noise_params p, const char *key)
 {
-    perr e = {0, ""};
-    cr_assert_eq(agent_noise_check(&p, "populations[1]", &e), PERR_INVALID,
-                 "no error for %s", key);
-    cr_assert(strstr(e.msg, key) == e.msg, "expected %s in: %s", key, e.msg);
+    support_agent_check_error(agent_noise_check, &p, profile_builtin("binance"), "populations[1]", key);
 }
 
 Test(agent_noise, bad_parameters_name_the_key)
 {
     agent_noise_params ok = params(5), p;
     perr e = {0, ""};
-    cr_assert_eq(agent_noise_check(&ok, "populations[1]", &e), 0, "%s", e.msg);
+    cr_assert_eq(agent_noise_check(&ok, profile_builtin("binance"), "populations[1]", &e), 0, "%s", e.msg);
     p = ok; p.count = 0; expect_error(p, "populations[1].count:");
     p = ok; p.market_share = 1.1; expect_error(p, "populations[1].market_share:");
     p = ok; p.band_bps = 0; expect_error(p, "populations[1].band_bps:");
@@ -465,13 +462,7 @@ Test(agent_noise, scenario_keys_set_the_parameters)
                             {"size_min", "50"},     {"size_max", "2M"},
                             {"buy_prob", "40%"},    {"leverage", "4"},
                             {"arrival.rate", "10"}, {"max_position_notional", "250k"}};
-    for (size_t k = 0; k < sizeof set / sizeof set[0]; k++) {
-        const param_key *key = param_find(kind->keys, set[k][0]);
-        cr_assert_not_null(key, "no key %s", set[k][0]);
-        char why[256];
-        cr_assert_eq(param_parse(key, set[k][1], &p, why, sizeof why), 0, "%s: %s",
-                     set[k][0], why);
-    }
+    support_agent_set_keys(kind, &p, set, sizeof set / sizeof set[0]);
     cr_assert(p.count == 5000 && p.size_alpha == 1.5 && p.size_min == 50
               && p.size_max == 2e6 && p.buy_prob == 0.4 && p.leverage == 4
               && p.arrival.rate == 10 && p.max_position_notional == 250000);

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "agent_xarb.h"
+#include "support_agent.h"
 #include "funding.h"
 #include "support_arb.h"
 #include "venue.h"
@@ -64,10 +65,8 @@ static void free_pair(pair *p)
  * on A, 5 on B); the mids are 1990 ticks (40 bp) apart. */
 static void quote_apart(pair *p)
 {
-    test_ladder(p->v[0], p->whale[0], BOOK_BUY, 501000, -50, 40, 50);
-    test_ladder(p->v[0], p->whale[0], BOOK_SELL, 501100, 50, 40, 50);
-    test_ladder(p->v[1], p->whale[1], BOOK_BUY, 499000, -50, 40, 5);
-    test_ladder(p->v[1], p->whale[1], BOOK_SELL, 499120, 50, 40, 5);
+    test_quotes(p->v[0], p->whale[0], 501000, 501100, 50, 40, 50);
+    test_quotes(p->v[1], p->whale[1], 499000, 499120, 50, 40, 5);
 }
 
 /* Both at the index, 499990 / 500010, deep. */
@@ -76,8 +75,7 @@ static void quote_together(pair *p)
     for (int k = 0; k < 2; k++) {
         venue_cancel_all(p->v[k], p->whale[k]);
         int64_t lots = k == 0 ? 1000 : 100;
-        test_ladder(p->v[k], p->whale[k], BOOK_BUY, 499990, -10, 5, lots);
-        test_ladder(p->v[k], p->whale[k], BOOK_SELL, 500010, 10, 5, lots);
+        test_quotes(p->v[k], p->whale[k], 499990, 500010, 10, 5, lots);
     }
 }
 
@@ -91,11 +89,8 @@ static agent_xarb_params params(uint32_t count)
 
 static agent_pop *make_pop(const agent_xarb_params *prm, pair *p, uint64_t seed)
 {
-    perr e = {0, ""};
-    agent_pop *pop = agent_xarb_new(prm, p->v[0], p->v[1], seed, "xarbs", 0,
-                                    "populations[1]", &e);
-    cr_assert_not_null(pop, "agent_xarb_new: %s", e.msg);
-    return pop;
+    return support_agent_pop(agent_xarb_new, prm, p->v, 2, seed, "xarbs",
+                             "populations[1]");
 }
 
 static agent_xarb_stats stats(const agent_pop *pop)
@@ -107,15 +102,15 @@ static agent_xarb_stats stats(const agent_pop *pop)
 
 static void wake_n(agent_pop *pop, pair *p, int64_t now, int n)
 {
-    agent_market m[2] = {{p->v[0], p->f[0], "binance", (double)INDEX, 1.0},
-                         {p->v[1], p->f[1], "okx", (double)INDEX, 1.0}};
+    agent_market m[2] = {{p->v[0], p->f[0], "binance", (double)INDEX, {1.0}},
+                         {p->v[1], p->f[1], "okx", (double)INDEX, {1.0}}};
     agent_world w = {now, DAY0, (double)INDEX * 0.1, 2, m};
     for (int k = 0; k < n; k++) {
         perr e = {0, ""};
         arrival_next(&pop->arrival);
         cr_assert_eq(agent_wake(pop, &w, &e), 0, "agent_wake: %s", e.msg);
-        test_audit(p->v[0]);
-        test_audit(p->v[1]);
+        support_audit(p->v[0]);
+        support_audit(p->v[1]);
     }
 }
 
@@ -203,10 +198,8 @@ Test(agent_xarb, no_trade_while_the_gap_is_within_fees_and_threshold)
 {
     /* A bids 500300, B asks 499710: 590 ticks, 0.00118 < 0.0012. */
     pair p = make_pair();
-    test_ladder(p.v[0], p.whale[0], BOOK_BUY, 500300, -10, 5, 100);
-    test_ladder(p.v[0], p.whale[0], BOOK_SELL, 500320, 10, 5, 100);
-    test_ladder(p.v[1], p.whale[1], BOOK_BUY, 499690, -10, 5, 10);
-    test_ladder(p.v[1], p.whale[1], BOOK_SELL, 499710, 10, 5, 10);
+    test_quotes(p.v[0], p.whale[0], 500300, 500320, 10, 5, 100);
+    test_quotes(p.v[1], p.whale[1], 499690, 499710, 10, 5, 10);
     agent_xarb_params prm = params(2);
     agent_pop *pop = make_pop(&prm, &p, 3);
     wake_n(pop, &p, 0, 100);
@@ -220,10 +213,8 @@ Test(agent_xarb, each_leg_stays_within_max_position_notional)
 {
     /* A gap that never closes (deep levels), a small bound. */
     pair p = make_pair();
-    test_ladder(p.v[0], p.whale[0], BOOK_BUY, 502000, -10, 5, 10000);
-    test_ladder(p.v[0], p.whale[0], BOOK_SELL, 502010, 10, 5, 10000);
-    test_ladder(p.v[1], p.whale[1], BOOK_BUY, 497990, -10, 5, 1000);
-    test_ladder(p.v[1], p.whale[1], BOOK_SELL, 498000, 10, 5, 1000);
+    test_quotes(p.v[0], p.whale[0], 502000, 502010, 10, 5, 10000);
+    test_quotes(p.v[1], p.whale[1], 497990, 498000, 10, 5, 1000);
     agent_xarb_params prm = params(3);
     prm.order_notional = 7000;
     prm.max_position_notional = 20000;
@@ -334,17 +325,14 @@ Test(agent_xarb, same_seed_gives_the_same_actions)
 
 static void expect_error(agent_xarb_params prm, const char *key)
 {
-    perr e = {0, ""};
-    cr_assert_eq(agent_xarb_check_venue(&prm, binance(), "populations[1]", &e),
-                 PERR_INVALID, "no error for %s", key);
-    cr_assert(strstr(e.msg, key) == e.msg, "expected %s in: %s", key, e.msg);
+    support_agent_check_error(agent_xarb_check, &prm, binance(), "populations[1]", key);
 }
 
 Test(agent_xarb, bad_parameters_name_the_key)
 {
     agent_xarb_params ok = params(3);
     perr e = {0, ""};
-    cr_assert_eq(agent_xarb_check_venue(&ok, binance(), "populations[1]", &e), 0,
+    cr_assert_eq(agent_xarb_check(&ok, binance(), "populations[1]", &e), 0,
                  "%s", e.msg);
     agent_xarb_params prm = ok;
     prm.count = 0;
@@ -389,9 +377,9 @@ Test(agent_xarb, the_registry_makes_a_two_venue_population)
         cr_assert_not_null(param_find(k->keys, keys[i]), "%s", keys[i]);
 
     pair p = make_pair();
-    agent_market m[3] = {{p.v[1], NULL, "okx", (double)INDEX, 1.0},
-                         {p.v[0], NULL, "binance", (double)INDEX, 1.0},
-                         {p.v[0], NULL, "binance", (double)INDEX, 1.0}};
+    agent_market m[3] = {{p.v[1], NULL, "okx", (double)INDEX, {1.0}},
+                         {p.v[0], NULL, "binance", (double)INDEX, {1.0}},
+                         {p.v[0], NULL, "binance", (double)INDEX, {1.0}}};
     agent_world w = {0, DAY0, 50000.0, 3, m};
     /* Without a second venue, or with the same venue twice: an error. */
     agent_setup none = {&w, 0, -1, 9, "xarbs", 0, "populations[1]"};

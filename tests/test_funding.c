@@ -283,15 +283,6 @@ static const funding_settlement *settlements(const world *w, size_t *n)
     return funding_settlements(w->f, n);
 }
 
-static void audit(const venue *v)
-{
-    venue_totals t;
-    perr e = {0, ""};
-    cr_assert_eq(venue_audit(v, &t, &e), 0, "venue_audit: %s", e.msg);
-    cr_assert_eq(t.ledger.long_lots, t.ledger.short_lots);
-    cr_assert_eq(t.ledger.cash_total, t.ledger.expected_cash);
-}
-
 static int64_t wallet(const venue *v, uint32_t id)
 {
     const account *a = venue_account(v, id);
@@ -330,7 +321,7 @@ static int64_t constant_premium_rate(const char *name, double premium)
         cr_assert_eq(s[1].samples, interval / p.premium_sample_ms);
         rate = s[1].parts.rate;
     }
-    audit(w->v);
+    support_audit(w->v);
     world_free(w);
     return rate;
 }
@@ -619,8 +610,8 @@ Test(funding, eight_hours_and_one_hour_differ_by_the_divisor_and_their_instants)
      * 1000 lots at the mark 500000: 5e10 x 0.04% = 2e7 each 8h. */
     cr_expect_eq(before8 - wallet(w8->v, long8), 3 * 20000000);
     cr_expect_eq(before1 - wallet(w1->v, long1), 24 * 2500000);
-    audit(w8->v);
-    audit(w1->v);
+    support_audit(w8->v);
+    support_audit(w1->v);
     world_free(w8);
     world_free(w1);
 }
@@ -662,7 +653,7 @@ Test(funding, bitmex_pays_the_rate_of_the_previous_interval)
         cr_expect_eq(p.cash_per_tick_lot, 500);
         cr_expect_eq(before - wallet(w->v, longer), paid[k] * 2500);
     }
-    audit(w->v);
+    support_audit(w->v);
     world_free(w);
 }
 
@@ -726,7 +717,7 @@ Test(funding, payers_round_up_receivers_down_and_the_residual_stays_in_the_pool)
     cr_expect_eq(rec.longs_paid - rec.shorts_received, rec.residual);
     cr_expect_eq(rec.residual, 2);
     cr_expect_eq(l0 - wallet(w->v, lng), 1);
-    audit(w->v);
+    support_audit(w->v);
     world_free(w);
 }
 
@@ -749,7 +740,7 @@ Test(funding, isolated_position_pays_from_its_margin)
     a = venue_account(w->v, iso);
     cr_expect_eq(a->cash, cash + 500000);
     cr_expect_eq(a->reserve, reserve);
-    audit(w->v);
+    support_audit(w->v);
     world_free(w);
 }
 
@@ -824,7 +815,7 @@ Test(funding, funding_can_trigger_a_liquidation_at_the_settlement)
     cr_expect_eq(l[0].account, victim);
     cr_expect_eq(l[0].time, 200);
     cr_expect_eq(venue_account(w->v, victim)->size, 0);
-    audit(w->v);
+    support_audit(w->v);
     world_free(w);
 }
 
@@ -950,7 +941,7 @@ Test(funding, settlements_are_exactly_zero_sum_over_a_long_random_run)
                 cr_assert_eq(s[n - 1].ledger.price, llround(w->index));
                 check_settlement(w->v, &snap, &s[n - 1]);
                 checked++;
-                audit(w->v);
+                support_audit(w->v);
             }
         }
     }
@@ -1063,7 +1054,7 @@ static void run_day(const profile *p, day_run *out)
             }
         }
     }
-    audit(w->v);
+    support_audit(w->v);
     size_t nliq;
     venue_liquidations(w->v, &nliq);
     cr_expect_eq(nliq, 0);

@@ -581,44 +581,33 @@ static void expect_replay_error(const char *name, int code, const char *where,
     cr_expect(strstr(e.msg, what) != NULL, "%s: want '%s' in: %s", name, what, e.msg);
 }
 
-Test(index, replay_bad_number_names_file_line_and_column)
+/* Each malformed klines file is refused with its code, naming the file and
+ * the line (where) and what is wrong; a failure names the file. */
+Test(index, replay_bad_files_are_errors_naming_file_and_line)
 {
-    expect_replay_error("bad_number.csv", PERR_INVALID, "bad_number.csv:3:",
-                        "column 5 (close): '111O90.9' is not a number");
-}
-
-Test(index, replay_wrong_column_count_names_file_and_line)
-{
-    expect_replay_error("bad_columns.csv", PERR_INVALID, "bad_columns.csv:4:",
-                        "has 11 columns; a klines file has 12");
-}
-
-Test(index, replay_times_not_increasing_name_file_and_line)
-{
-    expect_replay_error("bad_order.csv", PERR_INVALID, "bad_order.csv:4:",
-                        "not after the previous candle's close_time");
-}
-
-Test(index, replay_empty_file_is_an_error_at_line_1)
-{
-    expect_replay_error("empty.csv", PERR_INVALID, "empty.csv:1:", "no candles");
-}
-
-Test(index, replay_header_without_candles_is_an_error)
-{
-    expect_replay_error("header_only.csv", PERR_INVALID, "header_only.csv:1:",
-                        "no candles after the header");
-}
-
-Test(index, replay_candle_with_high_below_close_is_an_error)
-{
-    expect_replay_error("bad_candle.csv", PERR_INVALID, "bad_candle.csv:2:",
-                        "need low <= open, close <= high");
-}
-
-Test(index, replay_missing_file_is_an_io_error)
-{
-    expect_replay_error("no_such_file.csv", PERR_IO, "no_such_file.csv", "cannot open");
+    static const struct {
+        const char *name;
+        int code;
+        const char *where, *what;
+    } cases[] = {
+        {"bad_number.csv", PERR_INVALID, "bad_number.csv:3:",
+         "column 5 (close): '111O90.9' is not a number"},
+        {"bad_columns.csv", PERR_INVALID, "bad_columns.csv:4:",
+         "has 11 columns; a klines file has 12"},
+        {"bad_order.csv", PERR_INVALID, "bad_order.csv:4:",
+         "not after the previous candle's close_time"},
+        {"empty.csv", PERR_INVALID, "empty.csv:1:",
+         "no candles"},
+        {"header_only.csv", PERR_INVALID, "header_only.csv:1:",
+         "no candles after the header"},
+        {"bad_candle.csv", PERR_INVALID, "bad_candle.csv:2:",
+         "need low <= open, close <= high"},
+        {"no_such_file.csv", PERR_IO, "no_such_file.csv",
+         "cannot open"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
+        expect_replay_error(cases[k].name, cases[k].code, cases[k].where,
+                            cases[k].what);
 }
 
 Test(index, replay_starting_after_the_last_candle_is_an_error)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "support.h"
 #include "profile.h"
 #include "profile_yaml.h"
 #include "rule.h"
@@ -214,15 +215,7 @@ Test(profile_yaml, okx_takes_its_premium_from_the_mid_without_interest)
 
 Test(profile_yaml, the_readme_documents_every_key_in_order)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/models/venues/README.md",
-             PERPSIM_SOURCE_DIR);
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "%s", path);
-    static char text[65536];
-    size_t len = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    text[len] = '\0';
+    char *text = support_read_source("models/venues/README.md");
     /* Each key has a table row, in the loader's order. */
     const char *last = text;
     for (const char *const *k = profile_yaml_keys(); *k; k++) {
@@ -236,6 +229,7 @@ Test(profile_yaml, the_readme_documents_every_key_in_order)
             last = at;
         }
     }
+    free(text);
 }
 
 /* ---- overrides --------------------------------------------------------- */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "support.h"
 #include "funding.h"
 #include "margin.h"
 #include "profile.h"
@@ -41,20 +42,6 @@ static const struct {
 
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
-static char *read_readme(void)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/models/venues/README.md",
-             PERPSIM_SOURCE_DIR);
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "%s", path);
-    static char text[65536];
-    size_t len = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    text[len] = '\0';
-    return text;
-}
-
 Test(rule, each_registry_names_its_rules_once_with_a_doc)
 {
     for (size_t i = 0; i < NKINDS; i++) {
@@ -77,7 +64,7 @@ Test(rule, every_rule_is_documented_in_its_keys_row)
     /* The row of the key that names the rules lists each rule's name, and
      * each key a rule adds has its own row (the order is
      * profile_yaml.the_readme_documents_every_key_in_order's). */
-    const char *text = read_readme();
+    char *text = support_read_source("models/venues/README.md");
     for (size_t i = 0; i < NKINDS; i++) {
         char row[80];
         snprintf(row, sizeof row, "| `%s` |", kinds[i].key);
@@ -99,6 +86,7 @@ Test(rule, every_rule_is_documented_in_its_keys_row)
             }
         }
     }
+    free(text);
 }
 
 Test(rule, an_unknown_rule_name_suggests_the_nearest)

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "support.h"
 #include "agent_holder.h"
 #include "profile.h"
 #include "scenario_load.h"
@@ -674,23 +675,6 @@ Test(scenario, the_index_key_table_names_the_models_in_enum_order)
     cr_expect_eq(i, INDEX_REPLAY + 1);
 }
 
-static char *read_doc(const char *rel)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", PERPSIM_SOURCE_DIR, rel);
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot read %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *text = malloc((size_t)n + 1);
-    cr_assert_not_null(text);
-    cr_assert_eq(fread(text, 1, (size_t)n, f), (size_t)n);
-    text[n] = '\0';
-    fclose(f);
-    return text;
-}
-
 /* The world sizes its account tables from agent_kind_count: every kind's
  * count_offset must point at its documented `count` key, or a population
  * would open more accounts than the table holds. */
@@ -721,8 +705,8 @@ static int documented(const char *docs, const char *key)
 
 Test(scenario, every_key_of_every_model_is_documented)
 {
-    char *models = read_doc("models/README.md");
-    char *scen = read_doc("scenarios/README.md");
+    char *models = support_read_source("models/README.md");
+    char *scen = support_read_source("scenarios/README.md");
     for (const agent_kind *const *k = agent_kinds(); *k; k++) {
         cr_expect(documented(models, (*k)->kind) && documented(scen, (*k)->kind),
                   "kind %s", (*k)->kind);

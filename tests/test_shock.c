@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "support.h"
 #include "runner.h"
 #include "scenario_load.h"
 #include "shock.h"
@@ -87,28 +88,11 @@ Test(shock, a_kind_lists_at_kind_venue_its_own_keys_then_for)
     cr_expect_not(shock_kind_has_key(shock_kind_find("index_jump"), "venue"));
 }
 
-static char *read_doc(const char *rel)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", PERPSIM_SOURCE_DIR, rel);
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot read %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *text = malloc((size_t)n + 1);
-    cr_assert_not_null(text);
-    cr_assert_eq(fread(text, 1, (size_t)n, f), (size_t)n);
-    text[n] = '\0';
-    fclose(f);
-    return text;
-}
-
 /* Each kind has a row in scenarios/README.md's shock table, in the
  * registry's order, that names each of its keys but at and kind. */
 Test(shock, every_kind_and_key_is_in_the_shock_table_in_order)
 {
-    char *doc = read_doc("scenarios/README.md");
+    char *doc = support_read_source("scenarios/README.md");
     const char *table = strstr(doc, "| kind | keys | effect |");
     cr_assert_not_null(table, "scenarios/README.md has no shock table");
     const char *last = table;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "support.h"
 #include "profile_yaml.h"
 #include "summary.h"
 #include "summary_venue.h"
@@ -19,18 +20,7 @@
 /* The `expect` section of scenarios/README.md, up to the next "## ". */
 static char *expect_section(void)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/scenarios/README.md", PERPSIM_SOURCE_DIR);
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot read %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *text = malloc((size_t)n + 1);
-    cr_assert_not_null(text);
-    cr_assert_eq(fread(text, 1, (size_t)n, f), (size_t)n);
-    text[n] = '\0';
-    fclose(f);
+    char *text = support_read_source("scenarios/README.md");
     char *start = strstr(text, "### `expect`");
     cr_assert_not_null(start, "scenarios/README.md has no `expect` section");
     char *end = strstr(start, "\n## ");

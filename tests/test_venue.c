@@ -107,18 +107,6 @@ static void update(venue *v, int64_t now)
     cr_assert_eq(venue_update(v, now, &e), 0, "venue_update: %s", e.msg);
 }
 
-/* The ledger balances: the audit passes, long lots equal short lots and the
- * cash total is what was put in. */
-static venue_totals audit(const venue *v)
-{
-    venue_totals t;
-    perr e = {0, ""};
-    cr_assert_eq(venue_audit(v, &t, &e), 0, "venue_audit: %s", e.msg);
-    cr_assert_eq(t.ledger.long_lots, t.ledger.short_lots);
-    cr_assert_eq(t.ledger.cash_total, t.ledger.expected_cash);
-    return t;
-}
-
 static const account *acct(const venue *v, uint32_t id)
 {
     const account *a = venue_account(v, id);
@@ -207,7 +195,7 @@ Test(venue, trade_moves_price_times_lots_times_k_from_buyer_to_seller)
     cr_assert_eq(acct(v, seller)->size, -10);
     cr_assert_eq(acct(v, buyer)->cost, 600001000);
     cr_assert_eq(acct(v, seller)->cost, -600001000);
-    venue_totals t = audit(v);
+    venue_totals t = support_audit(v);
     cr_assert_eq(t.fee_pool, 0);
     cr_assert_eq(t.ledger.open_interest, 10);
     venue_free(v);
@@ -230,7 +218,7 @@ Test(venue, cost_basis_gives_the_average_entry_price)
     cr_assert_eq(a->cost, 2401200000);
     cr_assert_eq(a->cost / (a->size * p.cash_per_tick_lot), 600300);
     cr_assert_eq(a->cost % (a->size * p.cash_per_tick_lot), 0);
-    audit(v);
+    support_audit(v);
     venue_free(v);
 }
 
@@ -255,7 +243,7 @@ Test(venue, reduction_realizes_pnl_into_the_wallet)
     cr_assert_eq(a->cost, 1800900000);
     cr_assert_eq(a->cash + a->cost - wallet0, 700000);
     cr_assert_eq(a->cost / (a->size * p.cash_per_tick_lot), 600300);
-    audit(v);
+    support_audit(v);
     venue_free(v);
 }
 
@@ -270,7 +258,7 @@ Test(venue, maker_and_taker_fees_go_to_the_fee_pool_rounded_up)
      * taker 0.05% = 300,000.5 -> 300,001: the payers round up. */
     cr_assert_eq(acct(v, seller)->cash, 10000000000 + 600001000 - 120001);
     cr_assert_eq(acct(v, buyer)->cash, 10000000000 - 600001000 - 300001);
-    venue_totals t = audit(v);
+    venue_totals t = support_audit(v);
     cr_assert_eq(t.fee_pool, 120001 + 300001);
     venue_free(v);
 }
@@ -287,7 +275,7 @@ Test(venue, maker_rebate_is_rounded_toward_the_pool)
     /* rebate 600,001,000 x 0.001% = 6,000.01 -> 6,000 to the maker (the
      * receiver rounds down); taker 300,001 as before. */
     cr_assert_eq(acct(v, seller)->cash, 10000000000 + 600001000 + 6000);
-    venue_totals t = audit(v);
+    venue_totals t = support_audit(v);
     cr_assert_eq(t.fee_pool, 300001 - 6000);
     venue_free(v);
 }
@@ -329,7 +317,7 @@ Test(venue, isolated_margin_moves_from_reserve_on_opening_and_back_on_closing)
     cr_assert_eq(a->cash, 0);
     /* 1e9 + profit 10 x 3000 x 100 - fees 300,000 + 120,600 + 180,900. */
     cr_assert_eq(a->reserve, 1000000000 + 3000000 - 601500);
-    audit(v);
+    support_audit(v);
     venue_free(v);
 }
 
@@ -364,7 +352,7 @@ static venue_snapshot snap(venue *v, uint32_t id)
     s.open_sell_notional = c->open_sell_notional;
     s.open_buy_lots = c->open_buy_lots;
     s.open_sell_lots = c->open_sell_lots;
-    s.t = audit(v);
+    s.t = support_audit(v);
     return s;
 }
 
@@ -396,7 +384,7 @@ Test(venue, isolated_flip_closes_the_old_position_then_margins_the_new_one)
     cr_assert_eq(a->cost, -1200000000);
     cr_assert_eq(balance_at(v, trader, 600000), 120000000);
     cr_assert_eq(a->reserve, 1000000000 - 120000000 - 300000 - 900000);
-    audit(v);
+    support_audit(v);
     venue_free(v);
 }
 
@@ -505,7 +493,7 @@ Test(venue, reduce_only_ioc_is_cut_to_the_position_and_never_flips_it)
     cr_assert_eq(why, VENUE_REJECT_REDUCE_ONLY);
     cr_assert_eq(r.filled, 0);
     cr_assert_eq(acct(v, trader)->size, 0);
-    audit(v);
+    support_audit(v);
     venue_free(v);
 }
 
@@ -513,7 +501,7 @@ Test(venue, reduce_only_ioc_is_cut_to_the_position_and_never_flips_it)
 
 static int64_t open_interest(const venue *v)
 {
-    return audit(v).ledger.long_lots;
+    return support_audit(v).ledger.long_lots;
 }
 
 /* At mark 600,000 one lot is 600,000 x K = 6e7 cash (60 USDT); a cap of
@@ -625,7 +613,7 @@ Test(venue, long_is_liquidated_exactly_when_the_mark_reaches_its_trigger)
     liquidations(s.v, &n);
     cr_assert_eq(n, 1);
     cr_assert_eq(acct(s.v, s.trader)->size, 0);
-    audit(s.v);
+    support_audit(s.v);
     venue_free(s.v);
 }
 
@@ -655,7 +643,7 @@ Test(venue, short_is_liquidated_exactly_when_the_mark_reaches_its_trigger)
     cr_assert_eq(n, 1);
     expect_liquidation(&r[0], trader, -1, VENUE_BY_FUND, 100, 5250000000);
     cr_assert_eq(balance_at(v, ACCOUNT_FUND, 522909), 20910000);
-    audit(v);
+    support_audit(v);
     venue_free(v);
 }
 
@@ -673,7 +661,7 @@ Test(venue, liquidation_cancels_the_accounts_resting_orders)
     cr_assert_eq(venue_accounts(v)->cold[s.trader].open_sell_lots, 0);
     cr_assert_eq(acct(v, s.trader)->resting, 0);
     cr_assert_eq(accounts_order_margin(venue_accounts(v), s.trader), 0);
-    audit(v);
+    support_audit(v);
     venue_free(v);
 }
 
@@ -703,7 +691,7 @@ Test(venue, binance_long_liquidated_into_bids_pays_the_fee_and_surplus_to_the_fu
     cr_assert_eq(a->size, 0);
     cr_assert_eq(a->cash, 0);
     cr_assert_eq(a->reserve, 747500000);
-    venue_totals t = audit(v);
+    venue_totals t = support_audit(v);
     cr_assert_eq(t.insurance_fund, 150000000);
     /* The fills are in the book's buffer, flagged as a liquidation. */
     size_t nf;
@@ -736,7 +724,7 @@ Test(venue, binance_cross_long_liquidated_into_bids_gives_the_fund_its_wallet)
     cr_assert_eq(r[0].fee, 51250000);
     cr_assert_eq(r[0].fund_change, 97500000);
     cr_assert_eq(acct(v, s.trader)->cash, 0);
-    venue_totals t = audit(v);
+    venue_totals t = support_audit(v);
     cr_assert_eq(t.insurance_fund, 97500000);
     venue_free(v);
 }
@@ -773,7 +761,7 @@ Test(venue, hyperliquid_long_liquidated_into_bids_keeps_its_surplus)
     cr_assert_eq(a->size, 0);
     cr_assert_eq(a->cash, 0);
     cr_assert_eq(a->reserve, 6973000000 + 1000000000);
-    venue_totals t = audit(v);
+    venue_totals t = support_audit(v);
     cr_assert_eq(t.insurance_fund, 0);
     cr_assert_eq(t.backstop_vault, 0);
     venue_free(v);
@@ -814,7 +802,7 @@ Test(venue, liquidation_never_sells_below_the_bankruptcy_price)
     /* The fee pool holds the trading fees and nothing else: 0.02% and
      * 0.05% of 5e9 when the position opened, 0.02% of 1.904e9 from the
      * bid's owner. */
-    venue_totals t = audit(v);
+    venue_totals t = support_audit(v);
     cr_assert_eq(t.fee_pool, 1000000 + 2500000 + 380800);
     venue_free(v);
 }
@@ -838,7 +826,7 @@ Test(venue, binance_fund_takes_over_at_bankruptcy_and_unwinds_into_new_bids)
     cr_assert_eq(acct(v, ACCOUNT_FUND)->cash, -4750000000);
     cr_assert_eq(acct(v, s.trader)->size, 0);
     cr_assert_eq(acct(v, s.trader)->cash, 0);
-    audit(v);
+    support_audit(v);
 
     /* Bids return at 477,000, within 2.5% of the mark and above the fund's
      * own bankruptcy price 475,000: the fund sells everything there and
@@ -847,7 +835,7 @@ Test(venue, binance_fund_takes_over_at_bankruptcy_and_unwinds_into_new_bids)
     update(v, 2);
     cr_assert_eq(acct(v, ACCOUNT_FUND)->size, 0);
     cr_assert_eq(acct(v, ACCOUNT_FUND)->cash, 20000000);
-    venue_totals t = audit(v);
+    venue_totals t = support_audit(v);
     cr_assert_eq(t.insurance_fund, 20000000);
     venue_free(v);
 }
@@ -864,7 +852,7 @@ Test(venue, fund_does_not_unwind_outside_its_band)
     rest(v, s.maker, BOOK_BUY, 474000, 100);
     update(v, 2);
     cr_assert_eq(acct(v, ACCOUNT_FUND)->size, 100);
-    audit(v);
+    support_audit(v);
     venue_free(v);
 }
 
@@ -889,13 +877,13 @@ Test(venue, hyperliquid_backstop_vault_takes_over_and_unwinds_into_new_bids)
     cr_assert_eq(acct(v, ACCOUNT_BACKSTOP)->size, 100000);
     cr_assert_eq(acct(v, ACCOUNT_FUND)->size, 0);
     cr_assert_eq(balance_at(v, ACCOUNT_BACKSTOP, 57721), 721000000);
-    audit(v);
+    support_audit(v);
     /* Bids at 57,800 (limit max(57,000, floor(57721 x 0.975) = 56,277)):
      * the vault sells and keeps 5.78e10 - 5.7e10 = 8e8. */
     rest(v, maker, BOOK_BUY, 57800, 100000);
     update(v, 2);
     cr_assert_eq(acct(v, ACCOUNT_BACKSTOP)->size, 0);
-    venue_totals t = audit(v);
+    venue_totals t = support_audit(v);
     cr_assert_eq(t.backstop_vault, 800000000);
     cr_assert_eq(t.insurance_fund, 0);
     venue_free(v);
@@ -920,7 +908,7 @@ Test(venue, hyperliquid_vault_takes_over_below_two_thirds_of_maintenance)
     cr_assert_eq(n, 1);
     expect_liquidation(&r[0], trader, 1, VENUE_BY_BACKSTOP, 100000,
                        57000000000);
-    audit(v);
+    support_audit(v);
     venue_free(v);
 }
 
@@ -995,7 +983,7 @@ Test(venue, adl_closes_the_bankrupt_long_against_ranked_shorts_at_bankruptcy)
     cr_assert_eq(acct(v, w.s[3])->size, -50);
     /* S3 sold 30 at 500,000 and bought back at 475,000: +7.5e7 realized. */
     cr_assert_eq(acct(v, w.s[2])->cash, 500000000 - 300000 + 75000000);
-    venue_totals t = audit(v);
+    venue_totals t = support_audit(v);
     cr_assert_eq(t.insurance_fund, 0);
     cr_assert_eq(acct(v, ACCOUNT_FUND)->size, 0);
     venue_free(v);
@@ -1013,7 +1001,7 @@ Test(venue, fund_with_exactly_the_gap_takes_over_and_one_unit_less_deleverages)
     cr_assert_eq(n, 0);
     cr_assert_eq(acct(w.v, ACCOUNT_FUND)->size, 100);
     cr_assert_eq(balance_at(w.v, ACCOUNT_FUND, 470000), 0);
-    audit(w.v);
+    support_audit(w.v);
     venue_free(w.v);
 
     profile poor = *builtin("binance");
@@ -1024,7 +1012,7 @@ Test(venue, fund_with_exactly_the_gap_takes_over_and_one_unit_less_deleverages)
     cr_assert_eq(n, 3);
     cr_assert_eq(acct(w.v, ACCOUNT_FUND)->size, 0);
     cr_assert_eq(acct(w.v, ACCOUNT_FUND)->cash, 50000000 - 1);
-    audit(w.v);
+    support_audit(w.v);
     venue_free(w.v);
 }
 
@@ -1047,7 +1035,7 @@ Test(venue, fund_holding_a_position_past_its_bankruptcy_is_deleveraged)
     cr_assert_eq(d[0].notional, 4750000000);
     cr_assert_eq(acct(v, ACCOUNT_FUND)->size, 0);
     cr_assert_eq(acct(v, ACCOUNT_FUND)->cash, 0);
-    audit(v);
+    support_audit(v);
     venue_free(v);
 }
 
@@ -1077,7 +1065,7 @@ static uint32_t adl_choice(const profile *p, uint32_t *a, uint32_t *b)
     cr_assert_eq(d[0].lots, 50);
     cr_assert_eq(d[0].notional, 2375000000);
     uint32_t chosen = d[0].counterparty;
-    audit(v);
+    support_audit(v);
     venue_free(v);
     return chosen;
 }
@@ -1146,7 +1134,7 @@ Test(venue, bybit_tiered_liquidation_closes_down_to_the_lower_tier_first)
     expect_liquidation(&r[0], trader, 1, VENUE_BY_BOOK, 10000, 594924000000);
     cr_assert_eq(acct(v, trader)->size, 33333);
     cr_assert_eq(acct(v, trader)->cost, 1999980000000);
-    audit(v);
+    support_audit(v);
     venue_free(v);
 }
 
@@ -1176,7 +1164,7 @@ Test(venue, hyperliquid_large_position_liquidates_a_fifth_then_the_rest_whole)
     expect_liquidation(&r[0], trader, 1, VENUE_BY_BOOK, 80000, 46002400000);
     cr_assert_eq(acct(v, trader)->size, 320000);
     cr_assert_eq(acct(v, trader)->state, ACCOUNT_COOLDOWN);
-    audit(v);
+    support_audit(v);
     /* The next block, within 30 s: the rest goes whole. */
     venue_clear_events(v);
     update(v, 1001);
@@ -1185,7 +1173,7 @@ Test(venue, hyperliquid_large_position_liquidates_a_fifth_then_the_rest_whole)
     expect_liquidation(&r[0], trader, 1, VENUE_BY_BOOK, 320000,
                        184009600000);
     cr_assert_eq(acct(v, trader)->size, 0);
-    audit(v);
+    support_audit(v);
     venue_free(v);
 }
 
@@ -1209,7 +1197,7 @@ Test(venue, hyperliquid_liquidates_a_fifth_again_after_the_cooldown)
     cr_assert_eq(n, 1);
     cr_assert_eq(r[0].lots, 64000);
     cr_assert_eq(acct(v, trader)->size, 256000);
-    audit(v);
+    support_audit(v);
     venue_free(v);
 }
 
@@ -1239,7 +1227,7 @@ Test(venue, dydx_liquidates_at_most_fifty_positions_per_interval)
         expect_liquidation(&r[i], t[i], 1, VENUE_BY_FUND, 10, 57000000);
     for (int i = 50; i < 60; i++)
         cr_assert_eq(acct(v, t[i])->size, 10);
-    audit(v);
+    support_audit(v);
     venue_clear_events(v);
     update(v, 999);
     liquidations(v, &n);
@@ -1251,7 +1239,7 @@ Test(venue, dydx_liquidates_at_most_fifty_positions_per_interval)
         cr_assert_eq(r[i].account, t[50 + i]);
     cr_assert_eq(acct(v, ACCOUNT_FUND)->size, 600);
     cr_assert_eq(balance_at(v, ACCOUNT_FUND, 58000), 60000000);
-    audit(v);
+    support_audit(v);
     venue_free(v);
 }
 
@@ -1338,7 +1326,7 @@ Test(venue, liquidation_fills_that_move_the_last_price_trigger_more)
                            * INT64_C(100));
     cr_assert_eq(venue_mark(v), 472500);
     cr_assert_eq(book_best_bid(venue_book(v)), BOOK_NO_PRICE);
-    audit(v);
+    support_audit(v);
     venue_free(v);
 }
 
@@ -1366,7 +1354,7 @@ Test(venue, mid_price_rule_cascades_as_bids_are_taken)
     expect_liquidation(&r[1], c.t[1], 1, VENUE_BY_BOOK, 100, 4740000000);
     cr_assert_eq(venue_mark(v), 475000);
     cr_assert_eq(acct(v, c.t[2])->size, 100);
-    audit(v);
+    support_audit(v);
     venue_free(v);
 }
 
@@ -1399,7 +1387,7 @@ Test(venue, cascade_that_empties_the_book_ends_and_conserves_cash_and_lots)
     size_t n;
     liquidations(v, &n);
     cr_assert_gt(n, 20);
-    venue_totals t = audit(v);
+    venue_totals t = support_audit(v);
     cr_assert_eq(t.ledger.cash_total, deposits);
     /* Recount from the accounts themselves. */
     const accounts *ledger = venue_accounts(v);
@@ -1595,7 +1583,7 @@ static void world_init(world *w, const char *name)
         open_position(w, w->trader[i], usd * lev * uniform(w, 0.3, 0.95));
     }
     venue_clear_events(w->v);
-    audit(w->v);
+    support_audit(w->v);
 }
 
 /* The next index: a random walk of 0.3% a step, or the move in progress,
@@ -1669,7 +1657,7 @@ static void traders_act(world *w)
  * nor the vault is below zero. */
 static void world_check(world *w)
 {
-    venue_totals t = audit(w->v);
+    venue_totals t = support_audit(w->v);
     cr_assert_eq(t.ledger.expected_cash, w->put_in - w->taken_out);
     cr_assert_geq(t.fee_pool, 0);
     int64_t mark = venue_mark(w->v);

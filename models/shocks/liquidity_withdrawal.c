@@ -1,10 +1,10 @@
 /*
  * liquidity_withdrawal: market makers on a venue pull `fraction` of their
  * depth for `for` (design.md's "liquidity withdrawal"): at `at` the venue's
- * liquidity factor (agent_market.liquidity, which market makers scale their
- * depth by) becomes 1 - fraction and every population on the venue adjusts
- * at once (agent_react: makers requote thinner); at the end the factor is 1
- * again and they restore. Overlapping withdrawals on one venue do not stack:
+ * liquidity condition (agent_conditions.liquidity, which market makers scale
+ * their depth by) becomes 1 - fraction and every population on the venue
+ * adjusts at once (agent_react: makers requote thinner); at the end it is
+ * normal (1) again and they restore. Overlapping withdrawals on one venue do not stack:
  * each start sets its own factor and each end restores 1.
  *
  * Keys: venue; fraction, in [0, 1]; for, a duration > 0.
@@ -35,12 +35,13 @@ static int withdrawal_check(const shock *sh, const shock_check_env *env,
     return 0;
 }
 
-/* The market's factor becomes liquidity, then its populations adjust. */
+/* The market's liquidity condition becomes liquidity, then its populations
+ * adjust. */
 static int set_liquidity(const shock *sh, shock_ctx *c, double liquidity,
                          perr *e)
 {
     uint32_t m = (uint32_t)sh->venue;
-    c->world->markets[m].liquidity = liquidity;
+    c->world->markets[m].conditions.liquidity = liquidity;
     int rc = c->react(c->engine, m, e);
     return rc != 0 ? rc : c->settle(c->engine, m, e);
 }

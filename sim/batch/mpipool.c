@@ -10,6 +10,7 @@
  */
 #define _POSIX_C_SOURCE 200809L /* open_memstream, nanosleep */
 #include "mpipool.h"
+#include "wallclock.h"
 
 #include <mpi.h>
 #include <pthread.h>
@@ -27,13 +28,6 @@ typedef struct header {
     uint64_t task;
     double wall_s;
 } header;
-
-static double seconds_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 int mpipool_launched(void)
 {
@@ -84,10 +78,10 @@ static char *do_task(const pool_ops *ops, void *ctx, size_t task,
     FILE *out = open_memstream(&buf, len);
     if (!out)
         return NULL;
-    double t0 = seconds_now();
+    double t0 = wallclock_seconds();
     ops->work(ctx, task, out);
     fclose(out);
-    *wall = seconds_now() - t0;
+    *wall = wallclock_seconds() - t0;
     return buf;
 }
 
@@ -202,7 +196,7 @@ static int dispatcher(const size_t *tasks, size_t n, const pool_ops *ops,
     int stop = 0, remote = size - 1;
     if (next < n)
         local_give(&l, tasks[next++]);
-    double last_tick = seconds_now();
+    double last_tick = wallclock_seconds();
     char *msg = NULL;
     size_t msg_cap = 0;
     while (remote > 0 || l.busy) {
@@ -257,7 +251,7 @@ static int dispatcher(const size_t *tasks, size_t n, const pool_ops *ops,
             if (!stop && next < n)
                 local_give(&l, tasks[next++]);
         }
-        double now = seconds_now();
+        double now = wallclock_seconds();
         if (ops->tick && now - last_tick >= 0.25) {
             ops->tick(ctx);
             last_tick = now;

@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT, prctl */
 #include "pool.h"
+#include "wallclock.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -54,13 +55,6 @@ typedef struct pool_state {
     size_t nw;
     pid_t parent;
 } pool_state;
-
-static double seconds_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Reads exactly n bytes; returns n, or less at end of file or on error. */
 static size_t read_full(int fd, void *buf, size_t n)
@@ -109,11 +103,11 @@ static void worker_main(const pool_state *p, int cmd, int res)
         FILE *out = open_memstream(&buf, &len);
         if (!out)
             _exit(111);
-        double t0 = seconds_now();
+        double t0 = wallclock_seconds();
         p->ops->work(p->ctx, (size_t)task, out);
         if (fclose(out) != 0)
             _exit(111);
-        result_header h = {task, len, seconds_now() - t0};
+        result_header h = {task, len, wallclock_seconds() - t0};
         if (write_full(res, &h, sizeof h) != 0 || write_full(res, buf, len) != 0)
             _exit(112);
         free(buf);
@@ -286,7 +280,7 @@ int pool_run(size_t n, int workers, const pool_ops *ops, void *ctx, perr *e)
             running++;
         }
     }
-    double last_tick = seconds_now();
+    double last_tick = wallclock_seconds();
     while (running > 0) {
         size_t nf = 0;
         for (size_t k = 0; k < nw; k++)
@@ -328,7 +322,7 @@ int pool_run(size_t n, int workers, const pool_ops *ops, void *ctx, perr *e)
                 }
             }
         }
-        double now = seconds_now();
+        double now = wallclock_seconds();
         if (ops->tick && now - last_tick >= 0.25) {
             ops->tick(ctx);
             last_tick = now;

@@ -73,7 +73,4 @@ struct option;
 int cmd_unknown_option(const char *cmd, const struct option *options,
                        const char *arg);
 
-/* Seconds of a monotonic clock. */
-double cmd_seconds(void);
-
 #endif

@@ -40,6 +40,7 @@
 #include "scenario_load.h"
 #include "sweep.h"
 #include "sweep_index.h"
+#include "wallclock.h"
 
 #ifndef PERPSIM_TOOLS_DIR
 #define PERPSIM_TOOLS_DIR "tools"
@@ -575,7 +576,7 @@ static int draw(const compare_opts *o)
 
 int cmd_compare(int argc, char **argv)
 {
-    double t0 = cmd_seconds();
+    double t0 = wallclock_seconds();
     compare_opts o;
     int status = parse_options(argc, argv, &o);
     if (status != EXIT_OK)

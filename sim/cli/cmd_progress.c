@@ -6,15 +6,9 @@
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "cmd.h"
+#include "wallclock.h"
 
 #include <time.h>
-
-double cmd_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* "1h02m", "3m50s", "12s" */
 static void span(char *out, size_t size, double s)
@@ -31,14 +25,14 @@ static void span(char *out, size_t size, double s)
 void cmd_progress_start(cmd_progress *p, FILE *out, const char *noun,
                         size_t total)
 {
-    *p = (cmd_progress){out, noun, total, 0, 0, cmd_seconds(), 0, 0};
+    *p = (cmd_progress){out, noun, total, 0, 0, wallclock_seconds(), 0, 0};
 }
 
 static void draw(cmd_progress *p)
 {
     if (!p->out)
         return;
-    double now = cmd_seconds(), elapsed = now - p->start;
+    double now = wallclock_seconds(), elapsed = now - p->start;
     char el[32], eta[48] = "";
     span(el, sizeof el, elapsed);
     if (p->done > 0 && p->done < p->total) {
@@ -63,7 +57,7 @@ void cmd_progress_step(cmd_progress *p, int failed)
 
 void cmd_progress_draw(cmd_progress *p)
 {
-    if (p->out && cmd_seconds() - p->last_draw >= 0.25)
+    if (p->out && wallclock_seconds() - p->last_draw >= 0.25)
         draw(p);
 }
 

@@ -34,6 +34,7 @@
 #include "sweep_log.h"
 #ifdef PERPSIM_HAVE_MPI
 #include "mpipool.h"
+#include "wallclock.h"
 #endif
 
 static const struct option long_options[] = {
@@ -289,7 +290,7 @@ static int finish(const cmd_sweep_opts *c, const sweep *s, double t0)
     }
     missing = s->n_runs - ok - failed;
     printf("%s: %zu runs: %zu ok, %zu failed, %zu missing; %.1f s\n",
-           c->cmd, s->n_runs, ok, failed, missing, cmd_seconds() - t0);
+           c->cmd, s->n_runs, ok, failed, missing, wallclock_seconds() - t0);
     size_t shown = 0;
     for (size_t r = 0; r < s->n_runs && shown < 10; r++)
         if (out[r].status == SWEEP_RUN_FAILED) {
@@ -379,7 +380,7 @@ static int merge(const cmd_sweep_opts *c)
         sweep_free(&s);
         return EXIT_USAGE;
     }
-    status = finish(c, &s, cmd_seconds());
+    status = finish(c, &s, wallclock_seconds());
     sweep_free(&s);
     return status;
 }
@@ -479,7 +480,7 @@ int cmd_sweep_execute(const cmd_sweep_opts *c, const sweep *s, double t0)
 
 static int run_local(const cmd_sweep_opts *c)
 {
-    double t0 = cmd_seconds();
+    double t0 = wallclock_seconds();
     sweep s;
     int status = load(c, c->dry_run ? SWEEP_CHECK_FILE : SWEEP_CHECK_RUNS, &s);
     if (status != EXIT_OK)
@@ -492,7 +493,7 @@ static int run_local(const cmd_sweep_opts *c)
 #ifdef PERPSIM_HAVE_MPI
 static int run_mpi(const cmd_sweep_opts *c, int *argc, char ***argv)
 {
-    double t0 = cmd_seconds();
+    double t0 = wallclock_seconds();
     int rank, size;
     perr e;
     perr_clear(&e);

@@ -146,7 +146,7 @@ static int venue_setup(world *w, size_t i, const world_options *opt, perr *e)
     w->markets[i].funding = wv->funding;
     w->markets[i].name = s->venues[i].name;
     w->markets[i].index_ticks = (double)mark0;
-    w->markets[i].liquidity = 1.0;
+    w->markets[i].conditions = agent_conditions_normal();
     return 0;
 }
 

@@ -20,14 +20,8 @@
 #include "pcg.h"
 #include "scenario_load.h"
 #include "version.h"
+#include "wallclock.h"
 #include "world.h"
-
-static double seconds_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int is_seed(const char *set)
 {
@@ -109,7 +103,7 @@ typedef struct progress_line {
 static void draw_progress(void *ctx, const world_progress *p)
 {
     progress_line *pl = ctx;
-    double now = seconds_now();
+    double now = wallclock_seconds();
     int done = p->now >= p->duration;
     if (!done && now - pl->last_draw < 0.25)
         return;
@@ -152,7 +146,7 @@ int runner_make_dir(const char *dir, perr *e)
 int runner_run(const runner_job *job, runner_result *res, perr *e)
 {
     memset(res, 0, sizeof *res);
-    double t0 = seconds_now();
+    double t0 = wallclock_seconds();
     scenario s;
     memset(&s, 0, sizeof s);
     int rc = scenario_load(job->scenario, job->sets, job->places, job->n_sets,
@@ -196,8 +190,8 @@ int runner_run(const runner_job *job, runner_result *res, perr *e)
             goto done;
         }
     }
-    res->setup_s = seconds_now() - t0;
-    progress_line pl = {job->progress, seconds_now(), 0};
+    res->setup_s = wallclock_seconds() - t0;
+    progress_line pl = {job->progress, wallclock_seconds(), 0};
     sink out = output_sink(o);
     res->ran = 1;
     rc = world_run(w, o ? &out : NULL, job->progress ? draw_progress : NULL,
@@ -215,7 +209,7 @@ done:
     output_abort(o);
     world_free(w);
     scenario_free(&s);
-    res->wall_s = seconds_now() - t0;
+    res->wall_s = wallclock_seconds() - t0;
     if (rc != 0) {
         summary_free(&res->summary);
         res->path[0] = '\0';

@@ -79,13 +79,6 @@ const bench_entry *bench_find(const char *name)
     return NULL;
 }
 
-double bench_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 int bench_parse_count(const char *opt, const char *text, uint64_t *out,
                       perr *e)
 {
@@ -106,6 +99,21 @@ int bench_parse_count(const char *opt, const char *text, uint64_t *out,
                         "or 2M, got '%s'",
                         opt, text);
     *out = (uint64_t)v * scale;
+    return 0;
+}
+
+int bench_count_option(const bench_count *counts, int argc, char **argv,
+                       int *i, perr *e)
+{
+    for (const bench_count *c = counts; c->opt; c++) {
+        if (strcmp(argv[*i], c->opt) != 0)
+            continue;
+        const char *value = NULL;
+        if (bench_option_value(argc, argv, i, &value, e)
+            || bench_parse_count(c->opt, value, c->value, e))
+            return PERR_INVALID;
+        return 1;
+    }
     return 0;
 }
 

@@ -32,9 +32,6 @@ extern const bench_entry bench_table[];
 /* The entry named name, or NULL. */
 const bench_entry *bench_find(const char *name);
 
-/* Monotonic wall-clock time in seconds, for timing a benchmark's loop. */
-double bench_now(void);
-
 /* Parses a positive count for option opt: digits with an optional k, M or G
  * suffix (x1e3, x1e6, x1e9), e.g. "200000", "500k", "2M". */
 int bench_parse_count(const char *opt, const char *text, uint64_t *out,
@@ -44,6 +41,19 @@ int bench_parse_count(const char *opt, const char *text, uint64_t *out,
  * fails when the option is the last argument. */
 int bench_option_value(int argc, char **argv, int *i, const char **value,
                        perr *e);
+
+/* A benchmark's option that takes a count, and where the count goes. */
+typedef struct bench_count {
+    const char *opt; /* "--events" */
+    uint64_t *value;
+} bench_count;
+
+/* When argv[*i] is the opt of one of counts (ended by an entry whose opt is
+ * NULL), reads its value (bench_option_value, bench_parse_count) into that
+ * entry and returns 1; returns 0 when argv[*i] is none of them, and
+ * PERR_INVALID with e filled when the value is missing or not a count. */
+int bench_count_option(const bench_count *counts, int argc, char **argv,
+                       int *i, perr *e);
 
 /* The benchmarks. */
 int bench_pcg(int argc, char **argv, FILE *out, perr *e);

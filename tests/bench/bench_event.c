@@ -24,6 +24,7 @@
 #include "bench.h"
 #include "event.h"
 #include "pcg.h"
+#include "wallclock.h"
 
 enum { BENCH_EVENT_TABLE = 1 << 16 };
 
@@ -31,21 +32,16 @@ int bench_event_queue(int argc, char **argv, FILE *out, perr *e)
 {
     uint64_t events = 1000000u, ops = 10000000u, seed = 1;
     int uniform = 0;
+    const bench_count counts[] = {
+        {"--events", &events}, {"--ops", &ops}, {"--seed", &seed}, {NULL, NULL}};
     for (int i = 1; i < argc; i++) {
         const char *value;
-        if (strcmp(argv[i], "--events") == 0) {
-            if (bench_option_value(argc, argv, &i, &value, e)
-                || bench_parse_count("--events", value, &events, e))
-                return PERR_INVALID;
-        } else if (strcmp(argv[i], "--ops") == 0) {
-            if (bench_option_value(argc, argv, &i, &value, e)
-                || bench_parse_count("--ops", value, &ops, e))
-                return PERR_INVALID;
-        } else if (strcmp(argv[i], "--seed") == 0) {
-            if (bench_option_value(argc, argv, &i, &value, e)
-                || bench_parse_count("--seed", value, &seed, e))
-                return PERR_INVALID;
-        } else if (strcmp(argv[i], "--increment") == 0) {
+        int rc = bench_count_option(counts, argc, argv, &i, e);
+        if (rc < 0)
+            return rc;
+        if (rc > 0)
+            continue;
+        if (strcmp(argv[i], "--increment") == 0) {
             if (bench_option_value(argc, argv, &i, &value, e))
                 return PERR_INVALID;
             if (strcmp(value, "exp") == 0)
@@ -92,14 +88,14 @@ int bench_event_queue(int argc, char **argv, FILE *out, perr *e)
                    ev.kind, ev.target, ev.payload, NULL);
     }
 
-    double t0 = bench_now();
+    double t0 = wallclock_seconds();
     for (uint64_t i = 0; i < ops; i++) {
         event_pop(&q, &ev);
         checksum += ev.seq ^ (uint64_t)ev.time;
         event_push(&q, ev.time + increments[k++ & (BENCH_EVENT_TABLE - 1)],
                    ev.kind, ev.target, ev.payload, NULL);
     }
-    double t = bench_now() - t0;
+    double t = wallclock_seconds() - t0;
 
     fprintf(out, "events: %llu\n", (unsigned long long)events);
     fprintf(out, "ops: %llu\n", (unsigned long long)ops);

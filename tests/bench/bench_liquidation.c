@@ -90,6 +90,7 @@
 #include "pcg.h"
 #include "profile.h"
 #include "venue.h"
+#include "wallclock.h"
 #include "profile_yaml.h"
 #include "rule.h"
 
@@ -270,7 +271,7 @@ static int liq_setup(const liq_options *o, const profile *p, const liq_path *pat
                      liq_world *w, perr *e)
 {
     memset(w, 0, sizeof *w);
-    double t0 = bench_now();
+    double t0 = wallclock_seconds();
     size_t pairs = o->positions / 2;
     /* The deep book's bids: at most one per tick of the fall. */
     size_t orders_hint = 64;
@@ -329,7 +330,7 @@ static int liq_setup(const liq_options *o, const profile *p, const liq_path *pat
         return rc;
     if ((rc = venue_audit(v, NULL, e)) != 0)
         return rc;
-    w->seconds = bench_now() - t0;
+    w->seconds = wallclock_seconds() - t0;
     return 0;
 }
 
@@ -379,9 +380,9 @@ static int run_engine(venue *v, const liq_path *path, liq_tally *t, double *seco
     size_t nquiet = 0;
     for (size_t step = 0; step < path->steps; step++) {
         int64_t mark = path_mark(path, step);
-        double t0 = bench_now();
+        double t0 = wallclock_seconds();
         int rc = venue_set_mark(v, (int64_t)(step + 1) * LIQ_STEP_MS, mark, e);
-        double dt = bench_now() - t0;
+        double dt = wallclock_seconds() - t0;
         if (rc)
             return rc;
         spent += dt;
@@ -422,11 +423,11 @@ static int run_baseline(venue *v, const liq_path *path, const uint32_t *expect, 
     double scanning = 0, engine = 0;
     for (size_t step = 0; step < path->steps; step++) {
         int64_t mark = path_mark(path, step);
-        double t0 = bench_now();
+        double t0 = wallclock_seconds();
         size_t nfound = scan_accounts(v, mark, found);
-        double t1 = bench_now();
+        double t1 = wallclock_seconds();
         int rc = venue_set_mark(v, (int64_t)(step + 1) * LIQ_STEP_MS, mark, e);
-        double t2 = bench_now();
+        double t2 = wallclock_seconds();
         scanning += t1 - t0;
         engine += t2 - t1;
         if (rc)

@@ -27,6 +27,7 @@
 #include "output.h"
 #include "pcg.h"
 #include "profile_yaml.h"
+#include "wallclock.h"
 
 static void make_rows(metrics_row *rows, size_t n, pcg32 *rng)
 {
@@ -91,30 +92,25 @@ int bench_output(int argc, char **argv, FILE *out, perr *e)
     const char *dir = getenv("TMPDIR");
     if (!dir || !*dir)
         dir = "/tmp";
+    const bench_count counts[] = {{"--rows", &rows},
+                                  {"--venues", &venues},
+                                  {"--liquidations", &liquidations},
+                                  {NULL, NULL}};
     for (int i = 1; i < argc; i++) {
-        const char *value;
-        if (strcmp(argv[i], "--rows") == 0) {
-            if (bench_option_value(argc, argv, &i, &value, e)
-                || bench_parse_count("--rows", value, &rows, e))
-                return PERR_INVALID;
-        } else if (strcmp(argv[i], "--venues") == 0) {
-            if (bench_option_value(argc, argv, &i, &value, e)
-                || bench_parse_count("--venues", value, &venues, e))
-                return PERR_INVALID;
-            if (venues > 64)
-                return perr_set(e, PERR_INVALID, "--venues: at most 64");
-        } else if (strcmp(argv[i], "--liquidations") == 0) {
-            if (bench_option_value(argc, argv, &i, &value, e)
-                || bench_parse_count("--liquidations", value, &liquidations,
-                                     e))
-                return PERR_INVALID;
-        } else if (strcmp(argv[i], "--dir") == 0) {
+        int rc = bench_count_option(counts, argc, argv, &i, e);
+        if (rc < 0)
+            return rc;
+        if (rc > 0)
+            continue;
+        if (strcmp(argv[i], "--dir") == 0) {
             if (bench_option_value(argc, argv, &i, &dir, e))
                 return PERR_INVALID;
         } else {
             return perr_set(e, PERR_INVALID, "unknown option '%s'", argv[i]);
         }
     }
+    if (venues > 64)
+        return perr_set(e, PERR_INVALID, "--venues: at most 64");
     const profile *p = profile_builtin("binance");
     if (!p)
         return perr_set(e, PERR_STATE, "no built-in profile binance");
@@ -140,7 +136,7 @@ int bench_output(int argc, char **argv, FILE *out, perr *e)
     summary s = {0};
     int rc = summary_add(&s, "bench.rows", (double)rows);
 
-    double t0 = bench_now();
+    double t0 = wallclock_seconds();
     output *o = rc ? NULL : output_open(path, &meta, 1, e);
     if (!o)
         rc = rc ? rc : e->code;
@@ -166,7 +162,7 @@ int bench_output(int argc, char **argv, FILE *out, perr *e)
         else
             rc = output_commit(o, &s, e);
     }
-    double seconds = bench_now() - t0;
+    double seconds = wallclock_seconds() - t0;
     summary_free(&s);
     free(row_data);
     free(liq);

@@ -8,44 +8,43 @@
 
 #include "bench.h"
 #include "pcg.h"
+#include "wallclock.h"
 
 int bench_pcg(int argc, char **argv, FILE *out, perr *e)
 {
     uint64_t draws = 100000000u;
+    const bench_count counts[] = {{"--draws", &draws}, {NULL, NULL}};
     for (int i = 1; i < argc; i++) {
-        const char *value;
-        if (strcmp(argv[i], "--draws") == 0) {
-            if (bench_option_value(argc, argv, &i, &value, e)
-                || bench_parse_count("--draws", value, &draws, e))
-                return PERR_INVALID;
-        } else {
+        int rc = bench_count_option(counts, argc, argv, &i, e);
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
             return perr_set(e, PERR_INVALID, "unknown option '%s'", argv[i]);
-        }
     }
 
     pcg32 rng;
     pcg32_seed(&rng, 42, 54);
     uint32_t sum32 = 0;
-    double t0 = bench_now();
+    double t0 = wallclock_seconds();
     for (uint64_t i = 0; i < draws; i++)
         sum32 += pcg32_next(&rng);
-    double t_u32 = bench_now() - t0;
+    double t_u32 = wallclock_seconds() - t0;
 
     double sum = 0;
     uint64_t draws_double = draws / 2;
-    t0 = bench_now();
+    t0 = wallclock_seconds();
     for (uint64_t i = 0; i < draws_double; i++)
         sum += pcg32_double(&rng);
-    double t_double = bench_now() - t0;
+    double t_double = wallclock_seconds() - t0;
 
     gsl_rng *r = pcg32_gsl_alloc(42, "bench");
     if (!r)
         return perr_set(e, PERR_NOMEM, "cannot allocate a GSL generator");
     uint64_t draws_gauss = draws / 10;
-    t0 = bench_now();
+    t0 = wallclock_seconds();
     for (uint64_t i = 0; i < draws_gauss; i++)
         sum += gsl_ran_gaussian_ziggurat(r, 1.0);
-    double t_gauss = bench_now() - t0;
+    double t_gauss = wallclock_seconds() - t0;
     gsl_rng_free(r);
 
     fprintf(out, "draws: %llu\n", (unsigned long long)draws);

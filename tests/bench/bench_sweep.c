@@ -38,6 +38,7 @@
 #include "sweep.h"
 #include "sweep_index.h"
 #include "sweep_log.h"
+#include "wallclock.h"
 
 #ifndef PERPSIM_SOURCE_DIR
 #define PERPSIM_SOURCE_DIR "."
@@ -84,7 +85,7 @@ static double timed_sweep(const char *file, const char *dir, int jobs,
     snprintf(j, sizeof j, "%d", jobs);
     remove_tree(dir);
     fflush(NULL);
-    double t0 = bench_now();
+    double t0 = wallclock_seconds();
     pid_t pid = fork();
     if (pid < 0)
         return perr_set(e, PERR_IO, "fork: %s", strerror(errno));
@@ -96,7 +97,7 @@ static double timed_sweep(const char *file, const char *dir, int jobs,
     }
     int ws;
     waitpid(pid, &ws, 0);
-    double wall = bench_now() - t0;
+    double wall = wallclock_seconds() - t0;
     if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
         return perr_set(e, PERR_STATE, "perpsim sweep %s -j %d failed", file,
                         jobs);
@@ -162,10 +163,10 @@ static int index_bench(const char *tmp, uint64_t rows, FILE *out, perr *e)
     for (size_t r = 0; rc == 0 && r < s.n_runs; r++)
         o[r] = (sweep_outcome){SWEEP_RUN_OK, &recs.r[r]};
     snprintf(path, sizeof path, "%s/sweep.h5", tmp);
-    double t0 = bench_now();
+    double t0 = wallclock_seconds();
     if (rc == 0)
         rc = sweep_index_write(path, &s, &recs, o, e);
-    double took = bench_now() - t0;
+    double took = wallclock_seconds() - t0;
     struct stat st;
     if (rc == 0) {
         fprintf(out, "index_rows: %zu\n", s.n_runs);
