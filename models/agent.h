@@ -32,7 +32,7 @@
  * population, and it may see several records of one liquidation (one per
  * route), so it acts once per position, not once per record.
  *
- * Kinds are registered in models/agents.c (agent_kinds): a kind's scenario
+ * Kinds are registered in models/agent_registry.c (agent_kinds): a kind's scenario
  * name, its parameters as a param_key table (param.h) with their defaults
  * and check, and its constructor. A new kind is a new file plus one line
  * there; the scenario loader and the world know kinds only through it.

@@ -101,7 +101,7 @@ void agent_arb_limits_get(const agent_arb_params *p, const profile *prof,
                           double index_ticks, double funding_edge,
                           agent_arb_limits *out);
 
-/* The registry's entry (agents.c). */
+/* The registry's entry (agent_registry.c). */
 extern const agent_kind agent_arb_kind;
 
 /* pop must come from agent_arb_new. */

@@ -77,7 +77,7 @@ int agent_holder_check(const void *params, const profile *prof,
 agent_pop *agent_holder_new(const void *params, const agent_setup *s,
                             perr *e);
 
-/* The registry's entries (agents.c): the same parameters, side 1 and -1. */
+/* The registry's entries (agent_registry.c): the same parameters, side 1 and -1. */
 extern const agent_kind agent_holder_long_kind;
 extern const agent_kind agent_holder_short_kind;
 

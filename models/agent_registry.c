@@ -1,5 +1,5 @@
 /*
- * agents: the registry of agent kinds (agent.h). A kind written in its own
+ * agent_registry: the registry of agent kinds (agent.h). A kind written in its own
  * file under models/ is made known to scenarios by one line here; the order
  * is the order scenarios/README.md documents them in.
  */
