@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -140,5 +141,38 @@ Test(failure, a_full_disk_ends_the_run_with_one_line_exit_1_and_no_file)
         snprintf(done, sizeof done, "%s/selloff-thin-liquidity-seed42.h5", dir);
         remove(done);
     }
+    rmdir(dir);
+}
+
+/* Input is read from regular files only: a device (/dev/zero would grow to
+ * gigabytes), a folder or a FIFO (a read would wait for a writer forever)
+ * is one line and exit 2, for a scenario and for a venue profile alike. */
+Test(failure, input_that_is_not_a_regular_file_is_one_line_and_exit_2)
+{
+    char dir[] = "/tmp/perpsim-input-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char fifo[300];
+    snprintf(fifo, sizeof fifo, "%s/fifo.yaml", dir);
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    const char *const inputs[] = {"/dev/zero", dir, fifo};
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+        char args[1024];
+        outcome o;
+        snprintf(args, sizeof args, "validate %s", inputs[i]);
+        cli_run("timeout 20", args, &o);
+        cr_expect_eq(o.status, 2, "%s: status %d: %s", inputs[i], o.status,
+                     o.err);
+        cr_expect_not_null(strstr(o.err, "not a regular file"), "%s: %s",
+                           inputs[i], o.err);
+        snprintf(args, sizeof args,
+                 "run -q --set venues[0].profile=%s -o %s/out", inputs[i],
+                 dir);
+        cli_run("timeout 20", args, &o);
+        cr_expect_eq(o.status, 2, "profile %s: status %d: %s", inputs[i],
+                     o.status, o.err);
+        cr_expect_not_null(strstr(o.err, "not a regular file"),
+                           "profile %s: %s", inputs[i], o.err);
+    }
+    remove(fifo);
     rmdir(dir);
 }

@@ -10,11 +10,15 @@
 #include "flat.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <yaml.h>
 
@@ -366,9 +370,24 @@ int flat_read_file(const char *path, char **text, size_t *len, perr *e)
 {
     *text = NULL;
     *len = 0;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
+    /* Non-blocking, so that a FIFO is refused rather than waited on. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK);
+    if (fd < 0)
         return perr_set(e, PERR_IO, "%s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return perr_set(e, PERR_INVALID,
+                        "%s: not a regular file (a folder, a device or a "
+                        "pipe); perpsim reads its input from files",
+                        path);
+    }
+    FILE *fp = fdopen(fd, "rb");
+    if (!fp) {
+        int err = errno;
+        close(fd);
+        return perr_set(e, PERR_NOMEM, "%s: %s", path, strerror(err));
+    }
     char *buf = NULL;
     size_t n = 0, cap = 0;
     int rc = 0;
