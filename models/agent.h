@@ -1,6 +1,6 @@
 /*
  * agent: the interface between the world's event loop and a population of
- * agents (../shared/design.md, "Layout" and "Time and the event loop").
+ * agents (ARCHITECTURE.md, "From scenario file to HDF5 result").
  *
  * The unit the engine sees is a population, never an agent: one struct
  * agent_pop per population, holding its arrival process (arrival.h), the

@@ -1,8 +1,8 @@
 /*
  * arrival: the arrival process of one agent population, the instants at
- * which some member of the population acts (../shared/design.md, "Time and
- * the event loop": activity is a per-population arrival process, not a
- * wake-up per agent per tick). Two kinds:
+ * which some member of the population acts (ARCHITECTURE.md, "From
+ * scenario file to HDF5 result": activity is a per-population arrival
+ * process, not a wake-up per agent per tick). Two kinds:
  *
  *   poisson  constant intensity mu (arrivals per second)
  *   hawkes   self-exciting, exponential kernel:

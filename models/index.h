@@ -1,6 +1,6 @@
 /*
  * index: the world's index (spot) price, one process per run, shared by
- * every venue (../shared/design.md, "The world"). Four models sit behind one
+ * every venue (ARCHITECTURE.md, "From scenario file to HDF5 result"). Four models sit behind one
  * interface, each in its own file:
  *
  *   gbm             geometric Brownian motion               index_gbm.c
@@ -27,7 +27,7 @@
  *
  * Randomness. A random model draws only from its own GSL generator,
  * pcg32_gsl_alloc(seed, stream) with stream "index" by default
- * (../shared/design.md, "Randomness and determinism"): the same seed gives
+ * (ARCHITECTURE.md, "Randomness and determinism"): the same seed gives
  * the same path, and no other component's draws depend on this one.
  *
  * Shocks (design.md's `shocks:`) are scheduled ahead of time on the object

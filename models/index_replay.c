@@ -1,6 +1,6 @@
 /*
  * index_replay: the index read from a klines file in the Binance USD-M
- * public-data CSV format (../shared/mechanics.md section 5): twelve columns
+ * public-data CSV format (docs/mechanics.md section 5): twelve columns
  *     open_time, open, high, low, close, volume, close_time, quote_volume,
  *     count, taker_buy_volume, taker_buy_quote_volume, ignore
  * with times in ms since the Unix epoch and close_time = open_time +

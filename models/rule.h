@@ -1,6 +1,6 @@
 /*
  * rule: the venue rules behind small function tables, one registry per
- * kind (../shared/mechanics.md sections 1, 2 and 4).
+ * kind (docs/mechanics.md sections 1, 2 and 4).
  *
  * A venue profile (profile.h) names its rules, and the engine knows them
  * only through these tables, in the manner of gsl_rng_type and of the agent

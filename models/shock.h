@@ -1,6 +1,6 @@
 /*
  * shock: the interface between a scenario's scheduled shocks and the world
- * (../shared/design.md, "Scenario files"), in the manner of agent.h and
+ * (scenarios/README.md), in the manner of agent.h and
  * gsl_rng_type: one shock_kind per kind of shock, a table of its scenario
  * keys and its behaviour, and one registry (models/shocks/shocks.c) that the
  * scenario loader and the world know kinds through. Neither has a switch on

@@ -17,7 +17,7 @@
  *
  * Venue rules: the built-in profiles (models/venues/NAME.yaml). Before a
  * test uses one, tests_profile() checks that its funding fields are the
- * figures of ../shared/mechanics.md section 1 (and, where mechanics.md
+ * figures of docs/mechanics.md section 1 (and, where mechanics.md
  * leaves a figure open, of the file's cited note) that the expected values
  * below are worked from.
  *

@@ -1,5 +1,5 @@
 /*
- * Tests of the mark-price rules (sim/engine/mark.h) against ../shared/mechanics.md
+ * Tests of the mark-price rules (sim/engine/mark.h) against docs/mechanics.md
  * section 2: Binance's median(P1, P2, last) with P1 from the funding rate
  * and P2 from the moving average of the basis, BitMEX's fair price, the
  * Hyperliquid median with the EMA of the basis, and dYdX's oracle; how

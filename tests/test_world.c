@@ -278,7 +278,7 @@ Test(world, a_liquidity_withdrawal_thins_the_book_for_its_duration)
 }
 
 /* Stylized facts of returns at the default calibration (issue #6,
- * ../shared/mechanics.md 7): every kind at its defaults, the default GARCH
+ * docs/mechanics.md 7): every kind at its defaults, the default GARCH
  * index, 24 hours, the mark's 1-minute log returns. Excess kurtosis above 3
  * (fat tails) and the autocorrelation of absolute returns positive at every
  * lag from 1 to 30 minutes (volatility clustering). A property of the

@@ -1,7 +1,7 @@
 /*
  * funding: premium sampling, the rate of an interval and the funding clock
  * of one venue. funding.h states the rule; the venue facts are those of
- * ../shared/mechanics.md section 1:
+ * docs/mechanics.md section 1:
  *   - Binance: samples every 5 s, weights 1..n, I = 0.01% per 8h, clamp
  *     +/-0.05%, cap +/- 0.75 x the first bracket's maintenance rate, and
  *     since 2025-09-18 an N-hour interval pays F / (8/N);

@@ -1,5 +1,5 @@
 /*
- * funding: one venue's funding mechanism (../shared/mechanics.md section 1)
+ * funding: one venue's funding mechanism (docs/mechanics.md section 1)
  * as its profile states it: premium samples from the live book, their
  * average, the rate of an interval, and the settlements on the ledger at the
  * venue's UTC instants.

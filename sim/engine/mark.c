@@ -1,5 +1,5 @@
 /*
- * mark: the mark-price rules of ../shared/mechanics.md section 2, as mark.h
+ * mark: the mark-price rules of docs/mechanics.md section 2, as mark.h
  * states them:
  *   - Binance: median(P1, P2, last), P1 = index x (1 + last funding rate x
  *     time to the next funding / interval), P2 = index + the moving average

@@ -1,6 +1,6 @@
 /*
  * mark: the mark price of one venue by its profile's mark rule
- * (../shared/mechanics.md section 2), the price the liquidation engine
+ * (docs/mechanics.md section 2), the price the liquidation engine
  * tests margin at.
  *
  * Rules (the profile's mark_rule, models/rules/mark_*.c), with basis =

@@ -1,6 +1,6 @@
 /*
  * metrics: one venue's output row per sample (metrics.h;
- * ../shared/mechanics.md section 6 for the definitions).
+ * docs/mechanics.md section 6 for the definitions).
  *
  * Flows. Between two samples the notes add up the interval's taker buy and
  * sell notional, liquidated notional by the side of the position closed

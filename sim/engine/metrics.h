@@ -1,6 +1,6 @@
 /*
  * metrics: one venue's market metrics on the output grid
- * (../shared/design.md "Output", ../shared/mechanics.md section 6).
+ * (README.md, "Commands", and sim/io/output.h; docs/mechanics.md section 6).
  *
  * Between two samples the world reports what happened (fills, liquidations,
  * ADL); at each sample metrics_sample reads the venue's state, closes the

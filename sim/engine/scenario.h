@@ -1,5 +1,5 @@
 /*
- * scenario: the run as data (../shared/design.md, "Scenario files"): the
+ * scenario: the run as data (scenarios/README.md): the
  * venues with their profiles, the populations with their kinds' checked
  * parameters, the index process, the scheduled shocks, the output grid and
  * the expectations. The engine builds a world from it (world.h) and reads

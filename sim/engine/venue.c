@@ -4,7 +4,7 @@
  * The liquidation engine (the cascade each mark starts, the insurance
  * fund, the backstop vault and auto-deleveraging) is venue_liq.c's; the
  * two share venue_internal.h. venue.h states the process step by step;
- * the venue facts behind each step are in ../shared/mechanics.md section 4
+ * the venue facts behind each step are in docs/mechanics.md section 4
  * and notes/venue-examples.md.
  *
  * Invariants: an order is admitted only within the bracket's leverage,

@@ -7,7 +7,7 @@
  * and the records of it all. The venue's rules come through their tables
  * (models/rule.h): the liquidation policy (liquidation.style), the ADL
  * ranking (adl.rank) and the ADL price (adl.price); the venue facts are in
- * ../shared/mechanics.md section 4 and notes/venue-examples.md.
+ * docs/mechanics.md section 4 and notes/venue-examples.md.
  *
  * Invariants: cash and lots are only moved (accounts_trade,
  * accounts_transfer), so the ledger balances after every step; the fund's

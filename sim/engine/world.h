@@ -1,6 +1,6 @@
 /*
- * world: one run of a scenario (../shared/design.md, "The world" and "Time
- * and the event loop"). A world owns the index process, each venue with its
+ * world: one run of a scenario (ARCHITECTURE.md, "From scenario file to
+ * HDF5 result"). A world owns the index process, each venue with its
  * mark rule, funding clock and metrics, every population, and the event
  * queue that drives them in (time, sequence) order:
  *

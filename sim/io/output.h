@@ -1,5 +1,5 @@
 /*
- * output: a run's HDF5 file (../shared/design.md, "Output (HDF5)"),
+ * output: a run's HDF5 file (README.md, "Commands", names the layout below),
  * format_version 1:
  *
  *   /                          attrs format_version (int32),

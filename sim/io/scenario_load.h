@@ -1,6 +1,6 @@
 /*
  * scenario_load: a scenario (the run as data, sim/engine/scenario.h) read
- * from YAML (../shared/design.md, "Scenario files"), overridden with
+ * from YAML (scenarios/README.md), overridden with
  * `--set key.path=value`, checked in full before anything runs.
  * scenarios/README.md documents every key.
  *
