@@ -745,6 +745,41 @@ Test(output, hdf5_without_format_version_or_of_another_is_refused)
     cr_assert_eq(output_read(path, &info, NULL, &e), PERR_IO);
 }
 
+/* A result with a required part deleted (cut short, or edited) is refused
+ * in one line naming the part, not read as an empty summary; a folder is
+ * not a result. */
+Test(output, a_result_missing_a_required_part_is_refused_naming_it)
+{
+    static const char *const parts[] = {"summary", "venues", "scenario"};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        char path[256], want[64];
+        file_path(path, sizeof path, "cut.h5");
+        remove(path);
+        write_full(path);
+        hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+        cr_assert_geq(f, 0);
+        cr_assert_geq(H5Ldelete(f, parts[i], H5P_DEFAULT), 0);
+        H5Fclose(f);
+        output_info info;
+        summary got = {0};
+        perr e = {0, ""};
+        cr_expect_eq(output_read(path, &info, &got, &e), PERR_INVALID,
+                     "without /%s", parts[i]);
+        snprintf(want, sizeof want, ": /%s is missing", parts[i]);
+        cr_expect(strstr(e.msg, "not a complete perpsim result")
+                      && strstr(e.msg, want),
+                  "without /%s: %s", parts[i], e.msg);
+        cr_expect_eq(got.n_items, 0, "without /%s: a summary was read",
+                     parts[i]);
+        summary_free(&got);
+    }
+    char folder[256];
+    file_path(folder, sizeof folder, "");
+    perr e = {0, ""};
+    cr_expect_eq(output_read(folder, NULL, NULL, &e), PERR_INVALID);
+    cr_expect(strstr(e.msg, "not a regular file"), "%s", e.msg);
+}
+
 Test(output, misuse_is_refused_without_harm_to_the_file)
 {
     char path[256];

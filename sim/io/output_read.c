@@ -91,6 +91,16 @@ static int read_file(hid_t f, const char *path, output_info *info,
                         "format_version %d",
                         path, (int)version, OUTPUT_FORMAT_VERSION);
 
+    /* What every finished result has (output.h); a file without one of
+     * them was cut short or edited, and its summary cannot be trusted. */
+    static const char *const required[] = {"scenario", "venues", "summary"};
+    for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
+        if (H5Lexists(f, required[i], H5P_DEFAULT) <= 0)
+            return perr_set(e, PERR_INVALID,
+                            "%s: not a complete perpsim result: /%s is "
+                            "missing",
+                            path, required[i]);
+
     output_info in;
     memset(&in, 0, sizeof in);
     in.format_version = (int)version;
@@ -108,7 +118,7 @@ static int read_file(hid_t f, const char *path, output_info *info,
                         path, reason);
     }
 
-    if (H5Lexists(f, "venues", H5P_DEFAULT) > 0) {
+    {
         hid_t g = H5Gopen2(f, "venues", H5P_DEFAULT);
         herr_t rc = -1;
         if (g >= 0) {
@@ -148,7 +158,7 @@ static int read_file(hid_t f, const char *path, output_info *info,
         in.samples = (size_t)rows;
     }
 
-    if (s && H5Lexists(f, "summary", H5P_DEFAULT) > 0) {
+    if (s) {
         size_t items0 = s->n_items, checks0 = s->n_checks;
         hid_t g = H5Gopen2(f, "summary", H5P_DEFAULT);
         read_summary r = {s, 0};
@@ -186,6 +196,9 @@ int output_read(const char *path, output_info *info, summary *s, perr *e)
     if (!path || stat(path, &st) != 0)
         return perr_set(e, PERR_IO, "%s: cannot open: %s",
                         path ? path : "(null)", strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return perr_set(e, PERR_INVALID,
+                        "%s: not a perpsim result (not a regular file)", path);
     h5u_quiet q;
     h5u_quiet_begin(&q);
     int rc;
