@@ -683,3 +683,24 @@ Test(cli, a_batch_refuses_two_runs_with_the_same_result_before_running)
     cr_expect_neq(access(out, F_OK), 0, "the batch wrote into %s", out);
     rmdir(dir);
 }
+
+/* A calculator's figures are all the user's: one too large to represent is
+ * bad input (exit 2, like a malformed one), and a malformed amount is
+ * quoted back as given, its suffix included. */
+Test(cli, calc_refuses_amounts_it_cannot_represent_as_bad_input)
+{
+    outcome o;
+    perpsim("calc margin --venue binance --notional 9e18 --leverage 10", &o);
+    cr_expect_eq(o.status, 2, "%s", o.err);
+    cr_expect_not_null(strstr(o.err, "'9e18'"), "%s", o.err);
+    perpsim("calc liq-price --venue binance --side long --entry 9e12 "
+            "--size 9e9",
+            &o);
+    cr_expect_eq(o.status, 2, "%s", o.err);
+    cr_expect_not_null(strstr(o.err, "too large"), "%s", o.err);
+    perpsim("calc margin --venue binance --notional 500kk --leverage 10", &o);
+    cr_expect_eq(o.status, 2, "%s", o.err);
+    cr_expect_not_null(strstr(o.err, "got '500kk'"), "%s", o.err);
+    perpsim("calc margin --venue binance --notional 2.5M --leverage 10", &o);
+    cr_expect_eq(o.status, 0, "%s", o.err);
+}

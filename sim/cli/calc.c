@@ -262,14 +262,19 @@ static int parse_quote(const char *calc, const char *opt, const char *text,
     char what[96];
     snprintf(what, sizeof what, "calc %s: %s", calc, opt);
     profile_decimal d;
-    int rc = param_parse_decimal(what, buf, &d, e);
+    perr inner;
+    int rc = param_parse_decimal(what, buf, &d, &inner);
+    if (rc == PERR_INVALID) /* name what was given, suffix included */
+        return perr_set(e, rc,
+                        "%s: expected an amount such as 250000 or 2.5M, got "
+                        "'%s'",
+                        what, text);
     if (rc)
-        return rc;
+        return perr_set(e, rc, "%s: '%s' is too large", what, text);
     d.exp += scale;
     if (d.mant < 0 && !allow_negative)
         return perr_set(e, PERR_INVALID, "%s: must not be negative, got '%s'",
                         what, text);
-    perr inner;
     rc = profile_quote_to_cash(p, d, cash, &inner);
     if (rc)
         return perr_set(e, rc, "%s: '%s': %s", what, text, inner.msg);

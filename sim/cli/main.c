@@ -362,7 +362,9 @@ static int calc_command(int argc, char **argv)
     for (size_t i = 0; status == 0 && i < answer.n; i++)
         printf("%s: %s\n", answer.lines[i].key, answer.lines[i].value);
     calc_report_free(&answer);
-    return exit_status(status);
+    /* Every figure a calculator sees is the user's: one it cannot represent
+     * (a notional of 9e18, an entry x size past 2^63) is bad input too. */
+    return exit_status(status == PERR_RANGE ? PERR_INVALID : status);
 }
 
 int main(int argc, char **argv)
