@@ -35,7 +35,9 @@
  * the previous close_time, times in ms (a 16-digit time is microseconds, as
  * Binance's spot files from 2025 use), lines up to 4095 bytes, at least one
  * candle. Blank lines are skipped; the first line is a header when its
- * first field starts with a letter.
+ * first field starts with a letter. The file must be a regular file of at
+ * most REPLAY_FILE_MAX bytes (textfile.h), and a field quoted back in a
+ * message has its unprintable bytes escaped.
  *
  * State: the knots (time, price) of the candles kept, 64 bytes a candle,
  * and a cursor: the path is asked at non-decreasing times, so finding the
@@ -45,14 +47,20 @@
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "index_model.h"
+#include "textfile.h"
 
 #define REPLAY_COLUMNS 12
 #define REPLAY_LINE_MAX 4096
+/* The largest klines file read: a year of 1-second candles of about 130
+ * bytes a line is 4 GB, which the knots (64 bytes a candle) would hold in
+ * 2 GB; 1 GiB is a year of 1-minute candles fifteen times over. */
+#define REPLAY_FILE_MAX ((size_t)1 << 30)
 /* 1e14 ms is the year 5138; a time this large is in microseconds. */
 #define REPLAY_MICROSECONDS_FROM INT64_C(100000000000000)
 
@@ -144,7 +152,9 @@ static int replay_parse_time(const replay_reader *rd, char *field, int col, int6
     char what[64], detail[160];
     snprintf(what, sizeof what, "column %d (%s): ", col + 1, replay_column[col]);
     if (end == s || *end != '\0' || errno == ERANGE || v < 0) {
-        snprintf(detail, sizeof detail, "'%.40s' is not a time in ms", s);
+        char shown[48];
+        textfile_shown(s, SIZE_MAX, shown, sizeof shown);
+        snprintf(detail, sizeof detail, "'%s' is not a time in ms", shown);
         return replay_fail(rd, what, detail);
     }
     if (v >= REPLAY_MICROSECONDS_FROM) {
@@ -167,7 +177,9 @@ static int replay_parse_price(const replay_reader *rd, char *field, int col, dou
     char what[64], detail[96];
     snprintf(what, sizeof what, "column %d (%s): ", col + 1, replay_column[col]);
     if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v)) {
-        snprintf(detail, sizeof detail, "'%.40s' is not a number", s);
+        char shown[48];
+        textfile_shown(s, SIZE_MAX, shown, sizeof shown);
+        snprintf(detail, sizeof detail, "'%s' is not a number", shown);
         return replay_fail(rd, what, detail);
     }
     if (v <= 0) {
@@ -340,9 +352,8 @@ static void *replay_create(const index_params *p, perr *e)
         perr_set(e, PERR_NOMEM, "index: out of memory");
         return NULL;
     }
-    FILE *f = fopen(p->file, "r");
+    FILE *f = textfile_open(p->file, REPLAY_FILE_MAX, "a klines file", e);
     if (!f) {
-        perr_set(e, PERR_IO, "%s: cannot open: %s", p->file, strerror(errno));
         replay_destroy(r);
         return NULL;
     }

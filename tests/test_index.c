@@ -602,8 +602,8 @@ Test(index, replay_bad_files_are_errors_naming_file_and_line)
          "no candles after the header"},
         {"bad_candle.csv", PERR_INVALID, "bad_candle.csv:2:",
          "need low <= open, close <= high"},
-        {"no_such_file.csv", PERR_IO, "no_such_file.csv",
-         "cannot open"},
+        {"no_such_file.csv", PERR_IO, "no_such_file.csv:",
+         "No such file"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
         expect_replay_error(cases[k].name, cases[k].code, cases[k].where,

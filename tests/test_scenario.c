@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "support.h"
 #include "agent_holder.h"
@@ -308,17 +309,43 @@ Test(scenario, set_replaces_values_of_the_file)
     scenario_free(&s);
 }
 
+/* Copies the klines fixture header.csv to DIR/klines.csv, DIR a new
+ * temporary folder (the loader opens a replay's file to check it). */
+static void klines_beside(char *dir, char *file, size_t size)
+{
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(file, size, "%s/klines.csv", dir);
+    char from[512], text[4096];
+    snprintf(from, sizeof from, "%s/tests/data/klines/header.csv",
+             PERPSIM_SOURCE_DIR);
+    FILE *in = fopen(from, "r"), *out = fopen(file, "w");
+    cr_assert(in && out);
+    size_t n = fread(text, 1, sizeof text, in);
+    cr_assert_eq(fwrite(text, 1, n, out), n);
+    fclose(in);
+    fclose(out);
+}
+
 Test(scenario, set_adds_keys_the_file_does_not_state)
 {
+    char dir[] = "/tmp/perpsim-scenario-XXXXXX", klines[300], name[300];
+    klines_beside(dir, klines, sizeof klines);
+    snprintf(name, sizeof name, "%s/small.yaml", dir);
     const char *sets[] = {"seed=99", "output.trades=true",
                           "index.model=replay", "index.file=klines.csv",
+                          "start=2025-07-10T00:00:00Z",
                           "expect.binance.liquidations.count=[1, 5k]"};
     scenario s;
-    load_text(small, sets, 5, &s);
+    perr e = {0, ""};
+    cr_assert_eq(scenario_load_text(name, small, strlen(small), sets, 6, &s,
+                                    &e),
+                 0, "%s", e.msg);
+    remove(klines);
+    rmdir(dir);
     cr_expect_eq(s.seed, 99);
     cr_expect_eq(s.output.trades, 1);
     cr_expect_eq(s.index.model, INDEX_REPLAY);
-    cr_expect_str_eq(s.index.file, "dir/klines.csv",
+    cr_expect_str_eq(s.index.file, klines,
                      "relative to the scenario's folder");
     cr_assert_eq(s.n_expects, 1);
     cr_expect_str_eq(s.expects[0].metric, "binance.liquidations.count");

@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@
 #include "profile.h"
 #include "profile_yaml.h"
 #include "suggest.h"
+#include "textfile.h"
 
 __extension__ typedef __int128 i128;
 
@@ -610,6 +612,10 @@ static int push_row(funding_rows *rows, const profile *p,
     return 0;
 }
 
+/* The largest premium CSV read: a year of 1-second samples at about 30
+ * bytes a line is under 1 GiB. */
+#define PREMIUM_CSV_MAX ((size_t)1 << 30)
+
 /* A whole field of a CSV line as a double (surrounding blanks allowed). */
 static int parse_field(const char *text, double *out)
 {
@@ -634,10 +640,12 @@ static int parse_field(const char *text, double *out)
 static int read_premium_csv(const char *path, const profile *p,
                             funding_rows *rows, perr *e)
 {
-    FILE *in = fopen(path, "r");
+    perr why;
+    perr_clear(&why);
+    FILE *in = textfile_open(path, PREMIUM_CSV_MAX, "a premium CSV file", &why);
     if (!in)
-        return perr_set(e, PERR_INVALID, "calc funding: --premium-csv %s: %s",
-                        path, strerror(errno));
+        return perr_set(e, PERR_INVALID, "calc funding: --premium-csv %s",
+                        why.msg);
     char line[4096];
     long lineno = 0;
     int columns = 0, first = 1, rc = 0;
@@ -661,7 +669,7 @@ static int read_premium_csv(const char *path, const profile *p,
         if (*s == '\0' || *s == '#')
             continue;
         char shown[48];
-        snprintf(shown, sizeof shown, "%.40s%s", s, strlen(s) > 40 ? "..." : "");
+        textfile_shown(s, SIZE_MAX, shown, sizeof shown);
         char *comma = strchr(s, ',');
         int n = comma ? 2 : 1;
         double t = 0, premium = 0;

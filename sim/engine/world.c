@@ -91,11 +91,6 @@ struct world {
  * The range costs address space only where prices are reached (bigmem.h). */
 #define WORLD_PRICE_RANGE 5
 
-/* Accounts a venue's ledger is made with beyond the populations' agents:
- * the shocks' account (shock.h) and room to spare; the table grows when
- * more are opened, this only spares the first growth. */
-#define WORLD_SPARE_ACCOUNTS 16
-
 /* Orders a venue's book pool is made with; it grows by doubling. */
 #define WORLD_ORDERS_HINT ((size_t)1 << 16)
 
@@ -120,11 +115,8 @@ static int venue_setup(world *w, size_t i, const world_options *opt, perr *e)
     int64_t lo = mark0 / WORLD_PRICE_RANGE > 1 ? mark0 / WORLD_PRICE_RANGE : 1;
     int64_t hi = mark0 * WORLD_PRICE_RANGE;
     size_t n_accounts = WORLD_SPARE_ACCOUNTS;
-    for (size_t k = 0; k < s->n_populations; k++) {
-        const scenario_population *sp = &s->populations[k];
-        if (sp->venue == i || sp->other_venue == (int32_t)i)
-            n_accounts += agent_kind_count(sp->kind, sp->params);
-    }
+    for (size_t k = 0; k < s->n_populations; k++)
+        n_accounts += world_population_agents_on(s, k, i);
     wv->v = venue_new(wv->p, lo, hi, mark0, n_accounts, WORLD_ORDERS_HINT, e);
     if (!wv->v)
         return perr_status(e, PERR_NOMEM);
@@ -313,6 +305,14 @@ uint64_t world_agents(const world *w)
         n += agent_kind_count(w->s->populations[k].kind,
                               w->s->populations[k].params);
     return n;
+}
+
+uint64_t world_population_agents_on(const scenario *s, size_t k, size_t v)
+{
+    const scenario_population *sp = &s->populations[k];
+    if (sp->venue != v && sp->other_venue != (int32_t)v)
+        return 0;
+    return agent_kind_count(sp->kind, sp->params);
 }
 
 /* ---- draining a venue's records ------------------------------------------ */

@@ -24,6 +24,7 @@
 
 #include <stdint.h>
 
+#include "account.h"
 #include "perr.h"
 #include "scenario.h"
 #include "sink.h"
@@ -69,5 +70,20 @@ uint64_t world_events(const world *w);
 
 /* Agents in all populations (each kind's `count`). */
 uint64_t world_agents(const world *w);
+
+/* Accounts a venue's ledger is made with beyond the populations' agents:
+ * the shocks' account (shock.h) and room to spare; the table grows when
+ * more are opened, this only spares the first growth. */
+#define WORLD_SPARE_ACCOUNTS 16
+
+/* The most agents the populations on one venue may hold together (a
+ * cross-venue population counts on both of its venues): a ledger holds at
+ * most ACCOUNT_MAX accounts, and the spare ones are the engine's own. */
+#define WORLD_VENUE_AGENTS_MAX ((uint64_t)ACCOUNT_MAX - WORLD_SPARE_ACCOUNTS)
+
+/* The agents of population k of s that hold an account on venue v: its
+ * count when it trades there (on its venue or, for a cross-venue kind, its
+ * other venue), 0 otherwise. */
+uint64_t world_population_agents_on(const scenario *s, size_t k, size_t v);
 
 #endif

@@ -9,18 +9,15 @@
 #define _POSIX_C_SOURCE 200809L /* strdup */
 #include "flat.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <yaml.h>
+
+#include "textfile.h"
 
 void flat_init(flat_doc *d, const char *file, perr *e)
 {
@@ -368,61 +365,5 @@ int flat_parse(flat_doc *d, const char *text, size_t len, const char *what,
 
 int flat_read_file(const char *path, char **text, size_t *len, perr *e)
 {
-    *text = NULL;
-    *len = 0;
-    /* Non-blocking, so that a FIFO is refused rather than waited on. */
-    int fd = open(path, O_RDONLY | O_NONBLOCK);
-    if (fd < 0)
-        return perr_set(e, PERR_IO, "%s: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return perr_set(e, PERR_INVALID,
-                        "%s: not a regular file (a folder, a device or a "
-                        "pipe); perpsim reads its input from files",
-                        path);
-    }
-    FILE *fp = fdopen(fd, "rb");
-    if (!fp) {
-        int err = errno;
-        close(fd);
-        return perr_set(e, PERR_NOMEM, "%s: %s", path, strerror(err));
-    }
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    int rc = 0;
-    for (;;) {
-        if (n + 1 >= cap) {
-            if (cap > FLAT_FILE_MAX) {
-                rc = perr_set(e, PERR_INVALID,
-                              "%s: longer than %zu MiB; not a file perpsim "
-                              "reads",
-                              path, FLAT_FILE_MAX >> 20);
-                break;
-            }
-            size_t ncap = cap ? 2 * cap : 16384;
-            char *grown = realloc(buf, ncap);
-            if (!grown) {
-                rc = perr_set(e, PERR_NOMEM, "%s: out of memory", path);
-                break;
-            }
-            buf = grown;
-            cap = ncap;
-        }
-        size_t got = fread(buf + n, 1, cap - 1 - n, fp);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (rc == 0 && ferror(fp))
-        rc = perr_set(e, PERR_IO, "%s: read error", path);
-    fclose(fp);
-    if (rc != 0) {
-        free(buf);
-        return rc;
-    }
-    buf[n] = '\0';
-    *text = buf;
-    *len = n;
-    return 0;
+    return textfile_read(path, FLAT_FILE_MAX, "a YAML file", text, len, e);
 }

@@ -98,8 +98,9 @@ const char *flat_kind_word(const flat_entry *en);
 void flat_free(flat_doc *d);
 
 /* Reads the whole file at path into a new NUL-terminated buffer (*text,
- * free it) of *len bytes. PERR_IO when it cannot be read, PERR_INVALID when
- * it is longer than FLAT_FILE_MAX, PERR_NOMEM. */
+ * free it) of *len bytes, as textfile_read does for a YAML file: PERR_IO
+ * when it cannot be read, PERR_INVALID when it is not a regular file or is
+ * longer than FLAT_FILE_MAX, PERR_NOMEM. */
 int flat_read_file(const char *path, char **text, size_t *len, perr *e);
 
 #endif

@@ -21,6 +21,7 @@
 #include "suggest.h"
 #include "summary.h"
 #include "utc.h"
+#include "world.h"
 
 /* ---- the top level ----------------------------------------------------- */
 
@@ -207,6 +208,19 @@ int loader_read_index(loader *ld, scenario *s, index_keyed *kx)
     perr_clear(&why);
     if (index_check(&s->index, &why) != 0)
         return loader_fail_checked(ld, &why, sec);
+    /* Build the process once, as a run would before its first event, so
+     * that what only creating it finds (a replay's klines file missing,
+     * malformed or ending before the start) is reported here, at the key
+     * that named it, by validate and before a sweep starts anything. */
+    index_process *probe = index_new(&s->index, &why);
+    if (!probe) {
+        if (why.code == PERR_NOMEM)
+            return loader_fail_checked(ld, &why, sec);
+        const char *key = s->index.file ? "index.file" : "index";
+        return flat_fail_at(&ld->doc, flat_place_of(&ld->doc, key, sec),
+                            "%s: %s", key, why.msg);
+    }
+    index_free(probe);
     return 0;
 }
 
@@ -646,6 +660,33 @@ static int load_population(loader *ld, scenario *s, size_t i)
     return 0;
 }
 
+/* The populations on each venue fit its ledger (WORLD_VENUE_AGENTS_MAX),
+ * as world_new would find: the error is at the count that crosses the
+ * limit. */
+static int check_venue_agents(loader *ld, const scenario *s,
+                              const entry *sec)
+{
+    for (size_t v = 0; v < s->n_venues; v++) {
+        uint64_t total = 0;
+        for (size_t k = 0; k < s->n_populations; k++) {
+            uint64_t n = world_population_agents_on(s, k, v);
+            total += n;
+            if (n == 0 || total <= WORLD_VENUE_AGENTS_MAX)
+                continue;
+            char key[64];
+            snprintf(key, sizeof key, "populations[%zu].count", k);
+            return flat_fail_at(&ld->doc, flat_place_of(&ld->doc, key, sec),
+                                "%s: the populations on venue '%s' come to "
+                                "%llu agents here; a venue holds at most "
+                                "%llu",
+                                key, s->venues[v].name,
+                                (unsigned long long)total,
+                                (unsigned long long)WORLD_VENUE_AGENTS_MAX);
+        }
+    }
+    return 0;
+}
+
 int loader_read_populations(loader *ld, scenario *s)
 {
     entry *sec;
@@ -659,7 +700,7 @@ int loader_read_populations(loader *ld, scenario *s)
     for (size_t i = 0; i < s->n_populations; i++)
         if ((rc = load_population(ld, s, i)) != 0)
             return rc;
-    return 0;
+    return check_venue_agents(ld, s, sec);
 }
 
 /* ---- expectations ------------------------------------------------------ */
