@@ -295,8 +295,9 @@ Test(sweep_cli, a_failed_run_is_recorded_the_others_go_on_and_a_restart_redoes_i
     perpsim(args, &o);
     cr_assert_eq(o.status, 0, "%s", o.err);
     first_id(o.out, id, sizeof id);
-    /* A folder where the run's file must go: its write fails at run time. */
-    snprintf(blocker, sizeof blocker, "%s/out/runs/%s.h5.part", dir, id);
+    /* A folder where the run's file must go: its commit fails at run time
+     * (a part file cannot be blocked: another name is taken). */
+    snprintf(blocker, sizeof blocker, "%s/out/runs/%s.h5", dir, id);
     char cmd[512];
     snprintf(cmd, sizeof cmd, "mkdir -p '%s'", blocker);
     cr_assert_eq(system(cmd), 0);
@@ -317,7 +318,7 @@ Test(sweep_cli, a_failed_run_is_recorded_the_others_go_on_and_a_restart_redoes_i
     const sweep_index_column *err = sweep_index_column_named(&ix, "error");
     cr_assert(st && err);
     cr_expect_str_eq(st->texts[0], "failed");
-    cr_expect_not_null(strstr(err->texts[0], "cannot create"), "%s",
+    cr_expect_not_null(strstr(err->texts[0], "cannot rename"), "%s",
                        err->texts[0]);
     for (size_t r = 1; r < ix.n_rows; r++)
         cr_expect_str_eq(st->texts[r], "ok");

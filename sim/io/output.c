@@ -41,6 +41,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "h5util.h"
@@ -105,6 +106,11 @@ typedef struct out_field {
     out_kind kind;
     const char *unit;
 } out_field;
+
+/* Part file names tried before giving up ("<path>.part", then
+ * "<path>.2.part" ...), and the bytes such a name adds to the path. */
+#define OUTPUT_PART_TRIES 1000
+#define OUTPUT_PART_EXTRA sizeof ".1000.part"
 
 #define FIELD(s, f, k, u) {#f, offsetof(s, f), k, u}
 
@@ -208,6 +214,7 @@ typedef struct out_venue {
 
 struct output {
     char *path, *part;
+    int part_fd; /* holds the claim on the part file (cleanup.h); -1 */
     int overwrite;
     int failed;       /* a write failed: the file is closed and removed */
     int rows_started; /* no venue may be added after the first row */
@@ -275,6 +282,8 @@ static void output_free(output *o)
     free(o->path);
     if (o->part)
         cleanup_forget_file(o->part);
+    if (o->part_fd >= 0)
+        close(o->part_fd);
     free(o->part);
     free(o);
 }
@@ -339,6 +348,35 @@ static hid_t kind_file(const output *o, out_kind k)
     case K_ROUTE: return o->route_type;
     }
     return H5I_INVALID_HID;
+}
+
+/* Claims o's part file, the first of "<path>.part", "<path>.2.part",
+ * "<path>.3.part" ... that no live process holds (cleanup_claim_file: an
+ * exclusive lock held until the output is freed), so no two processes
+ * (two shells, two shards, two hosts sharing the disk) ever write into one
+ * part file, and the part file of a run that was killed is taken over
+ * rather than left beside a new one. HDF5's own file locking is switched
+ * off for the file (the claim is the lock). The open also gives a folder
+ * that is not there one line (HDF5's message is a paragraph). */
+static int create_part(output *o, size_t len, perr *e)
+{
+    for (int n = 1; n <= OUTPUT_PART_TRIES; n++) {
+        if (n == 1)
+            snprintf(o->part, len + OUTPUT_PART_EXTRA, "%s.part", o->path);
+        else
+            snprintf(o->part, len + OUTPUT_PART_EXTRA, "%s.%d.part", o->path,
+                     n);
+        o->part_fd = cleanup_claim_file(o->part);
+        if (o->part_fd >= 0)
+            return 0;
+        if (errno != EWOULDBLOCK)
+            return perr_set(e, PERR_IO, "%s: cannot create: %s", o->part,
+                            strerror(errno));
+    }
+    return perr_set(e, PERR_IO,
+                    "%s: cannot create: %d processes are writing this "
+                    "result already",
+                    o->part, OUTPUT_PART_TRIES);
 }
 
 /* The memory (native, the struct's layout) and file (packed) compound types
@@ -454,8 +492,9 @@ output *output_open(const char *path, const output_meta *meta, int overwrite,
     output *o = calloc(1, sizeof *o);
     size_t len = strlen(path);
     if (o) {
+        o->part_fd = -1;
         o->path = malloc(len + 1);
-        o->part = malloc(len + sizeof ".part");
+        o->part = malloc(len + OUTPUT_PART_EXTRA);
         o->scratch = malloc(OUTPUT_CHUNK * sizeof *o->scratch);
     }
     if (!o || !o->path || !o->part || !o->scratch) {
@@ -465,26 +504,16 @@ output *output_open(const char *path, const output_meta *meta, int overwrite,
         return NULL;
     }
     memcpy(o->path, path, len + 1);
-    snprintf(o->part, len + sizeof ".part", "%s.part", path);
     o->overwrite = overwrite;
     o->file = o->venues = o->str_type = o->route_type = H5I_INVALID_HID;
     o->dcpl_rows = o->dcpl_funding = H5I_INVALID_HID;
     for (int t = 0; t < T_COUNT; t++)
         o->mem_type[t] = o->file_type[t] = H5I_INVALID_HID;
 
-    /* Removed if the run is stopped from here on (cleanup.h): registered
-     * before the file exists, so no instant has it on disk unregistered. */
-    cleanup_file(o->part);
-    /* HDF5's message for a folder that is not there is a paragraph; the
-     * system's is one line. */
-    FILE *probe = fopen(o->part, "wb");
-    if (!probe) {
-        perr_set(e, PERR_IO, "%s: cannot create: %s", o->part,
-                 strerror(errno));
+    if (create_part(o, len, e) != 0) {
         output_free(o);
         return NULL;
     }
-    fclose(probe);
 
     h5u_quiet q;
     h5u_quiet_begin(&q);
@@ -495,6 +524,7 @@ output *output_open(const char *path, const output_meta *meta, int overwrite,
     if (fapl < 0 || fcpl < 0
         || H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0
         || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0
+        || H5Pset_file_locking(fapl, 0, 1) < 0
         || H5Pset_attr_creation_order(fcpl, order) < 0
         || H5Pset_link_creation_order(fcpl, order) < 0
         || H5Pset_obj_track_times(fcpl, 0) < 0
@@ -971,6 +1001,37 @@ sink output_sink(output *o)
     return (sink){&output_sink_ops, o};
 }
 
+/* Gives the finished part file its final name, atomically. Without
+ * overwrite a hard link is made, which fails when the name exists, so a
+ * result that appeared meanwhile (another process finishing the same run)
+ * is never replaced; a file system without hard links falls back to a check
+ * and a rename. With overwrite, a rename. The part file is gone after. */
+static int publish(output *o, perr *e)
+{
+    int rc = 0;
+    if (!o->overwrite) {
+        if (link(o->part, o->path) == 0) {
+            remove(o->part);
+            return 0;
+        }
+        struct stat st;
+        if (errno == EEXIST || stat(o->path, &st) == 0) {
+            rc = perr_set(e, PERR_IO,
+                          "%s: appeared while the run was writing; refusing "
+                          "to overwrite it (--force does)",
+                          o->path);
+            remove(o->part);
+            return rc;
+        }
+    }
+    if (rename(o->part, o->path) != 0) {
+        rc = perr_set(e, PERR_IO, "%s: cannot rename to %s: %s", o->part,
+                      o->path, strerror(errno));
+        remove(o->part);
+    }
+    return rc;
+}
+
 /* ---- commit and abort --------------------------------------------------- */
 
 static int write_summary(output *o, const summary *s, perr *e)
@@ -1019,19 +1080,8 @@ int output_commit(output *o, const summary *s, perr *e)
     if (!rc && output_close(o) < 0)
         rc = output_fail(o, e, "cannot close the file");
     h5u_quiet_end(&q);
-    struct stat st;
-    if (!rc && !o->overwrite && stat(o->path, &st) == 0) {
-        rc = perr_set(e, PERR_IO,
-                      "%s: appeared while the run was writing; refusing to "
-                      "overwrite it (--force does)",
-                      o->path);
-        remove(o->part);
-    }
-    if (!rc && rename(o->part, o->path) != 0) {
-        rc = perr_set(e, PERR_IO, "%s: cannot rename to %s: %s", o->part,
-                      o->path, strerror(errno));
-        remove(o->part);
-    }
+    if (!rc)
+        rc = publish(o, e);
     output_free(o);
     return rc;
 }

@@ -30,8 +30,11 @@
  *
  * Datasets are chunked (4096 rows; funding 256), shuffled and deflate-
  * compressed (level 4), and extensible; rows are buffered a chunk at a time
- * in memory and appended whole. The file is written as "<path>.part" and
- * renamed to path by output_commit only, so a failed or interrupted run
+ * in memory and appended whole. The file is written as "<path>.part" (or
+ * "<path>.N.part", N from 2, when that name is taken: a part file is only
+ * ever one process's) and given its final name by output_commit only, with
+ * a hard link that never replaces a result another process finished
+ * meanwhile (a rename with overwrite), so a failed or interrupted run
  * never leaves a file that looks finished: output_abort (and any failure
  * to write) removes the part file, after which the output refuses every
  * call (PERR_STATE) but output_commit and output_abort, which free it.

@@ -2,8 +2,9 @@
  * runner: one scenario from file to result (runner.h). The order of the
  * steps is what keeps a failure clean: everything that can be refused (the
  * scenario, an existing result) is refused before the world is built, the
- * output lives under "<path>.part" until the summary is in it, and every
- * failure after that aborts the output, which removes the part file.
+ * output lives under its part file (output.h) until the summary is in it,
+ * and every failure after that aborts the output, which removes the part
+ * file.
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, mkdir, access */
 #include "runner.h"

@@ -13,9 +13,12 @@
 #include "cleanup.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -117,4 +120,37 @@ void cleanup_forget_children(void)
 {
     for (int i = 0; i < CLEANUP_CHILDREN; i++)
         children[i] = 0;
+}
+
+int cleanup_claim_file(const char *path)
+{
+    sigset_t stops, before;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    sigaddset(&stops, SIGHUP);
+    sigprocmask(SIG_BLOCK, &stops, &before);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    int err = errno;
+    if (fd >= 0) {
+        struct stat held, named;
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            err = errno;
+        } else if (fstat(fd, &held) != 0 || stat(path, &named) != 0
+                   || held.st_dev != named.st_dev
+                   || held.st_ino != named.st_ino) {
+            err = EWOULDBLOCK; /* renamed away by the one that held it */
+        } else if (ftruncate(fd, 0) != 0) {
+            err = errno;
+        } else {
+            (void)cleanup_file(path);
+            sigprocmask(SIG_SETMASK, &before, NULL);
+            return fd;
+        }
+        close(fd);
+        fd = -1;
+    }
+    sigprocmask(SIG_SETMASK, &before, NULL);
+    errno = err;
+    return fd;
 }

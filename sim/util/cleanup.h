@@ -39,6 +39,18 @@ void cleanup_install(void);
 int cleanup_file(const char *path);
 void cleanup_forget_file(const char *path);
 
+/* Claims path as this process's own file to write: opens it (creating it
+ * when absent, mode 0666 less the umask), takes an exclusive flock on it,
+ * checks that the name still refers to the file locked (a process that
+ * held it may have renamed it away meanwhile), empties it and registers it
+ * as cleanup_file does; the stopping signals are held throughout, so no
+ * instant has the file claimed but unregistered. A file left by a process
+ * that was killed is claimed again; one another live process holds is not
+ * (-1, errno EWOULDBLOCK), nor ever registered or removed here. The
+ * descriptor holds the claim: keep it open until the file is renamed or
+ * removed. -1 with errno on failure. */
+int cleanup_claim_file(const char *path);
+
 /* pid is sent the stopping signal and waited for. */
 int cleanup_child(pid_t pid);
 void cleanup_forget_child(pid_t pid);

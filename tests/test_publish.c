@@ -1,0 +1,200 @@
+/*
+ * Tests of how a result gets its name (sim/io/output.h): each process
+ * writes its own part file ("<path>.part", or "<path>.N.part" when a live
+ * process holds that one), the part file a killed run left is taken over
+ * rather than left beside the new one, the final name is given atomically
+ * and never replaces a result another process finished meanwhile, and an
+ * output folder removed mid-run ends the run in one line, exit 1, with no
+ * file.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <criterion/criterion.h>
+
+#include "support_cli.h"
+#include "output.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SQUEEZE PERPSIM_SOURCE_DIR "/scenarios/short-squeeze-1.37b.yaml"
+#define RESULT "short-squeeze-1.37b-seed42.h5"
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static int count_ending(const char *dir, const char *suffix)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int n = 0;
+    size_t ls = strlen(suffix);
+    for (struct dirent *de; (de = readdir(d));) {
+        size_t l = strlen(de->d_name);
+        n += l >= ls && strcmp(de->d_name + l - ls, suffix) == 0;
+    }
+    closedir(d);
+    return n;
+}
+
+static output_meta meta(void)
+{
+    output_meta m = {"publish", "publish.yaml", "name: publish\n", NULL, 0,
+                     1, 0, INT64_C(60000)};
+    return m;
+}
+
+/* Starts `perpsim run -q SQUEEZE -o dir` with its output in files under
+ * dir's parent; returns the pid. */
+static pid_t start_run(const char *dir, const char *log)
+{
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execl(PERPSIM_EXE, "perpsim", "run", "-q", SQUEEZE, "-o", dir,
+              (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+static int status_of(pid_t pid)
+{
+    int ws;
+    cr_assert_eq(waitpid(pid, &ws, 0), pid);
+    cr_assert(WIFEXITED(ws), "perpsim died (status %d)", ws);
+    return WEXITSTATUS(ws);
+}
+
+/* Two outputs of one path in one process: the second writes its own part
+ * file, and the second to commit finds the result there and refuses to
+ * replace it (without overwrite), leaving the first's file and no part. */
+Test(publish, two_writers_of_one_result_never_share_a_part_file)
+{
+    char dir[] = "/tmp/perpsim-publish-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[300], part[320], part2[320];
+    snprintf(path, sizeof path, "%s/run.h5", dir);
+    snprintf(part, sizeof part, "%s/run.h5.part", dir);
+    snprintf(part2, sizeof part2, "%s/run.h5.2.part", dir);
+    output_meta m = meta();
+    perr e = {0, ""};
+    output *a = output_open(path, &m, 0, &e);
+    cr_assert_not_null(a, "%s", e.msg);
+    output *b = output_open(path, &m, 0, &e);
+    cr_assert_not_null(b, "%s", e.msg);
+    cr_expect(exists(part) && exists(part2), "each writer has its part file");
+
+    summary s;
+    memset(&s, 0, sizeof s);
+    cr_assert_eq(output_commit(a, &s, &e), 0, "%s", e.msg);
+    cr_expect(exists(path));
+    cr_expect_eq(output_commit(b, &s, &e), PERR_IO);
+    cr_expect_not_null(strstr(e.msg, "appeared while the run was writing"),
+                       "%s", e.msg);
+    cr_expect(exists(path), "the first result stays");
+    cr_expect(!exists(part) && !exists(part2), "no part file is left");
+    remove(path);
+    rmdir(dir);
+}
+
+/* A part file nobody holds (a run killed with kill -9 left it) is taken
+ * over: after the run, neither it nor a second part file remains. */
+Test(publish, a_killed_runs_part_file_is_taken_over)
+{
+    char dir[] = "/tmp/perpsim-publish-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char part[320], path[300];
+    snprintf(part, sizeof part, "%s/" RESULT ".part", dir);
+    snprintf(path, sizeof path, "%s/" RESULT, dir);
+    FILE *f = fopen(part, "w");
+    cr_assert_not_null(f);
+    fputs("half a result", f);
+    fclose(f);
+    char args[512];
+    snprintf(args, sizeof args, "run -q %s -o %s", SQUEEZE, dir);
+    outcome o;
+    perpsim(args, &o);
+    cr_expect_eq(o.status, 0, "%s", o.err);
+    cr_expect(exists(path));
+    cr_expect_eq(count_ending(dir, ".part"), 0, "a part file was left");
+    remove(path);
+    rmdir(dir);
+}
+
+/* The same run started twice at once into one folder: one result, written
+ * whole by one of them; the other says why it wrote nothing (exit 1); no
+ * part file is left. */
+Test(publish, the_same_run_twice_at_once_gives_one_whole_result)
+{
+    char dir[] = "/tmp/perpsim-publish-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char log_a[320], log_b[320], path[300];
+    snprintf(log_a, sizeof log_a, "%s.a.log", dir);
+    snprintf(log_b, sizeof log_b, "%s.b.log", dir);
+    snprintf(path, sizeof path, "%s/" RESULT, dir);
+    pid_t a = start_run(dir, log_a);
+    pid_t b = start_run(dir, log_b);
+    int sa = status_of(a), sb = status_of(b);
+    char err_a[8192], err_b[8192];
+    cli_slurp(log_a, err_a, sizeof err_a);
+    cli_slurp(log_b, err_b, sizeof err_b);
+    cr_expect((sa == 0) != (sb == 0), "statuses %d and %d:\n%s\n%s", sa, sb,
+              err_a, err_b);
+    const char *loser = sa == 0 ? err_b : err_a;
+    cr_expect_eq(sa == 0 ? sb : sa, 1, "%s", loser);
+    cr_expect(strstr(loser, "refusing to overwrite")
+                  || strstr(loser, "exists; use --force"),
+              "%s", loser);
+    cr_expect_eq(count_ending(dir, ".part"), 0, "a part file was left");
+    char args[512];
+    snprintf(args, sizeof args, "inspect %s", path);
+    outcome o;
+    perpsim(args, &o);
+    cr_expect_eq(o.status, 0, "the result is whole: %s", o.err);
+    remove(path);
+    rmdir(dir);
+}
+
+/* The output folder removed while the run writes: one line, exit 1, and
+ * nothing written anywhere. */
+Test(publish, an_output_folder_removed_mid_run_is_one_line_and_exit_1)
+{
+    char base[] = "/tmp/perpsim-publish-XXXXXX";
+    cr_assert_not_null(mkdtemp(base));
+    char dir[320], part[400], log[320];
+    snprintf(dir, sizeof dir, "%s/out", base);
+    snprintf(part, sizeof part, "%s/" RESULT ".part", dir);
+    snprintf(log, sizeof log, "%s.log", base);
+    pid_t pid = start_run(dir, log);
+    struct timespec nap = {0, 1000000};
+    for (int i = 0; i < 60000 && !exists(part); i++)
+        nanosleep(&nap, NULL);
+    cr_assert(exists(part), "the run never started writing");
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+    int status = status_of(pid);
+    char err[8192];
+    cli_slurp(log, err, sizeof err);
+    cr_expect_eq(status, 1, "%s", err);
+    const char *line = strstr(err, "perpsim run: ");
+    cr_expect_not_null(line, "%s", err);
+    cr_expect_not_null(strstr(err, "No such file or directory"), "%s", err);
+    cr_expect_null(strstr(err, "HDF5-DIAG"), "%s", err);
+    cr_expect(!exists(dir), "the folder came back");
+    rmdir(base);
+}
