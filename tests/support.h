@@ -1,7 +1,7 @@
 /*
- * support: helpers shared by the Criterion tests: an account on a venue,
- * the audit of its ledger, and a file of the source tree (the docs that tests
- * hold the code to; read through support_fs.h).
+ * support: helpers shared by the Criterion tests: an account on a venue and
+ * the audit of its ledger; and, through support_fs.h, files (a file of the
+ * source tree, such as the docs that tests hold the code to).
  */
 #ifndef PERPSIM_TESTS_SUPPORT_H
 #define PERPSIM_TESTS_SUPPORT_H
@@ -34,15 +34,6 @@ static inline venue_totals support_audit(const venue *v)
     cr_assert_eq(t.ledger.long_lots, t.ledger.short_lots);
     cr_assert_eq(t.ledger.cash_total, t.ledger.expected_cash);
     return t;
-}
-
-/* The whole of the source tree's file rel ("scenarios/README.md") as a
- * string the caller frees, or fails the test. */
-static inline char *support_read_source(const char *rel)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", PERPSIM_SOURCE_DIR, rel);
-    return support_read_file(path, NULL);
 }
 
 #endif

@@ -1,8 +1,8 @@
 /*
- * support_fs: files and folders for the tests: a file written or read whole,
- * a folder removed with all it holds, and, for a test that defines
- * _POSIX_C_SOURCE 200809L before any include (mkdtemp), a fresh folder under
- * /tmp.
+ * support_fs: files and folders for the tests: a file written or read whole
+ * (one of the source tree by its path there), a folder removed with all it
+ * holds, and, for a test that defines _POSIX_C_SOURCE 200809L before any
+ * include (mkdtemp), a fresh folder under /tmp.
  */
 #ifndef PERPSIM_TESTS_SUPPORT_FS_H
 #define PERPSIM_TESTS_SUPPORT_FS_H
@@ -58,6 +58,15 @@ static inline char *support_read_file(const char *path, size_t *size)
     if (size)
         *size = (size_t)n;
     return text;
+}
+
+/* The whole of the source tree's file rel ("scenarios/README.md") as a
+ * string the caller frees, or fails the test. */
+static inline char *support_read_source(const char *rel)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", PERPSIM_SOURCE_DIR, rel);
+    return support_read_file(path, NULL);
 }
 
 #endif
