@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "index_model.h"
 #include "pcg.h"
 #include "suggest.h"
@@ -363,14 +364,11 @@ static int check_window(int64_t from, int64_t len, const char *what, perr *e)
 
 static int insert_event(index_process *ix, const index_event *ev, perr *e)
 {
-    if (ix->event_count == ix->event_cap) {
-        size_t cap = ix->event_cap ? 2 * ix->event_cap : 8;
-        index_event *grown = realloc(ix->events, cap * sizeof *grown);
-        if (!grown)
-            return perr_set(e, PERR_NOMEM, "index: out of memory for shocks");
-        ix->events = grown;
-        ix->event_cap = cap;
-    }
+    index_event *events = grow_for_one(ix->events, ix->event_count,
+                                       &ix->event_cap, sizeof *events, 8);
+    if (!events)
+        return perr_set(e, PERR_NOMEM, "index: out of memory for shocks");
+    ix->events = events;
     /* After every event that sorts before or level with it: pending events
      * only, since applied ones are all at or before done_ms < ev->at. */
     size_t pos = ix->event_count;
@@ -427,14 +425,11 @@ int index_vol_burst(index_process *ix, int64_t from_ms, int64_t for_ms, double k
         return rc;
     if (!isfinite(k) || k < 0)
         return perr_set(e, PERR_INVALID, "index_vol_burst: k must be >= 0 (got %g)", k);
-    if (ix->burst_count == ix->burst_cap) {
-        size_t cap = ix->burst_cap ? 2 * ix->burst_cap : 4;
-        index_burst *grown = realloc(ix->bursts, cap * sizeof *grown);
-        if (!grown)
-            return perr_set(e, PERR_NOMEM, "index: out of memory for shocks");
-        ix->bursts = grown;
-        ix->burst_cap = cap;
-    }
+    index_burst *bursts = grow_for_one(ix->bursts, ix->burst_count,
+                                       &ix->burst_cap, sizeof *bursts, 4);
+    if (!bursts)
+        return perr_set(e, PERR_NOMEM, "index: out of memory for shocks");
+    ix->bursts = bursts;
     ix->bursts[ix->burst_count++] =
         (index_burst){.from = from_ms, .until = from_ms + for_ms, .k = k};
     return PERR_OK;

@@ -49,6 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "index_model.h"
 
 #define REPLAY_COLUMNS 12
@@ -107,18 +108,19 @@ static void replay_destroy(void *state)
 
 static int replay_push(replay *r, int64_t t, double price)
 {
-    if (r->count == r->cap) {
-        size_t cap = r->cap ? 2 * r->cap : 256;
-        int64_t *t_grown = realloc(r->t, cap * sizeof *t_grown);
-        if (!t_grown)
-            return PERR_NOMEM;
-        r->t = t_grown;
-        double *p_grown = realloc(r->price, cap * sizeof *p_grown);
-        if (!p_grown)
-            return PERR_NOMEM;
-        r->price = p_grown;
-        r->cap = cap;
-    }
+    /* Two columns of one capacity: it grows once both have. */
+    size_t t_cap = r->cap, p_cap = r->cap;
+    int64_t *t_grown = grow_for_one(r->t, r->count, &t_cap, sizeof *t_grown,
+                                    256);
+    if (!t_grown)
+        return PERR_NOMEM;
+    r->t = t_grown;
+    double *p_grown = grow_for_one(r->price, r->count, &p_cap,
+                                   sizeof *p_grown, 256);
+    if (!p_grown)
+        return PERR_NOMEM;
+    r->price = p_grown;
+    r->cap = p_cap;
     r->t[r->count] = t;
     r->price[r->count] = price;
     r->count++;

@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "funding.h"
+#include "grow.h"
 #include "margin.h"
 #include "profile.h"
 #include "profile_yaml.h"
@@ -113,16 +114,13 @@ static void put(calc_report *r, const char *key, const char *fmt, ...)
 {
     if (r->failed)
         return;
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? 2 * r->cap : 16;
-        calc_line *grown = realloc(r->lines, cap * sizeof *grown);
-        if (!grown) {
-            r->failed = 1;
-            return;
-        }
-        r->lines = grown;
-        r->cap = cap;
+    calc_line *lines = grow_for_one(r->lines, r->n, &r->cap, sizeof *lines,
+                                    16);
+    if (!lines) {
+        r->failed = 1;
+        return;
     }
+    r->lines = lines;
     calc_line *l = &r->lines[r->n++];
     snprintf(l->key, sizeof l->key, "%s", key);
     va_list ap;
@@ -595,14 +593,11 @@ typedef struct funding_rows {
 static int push_row(funding_rows *rows, const profile *p,
                     const funding_average *avg, perr *e)
 {
-    if (rows->n == rows->cap) {
-        size_t cap = rows->cap ? 2 * rows->cap : 16;
-        funding_row *grown = realloc(rows->row, cap * sizeof *grown);
-        if (!grown)
-            return perr_set(e, PERR_NOMEM, "calc funding: out of memory");
-        rows->row = grown;
-        rows->cap = cap;
-    }
+    funding_row *row = grow_for_one(rows->row, rows->n, &rows->cap,
+                                    sizeof *row, 16);
+    if (!row)
+        return perr_set(e, PERR_NOMEM, "calc funding: out of memory");
+    rows->row = row;
     funding_row *r = &rows->row[rows->n++];
     r->samples = avg->n;
     r->premium = funding_premium_rate(funding_average_value(avg));

@@ -22,6 +22,8 @@
 
 #include <yaml.h>
 
+#include "grow.h"
+
 void flat_init(flat_doc *d, const char *file, perr *e)
 {
     memset(d, 0, sizeof *d);
@@ -101,16 +103,13 @@ flat_entry *flat_add(flat_doc *d, const char *path, const char *value,
         perr_set(d->e, PERR_NOMEM, "%s: out of memory", d->file);
         return NULL;
     }
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? 2 * d->cap : 32;
-        flat_entry *grown = realloc(d->entries, cap * sizeof *grown);
-        if (!grown) {
-            perr_set(d->e, PERR_NOMEM, "%s: out of memory", d->file);
-            return NULL;
-        }
-        d->entries = grown;
-        d->cap = cap;
+    flat_entry *entries = grow_for_one(d->entries, d->n, &d->cap,
+                                       sizeof *entries, 32);
+    if (!entries) {
+        perr_set(d->e, PERR_NOMEM, "%s: out of memory", d->file);
+        return NULL;
     }
+    d->entries = entries;
     flat_entry *en = &d->entries[d->n];
     memset(en, 0, sizeof *en);
     en->path = strdup(path);
@@ -400,14 +399,12 @@ int flat_read_file(const char *path, char **text, size_t *len, perr *e)
                               path, FLAT_FILE_MAX >> 20);
                 break;
             }
-            size_t ncap = cap ? 2 * cap : 16384;
-            char *grown = realloc(buf, ncap);
+            char *grown = grow_for_one(buf, n + 1, &cap, 1, 16384);
             if (!grown) {
                 rc = perr_set(e, PERR_NOMEM, "%s: out of memory", path);
                 break;
             }
             buf = grown;
-            cap = ncap;
         }
         size_t got = fread(buf + n, 1, cap - 1 - n, fp);
         n += got;

@@ -43,6 +43,7 @@
 #include <time.h>
 
 #include "cleanup.h"
+#include "grow.h"
 #include "h5util.h"
 #include "utc.h"
 #include "version.h"
@@ -641,15 +642,12 @@ int output_add_venue(output *o, const char *name, const profile *p,
         if (strcmp(o->v[i].name, name) == 0)
             return perr_set(e, PERR_INVALID, "%s: venue %s added twice",
                             o->part, name);
-    if (o->nv == o->capv) {
-        size_t cap = o->capv ? 2 * o->capv : 4;
-        out_venue *grown = realloc(o->v, cap * sizeof *grown);
-        if (!grown)
-            return perr_set(e, PERR_NOMEM, "%s: no memory for venue %s",
-                            o->part, name);
-        o->v = grown;
-        o->capv = cap;
-    }
+    out_venue *venues = grow_for_one(o->v, o->nv, &o->capv, sizeof *venues,
+                                     4);
+    if (!venues)
+        return perr_set(e, PERR_NOMEM, "%s: no memory for venue %s", o->part,
+                        name);
+    o->v = venues;
     out_venue *v = &o->v[o->nv];
     memset(v, 0, sizeof *v);
     for (int i = 0; i < METRICS_SERIES_COUNT; i++)
