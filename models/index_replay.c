@@ -96,14 +96,11 @@ static int replay_check(const index_params *p, perr *e)
     return PERR_OK;
 }
 
-static void replay_destroy(void *state)
+static void replay_release(void *state)
 {
     replay *r = state;
-    if (!r)
-        return;
     free(r->t);
     free(r->price);
-    free(r);
 }
 
 static int replay_push(replay *r, int64_t t, double price)
@@ -335,26 +332,15 @@ static int replay_load(replay *r, FILE *f, const index_params *p, perr *e)
     return PERR_OK;
 }
 
-static void *replay_create(const index_params *p, perr *e)
+static int replay_init(void *state, const index_params *p, perr *e)
 {
-    replay *r = calloc(1, sizeof *r);
-    if (!r) {
-        perr_set(e, PERR_NOMEM, "index: out of memory");
-        return NULL;
-    }
     FILE *f = fopen(p->file, "r");
-    if (!f) {
-        perr_set(e, PERR_IO, "%s: cannot open: %s", p->file, strerror(errno));
-        replay_destroy(r);
-        return NULL;
-    }
-    int rc = replay_load(r, f, p, e);
+    if (!f)
+        return perr_set(e, PERR_IO, "%s: cannot open: %s", p->file,
+                        strerror(errno));
+    int rc = replay_load(state, f, p, e);
     fclose(f);
-    if (rc != PERR_OK) {
-        replay_destroy(r);
-        return NULL;
-    }
-    return r;
+    return rc;
 }
 
 static double replay_path(void *state, int64_t t)
@@ -373,11 +359,9 @@ static double replay_path(void *state, int64_t t)
 }
 
 const index_model_ops index_replay_ops = {
-    .name = "replay",
     .check = replay_check,
-    .create = replay_create,
-    .destroy = replay_destroy,
-    .step = NULL,
+    .state_size = sizeof(replay),
+    .init = replay_init,
+    .release = replay_release,
     .path = replay_path,
-    .jump_count = NULL,
 };
