@@ -236,6 +236,23 @@ static int find_venue(const char *calc, const char *name, const profile **p,
                     near ? near : "", near ? "'?)" : "", known);
 }
 
+/* Reads a calculator's arguments against options (n of them), the first
+ * n_required of which, --venue first, must be given (checked in that
+ * order), and finds the built-in venue that --venue names. */
+static int read_args(const char *calc, int argc, char **argv,
+                     const char *const *options, size_t n, size_t n_required,
+                     calc_args *a, const profile **p, perr *e)
+{
+    int rc = parse_args(calc, argc, argv, options, n, a, e);
+    for (size_t i = 0; !rc && i < n_required; i++) {
+        const char *value;
+        rc = required(calc, a, options[i], &value, e);
+    }
+    if (!rc)
+        rc = find_venue(calc, arg_value(a, "--venue"), p, e);
+    return rc;
+}
+
 /* A quote-currency amount with an optional k, M or B suffix. */
 static int parse_quote(const char *calc, const char *opt, const char *text,
                        const profile *p, int allow_negative, int64_t *cash,
@@ -314,16 +331,12 @@ int calc_margin(int argc, char **argv, calc_report *out, perr *e)
 {
     const char *c = "margin";
     calc_args a;
-    const char *venue_name, *notional_text;
     const profile *p;
     int64_t notional;
-    int rc = parse_args(c, argc, argv, margin_options, 3, &a, e);
-    if (!rc)
-        rc = required(c, &a, "--venue", &venue_name, e);
-    if (!rc)
-        rc = required(c, &a, "--notional", &notional_text, e);
-    if (!rc)
-        rc = find_venue(c, venue_name, &p, e);
+    int rc = read_args(c, argc, argv, margin_options,
+                       sizeof margin_options / sizeof margin_options[0], 2, &a,
+                       &p, e);
+    const char *notional_text = arg_value(&a, "--notional");
     if (!rc)
         rc = parse_quote(c, "--notional", notional_text, p, 0, &notional, e);
     if (rc)
@@ -359,22 +372,15 @@ int calc_liq_price(int argc, char **argv, calc_report *out, perr *e)
 {
     const char *c = "liq-price";
     calc_args a;
-    const char *venue_name, *side_text, *entry_text, *size_text;
     const profile *p;
-    int rc = parse_args(c, argc, argv, liq_options,
-                        sizeof liq_options / sizeof liq_options[0], &a, e);
-    if (!rc)
-        rc = required(c, &a, "--venue", &venue_name, e);
-    if (!rc)
-        rc = required(c, &a, "--side", &side_text, e);
-    if (!rc)
-        rc = required(c, &a, "--entry", &entry_text, e);
-    if (!rc)
-        rc = required(c, &a, "--size", &size_text, e);
-    if (!rc)
-        rc = find_venue(c, venue_name, &p, e);
+    int rc = read_args(c, argc, argv, liq_options,
+                       sizeof liq_options / sizeof liq_options[0], 4, &a, &p,
+                       e);
     if (rc)
         return rc;
+    const char *side_text = arg_value(&a, "--side");
+    const char *entry_text = arg_value(&a, "--entry");
+    const char *size_text = arg_value(&a, "--size");
 
     int side;
     if (strcmp(side_text, "long") == 0)
@@ -744,17 +750,13 @@ int calc_funding(int argc, char **argv, calc_report *out, perr *e)
 {
     const char *c = "funding";
     calc_args a;
-    const char *venue_name;
     const profile *base;
-    int rc = parse_args(c, argc, argv, funding_options,
-                        sizeof funding_options / sizeof funding_options[0],
-                        &a, e);
-    if (!rc)
-        rc = required(c, &a, "--venue", &venue_name, e);
-    if (!rc)
-        rc = find_venue(c, venue_name, &base, e);
+    int rc = read_args(c, argc, argv, funding_options,
+                       sizeof funding_options / sizeof funding_options[0], 1,
+                       &a, &base, e);
     if (rc)
         return rc;
+    const char *venue_name = arg_value(&a, "--venue");
     const char *premium_text = arg_value(&a, "--premium");
     const char *csv = arg_value(&a, "--premium-csv");
     if (!premium_text == !csv)
