@@ -411,10 +411,8 @@ static int write_metadata(output *o, const output_meta *m, perr *e)
     herr_t rc = d < 0 ? -1
                       : H5Dwrite(d, o->str_type, H5S_ALL, H5S_ALL, H5P_DEFAULT,
                                  &text);
-    if (d >= 0)
-        H5Dclose(d);
-    if (s >= 0)
-        H5Sclose(s);
+    h5u_close(d);
+    h5u_close(s);
     if (rc < 0)
         return output_fail(o, e, "cannot write /scenario");
     return 0;
@@ -484,10 +482,8 @@ output *output_open(const char *path, const output_meta *meta, int overwrite,
         || H5Pset_obj_track_times(fcpl, 0) < 0
         || (o->file = H5Fcreate(o->part, H5F_ACC_TRUNC, fcpl, fapl)) < 0)
         rc = output_fail(o, e, "cannot create the file");
-    if (fapl >= 0)
-        H5Pclose(fapl);
-    if (fcpl >= 0)
-        H5Pclose(fcpl);
+    h5u_close(fapl);
+    h5u_close(fcpl);
 
     if (!rc) {
         o->str_type = h5u_string_type();
