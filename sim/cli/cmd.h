@@ -2,7 +2,9 @@
  * cmd: subcommands of the perpsim program that live outside main.c, each
  * taking argv from its own name on (argv[0] is "run", ...) and returning
  * the exit status (main.c, "Exit status"), and what they share: the
- * progress line of a batch of runs.
+ * options, folder and execution of a batch into a sweep's folder (sweep
+ * and compare), the progress line of a batch of runs, the messages of
+ * option parsing.
  */
 #ifndef PERPSIM_CMD_H
 #define PERPSIM_CMD_H

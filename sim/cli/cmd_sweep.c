@@ -14,6 +14,10 @@
  * goes on where it stopped, and shards merge by reading each other's
  * journals.
  *
+ * `perpsim compare` is a sweep too: it reads the options they share (-j,
+ * -o, --force, --quiet) and names its folder through cmd_sweep_option and
+ * cmd_sweep_dir here, and runs through cmd_sweep_execute.
+ *
  * Exit status: 0 every run finished; 1 a run failed (or, merging, some
  * are missing); 2 bad usage or a sweep file that does not check.
  */
