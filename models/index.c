@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "index_model.h"
 #include "pcg.h"
 #include "suggest.h"
@@ -45,6 +46,7 @@ typedef struct index_burst {
 } index_burst;
 
 struct index_process {
+    index_model model;
     const index_model_ops *ops;
     void *state;
     gsl_rng *rng; /* NULL for path models: they draw nothing */
@@ -97,7 +99,7 @@ void index_params_default(index_params *p)
 _Static_assert(sizeof(index_model) == sizeof(int),
                "index.model is a PARAM_ENUM, stored as int");
 
-/* In index_model order: index_model_name gives the same names. */
+/* The scenario's `model:` values, in index_model order. */
 static const char *const model_names[] = {"gbm", "jump_diffusion", "garch",
                                           "replay", NULL};
 
@@ -126,25 +128,33 @@ const char *index_model_name(index_model m)
 {
     if ((unsigned)m >= MODEL_COUNT)
         return "unknown";
-    return model_ops[m]->name;
+    return model_names[m];
 }
 
 int index_model_parse(const char *name, index_model *m, perr *e)
 {
-    const char *names[MODEL_COUNT];
-    for (size_t i = 0; i < MODEL_COUNT; i++) {
-        names[i] = model_ops[i]->name;
-        if (name && strcmp(name, names[i]) == 0) {
+    for (size_t i = 0; i < MODEL_COUNT; i++)
+        if (name && strcmp(name, model_names[i]) == 0) {
             *m = (index_model)i;
             return PERR_OK;
         }
-    }
-    const char *near = name ? suggest_nearest(name, names, MODEL_COUNT) : NULL;
+    const char *near =
+        name ? suggest_nearest(name, model_names, MODEL_COUNT) : NULL;
     return perr_set(e, PERR_INVALID,
                     "index.model: unknown model '%s'%s%s%s; the models are gbm, "
                     "jump_diffusion, garch, replay",
                     name ? name : "(none)", near ? " (did you mean '" : "",
                     near ? near : "", near ? "'?)" : "");
+}
+
+/* size bytes of zeroed memory for the index or a model's state, or NULL
+ * with e filled. */
+static void *index_alloc(size_t size, perr *e)
+{
+    void *p = calloc(1, size);
+    if (!p)
+        perr_set(e, PERR_NOMEM, "index: out of memory");
+    return p;
 }
 
 double index_step_years(const index_params *p)
@@ -196,11 +206,10 @@ index_process *index_new(const index_params *p, perr *e)
 {
     if (index_check(p, e) != PERR_OK)
         return NULL;
-    index_process *ix = calloc(1, sizeof *ix);
-    if (!ix) {
-        perr_set(e, PERR_NOMEM, "index: out of memory");
+    index_process *ix = index_alloc(sizeof *ix, e);
+    if (!ix)
         return NULL;
-    }
+    ix->model = p->model;
     ix->ops = model_ops[p->model];
     ix->step_ms = p->step_ms;
     ix->done_ms = -1;
@@ -212,8 +221,8 @@ index_process *index_new(const index_params *p, perr *e)
             return NULL;
         }
     }
-    ix->state = ix->ops->create(p, e);
-    if (!ix->state) {
+    ix->state = index_alloc(ix->ops->state_size, e);
+    if (!ix->state || ix->ops->init(ix->state, p, e) != PERR_OK) {
         index_free(ix);
         return NULL;
     }
@@ -232,8 +241,9 @@ void index_free(index_process *ix)
 {
     if (!ix)
         return;
-    if (ix->state)
-        ix->ops->destroy(ix->state);
+    if (ix->state && ix->ops->release)
+        ix->ops->release(ix->state);
+    free(ix->state);
     if (ix->rng)
         gsl_rng_free(ix->rng);
     free(ix->events);
@@ -363,14 +373,11 @@ static int check_window(int64_t from, int64_t len, const char *what, perr *e)
 
 static int insert_event(index_process *ix, const index_event *ev, perr *e)
 {
-    if (ix->event_count == ix->event_cap) {
-        size_t cap = ix->event_cap ? 2 * ix->event_cap : 8;
-        index_event *grown = realloc(ix->events, cap * sizeof *grown);
-        if (!grown)
-            return perr_set(e, PERR_NOMEM, "index: out of memory for shocks");
-        ix->events = grown;
-        ix->event_cap = cap;
-    }
+    index_event *events = grow_for_one(ix->events, ix->event_count,
+                                       &ix->event_cap, sizeof *events, 8);
+    if (!events)
+        return perr_set(e, PERR_NOMEM, "index: out of memory for shocks");
+    ix->events = events;
     /* After every event that sorts before or level with it: pending events
      * only, since applied ones are all at or before done_ms < ev->at. */
     size_t pos = ix->event_count;
@@ -419,7 +426,7 @@ int index_vol_burst(index_process *ix, int64_t from_ms, int64_t for_ms, double k
     if (!is_stepped(ix->ops))
         return perr_set(e, PERR_STATE,
                         "index_vol_burst: the %s index has no volatility to scale",
-                        ix->ops->name);
+                        model_names[ix->model]);
     int rc = check_instant(ix, "index_vol_burst", from_ms, e);
     if (rc == PERR_OK)
         rc = check_window(from_ms, for_ms, "index_vol_burst", e);
@@ -427,14 +434,11 @@ int index_vol_burst(index_process *ix, int64_t from_ms, int64_t for_ms, double k
         return rc;
     if (!isfinite(k) || k < 0)
         return perr_set(e, PERR_INVALID, "index_vol_burst: k must be >= 0 (got %g)", k);
-    if (ix->burst_count == ix->burst_cap) {
-        size_t cap = ix->burst_cap ? 2 * ix->burst_cap : 4;
-        index_burst *grown = realloc(ix->bursts, cap * sizeof *grown);
-        if (!grown)
-            return perr_set(e, PERR_NOMEM, "index: out of memory for shocks");
-        ix->bursts = grown;
-        ix->burst_cap = cap;
-    }
+    index_burst *bursts = grow_for_one(ix->bursts, ix->burst_count,
+                                       &ix->burst_cap, sizeof *bursts, 4);
+    if (!bursts)
+        return perr_set(e, PERR_NOMEM, "index: out of memory for shocks");
+    ix->bursts = bursts;
     ix->bursts[ix->burst_count++] =
         (index_burst){.from = from_ms, .until = from_ms + for_ms, .k = k};
     return PERR_OK;

@@ -77,13 +77,10 @@ static int garch_check(const index_params *p, perr *e)
     return PERR_OK;
 }
 
-static void *garch_create(const index_params *p, perr *e)
+static int garch_init(void *state, const index_params *p, perr *e)
 {
-    garch *g = malloc(sizeof *g);
-    if (!g) {
-        perr_set(e, PERR_NOMEM, "index: out of memory");
-        return NULL;
-    }
+    garch *g = state;
+    (void)e;
     double dt = index_step_years(p);
     double hbar = p->vol_annual * p->vol_annual * dt;
     g->drift_dt = p->drift_annual * dt;
@@ -93,12 +90,7 @@ static void *garch_create(const index_params *p, perr *e)
     g->h = hbar;
     g->nu = p->garch.nu;
     g->t_scale = g->nu > 0 ? sqrt((g->nu - 2) / g->nu) : 1.0;
-    return g;
-}
-
-static void garch_destroy(void *state)
-{
-    free(state);
+    return PERR_OK;
 }
 
 static double garch_step(void *state, gsl_rng *rng, double vol_scale)
@@ -113,11 +105,8 @@ static double garch_step(void *state, gsl_rng *rng, double vol_scale)
 }
 
 const index_model_ops index_garch_ops = {
-    .name = "garch",
     .check = garch_check,
-    .create = garch_create,
-    .destroy = garch_destroy,
+    .state_size = sizeof(garch),
+    .init = garch_init,
     .step = garch_step,
-    .path = NULL,
-    .jump_count = NULL,
 };

@@ -33,23 +33,15 @@ static int gbm_check(const index_params *p, perr *e)
     return rc;
 }
 
-static void *gbm_create(const index_params *p, perr *e)
+static int gbm_init(void *state, const index_params *p, perr *e)
 {
-    gbm *g = malloc(sizeof *g);
-    if (!g) {
-        perr_set(e, PERR_NOMEM, "index: out of memory");
-        return NULL;
-    }
+    gbm *g = state;
+    (void)e;
     double dt = index_step_years(p);
     g->drift_dt = p->drift_annual * dt;
     g->variance_dt = p->vol_annual * p->vol_annual * dt;
     g->sd_dt = p->vol_annual * sqrt(dt);
-    return g;
-}
-
-static void gbm_destroy(void *state)
-{
-    free(state);
+    return PERR_OK;
 }
 
 static double gbm_step(void *state, gsl_rng *rng, double vol_scale)
@@ -61,11 +53,8 @@ static double gbm_step(void *state, gsl_rng *rng, double vol_scale)
 }
 
 const index_model_ops index_gbm_ops = {
-    .name = "gbm",
     .check = gbm_check,
-    .create = gbm_create,
-    .destroy = gbm_destroy,
+    .state_size = sizeof(gbm),
+    .init = gbm_init,
     .step = gbm_step,
-    .path = NULL,
-    .jump_count = NULL,
 };

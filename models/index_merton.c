@@ -62,13 +62,10 @@ static int merton_check(const index_params *p, perr *e)
     return PERR_OK;
 }
 
-static void *merton_create(const index_params *p, perr *e)
+static int merton_init(void *state, const index_params *p, perr *e)
 {
-    merton *m = malloc(sizeof *m);
-    if (!m) {
-        perr_set(e, PERR_NOMEM, "index: out of memory");
-        return NULL;
-    }
+    merton *m = state;
+    (void)e;
     double dt = index_step_years(p);
     double days_per_year = (double)(INDEX_MS_PER_YEAR / INDEX_MS_PER_DAY);
     double lambda_annual = p->jumps.per_day * days_per_year;
@@ -79,12 +76,7 @@ static void *merton_create(const index_params *p, perr *e)
     m->jump_mean = p->jumps.mean;
     m->jump_sd = p->jumps.stdev;
     m->jumps = 0;
-    return m;
-}
-
-static void merton_destroy(void *state)
-{
-    free(state);
+    return PERR_OK;
 }
 
 static double merton_step(void *state, gsl_rng *rng, double vol_scale)
@@ -108,11 +100,9 @@ static uint64_t merton_jump_count(const void *state)
 }
 
 const index_model_ops index_merton_ops = {
-    .name = "jump_diffusion",
     .check = merton_check,
-    .create = merton_create,
-    .destroy = merton_destroy,
+    .state_size = sizeof(merton),
+    .init = merton_init,
     .step = merton_step,
-    .path = NULL,
     .jump_count = merton_jump_count,
 };

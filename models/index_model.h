@@ -7,11 +7,14 @@
  * log return of one grid step) or a path (replay: `path` gives the price at
  * any instant, called with non-decreasing times). index.c owns the price
  * level of a stepped model and multiplies it by exp(step(...)); shocks never
- * reach the model except as the volatility scale of a step.
+ * reach the model except as the volatility scale of a step. index.c also
+ * owns each model's name (model_names[]) and the memory of its state; a
+ * model fills that state in (init) and frees what it holds (release).
  */
 #ifndef PERPSIM_INDEX_MODEL_H
 #define PERPSIM_INDEX_MODEL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <gsl/gsl_rng.h>
@@ -20,15 +23,17 @@
 #include "perr.h"
 
 typedef struct index_model_ops {
-    const char *name; /* the scenario's `model:` value */
-
     /* The model's own parameters (index_check has checked the shared ones:
      * stream, step, price). */
     int (*check)(const index_params *p, perr *e);
 
-    /* The model's state, or NULL with e filled. */
-    void *(*create)(const index_params *p, perr *e);
-    void (*destroy)(void *state);
+    /* The model's state: state_size bytes, zeroed, that index.c allocates
+     * and frees. init fills it from p (PERR_OK, or an error with e filled);
+     * release frees what it holds (NULL: nothing), after a failed init
+     * too. */
+    size_t state_size;
+    int (*init)(void *state, const index_params *p, perr *e);
+    void (*release)(void *state);
 
     /* Stepped models: the log return of the next grid step, with the
      * diffusion volatility multiplied by vol_scale (>= 0). NULL for paths. */

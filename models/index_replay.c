@@ -52,6 +52,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "index_model.h"
 #include "textfile.h"
 
@@ -103,30 +104,28 @@ static int replay_check(const index_params *p, perr *e)
     return PERR_OK;
 }
 
-static void replay_destroy(void *state)
+static void replay_release(void *state)
 {
     replay *r = state;
-    if (!r)
-        return;
     free(r->t);
     free(r->price);
-    free(r);
 }
 
 static int replay_push(replay *r, int64_t t, double price)
 {
-    if (r->count == r->cap) {
-        size_t cap = r->cap ? 2 * r->cap : 256;
-        int64_t *t_grown = realloc(r->t, cap * sizeof *t_grown);
-        if (!t_grown)
-            return PERR_NOMEM;
-        r->t = t_grown;
-        double *p_grown = realloc(r->price, cap * sizeof *p_grown);
-        if (!p_grown)
-            return PERR_NOMEM;
-        r->price = p_grown;
-        r->cap = cap;
-    }
+    /* Two columns of one capacity: it grows once both have. */
+    size_t t_cap = r->cap, p_cap = r->cap;
+    int64_t *t_grown = grow_for_one(r->t, r->count, &t_cap, sizeof *t_grown,
+                                    256);
+    if (!t_grown)
+        return PERR_NOMEM;
+    r->t = t_grown;
+    double *p_grown = grow_for_one(r->price, r->count, &p_cap,
+                                   sizeof *p_grown, 256);
+    if (!p_grown)
+        return PERR_NOMEM;
+    r->price = p_grown;
+    r->cap = p_cap;
     r->t[r->count] = t;
     r->price[r->count] = price;
     r->count++;
@@ -345,25 +344,14 @@ static int replay_load(replay *r, FILE *f, const index_params *p, perr *e)
     return PERR_OK;
 }
 
-static void *replay_create(const index_params *p, perr *e)
+static int replay_init(void *state, const index_params *p, perr *e)
 {
-    replay *r = calloc(1, sizeof *r);
-    if (!r) {
-        perr_set(e, PERR_NOMEM, "index: out of memory");
-        return NULL;
-    }
     FILE *f = textfile_open(p->file, REPLAY_FILE_MAX, "a klines file", e);
-    if (!f) {
-        replay_destroy(r);
-        return NULL;
-    }
-    int rc = replay_load(r, f, p, e);
+    if (!f)
+        return e->code;
+    int rc = replay_load(state, f, p, e);
     fclose(f);
-    if (rc != PERR_OK) {
-        replay_destroy(r);
-        return NULL;
-    }
-    return r;
+    return rc;
 }
 
 static double replay_path(void *state, int64_t t)
@@ -382,11 +370,9 @@ static double replay_path(void *state, int64_t t)
 }
 
 const index_model_ops index_replay_ops = {
-    .name = "replay",
     .check = replay_check,
-    .create = replay_create,
-    .destroy = replay_destroy,
-    .step = NULL,
+    .state_size = sizeof(replay),
+    .init = replay_init,
+    .release = replay_release,
     .path = replay_path,
-    .jump_count = NULL,
 };

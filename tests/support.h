@@ -1,6 +1,7 @@
 /*
- * support: helpers shared by the Criterion tests: an account on a venue,
- * the audit of its ledger, and a file of the source tree (the docs that tests hold the code to).
+ * support: helpers shared by the Criterion tests: an account on a venue and
+ * the audit of its ledger; and, through support_fs.h, files (a file of the
+ * source tree, such as the docs that tests hold the code to).
  */
 #ifndef PERPSIM_TESTS_SUPPORT_H
 #define PERPSIM_TESTS_SUPPORT_H
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "support_fs.h"
 #include "venue.h"
 
 /* Opens an account on v with deposit cash units, or fails the test. */
@@ -32,25 +34,6 @@ static inline venue_totals support_audit(const venue *v)
     cr_assert_eq(t.ledger.long_lots, t.ledger.short_lots);
     cr_assert_eq(t.ledger.cash_total, t.ledger.expected_cash);
     return t;
-}
-
-/* The whole of the source tree's file rel ("scenarios/README.md") as a
- * string the caller frees, or fails the test. */
-static inline char *support_read_source(const char *rel)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", PERPSIM_SOURCE_DIR, rel);
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot read %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *text = malloc((size_t)n + 1);
-    cr_assert_not_null(text);
-    cr_assert_eq(fread(text, 1, (size_t)n, f), (size_t)n);
-    text[n] = '\0';
-    fclose(f);
-    return text;
 }
 
 #endif

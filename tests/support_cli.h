@@ -1,13 +1,17 @@
 /*
  * support_cli: running the built perpsim program as a user does, for the
  * tests of its commands: a shell command line, its exit status, stdout and
- * stderr.
+ * stderr; the check of a refusal (exit 2, one line); a run started in the
+ * background to be stopped. A test that includes it defines
+ * _POSIX_C_SOURCE 200809L before any include.
  */
 #ifndef PERPSIM_TESTS_SUPPORT_CLI_H
 #define PERPSIM_TESTS_SUPPORT_CLI_H
 
 #include <criterion/criterion.h>
 
+#include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +59,77 @@ static inline void cli_run(const char *prefix, const char *args, outcome *o)
 static inline void perpsim(const char *args, outcome *o)
 {
     cli_run("", args, o);
+}
+
+/* cli_run with ARGS formatted from fmt and ap as vprintf does. */
+static inline void cli_vrunf(const char *prefix, outcome *o, const char *fmt,
+                             va_list ap)
+{
+    char args[4096];
+    int n = vsnprintf(args, sizeof args, fmt, ap);
+    cr_assert(n >= 0 && (size_t)n < sizeof args, "arguments too long");
+    cli_run(prefix, args, o);
+}
+
+/* Runs `perpsim ARGS`, ARGS formatted as printf does. */
+__attribute__((format(printf, 2, 3))) static inline void
+perpsimf(outcome *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cli_vrunf("", o, fmt, ap);
+    va_end(ap);
+}
+
+/* The number of lines of s (newlines). */
+static inline int cli_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* o, the outcome of `perpsim what`, is a refusal of bad input: exit 2 and
+ * one line on stderr (ended by its newline) that holds want ("" for any
+ * line). */
+static inline void cli_expect_refused(const outcome *o, const char *what,
+                                      const char *want)
+{
+    cr_expect_eq(o->status, 2, "%s: status %d: %s", what, o->status, o->err);
+    size_t n = strlen(o->err);
+    cr_expect(n > 0 && cli_lines(o->err) == 1 && o->err[n - 1] == '\n',
+              "%s: not one line: %s", what, o->err);
+    cr_expect_not_null(strstr(o->err, want), "%s: no '%s' in: %s", what, want,
+                       o->err);
+}
+
+/* Runs `perpsim args`, which must be refused as cli_expect_refused says;
+ * its outcome in *o, unless o is NULL. */
+static inline void cli_refused(outcome *o, const char *args, const char *want)
+{
+    outcome *got = o ? o : malloc(sizeof *got);
+    cr_assert_not_null(got);
+    perpsim(args, got);
+    cli_expect_refused(got, args, want);
+    if (!o)
+        free(got);
+}
+
+/* Starts perpsim with argv (argv[0] its name) in the background, its output
+ * thrown away; the caller waits for it. */
+static inline pid_t cli_start(char *const argv[])
+{
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        dup2(null, 2);
+        execv(PERPSIM_EXE, argv);
+        _exit(127);
+    }
+    return pid;
 }
 
 #endif

@@ -95,6 +95,81 @@ static void expect_unchanged(const snapshot *before, const book *b)
     cr_assert(memcmp(before, &after, sizeof after) == 0, "the book changed");
 }
 
+/* An order a test puts in the book before it starts: placed in turn, each
+ * must rest whole (place). */
+typedef struct resting {
+    int side;
+    int64_t price, size;
+    uint32_t owner;
+} resting;
+
+/* A book over [lo, hi] holding orders[0 .. n); their ids go to ids unless
+ * it is NULL. */
+static book *book_with(int64_t lo, int64_t hi, const resting *orders, size_t n, book_id *ids)
+{
+    book *b = make_book(lo, hi, 0);
+    for (size_t i = 0; i < n; i++) {
+        book_id id = place(b, orders[i].side, orders[i].price, orders[i].size, orders[i].owner);
+        if (ids)
+            ids[i] = id;
+    }
+    return b;
+}
+
+#define BOOK_WITH(lo, hi, orders, ids)                                                         \
+    book_with(lo, hi, orders, sizeof orders / sizeof orders[0], ids)
+
+/* An order the book must take without an error: what it made of it. */
+static book_result order(book *b, int side, book_type type, int64_t price, int64_t size,
+                         uint32_t owner, unsigned flags)
+{
+    book_result r;
+    cr_assert_eq(submit(b, side, type, price, size, owner, flags, &r), 0);
+    return r;
+}
+
+/* An order as order() takes it that must leave the book as it was. */
+static book_result order_changing_nothing(book *b, int side, book_type type, int64_t price,
+                                          int64_t size, uint32_t owner, unsigned flags)
+{
+    snapshot before = snap(b);
+    book_result r = order(b, side, type, price, size, owner, flags);
+    expect_unchanged(&before, b);
+    return r;
+}
+
+/* How an order ended: its outcome and the lots filled, rested and neither. */
+static void expect_result(const book_result *r, book_outcome outcome, int64_t filled,
+                          int64_t rested, int64_t unfilled)
+{
+    cr_assert_eq(r->outcome, outcome, "outcome %d, expected %d", (int)r->outcome, (int)outcome);
+    cr_assert_eq(r->filled, filled, "filled %lld, expected %lld", (long long)r->filled,
+                 (long long)filled);
+    cr_assert_eq(r->rested, rested, "rested %lld, expected %lld", (long long)r->rested,
+                 (long long)rested);
+    cr_assert_eq(r->unfilled, unfilled, "unfilled %lld, expected %lld", (long long)r->unfilled,
+                 (long long)unfilled);
+}
+
+/* A fill a test expects: the maker's order, the price and the size. */
+typedef struct want_fill {
+    book_id maker;
+    int64_t price, size;
+} want_fill;
+
+/* The fill buffer holds want[0 .. n) in that order, all of them taker's. */
+static const book_fill *expect_fills(const book *b, book_id taker, const want_fill *want, size_t n)
+{
+    size_t got;
+    const book_fill *f = fills_of(b, &got);
+    cr_assert_eq(got, n, "%zu fills, expected %zu", got, n);
+    for (size_t i = 0; i < n; i++)
+        expect_fill(&f[i], want[i].maker, taker, want[i].price, want[i].size);
+    return f;
+}
+
+#define EXPECT_FILLS(b, taker, want) expect_fills(b, taker, want, sizeof want / sizeof want[0])
+
 /* ---- construction ------------------------------------------------------ */
 
 Test(book, new_rejects_bad_price_ranges)
@@ -115,10 +190,8 @@ Test(book, single_price_book_works)
 {
     book *b = make_book(50, 50, 1);
     book_id bid = place(b, BOOK_BUY, 50, 3, 1);
-    book_result r;
-    cr_assert_eq(submit(b, BOOK_SELL, BOOK_LIMIT, 50, 5, 2, 0, &r), 0);
-    cr_assert_eq(r.filled, 3);
-    cr_assert_eq(r.rested, 2);
+    book_result r = order(b, BOOK_SELL, BOOK_LIMIT, 50, 5, 2, 0);
+    expect_result(&r, BOOK_RESTED, 3, 2, 0);
     cr_assert_eq(book_best_ask(b), 50);
     cr_assert_eq(book_best_bid(b), BOOK_NO_PRICE);
     cr_assert_neq(book_cancel(b, bid, NULL, NULL), 0);
@@ -129,11 +202,9 @@ Test(book, single_price_book_works)
 
 Test(book, resting_orders_set_best_prices_mid_and_spread)
 {
-    book *b = make_book(1, 1000, 0);
-    place(b, BOOK_BUY, 98, 1, 1);
-    place(b, BOOK_BUY, 99, 1, 1);
-    place(b, BOOK_SELL, 103, 1, 2);
-    place(b, BOOK_SELL, 102, 1, 2);
+    static const resting orders[] = {
+        {BOOK_BUY, 98, 1, 1}, {BOOK_BUY, 99, 1, 1}, {BOOK_SELL, 103, 1, 2}, {BOOK_SELL, 102, 1, 2}};
+    book *b = BOOK_WITH(1, 1000, orders, NULL);
     cr_assert_eq(book_best_bid(b), 99);
     cr_assert_eq(book_best_ask(b), 102);
     cr_assert_eq(book_mid_x2(b), 201);
@@ -146,34 +217,25 @@ Test(book, resting_orders_set_best_prices_mid_and_spread)
 
 Test(book, better_price_fills_first)
 {
-    book *b = make_book(1, 1000, 0);
-    book_id a101 = place(b, BOOK_SELL, 101, 5, 1);
-    book_id a100 = place(b, BOOK_SELL, 100, 5, 2);
-    book_result r;
-    submit(b, BOOK_BUY, BOOK_IOC, 101, 7, 3, 0, &r);
-    size_t n;
-    const book_fill *f = fills_of(b, &n);
-    cr_assert_eq(n, 2);
-    expect_fill(&f[0], a100, r.id, 100, 5);
-    expect_fill(&f[1], a101, r.id, 101, 2);
+    static const resting asks[] = {{BOOK_SELL, 101, 5, 1}, {BOOK_SELL, 100, 5, 2}};
+    book_id ask[2];
+    book *b = BOOK_WITH(1, 1000, asks, ask);
+    book_result r = order(b, BOOK_BUY, BOOK_IOC, 101, 7, 3, 0);
+    want_fill want[] = {{ask[1], 100, 5}, {ask[0], 101, 2}};
+    EXPECT_FILLS(b, r.id, want);
     cr_assert_eq(r.filled_notional, 5 * 100 + 2 * 101);
     book_free(b);
 }
 
 Test(book, same_price_fills_in_arrival_order)
 {
-    book *b = make_book(1, 1000, 0);
-    book_id first = place(b, BOOK_BUY, 100, 2, 1);
-    book_id second = place(b, BOOK_BUY, 100, 2, 2);
-    book_id third = place(b, BOOK_BUY, 100, 2, 3);
-    book_result r;
-    submit(b, BOOK_SELL, BOOK_MARKET, 1, 5, 4, 0, &r);
-    size_t n;
-    const book_fill *f = fills_of(b, &n);
-    cr_assert_eq(n, 3);
-    expect_fill(&f[0], first, r.id, 100, 2);
-    expect_fill(&f[1], second, r.id, 100, 2);
-    expect_fill(&f[2], third, r.id, 100, 1);
+    static const resting bids[] = {
+        {BOOK_BUY, 100, 2, 1}, {BOOK_BUY, 100, 2, 2}, {BOOK_BUY, 100, 2, 3}};
+    book_id bid[3];
+    book *b = BOOK_WITH(1, 1000, bids, bid);
+    book_result r = order(b, BOOK_SELL, BOOK_MARKET, 1, 5, 4, 0);
+    want_fill want[] = {{bid[0], 100, 2}, {bid[1], 100, 2}, {bid[2], 100, 1}};
+    const book_fill *f = EXPECT_FILLS(b, r.id, want);
     cr_assert_eq(f[0].maker_owner, 1);
     cr_assert_eq(f[2].maker_owner, 3);
     cr_assert_eq(f[0].taker_owner, 4);
@@ -182,23 +244,21 @@ Test(book, same_price_fills_in_arrival_order)
     book_free(b);
 }
 
+/* Two asks of 10 lots at 100, owners 1 and 2, in that order. */
+static const resting two_asks_of_10[] = {{BOOK_SELL, 100, 10, 1}, {BOOK_SELL, 100, 10, 2}};
+
 Test(book, partial_fill_leaves_the_maker_first_in_its_level)
 {
-    book *b = make_book(1, 1000, 0);
-    book_id first = place(b, BOOK_SELL, 100, 10, 1);
-    book_id second = place(b, BOOK_SELL, 100, 10, 2);
-    book_result r;
-    submit(b, BOOK_BUY, BOOK_IOC, 100, 4, 3, 0, &r);
+    book_id ask[2];
+    book *b = BOOK_WITH(1, 1000, two_asks_of_10, ask);
+    book_result r = order(b, BOOK_BUY, BOOK_IOC, 100, 4, 3, 0);
     cr_assert_eq(r.outcome, BOOK_FILLED);
-    cr_assert_eq(size_of(b, first), 6);
+    cr_assert_eq(size_of(b, ask[0]), 6);
     book_clear_fills(b);
-    submit(b, BOOK_BUY, BOOK_IOC, 100, 8, 3, 0, &r);
-    size_t n;
-    const book_fill *f = fills_of(b, &n);
-    cr_assert_eq(n, 2);
-    expect_fill(&f[0], first, r.id, 100, 6);
-    expect_fill(&f[1], second, r.id, 100, 2);
-    cr_assert_eq(size_of(b, second), 8);
+    r = order(b, BOOK_BUY, BOOK_IOC, 100, 8, 3, 0);
+    want_fill want[] = {{ask[0], 100, 6}, {ask[1], 100, 2}};
+    EXPECT_FILLS(b, r.id, want);
+    cr_assert_eq(size_of(b, ask[1]), 8);
     book_level lv;
     cr_assert_eq(book_levels(b, BOOK_SELL, &lv, 1), 1);
     cr_assert_eq(lv.size, 8);
@@ -207,23 +267,17 @@ Test(book, partial_fill_leaves_the_maker_first_in_its_level)
 
 Test(book, limit_order_sweeps_several_levels_and_rests_the_rest)
 {
-    book *b = make_book(1, 1000, 0);
-    book_id a = place(b, BOOK_SELL, 100, 1, 1);
-    book_id c = place(b, BOOK_SELL, 101, 2, 1);
-    book_id d = place(b, BOOK_SELL, 103, 3, 1);
-    place(b, BOOK_SELL, 105, 4, 1);
-    book_result r;
-    submit(b, BOOK_BUY, BOOK_LIMIT, 104, 10, 2, 0, &r);
-    cr_assert_eq(r.outcome, BOOK_RESTED);
-    cr_assert_eq(r.filled, 6);
-    cr_assert_eq(r.rested, 4);
-    cr_assert_eq(r.unfilled, 0);
+    static const resting asks[] = {{BOOK_SELL, 100, 1, 1},
+                                   {BOOK_SELL, 101, 2, 1},
+                                   {BOOK_SELL, 103, 3, 1},
+                                   {BOOK_SELL, 105, 4, 1}};
+    book_id ask[4];
+    book *b = BOOK_WITH(1, 1000, asks, ask);
+    book_result r = order(b, BOOK_BUY, BOOK_LIMIT, 104, 10, 2, 0);
+    expect_result(&r, BOOK_RESTED, 6, 4, 0);
     cr_assert_eq(r.nfills, 3);
-    size_t n;
-    const book_fill *f = fills_of(b, &n);
-    expect_fill(&f[0], a, r.id, 100, 1);
-    expect_fill(&f[1], c, r.id, 101, 2);
-    expect_fill(&f[2], d, r.id, 103, 3);
+    want_fill want[] = {{ask[0], 100, 1}, {ask[1], 101, 2}, {ask[2], 103, 3}};
+    EXPECT_FILLS(b, r.id, want);
     cr_assert_eq(book_best_bid(b), 104);
     cr_assert_eq(book_best_ask(b), 105);
     cr_assert_eq(size_of(b, r.id), 4);
@@ -232,14 +286,10 @@ Test(book, limit_order_sweeps_several_levels_and_rests_the_rest)
 
 Test(book, taker_that_empties_a_side_leaves_it_empty)
 {
-    book *b = make_book(1, 1000, 0);
-    place(b, BOOK_BUY, 10, 1, 1);
-    place(b, BOOK_BUY, 900, 1, 1);
-    book_result r;
-    submit(b, BOOK_SELL, BOOK_IOC, 1, 5, 2, 0, &r);
-    cr_assert_eq(r.filled, 2);
-    cr_assert_eq(r.unfilled, 3);
-    cr_assert_eq(r.outcome, BOOK_EXPIRED);
+    static const resting bids[] = {{BOOK_BUY, 10, 1, 1}, {BOOK_BUY, 900, 1, 1}};
+    book *b = BOOK_WITH(1, 1000, bids, NULL);
+    book_result r = order(b, BOOK_SELL, BOOK_IOC, 1, 5, 2, 0);
+    expect_result(&r, BOOK_EXPIRED, 2, 0, 3);
     cr_assert_eq(book_best_bid(b), BOOK_NO_PRICE);
     cr_assert_eq(book_order_count(b), 0);
     book_free(b);
@@ -249,12 +299,9 @@ Test(book, self_trade_is_allowed_and_reported)
 {
     book *b = make_book(1, 1000, 0);
     book_id maker = place(b, BOOK_SELL, 100, 5, 7);
-    book_result r;
-    submit(b, BOOK_BUY, BOOK_LIMIT, 100, 5, 7, 0, &r);
-    size_t n;
-    const book_fill *f = fills_of(b, &n);
-    cr_assert_eq(n, 1);
-    expect_fill(&f[0], maker, r.id, 100, 5);
+    book_result r = order(b, BOOK_BUY, BOOK_LIMIT, 100, 5, 7, 0);
+    want_fill want[] = {{maker, 100, 5}};
+    const book_fill *f = EXPECT_FILLS(b, r.id, want);
     cr_assert_eq(f[0].maker_owner, 7);
     cr_assert_eq(f[0].taker_owner, 7);
     book_free(b);
@@ -264,9 +311,8 @@ Test(book, fills_accumulate_until_cleared)
 {
     book *b = make_book(1, 1000, 0);
     place(b, BOOK_SELL, 100, 5, 1);
-    book_result r1, r2;
-    submit(b, BOOK_BUY, BOOK_IOC, 100, 1, 2, 0, &r1);
-    submit(b, BOOK_BUY, BOOK_IOC, 100, 1, 2, 0, &r2);
+    book_result r1 = order(b, BOOK_BUY, BOOK_IOC, 100, 1, 2, 0);
+    book_result r2 = order(b, BOOK_BUY, BOOK_IOC, 100, 1, 2, 0);
     size_t n;
     fills_of(b, &n);
     cr_assert_eq(n, 2);
@@ -283,42 +329,38 @@ Test(book, fills_accumulate_until_cleared)
 
 Test(book, cancel_keeps_time_priority_of_others)
 {
-    book *b = make_book(1, 1000, 0);
-    book_id first = place(b, BOOK_BUY, 100, 1, 1);
-    book_id middle = place(b, BOOK_BUY, 100, 1, 2);
-    book_id last = place(b, BOOK_BUY, 100, 1, 3);
+    static const resting bids[] = {
+        {BOOK_BUY, 100, 1, 1}, {BOOK_BUY, 100, 1, 2}, {BOOK_BUY, 100, 1, 3}};
+    book_id bid[3];
+    book *b = BOOK_WITH(1, 1000, bids, bid);
     int64_t cancelled = 0;
-    cr_assert_eq(book_cancel(b, middle, &cancelled, NULL), 0);
+    cr_assert_eq(book_cancel(b, bid[1], &cancelled, NULL), 0);
     cr_assert_eq(cancelled, 1);
-    book_result r;
-    submit(b, BOOK_SELL, BOOK_IOC, 100, 2, 4, 0, &r);
-    size_t n;
-    const book_fill *f = fills_of(b, &n);
-    cr_assert_eq(n, 2);
-    expect_fill(&f[0], first, r.id, 100, 1);
-    expect_fill(&f[1], last, r.id, 100, 1);
+    book_result r = order(b, BOOK_SELL, BOOK_IOC, 100, 2, 4, 0);
+    want_fill want[] = {{bid[0], 100, 1}, {bid[2], 100, 1}};
+    EXPECT_FILLS(b, r.id, want);
     book_free(b);
 }
 
 Test(book, cancel_of_the_best_order_moves_the_best_price)
 {
-    book *b = make_book(1, 1000, 0);
-    place(b, BOOK_SELL, 120, 1, 1);
-    book_id best = place(b, BOOK_SELL, 110, 1, 1);
-    cr_assert_eq(book_cancel(b, best, NULL, NULL), 0);
+    static const resting asks[] = {{BOOK_SELL, 120, 1, 1}, {BOOK_SELL, 110, 1, 1}};
+    book_id ask[2];
+    book *b = BOOK_WITH(1, 1000, asks, ask);
+    cr_assert_eq(book_cancel(b, ask[1], NULL, NULL), 0);
     cr_assert_eq(book_best_ask(b), 120);
     book_free(b);
 }
 
 Test(book, second_cancel_is_an_error_and_changes_nothing)
 {
-    book *b = make_book(1, 1000, 0);
-    book_id id = place(b, BOOK_BUY, 100, 1, 1);
-    place(b, BOOK_BUY, 99, 1, 1);
-    cr_assert_eq(book_cancel(b, id, NULL, NULL), 0);
+    static const resting bids[] = {{BOOK_BUY, 100, 1, 1}, {BOOK_BUY, 99, 1, 1}};
+    book_id bid[2];
+    book *b = BOOK_WITH(1, 1000, bids, bid);
+    cr_assert_eq(book_cancel(b, bid[0], NULL, NULL), 0);
     snapshot before = snap(b);
     perr e = {0, ""};
-    cr_assert_eq(book_cancel(b, id, NULL, &e), PERR_INVALID);
+    cr_assert_eq(book_cancel(b, bid[0], NULL, &e), PERR_INVALID);
     cr_assert(strstr(e.msg, "not resting") != NULL, "%s", e.msg);
     expect_unchanged(&before, b);
     book_free(b);
@@ -328,8 +370,7 @@ Test(book, unknown_stale_and_filled_ids_are_errors)
 {
     book *b = make_book(1, 1000, 4);
     book_id filled = place(b, BOOK_SELL, 100, 1, 1);
-    book_result r;
-    submit(b, BOOK_BUY, BOOK_IOC, 100, 1, 2, 0, &r);
+    book_result r = order(b, BOOK_BUY, BOOK_IOC, 100, 1, 2, 0);
     book_id old = place(b, BOOK_BUY, 50, 1, 1);
     cr_assert_eq(book_cancel(b, old, NULL, NULL), 0);
     book_id reused = place(b, BOOK_BUY, 50, 1, 1); /* likely the same slot */
@@ -348,22 +389,17 @@ Test(book, unknown_stale_and_filled_ids_are_errors)
 
 Test(book, amend_down_keeps_time_priority)
 {
-    book *b = make_book(1, 1000, 0);
-    book_id first = place(b, BOOK_SELL, 100, 10, 1);
-    book_id second = place(b, BOOK_SELL, 100, 10, 2);
-    cr_assert_eq(book_amend(b, first, 3, NULL), 0);
-    cr_assert_eq(size_of(b, first), 3);
+    book_id ask[2];
+    book *b = BOOK_WITH(1, 1000, two_asks_of_10, ask);
+    cr_assert_eq(book_amend(b, ask[0], 3, NULL), 0);
+    cr_assert_eq(size_of(b, ask[0]), 3);
     book_level lv;
     book_levels(b, BOOK_SELL, &lv, 1);
     cr_assert_eq(lv.size, 13);
-    book_result r;
-    submit(b, BOOK_BUY, BOOK_IOC, 100, 4, 3, 0, &r);
-    size_t n;
-    const book_fill *f = fills_of(b, &n);
-    cr_assert_eq(n, 2);
-    expect_fill(&f[0], first, r.id, 100, 3);
-    expect_fill(&f[1], second, r.id, 100, 1);
-    cr_assert_eq(book_amend(b, second, 9, NULL), 0, "equal size is a no-op");
+    book_result r = order(b, BOOK_BUY, BOOK_IOC, 100, 4, 3, 0);
+    want_fill want[] = {{ask[0], 100, 3}, {ask[1], 100, 1}};
+    EXPECT_FILLS(b, r.id, want);
+    cr_assert_eq(book_amend(b, ask[1], 9, NULL), 0, "equal size is a no-op");
     book_free(b);
 }
 
@@ -382,18 +418,17 @@ Test(book, amend_up_or_to_zero_is_an_error_and_changes_nothing)
 
 Test(book, cancel_owner_removes_only_that_owners_orders)
 {
-    book *b = make_book(1, 1000, 0);
-    book_id keep1 = place(b, BOOK_BUY, 90, 1, 1);
-    place(b, BOOK_BUY, 91, 1, 2);
-    place(b, BOOK_SELL, 110, 1, 2);
-    book_id keep2 = place(b, BOOK_SELL, 110, 1, 3);
-    place(b, BOOK_BUY, 90, 1, 2);
+    static const resting orders[] = {{BOOK_BUY, 90, 1, 1},   {BOOK_BUY, 91, 1, 2},
+                                     {BOOK_SELL, 110, 1, 2}, {BOOK_SELL, 110, 1, 3},
+                                     {BOOK_BUY, 90, 1, 2}};
+    book_id id[5];
+    book *b = BOOK_WITH(1, 1000, orders, id);
     cr_assert_eq(book_cancel_owner(b, 2), 3);
     cr_assert_eq(book_order_count(b), 2);
     cr_assert_eq(book_best_bid(b), 90);
     cr_assert_eq(book_best_ask(b), 110);
-    cr_assert_eq(book_lookup(b, keep1, NULL, NULL), 0);
-    cr_assert_eq(book_lookup(b, keep2, NULL, NULL), 0);
+    cr_assert_eq(book_lookup(b, id[0], NULL, NULL), 0);
+    cr_assert_eq(book_lookup(b, id[3], NULL, NULL), 0);
     cr_assert_eq(book_cancel_owner(b, 2), 0);
     cr_assert_eq(book_cancel_owner(b, 99999), 0, "an owner never seen has no orders");
     book_free(b);
@@ -401,17 +436,15 @@ Test(book, cancel_owner_removes_only_that_owners_orders)
 
 /* ---- order types ------------------------------------------------------- */
 
+/* One ask of 3 lots at 100 (owner 1). */
+static const resting one_ask_of_3[] = {{BOOK_SELL, 100, 3, 1}};
+
 Test(book, ioc_trades_what_crosses_and_cancels_the_rest)
 {
-    book *b = make_book(1, 1000, 0);
-    place(b, BOOK_SELL, 100, 3, 1);
-    place(b, BOOK_SELL, 102, 3, 1);
-    book_result r;
-    submit(b, BOOK_BUY, BOOK_IOC, 101, 5, 2, 0, &r);
-    cr_assert_eq(r.outcome, BOOK_EXPIRED);
-    cr_assert_eq(r.filled, 3);
-    cr_assert_eq(r.unfilled, 2);
-    cr_assert_eq(r.rested, 0);
+    static const resting asks[] = {{BOOK_SELL, 100, 3, 1}, {BOOK_SELL, 102, 3, 1}};
+    book *b = BOOK_WITH(1, 1000, asks, NULL);
+    book_result r = order(b, BOOK_BUY, BOOK_IOC, 101, 5, 2, 0);
+    expect_result(&r, BOOK_EXPIRED, 3, 0, 2);
     cr_assert_eq(book_best_bid(b), BOOK_NO_PRICE, "an IOC never rests");
     cr_assert_eq(book_lookup(b, r.id, NULL, NULL), PERR_INVALID);
     book_free(b);
@@ -419,43 +452,29 @@ Test(book, ioc_trades_what_crosses_and_cancels_the_rest)
 
 Test(book, ioc_that_does_not_cross_expires_untouched)
 {
-    book *b = make_book(1, 1000, 0);
-    place(b, BOOK_SELL, 100, 3, 1);
-    snapshot before = snap(b);
-    book_result r;
-    submit(b, BOOK_BUY, BOOK_IOC, 99, 5, 2, 0, &r);
-    cr_assert_eq(r.outcome, BOOK_EXPIRED);
-    cr_assert_eq(r.unfilled, 5);
-    expect_unchanged(&before, b);
+    book *b = BOOK_WITH(1, 1000, one_ask_of_3, NULL);
+    book_result r = order_changing_nothing(b, BOOK_BUY, BOOK_IOC, 99, 5, 2, 0);
+    expect_result(&r, BOOK_EXPIRED, 0, 0, 5);
     book_free(b);
 }
 
 Test(book, fok_that_cannot_fill_completely_changes_nothing)
 {
-    book *b = make_book(1, 1000, 0);
-    place(b, BOOK_SELL, 100, 3, 1);
-    place(b, BOOK_SELL, 101, 3, 1);
-    place(b, BOOK_SELL, 103, 30, 1);
-    snapshot before = snap(b);
-    book_result r;
-    submit(b, BOOK_BUY, BOOK_FOK, 102, 7, 2, 0, &r);
-    cr_assert_eq(r.outcome, BOOK_KILLED);
+    static const resting asks[] = {
+        {BOOK_SELL, 100, 3, 1}, {BOOK_SELL, 101, 3, 1}, {BOOK_SELL, 103, 30, 1}};
+    book *b = BOOK_WITH(1, 1000, asks, NULL);
+    book_result r = order_changing_nothing(b, BOOK_BUY, BOOK_FOK, 102, 7, 2, 0);
+    expect_result(&r, BOOK_KILLED, 0, 0, 7);
     cr_assert_eq(r.id, BOOK_NO_ID);
-    cr_assert_eq(r.filled, 0);
-    cr_assert_eq(r.unfilled, 7);
-    expect_unchanged(&before, b);
     book_free(b);
 }
 
 Test(book, fok_that_can_fill_trades_its_whole_size)
 {
-    book *b = make_book(1, 1000, 0);
-    place(b, BOOK_BUY, 100, 3, 1);
-    place(b, BOOK_BUY, 99, 3, 1);
-    book_result r;
-    submit(b, BOOK_SELL, BOOK_FOK, 99, 6, 2, 0, &r);
-    cr_assert_eq(r.outcome, BOOK_FILLED);
-    cr_assert_eq(r.filled, 6);
+    static const resting bids[] = {{BOOK_BUY, 100, 3, 1}, {BOOK_BUY, 99, 3, 1}};
+    book *b = BOOK_WITH(1, 1000, bids, NULL);
+    book_result r = order(b, BOOK_SELL, BOOK_FOK, 99, 6, 2, 0);
+    expect_result(&r, BOOK_FILLED, 6, 0, 0);
     cr_assert_eq(r.nfills, 2);
     cr_assert_eq(book_order_count(b), 0);
     book_free(b);
@@ -466,11 +485,10 @@ Test(book, fok_checks_depth_across_many_blocks)
     book *b = make_book(1, 100000, 0);
     for (int64_t p = 1000; p < 9000; p += 37)
         place(b, BOOK_SELL, p, 1, 1);
-    size_t asks = book_order_count(b);
-    book_result r;
-    submit(b, BOOK_BUY, BOOK_FOK, 9000, (int64_t)asks + 1, 2, 0, &r);
+    int64_t asks = (int64_t)book_order_count(b);
+    book_result r = order(b, BOOK_BUY, BOOK_FOK, 9000, asks + 1, 2, 0);
     cr_assert_eq(r.outcome, BOOK_KILLED);
-    submit(b, BOOK_BUY, BOOK_FOK, 9000, (int64_t)asks, 2, 0, &r);
+    r = order(b, BOOK_BUY, BOOK_FOK, 9000, asks, 2, 0);
     cr_assert_eq(r.outcome, BOOK_FILLED);
     cr_assert_eq(book_order_count(b), 0);
     book_free(b);
@@ -478,59 +496,45 @@ Test(book, fok_checks_depth_across_many_blocks)
 
 Test(book, post_only_that_would_cross_is_rejected)
 {
-    book *b = make_book(1, 1000, 0);
-    place(b, BOOK_SELL, 100, 3, 1);
-    snapshot before = snap(b);
-    book_result r;
-    cr_assert_eq(submit(b, BOOK_BUY, BOOK_POST_ONLY, 100, 1, 2, 0, &r), 0);
-    cr_assert_eq(r.outcome, BOOK_REJECTED);
+    book *b = BOOK_WITH(1, 1000, one_ask_of_3, NULL);
+    book_result r = order_changing_nothing(b, BOOK_BUY, BOOK_POST_ONLY, 100, 1, 2, 0);
+    expect_result(&r, BOOK_REJECTED, 0, 0, 1);
     cr_assert_eq(r.id, BOOK_NO_ID);
-    cr_assert_eq(r.unfilled, 1);
-    expect_unchanged(&before, b);
     book_free(b);
 }
 
 Test(book, post_only_that_does_not_cross_rests)
 {
-    book *b = make_book(1, 1000, 0);
-    place(b, BOOK_SELL, 100, 3, 1);
-    book_result r;
-    submit(b, BOOK_BUY, BOOK_POST_ONLY, 99, 2, 2, 0, &r);
-    cr_assert_eq(r.outcome, BOOK_RESTED);
-    cr_assert_eq(r.rested, 2);
+    book *b = BOOK_WITH(1, 1000, one_ask_of_3, NULL);
+    book_result r = order(b, BOOK_BUY, BOOK_POST_ONLY, 99, 2, 2, 0);
+    expect_result(&r, BOOK_RESTED, 0, 2, 0);
     cr_assert_eq(book_best_bid(b), 99);
     book_free(b);
 }
 
 Test(book, market_order_stops_at_its_price_limit_and_reports_unfilled)
 {
-    book *b = make_book(1, 1000, 0);
-    place(b, BOOK_BUY, 100, 2, 1);
-    place(b, BOOK_BUY, 96, 2, 1);
-    book_id beyond = place(b, BOOK_BUY, 94, 50, 1);
-    book_result r;
-    submit(b, BOOK_SELL, BOOK_MARKET, 95, 10, 2, 0, &r);
-    cr_assert_eq(r.outcome, BOOK_EXPIRED);
-    cr_assert_eq(r.filled, 4);
-    cr_assert_eq(r.unfilled, 6);
+    static const resting bids[] = {
+        {BOOK_BUY, 100, 2, 1}, {BOOK_BUY, 96, 2, 1}, {BOOK_BUY, 94, 50, 1}};
+    book_id bid[3];
+    book *b = BOOK_WITH(1, 1000, bids, bid);
+    book_result r = order(b, BOOK_SELL, BOOK_MARKET, 95, 10, 2, 0);
+    expect_result(&r, BOOK_EXPIRED, 4, 0, 6);
     size_t n;
     const book_fill *f = fills_of(b, &n);
     for (size_t i = 0; i < n; i++)
         cr_assert_geq(f[i].price, 95, "a sell never fills below its limit");
-    cr_assert_eq(size_of(b, beyond), 50);
+    cr_assert_eq(size_of(b, bid[2]), 50, "the bid beyond the limit is untouched");
     book_free(b);
 }
 
 Test(book, liquidation_never_fills_beyond_its_limit_and_is_flagged)
 {
-    book *b = make_book(1, 1000, 0);
-    place(b, BOOK_SELL, 200, 1, 1);
-    place(b, BOOK_SELL, 205, 1, 1);
-    place(b, BOOK_SELL, 230, 9, 1);
-    book_result r;
-    submit(b, BOOK_BUY, BOOK_MARKET, 210, 5, 2, BOOK_LIQUIDATION, &r);
-    cr_assert_eq(r.filled, 2);
-    cr_assert_eq(r.unfilled, 3);
+    static const resting asks[] = {
+        {BOOK_SELL, 200, 1, 1}, {BOOK_SELL, 205, 1, 1}, {BOOK_SELL, 230, 9, 1}};
+    book *b = BOOK_WITH(1, 1000, asks, NULL);
+    book_result r = order(b, BOOK_BUY, BOOK_MARKET, 210, 5, 2, BOOK_LIQUIDATION);
+    expect_result(&r, BOOK_EXPIRED, 2, 0, 3);
     size_t n;
     const book_fill *f = fills_of(b, &n);
     cr_assert_eq(n, 2);
@@ -545,16 +549,14 @@ Test(book, liquidation_never_fills_beyond_its_limit_and_is_flagged)
 Test(book, reduce_only_flag_is_carried_to_fills_and_lookup)
 {
     book *b = make_book(1, 1000, 0);
-    book_result r;
-    submit(b, BOOK_SELL, BOOK_LIMIT, 100, 5, 1, BOOK_REDUCE_ONLY, &r);
+    book_result r = order(b, BOOK_SELL, BOOK_LIMIT, 100, 5, 1, BOOK_REDUCE_ONLY);
     book_order_info info;
     cr_assert_eq(book_lookup(b, r.id, &info, NULL), 0);
     cr_assert_eq(info.flags, BOOK_REDUCE_ONLY);
     cr_assert_eq(info.side, BOOK_SELL);
     cr_assert_eq(info.price, 100);
     cr_assert_eq(info.owner, 1);
-    book_result t;
-    submit(b, BOOK_BUY, BOOK_IOC, 100, 1, 2, 0, &t);
+    order(b, BOOK_BUY, BOOK_IOC, 100, 1, 2, 0);
     size_t n;
     const book_fill *f = fills_of(b, &n);
     cr_assert_eq(f[0].maker_flags, BOOK_REDUCE_ONLY);
@@ -566,9 +568,8 @@ Test(book, reduce_only_flag_is_carried_to_fills_and_lookup)
 
 Test(book, invalid_submissions_are_errors_and_change_nothing)
 {
-    book *b = make_book(100, 200, 0);
-    place(b, BOOK_BUY, 150, 5, 1);
-    place(b, BOOK_SELL, 160, 5, 1);
+    static const resting orders[] = {{BOOK_BUY, 150, 5, 1}, {BOOK_SELL, 160, 5, 1}};
+    book *b = BOOK_WITH(100, 200, orders, NULL);
     snapshot before = snap(b);
     struct {
         book_order_spec spec;
@@ -630,6 +631,7 @@ Test(book, resting_size_beyond_its_bounds_is_a_range_error)
     book_free(b);
 }
 
+
 /* ---- queries ----------------------------------------------------------- */
 
 Test(book, queries_on_empty_sides)
@@ -666,38 +668,41 @@ Test(book, queries_on_empty_sides)
     book_free(b);
 }
 
+/* The walk on side for notional: complete or not, the notional and whole
+ * lots it fills, the deepest price it reaches. */
+static book_impact expect_impact(const book *b, int side, int64_t notional, int complete,
+                                 int64_t filled, int64_t whole_lots, int64_t last_price)
+{
+    book_impact imp;
+    cr_assert_eq(book_impact_price(b, side, notional, &imp, NULL), 0);
+    cr_assert_eq(imp.complete, complete);
+    cr_assert_eq(imp.notional, filled);
+    cr_assert_eq(imp.whole_lots, whole_lots);
+    cr_assert_eq(imp.last_price, last_price);
+    return imp;
+}
+
 Test(book, impact_price_averages_whole_levels_and_a_fraction)
 {
-    book *b = make_book(1, 1000, 0);
-    place(b, BOOK_SELL, 100, 10, 1);  /* 1000 */
-    place(b, BOOK_SELL, 110, 10, 1);  /* 1100 */
-    place(b, BOOK_SELL, 120, 100, 1); /* 12000 */
-    book_impact imp;
-    cr_assert_eq(book_impact_price(b, BOOK_BUY, 2700, &imp, NULL), 0);
-    cr_assert_eq(imp.complete, 1);
-    cr_assert_eq(imp.notional, 2700);
-    cr_assert_eq(imp.whole_lots, 20);
-    cr_assert_eq(imp.last_price, 120);
+    /* Notionals 1000, 1100 and 12000. */
+    static const resting asks[] = {
+        {BOOK_SELL, 100, 10, 1}, {BOOK_SELL, 110, 10, 1}, {BOOK_SELL, 120, 100, 1}};
+    book *b = BOOK_WITH(1, 1000, asks, NULL);
+    book_impact imp = expect_impact(b, BOOK_BUY, 2700, 1, 2700, 20, 120);
     /* 2100 buys 20 lots, the remaining 600 buys 5 lots at 120: 2700 / 25 */
     cr_assert_float_eq(imp.price, 108.0, 1e-12);
-    cr_assert_eq(book_impact_price(b, BOOK_BUY, 1000, &imp, NULL), 0);
+    imp = expect_impact(b, BOOK_BUY, 1000, 1, 1000, 10, 100);
     cr_assert(imp.price == 100.0);
-    cr_assert_eq(imp.last_price, 100);
     cr_assert_eq(book_order_count(b), 3, "the walk changes nothing");
     book_free(b);
 }
 
 Test(book, impact_price_on_a_thin_book_reports_what_is_available)
 {
-    book *b = make_book(1, 100000, 0);
-    place(b, BOOK_BUY, 500, 2, 1);   /* 1000 */
-    place(b, BOOK_BUY, 90000, 1, 1); /* 90000, another block */
-    book_impact imp;
-    cr_assert_eq(book_impact_price(b, BOOK_SELL, 1000000, &imp, NULL), 0);
-    cr_assert_eq(imp.complete, 0);
-    cr_assert_eq(imp.notional, 91000);
-    cr_assert_eq(imp.whole_lots, 3);
-    cr_assert_eq(imp.last_price, 500);
+    /* Notionals 1000 and 90000, in another block. */
+    static const resting bids[] = {{BOOK_BUY, 500, 2, 1}, {BOOK_BUY, 90000, 1, 1}};
+    book *b = BOOK_WITH(1, 100000, bids, NULL);
+    book_impact imp = expect_impact(b, BOOK_SELL, 1000000, 0, 91000, 3, 500);
     cr_assert_float_eq(imp.price, 91000.0 / 3.0, 1e-9);
     book_free(b);
 }
@@ -715,14 +720,11 @@ Test(book, impact_price_rejects_bad_arguments)
 
 Test(book, depth_counts_the_notional_within_bps_of_the_mid)
 {
-    book *b = make_book(1, 100000, 0);
     /* mid 10000: 1% is 9900 .. 10100 */
-    place(b, BOOK_BUY, 9999, 1, 1);
-    place(b, BOOK_BUY, 9900, 2, 1);
-    place(b, BOOK_BUY, 9899, 4, 1);
-    place(b, BOOK_SELL, 10001, 1, 1);
-    place(b, BOOK_SELL, 10100, 2, 1);
-    place(b, BOOK_SELL, 10101, 4, 1);
+    static const resting orders[] = {{BOOK_BUY, 9999, 1, 1},   {BOOK_BUY, 9900, 2, 1},
+                                     {BOOK_BUY, 9899, 4, 1},   {BOOK_SELL, 10001, 1, 1},
+                                     {BOOK_SELL, 10100, 2, 1}, {BOOK_SELL, 10101, 4, 1}};
+    book *b = BOOK_WITH(1, 100000, orders, NULL);
     int64_t size;
     cr_assert_eq(book_depth(b, BOOK_BUY, 100, &size), 9999 + 2 * 9900);
     cr_assert_eq(size, 3);
@@ -737,11 +739,9 @@ Test(book, depth_counts_the_notional_within_bps_of_the_mid)
 
 Test(book, depth_between_keeps_to_its_side)
 {
-    book *b = make_book(1, 1000, 0);
-    place(b, BOOK_BUY, 90, 1, 1);
-    place(b, BOOK_BUY, 95, 1, 1);
-    place(b, BOOK_SELL, 100, 1, 1);
-    place(b, BOOK_SELL, 130, 1, 1);
+    static const resting orders[] = {
+        {BOOK_BUY, 90, 1, 1}, {BOOK_BUY, 95, 1, 1}, {BOOK_SELL, 100, 1, 1}, {BOOK_SELL, 130, 1, 1}};
+    book *b = BOOK_WITH(1, 1000, orders, NULL);
     int64_t size;
     cr_assert_eq(book_depth_between(b, BOOK_BUY, 0, 2000, &size), 185);
     cr_assert_eq(size, 2);
@@ -751,26 +751,29 @@ Test(book, depth_between_keeps_to_its_side)
     book_free(b);
 }
 
+/* The first n levels of side are want[0 .. n), best first. */
+static void expect_levels(const book *b, int side, const book_level *want, size_t n)
+{
+    book_level lv[8];
+    cr_assert_eq(book_levels(b, side, lv, 8), n);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_eq(lv[i].price, want[i].price, "level %zu at %lld", i, (long long)lv[i].price);
+        cr_assert_eq(lv[i].size, want[i].size, "level %zu of %lld", i, (long long)lv[i].size);
+    }
+}
+
 Test(book, top_levels_come_best_first)
 {
-    book *b = make_book(1, 1000000, 0);
-    place(b, BOOK_BUY, 100, 1, 1);
-    place(b, BOOK_BUY, 100, 2, 1);
-    place(b, BOOK_BUY, 5, 3, 1);
-    place(b, BOOK_BUY, 70000, 4, 1);
-    place(b, BOOK_SELL, 999999, 5, 1);
-    place(b, BOOK_SELL, 80000, 6, 1);
-    book_level lv[8];
-    cr_assert_eq(book_levels(b, BOOK_BUY, lv, 8), 3);
-    cr_assert_eq(lv[0].price, 70000);
-    cr_assert_eq(lv[0].size, 4);
-    cr_assert_eq(lv[1].price, 100);
-    cr_assert_eq(lv[1].size, 3);
-    cr_assert_eq(lv[2].price, 5);
+    static const resting orders[] = {{BOOK_BUY, 100, 1, 1},      {BOOK_BUY, 100, 2, 1},
+                                     {BOOK_BUY, 5, 3, 1},        {BOOK_BUY, 70000, 4, 1},
+                                     {BOOK_SELL, 999999, 5, 1}, {BOOK_SELL, 80000, 6, 1}};
+    static const book_level bids[] = {{70000, 4}, {100, 3}, {5, 3}};
+    static const book_level asks[] = {{80000, 6}, {999999, 5}};
+    book *b = BOOK_WITH(1, 1000000, orders, NULL);
+    expect_levels(b, BOOK_BUY, bids, 3);
+    book_level lv[2];
     cr_assert_eq(book_levels(b, BOOK_BUY, lv, 2), 2);
-    cr_assert_eq(book_levels(b, BOOK_SELL, lv, 8), 2);
-    cr_assert_eq(lv[0].price, 80000);
-    cr_assert_eq(lv[1].price, 999999);
+    expect_levels(b, BOOK_SELL, asks, 2);
     book_free(b);
 }
 

@@ -21,6 +21,7 @@
 
 #include "compare.h"
 #include "support_cli.h"
+#include "support_fs.h"
 #include "sweep_index.h"
 
 /* t quantiles at 0.975 (any table of Student's t): 2, 3, 4 degrees of
@@ -84,18 +85,6 @@ static void perpsim_src(const char *args, outcome *o)
     cli_run(prefix, args, o);
 }
 
-static void temp_dir(char *dir, size_t size)
-{
-    snprintf(dir, size, "/tmp/perpsim-compare-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-
-static void remove_tree(const char *dir)
-{
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_expect_eq(system(cmd), 0);
-}
 
 /* The CSV row of venue, metric and arm: its fields, split at commas
  * outside quotes. */
@@ -138,7 +127,7 @@ static const char cadences[] =
 Test(compare, cadences_compare_per_day_with_paired_differences)
 {
     char dir[64], args[1024], path[256];
-    temp_dir(dir, sizeof dir);
+    support_temp_dir(dir, sizeof dir, "compare");
     snprintf(args, sizeof args, "%s -o %s", cadences, dir);
     outcome o;
     perpsim_src(args, &o);
@@ -150,23 +139,16 @@ Test(compare, cadences_compare_per_day_with_paired_differences)
     cr_expect_not_null(strstr(o.out, "paired difference from 4h"), "%s",
                        o.out);
 
-    static char csv[65536];
     snprintf(path, sizeof path, "%s/compare.csv", dir);
-    FILE *f = fopen(path, "r");
-    cr_assert_not_null(f);
-    size_t n = fread(csv, 1, sizeof csv - 1, f);
-    csv[n] = '\0';
-    fclose(f);
+    char *csv = support_read_file(path, NULL);
     static const char header[] = "venue,metric,label,unit,arm,n,mean,sd,"
                                  "ci_low,ci_high,diff_n,diff_mean,"
                                  "diff_ci_low,diff_ci_high,diff_sign\n";
     cr_expect_eq(strncmp(csv, header, strlen(header)), 0, "%s", csv);
     size_t metrics_n;
     compare_metrics(&metrics_n);
-    int lines = 0;
-    for (const char *p = csv; *p; p++)
-        lines += *p == '\n';
-    cr_expect_eq(lines, 1 + (int)metrics_n * 2); /* one venue, two arms */
+    /* one venue, two arms */
+    cr_expect_eq(cli_lines(csv), 1 + (int)metrics_n * 2);
     char fld[15][64];
     cr_assert(csv_row(csv, "binance", "funding.settlements_per_day", "4h",
                       fld));
@@ -237,13 +219,14 @@ Test(compare, cadences_compare_per_day_with_paired_differences)
     cr_assert_not_null(again);
     size_t table = strstr(first, "table: ") - first;
     cr_expect_eq(strncmp(first, again, table), 0);
-    remove_tree(dir);
+    free(csv);
+    support_remove_tree(dir);
 }
 
 Test(compare, the_venues_of_one_scenario_compare_paired_by_run)
 {
     char dir[64], args[1024];
-    temp_dir(dir, sizeof dir);
+    support_temp_dir(dir, sizeof dir, "compare");
     snprintf(args, sizeof args,
              "compare tests/data/sweeps/tiny-two-venues.yaml --venues "
              "--replicates 3 -q -o %s",
@@ -259,7 +242,7 @@ Test(compare, the_venues_of_one_scenario_compare_paired_by_run)
     cr_expect_not_null(strstr(o.out, "settlements per day             8.00"),
                        "%s", o.out);
     cr_expect_not_null(strstr(o.out, "3 of 3 runs met them"), "%s", o.out);
-    remove_tree(dir);
+    support_remove_tree(dir);
 }
 
 Test(compare, bad_input_is_one_line_before_any_run)
@@ -286,19 +269,15 @@ Test(compare, bad_input_is_one_line_before_any_run)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char dir[64], args[1024];
-        temp_dir(dir, sizeof dir);
+        support_temp_dir(dir, sizeof dir, "compare");
         snprintf(args, sizeof args, "%s -o %s/out", cases[i].args, dir);
         outcome o;
         perpsim_src(args, &o);
-        cr_expect_eq(o.status, 2, "case %zu: %s", i, o.err);
-        cr_expect_not_null(strstr(o.err, cases[i].msg), "case %zu: %s", i,
-                           o.err);
-        cr_expect_eq(strchr(o.err, '\n'), o.err + strlen(o.err) - 1,
-                     "case %zu: %s", i, o.err);
+        cli_expect_refused(&o, args, cases[i].msg);
         char out[128];
         snprintf(out, sizeof out, "%s/out", dir);
         struct stat st;
         cr_expect_neq(stat(out, &st), 0, "case %zu made the folder", i);
-        remove_tree(dir);
+        support_remove_tree(dir);
     }
 }

@@ -283,6 +283,21 @@ static const funding_settlement *settlements(const world *w, size_t *n)
     return funding_settlements(w->f, n);
 }
 
+/* Binance's rules around 500000 ticks (50,000 USDT) from at (UTC). */
+static world *binance_world(int64_t at)
+{
+    profile p = tests_profile("binance");
+    return world_new(&p, 500000.0, at);
+}
+
+/* A trader with deposit in mode long 100 lots bought from the maker's
+ * quotes, 499998 / 500000. */
+static uint32_t long_100_lots(world *w, account_mode mode, int64_t deposit)
+{
+    quote(w, 499998, 500000);
+    return trader(w, 1, 100, mode, deposit);
+}
+
 static int64_t wallet(const venue *v, uint32_t id)
 {
     const account *a = venue_account(v, id);
@@ -416,35 +431,36 @@ Test(funding, rate_of_follows_the_formula_step_by_step)
 
 /* ---- the average -------------------------------------------------------- */
 
+/* a, reset to the average rule, after the samples x[0 .. n). */
+static void averaged(funding_average *a, const rule_average *rule,
+                     const double *x, size_t n)
+{
+    funding_average_reset(a, rule);
+    for (size_t i = 0; i < n; i++)
+        funding_average_add(a, x[i]);
+}
+
 Test(funding, linear_weights_are_one_to_n)
 {
     funding_average a;
-    funding_average_reset(&a, &rule_average_linear);
+    averaged(&a, &rule_average_linear, NULL, 0);
     cr_expect_eq(funding_average_value(&a), 0.0);
     /* (1 x 0.03% + 2 x 0.06% + 3 x -0.015%) / (1 + 2 + 3), in rate units
      * (30000 + 120000 - 45000) / 6 = 17500. */
-    funding_average_add(&a, 0.0003);
-    funding_average_add(&a, 0.0006);
-    funding_average_add(&a, -0.00015);
+    static const double x[] = {0.0003, 0.0006, -0.00015};
+    averaged(&a, &rule_average_linear, x, 3);
     cr_expect_eq(a.n, 3);
     cr_expect_eq(a.weights, 6.0);
     cr_expect_eq(funding_premium_rate(funding_average_value(&a)), 17500);
     /* Powers of two make every step exact in binary: the weights are
      * exactly 1, 2, 3, 4. (1/2 + 2/4 + 3/8 + 4/16) / 10 = 1.625 / 10. */
-    funding_average_reset(&a, &rule_average_linear);
-    funding_average_add(&a, 0.5);
-    funding_average_add(&a, 0.25);
-    funding_average_add(&a, 0.125);
-    funding_average_add(&a, 0.0625);
+    static const double halves[] = {0.5, 0.25, 0.125, 0.0625};
+    averaged(&a, &rule_average_linear, halves, 4);
     cr_expect_eq(a.weighted, 1.625);
     cr_expect_eq(a.weights, 10.0);
     cr_expect_eq(funding_average_value(&a), 0.1625);
     /* The mean of the same samples: 0.9375 / 4. */
-    funding_average_reset(&a, &rule_average_mean);
-    funding_average_add(&a, 0.5);
-    funding_average_add(&a, 0.25);
-    funding_average_add(&a, 0.125);
-    funding_average_add(&a, 0.0625);
+    averaged(&a, &rule_average_mean, halves, 4);
     cr_expect_eq(a.weighted, 0.9375);
     cr_expect_eq(a.weights, 4.0);
 }
@@ -456,8 +472,7 @@ Test(funding, linear_weights_of_samples_taken_from_the_book)
      * 0.3%, 0.6% and -0.15%: linear average 0.175% (above), so
      * F = 0.175% - 0.05% = 0.125%, where equal weights would give
      * 0.25% - 0.05% = 0.20%. */
-    profile p = tests_profile("binance");
-    world *w = world_new(&p, 500000.0, DAY0 + 8 * HOUR - 15 * SEC);
+    world *w = binance_world(DAY0 + 8 * HOUR - 15 * SEC);
     cr_assert_eq(funding_next_sample(w->f), 0);
     cr_assert_eq(funding_next_settlement(w->f), 15 * SEC);
     quote(w, 501500, 501502); /* (501500 - 500000) / 500000 = 0.3% */
@@ -681,8 +696,7 @@ Test(funding, payers_round_up_receivers_down_and_the_residual_stays_in_the_pool)
      * 3 x 500001 x 100 x 1e-4 = 15,000.03, paid as 15,001; the shorts of 1
      * and 2 lots are owed 5,000.01 and 10,000.02, receiving 5,000 and
      * 10,000. Residual 1, left in the fee pool. */
-    profile p = tests_profile("binance");
-    world *w = world_new(&p, 500000.0, DAY0);
+    world *w = binance_world(DAY0);
     quote(w, 499990, 500001);
     uint32_t lng = trader(w, 1, 3, ACCOUNT_CROSS, USD(1000));
     quote(w, 500001, 500010);
@@ -723,10 +737,8 @@ Test(funding, payers_round_up_receivers_down_and_the_residual_stays_in_the_pool)
 
 Test(funding, isolated_position_pays_from_its_margin)
 {
-    profile p = tests_profile("binance");
-    world *w = world_new(&p, 500000.0, DAY0);
-    quote(w, 499998, 500000);
-    uint32_t iso = trader(w, 1, 100, ACCOUNT_ISOLATED, USD(2000));
+    world *w = binance_world(DAY0);
+    uint32_t iso = long_100_lots(w, ACCOUNT_ISOLATED, USD(2000));
     const account *a = venue_account(w->v, iso);
     int64_t cash = a->cash, reserve = a->reserve;
     cr_assert_gt(reserve, 0);
@@ -746,10 +758,8 @@ Test(funding, isolated_position_pays_from_its_margin)
 
 Test(funding, settlement_rejects_bad_input_and_changes_nothing)
 {
-    profile p = tests_profile("binance");
-    world *w = world_new(&p, 500000.0, DAY0);
-    quote(w, 499998, 500000);
-    trader(w, 1, 100, ACCOUNT_CROSS, USD(1000));
+    world *w = binance_world(DAY0);
+    long_100_lots(w, ACCOUNT_CROSS, USD(1000));
     perr e = {0, ""};
     venue_totals t0, t1;
     cr_assert_eq(venue_audit(w->v, &t0, NULL), 0);
@@ -1080,6 +1090,35 @@ static int64_t closed_form(int64_t premium, int hourly)
     return r > 4000000 ? 4000000 : r < -4000000 ? -4000000 : r;
 }
 
+/* The settlements of a day run that started at start (UTC): the first at
+ * first ms into the run and one every interval, at whole hours of UTC from
+ * first_hour on; the first with first_samples premium samples, the others
+ * with samples; each one's average and rate are those of the path in
+ * closed form. */
+static void expect_settlements(const day_run *r, int64_t start, int64_t first,
+                               int64_t interval, int64_t first_hour,
+                               int64_t first_samples, int64_t samples)
+{
+    int hourly = interval == HOUR;
+    for (size_t i = 0; i < r->n; i++) {
+        const funding_settlement *s = &r->rec[i];
+        int64_t k = (int64_t)i;
+        cr_expect_eq(s->time, first + k * interval);
+        cr_expect_eq(utc_hour(start, s->time),
+                     (first_hour + k * interval / HOUR) % 24);
+        cr_expect_eq(s->time_utc % interval, 0);
+        cr_expect_eq(s->samples, r->expected_samples[i]);
+        cr_expect_eq(s->samples, i == 0 ? first_samples : samples);
+        cr_expect_float_eq(s->avg_premium, r->expected_avg[i], 1e-12);
+        cr_expect_eq(s->parts.premium, funding_premium_rate(s->avg_premium));
+        cr_expect_eq(
+            s->parts.rate, closed_form(s->parts.premium, hourly),
+            "settlement %zu every %lld ms: rate %lld for premium %lld", i,
+            (long long)interval, (long long)s->parts.rate,
+            (long long)s->parts.premium);
+    }
+}
+
 Test(funding, same_world_with_8h_and_1h_funding_settles_by_the_rules)
 {
     profile p8 = tests_profile("binance");
@@ -1093,36 +1132,14 @@ Test(funding, same_world_with_8h_and_1h_funding_settles_by_the_rules)
     /* 8h: 08:00, 16:00 and 00:00 UTC, i.e. 5.5h, 13.5h and 21.5h into the
      * run; the first interval holds the 5.5h of samples there were. */
     cr_assert_eq(r8->n, 3);
-    int64_t hours8[] = {8, 16, 0};
-    for (size_t i = 0; i < r8->n; i++) {
-        const funding_settlement *s = &r8->rec[i];
-        cr_expect_eq(s->time, 5 * HOUR + 30 * MIN + (int64_t)i * 8 * HOUR);
-        cr_expect_eq(utc_hour(start, s->time), hours8[i]);
-        cr_expect_eq(s->time_utc % (8 * HOUR), 0);
-        cr_expect_eq(s->samples, r8->expected_samples[i]);
-        cr_expect_eq(s->samples, i == 0 ? 3960 : 5760);
-        cr_expect_float_eq(s->avg_premium, r8->expected_avg[i], 1e-12);
-        cr_expect_eq(s->parts.premium, funding_premium_rate(s->avg_premium));
-        cr_expect_eq(s->parts.rate, closed_form(s->parts.premium, 0),
-                     "8h settlement %zu: rate %lld for premium %lld", i,
-                     (long long)s->parts.rate, (long long)s->parts.premium);
-    }
+    expect_settlements(r8, start, 5 * HOUR + 30 * MIN, 8 * HOUR, 8, 3960,
+                       5760);
     /* 1h: every hour on the hour, 03:00 to 02:00, the first after 30
-     * minutes of samples. */
+     * minutes of samples, paid at the oracle, rounded to the tick. */
     cr_assert_eq(r1->n, 24);
+    expect_settlements(r1, start, 30 * MIN, HOUR, 3, 360, 720);
     for (size_t i = 0; i < r1->n; i++) {
         const funding_settlement *s = &r1->rec[i];
-        cr_expect_eq(s->time, 30 * MIN + (int64_t)i * HOUR);
-        cr_expect_eq(utc_hour(start, s->time), (int64_t)(3 + i) % 24);
-        cr_expect_eq(s->time_utc % HOUR, 0);
-        cr_expect_eq(s->samples, r1->expected_samples[i]);
-        cr_expect_eq(s->samples, i == 0 ? 360 : 720);
-        cr_expect_float_eq(s->avg_premium, r1->expected_avg[i], 1e-12);
-        cr_expect_eq(s->parts.premium, funding_premium_rate(s->avg_premium));
-        cr_expect_eq(s->parts.rate, closed_form(s->parts.premium, 1),
-                     "1h settlement %zu: rate %lld for premium %lld", i,
-                     (long long)s->parts.rate, (long long)s->parts.premium);
-        /* Paid at the oracle, rounded to the tick. */
         cr_expect_eq(s->ledger.price,
                      llround(path_index(s->time - s->time % MIN)));
     }

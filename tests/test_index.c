@@ -65,6 +65,15 @@ static double *log_returns(index_process *ix, int64_t from, int64_t step, size_t
     return r;
 }
 
+/* The log returns of the first n steps of `step` ms of a new process of p. */
+static double *returns_of(const index_params *p, int64_t step, size_t n)
+{
+    index_process *ix = make(p);
+    double *r = log_returns(ix, 0, step, n);
+    index_free(ix);
+    return r;
+}
+
 static double central_moment4(const double *x, size_t n, double mean)
 {
     double s = 0;
@@ -131,36 +140,42 @@ static double batch_se(const double *x, size_t n, size_t batches)
 
 /* ---- geometric Brownian motion ------------------------------------------- */
 
+/* Daily returns in a test of their distribution. */
+#define DAILY_N 200000
+
 /* One-day steps make the drift visible against the noise: the mean log
  * return (mu - sigma^2 / 2) dt is 4.7 standard errors from 0 and 12 from
  * mu dt (the mistake of leaving out the Ito term). */
-Test(index, gbm_log_returns_match_drift_and_vol)
+static index_params gbm_daily(void)
 {
     index_params p = params(INDEX_GBM);
     p.step_ms = DAY;
     p.drift_annual = 0.3;
     p.vol_annual = 1.0;
-    enum { N = 200000 };
-    index_process *ix = make(&p);
-    double *r = log_returns(ix, 0, DAY, N);
+    return p;
+}
+
+Test(index, gbm_log_returns_match_drift_and_vol)
+{
+    index_params p = gbm_daily();
+    double *r = returns_of(&p, DAY, DAILY_N);
     double dt = (double)DAY * YEARS_PER_MS;
-    expect_iid_mean_variance(r, N, (0.3 - 0.5) * dt, 1.0 * dt, "gbm");
+    expect_iid_mean_variance(r, DAILY_N, (0.3 - 0.5) * dt, 1.0 * dt, "gbm");
     free(r);
-    index_free(ix);
+}
+
+/* Daily returns of a process of p: the expected price grows at its drift. */
+static void expect_growth_at_the_drift(index_params p)
+{
+    double *r = returns_of(&p, DAY, DAILY_N);
+    expect_expected_growth(r, DAILY_N,
+                           exp(p.drift_annual * (double)DAY * YEARS_PER_MS));
+    free(r);
 }
 
 Test(index, gbm_expected_price_grows_at_the_drift)
 {
-    index_params p = params(INDEX_GBM);
-    p.step_ms = DAY;
-    p.drift_annual = 0.3;
-    p.vol_annual = 1.0;
-    enum { N = 200000 };
-    index_process *ix = make(&p);
-    double *r = log_returns(ix, 0, DAY, N);
-    expect_expected_growth(r, N, exp(0.3 * (double)DAY * YEARS_PER_MS));
-    free(r);
-    index_free(ix);
+    expect_growth_at_the_drift(gbm_daily());
 }
 
 Test(index, gbm_with_zero_vol_follows_the_drift_exactly)
@@ -195,30 +210,21 @@ static index_params merton_daily(void)
 Test(index, merton_log_returns_match_parameters)
 {
     index_params p = merton_daily();
-    enum { N = 200000 };
-    index_process *ix = make(&p);
-    double *r = log_returns(ix, 0, DAY, N);
+    double *r = returns_of(&p, DAY, DAILY_N);
     double dt = (double)DAY * YEARS_PER_MS, lambda_dt = 1.0;
     double m = -0.05, s = 0.1, sigma = 0.5, mu = 2.3;
     double kappa = exp(m + s * s / 2) - 1;
     double mean = (mu - sigma * sigma / 2) * dt - lambda_dt * kappa + lambda_dt * m;
     double variance = sigma * sigma * dt + lambda_dt * (s * s + m * m);
-    expect_iid_mean_variance(r, N, mean, variance, "merton");
+    expect_iid_mean_variance(r, DAILY_N, mean, variance, "merton");
     free(r);
-    index_free(ix);
 }
 
 /* The compensator makes the expected price follow the drift, jumps and all
  * (leaving it out would miss by 170 standard errors here). */
 Test(index, merton_expected_price_grows_at_the_drift)
 {
-    index_params p = merton_daily();
-    enum { N = 200000 };
-    index_process *ix = make(&p);
-    double *r = log_returns(ix, 0, DAY, N);
-    expect_expected_growth(r, N, exp(2.3 * (double)DAY * YEARS_PER_MS));
-    free(r);
-    index_free(ix);
+    expect_growth_at_the_drift(merton_daily());
 }
 
 /* One-minute steps: per_day is converted to a per-step rate. */
@@ -239,17 +245,15 @@ Test(index, merton_jump_count_matches_per_day)
 Test(index, merton_returns_have_positive_excess_kurtosis)
 {
     index_params p = merton_daily();
-    enum { N = 200000 };
-    index_process *ix = make(&p);
-    double *r = log_returns(ix, 0, DAY, N);
-    double kurtosis = gsl_stats_kurtosis(r, 1, N); /* excess */
+    double *r = returns_of(&p, DAY, DAILY_N);
+    double kurtosis = gsl_stats_kurtosis(r, 1, DAILY_N); /* excess */
     /* Normal returns would give 0 +/- sqrt(24 / n); the compound Poisson
      * cumulants give lambda dt E[Y^4] / variance^2 = 2.6 here. */
-    cr_expect(kurtosis > TOLERANCE * sqrt(24.0 / N), "excess kurtosis %.3f", kurtosis);
+    cr_expect(kurtosis > TOLERANCE * sqrt(24.0 / DAILY_N), "excess kurtosis %.3f",
+              kurtosis);
     cr_expect(kurtosis > 1.5 && kurtosis < 4.5, "excess kurtosis %.3f, want about 2.6",
               kurtosis);
     free(r);
-    index_free(ix);
 }
 
 /* ---- GARCH(1,1) ---------------------------------------------------------- */
@@ -269,8 +273,7 @@ static void expect_garch_long_run_variance(double nu)
 {
     index_params p = garch_test_params(nu);
     enum { N = 1000000, BATCHES = 100 };
-    index_process *ix = make(&p);
-    double *r = log_returns(ix, 0, SEC, N);
+    double *r = returns_of(&p, SEC, N);
     double dt = (double)SEC * YEARS_PER_MS;
     double omega = 0.55 * 0.55 * dt * (1 - 0.95);
     double hbar = omega / (1 - 0.1 - 0.85);
@@ -287,7 +290,6 @@ static void expect_garch_long_run_variance(double nu)
               se_m);
     free(sq);
     free(r);
-    index_free(ix);
 }
 
 Test(index, garch_variance_is_omega_over_one_minus_alpha_beta)
@@ -308,8 +310,7 @@ Test(index, garch_squared_and_absolute_returns_are_autocorrelated)
     enum { N = 500000 };
     const double bound = TOLERANCE / sqrt((double)N);
     index_params p = garch_test_params(0);
-    index_process *ix = make(&p);
-    double *r = log_returns(ix, 0, SEC, N);
+    double *r = returns_of(&p, SEC, N);
     double *sq = malloc(N * sizeof *sq), *ab = malloc(N * sizeof *ab);
     cr_assert(sq && ab);
     for (size_t i = 0; i < N; i++) {
@@ -322,19 +323,16 @@ Test(index, garch_squared_and_absolute_returns_are_autocorrelated)
         cr_expect(autocorrelation(ab, N, lag) > bound, "garch |r| lag %zu: %.4f", lag,
                   autocorrelation(ab, N, lag));
     }
-    index_free(ix);
     free(r);
 
     index_params q = params(INDEX_GBM);
     q.step_ms = SEC;
-    ix = make(&q);
-    r = log_returns(ix, 0, SEC, N);
+    r = returns_of(&q, SEC, N);
     for (size_t i = 0; i < N; i++)
         ab[i] = fabs(r[i]);
     for (size_t lag = 1; lag <= 10; lag++)
         cr_expect(fabs(autocorrelation(ab, N, lag)) < bound, "gbm |r| lag %zu: %.4f", lag,
                   autocorrelation(ab, N, lag));
-    index_free(ix);
     free(r);
     free(sq);
     free(ab);
@@ -354,8 +352,7 @@ Test(index, garch_default_calibration_clusters_one_minute_returns)
         index_params p;
         index_params_default(&p);
         p.seed = seed;
-        index_process *ix = make(&p);
-        double *r = log_returns(ix, 0, MIN, N);
+        double *r = returns_of(&p, MIN, N);
         double kurtosis = gsl_stats_kurtosis(r, 1, N);
         double ab[N];
         for (size_t i = 0; i < N; i++)
@@ -365,7 +362,6 @@ Test(index, garch_default_calibration_clusters_one_minute_returns)
             positive += autocorrelation(ab, N, lag) > 0;
         both += kurtosis > 3 && positive == 30;
         free(r);
-        index_free(ix);
     }
     cr_expect(both >= 14, "%d of %d seeds show both facts", both, SEEDS);
 }
@@ -623,23 +619,40 @@ Test(index, replay_starting_after_the_last_candle_is_an_error)
 
 /* ---- shocks -------------------------------------------------------------- */
 
+/* A process of model with the tests' seed and its twin, which a test
+ * shocks: the same path until a shock. */
+typedef struct twins {
+    index_process *plain, *shocked;
+} twins;
+
+static twins make_twins(index_model model)
+{
+    index_params p = params(model);
+    twins tw = {make(&p), make(&p)};
+    return tw;
+}
+
+static void free_twins(twins tw)
+{
+    index_free(tw.plain);
+    index_free(tw.shocked);
+}
+
 Test(index, jump_moves_the_price_by_pct_and_later_returns_continue_from_there)
 {
-    index_params p = params(INDEX_GARCH);
-    index_process *plain = make(&p), *shocked = make(&p);
+    twins tw = make_twins(INDEX_GARCH);
     perr e = {0, ""};
     const int64_t at = 6 * HOUR + 500; /* between two steps */
-    cr_assert_eq(index_jump(shocked, at, 4.0, &e), PERR_OK, "%s", e.msg);
+    cr_assert_eq(index_jump(tw.shocked, at, 4.0, &e), PERR_OK, "%s", e.msg);
     for (int64_t t = 0; t <= 12 * HOUR; t += 250) {
-        double a = index_advance(plain, t), b = index_advance(shocked, t);
+        double a = index_advance(tw.plain, t), b = index_advance(tw.shocked, t);
         if (t < at)
             cr_assert(a == b, "before the jump, at %lld", (long long)t);
         else
             cr_assert(fabs(b / a - 1.04) < 1e-9, "at %lld: ratio %.12f", (long long)t,
                       b / a);
     }
-    index_free(plain);
-    index_free(shocked);
+    free_twins(tw);
 }
 
 Test(index, jump_scales_a_replayed_path)
@@ -656,70 +669,64 @@ Test(index, jump_scales_a_replayed_path)
  * on underneath and is published again when the freeze ends. */
 Test(index, freeze_holds_the_price_then_resumes_the_underlying_path)
 {
-    index_params p = params(INDEX_GBM);
-    index_process *plain = make(&p), *frozen = make(&p);
+    twins tw = make_twins(INDEX_GBM);
     perr e = {0, ""};
     const int64_t from = HOUR + 300, until = from + 10 * MIN;
-    cr_assert_eq(index_freeze(frozen, from, until - from, &e), PERR_OK, "%s", e.msg);
+    cr_assert_eq(index_freeze(tw.shocked, from, until - from, &e), PERR_OK, "%s", e.msg);
     double before = 0;
     int changed_underneath = 0;
     for (int64_t t = 0; t <= 2 * HOUR; t += 100) {
-        double a = index_advance(plain, t), b = index_advance(frozen, t);
-        cr_assert(index_underlying(frozen) == a, "underlying at %lld", (long long)t);
+        double a = index_advance(tw.plain, t), b = index_advance(tw.shocked, t);
+        cr_assert(index_underlying(tw.shocked) == a, "underlying at %lld", (long long)t);
         if (t < from || t >= until) {
             cr_assert(b == a, "published at %lld", (long long)t);
-            cr_assert(!index_frozen(frozen));
+            cr_assert(!index_frozen(tw.shocked));
             before = a;
         } else {
             cr_assert(b == before, "held at %lld: %.10g, want %.10g", (long long)t, b,
                       before);
-            cr_assert(index_frozen(frozen));
+            cr_assert(index_frozen(tw.shocked));
             changed_underneath += a != before;
         }
     }
     cr_expect(changed_underneath > 0, "the process moved during the freeze");
-    index_free(plain);
-    index_free(frozen);
+    free_twins(tw);
 }
 
 /* The held value is the process just before the freeze's start even when
  * no advance fell near it, and a freeze passed over whole is gone. */
 Test(index, freeze_holds_the_value_at_its_start_between_sparse_advances)
 {
-    index_params p = params(INDEX_GBM);
-    index_process *plain = make(&p), *ix = make(&p);
+    twins tw = make_twins(INDEX_GBM);
     perr e = {0, ""};
     const int64_t from = HOUR + 300;
-    cr_assert_eq(index_freeze(ix, from, 10 * MIN, &e), PERR_OK, "%s", e.msg);
-    cr_assert_eq(index_freeze(ix, 3 * HOUR, MIN, &e), PERR_OK, "%s", e.msg);
-    index_advance(ix, 0);
-    double held = index_advance(ix, from + 5 * MIN);
-    cr_expect(held == index_advance(plain, from - 1), "held %.10g", held);
-    cr_expect(index_frozen(ix));
-    cr_expect(index_advance(ix, 4 * HOUR) == index_advance(plain, 4 * HOUR));
-    cr_expect(!index_frozen(ix));
-    index_free(plain);
-    index_free(ix);
+    cr_assert_eq(index_freeze(tw.shocked, from, 10 * MIN, &e), PERR_OK, "%s", e.msg);
+    cr_assert_eq(index_freeze(tw.shocked, 3 * HOUR, MIN, &e), PERR_OK, "%s", e.msg);
+    index_advance(tw.shocked, 0);
+    double held = index_advance(tw.shocked, from + 5 * MIN);
+    cr_expect(held == index_advance(tw.plain, from - 1), "held %.10g", held);
+    cr_expect(index_frozen(tw.shocked));
+    cr_expect(index_advance(tw.shocked, 4 * HOUR) == index_advance(tw.plain, 4 * HOUR));
+    cr_expect(!index_frozen(tw.shocked));
+    free_twins(tw);
 }
 
 /* A stale oracle during a crash: a freeze and a jump at the same instant
  * publish the pre-jump price until the freeze ends. */
 Test(index, freeze_at_the_instant_of_a_jump_publishes_the_pre_jump_price)
 {
-    index_params p = params(INDEX_GBM);
-    index_process *plain = make(&p), *ix = make(&p);
+    twins tw = make_twins(INDEX_GBM);
     perr e = {0, ""};
-    cr_assert_eq(index_jump(ix, HOUR, -10.0, &e), PERR_OK);
-    cr_assert_eq(index_freeze(ix, HOUR, 5 * MIN, &e), PERR_OK);
-    double before = index_advance(plain, HOUR - 1);
-    index_advance(ix, HOUR - 1);
-    cr_expect(index_advance(ix, HOUR) == before);
-    cr_expect(fabs(index_underlying(ix) / index_advance(plain, HOUR) - 0.9) < 1e-12);
-    cr_expect(index_advance(ix, HOUR + 5 * MIN - 1) == before);
-    double after = index_advance(ix, HOUR + 5 * MIN);
-    cr_expect(fabs(after / index_advance(plain, HOUR + 5 * MIN) - 0.9) < 1e-12);
-    index_free(plain);
-    index_free(ix);
+    cr_assert_eq(index_jump(tw.shocked, HOUR, -10.0, &e), PERR_OK);
+    cr_assert_eq(index_freeze(tw.shocked, HOUR, 5 * MIN, &e), PERR_OK);
+    double before = index_advance(tw.plain, HOUR - 1);
+    index_advance(tw.shocked, HOUR - 1);
+    cr_expect(index_advance(tw.shocked, HOUR) == before);
+    cr_expect(fabs(index_underlying(tw.shocked) / index_advance(tw.plain, HOUR) - 0.9) < 1e-12);
+    cr_expect(index_advance(tw.shocked, HOUR + 5 * MIN - 1) == before);
+    double after = index_advance(tw.shocked, HOUR + 5 * MIN);
+    cr_expect(fabs(after / index_advance(tw.plain, HOUR + 5 * MIN) - 0.9) < 1e-12);
+    free_twins(tw);
 }
 
 Test(index, vol_burst_raises_realized_vol_in_its_window)
@@ -753,12 +760,11 @@ Test(index, vol_burst_raises_realized_vol_in_its_window)
  * returns are those of the process without the burst. */
 Test(index, garch_vol_burst_leaves_no_trace_after_its_window)
 {
-    index_params p = params(INDEX_GARCH);
-    index_process *plain = make(&p), *burst = make(&p);
+    twins tw = make_twins(INDEX_GARCH);
     perr e = {0, ""};
-    cr_assert_eq(index_vol_burst(burst, HOUR, 10 * MIN, 2.0, &e), PERR_OK);
+    cr_assert_eq(index_vol_burst(tw.shocked, HOUR, 10 * MIN, 2.0, &e), PERR_OK);
     enum { N = 2 * 3600 };
-    double *a = log_returns(plain, 0, SEC, N), *b = log_returns(burst, 0, SEC, N);
+    double *a = log_returns(tw.plain, 0, SEC, N), *b = log_returns(tw.shocked, 0, SEC, N);
     int differ_inside = 0;
     for (size_t i = 0; i < N; i++) {
         if (i >= 3600 && i < 3600 + 600)
@@ -769,8 +775,7 @@ Test(index, garch_vol_burst_leaves_no_trace_after_its_window)
     cr_expect_eq(differ_inside, 600);
     free(a);
     free(b);
-    index_free(plain);
-    index_free(burst);
+    free_twins(tw);
 }
 
 Test(index, vol_burst_on_a_replay_is_refused)

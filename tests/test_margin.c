@@ -92,6 +92,27 @@ static int run_calc(calc_fn fn, const char *args, char *out, size_t size,
     return rc;
 }
 
+/* The report of a calculator that must accept args, as `perpsim calc`
+ * prints it; good until the next call. */
+static const char *calc_ok(calc_fn fn, const char *args)
+{
+    static char out[4096];
+    perr e;
+    cr_assert_eq(run_calc(fn, args, out, sizeof out, &e), 0, "%s: %s", args,
+                 e.msg);
+    return out;
+}
+
+/* A calculator refuses args as bad input, in a message that holds want. */
+static void calc_refused(calc_fn fn, const char *args, const char *want)
+{
+    char out[4096];
+    perr e;
+    cr_expect_eq(run_calc(fn, args, out, sizeof out, &e), PERR_INVALID, "%s",
+                 args);
+    cr_expect_not_null(strstr(e.msg, want), "%s: %s", args, e.msg);
+}
+
 /* The value of `key: value` in out, as a number. */
 static double value_of(const char *out, const char *key)
 {
@@ -102,6 +123,19 @@ static double value_of(const char *out, const char *key)
     const char *at = strstr(text, pattern);
     cr_assert_not_null(at, "no '%s' in:\n%s", key, out);
     return strtod(at + strlen(pattern), NULL);
+}
+
+/* The report out says key: want, within tol (exactly when tol is 0). */
+static void expect_value(const char *out, const char *key, double want,
+                         double tol)
+{
+    double got = value_of(out, key);
+    if (tol == 0)
+        cr_expect_eq(got, want, "%s %.17g, expected %.17g:\n%s", key, got,
+                     want, out);
+    else
+        cr_expect(fabs(got - want) < tol, "%s %.6f, expected %.6f:\n%s", key,
+                  got, want, out);
 }
 
 Test(margin, builtin_profiles_pass_their_checks)
@@ -164,9 +198,6 @@ Test(margin, binance_cross_liq_price_counts_other_positions)
      *   (127,000 + 50) / (2 x 0.005 + 2) = 63,208.96, notional 126,418:
      *   bracket 2, consistent. */
     profile p = binance_2021();
-    char out[4096];
-    perr e;
-    (void)out;
     margin_position pos = position(&p, -2, 40000, 50000 - 1000 - 2000);
     int bracket;
     double lp = liq_price(&p, &pos, &bracket);
@@ -174,14 +205,11 @@ Test(margin, binance_cross_liq_price_counts_other_positions)
     cr_expect(fabs(lp - 127050.0 / 2.01) < 1e-6, "LP %.6f", lp);
     /* The calculator does the same with the built-in (late-2024) brackets,
      * where 126,418 is in bracket 2 with 0.5% and cum 50 as well. */
-    cr_assert_eq(run_calc(calc_liq_price,
-                          "liq-price --venue binance --side short --entry 40000 "
-                          "--size 2 --mode cross --wallet 50000 "
-                          "--other-maintenance 1000 --other-upnl -2000",
-                          out, sizeof out, &e),
-                 0, "%s", e.msg);
-    cr_expect(fabs(value_of(out, "liquidation_price") - 63208.955) < 0.001,
-              "%s", out);
+    const char *out = calc_ok(
+        calc_liq_price,
+        "liq-price --venue binance --side short --entry 40000 --size 2 --mode "
+        "cross --wallet 50000 --other-maintenance 1000 --other-upnl -2000");
+    expect_value(out, "liquidation_price", 63208.955, 0.001);
 }
 
 Test(margin, bybit_isolated_examples)
@@ -192,37 +220,30 @@ Test(margin, bybit_isolated_examples)
      * 9,850; short 1 BTC at 8,000, 40x: 8,160. "Bankruptcy Price (USDT
      * Contract)": long 1 BTC at 10,000, 50x: 9,800. "Maintenance Margin
      * (USDT Contract)": 1 BTC at 10,000, 50x: IM 200, MM 50. */
-    char out[4096];
-    perr e;
-    cr_assert_eq(run_calc(calc_liq_price,
-                          "liq-price --venue bybit --side long --entry 20000 "
-                          "--size 1 --leverage 50",
-                          out, sizeof out, &e),
-                 0, "%s", e.msg);
-    cr_expect_eq(value_of(out, "initial_margin"), 400.0, "%s", out);
-    cr_expect_eq(value_of(out, "maintenance_margin"), 100.0, "%s", out);
-    cr_expect(fabs(value_of(out, "liquidation_price") - 19700.0) < 0.005, "%s",
-              out);
+    static const struct {
+        const char *args;
+        double im, mm, lp;
+    } longs[] = {
+        {"liq-price --venue bybit --side long --entry 20000 --size 1 "
+         "--leverage 50",
+         400, 100, 19700},
+        {"liq-price --venue bybit --side long --entry 10000 --size 1 "
+         "--leverage 50",
+         200, 50, 9850},
+    };
+    const char *out = NULL;
+    for (size_t i = 0; i < sizeof longs / sizeof longs[0]; i++) {
+        out = calc_ok(calc_liq_price, longs[i].args);
+        expect_value(out, "initial_margin", longs[i].im, 0);
+        expect_value(out, "maintenance_margin", longs[i].mm, 0);
+        expect_value(out, "liquidation_price", longs[i].lp, 0.005);
+    }
+    /* The second, at 10,000: */
+    expect_value(out, "bankruptcy_price", 9800.0, 0.005);
 
-    cr_assert_eq(run_calc(calc_liq_price,
-                          "liq-price --venue bybit --side long --entry 10000 "
-                          "--size 1 --leverage 50",
-                          out, sizeof out, &e),
-                 0, "%s", e.msg);
-    cr_expect_eq(value_of(out, "initial_margin"), 200.0, "%s", out);
-    cr_expect_eq(value_of(out, "maintenance_margin"), 50.0, "%s", out);
-    cr_expect(fabs(value_of(out, "liquidation_price") - 9850.0) < 0.005, "%s",
-              out);
-    cr_expect(fabs(value_of(out, "bankruptcy_price") - 9800.0) < 0.005, "%s",
-              out);
-
-    cr_assert_eq(run_calc(calc_liq_price,
-                          "liq-price --venue bybit --side short --entry 8000 "
-                          "--size 1 --leverage 40",
-                          out, sizeof out, &e),
-                 0, "%s", e.msg);
-    cr_expect(fabs(value_of(out, "liquidation_price") - 8160.0) < 0.005, "%s",
-              out);
+    out = calc_ok(calc_liq_price, "liq-price --venue bybit --side short "
+                                  "--entry 8000 --size 1 --leverage 40");
+    expect_value(out, "liquidation_price", 8160.0, 0.005);
 }
 
 Test(margin, bybit_cross_example_with_available_balance)
@@ -231,15 +252,10 @@ Test(margin, bybit_cross_example_with_available_balance)
      * 20,000, 100x (IM 200, MM 100), available balance 2,000: total
      * sustainable loss = 2,000 + 200 - 100 = 2,100, LP = 17,900. The cross
      * wallet is the available balance plus the position's initial margin. */
-    char out[4096];
-    perr e;
-    cr_assert_eq(run_calc(calc_liq_price,
-                          "liq-price --venue bybit --side long --entry 20000 "
-                          "--size 1 --leverage 100 --mode cross --wallet 2200",
-                          out, sizeof out, &e),
-                 0, "%s", e.msg);
-    cr_expect(fabs(value_of(out, "liquidation_price") - 17900.0) < 0.005, "%s",
-              out);
+    const char *out = calc_ok(
+        calc_liq_price, "liq-price --venue bybit --side long --entry 20000 "
+                        "--size 1 --leverage 100 --mode cross --wallet 2200");
+    expect_value(out, "liquidation_price", 17900.0, 0.005);
 }
 
 Test(margin, dydx_isolated_and_cross_examples)
@@ -274,74 +290,49 @@ Test(margin, hyperliquid_formula_agrees)
      * maintenance margin. No numeric example is published; evaluated by
      * hand for long 1 BTC at 100,000, 10x (margin 10,000), BTC at 40x so
      * maintenance 1.25%: 100,000 - 8,750 / 0.9875 = 91,139.24. */
-    char out[4096];
-    perr e;
-    cr_assert_eq(run_calc(calc_liq_price,
-                          "liq-price --venue hyperliquid --side long --entry "
-                          "100000 --size 1 --leverage 10",
-                          out, sizeof out, &e),
-                 0, "%s", e.msg);
-    cr_expect(fabs(value_of(out, "liquidation_price")
-                   - (100000.0 - 8750.0 / 0.9875)) < 0.01,
-              "%s", out);
-    cr_expect_eq(value_of(out, "maintenance_margin"), 1250.0, "%s", out);
+    const char *out =
+        calc_ok(calc_liq_price, "liq-price --venue hyperliquid --side long "
+                                "--entry 100000 --size 1 --leverage 10");
+    expect_value(out, "liquidation_price", (100000.0 - 8750.0 / 0.9875), 0.01);
+    expect_value(out, "maintenance_margin", 1250.0, 0);
 }
 
 Test(margin, calc_margin_reports_bracket_figures)
 {
     /* mechanics.md 3, BTCUSDT tier 2 (50k-600k): 100x, 0.50%, cum 50.
      * 500,000 x 0.5% - 50 = 2,450; initial at 100x = 5,000. */
-    char out[4096];
-    perr e;
-    cr_assert_eq(run_calc(calc_margin, "margin --venue binance --notional 500k",
-                          out, sizeof out, &e),
-                 0, "%s", e.msg);
-    cr_expect_eq(value_of(out, "bracket"), 2.0, "%s", out);
-    cr_expect_eq(value_of(out, "mmr"), 0.005, "%s", out);
-    cr_expect_eq(value_of(out, "maintenance_margin"), 2450.0, "%s", out);
-    cr_expect_eq(value_of(out, "initial_margin"), 5000.0, "%s", out);
-    cr_expect_eq(value_of(out, "max_leverage"), 100.0, "%s", out);
-    cr_assert_eq(run_calc(calc_margin,
-                          "margin --venue binance --notional 500000 --leverage 20",
-                          out, sizeof out, &e),
-                 0, "%s", e.msg);
-    cr_expect_eq(value_of(out, "initial_margin"), 25000.0, "%s", out);
+    const char *out =
+        calc_ok(calc_margin, "margin --venue binance --notional 500k");
+    expect_value(out, "bracket", 2.0, 0);
+    expect_value(out, "mmr", 0.005, 0);
+    expect_value(out, "maintenance_margin", 2450.0, 0);
+    expect_value(out, "initial_margin", 5000.0, 0);
+    expect_value(out, "max_leverage", 100.0, 0);
+    out = calc_ok(calc_margin,
+                  "margin --venue binance --notional 500000 --leverage 20");
+    expect_value(out, "initial_margin", 25000.0, 0);
 }
 
 Test(margin, calc_rejects_bad_input_with_the_option_named)
 {
-    char out[4096];
-    perr e;
-    cr_expect_eq(run_calc(calc_margin,
-                          "margin --venue binance --notional 500000 --leverage 125",
-                          out, sizeof out, &e),
-                 PERR_INVALID);
-    cr_expect_not_null(strstr(e.msg, "--leverage 125 exceeds"), "%s", e.msg);
-    cr_expect_eq(run_calc(calc_margin, "margin --venue binanse --notional 5",
-                          out, sizeof out, &e),
-                 PERR_INVALID);
-    cr_expect_not_null(strstr(e.msg, "did you mean 'binance'"), "%s", e.msg);
-    cr_expect_eq(run_calc(calc_liq_price,
-                          "liq-price --venue binance --side long --entry 100 "
-                          "--size 0.0005",
-                          out, sizeof out, &e),
-                 PERR_INVALID);
-    cr_expect_not_null(strstr(e.msg, "--size '0.0005'"), "%s", e.msg);
-    cr_expect_eq(run_calc(calc_liq_price,
-                          "liq-price --venue binance --side up --entry 100 --size 1",
-                          out, sizeof out, &e),
-                 PERR_INVALID);
-    cr_expect_not_null(strstr(e.msg, "--side"), "%s", e.msg);
-    cr_expect_eq(run_calc(calc_liq_price,
-                          "liq-price --venue binance --side long --entry 100 "
-                          "--size 1 --mode cross",
-                          out, sizeof out, &e),
-                 PERR_INVALID);
-    cr_expect_not_null(strstr(e.msg, "--wallet is required"), "%s", e.msg);
-    cr_expect_eq(run_calc(calc_margin, "margin --venue binance --notinal 5",
-                          out, sizeof out, &e),
-                 PERR_INVALID);
-    cr_expect_not_null(strstr(e.msg, "did you mean '--notional'"), "%s", e.msg);
+    calc_refused(calc_margin,
+                 "margin --venue binance --notional 500000 --leverage 125",
+                 "--leverage 125 exceeds");
+    calc_refused(calc_margin, "margin --venue binanse --notional 5",
+                 "did you mean 'binance'");
+    calc_refused(
+        calc_liq_price,
+        "liq-price --venue binance --side long --entry 100 --size 0.0005",
+        "--size '0.0005'");
+    calc_refused(calc_liq_price,
+                 "liq-price --venue binance --side up --entry 100 --size 1",
+                 "--side");
+    calc_refused(calc_liq_price,
+                 "liq-price --venue binance --side long --entry 100 --size 1 "
+                 "--mode cross",
+                 "--wallet is required");
+    calc_refused(calc_margin, "margin --venue binance --notinal 5",
+                 "did you mean '--notional'");
 }
 
 Test(margin, fully_funded_long_is_never_liquidated_where_margin_is_at_the_mark)

@@ -51,6 +51,15 @@ static mark *new_mark(const profile *p)
     return m;
 }
 
+/* A mark on the profile with_rule gives; the profile is kept in static
+ * storage, for the marks of one rule in a test. */
+static mark *mark_with(const rule_mark *rule)
+{
+    static profile p;
+    p = with_rule(rule);
+    return new_mark(&p);
+}
+
 /* Inputs with the book quoting mid +/- 1 tick around index + basis. */
 static mark_inputs at(int64_t now, double index, int64_t basis)
 {
@@ -66,6 +75,26 @@ static mark_inputs at(int64_t now, double index, int64_t basis)
     return in;
 }
 
+/* Updates m with the inputs at() gives; the parts of the mark go to parts
+ * unless it is NULL. Returns the mark. */
+static int64_t update_at(mark *m, int64_t now, double index, int64_t basis,
+                         mark_parts *parts)
+{
+    mark_inputs in = at(now, index, basis);
+    return mark_update(m, &in, parts);
+}
+
+/* in with a funding clock: the rate (1e-8) and the time to the next
+ * settlement of an interval. */
+static mark_inputs with_funding(mark_inputs in, int64_t rate,
+                                int64_t to_next_ms, int64_t interval_ms)
+{
+    in.funding_rate = rate;
+    in.to_next_ms = to_next_ms;
+    in.interval_ms = interval_ms;
+    return in;
+}
+
 Test(mark, binance_mark_is_the_median_of_p1_p2_and_last)
 {
     /* 31 updates a second apart with the mid 100 ticks over the index: 30
@@ -73,16 +102,12 @@ Test(mark, binance_mark_is_the_median_of_p1_p2_and_last)
      * with 4h of an 8h interval to go: P1 = 500000 x (1 + 0.0001 x 0.5) =
      * 500025. With the last trade at 500060 the median is the last; at
      * 500200 it is P2; at 499000 it is P1. */
-    profile p = with_rule(&rule_mark_median3);
-    mark *m = new_mark(&p);
-    mark_inputs in;
-    for (int64_t t = 0; t <= 30; t++) {
-        in = at(t * SEC, 500000.0, 100);
-        mark_update(m, &in, NULL);
-    }
-    in.funding_rate = 10000;
-    in.to_next_ms = 4 * HOUR;
-    in.interval_ms = 8 * HOUR;
+    mark *m = mark_with(&rule_mark_median3);
+    for (int64_t t = 0; t < 30; t++)
+        update_at(m, t * SEC, 500000.0, 100, NULL);
+    mark_inputs in = at(30 * SEC, 500000.0, 100);
+    mark_update(m, &in, NULL);
+    in = with_funding(in, 10000, 4 * HOUR, 8 * HOUR);
     mark_parts parts;
     in.last = 500060;
     cr_expect_eq(mark_update(m, &in, &parts), 500060);
@@ -103,14 +128,11 @@ Test(mark, p2_averages_the_last_window_of_samples)
      * seconds measures the basis left by update k - 1, so after update 40
      * the samples are 0 ... 39 and the window holds the last 30, 10 ... 39:
      * mean 24.5, and the mark index + 24.5 rounds half away to 500025. */
-    profile p = with_rule(&rule_mark_basis_ma);
-    mark *m = new_mark(&p);
+    mark *m = mark_with(&rule_mark_basis_ma);
     mark_parts parts;
     int64_t mk = 0;
-    for (int64_t k = 0; k <= 40; k++) {
-        mark_inputs in = at(k * SEC, 500000.0, k);
-        mk = mark_update(m, &in, &parts);
-    }
+    for (int64_t k = 0; k <= 40; k++)
+        mk = update_at(m, k * SEC, 500000.0, k, &parts);
     cr_expect_eq(parts.basis_average, 24.5);
     cr_expect_eq(mk, 500025);
     mark_free(m);
@@ -122,20 +144,15 @@ Test(mark, a_quiet_spell_is_sampled_at_the_basis_that_held_through_it)
      * 3600 s quotes basis 0. Every sample of that hour saw 100, so the
      * average is still 100. One second later the first sample of basis 0
      * enters: (29 x 100 + 0) / 30. */
-    profile p = with_rule(&rule_mark_basis_ma);
-    mark *m = new_mark(&p);
+    mark *m = mark_with(&rule_mark_basis_ma);
     mark_parts parts;
-    mark_inputs in = at(0, 500000.0, 100);
-    mark_update(m, &in, NULL);
-    in = at(3600 * SEC, 500000.0, 0);
-    mark_update(m, &in, &parts);
+    update_at(m, 0, 500000.0, 100, NULL);
+    update_at(m, 3600 * SEC, 500000.0, 0, &parts);
     cr_expect_eq(parts.basis_average, 100.0);
-    in = at(3601 * SEC, 500000.0, 0);
-    mark_update(m, &in, &parts);
+    update_at(m, 3601 * SEC, 500000.0, 0, &parts);
     cr_expect_float_eq(parts.basis_average, 2900.0 / 30.0, 1e-9);
     /* Updates between two sample instants take no sample. */
-    in = at(3601 * SEC + 500, 500000.0, -500);
-    mark_update(m, &in, &parts);
+    update_at(m, 3601 * SEC + 500, 500000.0, -500, &parts);
     cr_expect_float_eq(parts.basis_average, 2900.0 / 30.0, 1e-9);
     mark_free(m);
 }
@@ -144,16 +161,14 @@ Test(mark, the_ring_sum_does_not_drift)
 {
     /* Ten thousand random bases: the running average equals the plain mean
      * of the last 30 samples. */
-    profile p = with_rule(&rule_mark_basis_ma);
-    mark *m = new_mark(&p);
+    mark *m = mark_with(&rule_mark_basis_ma);
     pcg32 rng;
     pcg32_seed(&rng, 42, 11);
     int64_t basis[10001];
     mark_parts parts;
     for (int k = 0; k <= 10000; k++) {
         basis[k] = (int64_t)pcg32_bounded(&rng, 2001) - 1000;
-        mark_inputs in = at(k * SEC, 500000.0 + 0.25 * (k % 4), basis[k]);
-        mark_update(m, &in, &parts);
+        update_at(m, k * SEC, 500000.0 + 0.25 * (k % 4), basis[k], &parts);
         if (k >= 30 && k % 997 == 0) {
             /* Samples 0 .. k-1 measured updates 0 .. k-1: the last 30. */
             double sum = 0;
@@ -173,12 +188,9 @@ Test(mark, bitmex_fair_price_by_hand)
      * 500000 x (1 + 0.0001 x 4h/8h) = 500025; with -0.375% and the whole
      * interval to go, 500000 x 0.99625 = 498125; at the settlement itself
      * the basis is gone: the index. */
-    profile p = with_rule(&rule_mark_fair);
-    mark *m = new_mark(&p);
-    mark_inputs in = at(0, 500000.0, 40);
-    in.funding_rate = 10000;
-    in.to_next_ms = 4 * HOUR;
-    in.interval_ms = 8 * HOUR;
+    mark *m = mark_with(&rule_mark_fair);
+    mark_inputs in = with_funding(at(0, 500000.0, 40), 10000, 4 * HOUR,
+                                  8 * HOUR);
     cr_expect_eq(mark_update(m, &in, NULL), 500025);
     in.funding_rate = -375000;
     in.to_next_ms = 8 * HOUR;
@@ -202,15 +214,11 @@ Test(mark, hyperliquid_median_with_the_ema_of_the_basis)
      * median is index + 1, and with no external mid the mark is the mean of
      * 500046.78 and 500001: 500023.89 -> 500024. An external mid of 500010
      * makes it the median of three: 500010. */
-    profile p = with_rule(&rule_mark_hl);
-    mark *m = new_mark(&p);
-    mark_inputs in = at(0, 500000.0, 50);
-    mark_update(m, &in, NULL);
-    in = at(1 * SEC, 500000.0, 50);
-    mark_update(m, &in, NULL);
-    in = at(2 * SEC, 500000.0, 0);
-    mark_update(m, &in, NULL);
-    in = at(12 * SEC, 500000.0, 0);
+    mark *m = mark_with(&rule_mark_hl);
+    update_at(m, 0, 500000.0, 50, NULL);
+    update_at(m, 1 * SEC, 500000.0, 50, NULL);
+    update_at(m, 2 * SEC, 500000.0, 0, NULL);
+    mark_inputs in = at(12 * SEC, 500000.0, 0);
     in.last = 500005;
     mark_parts parts;
     double ema = 50.0 * exp(-10.0 / 150.0);
@@ -225,8 +233,7 @@ Test(mark, hyperliquid_median_with_the_ema_of_the_basis)
 
 Test(mark, oracle_mark_is_the_index_rounded_to_the_nearest_tick)
 {
-    profile p = with_rule(&rule_mark_oracle);
-    mark *m = new_mark(&p);
+    mark *m = mark_with(&rule_mark_oracle);
     mark_inputs in = at(0, 500000.4, 0);
     cr_expect_eq(mark_update(m, &in, NULL), 500000);
     in.index = 500000.5;
@@ -244,15 +251,12 @@ Test(mark, missing_inputs_are_left_out_of_the_median)
      * 0.001) = 500500 with the whole interval to go, P2 = 500000 + 100
      * (the basis in force before any sample): 500300. An empty side: no
      * basis, P2 = the index, the mean with P1 500250. */
-    profile p = with_rule(&rule_mark_median3);
-    mark *m = new_mark(&p);
-    mark_inputs in = at(0, 500000.0, 100);
-    in.funding_rate = 100000;
-    in.to_next_ms = 8 * HOUR;
-    in.interval_ms = 8 * HOUR;
+    mark *m = mark_with(&rule_mark_median3);
+    mark_inputs in = with_funding(at(0, 500000.0, 100), 100000, 8 * HOUR,
+                                  8 * HOUR);
     cr_expect_eq(mark_update(m, &in, NULL), 500300);
     mark_free(m);
-    m = new_mark(&p);
+    m = mark_with(&rule_mark_median3);
     in.bid = BOOK_NO_PRICE;
     cr_expect_eq(mark_update(m, &in, NULL), 500250);
     mark_free(m);

@@ -22,6 +22,7 @@
 #include "output.h"
 #include "version.h"
 #include "profile_yaml.h"
+#include "support_fs.h"
 
 #define START_MS INT64_C(1752105600000) /* 2025-07-10T00:00:00Z */
 #define ROWS0 5000 /* more than one 4096-row chunk */
@@ -32,15 +33,12 @@ static char dir[64];
 
 static void make_dir(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/perpsim-test-output-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    support_temp_dir(dir, sizeof dir, "test-output");
 }
 
 static void remove_dir(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    support_remove_tree(dir);
 }
 
 TestSuite(output, .init = make_dir, .fini = remove_dir);
@@ -246,52 +244,52 @@ static void check_chunked(hid_t d, hsize_t chunk)
     H5Pclose(p);
 }
 
+/* Reads the column /venues/VNAME/GROUP/NAME into values as mem_type, and
+ * checks what every column on the output grid has: rows, the type's class
+ * and 8 bytes, the chunks and filters, and unit as its units attribute. */
+static void read_column(hid_t f, const char *vname, const char *group,
+                        const char *name, size_t rows, H5T_class_t class,
+                        const char *unit, hid_t mem_type, void *values)
+{
+    char path[128], got[32];
+    snprintf(path, sizeof path, "/venues/%s/%s/%s", vname, group, name);
+    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+    cr_assert_geq(d, 0, "no %s", path);
+    cr_assert_eq(rows_of(d), rows, "%s rows", path);
+    hid_t t = H5Dget_type(d);
+    cr_assert_eq(H5Tget_class(t), class, "%s type", path);
+    cr_assert_eq(H5Tget_size(t), 8);
+    H5Tclose(t);
+    check_chunked(d, 4096);
+    read_string_attr(d, "units", got, sizeof got);
+    cr_assert_str_eq(got, unit, "%s units", path);
+    cr_assert_geq(H5Dread(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values),
+                  0, "%s", path);
+    H5Dclose(d);
+}
+
 static void check_series(hid_t f, const char *vname, size_t rows)
 {
-    char path[128], unit[32];
     double *x = malloc(rows * sizeof *x);
     for (int i = 0; i < METRICS_SERIES_COUNT; i++) {
-        snprintf(path, sizeof path, "/venues/%s/series/%s", vname,
-                 metrics_series_name(i));
-        hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
-        cr_assert_geq(d, 0, "no %s", path);
-        cr_assert_eq(rows_of(d), rows, "%s rows", path);
-        hid_t t = H5Dget_type(d);
-        cr_assert_eq(H5Tget_class(t), H5T_FLOAT);
-        cr_assert_eq(H5Tget_size(t), 8);
-        H5Tclose(t);
-        check_chunked(d, 4096);
-        read_string_attr(d, "units", unit, sizeof unit);
-        cr_assert_str_eq(unit, metrics_series_unit(i), "%s units", path);
-        cr_assert_geq(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
-                              H5P_DEFAULT, x), 0);
+        const char *name = metrics_series_name(i);
+        read_column(f, vname, "series", name, rows, H5T_FLOAT,
+                    metrics_series_unit(i), H5T_NATIVE_DOUBLE, x);
         for (size_t k = 0; k < rows; k++) {
             if (k == 0 && i == METRICS_LAST)
                 cr_assert(isnan(x[k]), "NaN kept");
             else
-                cr_assert_eq(x[k], series_value(k, i), "%s[%zu]", path, k);
+                cr_assert_eq(x[k], series_value(k, i), "%s[%zu]", name, k);
         }
-        H5Dclose(d);
     }
     free(x);
     int64_t *y = malloc(rows * sizeof *y);
     for (int i = 0; i < METRICS_AUDIT_COUNT; i++) {
-        snprintf(path, sizeof path, "/venues/%s/audit/%s", vname,
-                 metrics_audit_name(i));
-        hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
-        cr_assert_geq(d, 0, "no %s", path);
-        cr_assert_eq(rows_of(d), rows);
-        hid_t t = H5Dget_type(d);
-        cr_assert_eq(H5Tget_class(t), H5T_INTEGER);
-        cr_assert_eq(H5Tget_size(t), 8);
-        H5Tclose(t);
-        read_string_attr(d, "units", unit, sizeof unit);
-        cr_assert_str_eq(unit, metrics_audit_unit(i));
-        cr_assert_geq(H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL,
-                              H5P_DEFAULT, y), 0);
+        const char *name = metrics_audit_name(i);
+        read_column(f, vname, "audit", name, rows, H5T_INTEGER,
+                    metrics_audit_unit(i), H5T_NATIVE_INT64, y);
         for (size_t k = 0; k < rows; k++)
-            cr_assert_eq(y[k], audit_value(k, i), "%s[%zu]", path, k);
-        H5Dclose(d);
+            cr_assert_eq(y[k], audit_value(k, i), "%s[%zu]", name, k);
     }
     free(y);
 }
@@ -325,186 +323,185 @@ static hid_t open_table(hid_t f, const char *path, hsize_t rows)
     return d;
 }
 
-typedef struct liq_read {
-    double time_s;
-    uint32_t account;
-    int8_t side;
-    uint8_t route;
-    int64_t lots;
-    double notional, avg_price, bankruptcy_price, fee, fund_change;
-    int64_t notional_cash, fund_change_cash;
-} liq_read;
+/* An event table's rows as a reader without the writer's structs has them:
+ * read whole in the native form of the file's own compound type, a field
+ * found by its name. */
+typedef struct rows {
+    hid_t type;
+    size_t size; /* bytes a row */
+    unsigned char *data;
+} rows;
+
+static rows read_rows(hid_t d, size_t n)
+{
+    rows t;
+    hid_t file_type = H5Dget_type(d);
+    t.type = H5Tget_native_type(file_type, H5T_DIR_ASCEND);
+    H5Tclose(file_type);
+    cr_assert_geq(t.type, 0);
+    t.size = H5Tget_size(t.type);
+    t.data = malloc(n ? n * t.size : 1);
+    cr_assert_not_null(t.data);
+    cr_assert_geq(H5Dread(d, t.type, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.data),
+                  0);
+    return t;
+}
+
+static void free_rows(rows *t)
+{
+    H5Tclose(t->type);
+    free(t->data);
+}
+
+/* Where field is in row i, and its type (which the caller closes). */
+static const unsigned char *field_at(const rows *t, size_t i,
+                                     const char *field, hid_t *type)
+{
+    int k = H5Tget_member_index(t->type, field);
+    cr_assert_geq(k, 0, "no field %s", field);
+    *type = H5Tget_member_type(t->type, (unsigned)k);
+    return t->data + i * t->size + H5Tget_member_offset(t->type, (unsigned)k);
+}
+
+/* Field of row i, a float64. */
+static double f64(const rows *t, size_t i, const char *field)
+{
+    hid_t type;
+    const unsigned char *at = field_at(t, i, field, &type);
+    cr_assert_eq(H5Tget_class(type), H5T_FLOAT, "%s is not a float", field);
+    cr_assert_eq(H5Tget_size(type), sizeof(double), "%s", field);
+    H5Tclose(type);
+    double x;
+    memcpy(&x, at, sizeof x);
+    return x;
+}
+
+/* Field of row i, an integer (or an enum's value) of any size and sign. */
+static int64_t int_of(const rows *t, size_t i, const char *field)
+{
+    hid_t type;
+    const unsigned char *at = field_at(t, i, field, &type);
+    H5T_class_t class = H5Tget_class(type);
+    cr_assert(class == H5T_INTEGER || class == H5T_ENUM,
+              "%s is not an integer", field);
+    hid_t base = class == H5T_ENUM ? H5Tget_super(type) : H5Tcopy(type);
+    int is_signed = H5Tget_sign(base) == H5T_SGN_2;
+    size_t size = H5Tget_size(base);
+    H5Tclose(base);
+    H5Tclose(type);
+    switch (size) {
+    case 1: return is_signed ? *(const int8_t *)at : *at;
+    case 4: {
+        uint32_t u;
+        memcpy(&u, at, sizeof u);
+        return is_signed ? (int32_t)u : (int64_t)u;
+    }
+    case 8: {
+        int64_t x;
+        memcpy(&x, at, sizeof x);
+        return x;
+    }
+    }
+    cr_assert_fail("%s: an integer of %zu bytes", field, size);
+    return 0;
+}
 
 static void check_liquidations(hid_t f)
 {
     hid_t d = open_table(f, "/venues/okx/events/liquidations", LIQS);
     check_chunked(d, 4096);
-    hid_t route = H5Tenum_create(H5T_NATIVE_UINT8);
+    rows r = read_rows(d, LIQS);
+    /* The routes are an enum that names its values. */
+    hid_t type;
+    field_at(&r, 0, "route", &type);
+    cr_assert_eq(H5Tget_class(type), H5T_ENUM);
     const char *names[] = {"book", "backstop", "fund", "adl"};
-    for (uint8_t r = 0; r < 4; r++)
-        H5Tenum_insert(route, names[r], &r);
-    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(liq_read));
-    H5Tinsert(t, "time_s", offsetof(liq_read, time_s), H5T_NATIVE_DOUBLE);
-    H5Tinsert(t, "account", offsetof(liq_read, account), H5T_NATIVE_UINT32);
-    H5Tinsert(t, "side", offsetof(liq_read, side), H5T_NATIVE_INT8);
-    H5Tinsert(t, "route", offsetof(liq_read, route), route);
-    H5Tinsert(t, "lots", offsetof(liq_read, lots), H5T_NATIVE_INT64);
-    H5Tinsert(t, "notional", offsetof(liq_read, notional), H5T_NATIVE_DOUBLE);
-    H5Tinsert(t, "avg_price", offsetof(liq_read, avg_price), H5T_NATIVE_DOUBLE);
-    H5Tinsert(t, "bankruptcy_price", offsetof(liq_read, bankruptcy_price),
-              H5T_NATIVE_DOUBLE);
-    H5Tinsert(t, "fee", offsetof(liq_read, fee), H5T_NATIVE_DOUBLE);
-    H5Tinsert(t, "fund_change", offsetof(liq_read, fund_change),
-              H5T_NATIVE_DOUBLE);
-    H5Tinsert(t, "notional_cash", offsetof(liq_read, notional_cash),
-              H5T_NATIVE_INT64);
-    H5Tinsert(t, "fund_change_cash", offsetof(liq_read, fund_change_cash),
-              H5T_NATIVE_INT64);
-    liq_read *r = malloc(LIQS * sizeof *r);
-    cr_assert_geq(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, r), 0);
-    for (size_t i = 0; i < LIQS; i++) {
-        cr_assert_eq(r[i].time_s, (double)i * 0.25);
-        cr_assert_eq(r[i].account, 2 + i);
-        cr_assert_eq(r[i].side, i % 2 ? -1 : 1);
-        cr_assert_eq(r[i].route, i % 4);
-        cr_assert_eq(r[i].lots, (int64_t)i + 1);
-        cr_assert_eq(r[i].notional_cash, (int64_t)(i + 1) * 60000000);
-        cr_assert(fabs(r[i].notional - (double)(i + 1) * 60.0) < 1e-9);
-        cr_assert(fabs(r[i].avg_price - 60000.0) < 1e-9);
-        cr_assert(fabs(r[i].bankruptcy_price - 59900.05) < 1e-9);
-        cr_assert(fabs(r[i].fee - 0.012345) < 1e-15);
-        cr_assert_eq(r[i].fund_change_cash, -(int64_t)i);
-        cr_assert(fabs(r[i].fund_change + (double)i * 1e-6) < 1e-15);
+    for (uint8_t v = 0; v < 4; v++) {
+        char name[16];
+        cr_assert_geq(H5Tenum_nameof(type, &v, name, sizeof name), 0);
+        cr_assert_str_eq(name, names[v]);
     }
-    free(r);
-    H5Tclose(t);
-    H5Tclose(route);
+    H5Tclose(type);
+    for (size_t i = 0; i < LIQS; i++) {
+        cr_assert_eq(f64(&r, i, "time_s"), (double)i * 0.25);
+        cr_assert_eq(int_of(&r, i, "account"), 2 + (int64_t)i);
+        cr_assert_eq(int_of(&r, i, "side"), i % 2 ? -1 : 1);
+        cr_assert_eq(int_of(&r, i, "route"), (int64_t)(i % 4));
+        cr_assert_eq(int_of(&r, i, "lots"), (int64_t)i + 1);
+        cr_assert_eq(int_of(&r, i, "notional_cash"),
+                     (int64_t)(i + 1) * 60000000);
+        cr_assert(fabs(f64(&r, i, "notional") - (double)(i + 1) * 60.0) <
+                  1e-9);
+        cr_assert(fabs(f64(&r, i, "avg_price") - 60000.0) < 1e-9);
+        cr_assert(fabs(f64(&r, i, "bankruptcy_price") - 59900.05) < 1e-9);
+        cr_assert(fabs(f64(&r, i, "fee") - 0.012345) < 1e-15);
+        cr_assert_eq(int_of(&r, i, "fund_change_cash"), -(int64_t)i);
+        cr_assert(fabs(f64(&r, i, "fund_change") + (double)i * 1e-6) < 1e-15);
+    }
+    free_rows(&r);
     H5Dclose(d);
     d = open_table(f, "/venues/binance/events/liquidations", 1);
     H5Dclose(d);
 }
 
-typedef struct funding_read {
-    double time_s;
-    int64_t time_utc_ms;
-    double rate;
-    int64_t rate_e8;
-    double avg_premium;
-    int64_t samples;
-    double price;
-    int64_t long_lots;
-    double longs_paid, shorts_received;
-    int64_t residual_cash;
-} funding_read;
-
 static void check_funding(hid_t f)
 {
     hid_t d = open_table(f, "/venues/okx/events/funding", 2);
-    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(funding_read));
-#define IN(field, type) \
-    H5Tinsert(t, #field, offsetof(funding_read, field), type)
-    IN(time_s, H5T_NATIVE_DOUBLE);
-    IN(time_utc_ms, H5T_NATIVE_INT64);
-    IN(rate, H5T_NATIVE_DOUBLE);
-    IN(rate_e8, H5T_NATIVE_INT64);
-    IN(avg_premium, H5T_NATIVE_DOUBLE);
-    IN(samples, H5T_NATIVE_INT64);
-    IN(price, H5T_NATIVE_DOUBLE);
-    IN(long_lots, H5T_NATIVE_INT64);
-    IN(longs_paid, H5T_NATIVE_DOUBLE);
-    IN(shorts_received, H5T_NATIVE_DOUBLE);
-    IN(residual_cash, H5T_NATIVE_INT64);
-#undef IN
-    funding_read r[2];
-    cr_assert_geq(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, r), 0);
-    cr_assert_eq(r[0].time_s, 28800.0);
-    cr_assert_eq(r[1].time_utc_ms, START_MS + 2 * INT64_C(28800000));
-    cr_assert_eq(r[0].rate_e8, 10000);
-    cr_assert_eq(r[0].rate, 0.0001);
-    cr_assert_eq(r[1].rate_e8, -2500);
-    cr_assert(fabs(r[1].rate + 0.000025) < 1e-18);
-    cr_assert_eq(r[1].avg_premium, 0.0003);
-    cr_assert_eq(r[0].samples, 5760);
-    cr_assert(fabs(r[0].price - 60012.3) < 1e-9);
-    cr_assert_eq(r[0].long_lots, 777);
-    cr_assert(fabs(r[0].longs_paid - 0.04663) < 1e-15);
-    cr_assert(fabs(r[1].shorts_received + 0.004664) < 1e-15);
-    cr_assert_eq(r[1].residual_cash, 1);
-    H5Tclose(t);
+    rows r = read_rows(d, 2);
+    cr_assert_eq(f64(&r, 0, "time_s"), 28800.0);
+    cr_assert_eq(int_of(&r, 1, "time_utc_ms"),
+                 START_MS + 2 * INT64_C(28800000));
+    cr_assert_eq(int_of(&r, 0, "rate_e8"), 10000);
+    cr_assert_eq(f64(&r, 0, "rate"), 0.0001);
+    cr_assert_eq(int_of(&r, 1, "rate_e8"), -2500);
+    cr_assert(fabs(f64(&r, 1, "rate") + 0.000025) < 1e-18);
+    cr_assert_eq(f64(&r, 1, "avg_premium"), 0.0003);
+    cr_assert_eq(int_of(&r, 0, "samples"), 5760);
+    cr_assert(fabs(f64(&r, 0, "price") - 60012.3) < 1e-9);
+    cr_assert_eq(int_of(&r, 0, "long_lots"), 777);
+    cr_assert(fabs(f64(&r, 0, "longs_paid") - 0.04663) < 1e-15);
+    cr_assert(fabs(f64(&r, 1, "shorts_received") + 0.004664) < 1e-15);
+    cr_assert_eq(int_of(&r, 1, "residual_cash"), 1);
+    free_rows(&r);
     H5Dclose(d);
     d = open_table(f, "/venues/binance/events/funding", 0);
     check_chunked(d, 256);
     H5Dclose(d);
 }
 
-typedef struct adl_read {
-    uint32_t counterparty;
-    int8_t side;
-    int64_t lots;
-    double notional, price;
-    int64_t notional_cash;
-} adl_read;
-
-typedef struct trade_read {
-    double time_s, price;
-    int64_t size;
-    uint32_t maker_owner, taker_owner;
-    int8_t taker_side;
-    uint8_t is_liquidation;
-} trade_read;
-
 static void check_adl_and_trades(hid_t f)
 {
     hid_t d = open_table(f, "/venues/binance/events/adl", 3);
-    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(adl_read));
-    H5Tinsert(t, "counterparty", offsetof(adl_read, counterparty),
-              H5T_NATIVE_UINT32);
-    H5Tinsert(t, "side", offsetof(adl_read, side), H5T_NATIVE_INT8);
-    H5Tinsert(t, "lots", offsetof(adl_read, lots), H5T_NATIVE_INT64);
-    H5Tinsert(t, "notional", offsetof(adl_read, notional), H5T_NATIVE_DOUBLE);
-    H5Tinsert(t, "price", offsetof(adl_read, price), H5T_NATIVE_DOUBLE);
-    H5Tinsert(t, "notional_cash", offsetof(adl_read, notional_cash),
-              H5T_NATIVE_INT64);
-    adl_read a[3];
-    cr_assert_geq(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, a), 0);
-    for (int i = 0; i < 3; i++) {
-        cr_assert_eq(a[i].counterparty, 40u + (unsigned)i);
-        cr_assert_eq(a[i].side, -1);
-        cr_assert_eq(a[i].lots, 5 + i);
-        cr_assert_eq(a[i].notional_cash, (5 + i) * INT64_C(60000000));
-        cr_assert(fabs(a[i].notional - (5 + i) * 60.0) < 1e-9);
-        cr_assert(fabs(a[i].price - 60000.0) < 1e-9);
+    rows a = read_rows(d, 3);
+    for (size_t i = 0; i < 3; i++) {
+        int64_t k = (int64_t)i;
+        cr_assert_eq(int_of(&a, i, "counterparty"), 40 + k);
+        cr_assert_eq(int_of(&a, i, "side"), -1);
+        cr_assert_eq(int_of(&a, i, "lots"), 5 + k);
+        cr_assert_eq(int_of(&a, i, "notional_cash"), (5 + k) * 60000000);
+        cr_assert(fabs(f64(&a, i, "notional") - (double)(5 + k) * 60.0) <
+                  1e-9);
+        cr_assert(fabs(f64(&a, i, "price") - 60000.0) < 1e-9);
     }
-    H5Tclose(t);
+    free_rows(&a);
     H5Dclose(d);
     d = open_table(f, "/venues/okx/events/adl", 0);
     H5Dclose(d);
 
     d = open_table(f, "/venues/okx/events/trades", 5);
-    t = H5Tcreate(H5T_COMPOUND, sizeof(trade_read));
-    H5Tinsert(t, "time_s", offsetof(trade_read, time_s), H5T_NATIVE_DOUBLE);
-    H5Tinsert(t, "price", offsetof(trade_read, price), H5T_NATIVE_DOUBLE);
-    H5Tinsert(t, "size", offsetof(trade_read, size), H5T_NATIVE_INT64);
-    H5Tinsert(t, "maker_owner", offsetof(trade_read, maker_owner),
-              H5T_NATIVE_UINT32);
-    H5Tinsert(t, "taker_owner", offsetof(trade_read, taker_owner),
-              H5T_NATIVE_UINT32);
-    H5Tinsert(t, "taker_side", offsetof(trade_read, taker_side),
-              H5T_NATIVE_INT8);
-    H5Tinsert(t, "is_liquidation", offsetof(trade_read, is_liquidation),
-              H5T_NATIVE_UINT8);
-    trade_read r[5];
-    cr_assert_geq(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, r), 0);
-    for (int i = 0; i < 5; i++) {
-        cr_assert_eq(r[i].time_s, 12.345);
-        cr_assert(fabs(r[i].price - (60000.0 + 0.1 * i)) < 1e-9);
-        cr_assert_eq(r[i].size, 10 + i);
-        cr_assert_eq(r[i].maker_owner, 2u);
-        cr_assert_eq(r[i].taker_owner, 3u + (unsigned)i);
-        cr_assert_eq(r[i].taker_side, i % 2 ? -1 : 1);
-        cr_assert_eq(r[i].is_liquidation, i == 4);
+    rows t = read_rows(d, 5);
+    for (size_t i = 0; i < 5; i++) {
+        int64_t k = (int64_t)i;
+        cr_assert_eq(f64(&t, i, "time_s"), 12.345);
+        cr_assert(fabs(f64(&t, i, "price") - (60000.0 + 0.1 * (double)k)) <
+                  1e-9);
+        cr_assert_eq(int_of(&t, i, "size"), 10 + k);
+        cr_assert_eq(int_of(&t, i, "maker_owner"), 2);
+        cr_assert_eq(int_of(&t, i, "taker_owner"), 3 + k);
+        cr_assert_eq(int_of(&t, i, "taker_side"), i % 2 ? -1 : 1);
+        cr_assert_eq(int_of(&t, i, "is_liquidation"), i == 4);
     }
-    H5Tclose(t);
+    free_rows(&t);
     H5Dclose(d);
     cr_assert_eq(H5Lexists(f, "/venues/binance/events/trades", H5P_DEFAULT), 0,
                  "no trades table for a venue that keeps none");
@@ -633,15 +630,24 @@ Test(output, read_returns_the_info_and_summary_written)
     summary_free(&want);
 }
 
-Test(output, abort_leaves_no_file)
+/* Opens an output writing name in the test's folder; puts the file's name
+ * in path (256 bytes) and its part file's in part (300). */
+static output *open_output(const char *name, char *path, char *part)
 {
-    char path[256], part[300];
-    file_path(path, sizeof path, "aborted.h5");
-    snprintf(part, sizeof part, "%s.part", path);
+    file_path(path, 256, name);
+    snprintf(part, 300, "%s.part", path);
     perr e = {0, ""};
     output_meta m = meta();
     output *o = output_open(path, &m, 0, &e);
     cr_assert_not_null(o, "%s", e.msg);
+    return o;
+}
+
+Test(output, abort_leaves_no_file)
+{
+    char path[256], part[300];
+    output *o = open_output("aborted.h5", path, part);
+    perr e = {0, ""};
     cr_assert_eq(output_add_venue(o, "okx", binance(), 0, &e), 0);
     metrics_row r = make_row(1);
     cr_assert_eq(output_append_row(o, 0, &r, &e), 0);
@@ -656,34 +662,24 @@ Test(output, abort_leaves_no_file)
 Test(output, failed_commit_removes_the_part_file)
 {
     char path[256], part[300];
-    file_path(path, sizeof path, "raced.h5");
-    snprintf(part, sizeof part, "%s.part", path);
+    output *o = open_output("raced.h5", path, part);
     perr e = {0, ""};
-    output_meta m = meta();
-    output *o = output_open(path, &m, 0, &e);
-    cr_assert_not_null(o, "%s", e.msg);
     cr_assert_eq(output_add_venue(o, "okx", binance(), 0, &e), 0);
     /* Someone else writes the final name meanwhile. */
-    FILE *other = fopen(path, "w");
-    fputs("theirs\n", other);
-    fclose(other);
+    support_write_file(path, "theirs\n");
     cr_assert_eq(output_commit(o, NULL, &e), PERR_IO);
     cr_assert(strstr(e.msg, path), "the message names the file: %s", e.msg);
     cr_assert(!exists(part));
-    char buf[16] = "";
-    other = fopen(path, "r");
-    cr_assert_not_null(fgets(buf, sizeof buf, other));
-    fclose(other);
-    cr_assert_str_eq(buf, "theirs\n", "the other file is untouched");
+    char *theirs = support_read_file(path, NULL);
+    cr_assert_str_eq(theirs, "theirs\n", "the other file is untouched");
+    free(theirs);
 }
 
 Test(output, existing_file_is_overwritten_only_when_asked)
 {
     char path[256];
     file_path(path, sizeof path, "old.h5");
-    FILE *old = fopen(path, "w");
-    fputs("old\n", old);
-    fclose(old);
+    support_write_file(path, "old\n");
     perr e = {0, ""};
     output_meta m = meta();
     cr_assert_null(output_open(path, &m, 0, &e));
@@ -702,9 +698,7 @@ Test(output, a_file_that_is_not_hdf5_is_not_a_result)
 {
     char path[256];
     file_path(path, sizeof path, "notes.txt");
-    FILE *t = fopen(path, "w");
-    fputs("not a result\n", t);
-    fclose(t);
+    support_write_file(path, "not a result\n");
     output_info info;
     summary s = {0};
     perr e = {0, ""};
@@ -782,12 +776,9 @@ Test(output, a_result_missing_a_required_part_is_refused_naming_it)
 
 Test(output, misuse_is_refused_without_harm_to_the_file)
 {
-    char path[256];
-    file_path(path, sizeof path, "misuse.h5");
+    char path[256], part[300];
+    output *o = open_output("misuse.h5", path, part);
     perr e = {0, ""};
-    output_meta m = meta();
-    output *o = output_open(path, &m, 0, &e);
-    cr_assert_not_null(o, "%s", e.msg);
     cr_assert_eq(output_add_venue(o, "a/b", binance(), 0, &e), PERR_INVALID);
     cr_assert_eq(output_add_venue(o, "okx", binance(), 0, &e), 0);
     cr_assert_eq(output_add_venue(o, "okx", binance(), 0, &e), PERR_INVALID);
@@ -813,20 +804,6 @@ Test(output, a_folder_that_does_not_exist_is_an_io_error)
     cr_assert(strstr(e.msg, "run.h5.part: cannot create"), "%s", e.msg);
 }
 
-static unsigned char *slurp(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "%s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *buf = malloc((size_t)n);
-    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *size = (size_t)n;
-    return buf;
-}
-
 Test(output, the_same_run_gives_the_same_bytes)
 {
     /* A second apart: no modification time may reach the file. */
@@ -837,7 +814,7 @@ Test(output, the_same_run_gives_the_same_bytes)
     sleep(1);
     write_full(b);
     size_t na, nb;
-    unsigned char *x = slurp(a, &na), *y = slurp(b, &nb);
+    char *x = support_read_file(a, &na), *y = support_read_file(b, &nb);
     cr_assert_eq(na, nb);
     cr_assert(memcmp(x, y, na) == 0, "the files differ");
     free(x);

@@ -42,6 +42,13 @@ static const struct {
 
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
+/* Sets key of p to value as a profile file would, or fails the test. */
+static void set_ok(profile *p, const char *key, const char *value)
+{
+    perr e = {0, ""};
+    cr_assert_eq(profile_set(p, key, value, &e), 0, "%s: %s", key, e.msg);
+}
+
 Test(rule, each_registry_names_its_rules_once_with_a_doc)
 {
     for (size_t i = 0; i < NKINDS; i++) {
@@ -114,13 +121,11 @@ Test(rule, a_set_rule_name_selects_its_table)
 {
     profile p = *profile_builtin("binance");
     perr e = {0, ""};
-    cr_assert_eq(profile_set(&p, "funding.premium.source", "mid", &e), 0,
-                 "%s", e.msg);
+    set_ok(&p, "funding.premium.source", "mid");
     cr_expect_eq(p.premium_source, &rule_premium_mid);
-    cr_assert_eq(profile_set(&p, "mark.rule", "oracle", &e), 0, "%s", e.msg);
+    set_ok(&p, "mark.rule", "oracle");
     cr_expect_eq(p.mark_rule, &rule_mark_oracle);
-    cr_assert_eq(profile_set(&p, "funding.price", "oracle", &e), 0, "%s",
-                 e.msg);
+    set_ok(&p, "funding.price", "oracle");
     cr_expect_eq(p.funding_price, &rule_pay_price_oracle);
     cr_expect_eq(profile_check(&p, &e), 0, "%s", e.msg);
 }
@@ -261,10 +266,8 @@ Test(rule, a_rule_set_over_a_builtin_profile_takes_its_own_key)
 {
     profile p = *profile_builtin("binance");
     perr e = {0, ""};
-    cr_assert_eq(profile_set(&p, "funding.limit.rule", "premium_clamp", &e),
-                 0, "%s", e.msg);
-    cr_assert_eq(profile_set(&p, "funding.limit.cap", "0.25%", &e), 0, "%s",
-                 e.msg);
+    set_ok(&p, "funding.limit.rule", "premium_clamp");
+    set_ok(&p, "funding.limit.cap", "0.25%");
     cr_assert_eq(profile_check(&p, &e), 0, "%s", e.msg);
     cr_expect_eq(funding_rate_of(&p, p.funding_interval_ms, PCT(0.1), NULL),
                  PCT(0.1));
@@ -411,17 +414,14 @@ Test(rule, a_policys_keys_are_required_and_checked_naming_the_key)
 {
     profile p = *profile_builtin("binance");
     perr e = {0, ""};
-    cr_assert_eq(profile_set(&p, "liquidation.style", "chunked", &e), 0,
-                 "%s", e.msg);
+    set_ok(&p, "liquidation.style", "chunked");
     cr_expect_eq(p.liq_style, &rule_liq_chunked);
     cr_expect_eq(profile_check(&p, &e), PERR_INVALID);
     cr_expect_str_eq(e.msg, "binance: liquidation.chunk_rate: chunked "
                             "liquidation needs a rate in (0, 1]");
-    cr_assert_eq(profile_set(&p, "liquidation.chunk_rate", "20%", &e), 0,
-                 "%s", e.msg);
+    set_ok(&p, "liquidation.chunk_rate", "20%");
     cr_expect_eq(profile_check(&p, &e), 0, "%s", e.msg);
-    cr_assert_eq(profile_set(&p, "liquidation.style", "capped", &e), 0,
-                 "%s", e.msg);
+    set_ok(&p, "liquidation.style", "capped");
     cr_expect_eq(profile_check(&p, &e), PERR_INVALID);
     cr_expect_str_eq(e.msg, "binance: liquidation.per_interval_cap: capped "
                             "liquidation needs a cap >= 1");

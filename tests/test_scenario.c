@@ -72,6 +72,14 @@ static const char small[] =
     "  - kind: leveraged_long\n"
     "    leverage: {median: 5}\n";
 
+/* Loading small with the one override set fails as invalid with msg. */
+static void expect_set_error(const char *set, const char *msg)
+{
+    const char *sets[] = {set};
+    perr e;
+    cr_expect_str_eq(text_error(small, sets, 1, &e), msg, "--set %s", set);
+}
+
 static const agent_holder_params *holder(const scenario *s, size_t i)
 {
     return s->populations[i].params;
@@ -361,9 +369,7 @@ Test(scenario, set_addresses_a_venue_by_its_name)
     cr_expect_eq(s.venues[0].profile.funding_interval_ms, HOUR_MS);
     scenario_free(&s);
 
-    const char *bad[] = {"venues.binanse.funding.interval=1h"};
-    perr e;
-    cr_expect_str_eq(text_error(small, bad, 1, &e),
+    expect_set_error("venues.binanse.funding.interval=1h",
                      "--set venues.binanse.funding.interval: no venue named "
                      "'binanse' (did you mean 'binance'?); the venues are "
                      "binance");
@@ -371,44 +377,31 @@ Test(scenario, set_addresses_a_venue_by_its_name)
 
 Test(scenario, an_unknown_set_key_is_placed_at_set)
 {
-    const char *sets[] = {"populations[0].leverge.median=3"};
-    perr e;
-    cr_expect_str_eq(text_error(small, sets, 1, &e),
+    expect_set_error("populations[0].leverge.median=3",
                      "--set populations[0].leverge.median: unknown key (did "
                      "you mean 'leverage.median'?)");
-    const char *top[] = {"sed=3"};
-    cr_expect_str_eq(text_error(small, top, 1, &e),
-                     "--set sed: unknown key (did you mean 'seed'?)");
+    expect_set_error("sed=3", "--set sed: unknown key (did you mean 'seed'?)");
 }
 
 Test(scenario, a_bad_set_value_is_placed_at_set)
 {
-    const char *sets[] = {"duration=soon"};
-    perr e;
-    cr_expect_str_eq(text_error(small, sets, 1, &e),
+    expect_set_error("duration=soon",
                      "--set duration: expected a duration such as 30s, 5m, 8h "
                      "or 1d, got \"soon\"");
-    const char *check[] = {"populations[0].leverage.median=500"};
-    cr_expect_str_eq(text_error(small, check, 1, &e),
+    expect_set_error("populations[0].leverage.median=500",
                      "--set populations[0].leverage.median: must be <= 125, "
                      "binance's maximum leverage (got 500)");
 }
 
 Test(scenario, set_cannot_add_list_items_or_drop_the_equals)
 {
-    perr e;
-    const char *past[] = {"populations[1].count=5"};
-    cr_expect_str_eq(text_error(small, past, 1, &e),
+    expect_set_error("populations[1].count=5",
                      "--set populations[1].count: populations has items [0] "
                      "to [0]; a --set cannot add one");
-    const char *none[] = {"shocks[0].at=5m"};
-    cr_expect_str_eq(text_error(small, none, 1, &e),
+    expect_set_error("shocks[0].at=5m",
                      "--set shocks[0].at: the scenario has no list shocks");
-    const char *noeq[] = {"seed"};
-    cr_expect_str_eq(text_error(small, noeq, 1, &e),
-                     "--set seed: expected key.path=value");
-    const char *map[] = {"populations[0].leverage=3"};
-    cr_expect_str_eq(text_error(small, map, 1, &e),
+    expect_set_error("seed", "--set seed: expected key.path=value");
+    expect_set_error("populations[0].leverage=3",
                      "--set populations[0].leverage: populations[0].leverage "
                      "is a mapping in the scenario; set the keys under it one "
                      "at a time");

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "support.h"
+#include "support_run.h"
 #include "runner.h"
 #include "scenario_load.h"
 #include "shock.h"
@@ -234,54 +235,26 @@ static const char growing[] =
     "duration: 30m\n"
     "output: {every: 1m}\n"
     "index: {model: gbm, price: 60000, vol_annual: 0.2}\n"
-    "venues:\n"
-    "  - {name: binance, profile: binance}\n"
-    "populations:\n"
-    "  - {kind: market_maker, count: 5}\n"
-    "  - {kind: noise_taker, count: 50}\n"
-    "  - kind: leveraged_long\n"
-    "    count: 2000\n"
-    "    leverage: {median: 10, sigma: 0.3}\n"
-    "    arrival: {rate: 5}\n"
-    "  - kind: leveraged_short\n"
-    "    count: 2000\n"
-    "    leverage: {median: 10, sigma: 0.3}\n"
-    "    arrival: {rate: 5}\n";
+    SUPPORT_SMALL_WORLD(10, 5);
 
 /* The open interest series (quote, one value a minute: 31) of a run of
  * growing with the shocks (YAML, "" for none). */
 static double *open_interest(const char *shocks)
 {
-    char d[] = "/tmp/perpsim-shock-XXXXXX";
-    cr_assert_not_null(mkdtemp(d));
-    char file[256];
-    snprintf(file, sizeof file, "%s/in.yaml", d);
-    FILE *f = fopen(file, "w");
-    cr_assert_not_null(f);
-    fputs(growing, f);
-    fputs(shocks, f);
-    fclose(f);
-    runner_job job = {.scenario = file, .out_dir = d, .force = 1};
-    runner_result res;
-    perr e = {0, ""};
-    cr_assert_eq(runner_run(&job, &res, &e), 0, "runner_run: %s", e.msg);
-    hid_t h = H5Fopen(res.path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    char d[64], text[4096], path[4096];
+    support_temp_dir(d, sizeof d, "shock");
+    int n = snprintf(text, sizeof text, "%s%s", growing, shocks);
+    cr_assert_lt(n, (int)sizeof text);
+    support_run_text(d, text, NULL, 0, path, sizeof path);
+    hid_t h = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     cr_assert_geq(h, 0);
-    hid_t ds = H5Dopen2(h, "/venues/binance/series/open_interest", H5P_DEFAULT);
-    hid_t sp = H5Dget_space(ds);
-    cr_assert_eq(H5Sget_simple_extent_npoints(sp), 31);
-    double *oi = malloc(31 * sizeof *oi);
+    size_t bytes;
+    double *oi = support_read_dataset(
+        h, "/venues/binance/series/open_interest", &bytes);
     cr_assert_not_null(oi);
-    cr_assert_geq(H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                          oi),
-                  0);
-    H5Sclose(sp);
-    H5Dclose(ds);
+    cr_assert_eq(bytes, 31 * sizeof *oi);
     H5Fclose(h);
-    remove(res.path);
-    runner_result_free(&res);
-    remove(file);
-    rmdir(d);
+    support_remove_tree(d);
     return oi;
 }
 

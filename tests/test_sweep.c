@@ -13,6 +13,7 @@
 #include <gsl/gsl_qrng.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,41 +21,34 @@
 #include <unistd.h>
 
 #include "summary.h"
+#include "support_fs.h"
 #include "sweep.h"
 #include "sweep_index.h"
 #include "sweep_log.h"
 
-/* A fresh folder for a test; the scenario tiny.yaml is copied into it. */
+/* A fresh folder for a test. */
 static void make_dir(char *dir, size_t size)
 {
-    snprintf(dir, size, "/tmp/perpsim-sweep-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    support_temp_dir(dir, size, "sweep");
 }
 
+/* Writes text as the file DIR/NAME. */
 static void write_file(const char *dir, const char *name, const char *text)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f, "cannot write %s", path);
-    fputs(text, f);
-    fclose(f);
+    support_write_file(path, text);
 }
 
-/* Writes text as DIR/sweep.yaml, next to a copy of the tiny scenario. */
+/* Writes text as DIR/s.yaml in a fresh folder, next to a copy of the tiny
+ * scenario; path is the sweep file's. */
 static void sweep_file(char *dir, size_t size, const char *text, char *path,
                        size_t psize)
 {
     make_dir(dir, size);
-    char src[512], buf[8192];
-    snprintf(src, sizeof src, "%s/tests/data/sweeps/tiny.yaml",
-             PERPSIM_SOURCE_DIR);
-    FILE *f = fopen(src, "r");
-    cr_assert_not_null(f);
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    write_file(dir, "tiny.yaml", buf);
+    char *tiny = support_read_source("tests/data/sweeps/tiny.yaml");
+    write_file(dir, "tiny.yaml", tiny);
+    free(tiny);
     write_file(dir, "s.yaml", text);
     snprintf(path, psize, "%s/s.yaml", dir);
 }
@@ -500,43 +494,62 @@ Test(sweep, a_journal_line_cut_short_is_ignored_and_a_second_writer_refused)
     sweep_records_free(&recs);
 }
 
+/* A sweep of four runs, of text, with the folder DIR/runs made for their
+ * files and no record yet. */
+static void four_runs(const char *text, sweep *s, char *dir, size_t size,
+                      sweep_records *recs)
+{
+    load_ok(text, SWEEP_CHECK_RUNS, s, dir, size);
+    cr_assert_eq(s->n_runs, 4);
+    char runs[128];
+    snprintf(runs, sizeof runs, "%s/runs", dir);
+    cr_assert_eq(mkdir(runs, 0777), 0, "cannot make %s", runs);
+    memset(recs, 0, sizeof *recs);
+}
+
+/* Run r's file, as a finished run leaves it (what it holds does not
+ * matter here). */
+static void run_file(const char *dir, const sweep *s, size_t r)
+{
+    char path[256];
+    snprintf(path, sizeof path, "runs/%s.h5", s->runs[r].id);
+    write_file(dir, path, "x");
+}
+
+/* Adds the record of a journal line, formatted as printf does, to recs. */
+__attribute__((format(printf, 2, 3))) static void
+add_record(sweep_records *recs, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    cr_assert_eq(sweep_records_parse(recs, line, strlen(line)), 0, "%s", line);
+}
+
 Test(sweep, runs_match_their_records)
 {
     sweep s;
+    sweep_records recs;
     char dir[64];
-    load_ok("scenario: tiny.yaml\n"
-            "grid:\n"
-            "  populations[4].count: [100, 200]\n"
-            "replicates: 2\n",
-            SWEEP_CHECK_RUNS, &s, dir, sizeof dir);
-    cr_assert_eq(s.n_runs, 4);
-    char runs[128];
-    snprintf(runs, sizeof runs, "%s/runs", dir);
-    mkdir(runs, 0777);
+    four_runs("scenario: tiny.yaml\n"
+              "grid:\n"
+              "  populations[4].count: [100, 200]\n"
+              "replicates: 2\n",
+              &s, dir, sizeof dir, &recs);
     /* run 0 finished; run 1 finished but from another scenario; run 2
      * failed; run 3 has no record; a stray record of no planned run */
-    char path[256];
-    snprintf(path, sizeof path, "runs/%s.h5", s.runs[0].id);
-    write_file(dir, path, "x");
-    snprintf(path, sizeof path, "runs/%s.h5", s.runs[1].id);
-    write_file(dir, path, "x");
-    sweep_records recs;
-    memset(&recs, 0, sizeof recs);
-    char line[512];
-    snprintf(line, sizeof line, "run\t%s\tok\t%016" PRIx64 "\t1\t-1\t\n",
-             s.runs[0].id, s.runs[0].scenario_hash);
-    cr_assert_eq(sweep_records_parse(&recs, line, strlen(line)), 0);
-    snprintf(line, sizeof line, "run\t%s\tok\t%016" PRIx64 "\t1\t-1\t\n",
-             s.runs[1].id, s.runs[1].scenario_hash ^ 1);
-    cr_assert_eq(sweep_records_parse(&recs, line, strlen(line)), 0);
-    snprintf(line, sizeof line, "run\t%s\tfailed\t0000000000000000\t1\t-1\t"
-                                "boom\n",
-             s.runs[2].id);
-    cr_assert_eq(sweep_records_parse(&recs, line, strlen(line)), 0);
-    snprintf(line, sizeof line, "run\tffffffffffff-s1\tok\t%016" PRIx64
-                                "\t1\t-1\t\n",
-             s.runs[3].scenario_hash);
-    cr_assert_eq(sweep_records_parse(&recs, line, strlen(line)), 0);
+    run_file(dir, &s, 0);
+    run_file(dir, &s, 1);
+    add_record(&recs, "run\t%s\tok\t%016" PRIx64 "\t1\t-1\t\n", s.runs[0].id,
+               s.runs[0].scenario_hash);
+    add_record(&recs, "run\t%s\tok\t%016" PRIx64 "\t1\t-1\t\n", s.runs[1].id,
+               s.runs[1].scenario_hash ^ 1);
+    add_record(&recs, "run\t%s\tfailed\t0000000000000000\t1\t-1\tboom\n",
+               s.runs[2].id);
+    add_record(&recs, "run\tffffffffffff-s1\tok\t%016" PRIx64 "\t1\t-1\t\n",
+               s.runs[3].scenario_hash);
     sweep_outcome out[4];
     perr e;
     cr_assert_eq(sweep_match(&s, &recs, dir, out, &e), 0);
@@ -546,6 +559,7 @@ Test(sweep, runs_match_their_records)
     cr_expect_str_eq(out[2].rec->error, "boom");
     cr_expect_eq(out[3].status, SWEEP_RUN_MISSING);
     /* without its file a finished run is not done */
+    char path[256];
     snprintf(path, sizeof path, "%s/runs/%s.h5", dir, s.runs[0].id);
     remove(path);
     cr_assert_eq(sweep_match(&s, &recs, dir, out, &e), 0);
@@ -559,33 +573,26 @@ Test(sweep, runs_match_their_records)
 Test(sweep, the_index_reads_back_as_written)
 {
     sweep s;
-    char dir[64];
-    load_ok("scenario: tiny.yaml\n"
-            "grid:\n"
-            "  venues.binance.funding.interval: [8h, 1h]\n"
-            "  populations[4].count: [100, 200]\n",
-            SWEEP_CHECK_RUNS, &s, dir, sizeof dir);
-    cr_assert_eq(s.n_runs, 4);
-    char runs[128];
-    snprintf(runs, sizeof runs, "%s/runs", dir);
-    mkdir(runs, 0777);
     sweep_records recs;
-    memset(&recs, 0, sizeof recs);
+    char dir[64];
+    four_runs("scenario: tiny.yaml\n"
+              "grid:\n"
+              "  venues.binance.funding.interval: [8h, 1h]\n"
+              "  populations[4].count: [100, 200]\n",
+              &s, dir, sizeof dir, &recs);
     for (size_t r = 0; r < 3; r++) {
-        char line[512], path[256];
         if (r == 2)
-            snprintf(line, sizeof line,
-                     "run\t%s\tfailed\t0000000000000000\t0.5\t-1\tno disk\n",
-                     s.runs[r].id);
+            add_record(&recs,
+                       "run\t%s\tfailed\t0000000000000000\t0.5\t-1\tno disk\n",
+                       s.runs[r].id);
         else
-            snprintf(line, sizeof line,
-                     "run\t%s\tok\t%016" PRIx64 "\t0.25\t%d\t\tbinance.x=%zu\t"
-                     "binance.y=%.17g\n",
-                     s.runs[r].id, s.runs[r].scenario_hash, (int)r, r + 1,
-                     0.1 * (double)r);
-        cr_assert_eq(sweep_records_parse(&recs, line, strlen(line)), 0);
-        snprintf(path, sizeof path, "runs/%s.h5", s.runs[r].id);
-        write_file(dir, path, "x");
+            add_record(&recs,
+                       "run\t%s\tok\t%016" PRIx64
+                       "\t0.25\t%d\t\tbinance.x=%zu\t"
+                       "binance.y=%.17g\n",
+                       s.runs[r].id, s.runs[r].scenario_hash, (int)r, r + 1,
+                       0.1 * (double)r);
+        run_file(dir, &s, r);
     }
     sweep_outcome out[4];
     perr e;

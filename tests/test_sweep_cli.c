@@ -11,7 +11,6 @@
 #include <criterion/criterion.h>
 
 #include <dirent.h>
-#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,29 +23,30 @@
 #include <unistd.h>
 
 #include "support_cli.h"
+#include "support_fs.h"
 #include "sweep_index.h"
 
 /* A folder holding the tiny scenario and a sweep file s.yaml of text. */
 static void sweep_dir(char *dir, size_t size, const char *text)
 {
-    snprintf(dir, size, "/tmp/perpsim-sweepcli-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    support_temp_dir(dir, size, "sweepcli");
     char path[512], cmd[1024];
     snprintf(cmd, sizeof cmd, "cp '%s/tests/data/sweeps/tiny.yaml' %s/",
              PERPSIM_SOURCE_DIR, dir);
     cr_assert_eq(system(cmd), 0);
     snprintf(path, sizeof path, "%s/s.yaml", dir);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs(text, f);
-    fclose(f);
+    support_write_file(path, text);
 }
 
-static void remove_tree(const char *dir)
+/* Runs `perpsim ARGS` (formatted), which must succeed; its outcome in *o. */
+__attribute__((format(printf, 2, 3))) static void
+perpsim_ok(outcome *o, const char *fmt, ...)
 {
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_expect_eq(system(cmd), 0);
+    va_list ap;
+    va_start(ap, fmt);
+    cli_vrunf("", o, fmt, ap);
+    va_end(ap);
+    cr_assert_eq(o->status, 0, "%s%s", o->out, o->err);
 }
 
 static int same_bytes(const char *a, const char *b)
@@ -122,31 +122,19 @@ static const char six_runs[] =
 
 Test(sweep_cli, every_executor_gives_the_same_runs_and_rows)
 {
-    char dir[64], args[1024];
+    char dir[64];
     sweep_dir(dir, sizeof dir, six_runs);
     outcome o;
-    snprintf(args, sizeof args, "sweep -q -j 1 %s/s.yaml -o %s/one", dir, dir);
-    perpsim(args, &o);
-    cr_assert_eq(o.status, 0, "%s%s", o.out, o.err);
+    perpsim_ok(&o, "sweep -q -j 1 %s/s.yaml -o %s/one", dir, dir);
     cr_expect_not_null(strstr(o.out, "6 runs: 6 ok, 0 failed, 0 missing"),
                        "%s", o.out);
 
-    snprintf(args, sizeof args, "sweep -q -j 4 %s/s.yaml -o %s/four", dir,
-             dir);
-    perpsim(args, &o);
-    cr_assert_eq(o.status, 0, "%s%s", o.out, o.err);
+    perpsim_ok(&o, "sweep -q -j 4 %s/s.yaml -o %s/four", dir, dir);
 
-    for (int k = 1; k <= 3; k++) {
-        snprintf(args, sizeof args, "sweep -q -j 1 --shard %d/3 %s/s.yaml -o "
-                                    "%s/shards",
-                 k, dir, dir);
-        perpsim(args, &o);
-        cr_assert_eq(o.status, 0, "%s%s", o.out, o.err);
-    }
-    snprintf(args, sizeof args, "sweep --merge %s/s.yaml -o %s/shards", dir,
-             dir);
-    perpsim(args, &o);
-    cr_assert_eq(o.status, 0, "%s%s", o.out, o.err);
+    for (int k = 1; k <= 3; k++)
+        perpsim_ok(&o, "sweep -q -j 1 --shard %d/3 %s/s.yaml -o %s/shards", k,
+                   dir, dir);
+    perpsim_ok(&o, "sweep --merge %s/s.yaml -o %s/shards", dir, dir);
 
     char one[128], four[128], shards[128];
     snprintf(one, sizeof one, "%s/one", dir);
@@ -160,6 +148,7 @@ Test(sweep_cli, every_executor_gives_the_same_runs_and_rows)
 #ifdef PERPSIM_MPIEXEC
     /* As root (CI), OpenMPI needs to be told; two cores take three ranks
      * with --oversubscribe. Its own allocations are not ours to audit. */
+    char args[1024];
     snprintf(args, sizeof args, "sweep -q %s/s.yaml -o %s/mpi", dir, dir);
     cli_run("ASAN_OPTIONS=detect_leaks=0 OMPI_MCA_rmaps_base_oversubscribe=1 "
           "'" PERPSIM_MPIEXEC "' --allow-run-as-root --oversubscribe -n 3",
@@ -171,7 +160,7 @@ Test(sweep_cli, every_executor_gives_the_same_runs_and_rows)
     cr_expect_eq(expect_same_run_files(one, mpi), 6);
     expect_same_rows(one, mpi);
 #endif
-    remove_tree(dir);
+    support_remove_tree(dir);
 }
 
 Test(sweep_cli, the_slurm_array_scripts_run_shards_and_merge_them)
@@ -181,9 +170,7 @@ Test(sweep_cli, the_slurm_array_scripts_run_shards_and_merge_them)
     snprintf(one, sizeof one, "%s/one", dir);
     snprintf(array, sizeof array, "%s/array", dir);
     outcome o;
-    snprintf(args, sizeof args, "sweep -q -j 1 %s/s.yaml -o %s", dir, one);
-    perpsim(args, &o);
-    cr_assert_eq(o.status, 0, "%s%s", o.out, o.err);
+    perpsim_ok(&o, "sweep -q -j 1 %s/s.yaml -o %s", dir, one);
     /* an array numbered from 0, as --array=0-2 gives: shards 1/3 to 3/3 */
     for (int task = 0; task < 3; task++) {
         char env[1024];
@@ -206,7 +193,7 @@ Test(sweep_cli, the_slurm_array_scripts_run_shards_and_merge_them)
     cr_expect_eq(access(journal, R_OK), 0);
     cr_expect_eq(expect_same_run_files(one, array), 6);
     expect_same_rows(one, array);
-    remove_tree(dir);
+    support_remove_tree(dir);
 }
 
 static int journal_records(const char *dir)
@@ -225,7 +212,7 @@ static int journal_records(const char *dir)
 
 Test(sweep_cli, a_sweep_killed_with_kill_9_resumes_to_the_same_index)
 {
-    char dir[64], args[1024], sweep_file[128], out_dir[128], ref_dir[128];
+    char dir[64], sweep_file[128], out_dir[128], ref_dir[128];
     sweep_dir(dir, sizeof dir,
               "scenario: tiny.yaml\n"
               "grid:\n"
@@ -234,16 +221,9 @@ Test(sweep_cli, a_sweep_killed_with_kill_9_resumes_to_the_same_index)
     snprintf(sweep_file, sizeof sweep_file, "%s/s.yaml", dir);
     snprintf(out_dir, sizeof out_dir, "%s/killed", dir);
     snprintf(ref_dir, sizeof ref_dir, "%s/whole", dir);
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        dup2(null, 1);
-        dup2(null, 2);
-        execl(PERPSIM_EXE, PERPSIM_EXE, "sweep", "-q", "-j", "2", sweep_file,
-              "-o", out_dir, (char *)NULL);
-        _exit(127);
-    }
+    char *argv[] = {"perpsim", "sweep", "-q", "-j", "2", sweep_file, "-o",
+                    out_dir, NULL};
+    pid_t pid = cli_start(argv);
     /* Kill it once a few runs are recorded, with others under way. */
     struct timespec nap = {0, 2000000};
     for (int i = 0; i < 20000 && journal_records(out_dir) < 3; i++)
@@ -262,20 +242,16 @@ Test(sweep_cli, a_sweep_killed_with_kill_9_resumes_to_the_same_index)
     cr_expect_eq(journal_records(out_dir), recorded);
 
     outcome o;
-    snprintf(args, sizeof args, "sweep -q -j 2 %s -o %s", sweep_file, out_dir);
-    perpsim(args, &o);
-    cr_assert_eq(o.status, 0, "%s%s", o.out, o.err);
+    perpsim_ok(&o, "sweep -q -j 2 %s -o %s", sweep_file, out_dir);
     char said[64];
     snprintf(said, sizeof said, "%d already done", recorded);
     cr_expect_not_null(strstr(o.out, said), "%s", o.out);
     cr_expect_not_null(strstr(o.out, "12 runs: 12 ok"), "%s", o.out);
 
-    snprintf(args, sizeof args, "sweep -q -j 2 %s -o %s", sweep_file, ref_dir);
-    perpsim(args, &o);
-    cr_assert_eq(o.status, 0, "%s%s", o.out, o.err);
+    perpsim_ok(&o, "sweep -q -j 2 %s -o %s", sweep_file, ref_dir);
     cr_expect_eq(expect_same_run_files(ref_dir, out_dir), 12);
     expect_same_rows(ref_dir, out_dir);
-    remove_tree(dir);
+    support_remove_tree(dir);
 }
 
 /* The id of the first run of a --dry-run listing. */
@@ -291,9 +267,7 @@ Test(sweep_cli, a_failed_run_is_recorded_the_others_go_on_and_a_restart_redoes_i
     char dir[64], args[1024], id[64], blocker[256];
     sweep_dir(dir, sizeof dir, six_runs);
     outcome o;
-    snprintf(args, sizeof args, "sweep --dry-run %s/s.yaml", dir);
-    perpsim(args, &o);
-    cr_assert_eq(o.status, 0, "%s", o.err);
+    perpsim_ok(&o, "sweep --dry-run %s/s.yaml", dir);
     first_id(o.out, id, sizeof id);
     /* A folder where the run's file must go: its commit fails at run time
      * (a part file cannot be blocked: another name is taken). */
@@ -330,7 +304,7 @@ Test(sweep_cli, a_failed_run_is_recorded_the_others_go_on_and_a_restart_redoes_i
     cr_expect_not_null(strstr(o.out, "1 to run on 1 worker, 5 already done"),
                        "%s", o.out);
     cr_expect_not_null(strstr(o.out, "6 runs: 6 ok"), "%s", o.out);
-    remove_tree(dir);
+    support_remove_tree(dir);
 }
 
 Test(sweep_cli, a_folder_of_another_sweep_is_refused_unless_forced)
@@ -339,24 +313,18 @@ Test(sweep_cli, a_folder_of_another_sweep_is_refused_unless_forced)
     sweep_dir(dir, sizeof dir, six_runs);
     outcome o;
     snprintf(args, sizeof args, "sweep -q %s/s.yaml -o %s/out", dir, dir);
-    perpsim(args, &o);
-    cr_assert_eq(o.status, 0, "%s%s", o.out, o.err);
+    perpsim_ok(&o, "%s", args);
     char path[256];
     snprintf(path, sizeof path, "%s/s.yaml", dir);
     FILE *f = fopen(path, "a");
     fputs("set: {duration: 50s}\n", f);
     fclose(f);
-    perpsim(args, &o);
-    cr_expect_eq(o.status, 2);
-    cr_expect_not_null(strstr(o.err, "holds another sweep"), "%s", o.err);
-    cr_expect_eq(strchr(o.err, '\n'), o.err + strlen(o.err) - 1, "%s", o.err);
-    snprintf(args, sizeof args, "sweep -q --force %s/s.yaml -o %s/out", dir,
-             dir);
-    perpsim(args, &o);
+    cli_refused(&o, args, "holds another sweep");
+    perpsimf(&o, "sweep -q --force %s/s.yaml -o %s/out", dir, dir);
     cr_expect_eq(o.status, 0, "%s%s", o.out, o.err);
     /* every run's scenario changed: all six were redone */
     cr_expect_not_null(strstr(o.out, "6 to run"), "%s", o.out);
-    remove_tree(dir);
+    support_remove_tree(dir);
 }
 
 Test(sweep_cli, a_bad_value_stops_the_sweep_before_any_run)
@@ -366,40 +334,30 @@ Test(sweep_cli, a_bad_value_stops_the_sweep_before_any_run)
               "scenario: tiny.yaml\n"
               "grid:\n"
               "  venues.binance.funding.interval: [8h, 3x]\n");
-    outcome o;
     snprintf(args, sizeof args, "sweep %s/s.yaml -o %s/out", dir, dir);
-    perpsim(args, &o);
-    cr_expect_eq(o.status, 2);
-    cr_expect_not_null(strstr(o.err, "s.yaml:3:41: venues[0].funding.interval:"
-                                     " expected a duration"),
-                       "%s", o.err);
+    cli_refused(
+        NULL, args,
+        "s.yaml:3:41: venues[0].funding.interval: expected a duration");
     char out[256];
     snprintf(out, sizeof out, "%s/out", dir);
     struct stat st;
     cr_expect_neq(stat(out, &st), 0, "the folder was made");
-    remove_tree(dir);
+    support_remove_tree(dir);
 }
 
 Test(sweep_cli, inspect_prints_the_index_as_a_table)
 {
-    char dir[64], args[1024];
+    char dir[64];
     sweep_dir(dir, sizeof dir, six_runs);
     outcome o;
-    snprintf(args, sizeof args, "sweep -q %s/s.yaml -o %s/out", dir, dir);
-    perpsim(args, &o);
-    cr_assert_eq(o.status, 0, "%s%s", o.out, o.err);
-    snprintf(args, sizeof args, "inspect %s/out/sweep.h5", dir);
-    perpsim(args, &o);
-    cr_assert_eq(o.status, 0, "%s", o.err);
+    perpsim_ok(&o, "sweep -q %s/s.yaml -o %s/out", dir, dir);
+    perpsim_ok(&o, "inspect %s/out/sweep.h5", dir);
     cr_expect_not_null(strstr(o.out, "6 runs, 6 ok, 0 failed, 0 missing"),
                        "%s", o.out);
     cr_expect_not_null(strstr(o.out, "venues.binance.funding.interval"), "%s",
                        o.out);
     cr_expect_not_null(strstr(o.out, "binance.liquidations.total_notional"),
                        "%s", o.out);
-    int lines = 0;
-    for (const char *p = o.out; *p; p++)
-        lines += *p == '\n';
-    cr_expect_eq(lines, 1 + 1 + 6, "%s", o.out);
-    remove_tree(dir);
+    cr_expect_eq(cli_lines(o.out), 1 + 1 + 6, "%s", o.out);
+    support_remove_tree(dir);
 }

@@ -166,6 +166,19 @@ class ToolTestCase(unittest.TestCase):
         self.assertTrue(pathlib.Path(path).is_file(), f"{path} not written")
         self.assertEqual(png_size(path), pixels)
 
+    def assertWrotePng(self, result, png, pixels):
+        """The tool succeeded, printed the PNG's path and wrote it, of
+        pixels."""
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.strip(), str(png))
+        self.assertPng(png, pixels)
+
+    def assertHelpStatesPixels(self, tool_name, pixels):
+        """`TOOL --help` succeeds and states the size of what it draws."""
+        result = tool(tool_name, "--help")
+        self.assertEqual(result.returncode, 0)
+        self.assertIn("%d x %d pixels" % pixels, result.stdout)
+
 
 # --- load_run -------------------------------------------------------------
 
@@ -312,15 +325,11 @@ class PlotRunTest(ToolTestCase):
         run = folder / "quickstart-seed1.h5"
         shutil.copyfile(default_run(1), run)
         result = tool("plot-run", run)
-        self.assertEqual(result.returncode, 0, result.stderr)
         png = folder / "quickstart-seed1.png"
-        self.assertEqual(result.stdout.strip(), str(png))
-        self.assertPng(png, DASHBOARD_PIXELS)
+        self.assertWrotePng(result, png, DASHBOARD_PIXELS)
 
     def test_help_states_the_pixel_size(self):
-        result = tool("plot-run", "--help")
-        self.assertEqual(result.returncode, 0)
-        self.assertIn("%d x %d pixels" % DASHBOARD_PIXELS, result.stdout)
+        self.assertHelpStatesPixels("plot-run", DASHBOARD_PIXELS)
 
     def test_venue_all_writes_one_png_per_venue(self):
         out = scratch() / "plot-all" / "dash.png"
@@ -607,28 +616,22 @@ class SweepTest(ToolTestCase):
     def test_plot_sweep_line_with_the_default_name(self):
         result = tool("plot-sweep", self.path, "--x", INTERVAL,
                       "--metric", LIQ)
-        self.assertEqual(result.returncode, 0, result.stderr)
         png = self.path.parent / (f"{LIQ}-by-{INTERVAL}.png")
-        self.assertEqual(result.stdout.strip(), str(png))
-        self.assertPng(png, SWEEP_PIXELS)
+        self.assertWrotePng(result, png, SWEEP_PIXELS)
 
     def test_plot_sweep_heatmap_and_where(self):
         heat = scratch() / "heat.png"
         result = tool("plot-sweep", self.path, "--x", INTERVAL, "--y",
                       LEVERAGE, "--metric", LIQ, "-o", heat)
-        self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertPng(heat, SWEEP_PIXELS)
+        self.assertWrotePng(result, heat, SWEEP_PIXELS)
         line = scratch() / "where.png"
         result = tool("plot-sweep", self.path, "--x", LEVERAGE, "--metric",
                       "funding.longs_paid", "--where", f"{INTERVAL}=4h",
                       "-o", line)
-        self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertPng(line, SWEEP_PIXELS)
+        self.assertWrotePng(result, line, SWEEP_PIXELS)
 
     def test_plot_sweep_help_states_the_pixel_size(self):
-        result = tool("plot-sweep", "--help")
-        self.assertEqual(result.returncode, 0)
-        self.assertIn("%d x %d pixels" % SWEEP_PIXELS, result.stdout)
+        self.assertHelpStatesPixels("plot-sweep", SWEEP_PIXELS)
 
     def test_plot_sweep_unknown_names_suggest_the_nearest(self):
         out = scratch() / "never.png"
@@ -930,22 +933,16 @@ class CompareTest(ToolTestCase):
 
     def test_plot_compare_variants_writes_compare_png_by_default(self):
         result = tool("plot-compare", self.variants)
-        self.assertEqual(result.returncode, 0, result.stderr)
         png = self.variants.parent / "compare.png"
-        self.assertEqual(result.stdout.strip(), str(png))
-        self.assertPng(png, COMPARE_PIXELS)
+        self.assertWrotePng(result, png, COMPARE_PIXELS)
 
     def test_plot_compare_venues(self):
         png = scratch() / "compare-venues.png"
         result = tool("plot-compare", self.venues, "-o", png)
-        self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertEqual(result.stdout.strip(), str(png))
-        self.assertPng(png, COMPARE_PIXELS)
+        self.assertWrotePng(result, png, COMPARE_PIXELS)
 
     def test_help_states_the_pixel_size(self):
-        result = tool("plot-compare", "--help")
-        self.assertEqual(result.returncode, 0)
-        self.assertIn("%d x %d pixels" % COMPARE_PIXELS, result.stdout)
+        self.assertHelpStatesPixels("plot-compare", COMPARE_PIXELS)
 
     def test_title_names_what_varies_and_the_runs_left_out(self):
         script = load_script("plot-compare")

@@ -72,13 +72,21 @@ static book_result submit(venue *v, uint32_t id, int side, book_type type,
     return r;
 }
 
+/* An order that the venue must accept: what the book made of it. */
+static book_result accepted(venue *v, uint32_t id, int side, book_type type,
+                            int64_t price, int64_t size, unsigned flags)
+{
+    venue_reject why;
+    book_result r = submit(v, id, side, type, price, size, flags, &why);
+    cr_assert_eq(why, VENUE_ACCEPTED, "%s", venue_reject_name(why));
+    return r;
+}
+
 /* A limit order that the venue must accept and that must rest whole. */
 static book_id rest(venue *v, uint32_t id, int side, int64_t price,
                     int64_t size)
 {
-    venue_reject why;
-    book_result r = submit(v, id, side, BOOK_LIMIT, price, size, 0, &why);
-    cr_assert_eq(why, VENUE_ACCEPTED, "rest: %s", venue_reject_name(why));
+    book_result r = accepted(v, id, side, BOOK_LIMIT, price, size, 0);
     cr_assert_eq(r.outcome, BOOK_RESTED);
     cr_assert_eq(r.rested, size);
     return r.id;
@@ -87,9 +95,7 @@ static book_id rest(venue *v, uint32_t id, int side, int64_t price,
 /* An IOC that the venue must accept and that must fill whole. */
 static void take(venue *v, uint32_t id, int side, int64_t price, int64_t size)
 {
-    venue_reject why;
-    book_result r = submit(v, id, side, BOOK_IOC, price, size, 0, &why);
-    cr_assert_eq(why, VENUE_ACCEPTED, "take: %s", venue_reject_name(why));
+    book_result r = accepted(v, id, side, BOOK_IOC, price, size, 0);
     cr_assert_eq(r.filled, size, "take: filled %lld of %lld",
                  (long long)r.filled, (long long)size);
 }
@@ -148,6 +154,51 @@ static uint32_t whale(venue *v)
     return open_account(v, INT64_C(1000000000000000), ACCOUNT_CROSS, 1);
 }
 
+/* A new account with deposit in mode at leverage that opens side x lots at
+ * price, taking them from the order maker rests for it. */
+static uint32_t trader_with(venue *v, uint32_t maker, int64_t deposit,
+                            account_mode mode, int32_t leverage, int side,
+                            int64_t price, int64_t lots)
+{
+    uint32_t id = open_account(v, deposit, mode, leverage);
+    rest(v, maker, -side, price, lots);
+    take(v, id, side, price, lots);
+    return id;
+}
+
+/* The one liquidation record since the events were cleared, which must be
+ * id's (as expect_liquidation checks it). */
+static const venue_liquidation *one_liquidation(const venue *v, uint32_t id,
+                                                int side, venue_route route,
+                                                int64_t lots, int64_t notional)
+{
+    size_t n;
+    const venue_liquidation *r = liquidations(v, &n);
+    cr_assert_eq(n, 1, "%zu liquidations, expected one", n);
+    expect_liquidation(&r[0], id, side, route, lots, notional);
+    return r;
+}
+
+/* A venue with a whale and one trader whose position the whale's resting
+ * order gave it; the events are cleared. */
+typedef struct trader_setup {
+    venue *v;
+    uint32_t maker, trader;
+} trader_setup;
+
+static trader_setup trader_setup_on(venue *v, int64_t deposit,
+                                    account_mode mode, int32_t leverage,
+                                    int side, int64_t price, int64_t lots)
+{
+    trader_setup s;
+    s.v = v;
+    s.maker = whale(v);
+    s.trader = trader_with(v, s.maker, deposit, mode, leverage, side, price,
+                           lots);
+    venue_clear_events(v);
+    return s;
+}
+
 /* A Binance venue around 50,000 USDT with one trader long 100 lots (0.1
  * BTC) at 500000 ticks, isolated at 20x, bought from a whale's resting
  * sell. The trader deposited 1e9 (1,000 USDT) to reserve.
@@ -159,35 +210,53 @@ static uint32_t whale(venue *v)
  *   bankruptcy    4.75e9 / (100 x 100)       =       475,000 ticks
  *   trigger: balance 1e4 x M - 4.75e9 < maintenance 0.4% x 1e4 x M = 40 M
  *            <=> 9960 M < 4.75e9 <=> M < 476,907.6, so M <= 476,907. */
-typedef struct long_setup {
-    venue *v;
-    uint32_t maker, trader;
-} long_setup;
-
 #define LONG_TRIGGER INT64_C(476907)
 
-static long_setup binance_long(const profile *p, account_mode mode)
+static trader_setup binance_long(const profile *p, account_mode mode)
 {
-    long_setup s;
-    s.v = make_venue(p, 400000, 700000, 500000);
-    s.maker = whale(s.v);
-    s.trader = open_account(s.v, 1000000000, mode, 20);
-    rest(s.v, s.maker, BOOK_SELL, 500000, 100);
-    take(s.v, s.trader, BOOK_BUY, 500000, 100);
-    venue_clear_events(s.v);
-    return s;
+    return trader_setup_on(make_venue(p, 400000, 700000, 500000), 1000000000,
+                           mode, 20, BOOK_BUY, 500000, 100);
+}
+
+/* A Hyperliquid venue around 60,000 USDC with one trader long lots at
+ * 60,000 at 20x. */
+static trader_setup hyperliquid_long(int64_t deposit, account_mode mode,
+                                     int64_t lots)
+{
+    return trader_setup_on(make_venue(builtin("hyperliquid"), 30000, 90000,
+                                      60000),
+                           deposit, mode, 20, BOOK_BUY, 60000, lots);
 }
 
 /* ---- accounts and fills ------------------------------------------------ */
+
+/* Two accounts of 1e10 at 10x; the seller rests 10 lots at 600,001 and the
+ * buyer takes them. */
+static void trade_10_lots(venue *v, uint32_t *seller, uint32_t *buyer)
+{
+    *seller = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
+    *buyer = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
+    rest(v, *seller, BOOK_SELL, 600001, 10);
+    take(v, *buyer, BOOK_BUY, 600001, 10);
+}
+
+/* An account of 1e10 at 10x that buys 10 lots at 600,000 and 30 at 600,400
+ * from maker in one order: cost 2,401,200,000, entry 600,300. */
+static uint32_t long_at_600300(venue *v, uint32_t maker)
+{
+    uint32_t id = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
+    rest(v, maker, BOOK_SELL, 600000, 10);
+    rest(v, maker, BOOK_SELL, 600400, 30);
+    take(v, id, BOOK_BUY, 600400, 40);
+    return id;
+}
 
 Test(venue, trade_moves_price_times_lots_times_k_from_buyer_to_seller)
 {
     profile p = without_fees("binance");
     venue *v = make_venue(&p, 400000, 700000, 600000);
-    uint32_t seller = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
-    uint32_t buyer = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
-    rest(v, seller, BOOK_SELL, 600001, 10);
-    take(v, buyer, BOOK_BUY, 600001, 10);
+    uint32_t seller, buyer;
+    trade_10_lots(v, &seller, &buyer);
     /* 600001 x 10 x 100 = 600,001,000 cash units. */
     cr_assert_eq(acct(v, buyer)->cash, 10000000000 - 600001000);
     cr_assert_eq(acct(v, seller)->cash, 10000000000 + 600001000);
@@ -205,11 +274,7 @@ Test(venue, cost_basis_gives_the_average_entry_price)
 {
     profile p = without_fees("binance");
     venue *v = make_venue(&p, 400000, 700000, 600000);
-    uint32_t maker = whale(v);
-    uint32_t buyer = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
-    rest(v, maker, BOOK_SELL, 600000, 10);
-    rest(v, maker, BOOK_SELL, 600400, 30);
-    take(v, buyer, BOOK_BUY, 600400, 40);
+    uint32_t buyer = long_at_600300(v, whale(v));
     /* cost = 10 x 600000 x 100 + 30 x 600400 x 100
      *      = 600,000,000 + 1,801,200,000 = 2,401,200,000;
      * entry = cost / (40 x 100) = 600,300 ticks. */
@@ -227,10 +292,7 @@ Test(venue, reduction_realizes_pnl_into_the_wallet)
     profile p = without_fees("binance");
     venue *v = make_venue(&p, 400000, 700000, 600000);
     uint32_t maker = whale(v);
-    uint32_t trader = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
-    rest(v, maker, BOOK_SELL, 600000, 10);
-    rest(v, maker, BOOK_SELL, 600400, 30);
-    take(v, trader, BOOK_BUY, 600400, 40); /* entry 600,300, as above */
+    uint32_t trader = long_at_600300(v, maker);
     int64_t wallet0 = acct(v, trader)->cash + acct(v, trader)->cost;
     rest(v, maker, BOOK_BUY, 601000, 10);
     take(v, trader, BOOK_SELL, 601000, 10);
@@ -250,10 +312,8 @@ Test(venue, reduction_realizes_pnl_into_the_wallet)
 Test(venue, maker_and_taker_fees_go_to_the_fee_pool_rounded_up)
 {
     venue *v = make_venue(builtin("binance"), 400000, 700000, 600000);
-    uint32_t seller = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
-    uint32_t buyer = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
-    rest(v, seller, BOOK_SELL, 600001, 10);
-    take(v, buyer, BOOK_BUY, 600001, 10);
+    uint32_t seller, buyer;
+    trade_10_lots(v, &seller, &buyer);
     /* notional 600,001,000; maker 0.02% = 120,000.2 -> 120,001;
      * taker 0.05% = 300,000.5 -> 300,001: the payers round up. */
     cr_assert_eq(acct(v, seller)->cash, 10000000000 + 600001000 - 120001);
@@ -268,10 +328,8 @@ Test(venue, maker_rebate_is_rounded_toward_the_pool)
     profile p = *builtin("binance");
     p.maker_fee = -1000; /* -0.001% */
     venue *v = make_venue(&p, 400000, 700000, 600000);
-    uint32_t seller = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
-    uint32_t buyer = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
-    rest(v, seller, BOOK_SELL, 600001, 10);
-    take(v, buyer, BOOK_BUY, 600001, 10);
+    uint32_t seller, buyer;
+    trade_10_lots(v, &seller, &buyer);
     /* rebate 600,001,000 x 0.001% = 6,000.01 -> 6,000 to the maker (the
      * receiver rounds down); taker 300,001 as before. */
     cr_assert_eq(acct(v, seller)->cash, 10000000000 + 600001000 + 6000);
@@ -363,18 +421,41 @@ static void expect_unchanged(venue *v, uint32_t id, const venue_snapshot *s)
               "a rejected order changed the venue");
 }
 
+/* An order of id's that the venue must refuse for reason: rejected, nothing
+ * filled, and the venue as it was. */
+static void refused(venue *v, uint32_t id, int side, book_type type,
+                    int64_t price, int64_t size, unsigned flags,
+                    venue_reject reason)
+{
+    venue_snapshot before = snap(v, id);
+    venue_reject why;
+    book_result r = submit(v, id, side, type, price, size, flags, &why);
+    cr_assert_eq(why, reason, "%s, expected %s", venue_reject_name(why),
+                 venue_reject_name(reason));
+    cr_assert_eq(r.outcome, BOOK_REJECTED);
+    cr_assert_eq(r.filled, 0);
+    expect_unchanged(v, id, &before);
+}
+
+/* A Binance venue at 600,000 with a whale and a trader of 1e9 at 10x long
+ * 10 lots at 600,000 (notional 6e8, initial margin 6e7). */
+static trader_setup binance_10_lots(account_mode mode)
+{
+    return trader_setup_on(make_venue(builtin("binance"), 400000, 700000,
+                                      600000),
+                           1000000000, mode, 10, BOOK_BUY, 600000, 10);
+}
+
 /* Found by the funding engine's randomized test: selling three times an
  * isolated long released the new short's proceeds to reserve with the old
  * position's margin, leaving the short far below maintenance. */
 Test(venue, isolated_flip_closes_the_old_position_then_margins_the_new_one)
 {
-    venue *v = make_venue(builtin("binance"), 400000, 700000, 600000);
-    uint32_t maker = whale(v);
-    uint32_t trader = open_account(v, 1000000000, ACCOUNT_ISOLATED, 10);
-    rest(v, maker, BOOK_SELL, 600000, 10);
-    take(v, trader, BOOK_BUY, 600000, 10);
+    trader_setup s = binance_10_lots(ACCOUNT_ISOLATED);
+    venue *v = s.v;
+    uint32_t trader = s.trader;
     /* As above: reserve 1e9 - 60,000,000 - fee 300,000. */
-    rest(v, maker, BOOK_BUY, 600000, 30);
+    rest(v, s.maker, BOOK_BUY, 600000, 30);
     take(v, trader, BOOK_SELL, 600000, 30);
     /* The close of 10 returns its 60,000,000 of margin; the short of 20
      * (notional 1,200,000,000) commits 120,000,000 at 10x; the fee on the
@@ -388,26 +469,30 @@ Test(venue, isolated_flip_closes_the_old_position_then_margins_the_new_one)
     venue_free(v);
 }
 
-Test(venue, order_beyond_the_bracket_leverage_is_rejected)
+/* A Binance venue at 600,000 with an account *id of deposit in mode at
+ * leverage that is refused a buy of fit + 1 lots at price for reason, and
+ * then rests a buy of fit lots there. */
+static venue *buys_at_most(uint32_t *id, int64_t deposit, account_mode mode,
+                           int32_t leverage, int64_t price, int64_t fit,
+                           venue_reject reason)
 {
     venue *v = make_venue(builtin("binance"), 400000, 700000, 600000);
-    uint32_t trader = open_account(v, 1000000000, ACCOUNT_CROSS, 125);
+    *id = open_account(v, deposit, mode, leverage);
+    refused(v, *id, BOOK_BUY, BOOK_LIMIT, price, fit + 1, 0, reason);
+    rest(v, *id, BOOK_BUY, price, fit);
+    return v;
+}
+
+Test(venue, order_beyond_the_bracket_leverage_is_rejected)
+{
     /* 125x holds up to 50,000 USDT = 5e10: 833 lots at 600,000 are
      * 49,980,000,000, 834 lots 50,040,000,000 (bracket 2: at most 100x). */
-    venue_snapshot s = snap(v, trader);
-    venue_reject why;
-    book_result r = submit(v, trader, BOOK_BUY, BOOK_LIMIT, 600000, 834, 0,
-                           &why);
-    cr_assert_eq(why, VENUE_REJECT_LEVERAGE);
-    cr_assert_eq(r.outcome, BOOK_REJECTED);
-    expect_unchanged(v, trader, &s);
-    rest(v, trader, BOOK_BUY, 600000, 833);
+    uint32_t trader;
+    venue *v = buys_at_most(&trader, 1000000000, ACCOUNT_CROSS, 125, 600000,
+                            833, VENUE_REJECT_LEVERAGE);
     /* One more lot on the same side would make 834 if both filled. */
-    s = snap(v, trader);
-    r = submit(v, trader, BOOK_BUY, BOOK_LIMIT, 599000, 1, 0, &why);
-    cr_assert_eq(why, VENUE_REJECT_LEVERAGE);
-    cr_assert_eq(r.outcome, BOOK_REJECTED);
-    expect_unchanged(v, trader, &s);
+    refused(v, trader, BOOK_BUY, BOOK_LIMIT, 599000, 1, 0,
+            VENUE_REJECT_LEVERAGE);
     venue_free(v);
 }
 
@@ -422,14 +507,8 @@ Test(venue, order_beyond_available_margin_is_rejected_and_changes_nothing)
     cr_assert_eq(accounts_available(venue_accounts(v), trader, 600000),
                  50000000);
     /* 11 more lots need 5.5e7 > 5e7. */
-    venue_snapshot s = snap(v, trader);
-    venue_reject why;
-    book_result r = submit(v, trader, BOOK_BUY, BOOK_LIMIT, 500000, 11, 0,
-                           &why);
-    cr_assert_eq(why, VENUE_REJECT_MARGIN);
-    cr_assert_eq(r.outcome, BOOK_REJECTED);
-    cr_assert_eq(r.filled, 0);
-    expect_unchanged(v, trader, &s);
+    refused(v, trader, BOOK_BUY, BOOK_LIMIT, 500000, 11, 0,
+            VENUE_REJECT_MARGIN);
     /* Exactly the 5e7 left is enough. */
     rest(v, trader, BOOK_BUY, 500000, 10);
     cr_assert_eq(accounts_available(venue_accounts(v), trader, 600000), 0);
@@ -438,60 +517,39 @@ Test(venue, order_beyond_available_margin_is_rejected_and_changes_nothing)
 
 Test(venue, isolated_order_beyond_reserve_is_rejected)
 {
-    venue *v = make_venue(builtin("binance"), 400000, 700000, 600000);
-    uint32_t trader = open_account(v, 100000000, ACCOUNT_ISOLATED, 10);
     /* 21 lots at 500,000 at 10x need 1.05e8 of the 1e8 reserve. */
-    venue_snapshot s = snap(v, trader);
-    venue_reject why;
-    submit(v, trader, BOOK_BUY, BOOK_LIMIT, 500000, 21, 0, &why);
-    cr_assert_eq(why, VENUE_REJECT_MARGIN);
-    expect_unchanged(v, trader, &s);
-    rest(v, trader, BOOK_BUY, 500000, 20);
+    uint32_t trader;
+    venue *v = buys_at_most(&trader, 100000000, ACCOUNT_ISOLATED, 10, 500000,
+                            20, VENUE_REJECT_MARGIN);
     venue_free(v);
 }
 
 Test(venue, reduce_only_order_that_would_rest_is_rejected)
 {
-    venue *v = make_venue(builtin("binance"), 400000, 700000, 600000);
-    uint32_t maker = whale(v);
-    uint32_t trader = open_account(v, 1000000000, ACCOUNT_CROSS, 10);
-    rest(v, maker, BOOK_SELL, 600000, 10);
-    take(v, trader, BOOK_BUY, 600000, 10);
-    venue_snapshot s = snap(v, trader);
-    venue_reject why;
-    book_result r = submit(v, trader, BOOK_SELL, BOOK_LIMIT, 610000, 5,
-                           BOOK_REDUCE_ONLY, &why);
-    cr_assert_eq(why, VENUE_REJECT_REDUCE_ONLY);
-    cr_assert_eq(r.outcome, BOOK_REJECTED);
-    submit(v, trader, BOOK_SELL, BOOK_POST_ONLY, 610000, 5, BOOK_REDUCE_ONLY,
-           &why);
-    cr_assert_eq(why, VENUE_REJECT_REDUCE_ONLY);
+    trader_setup s = binance_10_lots(ACCOUNT_CROSS);
+    refused(s.v, s.trader, BOOK_SELL, BOOK_LIMIT, 610000, 5, BOOK_REDUCE_ONLY,
+            VENUE_REJECT_REDUCE_ONLY);
+    refused(s.v, s.trader, BOOK_SELL, BOOK_POST_ONLY, 610000, 5,
+            BOOK_REDUCE_ONLY, VENUE_REJECT_REDUCE_ONLY);
     /* A reduce-only order on the position's own side would increase it. */
-    submit(v, trader, BOOK_BUY, BOOK_IOC, 600000, 5, BOOK_REDUCE_ONLY, &why);
-    cr_assert_eq(why, VENUE_REJECT_REDUCE_ONLY);
-    expect_unchanged(v, trader, &s);
-    venue_free(v);
+    refused(s.v, s.trader, BOOK_BUY, BOOK_IOC, 600000, 5, BOOK_REDUCE_ONLY,
+            VENUE_REJECT_REDUCE_ONLY);
+    venue_free(s.v);
 }
 
 Test(venue, reduce_only_ioc_is_cut_to_the_position_and_never_flips_it)
 {
-    venue *v = make_venue(builtin("binance"), 400000, 700000, 600000);
-    uint32_t maker = whale(v);
-    uint32_t trader = open_account(v, 1000000000, ACCOUNT_CROSS, 10);
-    rest(v, maker, BOOK_SELL, 600000, 10);
-    take(v, trader, BOOK_BUY, 600000, 10);
-    rest(v, maker, BOOK_BUY, 599000, 50);
-    venue_reject why;
-    book_result r = submit(v, trader, BOOK_SELL, BOOK_IOC, 599000, 25,
-                           BOOK_REDUCE_ONLY, &why);
-    cr_assert_eq(why, VENUE_ACCEPTED);
+    trader_setup s = binance_10_lots(ACCOUNT_CROSS);
+    venue *v = s.v;
+    uint32_t trader = s.trader;
+    rest(v, s.maker, BOOK_BUY, 599000, 50);
+    book_result r = accepted(v, trader, BOOK_SELL, BOOK_IOC, 599000, 25,
+                             BOOK_REDUCE_ONLY);
     cr_assert_eq(r.filled, 10);
     cr_assert_eq(acct(v, trader)->size, 0);
     /* Flat, a further reduce-only order has nothing to reduce. */
-    r = submit(v, trader, BOOK_SELL, BOOK_MARKET, 590000, 5, BOOK_REDUCE_ONLY,
-               &why);
-    cr_assert_eq(why, VENUE_REJECT_REDUCE_ONLY);
-    cr_assert_eq(r.filled, 0);
+    refused(v, trader, BOOK_SELL, BOOK_MARKET, 590000, 5, BOOK_REDUCE_ONLY,
+            VENUE_REJECT_REDUCE_ONLY);
     cr_assert_eq(acct(v, trader)->size, 0);
     support_audit(v);
     venue_free(v);
@@ -508,37 +566,45 @@ static int64_t open_interest(const venue *v)
  * 30 lots' worth and a little more floors to 30 lots. */
 #define CAP_30_LOTS (30 * INT64_C(60000000) + 5000000)
 
+/* A Binance venue at 600,000: a whale resting 100 lots for sale, and three
+ * accounts of 1e10 at 10x, the first of which has bought 20 of them. */
+typedef struct oi_setup {
+    venue *v;
+    uint32_t maker, a, b, c;
+} oi_setup;
+
+static oi_setup oi_world(void)
+{
+    oi_setup w;
+    w.v = make_venue(builtin("binance"), 400000, 700000, 600000);
+    w.maker = whale(w.v);
+    w.a = open_account(w.v, 10000000000, ACCOUNT_CROSS, 10);
+    w.b = open_account(w.v, 10000000000, ACCOUNT_CROSS, 10);
+    w.c = open_account(w.v, 10000000000, ACCOUNT_CROSS, 10);
+    rest(w.v, w.maker, BOOK_SELL, 600000, 100);
+    take(w.v, w.a, BOOK_BUY, 600000, 20);
+    return w;
+}
+
 Test(venue, oi_cap_trims_an_opening_order_to_the_room_left_and_rejects_none_left)
 {
-    venue *v = make_venue(builtin("binance"), 400000, 700000, 600000);
-    uint32_t maker = whale(v);
-    uint32_t a = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
-    uint32_t b = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
-    uint32_t c = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
-    rest(v, maker, BOOK_SELL, 600000, 100);
-    take(v, a, BOOK_BUY, 600000, 20);
+    oi_setup w = oi_world();
+    venue *v = w.v;
+    uint32_t b = w.b, c = w.c;
     cr_assert_eq(open_interest(v), 20);
     venue_set_oi_cap(v, CAP_30_LOTS);
     cr_assert_eq(venue_oi_cap(v), CAP_30_LOTS);
     /* 25 lots would open 25; the cap leaves 10: trimmed, not rejected. */
-    venue_reject why;
-    book_result r = submit(v, b, BOOK_BUY, BOOK_IOC, 600000, 25, 0, &why);
-    cr_assert_eq(why, VENUE_ACCEPTED, "%s", venue_reject_name(why));
+    book_result r = accepted(v, b, BOOK_BUY, BOOK_IOC, 600000, 25, 0);
     cr_assert_eq(r.filled, 10);
     cr_assert_eq(acct(v, b)->size, 10);
     cr_assert_eq(open_interest(v), 30);
     /* Nothing left to open: the whole order is rejected and changes nothing,
-     * whatever its type. */
-    venue_snapshot s = snap(v, c);
-    r = submit(v, c, BOOK_BUY, BOOK_IOC, 600000, 5, 0, &why);
-    cr_assert_eq(why, VENUE_REJECT_OI_CAP);
-    cr_assert_eq(r.outcome, BOOK_REJECTED);
-    cr_assert_eq(r.filled, 0);
-    submit(v, c, BOOK_BUY, BOOK_LIMIT, 590000, 5, 0, &why);
-    cr_assert_eq(why, VENUE_REJECT_OI_CAP, "a limit order may take: counted");
-    submit(v, c, BOOK_SELL, BOOK_MARKET, 0, 5, 0, &why);
-    cr_assert_eq(why, VENUE_REJECT_OI_CAP, "opening a short counts alike");
-    expect_unchanged(v, c, &s);
+     * whatever its type: a limit order may take, and opening a short counts
+     * alike. */
+    refused(v, c, BOOK_BUY, BOOK_IOC, 600000, 5, 0, VENUE_REJECT_OI_CAP);
+    refused(v, c, BOOK_BUY, BOOK_LIMIT, 590000, 5, 0, VENUE_REJECT_OI_CAP);
+    refused(v, c, BOOK_SELL, BOOK_MARKET, 0, 5, 0, VENUE_REJECT_OI_CAP);
     cr_assert_str_eq(venue_reject_name(VENUE_REJECT_OI_CAP),
                      "the open-interest cap is reached");
     /* Lifted, the same order trades whole. */
@@ -550,28 +616,21 @@ Test(venue, oi_cap_trims_an_opening_order_to_the_room_left_and_rejects_none_left
 
 Test(venue, oi_cap_lets_reducing_and_post_only_orders_through_and_cuts_a_flip)
 {
-    venue *v = make_venue(builtin("binance"), 400000, 700000, 600000);
-    uint32_t maker = whale(v);
-    uint32_t a = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
-    uint32_t b = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
-    uint32_t d = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
-    rest(v, maker, BOOK_SELL, 600000, 100);
-    take(v, a, BOOK_BUY, 600000, 20);
-    take(v, b, BOOK_BUY, 600000, 10);
-    rest(v, maker, BOOK_BUY, 599000, 100);
+    oi_setup w = oi_world();
+    venue *v = w.v;
+    uint32_t a = w.a, d = w.c;
+    take(v, w.b, BOOK_BUY, 600000, 10);
+    rest(v, w.maker, BOOK_BUY, 599000, 100);
     venue_set_oi_cap(v, CAP_30_LOTS);
     /* At the cap, a reducing order trades whole: a sells 5 of its 20 to the
      * maker's bid (resting from before the cap), closing 5 of the maker's
      * short too. */
-    venue_reject why;
-    book_result r = submit(v, a, BOOK_SELL, BOOK_IOC, 599000, 5, 0, &why);
-    cr_assert_eq(why, VENUE_ACCEPTED);
+    book_result r = accepted(v, a, BOOK_SELL, BOOK_IOC, 599000, 5, 0);
     cr_assert_eq(r.filled, 5);
     cr_assert_eq(open_interest(v), 25);
     /* A flip: selling 23 closes a's 15 and opens 8 short; the cap leaves 5
      * to open (30 - 25), so the order is cut to 15 + 5 = 20. */
-    r = submit(v, a, BOOK_SELL, BOOK_IOC, 599000, 23, 0, &why);
-    cr_assert_eq(why, VENUE_ACCEPTED);
+    r = accepted(v, a, BOOK_SELL, BOOK_IOC, 599000, 23, 0);
     cr_assert_eq(r.filled, 20);
     cr_assert_eq(acct(v, a)->size, -5);
     /* The maker bought 20 back, so open interest fell (b's 10 long against
@@ -581,75 +640,75 @@ Test(venue, oi_cap_lets_reducing_and_post_only_orders_through_and_cuts_a_flip)
     /* A post-only order only rests, which moves no open interest: it is not
      * cut even with no room at all. */
     venue_set_oi_cap(v, 0);
-    r = submit(v, d, BOOK_BUY, BOOK_POST_ONLY, 598000, 50, 0, &why);
-    cr_assert_eq(why, VENUE_ACCEPTED);
+    r = accepted(v, d, BOOK_BUY, BOOK_POST_ONLY, 598000, 50, 0);
     cr_assert_eq(r.rested, 50);
     /* Whoever takes it is held to the cap: a's sell would open more short. */
-    r = submit(v, a, BOOK_SELL, BOOK_IOC, 598000, 10, 0, &why);
-    cr_assert_eq(why, VENUE_REJECT_OI_CAP);
+    refused(v, a, BOOK_SELL, BOOK_IOC, 598000, 10, 0, VENUE_REJECT_OI_CAP);
     cr_assert_eq(open_interest(v), 10);
     venue_free(v);
 }
 
 /* ---- the trigger ------------------------------------------------------- */
 
+/* id's position on side has its trigger at trigger, exactly: the margin
+ * test holds there and not a tick before, and the venue, its events
+ * cleared, liquidates nothing at a mark a tick before and the whole
+ * position at the trigger. */
+static void expect_liquidated_at_trigger(venue *v, uint32_t id, int side,
+                                         int64_t trigger)
+{
+    int64_t size = acct(v, id)->size;
+    cr_assert_eq(acct(v, id)->trigger, trigger);
+    margin_position pos = accounts_position(venue_accounts(v), id);
+    const profile *p = venue_profile(v);
+    cr_assert_not(margin_liquidatable(p, &pos, trigger + side));
+    cr_assert(margin_liquidatable(p, &pos, trigger));
+
+    set_mark(v, 1, trigger + side);
+    size_t n;
+    liquidations(v, &n);
+    cr_assert_eq(n, 0);
+    cr_assert_eq(acct(v, id)->size, size);
+
+    set_mark(v, 2, trigger);
+    liquidations(v, &n);
+    cr_assert_eq(n, 1);
+    cr_assert_eq(acct(v, id)->size, 0);
+}
+
 Test(venue, long_is_liquidated_exactly_when_the_mark_reaches_its_trigger)
 {
-    long_setup s = binance_long(builtin("binance"), ACCOUNT_ISOLATED);
+    trader_setup s = binance_long(builtin("binance"), ACCOUNT_ISOLATED);
     cr_assert_eq(acct(s.v, s.trader)->cash, -4750000000);
-    cr_assert_eq(acct(s.v, s.trader)->trigger, LONG_TRIGGER);
-    margin_position pos = accounts_position(venue_accounts(s.v), s.trader);
-    const profile *p = venue_profile(s.v);
-    cr_assert_not(margin_liquidatable(p, &pos, LONG_TRIGGER + 1));
-    cr_assert(margin_liquidatable(p, &pos, LONG_TRIGGER));
-
-    set_mark(s.v, 1, LONG_TRIGGER + 1);
-    size_t n;
-    liquidations(s.v, &n);
-    cr_assert_eq(n, 0);
     cr_assert_eq(acct(s.v, s.trader)->size, 100);
-
-    set_mark(s.v, 2, LONG_TRIGGER);
-    liquidations(s.v, &n);
-    cr_assert_eq(n, 1);
-    cr_assert_eq(acct(s.v, s.trader)->size, 0);
+    expect_liquidated_at_trigger(s.v, s.trader, BOOK_BUY, LONG_TRIGGER);
     support_audit(s.v);
     venue_free(s.v);
 }
 
 Test(venue, short_is_liquidated_exactly_when_the_mark_reaches_its_trigger)
 {
-    venue *v = make_venue(builtin("binance"), 400000, 700000, 500000);
-    uint32_t maker = whale(v);
-    uint32_t trader = open_account(v, 1000000000, ACCOUNT_ISOLATED, 20);
-    rest(v, maker, BOOK_BUY, 500000, 100);
-    take(v, trader, BOOK_SELL, 500000, 100);
+    trader_setup s = trader_setup_on(make_venue(builtin("binance"), 400000,
+                                                700000, 500000),
+                                     1000000000, ACCOUNT_ISOLATED, 20,
+                                     BOOK_SELL, 500000, 100);
     /* cash 5e9 + 2.5e8 = 5.25e9; balance 5.25e9 - 1e4 M < 40 M
      * <=> 10040 M > 5.25e9 <=> M > 522,908.4, so M >= 522,909. */
-    cr_assert_eq(acct(v, trader)->cash, 5250000000);
-    cr_assert_eq(acct(v, trader)->trigger, 522909);
-    margin_position pos = accounts_position(venue_accounts(v), trader);
-    cr_assert_not(margin_liquidatable(venue_profile(v), &pos, 522908));
-    cr_assert(margin_liquidatable(venue_profile(v), &pos, 522909));
-    set_mark(v, 1, 522908);
-    cr_assert_eq(acct(v, trader)->size, -100);
-    set_mark(v, 2, 522909);
-    cr_assert_eq(acct(v, trader)->size, 0);
+    cr_assert_eq(acct(s.v, s.trader)->cash, 5250000000);
+    cr_assert_eq(acct(s.v, s.trader)->size, -100);
+    expect_liquidated_at_trigger(s.v, s.trader, BOOK_SELL, 522909);
     /* No asks: the fund took the short over at the bankruptcy price
      * 525,000, paid 5.25e9, and is worth 5.25e9 - 1e4 x 522909 =
      * 20,910,000 at the mark. */
-    size_t n;
-    const venue_liquidation *r = liquidations(v, &n);
-    cr_assert_eq(n, 1);
-    expect_liquidation(&r[0], trader, -1, VENUE_BY_FUND, 100, 5250000000);
-    cr_assert_eq(balance_at(v, ACCOUNT_FUND, 522909), 20910000);
-    support_audit(v);
-    venue_free(v);
+    one_liquidation(s.v, s.trader, -1, VENUE_BY_FUND, 100, 5250000000);
+    cr_assert_eq(balance_at(s.v, ACCOUNT_FUND, 522909), 20910000);
+    support_audit(s.v);
+    venue_free(s.v);
 }
 
 Test(venue, liquidation_cancels_the_accounts_resting_orders)
 {
-    long_setup s = binance_long(builtin("binance"), ACCOUNT_ISOLATED);
+    trader_setup s = binance_long(builtin("binance"), ACCOUNT_ISOLATED);
     venue *v = s.v;
     rest(v, s.trader, BOOK_BUY, 450000, 10);
     rest(v, s.trader, BOOK_SELL, 520000, 10);
@@ -669,7 +728,7 @@ Test(venue, liquidation_cancels_the_accounts_resting_orders)
 
 Test(venue, binance_long_liquidated_into_bids_pays_the_fee_and_surplus_to_the_fund)
 {
-    long_setup s = binance_long(builtin("binance"), ACCOUNT_ISOLATED);
+    trader_setup s = binance_long(builtin("binance"), ACCOUNT_ISOLATED);
     venue *v = s.v;
     /* The bids stand above the mark: the mark lags the book. */
     rest(v, s.maker, BOOK_BUY, 490000, 100);
@@ -679,10 +738,8 @@ Test(venue, binance_long_liquidated_into_bids_pays_the_fee_and_surplus_to_the_fu
      * -4.75e9 + 4.9e9 = 1.5e8; the 1.25% fee is 61,250,000; the remaining
      * 88,750,000 is surplus, the fund's on Binance. The reserve was never
      * committed to the position and stays the trader's. */
-    size_t n;
-    const venue_liquidation *r = liquidations(v, &n);
-    cr_assert_eq(n, 1);
-    expect_liquidation(&r[0], s.trader, 1, VENUE_BY_BOOK, 100, 4900000000);
+    const venue_liquidation *r =
+        one_liquidation(v, s.trader, 1, VENUE_BY_BOOK, 100, 4900000000);
     cr_assert_eq(r[0].fee, 61250000);
     cr_assert_eq(r[0].fund_change, 150000000);
     cr_assert_float_eq(r[0].avg_price, 490000.0, 1e-9);
@@ -704,7 +761,7 @@ Test(venue, binance_long_liquidated_into_bids_pays_the_fee_and_surplus_to_the_fu
 
 Test(venue, binance_cross_long_liquidated_into_bids_gives_the_fund_its_wallet)
 {
-    long_setup s = binance_long(builtin("binance"), ACCOUNT_CROSS);
+    trader_setup s = binance_long(builtin("binance"), ACCOUNT_CROSS);
     venue *v = s.v;
     /* Cross: cash = 1e9 - 5e9 - fee 2.5e6 = -4,002,500,000; balance
      * 1e4 M - 4.0025e9 < 40 M <=> M < 401,857.4: trigger 401,857, below
@@ -717,10 +774,8 @@ Test(venue, binance_cross_long_liquidated_into_bids_gives_the_fund_its_wallet)
     set_mark(v, 2, 401857);
     /* Sold at 410,000: cash -4.0025e9 + 4.1e9 = 97,500,000; fee 1.25% of
      * 4.1e9 = 51,250,000; the rest 46,250,000 to the fund as well. */
-    size_t n;
-    const venue_liquidation *r = liquidations(v, &n);
-    cr_assert_eq(n, 1);
-    expect_liquidation(&r[0], s.trader, 1, VENUE_BY_BOOK, 100, 4100000000);
+    const venue_liquidation *r =
+        one_liquidation(v, s.trader, 1, VENUE_BY_BOOK, 100, 4100000000);
     cr_assert_eq(r[0].fee, 51250000);
     cr_assert_eq(r[0].fund_change, 97500000);
     cr_assert_eq(acct(v, s.trader)->cash, 0);
@@ -731,11 +786,9 @@ Test(venue, binance_cross_long_liquidated_into_bids_gives_the_fund_its_wallet)
 
 Test(venue, hyperliquid_long_liquidated_into_bids_keeps_its_surplus)
 {
-    venue *v = make_venue(builtin("hyperliquid"), 30000, 90000, 60000);
-    uint32_t maker = whale(v);
-    uint32_t trader = open_account(v, 10000000000, ACCOUNT_ISOLATED, 20);
-    rest(v, maker, BOOK_SELL, 60000, 100000);
-    take(v, trader, BOOK_BUY, 60000, 100000);
+    trader_setup s = hyperliquid_long(10000000000, ACCOUNT_ISOLATED, 100000);
+    venue *v = s.v;
+    uint32_t trader = s.trader;
     /* 1 BTC at 60,000 USDC: notional 1e5 x 6e4 x 10 = 6e10 (below the
      * 100k chunking size); initial 3e9; taker fee 0.045% = 27,000,000.
      *   cash -5.7e10, reserve 1e10 - 3e9 - 2.7e7 = 6,973,000,000;
@@ -746,15 +799,13 @@ Test(venue, hyperliquid_long_liquidated_into_bids_keeps_its_surplus)
     cr_assert_eq(acct(v, trader)->cash, -57000000000);
     cr_assert_eq(acct(v, trader)->reserve, 6973000000);
     cr_assert_eq(acct(v, trader)->trigger, 57721);
-    rest(v, maker, BOOK_BUY, 58000, 100000);
+    rest(v, s.maker, BOOK_BUY, 58000, 100000);
     venue_clear_events(v);
     set_mark(v, 1, 57721);
     /* Sold at 58,000: 5.8e10; no clearance fee; the 1e9 left is the
      * trader's and goes back to its reserve. */
-    size_t n;
-    const venue_liquidation *r = liquidations(v, &n);
-    cr_assert_eq(n, 1);
-    expect_liquidation(&r[0], trader, 1, VENUE_BY_BOOK, 100000, 58000000000);
+    const venue_liquidation *r =
+        one_liquidation(v, trader, 1, VENUE_BY_BOOK, 100000, 58000000000);
     cr_assert_eq(r[0].fee, 0);
     cr_assert_eq(r[0].fund_change, 0);
     const account *a = acct(v, trader);
@@ -769,7 +820,7 @@ Test(venue, hyperliquid_long_liquidated_into_bids_keeps_its_surplus)
 
 Test(venue, liquidation_never_sells_below_the_bankruptcy_price)
 {
-    long_setup s = binance_long(builtin("binance"), ACCOUNT_ISOLATED);
+    trader_setup s = binance_long(builtin("binance"), ACCOUNT_ISOLATED);
     venue *v = s.v;
     /* Bids at 476,000 for 40 lots and at 474,000 (below the bankruptcy
      * price 475,000) for 60: only the 40 fill, 1,904,000,000; the fund
@@ -811,15 +862,13 @@ Test(venue, liquidation_never_sells_below_the_bankruptcy_price)
 
 Test(venue, binance_fund_takes_over_at_bankruptcy_and_unwinds_into_new_bids)
 {
-    long_setup s = binance_long(builtin("binance"), ACCOUNT_ISOLATED);
+    trader_setup s = binance_long(builtin("binance"), ACCOUNT_ISOLATED);
     venue *v = s.v;
     set_mark(v, 1, LONG_TRIGGER);
     /* No bids: the fund buys the 100 lots at the bankruptcy price, 4.75e9,
      * and is worth 1e4 x 476907 - 4.75e9 = 19,070,000 at the mark. */
-    size_t n;
-    const venue_liquidation *r = liquidations(v, &n);
-    cr_assert_eq(n, 1);
-    expect_liquidation(&r[0], s.trader, 1, VENUE_BY_FUND, 100, 4750000000);
+    const venue_liquidation *r =
+        one_liquidation(v, s.trader, 1, VENUE_BY_FUND, 100, 4750000000);
     cr_assert_eq(r[0].fee, 0);
     cr_assert_eq(r[0].fund_change, 19070000);
     cr_assert_eq(acct(v, ACCOUNT_FUND)->size, 100);
@@ -842,7 +891,7 @@ Test(venue, binance_fund_takes_over_at_bankruptcy_and_unwinds_into_new_bids)
 
 Test(venue, fund_does_not_unwind_outside_its_band)
 {
-    long_setup s = binance_long(builtin("binance"), ACCOUNT_ISOLATED);
+    trader_setup s = binance_long(builtin("binance"), ACCOUNT_ISOLATED);
     venue *v = s.v;
     set_mark(v, 1, LONG_TRIGGER);
     cr_assert_eq(acct(v, ACCOUNT_FUND)->size, 100);
@@ -858,21 +907,15 @@ Test(venue, fund_does_not_unwind_outside_its_band)
 
 Test(venue, hyperliquid_backstop_vault_takes_over_and_unwinds_into_new_bids)
 {
-    venue *v = make_venue(builtin("hyperliquid"), 30000, 90000, 60000);
-    uint32_t maker = whale(v);
-    uint32_t trader = open_account(v, 10000000000, ACCOUNT_ISOLATED, 20);
-    rest(v, maker, BOOK_SELL, 60000, 100000);
-    take(v, trader, BOOK_BUY, 60000, 100000);
-    venue_clear_events(v);
+    trader_setup s = hyperliquid_long(10000000000, ACCOUNT_ISOLATED, 100000);
+    venue *v = s.v;
     /* As in the test above: cash -5.7e10, trigger 57,721, bankruptcy
      * 57,000. No bids: the vault buys at 5.7e10 and is worth
      * 1e6 x 57721 - 5.7e10 = 721,000,000. */
     set_mark(v, 1, 57721);
-    size_t n;
-    const venue_liquidation *r = liquidations(v, &n);
-    cr_assert_eq(n, 1);
-    expect_liquidation(&r[0], trader, 1, VENUE_BY_BACKSTOP, 100000,
-                       57000000000);
+    const venue_liquidation *r = one_liquidation(v, s.trader, 1,
+                                                 VENUE_BY_BACKSTOP, 100000,
+                                                 57000000000);
     cr_assert_eq(r[0].fund_change, 0);
     cr_assert_eq(acct(v, ACCOUNT_BACKSTOP)->size, 100000);
     cr_assert_eq(acct(v, ACCOUNT_FUND)->size, 0);
@@ -880,7 +923,7 @@ Test(venue, hyperliquid_backstop_vault_takes_over_and_unwinds_into_new_bids)
     support_audit(v);
     /* Bids at 57,800 (limit max(57,000, floor(57721 x 0.975) = 56,277)):
      * the vault sells and keeps 5.78e10 - 5.7e10 = 8e8. */
-    rest(v, maker, BOOK_BUY, 57800, 100000);
+    rest(v, s.maker, BOOK_BUY, 57800, 100000);
     update(v, 2);
     cr_assert_eq(acct(v, ACCOUNT_BACKSTOP)->size, 0);
     venue_totals t = support_audit(v);
@@ -891,23 +934,16 @@ Test(venue, hyperliquid_backstop_vault_takes_over_and_unwinds_into_new_bids)
 
 Test(venue, hyperliquid_vault_takes_over_below_two_thirds_of_maintenance)
 {
-    venue *v = make_venue(builtin("hyperliquid"), 30000, 90000, 60000);
-    uint32_t maker = whale(v);
-    uint32_t trader = open_account(v, 10000000000, ACCOUNT_ISOLATED, 20);
-    rest(v, maker, BOOK_SELL, 60000, 100000);
-    take(v, trader, BOOK_BUY, 60000, 100000);
-    rest(v, maker, BOOK_BUY, 57300, 100000);
+    trader_setup s = hyperliquid_long(10000000000, ACCOUNT_ISOLATED, 100000);
+    venue *v = s.v;
+    rest(v, s.maker, BOOK_BUY, 57300, 100000);
     venue_clear_events(v);
     /* At 57,400 the balance is 1e6 x 57400 - 5.7e10 = 4e8 and the
      * maintenance 12,500 x 57400 = 717,500,000, of which 2/3 is
      * 478,333,333: below it, the vault takes the position at once at the
      * bankruptcy price, although the book would have paid more. */
     set_mark(v, 1, 57400);
-    size_t n;
-    const venue_liquidation *r = liquidations(v, &n);
-    cr_assert_eq(n, 1);
-    expect_liquidation(&r[0], trader, 1, VENUE_BY_BACKSTOP, 100000,
-                       57000000000);
+    one_liquidation(v, s.trader, 1, VENUE_BY_BACKSTOP, 100000, 57000000000);
     support_audit(v);
     venue_free(v);
 }
@@ -1018,7 +1054,7 @@ Test(venue, fund_with_exactly_the_gap_takes_over_and_one_unit_less_deleverages)
 
 Test(venue, fund_holding_a_position_past_its_bankruptcy_is_deleveraged)
 {
-    long_setup s = binance_long(builtin("binance"), ACCOUNT_ISOLATED);
+    trader_setup s = binance_long(builtin("binance"), ACCOUNT_ISOLATED);
     venue *v = s.v;
     set_mark(v, 1, LONG_TRIGGER);
     cr_assert_eq(acct(v, ACCOUNT_FUND)->size, 100);
@@ -1093,11 +1129,12 @@ Test(venue, bybit_adl_ranks_by_pnl_percent_times_effective_leverage)
 
 Test(venue, bybit_tiered_liquidation_closes_down_to_the_lower_tier_first)
 {
-    venue *v = make_venue(builtin("bybit"), 400000, 800000, 600000);
-    uint32_t maker = whale(v);
-    uint32_t trader = open_account(v, 40000000000, ACCOUNT_CROSS, 80);
-    rest(v, maker, BOOK_SELL, 600000, 50000);
-    take(v, trader, BOOK_BUY, 600000, 50000);
+    trader_setup s = trader_setup_on(make_venue(builtin("bybit"), 400000,
+                                                800000, 600000),
+                                     40000000000, ACCOUNT_CROSS, 80, BOOK_BUY,
+                                     600000, 50000);
+    venue *v = s.v;
+    uint32_t trader = s.trader;
     /* 50 BTC at 60,000: cost 3e12 (3M USDT), tier 3 (2.6M-3.2M: 0.63%,
      * deduction 3,020 USDT); taker fee 0.055% = 1.65e9.
      *   cash 4e10 - 3e12 - 1.65e9 = -2,961,650,000,000
@@ -1105,8 +1142,8 @@ Test(venue, bybit_tiered_liquidation_closes_down_to_the_lower_tier_first)
      *   5e6 M - 2.96165e12 < 1.588e10 <=> M < 595,506: trigger 595,505. */
     cr_assert_eq(acct(v, trader)->cash, -2961650000000);
     cr_assert_eq(acct(v, trader)->trigger, 595505);
-    rest(v, maker, BOOK_BUY, 595505, 6667);
-    rest(v, maker, BOOK_BUY, 594924, 50000);
+    rest(v, s.maker, BOOK_BUY, 595505, 6667);
+    rest(v, s.maker, BOOK_BUY, 594924, 50000);
     venue_clear_events(v);
     set_mark(v, 1, 595505);
     /* Down to tier 2's cap 2.6e12: keep floor(2.6e12 x 50000 / 3e12) =
@@ -1114,10 +1151,7 @@ Test(venue, bybit_tiered_liquidation_closes_down_to_the_lower_tier_first)
      * left is 3e12 - 3e12 x 6667 / 50000 = 2,599,980,000,000 (tier 2:
      * 0.56%, deduction 1,200): maintenance 13,359,888,000 against an
      * unchanged balance of 15,875,000,000; no further step. */
-    size_t n;
-    const venue_liquidation *r = liquidations(v, &n);
-    cr_assert_eq(n, 1);
-    expect_liquidation(&r[0], trader, 1, VENUE_BY_BOOK, 6667, 397023183500);
+    one_liquidation(v, trader, 1, VENUE_BY_BOOK, 6667, 397023183500);
     cr_assert_eq(acct(v, trader)->size, 43333);
     cr_assert_eq(acct(v, trader)->cost, 2599980000000);
     cr_assert_eq(acct(v, trader)->cash, -2564626816500);
@@ -1129,49 +1163,46 @@ Test(venue, bybit_tiered_liquidation_closes_down_to_the_lower_tier_first)
     cr_assert_eq(acct(v, trader)->trigger, 594924);
     venue_clear_events(v);
     set_mark(v, 2, 594924);
-    r = liquidations(v, &n);
-    cr_assert_eq(n, 1);
-    expect_liquidation(&r[0], trader, 1, VENUE_BY_BOOK, 10000, 594924000000);
+    one_liquidation(v, trader, 1, VENUE_BY_BOOK, 10000, 594924000000);
     cr_assert_eq(acct(v, trader)->size, 33333);
     cr_assert_eq(acct(v, trader)->cost, 1999980000000);
     support_audit(v);
     venue_free(v);
 }
 
+/* 4 BTC at 60,000 USDC, cross at 20x with 12,108,000,000: notional
+ * 4e5 x 6e4 x 10 = 2.4e11 (over 100k), taker fee 0.045% = 1.08e8, so
+ * cash 1.2108e10 - 2.4e11 - 1.08e8 = -2.28e11; trigger 57,721 as for
+ * 1 BTC. At 57,503 the balance 4e6 x 57503 - 2.28e11 = 2,012,000,000
+ * is under the maintenance 50,000 x 57503 = 2,875,150,000 but above
+ * 2/3 of it (1,916,766,667): not the vault's. Bids for the whole stand at
+ * 57,503 when the mark gets there, at 1,000 ms. */
+static trader_setup hyperliquid_4_btc_at_57503(void)
+{
+    trader_setup s = hyperliquid_long(12108000000, ACCOUNT_CROSS, 400000);
+    cr_assert_eq(acct(s.v, s.trader)->cash, -228000000000);
+    rest(s.v, s.maker, BOOK_BUY, 57503, 400000);
+    venue_clear_events(s.v);
+    set_mark(s.v, 1000, 57503);
+    return s;
+}
+
 Test(venue, hyperliquid_large_position_liquidates_a_fifth_then_the_rest_whole)
 {
-    venue *v = make_venue(builtin("hyperliquid"), 30000, 90000, 60000);
-    uint32_t maker = whale(v);
-    /* 4 BTC at 60,000 USDC, cross at 20x with 12,108,000,000: notional
-     * 4e5 x 6e4 x 10 = 2.4e11 (over 100k), taker fee 0.045% = 1.08e8, so
-     * cash 1.2108e10 - 2.4e11 - 1.08e8 = -2.28e11; trigger 57,721 as for
-     * 1 BTC. At 57,503 the balance 4e6 x 57503 - 2.28e11 = 2,012,000,000
-     * is under the maintenance 50,000 x 57503 = 2,875,150,000 but above
-     * 2/3 of it (1,916,766,667): not the vault's. */
-    uint32_t trader = open_account(v, 12108000000, ACCOUNT_CROSS, 20);
-    rest(v, maker, BOOK_SELL, 60000, 400000);
-    take(v, trader, BOOK_BUY, 60000, 400000);
-    cr_assert_eq(acct(v, trader)->cash, -228000000000);
-    rest(v, maker, BOOK_BUY, 57503, 400000);
-    venue_clear_events(v);
-    set_mark(v, 1000, 57503);
+    trader_setup s = hyperliquid_4_btc_at_57503();
+    venue *v = s.v;
+    uint32_t trader = s.trader;
     /* A fifth, 80,000 lots, at 57,503: 46,002,400,000. The balance is
      * unchanged and the maintenance falls to 2,300,120,000, still above
      * it, but the account waits out its cooldown in this block. */
-    size_t n;
-    const venue_liquidation *r = liquidations(v, &n);
-    cr_assert_eq(n, 1);
-    expect_liquidation(&r[0], trader, 1, VENUE_BY_BOOK, 80000, 46002400000);
+    one_liquidation(v, trader, 1, VENUE_BY_BOOK, 80000, 46002400000);
     cr_assert_eq(acct(v, trader)->size, 320000);
     cr_assert_eq(acct(v, trader)->state, ACCOUNT_COOLDOWN);
     support_audit(v);
     /* The next block, within 30 s: the rest goes whole. */
     venue_clear_events(v);
     update(v, 1001);
-    r = liquidations(v, &n);
-    cr_assert_eq(n, 1);
-    expect_liquidation(&r[0], trader, 1, VENUE_BY_BOOK, 320000,
-                       184009600000);
+    one_liquidation(v, trader, 1, VENUE_BY_BOOK, 320000, 184009600000);
     cr_assert_eq(acct(v, trader)->size, 0);
     support_audit(v);
     venue_free(v);
@@ -1179,14 +1210,9 @@ Test(venue, hyperliquid_large_position_liquidates_a_fifth_then_the_rest_whole)
 
 Test(venue, hyperliquid_liquidates_a_fifth_again_after_the_cooldown)
 {
-    venue *v = make_venue(builtin("hyperliquid"), 30000, 90000, 60000);
-    uint32_t maker = whale(v);
-    uint32_t trader = open_account(v, 12108000000, ACCOUNT_CROSS, 20);
-    rest(v, maker, BOOK_SELL, 60000, 400000);
-    take(v, trader, BOOK_BUY, 60000, 400000);
-    rest(v, maker, BOOK_BUY, 57503, 400000);
-    venue_clear_events(v);
-    set_mark(v, 1000, 57503);
+    trader_setup s = hyperliquid_4_btc_at_57503();
+    venue *v = s.v;
+    uint32_t trader = s.trader;
     cr_assert_eq(acct(v, trader)->size, 320000);
     /* 30 s after the first chunk the cooldown is over: the next
      * liquidation is a fifth again, ceil(320000 x 0.2) = 64,000. */
@@ -1209,11 +1235,9 @@ Test(venue, dydx_liquidates_at_most_fifty_positions_per_interval)
      * notional 6e7, cash -5.7e7; 1000 M - 5.7e7 < 3% x 1000 M = 30 M
      * <=> M < 58,762.9: trigger 58,762, bankruptcy 57,000. */
     uint32_t t[60];
-    for (int i = 0; i < 60; i++) {
-        t[i] = open_account(v, 100000000, ACCOUNT_ISOLATED, 20);
-        rest(v, maker, BOOK_SELL, 60000, 10);
-        take(v, t[i], BOOK_BUY, 60000, 10);
-    }
+    for (int i = 0; i < 60; i++)
+        t[i] = trader_with(v, maker, 100000000, ACCOUNT_ISOLATED, 20, BOOK_BUY,
+                           60000, 10);
     cr_assert_eq(acct(v, t[0])->trigger, 58762);
     venue_clear_events(v);
     /* All 60 trigger at 58,000; no bids, so the fund takes each over
@@ -1285,27 +1309,31 @@ static void cascade_world(cascade_setup *c)
     c->v = make_venue(builtin("binance"), 400000, 700000, 500000);
     c->maker = whale(c->v);
     static const int32_t lev[3] = {20, 19, 18};
-    for (int i = 0; i < 3; i++) {
-        c->t[i] = open_account(c->v, 1000000000, ACCOUNT_ISOLATED, lev[i]);
-        rest(c->v, c->maker, BOOK_SELL, 500000, 100);
-        take(c->v, c->t[i], BOOK_BUY, 500000, 100);
-    }
+    for (int i = 0; i < 3; i++)
+        c->t[i] = trader_with(c->v, c->maker, 1000000000, ACCOUNT_ISOLATED,
+                              lev[i], BOOK_BUY, 500000, 100);
     cr_assert_eq(acct(c->v, c->t[0])->trigger, 476907);
     cr_assert_eq(acct(c->v, c->t[1])->trigger, 475586);
     cr_assert_eq(acct(c->v, c->t[2])->trigger, 474118);
     c->rule.b = venue_book(c->v);
 }
 
+/* maker's bids, {price, lots} each, highest first. */
+static void rest_bids(venue *v, uint32_t maker, const int64_t (*bids)[2],
+                      size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        rest(v, maker, BOOK_BUY, bids[i][0], bids[i][1]);
+}
+
 Test(venue, liquidation_fills_that_move_the_last_price_trigger_more)
 {
+    static const int64_t bids[][2] = {
+        {476500, 60}, {475500, 80}, {474000, 80}, {473000, 60}, {472500, 20}};
     cascade_setup c;
     cascade_world(&c);
     venue *v = c.v;
-    rest(v, c.maker, BOOK_BUY, 476500, 60);
-    rest(v, c.maker, BOOK_BUY, 475500, 80);
-    rest(v, c.maker, BOOK_BUY, 474000, 80);
-    rest(v, c.maker, BOOK_BUY, 473000, 60);
-    rest(v, c.maker, BOOK_BUY, 472500, 20);
+    rest_bids(v, c.maker, bids, 5);
     venue_set_mark_rule(v, last_trade_mark, &c.rule);
     venue_clear_events(v);
     /* At 476,907 only the 20x long triggers. It sells 60 at 476,500 and 40
@@ -1332,14 +1360,13 @@ Test(venue, liquidation_fills_that_move_the_last_price_trigger_more)
 
 Test(venue, mid_price_rule_cascades_as_bids_are_taken)
 {
+    static const int64_t bids[][2] = {
+        {476000, 100}, {474000, 100}, {473000, 100}, {471000, 100}};
     cascade_setup c;
     cascade_world(&c);
     venue *v = c.v;
     rest(v, c.maker, BOOK_SELL, 477000, 1000);
-    rest(v, c.maker, BOOK_BUY, 476000, 100);
-    rest(v, c.maker, BOOK_BUY, 474000, 100);
-    rest(v, c.maker, BOOK_BUY, 473000, 100);
-    rest(v, c.maker, BOOK_BUY, 471000, 100);
+    rest_bids(v, c.maker, bids, 4);
     venue_set_mark_rule(v, mid_mark, &c.rule);
     /* The mid (476000 + 477000) / 2 = 476,500 reaches the 20x long's
      * trigger; it sells 100 at 476,000 and the mid falls to
@@ -1366,10 +1393,9 @@ Test(venue, cascade_that_empties_the_book_ends_and_conserves_cash_and_lots)
     for (int i = 0; i < 40; i++) {
         /* 40 longs of 100 lots at 10x to 49x: cash -5e9 + ceil(5e9 / L),
          * triggers from 451,807 (10x) to 491,762 (49x). */
-        uint32_t id = open_account(v, 1000000000, ACCOUNT_ISOLATED, 10 + i);
+        trader_with(v, maker, 1000000000, ACCOUNT_ISOLATED, 10 + i, BOOK_BUY,
+                    500000, 100);
         deposits += 1000000000;
-        rest(v, maker, BOOK_SELL, 500000, 100);
-        take(v, id, BOOK_BUY, 500000, 100);
     }
     /* A thin ladder: 30 lots every 500 ticks from 491,000 to 481,000,
      * 630 lots for 4,000 long ones. */
@@ -1716,37 +1742,54 @@ static void run_world(const char *name, world *w)
 
 static world the_world;
 
+#define ROUTE(r) (1u << (r))
+
+/* Runs the randomized world on the built-in profile name: every route in
+ * some must have liquidated at least once, every route in none never. */
+static void expect_routes(const char *name, unsigned some, unsigned none)
+{
+    run_world(name, &the_world);
+    for (int r = 0; r < 4; r++) {
+        const char *route = venue_route_name((venue_route)r);
+        if (some & ROUTE(r))
+            cr_assert_gt(the_world.routes[r], 0, "%s: nothing by %s", name,
+                         route);
+        if (none & ROUTE(r))
+            cr_assert_eq(the_world.routes[r], 0, "%s: %ld by %s", name,
+                         the_world.routes[r], route);
+    }
+}
+
 Test(venue_random, binance_keeps_the_ledger_exact_through_crashes_and_squeezes)
 {
-    run_world("binance", &the_world);
-    cr_assert_gt(the_world.routes[VENUE_BY_BOOK], 0);
-    cr_assert_gt(the_world.routes[VENUE_BY_FUND], 0);
-    cr_assert_gt(the_world.routes[VENUE_BY_ADL], 0);
+    expect_routes("binance",
+                  ROUTE(VENUE_BY_BOOK) | ROUTE(VENUE_BY_FUND)
+                      | ROUTE(VENUE_BY_ADL),
+                  0);
 }
 
 Test(venue_random, bybit_keeps_the_ledger_exact_through_crashes_and_squeezes)
 {
-    run_world("bybit", &the_world);
-    cr_assert_gt(the_world.routes[VENUE_BY_BOOK], 0);
-    cr_assert_gt(the_world.routes[VENUE_BY_FUND], 0);
-    cr_assert_gt(the_world.routes[VENUE_BY_ADL], 0);
+    expect_routes("bybit",
+                  ROUTE(VENUE_BY_BOOK) | ROUTE(VENUE_BY_FUND)
+                      | ROUTE(VENUE_BY_ADL),
+                  0);
 }
 
 Test(venue_random, hyperliquid_keeps_the_ledger_exact_through_crashes_and_squeezes)
 {
-    run_world("hyperliquid", &the_world);
-    cr_assert_gt(the_world.routes[VENUE_BY_BOOK], 0);
-    cr_assert_gt(the_world.routes[VENUE_BY_BACKSTOP], 0);
-    cr_assert_eq(the_world.routes[VENUE_BY_FUND], 0);
-    cr_assert_gt(the_world.routes[VENUE_BY_ADL], 0);
+    expect_routes("hyperliquid",
+                  ROUTE(VENUE_BY_BOOK) | ROUTE(VENUE_BY_BACKSTOP)
+                      | ROUTE(VENUE_BY_ADL),
+                  ROUTE(VENUE_BY_FUND));
 }
 
 Test(venue_random, dydx_keeps_the_ledger_exact_through_crashes_and_squeezes)
 {
-    run_world("dydx", &the_world);
-    cr_assert_gt(the_world.routes[VENUE_BY_BOOK], 0);
-    cr_assert_gt(the_world.routes[VENUE_BY_FUND], 0);
-    cr_assert_gt(the_world.routes[VENUE_BY_ADL], 0);
+    expect_routes("dydx",
+                  ROUTE(VENUE_BY_BOOK) | ROUTE(VENUE_BY_FUND)
+                      | ROUTE(VENUE_BY_ADL),
+                  0);
 }
 
 /* ---- the check after every event ---------------------------------------- */
@@ -1757,13 +1800,23 @@ static void break_cash(venue *v, uint32_t id)
     ((account *)venue_account(v, id))->cash += 1;
 }
 
+/* A Binance venue without fees, checked after every event or not, with one
+ * account, *id, whose cash is then broken. */
+static venue *broken_venue(int check, uint32_t *id)
+{
+    static profile p;
+    p = without_fees("binance");
+    venue *v = make_venue(&p, 400000, 700000, 600000);
+    venue_set_check(v, check);
+    *id = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
+    break_cash(v, *id);
+    return v;
+}
+
 Test(venue, broken_invariant_fails_the_call_with_a_report_instead_of_aborting)
 {
-    profile p = without_fees("binance");
-    venue *v = make_venue(&p, 400000, 700000, 600000);
-    venue_set_check(v, 1);
-    uint32_t id = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
-    break_cash(v, id);
+    uint32_t id;
+    venue *v = broken_venue(1, &id);
     perr e = {0, ""};
     int rc = venue_deposit(v, id, 1000, &e);
     cr_assert_lt(rc, 0);
@@ -1776,11 +1829,8 @@ Test(venue, broken_invariant_fails_the_call_with_a_report_instead_of_aborting)
 
 Test(venue, broken_invariant_stops_the_cascade_with_an_error)
 {
-    profile p = without_fees("binance");
-    venue *v = make_venue(&p, 400000, 700000, 600000);
-    venue_set_check(v, 1);
-    uint32_t id = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
-    break_cash(v, id);
+    uint32_t id;
+    venue *v = broken_venue(1, &id);
     perr e = {0, ""};
     cr_assert_lt(venue_set_mark(v, 1000, 590000, &e), 0);
     cr_expect_not_null(strstr(e.msg, "after a liquidation pass"), "%s", e.msg);
@@ -1789,11 +1839,8 @@ Test(venue, broken_invariant_stops_the_cascade_with_an_error)
 
 Test(venue, unchecked_venue_leaves_the_audit_to_the_caller)
 {
-    profile p = without_fees("binance");
-    venue *v = make_venue(&p, 400000, 700000, 600000);
-    venue_set_check(v, 0);
-    uint32_t id = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
-    break_cash(v, id);
+    uint32_t id;
+    venue *v = broken_venue(0, &id);
     perr e = {0, ""};
     cr_assert_eq(venue_deposit(v, id, 1000, &e), 0, "%s", e.msg);
     cr_expect_lt(venue_audit(v, NULL, &e), 0);

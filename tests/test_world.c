@@ -16,6 +16,7 @@
 #include "output.h"
 #include "runner.h"
 #include "scenario_load.h"
+#include "support_run.h"
 #include "world.h"
 
 /* A small world: makers, noise, leveraged holders on one venue. */
@@ -25,91 +26,45 @@ static const char small_world[] =
     "start: 2025-07-10T00:00:00Z\n"
     "duration: 20m\n"
     "index: {model: gbm, price: 60000, vol_annual: 0.5}\n"
-    "venues:\n"
-    "  - {name: binance, profile: binance}\n"
-    "populations:\n"
-    "  - {kind: market_maker, count: 5}\n"
-    "  - {kind: noise_taker, count: 50}\n"
-    "  - kind: leveraged_long\n"
-    "    count: 2000\n"
-    "    leverage: {median: 25, sigma: 0.3}\n"
-    "    arrival: {rate: 20}\n"
-    "  - kind: leveraged_short\n"
-    "    count: 2000\n"
-    "    leverage: {median: 25, sigma: 0.3}\n"
-    "    arrival: {rate: 20}\n";
+    SUPPORT_SMALL_WORLD(25, 20);
 
-static void load(const char *text, const char *const *sets, size_t n_sets,
-                 scenario *s)
+/* Loads text with the n_sets overrides sets, runs it without a file and
+ * returns its summary. */
+static summary summary_of(const char *text, const char *const *sets,
+                          size_t n_sets)
 {
+    scenario s;
     perr e = {0, ""};
     cr_assert_eq(scenario_load_text("test.yaml", text, strlen(text), sets,
-                                    n_sets, s, &e), 0, "%s", e.msg);
-}
-
-/* Runs s without a file and returns its summary. */
-static summary run_summary(const scenario *s)
-{
-    perr e = {0, ""};
-    world *w = world_new(s, NULL, &e);
+                                    n_sets, &s, &e), 0, "%s", e.msg);
+    world *w = world_new(&s, NULL, &e);
     cr_assert_not_null(w, "world_new: %s", e.msg);
     cr_assert_eq(world_run(w, NULL, NULL, NULL, &e), 0, "world_run: %s", e.msg);
     summary sum;
     memset(&sum, 0, sizeof sum);
     cr_assert_eq(world_summarize(w, &sum, &e), 0, "%s", e.msg);
     world_free(w);
+    scenario_free(&s);
     return sum;
 }
 
-/* The bytes of dataset name in file, or NULL if absent; *size its length. */
-static void *read_dataset(hid_t file, const char *name, size_t *size)
+/* Runs text in a fresh folder, named in dir (size bytes), and opens its
+ * result. */
+static hid_t run_and_open(const char *text, char *dir, size_t size)
 {
-    if (H5Lexists(file, name, H5P_DEFAULT) <= 0)
-        return NULL;
-    hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
-    hid_t t = H5Dget_type(d), sp = H5Dget_space(d);
-    hsize_t n = (hsize_t)H5Sget_simple_extent_npoints(sp);
-    *size = (size_t)n * H5Tget_size(t);
-    void *buf = malloc(*size ? *size : 1);
-    cr_assert_not_null(buf);
-    if (n)
-        cr_assert_geq(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), 0);
-    H5Sclose(sp);
-    H5Tclose(t);
-    H5Dclose(d);
-    return buf;
-}
-
-static void run_to(const char *dir, const char *text, const char *const *sets,
-                   size_t n_sets, char *path, size_t size)
-{
-    char file[256];
-    snprintf(file, sizeof file, "%s/in.yaml", dir);
-    FILE *f = fopen(file, "w");
-    cr_assert_not_null(f);
-    fputs(text, f);
-    fclose(f);
-    runner_job job = {.scenario = file, .sets = sets, .n_sets = n_sets,
-                      .out_dir = dir, .force = 1};
-    runner_result res;
-    perr e = {0, ""};
-    cr_assert_eq(runner_run(&job, &res, &e), 0, "runner_run: %s", e.msg);
-    snprintf(path, size, "%s", res.path);
-    runner_result_free(&res);
+    char path[4096];
+    support_temp_dir(dir, size, "world");
+    support_run_text(dir, text, NULL, 0, path, sizeof path);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    cr_assert_geq(f, 0, "cannot open %s", path);
+    return f;
 }
 
 Test(world, same_scenario_and_seed_give_identical_datasets)
 {
-    char d1[] = "/tmp/perpsim-world-XXXXXX", d2[] = "/tmp/perpsim-world-XXXXXX";
-    cr_assert_not_null(mkdtemp(d1));
-    cr_assert_not_null(mkdtemp(d2));
-    char p1[4096], p2[4096];
-    run_to(d1, small_world, NULL, 0, p1, sizeof p1);
-    run_to(d2, small_world, NULL, 0, p2, sizeof p2);
-    hid_t f1 = H5Fopen(p1, H5F_ACC_RDONLY, H5P_DEFAULT);
-    hid_t f2 = H5Fopen(p2, H5F_ACC_RDONLY, H5P_DEFAULT);
-    cr_assert_geq(f1, 0);
-    cr_assert_geq(f2, 0);
+    char d1[64], d2[64];
+    hid_t f1 = run_and_open(small_world, d1, sizeof d1);
+    hid_t f2 = run_and_open(small_world, d2, sizeof d2);
     char name[256];
     int compared = 0;
     for (int k = 0; k < METRICS_SERIES_COUNT + METRICS_AUDIT_COUNT + 3; k++) {
@@ -124,7 +79,8 @@ Test(world, same_scenario_and_seed_give_identical_datasets)
                      (const char *[]){"liquidations", "funding", "adl"}
                          [k - METRICS_SERIES_COUNT - METRICS_AUDIT_COUNT]);
         size_t n1 = 0, n2 = 0;
-        void *b1 = read_dataset(f1, name, &n1), *b2 = read_dataset(f2, name, &n2);
+        void *b1 = support_read_dataset(f1, name, &n1),
+             *b2 = support_read_dataset(f2, name, &n2);
         cr_assert_not_null(b1, "%s missing", name);
         cr_assert_not_null(b2, "%s missing", name);
         cr_assert_eq(n1, n2, "%s: %zu bytes against %zu", name, n1, n2);
@@ -135,36 +91,25 @@ Test(world, same_scenario_and_seed_give_identical_datasets)
     }
     /* 20 minutes at 1 s: 1201 rows, and something liquidated. */
     size_t n;
-    void *t = read_dataset(f1, "/venues/binance/series/t", &n);
+    void *t = support_read_dataset(f1, "/venues/binance/series/t", &n);
     cr_assert_eq(n, 1201 * sizeof(double));
     free(t);
     cr_assert_geq(compared, METRICS_SERIES_COUNT + METRICS_AUDIT_COUNT);
     H5Fclose(f1);
     H5Fclose(f2);
-    remove(p1);
-    remove(p2);
-    char in[300];
-    snprintf(in, sizeof in, "%s/in.yaml", d1);
-    remove(in);
-    snprintf(in, sizeof in, "%s/in.yaml", d2);
-    remove(in);
-    rmdir(d1);
-    rmdir(d2);
+    support_remove_tree(d1);
+    support_remove_tree(d2);
 }
 
 Test(world, another_seed_gives_another_path)
 {
-    scenario a, b;
     const char *sets[] = {"seed=8"};
-    load(small_world, NULL, 0, &a);
-    load(small_world, sets, 1, &b);
-    summary sa = run_summary(&a), sb = run_summary(&b);
+    summary sa = summary_of(small_world, NULL, 0);
+    summary sb = summary_of(small_world, sets, 1);
     cr_assert_neq(summary_get(&sa, "binance.mark.end"),
                   summary_get(&sb, "binance.mark.end"));
     summary_free(&sa);
     summary_free(&sb);
-    scenario_free(&a);
-    scenario_free(&b);
 }
 
 Test(world, funding_settles_at_each_venues_own_cadence)
@@ -182,15 +127,12 @@ Test(world, funding_settles_at_each_venues_own_cadence)
         "populations:\n"
         "  - {kind: market_maker, venue: eight, count: 3}\n"
         "  - {kind: market_maker, venue: one, count: 3}\n";
-    scenario s;
-    load(two, NULL, 0, &s);
-    summary sum = run_summary(&s);
+    summary sum = summary_of(two, NULL, 0);
     /* 00:00 to 09:00 UTC: the 8h venue settles at 08:00; the hourly one at
      * 01:00 ... 09:00. */
     cr_assert_eq(summary_get(&sum, "eight.funding.settlements"), 1);
     cr_assert_eq(summary_get(&sum, "one.funding.settlements"), 9);
     summary_free(&sum);
-    scenario_free(&s);
 }
 
 Test(world, a_whale_sell_takes_the_bids_at_its_instant)
@@ -210,10 +152,7 @@ Test(world, a_whale_sell_takes_the_bids_at_its_instant)
              "shocks:\n"
              "  - {at: 5m, kind: whale, venue: binance, notional: 30M, "
              "side: sell}\n");
-    scenario calm, shocked;
-    load(whale, NULL, 0, &calm);
-    load(text, NULL, 0, &shocked);
-    summary a = run_summary(&calm), b = run_summary(&shocked);
+    summary a = summary_of(whale, NULL, 0), b = summary_of(text, NULL, 0);
     /* The makers' bids hold about $2.5M within a few basis points: the
      * whale's market order takes all of it in one second, far beyond what
      * noise takers sell in any second, and leaves the last trade at the
@@ -226,8 +165,6 @@ Test(world, a_whale_sell_takes_the_bids_at_its_instant)
                  summary_get(&a, "binance.last.min"));
     summary_free(&a);
     summary_free(&b);
-    scenario_free(&calm);
-    scenario_free(&shocked);
 }
 
 Test(world, a_liquidity_withdrawal_thins_the_book_for_its_duration)
@@ -245,14 +182,13 @@ Test(world, a_liquidity_withdrawal_thins_the_book_for_its_duration)
         "shocks:\n"
         "  - {at: 10m, kind: liquidity_withdrawal, venue: binance, "
         "fraction: 0.8, for: 10m}\n";
-    char d[] = "/tmp/perpsim-world-XXXXXX";
-    cr_assert_not_null(mkdtemp(d));
-    char path[4096];
-    run_to(d, thin, NULL, 0, path, sizeof path);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    char d[64];
+    hid_t f = run_and_open(thin, d, sizeof d);
     size_t nb, na;
-    double *bid = read_dataset(f, "/venues/binance/series/bid_depth_1pct", &nb);
-    double *ask = read_dataset(f, "/venues/binance/series/ask_depth_1pct", &na);
+    double *bid =
+        support_read_dataset(f, "/venues/binance/series/bid_depth_1pct", &nb);
+    double *ask =
+        support_read_dataset(f, "/venues/binance/series/ask_depth_1pct", &na);
     cr_assert_eq(nb, 31 * sizeof(double));
     /* Minutes 5..9 before, 12..19 during, 25..30 after. */
     double before = 0, during = 0, after = 0;
@@ -270,11 +206,7 @@ Test(world, a_liquidity_withdrawal_thins_the_book_for_its_duration)
     free(bid);
     free(ask);
     H5Fclose(f);
-    remove(path);
-    char in[300];
-    snprintf(in, sizeof in, "%s/in.yaml", d);
-    remove(in);
-    rmdir(d);
+    support_remove_tree(d);
 }
 
 /* Stylized facts of returns at the default calibration (issue #6,
@@ -301,13 +233,11 @@ Test(world, default_calibration_has_fat_tails_and_volatility_clustering)
         "  - {kind: basis_arb}\n"
         "  - {kind: leveraged_long}\n"
         "  - {kind: leveraged_short}\n";
-    char d[] = "/tmp/perpsim-world-XXXXXX";
-    cr_assert_not_null(mkdtemp(d));
-    char path[4096];
-    run_to(d, facts, NULL, 0, path, sizeof path);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    char d[64];
+    hid_t f = run_and_open(facts, d, sizeof d);
     size_t bytes;
-    double *mark = read_dataset(f, "/venues/binance/series/mark", &bytes);
+    double *mark =
+        support_read_dataset(f, "/venues/binance/series/mark", &bytes);
     H5Fclose(f);
     size_t n = bytes / sizeof(double) - 1; /* returns */
     cr_assert_eq(n, 1440);
@@ -339,9 +269,5 @@ Test(world, default_calibration_has_fat_tails_and_volatility_clustering)
     free(r);
     free(a);
     free(mark);
-    remove(path);
-    char in[300];
-    snprintf(in, sizeof in, "%s/in.yaml", d);
-    remove(in);
-    rmdir(d);
+    support_remove_tree(d);
 }

@@ -53,11 +53,5 @@ string(APPEND text "\nconst profile_embedded ${PREFIX}_files[] = {\n${entries}};
 string(APPEND text "const size_t ${PREFIX}_count = ${count};\n")
 string(APPEND text "const char *const ${PREFIX}_names[] = {${list_names}NULL};\n")
 
-if(EXISTS "${OUT}")
-  file(READ "${OUT}" old)
-else()
-  set(old "")
-endif()
-if(NOT old STREQUAL text)
-  file(WRITE "${OUT}" "${text}")
-endif()
+include(${CMAKE_CURRENT_LIST_DIR}/write-if-changed.cmake)
+write_if_changed("${OUT}" "${text}")

@@ -101,6 +101,42 @@ static const char *under(const char *path, const char *section)
     return path + n + 1;
 }
 
+/* The top-level mapping name of the sweep file, marked read: 0 with *top
+ * NULL when there is none; refused, "NAME: expected WHAT, got ...", when
+ * it is not a mapping. */
+static int section(reader *rd, const char *name, const char *what,
+                   flat_entry **top)
+{
+    *top = flat_find(&rd->doc, name);
+    if (!*top)
+        return 0;
+    (*top)->used = 1;
+    if ((*top)->kind != FLAT_MAP)
+        return flat_fail_at(&rd->doc, *top, "%s: expected %s, got %s", name,
+                            what, flat_kind_word(*top));
+    return 0;
+}
+
+/* The next entry, from *i on, below prefix that nothing has read yet and
+ * that is not itself a mapping, marked read; its key below prefix in *key.
+ * NULL after the last. */
+static flat_entry *next_leaf(reader *rd, const char *prefix, size_t *i,
+                             const char **key)
+{
+    for (; *i < rd->doc.n; (*i)++) {
+        flat_entry *en = &rd->doc.entries[*i];
+        *key = under(en->path, prefix);
+        if (!*key || en->used)
+            continue;
+        en->used = 1;
+        if (en->kind == FLAT_MAP)
+            continue;
+        (*i)++;
+        return en;
+    }
+    return NULL;
+}
+
 static const char *scalar(reader *rd, flat_entry *en, const char *what)
 {
     en->used = 1;
@@ -109,6 +145,16 @@ static const char *scalar(reader *rd, flat_entry *en, const char *what)
     flat_fail_at(&rd->doc, en, "%s: expected %s, got %s", en->path, what,
                  en->kind == FLAT_SCALAR ? "nothing" : flat_kind_word(en));
     return NULL;
+}
+
+/* Item j of the list en, which must be a single value; NULL, the sweep
+ * refused, when it is not. */
+static flat_entry *list_item(reader *rd, const flat_entry *en, size_t j)
+{
+    char item[FLAT_PATH_MAX + 16];
+    snprintf(item, sizeof item, "%s[%zu]", en->path, j);
+    flat_entry *it = flat_find(&rd->doc, item);
+    return it && scalar(rd, it, "a single value") ? it : NULL;
 }
 
 static int parse_as(reader *rd, flat_entry *en, param_type t, void *out,
@@ -178,38 +224,26 @@ static int load_scenario_key(reader *rd)
 static int load_set(reader *rd)
 {
     sweep *s = rd->s;
-    flat_entry *top = flat_find(&rd->doc, "set");
-    if (!top)
-        return 0;
-    top->used = 1;
-    if (top->kind != FLAT_MAP)
-        return flat_fail_at(&rd->doc, top, "set: expected a mapping of "
-                                           "scenario keys, got %s",
-                            flat_kind_word(top));
+    flat_entry *top;
+    int rc = section(rd, "set", "a mapping of scenario keys", &top);
+    if (rc || !top)
+        return rc;
     s->sets = calloc(rd->doc.n, sizeof *s->sets);
     s->set_places = calloc(rd->doc.n, sizeof *s->set_places);
     if (!s->sets || !s->set_places)
         return nomem(rd);
-    for (size_t i = 0; i < rd->doc.n; i++) {
-        flat_entry *en = &rd->doc.entries[i];
-        const char *key = under(en->path, "set");
-        if (!key || en->used)
-            continue;
-        en->used = 1;
+    flat_entry *en;
+    const char *key;
+    for (size_t i = 0; (en = next_leaf(rd, "set", &i, &key));) {
         char text[FLAT_PATH_MAX + 512];
-        if (en->kind == FLAT_MAP)
-            continue;
         if (en->kind == FLAT_LIST) {
             int len = snprintf(text, sizeof text, "%s=[", key);
             for (size_t k = 0; k < en->items; k++) {
-                char item[FLAT_PATH_MAX + 16];
-                snprintf(item, sizeof item, "%s[%zu]", en->path, k);
-                flat_entry *it = flat_find(&rd->doc, item);
-                const char *v = it ? scalar(rd, it, "a single value") : NULL;
-                if (!v)
+                const flat_entry *it = list_item(rd, en, k);
+                if (!it)
                     return PERR_INVALID;
                 len += snprintf(text + len, sizeof text - (size_t)len, "%s%s",
-                                k ? ", " : "", v);
+                                k ? ", " : "", it->value);
                 if ((size_t)len >= sizeof text)
                     return flat_fail_at(&rd->doc, en, "%s: too long",
                                         en->path);
@@ -275,27 +309,18 @@ typedef struct grid {
 
 static int load_grid(reader *rd, grid *g)
 {
-    flat_entry *top = flat_find(&rd->doc, "grid");
-    if (!top)
-        return 0;
-    top->used = 1;
-    if (top->kind != FLAT_MAP)
-        return flat_fail_at(&rd->doc, top, "grid: expected a mapping of "
-                                           "scenario keys to lists of "
-                                           "values, got %s",
-                            flat_kind_word(top));
+    flat_entry *top;
+    int rc = section(rd, "grid",
+                     "a mapping of scenario keys to lists of values", &top);
+    if (rc || !top)
+        return rc;
     g->values = calloc(rd->doc.n, sizeof *g->values);
     g->counts = calloc(rd->doc.n, sizeof *g->counts);
     if (!g->values || !g->counts)
         return nomem(rd);
-    for (size_t i = 0; i < rd->doc.n; i++) {
-        flat_entry *en = &rd->doc.entries[i];
-        const char *key = under(en->path, "grid");
-        if (!key || en->used)
-            continue;
-        en->used = 1;
-        if (en->kind == FLAT_MAP)
-            continue;
+    flat_entry *en;
+    const char *key;
+    for (size_t i = 0; (en = next_leaf(rd, "grid", &i, &key));) {
         if (en->kind != FLAT_LIST || en->items == 0)
             return flat_fail_at(&rd->doc, en,
                                 "%s: expected a list of values such as [8h, "
@@ -313,10 +338,8 @@ static int load_grid(reader *rd, grid *g)
         g->counts[gi] = en->items;
         k->numeric = 1;
         for (size_t j = 0; j < en->items; j++) {
-            char item[FLAT_PATH_MAX + 16];
-            snprintf(item, sizeof item, "%s[%zu]", en->path, j);
-            flat_entry *it = flat_find(&rd->doc, item);
-            if (!it || !scalar(rd, it, "a single value"))
+            flat_entry *it = list_item(rd, en, j);
+            if (!it)
                 return PERR_INVALID;
             for (size_t q = 0; q < j; q++)
                 if (strcmp(g->values[gi][q]->value, it->value) == 0)
@@ -347,13 +370,9 @@ static int load_range(reader *rd, flat_entry *en, const char *path)
         return PERR_INVALID;
     k->numeric = 1;
     flat_entry *items[4];
-    for (size_t j = 0; j < en->items; j++) {
-        char item[FLAT_PATH_MAX + 16];
-        snprintf(item, sizeof item, "%s[%zu]", en->path, j);
-        items[j] = flat_find(&rd->doc, item);
-        if (!items[j] || !scalar(rd, items[j], "a single value"))
+    for (size_t j = 0; j < en->items; j++)
+        if (!(items[j] = list_item(rd, en, j)))
             return PERR_INVALID;
-    }
     double bound[2];
     int durations = 0;
     for (int b = 0; b < 2; b++) {
@@ -418,14 +437,11 @@ static int load_range(reader *rd, flat_entry *en, const char *path)
 static int load_sample(reader *rd)
 {
     sweep *s = rd->s;
-    flat_entry *top = flat_find(&rd->doc, "sample");
-    if (!top)
-        return 0;
-    top->used = 1;
-    if (top->kind != FLAT_MAP)
-        return flat_fail_at(&rd->doc, top, "sample: expected a mapping with "
-                                           "method, n and ranges, got %s",
-                            flat_kind_word(top));
+    flat_entry *top;
+    int rc = section(rd, "sample", "a mapping with method, n and ranges",
+                     &top);
+    if (rc || !top)
+        return rc;
     flat_entry *method = flat_find(&rd->doc, "sample.method");
     flat_entry *n = flat_find(&rd->doc, "sample.n");
     flat_entry *ranges = flat_find(&rd->doc, "sample.ranges");
@@ -444,30 +460,22 @@ static int load_sample(reader *rd)
         return flat_fail_at(&rd->doc, method, "sample.method: %s", why);
     s->method = (sweep_method)m;
     uint32_t count;
-    int rc = parse_as(rd, n, PARAM_COUNT, &count, "a number of points");
+    rc = parse_as(rd, n, PARAM_COUNT, &count, "a number of points");
     if (rc != 0)
         return rc;
     if (count == 0)
         return flat_fail_at(&rd->doc, n, "sample.n: must be at least 1");
     s->sample_n = count;
-    ranges->used = 1;
-    if (ranges->kind != FLAT_MAP)
-        return flat_fail_at(&rd->doc, ranges,
-                            "sample.ranges: expected a mapping of scenario "
-                            "keys to [low, high], got %s",
-                            flat_kind_word(ranges));
+    rc = section(rd, "sample.ranges",
+                 "a mapping of scenario keys to [low, high]", &ranges);
+    if (rc)
+        return rc;
     size_t first = s->n_keys;
-    for (size_t i = 0; i < rd->doc.n; i++) {
-        flat_entry *en = &rd->doc.entries[i];
-        const char *key = under(en->path, "sample.ranges");
-        if (!key || en->used)
-            continue;
-        en->used = 1;
-        if (en->kind == FLAT_MAP)
-            continue;
-        if ((rc = load_range(rd, en, key)) != 0)
+    flat_entry *range;
+    const char *path;
+    for (size_t i = 0; (range = next_leaf(rd, "sample.ranges", &i, &path));)
+        if ((rc = load_range(rd, range, path)) != 0)
             return rc;
-    }
     if (s->n_keys == first)
         return flat_fail_at(&rd->doc, ranges, "sample.ranges: no ranges");
     if (s->method == SWEEP_SOBOL && s->n_keys - first > SOBOL_DIM_MAX)

@@ -205,10 +205,8 @@ static size_t attr_items(hid_t obj, const char *name)
     hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
     hid_t sp = a < 0 ? H5I_INVALID_HID : H5Aget_space(a);
     hssize_t n = sp < 0 ? 0 : H5Sget_simple_extent_npoints(sp);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (a >= 0)
-        H5Aclose(a);
+    h5u_close(sp);
+    h5u_close(a);
     return n > 0 ? (size_t)n : 0;
 }
 
@@ -253,10 +251,8 @@ static int write_file(hid_t f, const sweep *s, const sweep_records *recs,
         const char *text = s->text;
         bad = d < 0 || H5Dwrite(d, str, H5S_ALL, H5S_ALL, H5P_DEFAULT, &text)
                            < 0;
-        if (d >= 0)
-            H5Dclose(d);
-        if (sp >= 0)
-            H5Sclose(sp);
+        h5u_close(d);
+        h5u_close(sp);
     }
     H5Tclose(str);
     if (bad)
@@ -280,10 +276,8 @@ static int write_file(hid_t f, const sweep *s, const sweep_records *recs,
     bad = bad || pt < 0 || H5PTappend(pt, s->n_runs, rows) < 0;
     if (pt >= 0 && H5PTclose(pt) < 0)
         bad = 1;
-    if (dcpl >= 0)
-        H5Pclose(dcpl);
-    if (rowtype >= 0)
-        H5Tclose(rowtype);
+    h5u_close(dcpl);
+    h5u_close(rowtype);
     if (bad)
         return -1;
 
@@ -337,10 +331,8 @@ int sweep_index_write(const char *path, const sweep *s,
         && H5Pset_link_creation_order(fcpl, order) >= 0
         && H5Pset_obj_track_times(fcpl, 0) >= 0)
         f = H5Fcreate(part, H5F_ACC_TRUNC, fcpl, fapl);
-    if (fapl >= 0)
-        H5Pclose(fapl);
-    if (fcpl >= 0)
-        H5Pclose(fcpl);
+    h5u_close(fapl);
+    h5u_close(fcpl);
     int rc = 0;
     char reason[160];
     if (f < 0) {
@@ -415,17 +407,37 @@ const sweep_index_column *sweep_index_column_named(const sweep_index *ix,
     return NULL;
 }
 
-/* Converts member c of the rows (read with their native type) into a
+/* The integer at cell, of the native integer type type, in decimal: HDF5
+ * widens it to 64 bits, signed or not as it is. */
+static void integer_text(hid_t type, const char *cell, char *out, size_t n)
+{
+    unsigned char wide[8] = {0};
+    size_t size = H5Tget_size(type);
+    int is_signed = H5Tget_sign(type) != H5T_SGN_NONE;
+    memcpy(wide, cell, size < sizeof wide ? size : sizeof wide);
+    if (size > sizeof wide
+        || H5Tconvert(type, is_signed ? H5T_NATIVE_INT64 : H5T_NATIVE_UINT64,
+                      1, wide, NULL, H5P_DEFAULT) < 0) {
+        snprintf(out, n, "?");
+        return;
+    }
+    int64_t s;
+    uint64_t u;
+    memcpy(&s, wide, sizeof s);
+    memcpy(&u, wide, sizeof u);
+    if (is_signed)
+        snprintf(out, n, "%" PRId64, s);
+    else
+        snprintf(out, n, "%" PRIu64, u);
+}
+
+/* Converts the member of native type ft at offset off of the rows into a
  * column. */
-static int read_column(sweep_index_column *col, hid_t mtype, unsigned c,
+static int fill_column(sweep_index_column *col, hid_t ft, size_t off,
                        const char *rows, size_t row_size, size_t n)
 {
-    hid_t ft = H5Tget_member_type(mtype, c);
-    size_t off = H5Tget_member_offset(mtype, c);
     H5T_class_t cls = H5Tget_class(ft);
     size_t size = H5Tget_size(ft);
-    int sign = cls == H5T_INTEGER ? (int)H5Tget_sign(ft) : 0;
-    H5Tclose(ft);
     col->text = cls != H5T_FLOAT;
     if (col->text)
         col->texts = calloc(n ? n : 1, sizeof *col->texts);
@@ -456,28 +468,27 @@ static int read_column(sweep_index_column *col, hid_t mtype, unsigned c,
             col->texts[r][size] = '\0';
             continue;
         }
-        if (cls != H5T_INTEGER) {
+        if (cls != H5T_INTEGER)
             snprintf(buf, sizeof buf, "?");
-        } else if (sign == H5T_SGN_NONE) {
-            uint64_t v = 0;
-            if (size == 8) memcpy(&v, cell, 8);
-            else if (size == 4) { uint32_t x; memcpy(&x, cell, 4); v = x; }
-            else if (size == 2) { uint16_t x; memcpy(&x, cell, 2); v = x; }
-            else v = (uint8_t)cell[0];
-            snprintf(buf, sizeof buf, "%" PRIu64, v);
-        } else {
-            int64_t v = 0;
-            if (size == 8) memcpy(&v, cell, 8);
-            else if (size == 4) { int32_t x; memcpy(&x, cell, 4); v = x; }
-            else if (size == 2) { int16_t x; memcpy(&x, cell, 2); v = x; }
-            else v = (int8_t)cell[0];
-            snprintf(buf, sizeof buf, "%" PRId64, v);
-        }
+        else
+            integer_text(ft, cell, buf, sizeof buf);
         if (!(col->texts[r] = malloc(strlen(buf) + 1)))
             return -1;
         strcpy(col->texts[r], buf);
     }
     return 0;
+}
+
+/* Converts member c of the rows (read with their native type) into a
+ * column. */
+static int read_column(sweep_index_column *col, hid_t mtype, unsigned c,
+                       const char *rows, size_t row_size, size_t n)
+{
+    hid_t ft = H5Tget_member_type(mtype, c);
+    int rc = fill_column(col, ft, H5Tget_member_offset(mtype, c), rows,
+                         row_size, n);
+    H5Tclose(ft);
+    return rc;
 }
 
 static int read_index(hid_t f, const char *path, sweep_index *ix, perr *e)
@@ -546,12 +557,9 @@ static int read_index(hid_t f, const char *path, sweep_index *ix, perr *e)
             rc = perr_set(e, PERR_NOMEM, "%s: out of memory", path);
     }
     free(rows);
-    if (mtype >= 0)
-        H5Tclose(mtype);
-    if (ftype >= 0)
-        H5Tclose(ftype);
-    if (sp >= 0)
-        H5Sclose(sp);
+    h5u_close(mtype);
+    h5u_close(ftype);
+    h5u_close(sp);
     H5Dclose(d);
     if (rc == 0) {
         ix->n_keys = attr_items(f, "swept_keys");

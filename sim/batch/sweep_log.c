@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "grow.h"
+
 int sweep_record_print(FILE *out, const char *id, int ok, uint64_t hash,
                        double wall_s, const summary *s, const char *error)
 {
@@ -51,14 +53,10 @@ static size_t metric_index(sweep_metrics *m, const char *name, size_t len)
             m->hint = i + 1;
             return i;
         }
-    if (m->n == m->cap) {
-        size_t cap = m->cap ? 2 * m->cap : 64;
-        char **grown = realloc(m->names, cap * sizeof *grown);
-        if (!grown)
-            return SIZE_MAX;
-        m->names = grown;
-        m->cap = cap;
-    }
+    char **names = grow_for_one(m->names, m->n, &m->cap, sizeof *names, 64);
+    if (!names)
+        return SIZE_MAX;
+    m->names = names;
     char *copy = malloc(len + 1);
     if (!copy)
         return SIZE_MAX;
@@ -171,15 +169,13 @@ int sweep_records_parse(sweep_records *recs, const char *line, size_t len)
         if (i + 1 > r.n_values)
             r.n_values = i + 1;
     }
-    if (rc == 0 && recs->n == recs->cap) {
-        size_t ncap = recs->cap ? 2 * recs->cap : 256;
-        sweep_record *grown = realloc(recs->r, ncap * sizeof *grown);
+    if (rc == 0) {
+        sweep_record *grown = grow_for_one(recs->r, recs->n, &recs->cap,
+                                           sizeof *grown, 256);
         if (!grown)
             rc = PERR_NOMEM;
-        else {
+        else
             recs->r = grown;
-            recs->cap = ncap;
-        }
     }
     if (rc != 0) {
         free(r.error);
@@ -240,15 +236,12 @@ int sweep_records_read_dir(sweep_records *recs, const char *dir, perr *e)
         size_t len = strlen(de->d_name);
         if (len < 5 || strcmp(de->d_name + len - 4, ".log") != 0)
             continue;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 16;
-            char **grown = realloc(names, cap * sizeof *grown);
-            if (!grown) {
-                rc = perr_set(e, PERR_NOMEM, "out of memory");
-                break;
-            }
-            names = grown;
+        char **grown = grow_for_one(names, n, &cap, sizeof *grown, 16);
+        if (!grown) {
+            rc = perr_set(e, PERR_NOMEM, "out of memory");
+            break;
         }
+        names = grown;
         if (!(names[n] = strdup(de->d_name)))
             rc = perr_set(e, PERR_NOMEM, "out of memory");
         else

@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "funding.h"
+#include "grow.h"
 #include "margin.h"
 #include "profile.h"
 #include "profile_yaml.h"
@@ -115,16 +116,13 @@ static void put(calc_report *r, const char *key, const char *fmt, ...)
 {
     if (r->failed)
         return;
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? 2 * r->cap : 16;
-        calc_line *grown = realloc(r->lines, cap * sizeof *grown);
-        if (!grown) {
-            r->failed = 1;
-            return;
-        }
-        r->lines = grown;
-        r->cap = cap;
+    calc_line *lines = grow_for_one(r->lines, r->n, &r->cap, sizeof *lines,
+                                    16);
+    if (!lines) {
+        r->failed = 1;
+        return;
     }
+    r->lines = lines;
     calc_line *l = &r->lines[r->n++];
     snprintf(l->key, sizeof l->key, "%s", key);
     va_list ap;
@@ -240,6 +238,23 @@ static int find_venue(const char *calc, const char *name, const profile **p,
                     near ? near : "", near ? "'?)" : "", known);
 }
 
+/* Reads a calculator's arguments against options (n of them), the first
+ * n_required of which, --venue first, must be given (checked in that
+ * order), and finds the built-in venue that --venue names. */
+static int read_args(const char *calc, int argc, char **argv,
+                     const char *const *options, size_t n, size_t n_required,
+                     calc_args *a, const profile **p, perr *e)
+{
+    int rc = parse_args(calc, argc, argv, options, n, a, e);
+    for (size_t i = 0; !rc && i < n_required; i++) {
+        const char *value;
+        rc = required(calc, a, options[i], &value, e);
+    }
+    if (!rc)
+        rc = find_venue(calc, arg_value(a, "--venue"), p, e);
+    return rc;
+}
+
 /* A quote-currency amount with an optional k, M or B suffix. */
 static int parse_quote(const char *calc, const char *opt, const char *text,
                        const profile *p, int allow_negative, int64_t *cash,
@@ -318,16 +333,12 @@ int calc_margin(int argc, char **argv, calc_report *out, perr *e)
 {
     const char *c = "margin";
     calc_args a;
-    const char *venue_name, *notional_text;
     const profile *p;
     int64_t notional;
-    int rc = parse_args(c, argc, argv, margin_options, 3, &a, e);
-    if (!rc)
-        rc = required(c, &a, "--venue", &venue_name, e);
-    if (!rc)
-        rc = required(c, &a, "--notional", &notional_text, e);
-    if (!rc)
-        rc = find_venue(c, venue_name, &p, e);
+    int rc = read_args(c, argc, argv, margin_options,
+                       sizeof margin_options / sizeof margin_options[0], 2, &a,
+                       &p, e);
+    const char *notional_text = arg_value(&a, "--notional");
     if (!rc)
         rc = parse_quote(c, "--notional", notional_text, p, 0, &notional, e);
     if (rc)
@@ -363,22 +374,15 @@ int calc_liq_price(int argc, char **argv, calc_report *out, perr *e)
 {
     const char *c = "liq-price";
     calc_args a;
-    const char *venue_name, *side_text, *entry_text, *size_text;
     const profile *p;
-    int rc = parse_args(c, argc, argv, liq_options,
-                        sizeof liq_options / sizeof liq_options[0], &a, e);
-    if (!rc)
-        rc = required(c, &a, "--venue", &venue_name, e);
-    if (!rc)
-        rc = required(c, &a, "--side", &side_text, e);
-    if (!rc)
-        rc = required(c, &a, "--entry", &entry_text, e);
-    if (!rc)
-        rc = required(c, &a, "--size", &size_text, e);
-    if (!rc)
-        rc = find_venue(c, venue_name, &p, e);
+    int rc = read_args(c, argc, argv, liq_options,
+                       sizeof liq_options / sizeof liq_options[0], 4, &a, &p,
+                       e);
     if (rc)
         return rc;
+    const char *side_text = arg_value(&a, "--side");
+    const char *entry_text = arg_value(&a, "--entry");
+    const char *size_text = arg_value(&a, "--size");
 
     int side;
     if (strcmp(side_text, "long") == 0)
@@ -597,14 +601,11 @@ typedef struct funding_rows {
 static int push_row(funding_rows *rows, const profile *p,
                     const funding_average *avg, perr *e)
 {
-    if (rows->n == rows->cap) {
-        size_t cap = rows->cap ? 2 * rows->cap : 16;
-        funding_row *grown = realloc(rows->row, cap * sizeof *grown);
-        if (!grown)
-            return perr_set(e, PERR_NOMEM, "calc funding: out of memory");
-        rows->row = grown;
-        rows->cap = cap;
-    }
+    funding_row *row = grow_for_one(rows->row, rows->n, &rows->cap,
+                                    sizeof *row, 16);
+    if (!row)
+        return perr_set(e, PERR_NOMEM, "calc funding: out of memory");
+    rows->row = row;
     funding_row *r = &rows->row[rows->n++];
     r->samples = avg->n;
     r->premium = funding_premium_rate(funding_average_value(avg));
@@ -757,17 +758,13 @@ int calc_funding(int argc, char **argv, calc_report *out, perr *e)
 {
     const char *c = "funding";
     calc_args a;
-    const char *venue_name;
     const profile *base;
-    int rc = parse_args(c, argc, argv, funding_options,
-                        sizeof funding_options / sizeof funding_options[0],
-                        &a, e);
-    if (!rc)
-        rc = required(c, &a, "--venue", &venue_name, e);
-    if (!rc)
-        rc = find_venue(c, venue_name, &base, e);
+    int rc = read_args(c, argc, argv, funding_options,
+                       sizeof funding_options / sizeof funding_options[0], 1,
+                       &a, &base, e);
     if (rc)
         return rc;
+    const char *venue_name = arg_value(&a, "--venue");
     const char *premium_text = arg_value(&a, "--premium");
     const char *csv = arg_value(&a, "--premium-csv");
     if (!premium_text == !csv)

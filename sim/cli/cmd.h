@@ -2,7 +2,9 @@
  * cmd: subcommands of the perpsim program that live outside main.c, each
  * taking argv from its own name on (argv[0] is "run", ...) and returning
  * the exit status (main.c, "Exit status"), and what they share: the
- * progress line of a batch of runs.
+ * options, folder and execution of a batch into a sweep's folder (sweep
+ * and compare), the progress line of a batch of runs, the messages of
+ * option parsing.
  */
 #ifndef PERPSIM_CMD_H
 #define PERPSIM_CMD_H
@@ -30,6 +32,26 @@ typedef struct cmd_sweep_opts {
     int jobs, force, quiet, merge, mpi, dry_run;
     size_t shard_k, shard_n; /* 1-based; 0 without --shard */
 } cmd_sweep_opts;
+
+/* c for a command (cmd, "sweep"; its index, "sweep.h5") before its options
+ * are read: no option given, as many workers as the machine has cores, and
+ * getopt_long's state reset to read argv from its first option. */
+void cmd_sweep_opts_start(cmd_sweep_opts *c, const char *cmd,
+                          const char *index_name);
+
+/* The options of c that `perpsim sweep` and `perpsim compare` share, for
+ * what getopt_long returned, ch (options: the command's table): -j N,
+ * -o DIR (its value in *out), --force, --quiet; and --help, a missing value
+ * or an unknown option. Returns 0 for an option it took, -1 for --help, or
+ * EXIT_USAGE after saying what is wrong. */
+struct option;
+int cmd_sweep_option(int ch, char **argv, const struct option *options,
+                     cmd_sweep_opts *c, const char **out);
+
+/* c->dir: out (-o) when given, else results/ and file's name without its
+ * .yaml ("results/cadence-8h-vs-1h"). Returns EXIT_OK, or EXIT_USAGE after
+ * saying that out is too long. */
+int cmd_sweep_dir(cmd_sweep_opts *c, const char *out, const char *file);
 
 /* Runs what remains of s (loaded with SWEEP_CHECK_RUNS) into c->dir on
  * c->jobs local workers, then writes the index c->index_name from every

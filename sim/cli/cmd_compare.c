@@ -35,7 +35,6 @@
 
 #include "compare.h"
 #include "h5util.h"
-#include "pool.h"
 #include "runner.h"
 #include "scenario_load.h"
 #include "sweep.h"
@@ -78,23 +77,13 @@ static int usage(const char *what, const char *arg)
     return cmd_usage("compare", what, arg);
 }
 
-static int unknown_option(const char *arg)
-{
-    return cmd_unknown_option("compare", long_options, arg);
-}
-
 /* The default folder: results/<scenario file name>-<what is compared>,
  * "results/cadence-8h-vs-1h-interval-8h-4h-1h", "...-venues", so that
- * comparisons of other keys or values do not meet in one folder. */
+ * comparisons of other keys or values do not meet in one folder; out is
+ * the folder cmd_sweep_dir made of the file's name. */
 static void default_dir(const compare_opts *o, char *out, size_t size)
 {
-    const char *name = o->scenario ? o->scenario : "quickstart.yaml";
-    const char *base = strrchr(name, '/');
-    base = base ? base + 1 : name;
-    size_t n = strlen(base);
-    if (n > 5 && strcmp(base + n - 5, ".yaml") == 0)
-        n -= 5;
-    int len = snprintf(out, size, "results/%.*s", (int)n, base);
+    int len = (int)strlen(out);
     if (o->by_venue) {
         snprintf(out + len, size - (size_t)len, "-venues");
         return;
@@ -121,17 +110,14 @@ static void default_dir(const compare_opts *o, char *out, size_t size)
 static int parse_options(int argc, char **argv, compare_opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->run.cmd = "compare";
-    o->run.index_name = "compare.h5";
-    o->run.jobs = pool_default_workers();
+    cmd_sweep_opts_start(&o->run, "compare", "compare.h5");
     o->replicates = 10;
     const char *out = NULL;
-    optind = 1;
-    opterr = 0;
     int ch;
     while ((ch = getopt_long(argc, argv, ":j:o:q", long_options, NULL))
            != -1) {
         char *end;
+        int rc;
         switch (ch) {
         case 'V':
             if (o->n_vary == VARY_MAX)
@@ -156,22 +142,10 @@ static int parse_options(int argc, char **argv, compare_opts *o)
                              "100000], got",
                              optarg);
             break;
-        case 'j': {
-            long j = strtol(optarg, &end, 10);
-            if (*end || end == optarg || j < 1 || j > POOL_WORKERS_MAX)
-                return usage("-j takes a number of workers in [1, 1024], got",
-                             optarg);
-            o->run.jobs = (int)j;
-            break;
-        }
-        case 'o': out = optarg; break;
-        case 'F': o->run.force = 1; break;
-        case 'q': o->run.quiet = 1; break;
-        case 'h': return -1;
-        case ':': return usage("a value is missing after", argv[optind - 1]);
         default:
-            return unknown_option(optopt ? (char[]){'-', (char)optopt, 0}
-                                         : argv[optind - 1]);
+            if ((rc = cmd_sweep_option(ch, argv, long_options, &o->run,
+                                       &out)))
+                return rc;
         }
     }
     if (optind + 1 < argc)
@@ -191,18 +165,25 @@ static int parse_options(int argc, char **argv, compare_opts *o)
                 strerror(errno));
         return EXIT_USAGE;
     }
-    if (out) {
-        if (snprintf(o->run.dir, sizeof o->run.dir, "%s", out)
-            >= (int)sizeof o->run.dir)
-            return usage("the -o path is too long", NULL);
-    } else {
+    int rc = cmd_sweep_dir(&o->run, out,
+                           o->scenario ? o->scenario : "quickstart.yaml");
+    if (rc)
+        return rc;
+    if (!out)
         default_dir(o, o->run.dir, sizeof o->run.dir);
-    }
     o->run.file = o->scenario ? o->scenario : "(built-in default)";
     return EXIT_OK;
 }
 
 /* ---- the plan ------------------------------------------------------------ */
+
+/* Says what e reports; the exit status for it: 1 when memory ran out, 2
+ * for bad input. */
+static int refused(const perr *e)
+{
+    fprintf(stderr, "perpsim compare: %s\n", e->msg);
+    return e->code == PERR_NOMEM ? EXIT_RUN_FAILED : EXIT_USAGE;
+}
 
 /* Appends s as a YAML single-quoted scalar. */
 static void quoted(FILE *f, const char *s)
@@ -243,36 +224,25 @@ static int plan(const compare_opts *o, char **text, size_t *len)
             fputc('\n', f);
         }
     }
-    /* The fixed overrides must load on their own, placed as --set. */
+    /* The fixed overrides must load on their own, placed as --set; the
+     * venues compared must be two or more. */
     {
         scenario s;
         perr e;
         perr_clear(&e);
         if (scenario_load(path, o->sets, NULL, o->n_sets, &s, &e) != 0) {
-            fprintf(stderr, "perpsim compare: %s\n", e.msg);
             fclose(f);
-            return e.code == PERR_NOMEM ? EXIT_RUN_FAILED : EXIT_USAGE;
+            return refused(&e);
+        }
+        if (o->by_venue && s.n_venues < 2) {
+            fprintf(stderr,
+                    "perpsim compare: %s has one venue; --venues compares "
+                    "the venues of a scenario with two or more (or vary a "
+                    "key with --vary)\n",
+                    o->run.file);
+            status = EXIT_USAGE;
         }
         scenario_free(&s);
-    }
-    if (o->by_venue) {
-        scenario s;
-        perr e;
-        perr_clear(&e);
-        if (scenario_load(path, o->sets, NULL, o->n_sets, &s, &e) != 0) {
-            fprintf(stderr, "perpsim compare: %s\n", e.msg);
-            status = e.code == PERR_NOMEM ? EXIT_RUN_FAILED : EXIT_USAGE;
-        } else {
-            if (s.n_venues < 2) {
-                fprintf(stderr,
-                        "perpsim compare: %s has one venue; --venues compares "
-                        "the venues of a scenario with two or more (or vary "
-                        "a key with --vary)\n",
-                        o->run.file);
-                status = EXIT_USAGE;
-            }
-            scenario_free(&s);
-        }
     }
     if (o->n_vary)
         fputs("grid:\n", f);
@@ -308,8 +278,7 @@ static int plan(const compare_opts *o, char **text, size_t *len)
             }
             if (scenario_load(path, sets, places, o->n_sets + 1, &s, &e)
                 != 0) {
-                fprintf(stderr, "perpsim compare: %s\n", e.msg);
-                status = e.code == PERR_NOMEM ? EXIT_RUN_FAILED : EXIT_USAGE;
+                status = refused(&e);
                 break;
             }
             scenario_free(&s);
@@ -593,12 +562,10 @@ int cmd_compare(int argc, char **argv)
     sweep s;
     perr e;
     perr_clear(&e);
-    if (sweep_load_text(name, text, len, SWEEP_CHECK_RUNS, &s, &e) != 0) {
-        fprintf(stderr, "perpsim compare: %s\n", e.msg);
-        free(text);
-        return e.code == PERR_NOMEM ? EXIT_RUN_FAILED : EXIT_USAGE;
-    }
+    int loaded = sweep_load_text(name, text, len, SWEEP_CHECK_RUNS, &s, &e);
     free(text);
+    if (loaded != 0)
+        return refused(&e);
     status = cmd_sweep_execute(&o.run, &s, t0);
     sweep_free(&s);
     if (status == EXIT_USAGE)

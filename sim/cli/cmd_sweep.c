@@ -14,6 +14,10 @@
  * goes on where it stopped, and shards merge by reading each other's
  * journals.
  *
+ * `perpsim compare` is a sweep too: it reads the options they share (-j,
+ * -o, --force, --quiet) and names its folder through cmd_sweep_option and
+ * cmd_sweep_dir here, and runs through cmd_sweep_execute.
+ *
  * Exit status: 0 every run finished; 1 a run failed (or, merging, some
  * are missing); 2 bad usage or a sweep file that does not check.
  */
@@ -55,9 +59,58 @@ static int usage(const char *what, const char *arg)
     return cmd_usage("sweep", what, arg);
 }
 
-static int unknown_option(const char *arg)
+void cmd_sweep_opts_start(cmd_sweep_opts *c, const char *cmd,
+                          const char *index_name)
 {
-    return cmd_unknown_option("sweep", long_options, arg);
+    memset(c, 0, sizeof *c);
+    c->cmd = cmd;
+    c->index_name = index_name;
+    c->jobs = pool_default_workers();
+    optind = 1;
+    opterr = 0;
+}
+
+int cmd_sweep_option(int ch, char **argv, const struct option *options,
+                     cmd_sweep_opts *c, const char **out)
+{
+    switch (ch) {
+    case 'j': {
+        char *end;
+        long j = strtol(optarg, &end, 10);
+        if (*end || end == optarg || j < 1 || j > POOL_WORKERS_MAX)
+            return cmd_usage(c->cmd,
+                             "-j takes a number of workers in [1, 1024], got",
+                             optarg);
+        c->jobs = (int)j;
+        return 0;
+    }
+    case 'o': *out = optarg; return 0;
+    case 'F': c->force = 1; return 0;
+    case 'q': c->quiet = 1; return 0;
+    case 'h': return -1; /* main.c prints the help before this */
+    case ':':
+        return cmd_usage(c->cmd, "a value is missing after", argv[optind - 1]);
+    default:
+        return cmd_unknown_option(c->cmd, options,
+                                  optopt ? (char[]){'-', (char)optopt, 0}
+                                         : argv[optind - 1]);
+    }
+}
+
+int cmd_sweep_dir(cmd_sweep_opts *c, const char *out, const char *file)
+{
+    if (out) {
+        if (snprintf(c->dir, sizeof c->dir, "%s", out) >= (int)sizeof c->dir)
+            return cmd_usage(c->cmd, "the -o path is too long", NULL);
+        return EXIT_OK;
+    }
+    const char *base = strrchr(file, '/');
+    base = base ? base + 1 : file;
+    size_t n = strlen(base);
+    if (n > 5 && strcmp(base + n - 5, ".yaml") == 0)
+        n -= 5;
+    snprintf(c->dir, sizeof c->dir, "results/%.*s", (int)n, base);
+    return EXIT_OK;
 }
 
 /* "K/N" with 1 <= K <= N. */
@@ -80,27 +133,13 @@ static int parse_shard(const char *v, cmd_sweep_opts *c)
 
 static int parse_options(int argc, char **argv, cmd_sweep_opts *c)
 {
-    memset(c, 0, sizeof *c);
-    c->cmd = "sweep";
-    c->index_name = "sweep.h5";
-    c->jobs = pool_default_workers();
+    cmd_sweep_opts_start(c, "sweep", "sweep.h5");
     const char *out = NULL;
-    optind = 1;
-    opterr = 0;
     int ch;
     while ((ch = getopt_long(argc, argv, ":j:o:q", long_options, NULL))
            != -1) {
+        int rc;
         switch (ch) {
-        case 'j': {
-            char *end;
-            long j = strtol(optarg, &end, 10);
-            if (*end || end == optarg || j < 1 || j > POOL_WORKERS_MAX)
-                return usage("-j takes a number of workers in [1, 1024], got",
-                             optarg);
-            c->jobs = (int)j;
-            break;
-        }
-        case 'o': out = optarg; break;
         case 'S':
             if (parse_shard(optarg, c) != 0)
                 return usage("--shard takes K/N with 1 <= K <= N (shards "
@@ -109,14 +148,10 @@ static int parse_options(int argc, char **argv, cmd_sweep_opts *c)
             break;
         case 'M': c->merge = 1; break;
         case 'P': c->mpi = 1; break;
-        case 'F': c->force = 1; break;
         case 'D': c->dry_run = 1; break;
-        case 'q': c->quiet = 1; break;
-        case 'h': return -1; /* main.c prints the help before this */
-        case ':': return usage("a value is missing after", argv[optind - 1]);
         default:
-            return unknown_option(optopt ? (char[]){'-', (char)optopt, 0}
-                                         : argv[optind - 1]);
+            if ((rc = cmd_sweep_option(ch, argv, long_options, c, &out)))
+                return rc;
         }
     }
     if (optind >= argc)
@@ -128,19 +163,7 @@ static int parse_options(int argc, char **argv, cmd_sweep_opts *c)
         return usage("--merge only reads what ran; drop", c->shard_n ? "--shard"
                                                        : c->mpi ? "--mpi"
                                                                 : "--dry-run");
-    if (out) {
-        if (snprintf(c->dir, sizeof c->dir, "%s", out) >= (int)sizeof c->dir)
-            return usage("the -o path is too long", NULL);
-    } else {
-        /* results/<the sweep file's name without .yaml> */
-        const char *base = strrchr(c->file, '/');
-        base = base ? base + 1 : c->file;
-        size_t n = strlen(base);
-        if (n > 5 && strcmp(base + n - 5, ".yaml") == 0)
-            n -= 5;
-        snprintf(c->dir, sizeof c->dir, "results/%.*s", (int)n, base);
-    }
-    return EXIT_OK;
+    return cmd_sweep_dir(c, out, c->file);
 }
 
 /* ---- one start of a sweep ----------------------------------------------- */

@@ -98,16 +98,13 @@ flat_entry *flat_add(flat_doc *d, const char *path, const char *value,
         perr_set(d->e, PERR_NOMEM, "%s: out of memory", d->file);
         return NULL;
     }
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? 2 * d->cap : 32;
-        flat_entry *grown = realloc(d->entries, cap * sizeof *grown);
-        if (!grown) {
-            perr_set(d->e, PERR_NOMEM, "%s: out of memory", d->file);
-            return NULL;
-        }
-        d->entries = grown;
-        d->cap = cap;
+    flat_entry *entries = grow_for_one(d->entries, d->n, &d->cap,
+                                       sizeof *entries, 32);
+    if (!entries) {
+        perr_set(d->e, PERR_NOMEM, "%s: out of memory", d->file);
+        return NULL;
     }
+    d->entries = entries;
     flat_entry *en = &d->entries[d->n];
     memset(en, 0, sizeof *en);
     en->path = strdup(path);
@@ -240,6 +237,29 @@ static int add_node(flat_doc *d, yaml_document_t *doc, yaml_node_t *v,
     return walk(d, doc, v, sub, depth + 1);
 }
 
+/* Adds v at sub, the path snprintf made (len) in a buffer of size bytes,
+ * placed at the node at (a mapping's key, or the item itself): refused
+ * when the path did not fit, or, when unique, when it is there already. */
+static int add_child(flat_doc *d, yaml_document_t *doc, yaml_node_t *v,
+                     const yaml_node_t *at, const char *sub, int len,
+                     size_t size, int unique, int depth)
+{
+    if (len < 0 || (size_t)len >= size) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "%.60s...: key path too long", sub);
+        return fail_place(d, at, msg);
+    }
+    const flat_entry *first = unique ? flat_find(d, sub) : NULL;
+    if (first) {
+        char msg[FLAT_PATH_MAX + 64];
+        snprintf(msg, sizeof msg, "%s: duplicate key (first at line %d)",
+                 sub, first->line);
+        return fail_place(d, at, msg);
+    }
+    return add_node(d, doc, v, sub, (int)at->start_mark.line + 1,
+                    (int)at->start_mark.column + 1, depth);
+}
+
 static int walk(flat_doc *d, yaml_document_t *doc, yaml_node_t *node,
                 const char *path, int depth)
 {
@@ -265,21 +285,7 @@ static int walk(flat_doc *d, yaml_document_t *doc, yaml_node_t *node,
             int len = snprintf(sub, sizeof sub, "%s%s%s", path,
                                path[0] ? "." : "",
                                (const char *)k->data.scalar.value);
-            if (len < 0 || (size_t)len >= sizeof sub) {
-                char msg[96];
-                snprintf(msg, sizeof msg, "%.60s...: key path too long", sub);
-                return fail_place(d, k, msg);
-            }
-            const flat_entry *first = flat_find(d, sub);
-            if (first) {
-                char msg[FLAT_PATH_MAX + 64];
-                snprintf(msg, sizeof msg, "%s: duplicate key (first at line "
-                                          "%d)",
-                         sub, first->line);
-                return fail_place(d, k, msg);
-            }
-            int rc = add_node(d, doc, v, sub, (int)k->start_mark.line + 1,
-                              (int)k->start_mark.column + 1, depth);
+            int rc = add_child(d, doc, v, k, sub, len, sizeof sub, 1, depth);
             if (rc != 0)
                 return rc;
         }
@@ -291,13 +297,7 @@ static int walk(flat_doc *d, yaml_document_t *doc, yaml_node_t *node,
              it < node->data.sequence.items.top; it++, i++) {
             yaml_node_t *v = yaml_document_get_node(doc, *it);
             int len = snprintf(sub, sizeof sub, "%s[%zu]", path, i);
-            if (len < 0 || (size_t)len >= sizeof sub) {
-                char msg[96];
-                snprintf(msg, sizeof msg, "%.60s...: key path too long", sub);
-                return fail_place(d, v, msg);
-            }
-            int rc = add_node(d, doc, v, sub, (int)v->start_mark.line + 1,
-                              (int)v->start_mark.column + 1, depth);
+            int rc = add_child(d, doc, v, v, sub, len, sizeof sub, 0, depth);
             if (rc != 0)
                 return rc;
         }

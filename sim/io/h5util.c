@@ -72,6 +72,21 @@ herr_t h5u_attr_string(hid_t obj, const char *name, hid_t str_type,
     return h5u_attr_scalar(obj, name, str_type, &v);
 }
 
+void h5u_close(hid_t id)
+{
+    if (id < 0)
+        return;
+    switch (H5Iget_type(id)) {
+    case H5I_DATATYPE: H5Tclose(id); break;
+    case H5I_DATASPACE: H5Sclose(id); break;
+    case H5I_ATTR: H5Aclose(id); break;
+    case H5I_DATASET: H5Dclose(id); break;
+    case H5I_GROUP: H5Gclose(id); break;
+    case H5I_GENPROP_LST: H5Pclose(id); break;
+    default: break;
+    }
+}
+
 hid_t h5u_string_type(void)
 {
     hid_t t = H5Tcopy(H5T_C_S1);
@@ -134,12 +149,9 @@ int h5u_read_attr_string(hid_t obj, const char *name, char *out,
             free(buf);
         }
     }
-    if (mt >= 0)
-        H5Tclose(mt);
-    if (t >= 0)
-        H5Tclose(t);
-    if (a >= 0)
-        H5Aclose(a);
+    h5u_close(mt);
+    h5u_close(t);
+    h5u_close(a);
     return rc;
 }
 

@@ -2,7 +2,8 @@
  * h5util: the small pieces of HDF5 that every perpsim file writer and
  * reader needs (a run's result, output.h; a sweep's index,
  * sweep_index.h): silencing HDF5's error printer while perpsim reports
- * errors itself, HDF5's reason for a failure in one line, attributes,
+ * errors itself, HDF5's reason for a failure in one line, closing what was
+ * opened, attributes,
  * groups that keep their creation order, and reading string and number
  * attributes whatever their stored type.
  */
@@ -34,6 +35,11 @@ herr_t h5u_attr_array(hid_t obj, const char *name, hid_t type, hsize_t n,
                       const void *values);
 herr_t h5u_attr_string(hid_t obj, const char *name, hid_t str_type,
                        const char *value);
+
+/* Closes id, a datatype, dataspace, attribute, dataset, group or property
+ * list, by the close of its kind; nothing for an invalid id (< 0), so that
+ * a function's clean-up closes whatever it got as far as opening. */
+void h5u_close(hid_t id);
 
 /* A new variable-length UTF-8 string type (close it), or <0. */
 hid_t h5u_string_type(void);

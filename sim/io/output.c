@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "grow.h"
 #include "h5util.h"
 #include "utc.h"
 #include "version.h"
@@ -324,27 +325,16 @@ static int output_usable(const output *o, perr *e)
 
 /* ---- open --------------------------------------------------------------- */
 
-static hid_t kind_mem(const output *o, out_kind k)
+/* The HDF5 type of a field of kind k: the native one of the struct in
+ * memory, or the standard little-endian one of the file. */
+static hid_t kind_type(const output *o, out_kind k, int in_file)
 {
     switch (k) {
-    case K_F64: return H5T_NATIVE_DOUBLE;
-    case K_I64: return H5T_NATIVE_INT64;
-    case K_U32: return H5T_NATIVE_UINT32;
-    case K_I8: return H5T_NATIVE_INT8;
-    case K_U8: return H5T_NATIVE_UINT8;
-    case K_ROUTE: return o->route_type;
-    }
-    return H5I_INVALID_HID;
-}
-
-static hid_t kind_file(const output *o, out_kind k)
-{
-    switch (k) {
-    case K_F64: return H5T_IEEE_F64LE;
-    case K_I64: return H5T_STD_I64LE;
-    case K_U32: return H5T_STD_U32LE;
-    case K_I8: return H5T_STD_I8LE;
-    case K_U8: return H5T_STD_U8LE;
+    case K_F64: return in_file ? H5T_IEEE_F64LE : H5T_NATIVE_DOUBLE;
+    case K_I64: return in_file ? H5T_STD_I64LE : H5T_NATIVE_INT64;
+    case K_U32: return in_file ? H5T_STD_U32LE : H5T_NATIVE_UINT32;
+    case K_I8: return in_file ? H5T_STD_I8LE : H5T_NATIVE_INT8;
+    case K_U8: return in_file ? H5T_STD_U8LE : H5T_NATIVE_UINT8;
     case K_ROUTE: return o->route_type;
     }
     return H5I_INVALID_HID;
@@ -379,33 +369,27 @@ static int create_part(output *o, size_t len, perr *e)
                     o->part, OUTPUT_PART_TRIES);
 }
 
-/* The memory (native, the struct's layout) and file (packed) compound types
- * of table t. */
-static int make_table_types(output *o, int t)
+/* Table t's compound type in memory (native types at the struct's offsets)
+ * or in the file (standard types packed one after another). */
+static hid_t table_type(const output *o, int t, int in_file)
 {
-    o->mem_type[t] = H5Tcreate(H5T_COMPOUND, schema[t].size);
-    if (o->mem_type[t] < 0)
-        return -1;
-    size_t packed = 0;
-    for (size_t i = 0; i < schema[t].nfields; i++) {
-        const out_field *f = &schema[t].fields[i];
-        if (H5Tinsert(o->mem_type[t], f->name, f->offset, kind_mem(o, f->kind))
-            < 0)
-            return -1;
-        packed += H5Tget_size(kind_file(o, f->kind));
-    }
-    o->file_type[t] = H5Tcreate(H5T_COMPOUND, packed);
-    if (o->file_type[t] < 0)
-        return -1;
+    size_t size = 0;
+    for (size_t i = 0; in_file && i < schema[t].nfields; i++)
+        size += H5Tget_size(kind_type(o, schema[t].fields[i].kind, 1));
+    if (!in_file)
+        size = schema[t].size;
+    hid_t type = H5Tcreate(H5T_COMPOUND, size);
     size_t at = 0;
-    for (size_t i = 0; i < schema[t].nfields; i++) {
+    for (size_t i = 0; type >= 0 && i < schema[t].nfields; i++) {
         const out_field *f = &schema[t].fields[i];
-        hid_t ft = kind_file(o, f->kind);
-        if (H5Tinsert(o->file_type[t], f->name, at, ft) < 0)
-            return -1;
+        hid_t ft = kind_type(o, f->kind, in_file);
+        if (H5Tinsert(type, f->name, in_file ? at : f->offset, ft) < 0) {
+            H5Tclose(type);
+            return H5I_INVALID_HID;
+        }
         at += H5Tget_size(ft);
     }
-    return 0;
+    return type;
 }
 
 static hid_t make_dcpl(hsize_t chunk)
@@ -465,10 +449,8 @@ static int write_metadata(output *o, const output_meta *m, perr *e)
     herr_t rc = d < 0 ? -1
                       : H5Dwrite(d, o->str_type, H5S_ALL, H5S_ALL, H5P_DEFAULT,
                                  &text);
-    if (d >= 0)
-        H5Dclose(d);
-    if (s >= 0)
-        H5Sclose(s);
+    h5u_close(d);
+    h5u_close(s);
     if (rc < 0)
         return output_fail(o, e, "cannot write /scenario");
     return 0;
@@ -530,10 +512,8 @@ output *output_open(const char *path, const output_meta *meta, int overwrite,
         || H5Pset_obj_track_times(fcpl, 0) < 0
         || (o->file = H5Fcreate(o->part, H5F_ACC_TRUNC, fcpl, fapl)) < 0)
         rc = output_fail(o, e, "cannot create the file");
-    if (fapl >= 0)
-        H5Pclose(fapl);
-    if (fcpl >= 0)
-        H5Pclose(fcpl);
+    h5u_close(fapl);
+    h5u_close(fcpl);
 
     if (!rc) {
         o->str_type = h5u_string_type();
@@ -548,10 +528,13 @@ output *output_open(const char *path, const output_meta *meta, int overwrite,
                                   venue_route_name((venue_route)r), &r) < 0)
                 rc = output_fail(o, e, "cannot make the route type");
     }
-    for (int t = 0; !rc && t < T_COUNT; t++)
-        if (make_table_types(o, t) < 0)
+    for (int t = 0; !rc && t < T_COUNT; t++) {
+        o->mem_type[t] = table_type(o, t, 0);
+        o->file_type[t] = table_type(o, t, 1);
+        if (o->mem_type[t] < 0 || o->file_type[t] < 0)
             rc = output_fail(o, e, "cannot make the type of %s",
                              schema[t].name);
+    }
     if (!rc) {
         o->dcpl_rows = make_dcpl(OUTPUT_CHUNK);
         o->dcpl_funding = make_dcpl(OUTPUT_FUNDING_CHUNK);
@@ -602,7 +585,21 @@ static int venue_build(output *o, out_venue *v, perr *e)
     double tick = param_decimal_value(p->tick);
     double lot = param_decimal_value(p->lot);
     const char *where = "its attributes";
-    hid_t series = H5I_INVALID_HID, audit = H5I_INVALID_HID,
+    /* The columns on the output grid: one group of each kind of value. */
+    const struct {
+        const char *name;
+        int count;
+        hid_t type;
+        hid_t *columns;
+        const char *(*column_name)(int);
+        const char *(*column_unit)(int);
+    } grid[2] = {
+        {"series", METRICS_SERIES_COUNT, H5T_IEEE_F64LE, v->series,
+         metrics_series_name, metrics_series_unit},
+        {"audit", METRICS_AUDIT_COUNT, H5T_STD_I64LE, v->audit,
+         metrics_audit_name, metrics_audit_unit},
+    };
+    hid_t groups[2] = {H5I_INVALID_HID, H5I_INVALID_HID},
           events = H5I_INVALID_HID;
     int bad = h5u_attr_string(g, "profile", o->str_type, p->name) < 0
               || h5u_attr_scalar(g, "cash_unit", H5T_IEEE_F64LE, &cash_unit) < 0
@@ -610,27 +607,17 @@ static int venue_build(output *o, out_venue *v, perr *e)
               || h5u_attr_scalar(g, "lot_size", H5T_IEEE_F64LE, &lot) < 0
               || h5u_attr_scalar(g, "cash_per_tick_lot", H5T_STD_I64LE,
                              &p->cash_per_tick_lot) < 0;
-    if (!bad) {
-        where = "series";
-        bad = (series = h5u_make_group(g, "series")) < 0;
-    }
-    for (int i = 0; !bad && i < METRICS_SERIES_COUNT; i++) {
-        const char *unit = metrics_series_unit(i);
-        where = metrics_series_name(i);
-        v->series[i] = make_column(series, where, H5T_IEEE_F64LE,
-                                   o->dcpl_rows, o->str_type, &unit, 0);
-        bad = v->series[i] < 0;
-    }
-    if (!bad) {
-        where = "audit";
-        bad = (audit = h5u_make_group(g, "audit")) < 0;
-    }
-    for (int i = 0; !bad && i < METRICS_AUDIT_COUNT; i++) {
-        const char *unit = metrics_audit_unit(i);
-        where = metrics_audit_name(i);
-        v->audit[i] = make_column(audit, where, H5T_STD_I64LE, o->dcpl_rows,
-                                  o->str_type, &unit, 0);
-        bad = v->audit[i] < 0;
+    for (int k = 0; !bad && k < 2; k++) {
+        where = grid[k].name;
+        bad = (groups[k] = h5u_make_group(g, where)) < 0;
+        for (int i = 0; !bad && i < grid[k].count; i++) {
+            const char *unit = grid[k].column_unit(i);
+            where = grid[k].column_name(i);
+            grid[k].columns[i] = make_column(groups[k], where, grid[k].type,
+                                             o->dcpl_rows, o->str_type, &unit,
+                                             0);
+            bad = grid[k].columns[i] < 0;
+        }
     }
     if (!bad) {
         where = "events";
@@ -649,10 +636,9 @@ static int venue_build(output *o, out_venue *v, perr *e)
                         o->str_type, units, schema[t].nfields);
         bad = v->table[t].dset < 0;
     }
-    if (series >= 0)
-        H5Gclose(series);
-    if (audit >= 0)
-        H5Gclose(audit);
+    for (int k = 0; k < 2; k++)
+        if (groups[k] >= 0)
+            H5Gclose(groups[k]);
     if (events >= 0)
         H5Gclose(events);
     H5Gclose(g);
@@ -682,15 +668,12 @@ int output_add_venue(output *o, const char *name, const profile *p,
         if (strcmp(o->v[i].name, name) == 0)
             return perr_set(e, PERR_INVALID, "%s: venue %s added twice",
                             o->part, name);
-    if (o->nv == o->capv) {
-        size_t cap = o->capv ? 2 * o->capv : 4;
-        out_venue *grown = realloc(o->v, cap * sizeof *grown);
-        if (!grown)
-            return perr_set(e, PERR_NOMEM, "%s: no memory for venue %s",
-                            o->part, name);
-        o->v = grown;
-        o->capv = cap;
-    }
+    out_venue *venues = grow_for_one(o->v, o->nv, &o->capv, sizeof *venues,
+                                     4);
+    if (!venues)
+        return perr_set(e, PERR_NOMEM, "%s: no memory for venue %s", o->part,
+                        name);
+    o->v = venues;
     out_venue *v = &o->v[o->nv];
     memset(v, 0, sizeof *v);
     for (int i = 0; i < METRICS_SERIES_COUNT; i++)
@@ -845,113 +828,127 @@ static int table_push(output *o, out_venue *v, int t, perr *e)
     return rc;
 }
 
-int output_append_liquidations(output *o, size_t vi,
-                               const venue_liquidation *l, size_t n, perr *e)
+/* Fills row, a zeroed row of its table, from records[i] of the engine's
+ * kind for that table; now is the time (ms) of records that carry none. */
+typedef void (*row_fill)(void *row, const profile *p, const void *records,
+                         size_t i, int64_t now);
+
+/* Appends n of the engine's records to table t of venue vi, one row each
+ * as fill makes it; trades only where the venue records them. */
+static int append_records(output *o, size_t vi, int t, row_fill fill,
+                          const void *records, size_t n, int64_t now,
+                          perr *e)
 {
     int rc;
     out_venue *v = venue_of(o, vi, &rc, e);
     if (!v)
         return rc;
-    const profile *p = v->p;
+    if (t == T_TRADES && !v->trades)
+        return 0;
     for (size_t i = 0; i < n; i++) {
-        out_liquidation *r = table_row(v, T_LIQUIDATIONS);
-        r->time_s = (double)l[i].time / 1000.0;
-        r->account = l[i].account;
-        r->side = l[i].side;
-        r->route = l[i].route;
-        r->lots = l[i].lots;
-        r->notional = profile_cash_to_quote(p, l[i].notional);
-        r->avg_price = profile_ticks_to_price(p, l[i].avg_price);
-        r->bankruptcy_price = profile_ticks_to_price(p, l[i].bankruptcy_price);
-        r->fee = profile_cash_to_quote(p, l[i].fee);
-        r->fund_change = profile_cash_to_quote(p, l[i].fund_change);
-        r->notional_cash = l[i].notional;
-        r->fee_cash = l[i].fee;
-        r->fund_change_cash = l[i].fund_change;
-        if ((rc = table_push(o, v, T_LIQUIDATIONS, e)))
+        fill(table_row(v, t), v->p, records, i, now);
+        if ((rc = table_push(o, v, t, e)))
             return rc;
     }
     return 0;
+}
+
+static void liquidation_row(void *row, const profile *p, const void *records,
+                            size_t i, int64_t now)
+{
+    const venue_liquidation *l = (const venue_liquidation *)records + i;
+    out_liquidation *r = row;
+    (void)now;
+    r->time_s = (double)l->time / 1000.0;
+    r->account = l->account;
+    r->side = l->side;
+    r->route = l->route;
+    r->lots = l->lots;
+    r->notional = profile_cash_to_quote(p, l->notional);
+    r->avg_price = profile_ticks_to_price(p, l->avg_price);
+    r->bankruptcy_price = profile_ticks_to_price(p, l->bankruptcy_price);
+    r->fee = profile_cash_to_quote(p, l->fee);
+    r->fund_change = profile_cash_to_quote(p, l->fund_change);
+    r->notional_cash = l->notional;
+    r->fee_cash = l->fee;
+    r->fund_change_cash = l->fund_change;
+}
+
+int output_append_liquidations(output *o, size_t vi,
+                               const venue_liquidation *l, size_t n, perr *e)
+{
+    return append_records(o, vi, T_LIQUIDATIONS, liquidation_row, l, n, 0, e);
+}
+
+static void adl_row(void *row, const profile *p, const void *records,
+                    size_t i, int64_t now)
+{
+    const venue_adl *a = (const venue_adl *)records + i;
+    out_adl *r = row;
+    (void)now;
+    r->time_s = (double)a->time / 1000.0;
+    r->bankrupt = a->bankrupt;
+    r->counterparty = a->counterparty;
+    r->side = a->side;
+    r->lots = a->lots;
+    r->notional = profile_cash_to_quote(p, a->notional);
+    r->price = profile_ticks_to_price(p, a->price);
+    r->notional_cash = a->notional;
 }
 
 int output_append_adls(output *o, size_t vi, const venue_adl *a, size_t n,
                        perr *e)
 {
-    int rc;
-    out_venue *v = venue_of(o, vi, &rc, e);
-    if (!v)
-        return rc;
-    const profile *p = v->p;
-    for (size_t i = 0; i < n; i++) {
-        out_adl *r = table_row(v, T_ADL);
-        r->time_s = (double)a[i].time / 1000.0;
-        r->bankrupt = a[i].bankrupt;
-        r->counterparty = a[i].counterparty;
-        r->side = a[i].side;
-        r->lots = a[i].lots;
-        r->notional = profile_cash_to_quote(p, a[i].notional);
-        r->price = profile_ticks_to_price(p, a[i].price);
-        r->notional_cash = a[i].notional;
-        if ((rc = table_push(o, v, T_ADL, e)))
-            return rc;
-    }
-    return 0;
+    return append_records(o, vi, T_ADL, adl_row, a, n, 0, e);
+}
+
+static void funding_row(void *row, const profile *p, const void *records,
+                        size_t i, int64_t now)
+{
+    const funding_settlement *f = (const funding_settlement *)records + i;
+    const venue_funding *l = &f->ledger;
+    out_funding *r = row;
+    (void)now;
+    r->time_s = (double)f->time / 1000.0;
+    r->time_utc_ms = f->time_utc;
+    r->rate = (double)l->rate / (double)PROFILE_RATE_ONE;
+    r->rate_e8 = l->rate;
+    r->avg_premium = f->avg_premium;
+    r->samples = f->samples;
+    r->price = profile_ticks_to_price(p, (double)l->price);
+    r->long_lots = l->long_lots;
+    r->longs_paid = profile_cash_to_quote(p, l->longs_paid);
+    r->shorts_received = profile_cash_to_quote(p, l->shorts_received);
+    r->longs_paid_cash = l->longs_paid;
+    r->shorts_received_cash = l->shorts_received;
+    r->residual_cash = l->residual;
+    r->positions = l->positions;
 }
 
 int output_append_funding(output *o, size_t vi,
                           const funding_settlement *f, size_t n, perr *e)
 {
-    int rc;
-    out_venue *v = venue_of(o, vi, &rc, e);
-    if (!v)
-        return rc;
-    const profile *p = v->p;
-    for (size_t i = 0; i < n; i++) {
-        const venue_funding *l = &f[i].ledger;
-        out_funding *r = table_row(v, T_FUNDING);
-        r->time_s = (double)f[i].time / 1000.0;
-        r->time_utc_ms = f[i].time_utc;
-        r->rate = (double)l->rate / (double)PROFILE_RATE_ONE;
-        r->rate_e8 = l->rate;
-        r->avg_premium = f[i].avg_premium;
-        r->samples = f[i].samples;
-        r->price = profile_ticks_to_price(p, (double)l->price);
-        r->long_lots = l->long_lots;
-        r->longs_paid = profile_cash_to_quote(p, l->longs_paid);
-        r->shorts_received = profile_cash_to_quote(p, l->shorts_received);
-        r->longs_paid_cash = l->longs_paid;
-        r->shorts_received_cash = l->shorts_received;
-        r->residual_cash = l->residual;
-        r->positions = l->positions;
-        if ((rc = table_push(o, v, T_FUNDING, e)))
-            return rc;
-    }
-    return 0;
+    return append_records(o, vi, T_FUNDING, funding_row, f, n, 0, e);
+}
+
+static void trade_row(void *row, const profile *p, const void *records,
+                      size_t i, int64_t now)
+{
+    const book_fill *f = (const book_fill *)records + i;
+    out_trade *r = row;
+    r->time_s = (double)now / 1000.0;
+    r->price = profile_ticks_to_price(p, (double)f->price);
+    r->size = f->size;
+    r->maker_owner = f->maker_owner;
+    r->taker_owner = f->taker_owner;
+    r->taker_side = f->taker_side;
+    r->is_liquidation = f->is_liquidation;
 }
 
 int output_append_trades(output *o, size_t vi, int64_t now,
                          const book_fill *f, size_t n, perr *e)
 {
-    int rc;
-    out_venue *v = venue_of(o, vi, &rc, e);
-    if (!v)
-        return rc;
-    if (!v->trades)
-        return 0;
-    const profile *p = v->p;
-    for (size_t i = 0; i < n; i++) {
-        out_trade *r = table_row(v, T_TRADES);
-        r->time_s = (double)now / 1000.0;
-        r->price = profile_ticks_to_price(p, (double)f[i].price);
-        r->size = f[i].size;
-        r->maker_owner = f[i].maker_owner;
-        r->taker_owner = f[i].taker_owner;
-        r->taker_side = f[i].taker_side;
-        r->is_liquidation = f[i].is_liquidation;
-        if ((rc = table_push(o, v, T_TRADES, e)))
-            return rc;
-    }
-    return 0;
+    return append_records(o, vi, T_TRADES, trade_row, f, n, now, e);
 }
 
 /* ---- the engine's sink (sink.h) ----------------------------------------- */

@@ -146,10 +146,8 @@ static int read_file(hid_t f, const char *path, output_info *info,
         hsize_t rows = 0;
         int ok = sp >= 0 && H5Sget_simple_extent_ndims(sp) == 1
                  && H5Sget_simple_extent_dims(sp, &rows, NULL) == 1;
-        if (sp >= 0)
-            H5Sclose(sp);
-        if (d >= 0)
-            H5Dclose(d);
+        h5u_close(sp);
+        h5u_close(d);
         if (!ok) {
             h5u_reason(reason, sizeof reason);
             return perr_set(e, PERR_INVALID, "%s: cannot read /%s (%s)", path,

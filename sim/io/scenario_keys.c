@@ -62,6 +62,18 @@ const char *loader_scalar(loader *ld, const entry *en, const char *what)
     return NULL;
 }
 
+int loader_optional_text(loader *ld, const char *path, const char *what,
+                         entry **en, const char **text)
+{
+    *text = NULL;
+    *en = flat_find(&ld->doc, path);
+    if (!*en)
+        return 0;
+    (*en)->used = 1;
+    *text = loader_scalar(ld, *en, what);
+    return *text ? 0 : PERR_INVALID;
+}
+
 void loader_did_you_mean(const char *near, char *out, size_t size)
 {
     if (near)
@@ -291,6 +303,15 @@ int loader_section(loader *ld, const char *key, int kind, entry **out)
     return flat_fail_at(&ld->doc, en, "%s: expected %s, got %s", key,
                         kind == FLAT_MAP ? "a mapping of keys" : "a list",
                         flat_kind_word(en));
+}
+
+int loader_each_item(loader *ld, scenario *s, size_t n,
+                     int (*load)(loader *ld, scenario *s, size_t i))
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = load(ld, s, i);
+    return rc;
 }
 
 int loader_list_item(loader *ld, const char *list, size_t i,

@@ -68,6 +68,12 @@ int loader_fail_checked(loader *ld, const perr *why, const entry *fallback);
  * expected. */
 const char *loader_scalar(loader *ld, const entry *en, const char *what);
 
+/* The key path, marked read, in *en, and its text in *text: both NULL, and
+ * 0, when the key is not there; PERR_INVALID, having failed with what was
+ * expected, when it is not a scalar. */
+int loader_optional_text(loader *ld, const char *path, const char *what,
+                         entry **en, const char **text);
+
 /* " (did you mean 'x'?)" for near, "" for NULL. */
 void loader_did_you_mean(const char *near, char *out, size_t size);
 
@@ -153,6 +159,11 @@ int loader_section(loader *ld, const char *key, int kind, entry **out);
  * which keys, for the message). */
 int loader_list_item(loader *ld, const char *list, size_t i,
                      const char *what, entry **out);
+
+/* Loads items 0 .. n-1 of a list of s in turn with load, stopping at the
+ * first error. */
+int loader_each_item(loader *ld, scenario *s, size_t n,
+                     int (*load)(loader *ld, scenario *s, size_t i));
 
 /* ---- step 2: overrides (scenario_set.c) -------------------------------- */
 

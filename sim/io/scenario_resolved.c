@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "utc.h"
 
 /* A growing text; on running out of memory it stops growing and says so
@@ -117,14 +118,10 @@ typedef struct kv_list {
 
 static int kv_add(kv_list *l, const char *key, const char *value)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 32;
-        kv *grown = realloc(l->items, cap * sizeof *grown);
-        if (!grown)
-            return PERR_NOMEM;
-        l->items = grown;
-        l->cap = cap;
-    }
+    kv *items = grow_for_one(l->items, l->n, &l->cap, sizeof *items, 32);
+    if (!items)
+        return PERR_NOMEM;
+    l->items = items;
     kv *x = &l->items[l->n++];
     snprintf(x->key, sizeof x->key, "%s", key);
     yaml_scalar(value, x->value, sizeof x->value);

@@ -61,21 +61,32 @@ int loader_check_top_keys(loader *ld)
     return 0;
 }
 
+/* Refuses text, the name at path (placed at en), unless it is one of
+ * letters, digits, '_' and '-' (and '.', when dots) of 1 to
+ * SCENARIO_NAME_MAX - 1 bytes; note ends the message. */
+static int check_name(loader *ld, const entry *en, const char *path,
+                      const char *text, int dots, const char *note)
+{
+    if (loader_name_ok(text, dots))
+        return 0;
+    return flat_fail_at(&ld->doc, en,
+                        "%s: expected a name of letters, digits, %s'_' and "
+                        "'-' (1 to %d bytes), got \"%.80s\"%s",
+                        path, dots ? "'.', " : "", SCENARIO_NAME_MAX - 1, text,
+                        note);
+}
+
 /* name: the file's stem unless stated. */
 static int read_name(loader *ld, scenario *s)
 {
-    entry *en = flat_find(&ld->doc, "name");
-    if (en) {
-        en->used = 1;
-        const char *text = loader_scalar(ld, en, "a name");
-        if (!text)
-            return PERR_INVALID;
-        if (!loader_name_ok(text, 1))
-            return flat_fail_at(&ld->doc, en,
-                                "name: expected a name of letters, digits, "
-                                "'.', '_' and '-' (1 to %d bytes), got "
-                                "\"%.80s\"",
-                                SCENARIO_NAME_MAX - 1, text);
+    entry *en;
+    const char *text;
+    int rc = loader_optional_text(ld, "name", "a name", &en, &text);
+    if (rc != 0)
+        return rc;
+    if (text) {
+        if ((rc = check_name(ld, en, "name", text, 1, "")) != 0)
+            return rc;
         snprintf(s->name, sizeof s->name, "%s", text);
         return 0;
     }
@@ -100,14 +111,14 @@ int loader_read_top(loader *ld, scenario *s)
         != 0)
         return rc;
     utc_parse("2025-01-01T00:00:00Z", &s->start_utc_ms);
-    en = flat_find(&ld->doc, "start");
-    if (en) {
-        en->used = 1;
-        const char *text = loader_scalar(ld, en,
-                                         "a UTC instant such as "
-                                         "2025-07-10T00:00:00Z");
-        if (!text)
-            return PERR_INVALID;
+    const char *text;
+    if ((rc = loader_optional_text(ld, "start",
+                                   "a UTC instant such as "
+                                   "2025-07-10T00:00:00Z",
+                                   &en, &text))
+        != 0)
+        return rc;
+    if (text) {
         if (utc_parse(text, &s->start_utc_ms) != 0)
             return flat_fail_at(&ld->doc, en,
                                 "start: expected a UTC instant such as "
@@ -228,21 +239,32 @@ int loader_read_index(loader *ld, scenario *s, index_keyed *kx)
 
 /* The list section key, required with at least one item (what names one:
  * "venue"); *sec is its entry. */
-static int required_list(loader *ld, const char *key, const char *what,
-                         entry **sec)
+/* The list key, required to hold at least one what: an array for its items,
+ * zeroed, of size bytes each, *n of them; NULL, with the failure in *rc,
+ * when the list is missing or empty or memory runs out. */
+static void *required_items(loader *ld, const char *key, const char *what,
+                            size_t size, size_t *n, int *rc)
 {
-    int rc = loader_section(ld, key, FLAT_LIST, sec);
-    if (rc != 0)
-        return rc;
-    if (!*sec)
-        return flat_fail_at(&ld->doc, NULL,
-                            "%s: required key missing (a list of at least "
-                            "one %s)",
-                            key, what);
-    if ((*sec)->items == 0)
-        return flat_fail_at(&ld->doc, *sec, "%s: at least one %s is required",
-                            key, what);
-    return 0;
+    entry *sec;
+    if ((*rc = loader_section(ld, key, FLAT_LIST, &sec)) != 0)
+        return NULL;
+    if (!sec)
+        *rc = flat_fail_at(&ld->doc, NULL,
+                           "%s: required key missing (a list of at least "
+                           "one %s)",
+                           key, what);
+    else if (sec->items == 0)
+        *rc = flat_fail_at(&ld->doc, sec, "%s: at least one %s is required",
+                           key, what);
+    if (*rc != 0)
+        return NULL;
+    void *items = calloc(sec->items, size);
+    if (!items) {
+        *rc = loader_nomem(ld);
+        return NULL;
+    }
+    *n = sec->items;
+    return items;
 }
 
 /* The venues' names (the first 64) into names; how many. */
@@ -376,23 +398,21 @@ static int load_venue_name(loader *ld, scenario *s, size_t i,
 {
     char path[64];
     snprintf(path, sizeof path, "venues[%zu].name", i);
-    entry *ne = flat_find(&ld->doc, path);
+    entry *ne;
+    const char *t;
+    int rc = loader_optional_text(ld, path, "a name", &ne, &t);
+    if (rc != 0)
+        return rc;
     char name[PARAM_TEXT_MAX];
-    if (ne) {
-        ne->used = 1;
-        const char *t = loader_scalar(ld, ne, "a name");
-        if (!t)
-            return PERR_INVALID;
+    if (t) {
         snprintf(name, sizeof name, "%s", t);
     } else {
         loader_default_venue_name(profile_text, name, sizeof name);
     }
-    if (!loader_name_ok(name, 0))
-        return flat_fail_at(&ld->doc, ne ? ne : pe,
-                            "%s: expected a name of letters, digits, '_' and "
-                            "'-' (1 to %d bytes), got \"%.80s\"%s",
-                            path, SCENARIO_NAME_MAX - 1, name,
-                            ne ? "" : " (from the profile; state name:)");
+    if ((rc = check_name(ld, ne ? ne : pe, path, name, 0,
+                         ne ? "" : " (from the profile; state name:)"))
+        != 0)
+        return rc;
     for (size_t j = 0; j < i; j++)
         if (strcmp(s->venues[j].name, name) == 0)
             return flat_fail_at(&ld->doc, ne ? ne : item,
@@ -470,18 +490,12 @@ static int load_venue(loader *ld, scenario *s, size_t i)
 
 int loader_read_venues(loader *ld, scenario *s)
 {
-    entry *sec;
-    int rc = required_list(ld, "venues", "venue", &sec);
-    if (rc != 0)
-        return rc;
-    s->venues = calloc(sec->items, sizeof *s->venues);
+    int rc;
+    s->venues = required_items(ld, "venues", "venue", sizeof *s->venues,
+                               &s->n_venues, &rc);
     if (!s->venues)
-        return loader_nomem(ld);
-    s->n_venues = sec->items;
-    for (size_t i = 0; i < s->n_venues; i++)
-        if ((rc = load_venue(ld, s, i)) != 0)
-            return rc;
-    return 0;
+        return rc;
+    return loader_each_item(ld, s, s->n_venues, load_venue);
 }
 
 int loader_venue_ref(loader *ld, const scenario *s, const char *path,
@@ -602,17 +616,14 @@ static int load_population_name(loader *ld, scenario *s, size_t i,
     scenario_population *pop = &s->populations[i];
     char path[64];
     snprintf(path, sizeof path, "%s.name", pop->key_prefix);
-    entry *ne = flat_find(&ld->doc, path);
-    if (ne) {
-        ne->used = 1;
-        const char *t = loader_scalar(ld, ne, "a name");
-        if (!t)
-            return PERR_INVALID;
-        if (!loader_name_ok(t, 0))
-            return flat_fail_at(&ld->doc, ne,
-                                "%s: expected a name of letters, digits, '_' "
-                                "and '-' (1 to %d bytes), got \"%.80s\"",
-                                path, SCENARIO_NAME_MAX - 1, t);
+    entry *ne;
+    const char *t;
+    int rc = loader_optional_text(ld, path, "a name", &ne, &t);
+    if (rc != 0)
+        return rc;
+    if (t) {
+        if ((rc = check_name(ld, ne, path, t, 0, "")) != 0)
+            return rc;
         snprintf(pop->name, sizeof pop->name, "%s", t);
     } else {
         snprintf(pop->name, sizeof pop->name, "%.40s-%zu", pop->kind->kind,
@@ -689,18 +700,16 @@ static int check_venue_agents(loader *ld, const scenario *s,
 
 int loader_read_populations(loader *ld, scenario *s)
 {
-    entry *sec;
-    int rc = required_list(ld, "populations", "population", &sec);
-    if (rc != 0)
-        return rc;
-    s->populations = calloc(sec->items, sizeof *s->populations);
+    int rc;
+    s->populations = required_items(ld, "populations", "population",
+                                    sizeof *s->populations,
+                                    &s->n_populations, &rc);
     if (!s->populations)
-        return loader_nomem(ld);
-    s->n_populations = sec->items;
-    for (size_t i = 0; i < s->n_populations; i++)
-        if ((rc = load_population(ld, s, i)) != 0)
-            return rc;
-    return check_venue_agents(ld, s, sec);
+        return rc;
+    if ((rc = loader_each_item(ld, s, s->n_populations, load_population))
+        != 0)
+        return rc;
+    return check_venue_agents(ld, s, flat_find(&ld->doc, "populations"));
 }
 
 /* ---- expectations ------------------------------------------------------ */

@@ -235,9 +235,8 @@ int loader_read_shocks(loader *ld, scenario *s)
     if (!s->shocks)
         return loader_nomem(ld);
     s->n_shocks = sec->items;
-    for (size_t i = 0; i < s->n_shocks; i++)
-        if ((rc = load_shock(ld, s, i)) != 0)
-            return rc;
+    if ((rc = loader_each_item(ld, s, s->n_shocks, load_shock)) != 0)
+        return rc;
     /* Stable insertion sort by `at`: shocks at one instant keep file order. */
     for (size_t i = 1; i < s->n_shocks; i++) {
         scenario_shock x = s->shocks[i];

@@ -297,18 +297,44 @@ static int expected(char *why, size_t size, const char *what,
     return PERR_INVALID;
 }
 
+/* A suffix of a number and the power of ten it stands for ("%": -2). */
+typedef struct suffix_power {
+    const char *suffix;
+    int power;
+} suffix_power;
+
+/* text as a decimal number times the power of ten of the suffix it ends in
+ * (one of suffixes, which a NULL suffix ends), or of none; any other text
+ * is not a value of type. */
+static int suffixed_decimal(const char *text, const suffix_power *suffixes,
+                            param_type type, param_decimal *d, char *why,
+                            size_t size)
+{
+    const char *names[8];
+    size_t n = 0;
+    for (; suffixes[n].suffix && n < 7; n++)
+        names[n] = suffixes[n].suffix;
+    names[n] = NULL;
+    char number[64];
+    const char *suffix;
+    if (split_suffix(text, number, sizeof number, &suffix, names) != 0
+        || param_parse_decimal("", number, d, NULL) != 0)
+        return expected(why, size, param_type_what(type), text);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(suffix, names[i]) == 0)
+            d->exp += suffixes[i].power;
+    return 0;
+}
+
 /* A rate: a percentage, basis points or a plain fraction, exact to 1e-8. */
 static int parse_rate(const char *text, int64_t *out, char *why, size_t size)
 {
-    static const char *const suffixes[] = {"%", "bp", NULL};
-    char number[64];
-    const char *suffix;
+    static const suffix_power suffixes[] = {{"%", -2}, {"bp", -4}, {NULL, 0}};
     param_decimal d;
-    if (split_suffix(text, number, sizeof number, &suffix, suffixes) != 0
-        || param_parse_decimal("", number, &d, NULL) != 0)
-        return expected(why, size, param_type_what(PARAM_RATE), text);
-    int shift = *suffix == '%' ? 6 : *suffix == 'b' ? 4 : 8;
-    if (decimal_shift(d, shift, out) != 0) {
+    int rc = suffixed_decimal(text, suffixes, PARAM_RATE, &d, why, size);
+    if (rc != 0)
+        return rc;
+    if (decimal_shift(d, 8, out) != 0) {
         if (why)
             snprintf(why, size,
                      "\"%.60s\" is finer than a rate can hold (1e-8, "
@@ -324,20 +350,18 @@ static int parse_rate(const char *text, int64_t *out, char *why, size_t size)
 static int parse_cash(const char *text, const param_decimal *unit,
                       int64_t *out, char *why, size_t size)
 {
-    static const char *const suffixes[] = {"k", "M", "B", NULL};
-    char number[64];
-    const char *suffix;
+    static const suffix_power suffixes[] = {
+        {"k", 3}, {"M", 6}, {"B", 9}, {NULL, 0}};
     param_decimal d;
-    if (split_suffix(text, number, sizeof number, &suffix, suffixes) != 0
-        || param_parse_decimal("", number, &d, NULL) != 0)
-        return expected(why, size, param_type_what(PARAM_CASH), text);
-    d.exp += *suffix == 'k' ? 3 : *suffix == 'M' ? 6 : *suffix == 'B' ? 9 : 0;
+    int rc = suffixed_decimal(text, suffixes, PARAM_CASH, &d, why, size);
+    if (rc != 0)
+        return rc;
     if (!unit || unit->mant <= 0) {
         if (why)
             snprintf(why, size, "the cash unit must be set (> 0) first");
         return PERR_INVALID;
     }
-    int rc = param_decimal_scale(d, *unit, out);
+    rc = param_decimal_scale(d, *unit, out);
     if (rc == PERR_INVALID) {
         if (why)
             snprintf(why, size,
@@ -594,6 +618,35 @@ static void format_duration(int64_t ms, char *out, size_t size)
     snprintf(out, size, "%" PRId64 "ms", ms);
 }
 
+/* The value of k at at, of one of the integer types (count, duration,
+ * enum, bool, rate, cash, int, span), as an int64. */
+static int64_t stored_integer(const param_key *k, const char *at)
+{
+    switch (k->type) {
+    case PARAM_COUNT: {
+        uint32_t n;
+        memcpy(&n, at, sizeof n);
+        return n;
+    }
+    case PARAM_ENUM:
+    case PARAM_BOOL: {
+        int i;
+        memcpy(&i, at, sizeof i);
+        return i;
+    }
+    case PARAM_INT: {
+        int32_t n;
+        memcpy(&n, at, sizeof n);
+        return n;
+    }
+    default: {
+        int64_t v;
+        memcpy(&v, at, sizeof v);
+        return v;
+    }
+    }
+}
+
 void param_format(const param_key *k, const void *params, char *out,
                   size_t size)
 {
@@ -608,31 +661,8 @@ void param_format(const param_key *k, const void *params, char *out,
             snprintf(out, size, "%.17g", x);
         return;
     }
-    case PARAM_COUNT: {
-        uint32_t n;
-        memcpy(&n, at, sizeof n);
-        snprintf(out, size, "%" PRIu32, n);
-        return;
-    }
-    case PARAM_DURATION: {
-        int64_t ms;
-        memcpy(&ms, at, sizeof ms);
-        format_duration(ms, out, size);
-        return;
-    }
-    case PARAM_ENUM: {
-        int i;
-        memcpy(&i, at, sizeof i);
-        snprintf(out, size, "%s", k->names[i]);
-        return;
-    }
-    case PARAM_BOOL: {
-        int b;
-        memcpy(&b, at, sizeof b);
-        snprintf(out, size, "%s", b ? "true" : "false");
-        return;
-    }
     case PARAM_TEXT:
+    case PARAM_NAME:
         snprintf(out, size, "%s", at);
         return;
     case PARAM_SEED: {
@@ -647,42 +677,41 @@ void param_format(const param_key *k, const void *params, char *out,
         snprintf(out, size, "%" PRId64 "e%d", d.mant, d.exp);
         return;
     }
-    case PARAM_RATE:
-    case PARAM_CASH: {
-        /* A rate as a fraction with its 8 decimals; an amount in cash
-         * units, which reads back as itself where the cash unit is 1 (the
-         * unit is the caller's, and param_format has none). */
-        int64_t v;
-        memcpy(&v, at, sizeof v);
-        if (k->type == PARAM_RATE)
-            snprintf(out, size, "%" PRId64 "e-8", v);
-        else
-            snprintf(out, size, "%" PRId64, v);
-        return;
-    }
-    case PARAM_INT: {
-        int32_t n;
-        memcpy(&n, at, sizeof n);
-        snprintf(out, size, "%" PRId32, n);
-        return;
-    }
-    case PARAM_NAME:
-        snprintf(out, size, "%s", at);
-        return;
-    case PARAM_SPAN: {
-        int64_t ms;
-        memcpy(&ms, at, sizeof ms);
-        if (ms == 0)
-            snprintf(out, size, "0");
-        else
-            format_duration(ms, out, size);
-        return;
-    }
     case PARAM_CHOICE: {
         const param_choice *c;
         memcpy(&c, at, sizeof c);
         snprintf(out, size, "%s", c ? c->name : "");
         return;
     }
+    default:
+        break;
+    }
+    int64_t v = stored_integer(k, at);
+    switch (k->type) {
+    case PARAM_DURATION:
+        format_duration(v, out, size);
+        return;
+    case PARAM_SPAN:
+        if (v == 0)
+            snprintf(out, size, "0");
+        else
+            format_duration(v, out, size);
+        return;
+    case PARAM_ENUM:
+        snprintf(out, size, "%s", k->names[v]);
+        return;
+    case PARAM_BOOL:
+        snprintf(out, size, "%s", v ? "true" : "false");
+        return;
+    case PARAM_RATE:
+        /* a fraction with its 8 decimals */
+        snprintf(out, size, "%" PRId64 "e-8", v);
+        return;
+    default:
+        /* a count, an int, or an amount in cash units, which reads back as
+         * itself where the cash unit is 1 (the unit is the caller's, and
+         * param_format has none) */
+        snprintf(out, size, "%" PRId64, v);
+        return;
     }
 }

@@ -117,6 +117,28 @@ int bench_count_option(const bench_count *counts, int argc, char **argv,
     return 0;
 }
 
+int bench_options(int argc, char **argv, const bench_count *counts,
+                  const bench_text *texts, perr *e)
+{
+    static const bench_count no_counts[] = {{NULL, NULL}};
+    for (int i = 1; i < argc; i++) {
+        int rc = bench_count_option(counts ? counts : no_counts, argc, argv,
+                                    &i, e);
+        if (rc < 0)
+            return rc;
+        if (rc > 0)
+            continue;
+        const bench_text *t = texts;
+        while (t && t->opt && strcmp(argv[i], t->opt) != 0)
+            t++;
+        if (!t || !t->opt)
+            return perr_set(e, PERR_INVALID, "unknown option '%s'", argv[i]);
+        if (bench_option_value(argc, argv, &i, t->value, e))
+            return PERR_INVALID;
+    }
+    return 0;
+}
+
 int bench_option_value(int argc, char **argv, int *i, const char **value,
                        perr *e)
 {

@@ -55,6 +55,20 @@ typedef struct bench_count {
 int bench_count_option(const bench_count *counts, int argc, char **argv,
                        int *i, perr *e);
 
+/* A benchmark's option that takes a word (a folder, a model's name), and
+ * where the word goes. */
+typedef struct bench_text {
+    const char *opt; /* "--dir" */
+    const char **value;
+} bench_text;
+
+/* Reads all of argv[1 ..] as options of counts and of texts (either may be
+ * NULL; each is ended by an entry whose opt is NULL). An option of neither
+ * is PERR_INVALID, "unknown option '...'", as is a missing value or a value
+ * that is not a count. */
+int bench_options(int argc, char **argv, const bench_count *counts,
+                  const bench_text *texts, perr *e);
+
 /* The benchmarks. */
 int bench_pcg(int argc, char **argv, FILE *out, perr *e);
 int bench_book(int argc, char **argv, FILE *out, perr *e);

@@ -31,31 +31,18 @@ enum { BENCH_EVENT_TABLE = 1 << 16 };
 int bench_event_queue(int argc, char **argv, FILE *out, perr *e)
 {
     uint64_t events = 1000000u, ops = 10000000u, seed = 1;
-    int uniform = 0;
+    const char *increment = "exp";
     const bench_count counts[] = {
         {"--events", &events}, {"--ops", &ops}, {"--seed", &seed}, {NULL, NULL}};
-    for (int i = 1; i < argc; i++) {
-        const char *value;
-        int rc = bench_count_option(counts, argc, argv, &i, e);
-        if (rc < 0)
-            return rc;
-        if (rc > 0)
-            continue;
-        if (strcmp(argv[i], "--increment") == 0) {
-            if (bench_option_value(argc, argv, &i, &value, e))
-                return PERR_INVALID;
-            if (strcmp(value, "exp") == 0)
-                uniform = 0;
-            else if (strcmp(value, "uniform") == 0)
-                uniform = 1;
-            else
-                return perr_set(e, PERR_INVALID,
-                                "--increment: expected exp or uniform, got '%s'",
-                                value);
-        } else {
-            return perr_set(e, PERR_INVALID, "unknown option '%s'", argv[i]);
-        }
-    }
+    const bench_text texts[] = {{"--increment", &increment}, {NULL, NULL}};
+    int rc = bench_options(argc, argv, counts, texts, e);
+    if (rc)
+        return rc;
+    int uniform = strcmp(increment, "uniform") == 0;
+    if (!uniform && strcmp(increment, "exp") != 0)
+        return perr_set(e, PERR_INVALID,
+                        "--increment: expected exp or uniform, got '%s'",
+                        increment);
 
     static int64_t increments[BENCH_EVENT_TABLE];
     pcg32 rng;
@@ -67,7 +54,7 @@ int bench_event_queue(int argc, char **argv, FILE *out, perr *e)
     }
 
     event_queue q;
-    int rc = event_queue_init(&q, (size_t)events, e);
+    rc = event_queue_init(&q, (size_t)events, e);
     if (rc)
         return rc;
     for (uint64_t i = 0; i < events; i++) {

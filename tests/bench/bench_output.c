@@ -96,19 +96,10 @@ int bench_output(int argc, char **argv, FILE *out, perr *e)
                                   {"--venues", &venues},
                                   {"--liquidations", &liquidations},
                                   {NULL, NULL}};
-    for (int i = 1; i < argc; i++) {
-        int rc = bench_count_option(counts, argc, argv, &i, e);
-        if (rc < 0)
-            return rc;
-        if (rc > 0)
-            continue;
-        if (strcmp(argv[i], "--dir") == 0) {
-            if (bench_option_value(argc, argv, &i, &dir, e))
-                return PERR_INVALID;
-        } else {
-            return perr_set(e, PERR_INVALID, "unknown option '%s'", argv[i]);
-        }
-    }
+    const bench_text texts[] = {{"--dir", &dir}, {NULL, NULL}};
+    int rc = bench_options(argc, argv, counts, texts, e);
+    if (rc)
+        return rc;
     if (venues > 64)
         return perr_set(e, PERR_INVALID, "--venues: at most 64");
     const profile *p = profile_builtin("binance");
@@ -134,7 +125,7 @@ int bench_output(int argc, char **argv, FILE *out, perr *e)
                         NULL, 0, 1, INT64_C(1752105600000),
                         (int64_t)rows * 1000};
     summary s = {0};
-    int rc = summary_add(&s, "bench.rows", (double)rows);
+    rc = summary_add(&s, "bench.rows", (double)rows);
 
     double t0 = wallclock_seconds();
     output *o = rc ? NULL : output_open(path, &meta, 1, e);

@@ -14,13 +14,9 @@ int bench_pcg(int argc, char **argv, FILE *out, perr *e)
 {
     uint64_t draws = 100000000u;
     const bench_count counts[] = {{"--draws", &draws}, {NULL, NULL}};
-    for (int i = 1; i < argc; i++) {
-        int rc = bench_count_option(counts, argc, argv, &i, e);
-        if (rc < 0)
-            return rc;
-        if (rc == 0)
-            return perr_set(e, PERR_INVALID, "unknown option '%s'", argv[i]);
-    }
+    int rc = bench_options(argc, argv, counts, NULL, e);
+    if (rc)
+        return rc;
 
     pcg32 rng;
     pcg32_seed(&rng, 42, 54);

@@ -1,0 +1,20 @@
+/*
+ * grow: the arrays that grow by doubling as items are appended (a venue's
+ * shocks, a report's lines, a journal's records, the output's venues): one
+ * copy of the growth, its overflow check included. The caller keeps the
+ * array, its count and its capacity; items keep their places until the
+ * array moves.
+ */
+#ifndef PERPSIM_GROW_H
+#define PERPSIM_GROW_H
+
+#include <stddef.h>
+
+/* The array items, of n items of size bytes and room for *cap, with room
+ * for one more: items itself while n < *cap; otherwise items reallocated to
+ * twice *cap (first when *cap is 0), its n items kept, and *cap updated.
+ * NULL when memory runs out, items and *cap then as they were. */
+void *grow_for_one(void *items, size_t n, size_t *cap, size_t size,
+                   size_t first);
+
+#endif
