@@ -1,31 +1,204 @@
 /*
- * agent: what every kind's set-up shares (agent.h): opening a population's
- * block of consecutive accounts, the check of a fixed leverage against the
- * venue's maximum, the arbitrageurs' sizing checks and quote amounts in
- * cash units, the checks of a population's count and arrival keys, and the
- * start of a population (its type, markets, arrival process and generator).
- * Each kind keeps only what is its own.
+ * agent: what every kind shares (agent.h). The three entries of the
+ * registry, the same for every kind and worked from its agent_kind:
+ * defaults (a copy of the kind's), the check (count, the kind's rules with
+ * their ranges read from its param_key table, arrival keys, the venue's
+ * limits) and creation (the population, its generator, its arrival process
+ * and its block of consecutive accounts on each of its venues, around the
+ * kind's own init); a population's release. And what kinds' rules and
+ * checks share: the accounts that are a population's, orders and their
+ * refusals, wallets funded to an amount, the taker fee, a market order's
+ * band, a fixed leverage against the venue's maximum, quote amounts in cash
+ * units and the arbitrageurs' sizing. Each kind keeps only what is its own.
  */
 #include "agent.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "margin.h"
 #include "pcg.h"
 
-int agent_open_accounts(venue *v, uint32_t count, int64_t deposit,
-                        int32_t leverage, const char *name, uint32_t *first,
-                        perr *e)
+__extension__ typedef __int128 i128;
+
+/* ---- the registry's entries ------------------------------------------- */
+
+void agent_kind_defaults(const agent_kind *k, void *params)
 {
-    for (uint32_t i = 0; i < count; i++) {
+    memcpy(params, k->defaults, k->params_size);
+}
+
+/* A range as a rule writes it: "in [a, b]" (either bracket open), "> a",
+ * ">= a", or "> a and < b", each perhaps followed by unit words. */
+typedef struct agent_range {
+    double lo, hi;
+    int lo_open, hi_open;
+} agent_range;
+
+static int range_parse(const char *text, agent_range *r)
+{
+    char *end;
+    r->hi = INFINITY;
+    r->hi_open = 1;
+    if (strncmp(text, "in ", 3) == 0 && (text[3] == '[' || text[3] == '(')) {
+        r->lo_open = text[3] == '(';
+        r->lo = strtod(text + 4, &end);
+        if (strncmp(end, ", ", 2) != 0)
+            return -1;
+        r->hi = strtod(end + 2, &end);
+        if (*end != ']' && *end != ')')
+            return -1;
+        r->hi_open = *end == ')';
+        return 0;
+    }
+    if (text[0] != '>')
+        return -1;
+    r->lo_open = text[1] != '=';
+    r->lo = strtod(text + (r->lo_open ? 1 : 2), &end);
+    if (end == text + (r->lo_open ? 1 : 2))
+        return -1;
+    if (strncmp(end, " and < ", 7) == 0) {
+        const char *hi = end + 7;
+        r->hi = strtod(hi, &end);
+        if (end == hi)
+            return -1;
+    }
+    return 0;
+}
+
+/* Checks key's value in params against rule's range. */
+static int rule_check_range(const agent_rule *rule, const param_key *key,
+                            const void *params, const char *key_prefix,
+                            perr *e)
+{
+    agent_range r;
+    if (range_parse(rule->range, &r) != 0)
+        return perr_set(e, PERR_STATE, "%s.%s: the kind's range \"%s\" is not "
+                        "one agent.h reads", key_prefix, rule->key, rule->range);
+    const char *at = (const char *)params + key->offset;
+    double x;
+    char got[64];
+    if (key->type == PARAM_DOUBLE) {
+        memcpy(&x, at, sizeof x);
+        snprintf(got, sizeof got, "%g", x);
+    } else if (key->type == PARAM_COUNT) {
+        uint32_t n;
+        memcpy(&n, at, sizeof n);
+        x = n;
+        snprintf(got, sizeof got, "%u", (unsigned)n);
+    } else if (key->type == PARAM_DURATION) {
+        int64_t ms;
+        memcpy(&ms, at, sizeof ms);
+        x = (double)ms;
+        snprintf(got, sizeof got, "%lld ms", (long long)ms);
+    } else {
+        return perr_set(e, PERR_STATE, "%s.%s: a range on a key that is not "
+                        "a number", key_prefix, rule->key);
+    }
+    if ((r.lo_open ? x > r.lo : x >= r.lo) && (r.hi_open ? x < r.hi : x <= r.hi))
+        return 0;
+    return perr_set(e, PERR_INVALID, "%s.%s: must be %s (got %s)", key_prefix,
+                    rule->key, rule->range, got);
+}
+
+/* Checks that key's value in params is the index of one of its names. */
+static int rule_check_names(const agent_rule *rule, const param_key *key,
+                            const void *params, const char *key_prefix,
+                            perr *e)
+{
+    int v;
+    memcpy(&v, (const char *)params + key->offset, sizeof v);
+    size_t n = 0;
+    while (key->names[n])
+        n++;
+    if (v >= 0 && (size_t)v < n)
+        return 0;
+    char list[256] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < n && used < sizeof list; i++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+                                 i == 0 ? "" : i + 1 == n ? " or " : ", ",
+                                 key->names[i]);
+    return perr_set(e, PERR_INVALID, "%s.%s: must be %s (got %d)", key_prefix,
+                    rule->key, list, v);
+}
+
+static int rule_check(const agent_kind *k, const agent_rule *rule,
+                      const void *params, const profile *p,
+                      const char *key_prefix, perr *e)
+{
+    if (rule->check)
+        return rule->check((const char *)params + rule->offset, p, key_prefix,
+                           e);
+    const param_key *key = param_find(k->keys, rule->key);
+    if (!key)
+        return perr_set(e, PERR_STATE, "%s.%s: a rule of %s on no key of its "
+                        "table", key_prefix, rule->key, k->kind);
+    if (rule->range)
+        return rule_check_range(rule, key, params, key_prefix, e);
+    if (key->type == PARAM_ENUM)
+        return rule_check_names(rule, key, params, key_prefix, e);
+    return perr_set(e, PERR_STATE, "%s.%s: a rule of %s that checks nothing",
+                    key_prefix, rule->key, k->kind);
+}
+
+int agent_kind_check(const agent_kind *k, const void *params, const profile *p,
+                     const char *key_prefix, perr *e)
+{
+    uint32_t count = agent_kind_count(k, params);
+    if (count < 1 || count > ACCOUNT_MAX - ACCOUNT_FIRST_TRADER)
+        return perr_set(e, PERR_INVALID, "%s.count: must be in [1, %u] (got %u)",
+                        key_prefix,
+                        (unsigned)(ACCOUNT_MAX - ACCOUNT_FIRST_TRADER),
+                        (unsigned)count);
+    for (const agent_rule *r = k->rules; r->key; r++) {
+        int rc = rule_check(k, r, params, p, key_prefix, e);
+        if (rc != 0)
+            return rc;
+    }
+    char arrival_key[256];
+    snprintf(arrival_key, sizeof arrival_key, "%s.arrival", key_prefix);
+    int rc = arrival_check((const arrival_params *)(const void *)
+                               ((const char *)params + k->arrival_offset),
+                           arrival_key, e);
+    for (const agent_rule *r = k->venue_rules; rc == 0 && r->key; r++)
+        rc = rule_check(k, r, params, p, key_prefix, e);
+    return rc;
+}
+
+/* The venues a population of kind k is made on, checked: 1 or 2 of them. */
+static int create_venues(const agent_kind *k, const agent_setup *s,
+                         venue *vs[2], perr *e)
+{
+    vs[0] = agent_setup_venue(s, 0);
+    if (!k->two_venues)
+        return 1;
+    if (s->other_market < 0 || (size_t)s->other_market >= s->world->n_markets)
+        return perr_set(e, PERR_INVALID, "%s.other_venue: required for %s",
+                        s->key_prefix, k->kind);
+    vs[1] = agent_setup_venue(s, 1);
+    if (vs[0] == vs[1])
+        return perr_set(e, PERR_INVALID,
+                        "%s.other_venue: must differ from the population's "
+                        "venue", s->key_prefix);
+    return 2;
+}
+
+/* Opens the count accounts of pop's agents on v, at consecutive ids from
+ * pop->first[leg]. */
+static int open_accounts(agent_pop *pop, int leg, venue *v, const void *params,
+                         const char *name, perr *e)
+{
+    agent_opening o = pop->kind->opening(params, venue_profile(v));
+    for (uint32_t i = 0; i < pop->count; i++) {
         uint32_t id;
-        int rc = venue_open(v, deposit, ACCOUNT_CROSS, leverage, &id, e);
+        int rc = venue_open(v, o.deposit, ACCOUNT_CROSS, o.leverage, &id, e);
         if (rc != 0)
             return rc;
         if (i == 0)
-            *first = id;
-        else if (id != *first + i)
+            pop->first[leg] = id;
+        else if (id != pop->first[leg] + i)
             return perr_set(e, PERR_STATE,
                             "%s: accounts were opened on the venue while the "
                             "population's accounts were", name);
@@ -33,59 +206,203 @@ int agent_open_accounts(venue *v, uint32_t count, int64_t deposit,
     return 0;
 }
 
-int agent_check_sizing(double threshold_bps, double exit_bps,
-                       double order_notional, double max_position_notional,
-                       uint32_t leverage, double capital,
-                       const char *key_prefix, perr *e)
+agent_pop *agent_kind_create(const agent_kind *k, const void *params,
+                             const agent_setup *s, perr *e)
 {
-    const char *k = key_prefix;
-    if (!(threshold_bps >= 0 && threshold_bps <= 10000))
-        return perr_set(e, PERR_INVALID,
-                        "%s.threshold_bps: must be in [0, 10000] (got %g)", k,
-                        threshold_bps);
-    if (!(exit_bps >= 0 && exit_bps <= threshold_bps))
-        return perr_set(e, PERR_INVALID,
-                        "%s.exit_bps: must be in [0, threshold_bps = %g] (got %g)",
-                        k, threshold_bps, exit_bps);
-    if (!(order_notional > 0 && order_notional < 1e15))
-        return perr_set(e, PERR_INVALID,
-                        "%s.order_notional: must be > 0 and < 1e15 quote "
-                        "currency (got %g)", k, order_notional);
-    if (!(max_position_notional >= order_notional
-          && max_position_notional < 1e15))
-        return perr_set(e, PERR_INVALID,
-                        "%s.max_position_notional: must be >= order_notional "
-                        "= %g and < 1e15 quote currency (got %g)", k,
-                        order_notional, max_position_notional);
-    if (leverage < 1 || leverage > 10000)
-        return perr_set(e, PERR_INVALID,
-                        "%s.leverage: must be in [1, 10000] (got %u)", k,
-                        (unsigned)leverage);
-    if (!(capital * leverage >= max_position_notional && capital < 1e15))
-        return perr_set(e, PERR_INVALID,
-                        "%s.capital: must be at least max_position_notional / "
-                        "leverage = %g and < 1e15 quote currency (got %g)", k,
-                        max_position_notional / leverage, capital);
+    venue *vs[2];
+    int n_venues = create_venues(k, s, vs, e);
+    if (n_venues < 0)
+        return NULL;
+    for (int leg = 0; leg < n_venues; leg++)
+        if (agent_kind_check(k, params, venue_profile(vs[leg]), s->key_prefix,
+                             e) != 0)
+            return NULL;
+    agent_pop *pop = calloc(1, k->pop_size);
+    if (!pop) {
+        perr_set(e, PERR_NOMEM, "no memory for population %s", s->name);
+        return NULL;
+    }
+    pop->kind = k;
+    pop->market = s->market;
+    pop->other_market = s->other_market;
+    pop->count = agent_kind_count(k, params);
+    char stream[256];
+    snprintf(stream, sizeof stream, "%s/agents", s->name);
+    pop->rng = pcg32_gsl_alloc(s->seed, stream);
+    if (!pop->rng) {
+        perr_set(e, PERR_NOMEM, "no memory for population %s", s->name);
+        agent_free(pop);
+        return NULL;
+    }
+    memcpy((char *)pop + k->pop_params_offset, params, k->params_size);
+    const arrival_params *arrivals = (const arrival_params *)(const void *)
+        ((const char *)params + k->arrival_offset);
+    int rc = k->init ? k->init(pop, s, e) : 0;
+    if (rc == 0)
+        rc = arrival_init(&pop->arrival, arrivals, s->seed, s->name,
+                          s->start_ms, e);
+    for (int leg = 0; rc == 0 && leg < n_venues; leg++)
+        rc = open_accounts(pop, leg, vs[leg], params, s->name, e);
+    if (rc != 0) {
+        agent_free(pop);
+        return NULL;
+    }
+    return pop;
+}
+
+void agent_free(agent_pop *pop)
+{
+    if (!pop)
+        return;
+    if (pop->kind->release)
+        pop->kind->release(pop);
+    arrival_free(&pop->arrival);
+    if (pop->rng)
+        gsl_rng_free(pop->rng);
+    free(pop);
+}
+
+/* The leg account_id of markets[market] is pop's on (0 its market, 1 its
+ * other market) with its agent in *i, or -1 when it is not pop's. */
+static int agent_own_account(const agent_pop *pop, uint32_t market,
+                      uint32_t account_id, uint32_t *i)
+{
+    int leg = market == pop->market ? 0
+            : pop->other_market >= 0 && market == (uint32_t)pop->other_market
+                ? 1
+                : -1;
+    if (leg < 0 || account_id < pop->first[leg]
+        || account_id - pop->first[leg] >= pop->count)
+        return -1;
+    *i = account_id - pop->first[leg];
+    return leg;
+}
+
+void agent_on_liquidated(agent_pop *pop, uint32_t market, uint32_t account_id,
+                         int64_t now)
+{
+    const agent_kind *k = pop->kind;
+    uint32_t i;
+    if (k->on_liquidated)
+        k->on_liquidated(pop, market, account_id, now);
+    if (k->on_agent_liquidated
+        && agent_own_account(pop, market, account_id, &i) >= 0)
+        k->on_agent_liquidated(pop, i);
+}
+
+/* ---- what kinds' rules share ------------------------------------------ */
+
+int agent_send(venue *v, const book_order_spec *spec, uint64_t *rejects,
+               int64_t *filled, perr *e)
+{
+    book_result res;
+    venue_reject why;
+    int rc = venue_submit(v, spec->owner, spec, &res, &why, e);
+    if (filled)
+        *filled = rc == 0 && why == VENUE_ACCEPTED ? res.filled : 0;
+    if (rc == 0 && why != VENUE_ACCEPTED)
+        (*rejects)++;
+    return rc;
+}
+
+int agent_fund(venue *v, uint32_t id, int64_t want, perr *e)
+{
+    int64_t wallet = venue_account(v, id)->cash;
+    if (wallet < want)
+        return venue_deposit(v, id, want - wallet, e);
+    if (wallet > want)
+        return venue_withdraw(v, id, wallet - want, e);
     return 0;
 }
 
-int agent_check_sizing_venue(double max_position_notional, uint32_t leverage,
-                             double capital, const profile *p,
+int64_t agent_taker_fee(const profile *p, int64_t notional)
+{
+    if (p->taker_fee <= 0)
+        return 0;
+    i128 num = (i128)notional * p->taker_fee;
+    return (int64_t)((num + PROFILE_RATE_ONE - 1) / PROFILE_RATE_ONE);
+}
+
+int64_t agent_clamp_price(const book *b, double px)
+{
+    double lo = (double)book_min_price(b), hi = (double)book_max_price(b);
+    return (int64_t)(px < lo ? lo : px > hi ? hi : px);
+}
+
+int64_t agent_band_price(const venue *v, int side, double band_bps)
+{
+    double mark = (double)venue_mark(v), band = band_bps / 1e4;
+    return agent_clamp_price(venue_book_view(v),
+                             side > 0 ? floor(mark * (1 + band))
+                                      : ceil(mark * (1 - band)));
+}
+
+int64_t agent_room_lots(const profile *p, const account *acc, int64_t max_cash,
+                        int64_t price)
+{
+    int64_t used = acc->cost < 0 ? -acc->cost : acc->cost;
+    if (used >= max_cash)
+        return 0;
+    i128 per_lot = (i128)price * p->cash_per_tick_lot;
+    return (int64_t)((i128)(max_cash - used) / per_lot);
+}
+
+/* ---- what kinds' checks share ----------------------------------------- */
+
+int agent_check_sizing(const void *sizing, const profile *p,
+                       const char *key_prefix, perr *e)
+{
+    (void)p;
+    const agent_arb_sizing *s = sizing;
+    const char *k = key_prefix;
+    if (!(s->threshold_bps >= 0 && s->threshold_bps <= 10000))
+        return perr_set(e, PERR_INVALID,
+                        "%s.threshold_bps: must be in [0, 10000] (got %g)", k,
+                        s->threshold_bps);
+    if (!(s->exit_bps >= 0 && s->exit_bps <= s->threshold_bps))
+        return perr_set(e, PERR_INVALID,
+                        "%s.exit_bps: must be in [0, threshold_bps = %g] (got %g)",
+                        k, s->threshold_bps, s->exit_bps);
+    if (!(s->order_notional > 0 && s->order_notional < 1e15))
+        return perr_set(e, PERR_INVALID,
+                        "%s.order_notional: must be > 0 and < 1e15 quote "
+                        "currency (got %g)", k, s->order_notional);
+    if (!(s->max_position_notional >= s->order_notional
+          && s->max_position_notional < 1e15))
+        return perr_set(e, PERR_INVALID,
+                        "%s.max_position_notional: must be >= order_notional "
+                        "= %g and < 1e15 quote currency (got %g)", k,
+                        s->order_notional, s->max_position_notional);
+    if (s->leverage < 1 || s->leverage > 10000)
+        return perr_set(e, PERR_INVALID,
+                        "%s.leverage: must be in [1, 10000] (got %u)", k,
+                        (unsigned)s->leverage);
+    if (!(s->capital * s->leverage >= s->max_position_notional
+          && s->capital < 1e15))
+        return perr_set(e, PERR_INVALID,
+                        "%s.capital: must be at least max_position_notional / "
+                        "leverage = %g and < 1e15 quote currency (got %g)", k,
+                        s->max_position_notional / s->leverage, s->capital);
+    return 0;
+}
+
+int agent_check_sizing_venue(const void *sizing, const profile *p,
                              const char *key_prefix, perr *e)
 {
-    int64_t max_cash = agent_quote_cash(p, max_position_notional);
-    if (max_cash < 0 || agent_quote_cash(p, capital) < 0)
+    const agent_arb_sizing *s = sizing;
+    int64_t max_cash = agent_quote_cash(p, s->max_position_notional);
+    if (max_cash < 0 || agent_quote_cash(p, s->capital) < 0)
         return perr_set(e, PERR_INVALID,
                         "%s.max_position_notional: %g (or capital %g) is not a "
                         "representable amount of %s's cash units", key_prefix,
-                        max_position_notional, capital, p->name);
+                        s->max_position_notional, s->capital, p->name);
     int32_t most = margin_max_leverage(p, max_cash);
-    if ((int64_t)leverage > most)
+    if ((int64_t)s->leverage > most)
         return perr_set(e, PERR_INVALID,
                         "%s.leverage: must be <= %d, %s's maximum for a "
                         "position of max_position_notional %g (got %u)",
-                        key_prefix, (int)most, p->name, max_position_notional,
-                        (unsigned)leverage);
+                        key_prefix, (int)most, p->name,
+                        s->max_position_notional, (unsigned)s->leverage);
     return 0;
 }
 
@@ -97,9 +414,11 @@ int64_t agent_quote_cash(const profile *p, double amount)
     return (int64_t)llround(cash);
 }
 
-int agent_check_leverage(uint32_t leverage, const profile *p,
+int agent_check_leverage(const void *at, const profile *p,
                          const char *key_prefix, perr *e)
 {
+    uint32_t leverage;
+    memcpy(&leverage, at, sizeof leverage);
     int32_t most = p->brackets[0].max_leverage;
     if (leverage > (uint32_t)most)
         return perr_set(e, PERR_INVALID,
@@ -107,40 +426,4 @@ int agent_check_leverage(uint32_t leverage, const profile *p,
                         "(got %u)", key_prefix, (int)most, p->name,
                         (unsigned)leverage);
     return 0;
-}
-
-int agent_check_count(uint32_t count, const char *key_prefix, perr *e)
-{
-    if (count < 1 || count > ACCOUNT_MAX - ACCOUNT_FIRST_TRADER)
-        return perr_set(e, PERR_INVALID, "%s.count: must be in [1, %u] (got %u)",
-                        key_prefix,
-                        (unsigned)(ACCOUNT_MAX - ACCOUNT_FIRST_TRADER),
-                        (unsigned)count);
-    return 0;
-}
-
-int agent_check_arrival(const arrival_params *a, const char *key_prefix,
-                        perr *e)
-{
-    char arrival_key[256];
-    snprintf(arrival_key, sizeof arrival_key, "%s.arrival", key_prefix);
-    return arrival_check(a, arrival_key, e);
-}
-
-int agent_pop_init(agent_pop *pop, const agent_pop_type *type,
-                   const arrival_params *arrivals, const agent_setup *s,
-                   perr *e)
-{
-    pop->type = type;
-    pop->market = s->market;
-    pop->other_market = s->other_market;
-    return arrival_init(&pop->arrival, arrivals, s->seed, s->name, s->start_ms,
-                        e);
-}
-
-gsl_rng *agent_rng_alloc(const agent_setup *s)
-{
-    char stream[256];
-    snprintf(stream, sizeof stream, "%s/agents", s->name);
-    return pcg32_gsl_alloc(s->seed, stream);
 }

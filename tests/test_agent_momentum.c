@@ -21,34 +21,24 @@
 
 #include "agent_momentum.h"
 #include "support_agent.h"
-#include "support.h"
 #include "venue.h"
-#include "profile_yaml.h"
 
 #define BID INT64_C(499990)
 #define ASK INT64_C(500010)
 #define MARK INT64_C(500000)
 #define K 100.0
 
+/* Binance with a whale's deep book at BID / ASK. */
 static venue *make_venue(void)
 {
-    perr e = {0, ""};
-    venue *v = venue_new(profile_builtin("binance"), 100000, 1000000, MARK, 64, 16, &e);
-    cr_assert_not_null(v, "venue_new: %s", e.msg);
-    uint32_t whale = open_account(v, INT64_C(1000000000000000000), ACCOUNT_CROSS, 1);
-    book_order_spec bid = {BID, INT64_C(1000000000), whale, BOOK_BUY, BOOK_LIMIT, 0};
-    book_order_spec ask = {ASK, INT64_C(1000000000), whale, BOOK_SELL, BOOK_LIMIT, 0};
-    book_result r;
-    venue_reject why;
-    cr_assert_eq(venue_submit(v, whale, &bid, &r, &why, &e), 0, "%s", e.msg);
-    cr_assert_eq(venue_submit(v, whale, &ask, &r, &why, &e), 0, "%s", e.msg);
-    return v;
+    uint32_t whale;
+    return test_venue_quoted(64, BID, ASK, INT64_C(1000000000), &whale);
 }
 
 static agent_momentum_params params(uint32_t count)
 {
     agent_momentum_params p;
-    agent_momentum_params_default(&p);
+    agent_kind_defaults(&agent_momentum_kind, &p);
     p.count = count;
     p.lookback_ms = 60000;
     p.sample_ms = 10000;
@@ -65,18 +55,23 @@ static agent_momentum_params params(uint32_t count)
 
 static agent_pop *make_pop(const agent_momentum_params *p, venue *v, uint64_t seed)
 {
-    agent_pop *pop = support_agent_pop(agent_momentum_new, p, &v, 1, seed,
+    agent_pop *pop = support_agent_pop(&agent_momentum_kind, p, &v, 1, seed,
                                        "momentum", "populations[4]");
-    cr_assert_str_eq(pop->type->kind, "momentum");
+    cr_assert_str_eq(pop->kind->kind, "momentum");
     return pop;
+}
+
+/* The account of agent i. */
+static uint32_t agent(const agent_pop *pop, uint32_t i)
+{
+    return agent_account(pop, 0, i);
 }
 
 static void wake_at(agent_pop *pop, venue *v, int64_t now, double index)
 {
-    perr e = {0, ""};
     agent_market m = {v, NULL, "v", index, {1.0}};
     agent_world w = {now, 0, index / 10, 1, &m};
-    cr_assert_eq(agent_wake(pop, &w, &e), 0, "agent_wake: %s", e.msg);
+    support_agent_wake(pop, &w);
 }
 
 static void set_mark(venue *v, int64_t now, int64_t mark)
@@ -106,7 +101,7 @@ static void positions(const agent_pop *pop, const venue *v, uint32_t count,
 {
     *longs = *shorts = 0;
     for (uint32_t i = 0; i < count; i++) {
-        int64_t size = venue_account(v, agent_momentum_account(pop, i))->size;
+        int64_t size = venue_account(v, agent(pop, i))->size;
         *longs += size > 0;
         *shorts += size < 0;
     }
@@ -152,8 +147,7 @@ Test(agent_momentum, the_signal_is_the_return_over_lookback_on_the_sample_grid)
     r = agent_momentum_signal(pop, &valid);
     cr_assert(fabs(r - (540000.0 / 530000 - 1)) < 1e-15, "r = %.17g", r);
     cr_assert_eq(stats(pop).opens_long + stats(pop).opens_short, 0);
-    agent_free(pop);
-    venue_free(v);
+    support_agent_free(pop, v);
 }
 
 /* Twenty agents see 60 s of a flat mark, then a move of below_pct (which
@@ -183,10 +177,9 @@ Test(agent_momentum, agents_buy_after_a_rise_beyond_the_threshold)
     cr_assert_eq(stats(pop).opens_long, 20);
     /* Signal 1% = 2 x the threshold: 20,000 USDT at the mark 505,000. */
     for (uint32_t i = 0; i < 20; i++)
-        cr_assert_eq(venue_account(v, agent_momentum_account(pop, i))->size,
+        cr_assert_eq(venue_account(v, agent(pop, i))->size,
                      (int64_t)floor(2e10 / (505000 * K)));
-    agent_free(pop);
-    venue_free(v);
+    support_agent_free(pop, v);
 }
 
 Test(agent_momentum, agents_sell_after_a_fall_beyond_the_threshold)
@@ -200,10 +193,9 @@ Test(agent_momentum, agents_sell_after_a_fall_beyond_the_threshold)
     cr_assert_eq(longs, 0);
     cr_assert_eq(shorts, 20);
     for (uint32_t i = 0; i < 20; i++)
-        cr_assert_eq(venue_account(v, agent_momentum_account(pop, i))->size,
+        cr_assert_eq(venue_account(v, agent(pop, i))->size,
                      -(int64_t)floor(2e10 / (495000 * K)));
-    agent_free(pop);
-    venue_free(v);
+    support_agent_free(pop, v);
 }
 
 Test(agent_momentum, the_notional_scales_with_the_signal_up_to_max_scale)
@@ -218,12 +210,11 @@ Test(agent_momentum, the_notional_scales_with_the_signal_up_to_max_scale)
         double mark = MARK * (1 + pct[c] / 100);
         int64_t want = (int64_t)floor(10000 * scale[c] * 1e6 / (mark * K));
         for (uint32_t i = 0; i < 5; i++) {
-            int64_t size = venue_account(v, agent_momentum_account(pop, i))->size;
+            int64_t size = venue_account(v, agent(pop, i))->size;
             cr_assert(llabs(size - want) <= 1, "%g%%: agent %u holds %lld, want %lld",
                       pct[c], i, (long long)size, (long long)want);
         }
-        agent_free(pop);
-        venue_free(v);
+        support_agent_free(pop, v);
     }
 }
 
@@ -246,8 +237,7 @@ Test(agent_momentum, positions_close_after_hold)
     positions(pop, v, 20, &longs, &shorts);
     cr_assert_eq(longs + shorts, 0);
     cr_assert_eq(stats(pop).opens_long, 20, "re-opened without a signal");
-    agent_free(pop);
-    venue_free(v);
+    support_agent_free(pop, v);
 }
 
 Test(agent_momentum, positions_close_when_the_signal_reverses)
@@ -270,8 +260,7 @@ Test(agent_momentum, positions_close_when_the_signal_reverses)
     positions(pop, v, 20, &longs, &shorts);
     cr_assert_eq(longs, 0);
     cr_assert_eq(shorts, (int)s.opens_short);
-    agent_free(pop);
-    venue_free(v);
+    support_agent_free(pop, v);
 }
 
 Test(agent_momentum, the_index_can_be_the_signals_price)
@@ -290,8 +279,7 @@ Test(agent_momentum, the_index_can_be_the_signals_price)
     positions(pop, v, 10, &longs, &shorts);
     cr_assert_eq(longs, 0);
     cr_assert_eq(shorts, 10);
-    agent_free(pop);
-    venue_free(v);
+    support_agent_free(pop, v);
 }
 
 Test(agent_momentum, same_seed_gives_the_same_trades)
@@ -317,46 +305,34 @@ Test(agent_momentum, same_seed_gives_the_same_trades)
     cr_assert_gt(a.opens_short, 20);
     cr_assert_gt(a.closes_hold + a.closes_reverse, 20);
     for (uint32_t i = 0; i < 50; i++) {
-        const account *x = venue_account(v[0], agent_momentum_account(pop[0], i));
-        const account *y = venue_account(v[1], agent_momentum_account(pop[1], i));
+        const account *x = venue_account(v[0], agent(pop[0], i));
+        const account *y = venue_account(v[1], agent(pop[1], i));
         cr_assert(x->size == y->size && x->cost == y->cost && x->cash == y->cash);
     }
-    perr e = {0, ""};
-    cr_assert_eq(venue_audit(v[0], NULL, &e), 0, "%s", e.msg);
-    for (int r = 0; r < 2; r++) {
-        agent_free(pop[r]);
-        venue_free(v[r]);
-    }
-}
-
-static void expect_error(agent_momentum_params p, const char *key)
-{
-    support_agent_check_error(agent_momentum_check, &p, profile_builtin("binance"), "populations[4]", key);
+    support_agent_audit(v[0]);
+    for (int r = 0; r < 2; r++)
+        support_agent_free(pop[r], v[r]);
 }
 
 Test(agent_momentum, bad_parameters_name_the_key)
 {
-    agent_momentum_params ok = params(5), p;
-    perr e = {0, ""};
-    cr_assert_eq(agent_momentum_check(&ok, profile_builtin("binance"), "populations[4]", &e), 0, "%s", e.msg);
-    p = ok; p.count = 0; expect_error(p, "populations[4].count:");
-    p = ok; p.price = 2; expect_error(p, "populations[4].price:");
-    p = ok; p.sample_ms = 0; expect_error(p, "populations[4].sample:");
-    p = ok; p.lookback_ms = 65000; expect_error(p, "populations[4].lookback:");
-    p = ok; p.threshold = 0; expect_error(p, "populations[4].threshold:");
-    p = ok; p.notional = -1; expect_error(p, "populations[4].notional:");
-    p = ok; p.max_scale = 0.5; expect_error(p, "populations[4].max_scale:");
-    p = ok; p.hold_ms = 0; expect_error(p, "populations[4].hold:");
-    p = ok; p.leverage = 0; expect_error(p, "populations[4].leverage:");
-    p = ok; p.band_bps = 0; expect_error(p, "populations[4].band_bps:");
-    p = ok; p.arrival.beta = 0; expect_error(p, "populations[4].arrival.beta:");
+    agent_momentum_params ok = params(5);
+    static const support_agent_bad bad[] = {
+        {"count", 0},        {"price", 2},      {"sample", 0},
+        {"lookback", 65000}, {"threshold", 0},  {"notional", -1},
+        {"max_scale", 0.5},  {"hold", 0},       {"leverage", 0},
+        {"band_bps", 0},     {"arrival.beta", 0},
+    };
+    support_agent_bad_values(&agent_momentum_kind, &ok, binance(), "populations[4]",
+                             bad, sizeof bad / sizeof bad[0]);
     const agent_kind *kind = agent_kind_find("momentum");
     cr_assert_not_null(kind);
     agent_momentum_params d;
-    kind->defaults(&d);
+    agent_kind_defaults(kind, &d);
     cr_assert(d.count == 200 && d.lookback_ms == 300000 && d.threshold == 0.005);
     d.leverage = 500;
-    cr_assert_eq(kind->check(&d, profile_builtin("binance"), "populations[4]", &e),
+    perr e = {0, ""};
+    cr_assert_eq(agent_kind_check(kind, &d, binance(), "populations[4]", &e),
                  PERR_INVALID);
     cr_assert(strstr(e.msg, "populations[4].leverage: must be <= 125") == e.msg, "%s",
               e.msg);
@@ -367,7 +343,7 @@ Test(agent_momentum, scenario_keys_set_the_parameters)
     const agent_kind *kind = agent_kind_find("momentum");
     cr_assert_not_null(kind);
     agent_momentum_params p;
-    kind->defaults(&p);
+    agent_kind_defaults(kind, &p);
     const char *set[][2] = {{"price", "index"},    {"lookback", "1h"},
                             {"sample", "30s"},     {"threshold", "1%"},
                             {"hold", "2h"},        {"max_scale", "2"},
@@ -378,6 +354,6 @@ Test(agent_momentum, scenario_keys_set_the_parameters)
               && p.max_scale == 2 && p.notional == 20000
               && p.arrival.kind == ARRIVAL_HAWKES);
     perr e = {0, ""};
-    cr_assert_eq(kind->check(&p, profile_builtin("binance"), "populations[4]", &e), 0,
+    cr_assert_eq(agent_kind_check(kind, &p, binance(), "populations[4]", &e), 0,
                  "%s", e.msg);
 }
