@@ -226,28 +226,30 @@ agent_pop *agent_kind_create(const agent_kind *k, const void *params,
     pop->market = s->market;
     pop->other_market = s->other_market;
     pop->count = agent_kind_count(k, params);
+    memcpy((char *)pop + k->pop_params_offset, params, k->params_size);
     char stream[256];
     snprintf(stream, sizeof stream, "%s/agents", s->name);
     pop->rng = pcg32_gsl_alloc(s->seed, stream);
-    if (!pop->rng) {
-        perr_set(e, PERR_NOMEM, "no memory for population %s", s->name);
-        agent_free(pop);
-        return NULL;
-    }
-    memcpy((char *)pop + k->pop_params_offset, params, k->params_size);
+    int rc = pop->rng ? 0
+                      : perr_set(e, PERR_NOMEM, "no memory for population %s",
+                                 s->name);
+    if (rc == 0 && k->agent_size > 0
+        && !(pop->agents = calloc(pop->count, k->agent_size)))
+        rc = perr_set(e, PERR_NOMEM, "no memory for the %u agents of %s",
+                      (unsigned)pop->count, s->name);
+    if (rc == 0 && k->init)
+        rc = k->init(pop, s, e);
     const arrival_params *arrivals = (const arrival_params *)(const void *)
         ((const char *)params + k->arrival_offset);
-    int rc = k->init ? k->init(pop, s, e) : 0;
     if (rc == 0)
         rc = arrival_init(&pop->arrival, arrivals, s->seed, s->name,
                           s->start_ms, e);
     for (int leg = 0; rc == 0 && leg < n_venues; leg++)
         rc = open_accounts(pop, leg, vs[leg], params, s->name, e);
-    if (rc != 0) {
-        agent_free(pop);
-        return NULL;
-    }
-    return pop;
+    if (rc == 0)
+        return pop;
+    agent_free(pop);
+    return NULL;
 }
 
 void agent_free(agent_pop *pop)
@@ -259,6 +261,7 @@ void agent_free(agent_pop *pop)
     arrival_free(&pop->arrival);
     if (pop->rng)
         gsl_rng_free(pop->rng);
+    free(pop->agents);
     free(pop);
 }
 
@@ -292,6 +295,12 @@ void agent_on_liquidated(agent_pop *pop, uint32_t market, uint32_t account_id,
 
 /* ---- what kinds' rules share ------------------------------------------ */
 
+agent_units agent_units_of(const profile *p)
+{
+    return (agent_units){(double)p->cash_per_tick_lot,
+                         1 / profile_cash_to_quote(p, 1)};
+}
+
 int agent_send(venue *v, const book_order_spec *spec, uint64_t *rejects,
                int64_t *filled, perr *e)
 {
@@ -305,7 +314,8 @@ int agent_send(venue *v, const book_order_spec *spec, uint64_t *rejects,
     return rc;
 }
 
-int agent_fund(venue *v, uint32_t id, int64_t want, perr *e)
+/* Brings account id's wallet on v to exactly want cash units. */
+static int fund(venue *v, uint32_t id, int64_t want, perr *e)
 {
     int64_t wallet = venue_account(v, id)->cash;
     if (wallet < want)
@@ -313,6 +323,30 @@ int agent_fund(venue *v, uint32_t id, int64_t want, perr *e)
     if (wallet > want)
         return venue_withdraw(v, id, wallet - want, e);
     return 0;
+}
+
+int agent_open_funded(venue *v, const book_order_spec *spec, int64_t wallet,
+                      int32_t leverage, uint64_t *rejects, int64_t *filled,
+                      perr *e)
+{
+    *filled = 0;
+    int rc = fund(v, spec->owner, wallet, e);
+    if (rc == 0 && leverage > 0)
+        rc = venue_set_leverage(v, spec->owner, leverage, e);
+    return rc != 0 ? rc : agent_send(v, spec, rejects, filled, e);
+}
+
+int agent_close(venue *v, uint32_t id, int64_t price, book_type type,
+                uint64_t *rejects, int *flat, perr *e)
+{
+    const account *a = venue_account(v, id);
+    int dir = a->size > 0 ? 1 : -1;
+    book_order_spec spec = {price, dir * a->size, id, -dir, type,
+                            BOOK_REDUCE_ONLY};
+    int64_t filled;
+    int rc = agent_send(v, &spec, rejects, &filled, e);
+    *flat = rc == 0 && filled > 0 && venue_account(v, id)->size == 0;
+    return rc;
 }
 
 int64_t agent_taker_fee(const profile *p, int64_t notional)
@@ -384,6 +418,13 @@ int agent_check_sizing(const void *sizing, const profile *p,
                         "leverage = %g and < 1e15 quote currency (got %g)", k,
                         s->max_position_notional / s->leverage, s->capital);
     return 0;
+}
+
+agent_opening agent_arb_opening(const void *params, const profile *p)
+{
+    const agent_arb_sizing *s = params;
+    return (agent_opening){agent_quote_cash(p, s->capital),
+                           (int32_t)s->leverage};
 }
 
 int agent_check_sizing_venue(const void *sizing, const profile *p,

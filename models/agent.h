@@ -110,6 +110,9 @@ struct agent_pop {
     int32_t other_market; /* cross-venue kinds: the second venue; else -1 */
     gsl_rng *rng;         /* its choices, on the stream "<name>/agents" */
     uint32_t count;       /* its agents */
+    void *agents;         /* what the kind keeps per agent beside its
+                             accounts: count x kind->agent_size bytes, zeroed
+                             (NULL when agent_size is 0) */
     uint32_t first[2];    /* the account of agent 0 on each of its venues */
 };
 
@@ -203,18 +206,19 @@ struct agent_kind {
      * checked parameters to pop_params_offset (AGENT_POP gives both). */
     size_t pop_size;
     size_t pop_params_offset;
+    size_t agent_size;       /* of its state per agent (agent_pop.agents) */
     /* What each agent's account on a venue with profile p opens with. */
     agent_opening (*opening)(const void *params, const profile *p);
-    /* Sets up the rest of what is the kind's own, after the generator and
-     * the parameters and before the arrival process and the accounts;
-     * PERR_NOMEM naming s->name. NULL: nothing. */
+    /* Sets up the rest of what is the kind's own, after the generator, the
+     * parameters and the agents' state, and before the arrival process and
+     * the accounts; PERR_NOMEM naming s->name. NULL: nothing. */
     int (*init)(agent_pop *pop, const agent_setup *s, perr *e);
     /* Releases what init allocated, whether or not it succeeded. NULL:
-     * nothing. */
+     * nothing (agent_free releases what agent_kind_create made). */
     void (*release)(agent_pop *pop);
-    /* Acts once at w->now. A rejection by a venue is an outcome, not an
-     * error; errors are the venues'. */
-    int (*wake)(agent_pop *pop, agent_world *w, perr *e);
+    /* Agent i, whose turn the arrival is, acts once at w->now. A rejection
+     * by a venue is an outcome, not an error; errors are the venues'. */
+    int (*wake)(agent_pop *pop, agent_world *w, uint32_t i, perr *e);
     /* Notes that account_id of markets[market] was (perhaps partly)
      * liquidated at now, whoever's it is (market makers count bursts); then
      * that agent i of the population was. Either NULL: the kind keeps
@@ -284,9 +288,18 @@ const agent_kind *agent_kind_find(const char *kind);
 
 /* ---- a population ------------------------------------------------------ */
 
+/* The agent whose turn an arrival is: uniform over the population, from its
+ * generator. */
+static inline uint32_t agent_pick(agent_pop *pop)
+{
+    return (uint32_t)gsl_rng_uniform_int(pop->rng, pop->count);
+}
+
+/* One arrival: the agent whose turn it is, picked uniformly from the
+ * population's generator (its first draw of the wake), acts. */
 static inline int agent_wake(agent_pop *pop, agent_world *w, perr *e)
 {
-    return pop->kind->wake(pop, w, e);
+    return pop->kind->wake(pop, w, agent_pick(pop), e);
 }
 
 /* Tells the population that account_id of markets[market] was (perhaps
@@ -310,14 +323,17 @@ static inline uint32_t agent_account(const agent_pop *pop, int leg, uint32_t i)
     return pop->first[leg] + i;
 }
 
-/* The agent whose turn an arrival is: uniform over the population, from its
- * generator. */
-static inline uint32_t agent_pick(agent_pop *pop)
-{
-    return (uint32_t)gsl_rng_uniform_int(pop->rng, pop->count);
-}
-
 /* ---- what kinds' rules share ------------------------------------------- */
+
+/* A venue's units as a kind sizes its orders: K, the cash units per
+ * tick-lot (a notional in cash is lots x price x K), and the cash units per
+ * unit of quote currency. */
+typedef struct agent_units {
+    double K;
+    double cash_per_quote;
+} agent_units;
+
+agent_units agent_units_of(const profile *p);
 
 /* Sends spec for its owner's account on v: 0 with the lots it traded on
  * arrival in *filled (may be NULL), none when the venue refused it (counted
@@ -325,9 +341,23 @@ static inline uint32_t agent_pick(agent_pop *pop)
 int agent_send(venue *v, const book_order_spec *spec, uint64_t *rejects,
                int64_t *filled, perr *e);
 
-/* Brings account id's wallet on v to exactly want cash units: a deposit of
- * the shortfall or a withdrawal of the excess (a flat cross account). */
-int agent_fund(venue *v, uint32_t id, int64_t want, perr *e);
+/* Opens or adds to the position of spec's owner on v as the agents that
+ * bring their margin with each trade do (leveraged holders, momentum
+ * traders): its wallet set to exactly wallet cash units (a deposit of the
+ * shortfall or a withdrawal of the excess; a flat wallet may be in debt
+ * from a close filled past bankruptcy), then its leverage to leverage when
+ * that is > 0 (checked against the new wallet), then spec sent as
+ * agent_send does. */
+int agent_open_funded(venue *v, const book_order_spec *spec, int64_t wallet,
+                      int32_t leverage, uint64_t *rejects, int64_t *filled,
+                      perr *e);
+
+/* Closes account id's whole position on v with a reduce-only order of type
+ * at price: 0 with *flat 1 when it traded and the account is flat (0 when
+ * it was refused, counted in *rejects, or left some); else the venue's
+ * error. */
+int agent_close(venue *v, uint32_t id, int64_t price, book_type type,
+                uint64_t *rejects, int *flat, perr *e);
 
 /* The taker fee on notional (cash units) on p, rounded up as the venue
  * charges it. */
@@ -354,7 +384,8 @@ int agent_check_leverage(const void *leverage, const profile *p,
 int64_t agent_quote_cash(const profile *p, double amount);
 
 /* The keys both arbitrageur kinds have (basis_arb, cross_venue_arb), with
- * the same defaults (AGENT_ARB_SIZING_DEFAULTS) and checks. */
+ * the same defaults (AGENT_ARB_SIZING_DEFAULTS), checks and accounts: the
+ * first member of each kind's parameters. */
 typedef struct agent_arb_sizing {
     double threshold_bps;         /* edge required beyond the entry cost, >= 0 */
     double exit_bps;              /* unwind when the remaining edge is at
@@ -365,6 +396,11 @@ typedef struct agent_arb_sizing {
     uint32_t leverage;            /* of the agents' accounts, >= 1 */
     double capital;               /* quote currency deposited per account */
 } agent_arb_sizing;
+
+/* What each account of an arbitrageur kind opens with on a venue of
+ * profile p: capital at leverage, from the agent_arb_sizing its params
+ * begin with. */
+agent_opening agent_arb_opening(const void *params, const profile *p);
 
 /* threshold 2 bp, exit 1 bp, orders of 25,000 quote, positions up to
  * 1,000,000, leverage 5, capital 500,000 (models/README.md says why). */

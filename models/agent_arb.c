@@ -185,8 +185,10 @@ static int arb_enter(arb_pop *h, uint32_t id, const account *acc, int side,
     return 1;
 }
 
-static int arb_act(arb_pop *h, agent_world *w, uint32_t i, perr *e)
+static int arb_wake(agent_pop *pop, agent_world *w, uint32_t i, perr *e)
 {
+    arb_pop *h = (arb_pop *)pop;
+    h->stats.wakes++;
     agent_market *m = &w->markets[h->base.market];
     const book *b = venue_book_view(h->v);
     uint32_t id = agent_account(&h->base, 0, i);
@@ -241,13 +243,6 @@ static int arb_act(arb_pop *h, agent_world *w, uint32_t i, perr *e)
     return 0;
 }
 
-static int arb_wake(agent_pop *pop, agent_world *w, perr *e)
-{
-    arb_pop *h = (arb_pop *)pop;
-    h->stats.wakes++;
-    return arb_act(h, w, agent_pick(pop), e);
-}
-
 /* Noted once per episode: until the agent's next turn. */
 static void arb_agent_liquidated(agent_pop *pop, uint32_t i)
 {
@@ -256,35 +251,19 @@ static void arb_agent_liquidated(agent_pop *pop, uint32_t i)
     h->agents[i].liquidated = 1;
 }
 
-static void arb_release(agent_pop *pop)
-{
-    free(((arb_pop *)pop)->agents);
-}
-
 /* ---- set-up ------------------------------------------------------------- */
 
 static int arb_init(agent_pop *pop, const agent_setup *s, perr *e)
 {
+    (void)e;
     arb_pop *h = (arb_pop *)pop;
-    const agent_arb_params *p = &h->p;
     h->v = agent_setup_venue(s, 0);
     const profile *prof = venue_profile(h->v);
     h->lot_base = param_decimal_value(prof->lot);
-    h->order_cash = agent_quote_cash(prof, p->sizing.order_notional);
-    h->max_cash = agent_quote_cash(prof, p->sizing.max_position_notional);
-    h->agents = calloc(p->count, sizeof *h->agents);
-    if (!h->agents)
-        return perr_set(e, PERR_NOMEM, "no memory for the %u agents of %s",
-                        (unsigned)p->count, s->name);
+    h->order_cash = agent_quote_cash(prof, h->p.sizing.order_notional);
+    h->max_cash = agent_quote_cash(prof, h->p.sizing.max_position_notional);
+    h->agents = pop->agents;
     return 0;
-}
-
-/* Each agent's perp account opens with capital at leverage. */
-static agent_opening arb_opening(const void *params, const profile *prof)
-{
-    const agent_arb_sizing *z = &((const agent_arb_params *)params)->sizing;
-    return (agent_opening){agent_quote_cash(prof, z->capital),
-                           (int32_t)z->leverage};
 }
 
 void agent_arb_stats_get(const agent_pop *pop, agent_arb_stats *out)
@@ -350,5 +329,5 @@ const agent_kind agent_arb_kind = {
     "rich (or funding pays), long when cheap",
     0, AGENT_PARAMS(agent_arb_params), arb_keys, &arb_defaults,
     arb_rules, arb_venue_rules,
-    AGENT_POP(arb_pop), arb_opening, arb_init, arb_release,
+    AGENT_POP(arb_pop), sizeof(arb_agent), agent_arb_opening, arb_init, NULL,
     arb_wake, NULL, arb_agent_liquidated, NULL};

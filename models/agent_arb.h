@@ -33,13 +33,13 @@
 #include "venue.h"
 
 typedef struct agent_arb_params {
-    uint32_t count;               /* agents, >= 1 */
     /* threshold_bps: edge beyond the cost c to enter; exit_bps: unwind when
      * the position's remaining edge is at most this; order_notional: quote
      * currency per order; max_position_notional: bound on the perp
      * position's entry notional; leverage and capital of the perp account
      * (agent.h's agent_arb_sizing, shared with cross_venue_arb). */
-    agent_arb_sizing sizing;
+    agent_arb_sizing sizing;      /* first: agent_arb_opening reads it */
+    uint32_t count;               /* agents, >= 1 */
     double spot_fee_bps;          /* cost of the spot leg per trade, >= 0 */
     arrival_params arrival;       /* the population's activity */
 } agent_arb_params;

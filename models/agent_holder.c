@@ -110,25 +110,16 @@ static int holder_open(holder_pop *h, venue *v, uint32_t i, perr *e)
         return 0; /* no bracket holds this notional */
     int64_t notional = margin_notional(p, lots, touch);
     int64_t fee = agent_taker_fee(p, notional);
-    /* Funded first: a flat wallet may be in debt from a close filled past
-     * bankruptcy, and the new leverage is checked against the wallet. */
-    int rc = agent_fund(v, id, margin_initial(notional, leverage) + fee, e);
-    if (rc != 0)
-        return rc;
-    rc = venue_set_leverage(v, id, leverage, e);
-    if (rc != 0)
-        return rc;
     book_order_spec spec = {touch, lots, id, side, BOOK_IOC, 0};
     int64_t filled;
-    rc = agent_send(v, &spec, &h->stats.rejects, &filled, e);
-    if (rc != 0)
-        return rc;
-    if (filled > 0) {
+    int rc = agent_open_funded(v, &spec, margin_initial(notional, leverage) + fee,
+                               leverage, &h->stats.rejects, &filled, e);
+    if (rc == 0 && filled > 0) {
         h->state[i] |= HOLDER_HOLDING;
         h->stats.opens++;
         h->stats.holding++;
     }
-    return 0;
+    return rc;
 }
 
 static int holder_check_exit(holder_pop *h, venue *v, uint32_t i, perr *e)
@@ -148,29 +139,25 @@ static int holder_check_exit(holder_pop *h, venue *v, uint32_t i, perr *e)
     int64_t touch = dir > 0 ? book_best_bid(b) : book_best_ask(b);
     if (touch == BOOK_NO_PRICE)
         return 0;
-    book_order_spec spec = {touch, dir * a->size, id, -dir, BOOK_IOC,
-                            BOOK_REDUCE_ONLY};
-    int64_t filled;
-    int rc = agent_send(v, &spec, &h->stats.rejects, &filled, e);
-    if (rc != 0)
+    int flat;
+    int rc = agent_close(v, id, touch, BOOK_IOC, &h->stats.rejects, &flat, e);
+    if (rc != 0 || !flat)
         return rc;
-    if (filled > 0 && venue_account(v, id)->size == 0) {
-        if (take_profit)
-            h->stats.take_profits++;
-        else
-            h->stats.stop_losses++;
-        holder_exit(h, i);
-    }
+    if (take_profit)
+        h->stats.take_profits++;
+    else
+        h->stats.stop_losses++;
+    holder_exit(h, i);
     return 0;
 }
 
-static int holder_wake(agent_pop *pop, agent_world *w, perr *e)
+static int holder_wake(agent_pop *pop, agent_world *w, uint32_t i,
+                         perr *e)
 {
     (void)w;
     holder_pop *h = (holder_pop *)pop;
     venue *v = h->v;
     h->stats.wakes++;
-    uint32_t i = agent_pick(pop);
     uint8_t s = h->state[i];
     if (s & HOLDER_RETIRED)
         return 0;
@@ -195,26 +182,18 @@ static void holder_agent_liquidated(agent_pop *pop, uint32_t i)
     }
 }
 
-static void holder_release(agent_pop *pop)
-{
-    free(((holder_pop *)pop)->state);
-}
-
 /* ---- set-up ------------------------------------------------------------- */
 
 /* Opening the accounts costs O(count), or O(count x accounts) while the
  * venue checks every event (venue_set_check). */
 static int holder_init(agent_pop *pop, const agent_setup *s, perr *e)
 {
+    (void)e;
     holder_pop *h = (holder_pop *)pop;
-    const agent_holder_params *p = &h->p;
     h->v = agent_setup_venue(s, 0);
     h->notional_cash_median = (int64_t)llround(
-        p->notional_median / profile_cash_to_quote(venue_profile(h->v), 1));
-    h->state = calloc(p->count, 1);
-    if (!h->state)
-        return perr_set(e, PERR_NOMEM, "no memory for the %u agents of %s",
-                        (unsigned)p->count, s->name);
+        h->p.notional_median / profile_cash_to_quote(venue_profile(h->v), 1));
+    h->state = pop->agents;
     return 0;
 }
 
@@ -324,7 +303,7 @@ static const agent_rule holder_venue_rules[] = {
 #define HOLDER_KIND(name, summary, defaults)                                  \
     {name, summary, 0, AGENT_PARAMS(agent_holder_params), holder_keys,        \
      defaults, holder_rules, holder_venue_rules, AGENT_POP(holder_pop),       \
-     holder_opening, holder_init, holder_release, holder_wake, NULL,          \
+     sizeof(uint8_t), holder_opening, holder_init, NULL, holder_wake, NULL,   \
      holder_agent_liquidated, NULL}
 
 const agent_kind agent_holder_long_kind = HOLDER_KIND(

@@ -67,8 +67,7 @@ typedef struct maker_pop {
     agent_pop base; /* first: what every population is */
     agent_maker_params p;
     venue *v;
-    double K;         /* cash units per tick-lot */
-    double cash_per_quote;
+    agent_units u;  /* of its venue */
     /* The volatility estimate. */
     double var_per_s;      /* V */
     double sigma_normal;   /* sigma_n, per square-root second */
@@ -151,7 +150,7 @@ static int maker_post_side(maker_pop *h, uint32_t id, int side, double ref,
             continue;
         int64_t price = (int64_t)px;
         double want = level_cash < room ? level_cash : room;
-        double lots_f = floor(want / ((double)price * h->K));
+        double lots_f = floor(want / ((double)price * h->u.K));
         if (lots_f < 1)
             break; /* deeper levels are no larger */
         int64_t lots = lots_f > (double)BOOK_REST_SIZE_MAX ? BOOK_REST_SIZE_MAX
@@ -167,7 +166,7 @@ static int maker_post_side(maker_pop *h, uint32_t id, int side, double ref,
             continue;
         }
         h->stats.orders++;
-        room -= (double)lots * (double)price * h->K;
+        room -= (double)lots * (double)price * h->u.K;
     }
     return 0;
 }
@@ -193,12 +192,12 @@ static int maker_quote(maker_pop *h, const agent_world *w, uint32_t i,
         return 0;
     if (liquidity > 1)
         liquidity = 1;
-    double max_inv = h->p.max_inventory_notional * h->cash_per_quote;
-    double inventory = (double)a->size * ref * h->K;
+    double max_inv = h->p.max_inventory_notional * h->u.cash_per_quote;
+    double inventory = (double)a->size * ref * h->u.K;
     double ratio = inventory / max_inv;
     ratio = ratio > 1 ? 1 : ratio < -1 ? -1 : ratio;
     double skew_bps = h->p.skew_bps * ratio;
-    double level_cash = h->p.depth_notional * h->cash_per_quote * liquidity
+    double level_cash = h->p.depth_notional * h->u.cash_per_quote * liquidity
                         * h->size_factor * keep / h->p.levels;
     double room_bid = max_inv - inventory, room_ask = max_inv + inventory;
     int rc = 0;
@@ -217,11 +216,11 @@ static int maker_quote(maker_pop *h, const agent_world *w, uint32_t i,
     return rc;
 }
 
-static int maker_wake(agent_pop *pop, agent_world *w, perr *e)
+static int maker_wake(agent_pop *pop, agent_world *w, uint32_t i,
+                        perr *e)
 {
     maker_pop *h = (maker_pop *)pop;
     h->stats.wakes++;
-    uint32_t i = agent_pick(pop);
     venue_cancel_all(h->v, agent_account(pop, 0, i));
     double ref = maker_reference(h, w);
     maker_observe(h, w->now, ref);
@@ -280,9 +279,7 @@ static int maker_init(agent_pop *pop, const agent_setup *s, perr *e)
     maker_pop *h = (maker_pop *)pop;
     const agent_maker_params *p = &h->p;
     h->v = agent_setup_venue(s, 0);
-    const profile *prof = venue_profile(h->v);
-    h->K = (double)prof->cash_per_tick_lot;
-    h->cash_per_quote = 1 / profile_cash_to_quote(prof, 1);
+    h->u = agent_units_of(venue_profile(h->v));
     h->sigma_normal = p->vol_normal / sqrt(365.25 * 86400);
     h->var_per_s = h->sigma_normal * h->sigma_normal;
     h->last_obs_ms = -1;
@@ -300,9 +297,8 @@ static int maker_init(agent_pop *pop, const agent_setup *s, perr *e)
 static agent_opening maker_opening(const void *params, const profile *prof)
 {
     const agent_maker_params *p = params;
-    double cash_per_quote = 1 / profile_cash_to_quote(prof, 1);
-    return (agent_opening){(int64_t)llround(p->capital * cash_per_quote),
-                           (int32_t)p->leverage};
+    double cash = p->capital * agent_units_of(prof).cash_per_quote;
+    return (agent_opening){(int64_t)llround(cash), (int32_t)p->leverage};
 }
 
 void agent_maker_stats_get(const agent_pop *pop, agent_maker_stats *out)
@@ -408,7 +404,7 @@ static int maker_check_capital(const void *params, const profile *prof,
                                const char *key_prefix, perr *e)
 {
     const agent_maker_params *p = params;
-    double capital = p->capital * (1 / profile_cash_to_quote(prof, 1));
+    double capital = p->capital * agent_units_of(prof).cash_per_quote;
     if (!(capital >= 1 && capital < 4e18))
         return perr_set(e, PERR_INVALID,
                         "%s.capital: %g is not a representable amount of %s's "
@@ -429,5 +425,5 @@ const agent_kind agent_maker_kind = {
     "by inventory, thinned by volatility, pulled after liquidation bursts",
     0, AGENT_PARAMS(agent_maker_params), maker_keys, &maker_defaults,
     maker_rules, maker_venue_rules,
-    AGENT_POP(maker_pop), maker_opening, maker_init, maker_release,
+    AGENT_POP(maker_pop), 0, maker_opening, maker_init, maker_release,
     maker_wake, maker_on_liquidated, NULL, agent_maker_requote_all};

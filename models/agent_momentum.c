@@ -52,8 +52,7 @@ typedef struct momentum_pop {
     agent_pop base; /* first: what every population is */
     agent_momentum_params p;
     venue *v;
-    double K;
-    double cash_per_quote;
+    agent_units u;  /* of its venue */
     /* The ring of sampled prices. */
     double *ring;      /* L + 1 slots; slot g % (L + 1) holds grid step g */
     uint32_t slots;    /* L + 1 */
@@ -102,29 +101,23 @@ static int momentum_open(momentum_pop *h, uint32_t i, perr *e)
     if (scale > h->p.max_scale)
         scale = h->p.max_scale;
     int64_t mark = venue_mark(v);
-    double lots_f = floor(h->p.notional * scale * h->cash_per_quote
-                          / ((double)mark * h->K));
+    double lots_f = floor(h->p.notional * scale * h->u.cash_per_quote
+                          / ((double)mark * h->u.K));
     int64_t lots = lots_f < 1 ? 1 : (int64_t)lots_f;
     int64_t price = agent_band_price(v, side, h->p.band_bps);
     /* Admission measures a market order's margin at the mark; the fee is
      * paid at most at the band limit. */
     int64_t im = margin_initial(margin_notional(p, lots, mark), (int32_t)h->p.leverage);
     int64_t fee = agent_taker_fee(p, margin_notional(p, lots, price));
-    int rc = agent_fund(v, id, im + fee, e);
-    if (rc != 0)
-        return rc;
     book_order_spec spec = {price, lots, id, side, BOOK_MARKET, 0};
     int64_t filled;
-    rc = agent_send(v, &spec, &h->stats.rejects, &filled, e);
-    if (rc != 0)
-        return rc;
-    if (filled > 0) {
-        if (side > 0)
-            h->stats.opens_long++;
-        else
-            h->stats.opens_short++;
-    }
-    return 0;
+    int rc = agent_open_funded(v, &spec, im + fee, 0, &h->stats.rejects,
+                               &filled, e);
+    if (rc == 0 && filled > 0 && side > 0)
+        h->stats.opens_long++;
+    else if (rc == 0 && filled > 0)
+        h->stats.opens_short++;
+    return rc;
 }
 
 static int momentum_close(momentum_pop *h, uint32_t i, int by_hold, perr *e)
@@ -132,30 +125,26 @@ static int momentum_close(momentum_pop *h, uint32_t i, int by_hold, perr *e)
     venue *v = h->v;
     uint32_t id = agent_account(&h->base, 0, i);
     const account *a = venue_account(v, id);
-    int dir = a->size > 0 ? 1 : -1;
-    book_order_spec spec = {agent_band_price(v, -dir, h->p.band_bps),
-                            dir * a->size, id, -dir, BOOK_MARKET,
-                            BOOK_REDUCE_ONLY};
-    int64_t filled;
-    int rc = agent_send(v, &spec, &h->stats.rejects, &filled, e);
-    if (rc != 0)
+    int away = a->size > 0 ? BOOK_SELL : BOOK_BUY;
+    int flat;
+    int rc = agent_close(v, id, agent_band_price(v, away, h->p.band_bps),
+                         BOOK_MARKET, &h->stats.rejects, &flat, e);
+    if (rc != 0 || !flat)
         return rc;
-    if (filled > 0 && venue_account(v, id)->size == 0) {
-        h->opened_at[i] = MOMENTUM_FLAT;
-        if (by_hold)
-            h->stats.closes_hold++;
-        else
-            h->stats.closes_reverse++;
-    }
+    h->opened_at[i] = MOMENTUM_FLAT;
+    if (by_hold)
+        h->stats.closes_hold++;
+    else
+        h->stats.closes_reverse++;
     return 0;
 }
 
-static int momentum_wake(agent_pop *pop, agent_world *w, perr *e)
+static int momentum_wake(agent_pop *pop, agent_world *w, uint32_t i,
+                           perr *e)
 {
     momentum_pop *h = (momentum_pop *)pop;
     venue *v = h->v;
     h->stats.wakes++;
-    uint32_t i = agent_pick(pop);
     double price = h->p.price == AGENT_MOMENTUM_INDEX
                        ? w->markets[pop->market].index_ticks
                        : (double)venue_mark(v);
@@ -202,7 +191,6 @@ static void momentum_release(agent_pop *pop)
 {
     momentum_pop *h = (momentum_pop *)pop;
     free(h->ring);
-    free(h->opened_at);
 }
 
 /* ---- set-up ------------------------------------------------------------- */
@@ -212,14 +200,12 @@ static int momentum_init(agent_pop *pop, const agent_setup *s, perr *e)
     momentum_pop *h = (momentum_pop *)pop;
     const agent_momentum_params *p = &h->p;
     h->v = agent_setup_venue(s, 0);
-    const profile *prof = venue_profile(h->v);
-    h->K = (double)prof->cash_per_tick_lot;
-    h->cash_per_quote = 1 / profile_cash_to_quote(prof, 1);
+    h->u = agent_units_of(venue_profile(h->v));
     h->slots = (uint32_t)(p->lookback_ms / p->sample_ms + 1);
     h->first_g = -1;
     h->ring = calloc(h->slots, sizeof *h->ring);
-    h->opened_at = malloc((size_t)p->count * sizeof *h->opened_at);
-    if (!h->ring || !h->opened_at)
+    h->opened_at = pop->agents;
+    if (!h->ring)
         return perr_set(e, PERR_NOMEM, "no memory for the %u agents of %s",
                         (unsigned)p->count, s->name);
     for (uint32_t i = 0; i < p->count; i++)
@@ -325,5 +311,6 @@ const agent_kind agent_momentum_kind = {
     "close after a hold or on reversal",
     0, AGENT_PARAMS(agent_momentum_params), momentum_keys, &momentum_defaults,
     momentum_rules, momentum_venue_rules,
-    AGENT_POP(momentum_pop), momentum_opening, momentum_init, momentum_release,
+    AGENT_POP(momentum_pop), sizeof(int64_t), momentum_opening, momentum_init,
+    momentum_release,
     momentum_wake, NULL, momentum_agent_liquidated, NULL};

@@ -52,8 +52,7 @@ typedef struct noise_pop {
     agent_pop base; /* first: what every population is */
     agent_noise_params p;
     venue *v;
-    double K;       /* cash units per tick-lot */
-    double cash_per_quote;
+    agent_units u;  /* of its venue */
     agent_noise_stats stats;
 } noise_pop;
 
@@ -78,13 +77,13 @@ static int noise_top_up(noise_pop *h, uint32_t id, int64_t lots, int64_t price,
     return rc;
 }
 
-static int noise_wake(agent_pop *pop, agent_world *w, perr *e)
+static int noise_wake(agent_pop *pop, agent_world *w, uint32_t i,
+                        perr *e)
 {
     (void)w;
     noise_pop *h = (noise_pop *)pop;
     venue *v = h->v;
     h->stats.wakes++;
-    uint32_t i = agent_pick(pop);
     double u_type = gsl_rng_uniform(pop->rng);
     double u_side = gsl_rng_uniform(pop->rng);
     double drawn = gsl_ran_pareto(pop->rng, h->p.size_alpha, h->p.size_min);
@@ -100,11 +99,11 @@ static int noise_wake(agent_pop *pop, agent_world *w, perr *e)
     }
     const book *b = venue_book_view(v);
     int64_t mark = venue_mark(v);
-    double position = fabs((double)a->size) * (double)mark * h->K;
+    double position = fabs((double)a->size) * (double)mark * h->u.K;
     int side = u_side < h->p.buy_prob ? BOOK_BUY : BOOK_SELL;
     int market = u_type < h->p.market_share;
     unsigned flags = 0;
-    if (position > h->p.max_position_notional * h->cash_per_quote) {
+    if (position > h->p.max_position_notional * h->u.cash_per_quote) {
         side = a->size > 0 ? BOOK_SELL : BOOK_BUY;
         market = 1;
         flags = BOOK_REDUCE_ONLY;
@@ -121,7 +120,7 @@ static int noise_wake(agent_pop *pop, agent_world *w, perr *e)
         price = agent_clamp_price(b, side > 0 ? floor((double)touch * (1 - off))
                                               : ceil((double)touch * (1 + off)));
     }
-    double lots_f = floor(drawn * h->cash_per_quote / ((double)price * h->K));
+    double lots_f = floor(drawn * h->u.cash_per_quote / ((double)price * h->u.K));
     int64_t lots = lots_f < 1 ? 1 : (int64_t)lots_f;
     if (!(flags & BOOK_REDUCE_ONLY)) {
         int rc = noise_top_up(h, id, lots, price, e);
@@ -147,9 +146,7 @@ static int noise_init(agent_pop *pop, const agent_setup *s, perr *e)
     (void)e;
     noise_pop *h = (noise_pop *)pop;
     h->v = agent_setup_venue(s, 0);
-    const profile *prof = venue_profile(h->v);
-    h->K = (double)prof->cash_per_tick_lot;
-    h->cash_per_quote = 1 / profile_cash_to_quote(prof, 1);
+    h->u = agent_units_of(venue_profile(h->v));
     return 0;
 }
 
@@ -238,5 +235,5 @@ const agent_kind agent_noise_kind = {
     "notionals, reduce-only beyond a position limit",
     0, AGENT_PARAMS(agent_noise_params), noise_keys, &noise_defaults,
     noise_rules, noise_venue_rules,
-    AGENT_POP(noise_pop), noise_opening, noise_init, NULL,
+    AGENT_POP(noise_pop), 0, noise_opening, noise_init, NULL,
     noise_wake, NULL, NULL, NULL};

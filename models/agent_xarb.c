@@ -177,8 +177,10 @@ static int xarb_repair(xarb_pop *h, uint32_t i, perr *e)
     return rc;
 }
 
-static int xarb_act(xarb_pop *h, agent_world *w, uint32_t i, perr *e)
+static int xarb_wake(agent_pop *pop, agent_world *w, uint32_t i, perr *e)
 {
+    xarb_pop *h = (xarb_pop *)pop;
+    h->stats.wakes++;
     for (int k = 0; k < 2; k++)
         if (venue_account(h->leg[k].v, agent_account(&h->base, k, i))->state
             == ACCOUNT_HELD)
@@ -263,13 +265,6 @@ static int xarb_act(xarb_pop *h, agent_world *w, uint32_t i, perr *e)
     return rc;
 }
 
-static int xarb_wake(agent_pop *pop, agent_world *w, perr *e)
-{
-    xarb_pop *h = (xarb_pop *)pop;
-    h->stats.wakes++;
-    return xarb_act(h, w, agent_pick(pop), e);
-}
-
 /* Noted once per episode, on either venue: until the agent's next turn. */
 static void xarb_agent_liquidated(agent_pop *pop, uint32_t i)
 {
@@ -278,39 +273,23 @@ static void xarb_agent_liquidated(agent_pop *pop, uint32_t i)
     h->liquidated[i] = 1;
 }
 
-static void xarb_release(agent_pop *pop)
-{
-    free(((xarb_pop *)pop)->liquidated);
-}
-
 /* ---- set-up ------------------------------------------------------------- */
 
 static int xarb_init(agent_pop *pop, const agent_setup *s, perr *e)
 {
+    (void)e;
     xarb_pop *h = (xarb_pop *)pop;
-    const agent_xarb_params *p = &h->p;
     for (int k = 0; k < 2; k++) {
-        const profile *prof = venue_profile(agent_setup_venue(s, k));
         h->leg[k].v = agent_setup_venue(s, k);
+        const profile *prof = venue_profile(h->leg[k].v);
         h->leg[k].tick_quote = param_decimal_value(prof->tick);
         h->leg[k].lot_base = param_decimal_value(prof->lot);
         h->leg[k].fee = (double)prof->taker_fee / (double)PROFILE_RATE_ONE;
         h->leg[k].max_cash =
-            agent_quote_cash(prof, p->sizing.max_position_notional);
+            agent_quote_cash(prof, h->p.sizing.max_position_notional);
     }
-    h->liquidated = calloc(p->count, 1);
-    if (!h->liquidated)
-        return perr_set(e, PERR_NOMEM, "no memory for the %u agents of %s",
-                        (unsigned)p->count, s->name);
+    h->liquidated = pop->agents;
     return 0;
-}
-
-/* Each agent's account on each venue opens with capital at leverage. */
-static agent_opening xarb_opening(const void *params, const profile *prof)
-{
-    const agent_arb_sizing *z = &((const agent_xarb_params *)params)->sizing;
-    return (agent_opening){agent_quote_cash(prof, z->capital),
-                           (int32_t)z->leverage};
 }
 
 void agent_xarb_stats_get(const agent_pop *pop, agent_xarb_stats *out)
@@ -350,5 +329,5 @@ const agent_kind agent_xarb_kind = {
     "unwind when the gap closes",
     1, AGENT_PARAMS(agent_xarb_params), xarb_keys, &xarb_defaults,
     xarb_rules, xarb_venue_rules,
-    AGENT_POP(xarb_pop), xarb_opening, xarb_init, xarb_release,
+    AGENT_POP(xarb_pop), sizeof(uint8_t), agent_arb_opening, xarb_init, NULL,
     xarb_wake, NULL, xarb_agent_liquidated, NULL};

@@ -33,13 +33,13 @@
 #include "venue.h"
 
 typedef struct agent_xarb_params {
-    uint32_t count;               /* agents, >= 1 */
     /* threshold_bps: edge beyond both taker fees; exit_bps: unwind when the
      * pair's remaining edge is at most this; order_notional: quote currency
      * per pair trade; max_position_notional: bound on each leg's entry
      * notional, per agent; leverage and capital of both accounts (agent.h's
      * agent_arb_sizing, shared with basis_arb). */
-    agent_arb_sizing sizing;
+    agent_arb_sizing sizing;      /* first: agent_arb_opening reads it */
+    uint32_t count;               /* agents, >= 1 */
     arrival_params arrival;
 } agent_xarb_params;
 

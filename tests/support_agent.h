@@ -92,15 +92,16 @@ static inline void test_quotes(venue *v, uint32_t owner, int64_t bid,
     test_ladder(v, owner, BOOK_SELL, ask, step, n, lots);
 }
 
-/* Binance around 500000 ticks with a whale resting depth lots at bid and at
- * ask (one order each); the whale's account goes to *whale. */
-static inline venue *test_venue_quoted(size_t accounts_hint, int64_t bid,
-                                       int64_t ask, int64_t depth,
-                                       uint32_t *whale)
+/* A venue on p around 500000 ticks with a whale quoting n levels of lots a
+ * side from bid down and ask up, step ticks apart (test_quotes); the
+ * whale's account goes to *whale. */
+static inline venue *test_venue_quoted(const profile *p, size_t accounts_hint,
+                                       int64_t bid, int64_t ask, int64_t step,
+                                       int n, int64_t lots, uint32_t *whale)
 {
-    venue *v = test_venue(binance(), accounts_hint);
+    venue *v = test_venue(p, accounts_hint);
     *whale = test_whale(v);
-    test_quotes(v, *whale, bid, ask, 0, 1, depth);
+    test_quotes(v, *whale, bid, ask, step, n, lots);
     return v;
 }
 
@@ -136,6 +137,12 @@ static inline agent_pop *support_agent_pop(const agent_kind *kind,
     return pop;
 }
 
+/* The account of agent i of a population on one venue. */
+static inline uint32_t test_agent(const agent_pop *pop, uint32_t i)
+{
+    return agent_account(pop, 0, i);
+}
+
 /* pop acts once in w, without error. */
 static inline void support_agent_wake(agent_pop *pop, agent_world *w)
 {
@@ -160,6 +167,33 @@ static inline void support_agent_free(agent_pop *pop, venue *v)
 }
 
 /* ---- a kind's registry entry ----------------------------------------------- */
+
+/* The registered kind named name, or the test fails. */
+static inline const agent_kind *support_agent_kind(const char *name)
+{
+    const agent_kind *kind = agent_kind_find(name);
+    cr_assert_not_null(kind, "no kind %s", name);
+    return kind;
+}
+
+/* Fills params with kind's defaults, which pass its check on prof. */
+static inline void support_agent_defaults(const agent_kind *kind, void *params,
+                                          const profile *prof,
+                                          const char *key_prefix)
+{
+    agent_kind_defaults(kind, params);
+    perr e = {0, ""};
+    cr_assert_eq(agent_kind_check(kind, params, prof, key_prefix, &e), 0, "%s",
+                 e.msg);
+}
+
+/* kind's table has every one of the n keys. */
+static inline void support_agent_has_keys(const agent_kind *kind,
+                                          const char *const *keys, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        cr_assert_not_null(param_find(kind->keys, keys[i]), "%s", keys[i]);
+}
 
 /* kind's check refuses params on prof with PERR_INVALID and a message that
  * starts with key ("populations[2].count:"). */
@@ -221,11 +255,15 @@ static inline void support_agent_bad_values(const agent_kind *kind,
     free(params);
 }
 
-/* Sets each set[k][0] = set[k][1] of params through kind's keys, as a
- * scenario would, or fails the test naming the key. */
+/* params as a scenario gives them: kind's defaults with each set[k][0] =
+ * set[k][1] through kind's keys (or the test fails naming the key), which
+ * pass its check on prof. */
 static inline void support_agent_set_keys(const agent_kind *kind, void *params,
-                                          const char *(*set)[2], size_t n)
+                                          const char *(*set)[2], size_t n,
+                                          const profile *prof,
+                                          const char *key_prefix)
 {
+    agent_kind_defaults(kind, params);
     for (size_t k = 0; k < n; k++) {
         const param_key *key = param_find(kind->keys, set[k][0]);
         cr_assert_not_null(key, "no key %s", set[k][0]);
@@ -233,6 +271,9 @@ static inline void support_agent_set_keys(const agent_kind *kind, void *params,
         cr_assert_eq(param_parse(key, set[k][1], params, why, sizeof why), 0,
                      "%s: %s", set[k][0], why);
     }
+    perr e = {0, ""};
+    cr_assert_eq(agent_kind_check(kind, params, prof, key_prefix, &e), 0, "%s",
+                 e.msg);
 }
 
 #endif

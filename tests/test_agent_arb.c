@@ -50,12 +50,6 @@ static agent_pop *make_pop(const agent_arb_params *p, venue *v, uint64_t seed)
                              "populations[0]");
 }
 
-/* The account of agent i. */
-static uint32_t agent(const agent_pop *pop, uint32_t i)
-{
-    return agent_account(pop, 0, i);
-}
-
 /* (mid - index) / index, both in ticks. */
 static double mid_premium(const venue *v, double index)
 {
@@ -89,7 +83,7 @@ static int64_t total_size(const venue *v, const agent_pop *pop, uint32_t count)
 {
     int64_t sum = 0;
     for (uint32_t i = 0; i < count; i++)
-        sum += venue_account(v, agent(pop, i))->size;
+        sum += venue_account(v, test_agent(pop, i))->size;
     return sum;
 }
 
@@ -99,7 +93,7 @@ static void expect_hedged(const venue *v, const agent_pop *pop, uint32_t count)
     for (uint32_t i = 0; i < count; i++) {
         double base, cash;
         agent_arb_spot(pop, i, &base, &cash);
-        int64_t size = venue_account(v, agent(pop, i))->size;
+        int64_t size = venue_account(v, test_agent(pop, i))->size;
         cr_assert(fabs(base + (double)size * 0.001) < 1e-9,
                   "agent %u: spot %g against %lld lots", (unsigned)i, base,
                   (long long)size);
@@ -111,9 +105,8 @@ Test(agent_arb, sell_a_rich_perp_down_toward_the_index)
     /* Bids 501000, 500950, ... 499050 (1 bp steps), asks 501100 up: the mid
      * 501050 is 21 bp above the index. Arbitrageurs take the bids down to
      * sell_entry = 500350, 14 levels of 20 lots, and leave 500300 on top. */
-    venue *v = test_venue(binance(), 64);
-    uint32_t whale = test_whale(v);
-    test_quotes(v, whale, 501000, 501100, 50, 40, 20);
+    uint32_t whale;
+    venue *v = test_venue_quoted(binance(), 64, 501000, 501100, 50, 40, 20, &whale);
     double before = mid_premium(v, (double)INDEX);
     double impact_before = funding_premium(binance(), venue_book_view(v),
                                            (double)INDEX,
@@ -133,7 +126,7 @@ Test(agent_arb, sell_a_rich_perp_down_toward_the_index)
     cr_assert_eq(book_best_bid(venue_book_view(v)), 500300);
     cr_assert_eq(total_size(v, pop, 3), -14 * 20);
     for (uint32_t i = 0; i < 3; i++) {
-        const account *a = venue_account(v, agent(pop, i));
+        const account *a = venue_account(v, test_agent(pop, i));
         cr_assert_leq(a->size, 0);
         if (a->size != 0) /* sold at 500350 or better: cost <= -500350 K */
             cr_assert_leq(a->cost, a->size * 500350 * 100, "agent %u", (unsigned)i);
@@ -167,9 +160,8 @@ Test(agent_arb, buy_a_cheap_perp_up_toward_the_index)
 Test(agent_arb, nothing_is_traded_inside_the_band)
 {
     /* A book at 499660 / 500340 sits just inside both entry limits. */
-    venue *v = test_venue(binance(), 64);
-    uint32_t whale = test_whale(v);
-    test_quotes(v, whale, 500340, 500345, 10, 20, 100);
+    uint32_t whale;
+    venue *v = test_venue_quoted(binance(), 64, 500340, 500345, 10, 20, 100, &whale);
     agent_arb_params p = params(2);
     agent_pop *pop = make_pop(&p, v, 3);
     wake_n(pop, v, NULL, 0, 100);
@@ -221,9 +213,8 @@ Test(agent_arb, positive_funding_near_settlement_makes_them_short_at_zero_premiu
     cr_assert_not_null(f, "funding_new: %s", e.msg);
     cr_assert_eq(funding_set_known_rate(f, 300000, &e), 0, "%s", e.msg);
     cr_assert_eq(funding_next_settlement(f), 8 * HOUR);
-    venue *v = test_venue(&known, 64);
-    uint32_t whale = test_whale(v);
-    test_quotes(v, whale, 499990, 500010, 10, 150, 10);
+    uint32_t whale;
+    venue *v = test_venue_quoted(&known, 64, 499990, 500010, 10, 150, 10, &whale);
     cr_assert(fabs(mid_premium(v, (double)INDEX)) < 1e-12);
     agent_arb_params p = params(2);
     agent_pop *pop = make_pop(&p, v, 4);
@@ -248,15 +239,15 @@ Test(agent_arb, positive_funding_near_settlement_makes_them_short_at_zero_premiu
      * of eight hours, f = 0.0001 / 480. Their edge is the premium alone:
      * buy_exit = floor(500000 x (1.0001 - f)) = 500049, and they buy back
      * the asks 500010 ... 500040 (40 lots), not the 500050 beyond. */
-    int64_t cash0 = venue_account(v, agent(pop, 0))->cash;
-    int64_t size0 = venue_account(v, agent(pop, 0))->size;
+    int64_t cash0 = venue_account(v, test_agent(pop, 0))->cash;
+    int64_t size0 = venue_account(v, test_agent(pop, 0))->size;
     cr_assert_eq(funding_advance(f, v, 8 * HOUR + 60000, (double)INDEX, &e), 0,
                  "funding_advance: %s", e.msg);
     size_t n;
     const funding_settlement *rec = funding_settlements(f, &n);
     cr_assert_eq(n, 1);
     cr_assert_eq(rec[0].parts.rate, 300000);
-    cr_assert_eq(venue_account(v, agent(pop, 0))->cash - cash0,
+    cr_assert_eq(venue_account(v, test_agent(pop, 0))->cash - cash0,
                  -size0 * 500000 * 100 * 3 / 1000);
     cr_assert_eq(funding_next_settlement(f), 16 * HOUR);
     cr_assert_eq(funding_estimate(f, NULL), 10000);
@@ -281,9 +272,8 @@ Test(agent_arb, positive_funding_near_settlement_makes_them_short_at_zero_premiu
 
 Test(agent_arb, they_unwind_when_the_basis_reverts)
 {
-    venue *v = test_venue(binance(), 64);
-    uint32_t whale = test_whale(v);
-    test_quotes(v, whale, 501000, 501100, 50, 40, 20);
+    uint32_t whale;
+    venue *v = test_venue_quoted(binance(), 64, 501000, 501100, 50, 40, 20, &whale);
     agent_arb_params p = params(3);
     agent_pop *pop = make_pop(&p, v, 5);
     wake_n(pop, v, NULL, 0, 200);
@@ -295,7 +285,7 @@ Test(agent_arb, they_unwind_when_the_basis_reverts)
     wake_n(pop, v, NULL, 1000, 200);
     cr_assert_eq(total_size(v, pop, 3), 0);
     for (uint32_t i = 0; i < 3; i++) {
-        cr_assert_eq(venue_account(v, agent(pop, i))->size, 0);
+        cr_assert_eq(venue_account(v, test_agent(pop, i))->size, 0);
         double base, cash;
         agent_arb_spot(pop, i, &base, &cash);
         cr_assert(fabs(base) < 1e-12);
@@ -309,9 +299,8 @@ Test(agent_arb, positions_never_exceed_max_position_notional)
 {
     /* A deep rich book (bids at 20 bp over the index, 1000 lots a level):
      * the edge never runs out, only the bound stops them. */
-    venue *v = test_venue(binance(), 64);
-    uint32_t whale = test_whale(v);
-    test_quotes(v, whale, 501000, 501100, 10, 10, 1000);
+    uint32_t whale;
+    venue *v = test_venue_quoted(binance(), 64, 501000, 501100, 10, 10, 1000, &whale);
     agent_arb_params p = params(4);
     p.sizing.order_notional = 25000;
     p.sizing.max_position_notional = 60000;
@@ -322,7 +311,7 @@ Test(agent_arb, positions_never_exceed_max_position_notional)
     for (int k = 0; k < 300; k++) {
         wake_n(pop, v, NULL, k, 1);
         for (uint32_t i = 0; i < 4; i++) {
-            const account *a = venue_account(v, agent(pop, i));
+            const account *a = venue_account(v, test_agent(pop, i));
             cr_assert_leq(a->cost < 0 ? -a->cost : a->cost, bound,
                           "agent %u at wake %d: cost %lld", (unsigned)i, k,
                           (long long)a->cost);
@@ -330,7 +319,7 @@ Test(agent_arb, positions_never_exceed_max_position_notional)
     }
     /* Each is full: within two lots (501000 x 100 cash each) of the bound. */
     for (uint32_t i = 0; i < 4; i++) {
-        const account *a = venue_account(v, agent(pop, i));
+        const account *a = venue_account(v, test_agent(pop, i));
         cr_assert_gt(-a->cost, bound - 2 * 501000 * 100, "agent %u", (unsigned)i);
     }
     cr_assert_eq(stats(pop).rejects, 0);
@@ -356,11 +345,11 @@ Test(agent_arb, same_seed_gives_the_same_actions)
     cr_assert_eq(arrival_peek(&pop[0]->arrival), arrival_peek(&pop[1]->arrival));
     int differ = 0;
     for (uint32_t i = 0; i < 7; i++) {
-        const account *x = venue_account(v[0], agent(pop[0], i));
-        const account *y = venue_account(v[1], agent(pop[1], i));
+        const account *x = venue_account(v[0], test_agent(pop[0], i));
+        const account *y = venue_account(v[1], test_agent(pop[1], i));
         cr_assert(x->size == y->size && x->cost == y->cost && x->cash == y->cash,
                   "agent %u differs", (unsigned)i);
-        differ += x->size != venue_account(v[0], agent(pop[0], 0))->size;
+        differ += x->size != venue_account(v[0], test_agent(pop[0], 0))->size;
     }
     /* The agents were picked unevenly: positions differ between them. */
     cr_assert_gt(differ, 0);
@@ -395,21 +384,17 @@ Test(agent_arb, bad_parameters_name_the_key)
 
 Test(agent_arb, the_registry_knows_the_kind_and_its_keys)
 {
-    const agent_kind *k = agent_kind_find("basis_arb");
-    cr_assert_not_null(k);
+    const agent_kind *k = support_agent_kind("basis_arb");
     cr_assert_eq(k->two_venues, 0);
     cr_assert_eq(k->params_size, sizeof(agent_arb_params));
     agent_arb_params p;
-    agent_kind_defaults(k, &p);
+    support_agent_defaults(k, &p, binance(), "populations[0]");
+    static const char *const keys[] = {
+        "count", "threshold_bps", "exit_bps", "spot_fee_bps", "order_notional",
+        "max_position_notional", "leverage", "capital", "arrival.process",
+        "arrival.rate", "arrival.alpha", "arrival.beta"};
+    support_agent_has_keys(k, keys, sizeof keys / sizeof keys[0]);
     perr e = {0, ""};
-    cr_assert_eq(agent_kind_check(k, &p, binance(), "populations[0]", &e), 0, "%s",
-                 e.msg);
-    const char *keys[] = {"count", "threshold_bps", "exit_bps", "spot_fee_bps",
-                          "order_notional", "max_position_notional", "leverage",
-                          "capital", "arrival.process", "arrival.rate",
-                          "arrival.alpha", "arrival.beta"};
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        cr_assert_not_null(param_find(k->keys, keys[i]), "%s", keys[i]);
     char why[128];
     cr_assert_eq(param_parse(param_find(k->keys, "threshold_bps"), "3.5", &p,
                              why, sizeof why), 0, "%s", why);
@@ -425,7 +410,7 @@ Test(agent_arb, the_registry_knows_the_kind_and_its_keys)
     cr_assert_str_eq(pop->kind->kind, "basis_arb");
     cr_assert_eq(pop->market, 0);
     cr_assert_eq(pop->other_market, -1);
-    const account *a = venue_account(v, agent(pop, 0));
+    const account *a = venue_account(v, test_agent(pop, 0));
     cr_assert_eq(a->cash, INT64_C(500000000000));
     cr_assert_eq(a->leverage, 5);
     support_agent_free(pop, v);

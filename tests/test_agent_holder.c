@@ -44,7 +44,8 @@ static venue *make_venue_bid(size_t accounts_hint, int64_t depth, int64_t bid_pr
 static venue *make_venue(size_t accounts_hint, int64_t depth)
 {
     uint32_t whale;
-    return test_venue_quoted(accounts_hint, BID, ASK, depth, &whale);
+    return test_venue_quoted(binance(), accounts_hint, BID, ASK, 0, 1, depth,
+                             &whale);
 }
 
 static agent_holder_params params(uint32_t count, int side)
@@ -68,12 +69,6 @@ static agent_pop *make_pop(const agent_holder_params *p, venue *v, uint64_t seed
 {
     return support_agent_pop(kind_of(p), p, &v, 1, seed, "holders",
                              "populations[0]");
-}
-
-/* The account of agent i. */
-static uint32_t agent(const agent_pop *pop, uint32_t i)
-{
-    return agent_account(pop, 0, i);
 }
 
 static agent_holder_stats stats(const agent_pop *pop)
@@ -108,7 +103,7 @@ Test(agent_holder, waking_opens_positions_on_the_populations_side)
         cr_assert_str_eq(pop->kind->kind, side > 0 ? "leveraged_long" : "leveraged_short");
         wake_until_opened(pop, v, 100, 100);
         for (uint32_t i = 0; i < 100; i++) {
-            const account *a = venue_account(v, agent(pop, i));
+            const account *a = venue_account(v, test_agent(pop, i));
             cr_assert(side > 0 ? a->size > 0 : a->size < 0, "agent %u size %lld",
                       (unsigned)i, (long long)a->size);
         }
@@ -133,7 +128,7 @@ Test(agent_holder, leverage_never_exceeds_the_bracket_maximum_and_has_the_median
     wake_until_opened(pop, v, 400, 400);
     int capped = 0;
     for (uint32_t i = 0; i < 400; i++) {
-        const account *a = venue_account(v, agent(pop, i));
+        const account *a = venue_account(v, test_agent(pop, i));
         int64_t entry_notional = a->cost < 0 ? -a->cost : a->cost;
         int32_t most = margin_max_leverage(binance(), entry_notional);
         int32_t most_mark = margin_max_leverage(
@@ -158,7 +153,7 @@ Test(agent_holder, leverage_never_exceeds_the_bracket_maximum_and_has_the_median
     wake_until_opened(pop, v, 400, 400);
     int lev[400];
     for (uint32_t i = 0; i < 400; i++)
-        lev[i] = venue_account(v, agent(pop, i))->leverage;
+        lev[i] = venue_account(v, test_agent(pop, i))->leverage;
     qsort(lev, 400, sizeof lev[0], cmp_int);
     double median = 0.5 * (lev[199] + lev[200]);
     double se = 10 * 0.6 * sqrt(acos(-1.0) / 2) / sqrt(400.0);
@@ -199,36 +194,36 @@ static void wake_until_flat(agent_pop *pop, venue *v, int take_profit)
     cr_assert_eq(s.liquidations, 0);
 }
 
-Test(agent_holder, take_profit_closes_when_the_mark_rises_past_it)
+/* Fifty holders (open_fifty, seed) see the mark at inside, just short of
+ * their take-profit (or stop-loss) band, where none closes, then at past,
+ * where every one does. */
+static void check_band_closes(uint64_t seed, int take_profit, int64_t inside,
+                              int64_t past)
 {
     venue *v = make_venue(64, INT64_C(1000000000));
-    agent_pop *pop = open_fifty(v, 3);
+    agent_pop *pop = open_fifty(v, seed);
     perr e = {0, ""};
-    /* Entry 500010: take-profit at 525010.5. Just below it nothing closes. */
-    cr_assert_eq(venue_set_mark(v, 1, 525010, &e), 0, "%s", e.msg);
+    cr_assert_eq(venue_set_mark(v, 1, inside, &e), 0, "%s", e.msg);
     for (int k = 0; k < 500; k++)
         support_agent_wake_next(pop, v);
-    cr_assert_eq(stats(pop).take_profits, 0);
-    cr_assert_eq(venue_set_mark(v, 2, 525011, &e), 0, "%s", e.msg);
-    wake_until_flat(pop, v, 1);
+    agent_holder_stats s = stats(pop);
+    cr_assert_eq(take_profit ? s.take_profits : s.stop_losses, 0);
+    cr_assert_eq(venue_set_mark(v, 2, past, &e), 0, "%s", e.msg);
+    wake_until_flat(pop, v, take_profit);
     support_agent_audit(v);
     support_agent_free(pop, v);
 }
 
+Test(agent_holder, take_profit_closes_when_the_mark_rises_past_it)
+{
+    /* Entry 500010: take-profit at 525010.5. */
+    check_band_closes(3, 1, 525010, 525011);
+}
+
 Test(agent_holder, stop_loss_closes_when_the_mark_falls_past_it)
 {
-    venue *v = make_venue(64, INT64_C(1000000000));
-    agent_pop *pop = open_fifty(v, 4);
-    perr e = {0, ""};
     /* Entry 500010: stop-loss at 485009.7. */
-    cr_assert_eq(venue_set_mark(v, 1, 485010, &e), 0, "%s", e.msg);
-    for (int k = 0; k < 500; k++)
-        support_agent_wake_next(pop, v);
-    cr_assert_eq(stats(pop).stop_losses, 0);
-    cr_assert_eq(venue_set_mark(v, 2, 485009, &e), 0, "%s", e.msg);
-    wake_until_flat(pop, v, 0);
-    support_agent_audit(v);
-    support_agent_free(pop, v);
+    check_band_closes(4, 0, 485010, 485009);
 }
 
 Test(agent_holder, a_stop_loss_filled_past_bankruptcy_leaves_a_debt_the_next_open_repays)
@@ -249,7 +244,7 @@ Test(agent_holder, a_stop_loss_filled_past_bankruptcy_leaves_a_debt_the_next_ope
     cr_assert_eq(venue_set_mark(v, 1, 485000, &e), 0, "%s", e.msg);
     wake_until_flat(pop, v, 0);
     for (uint32_t i = 0; i < 50; i++) {
-        const account *a = venue_account(v, agent(pop, i));
+        const account *a = venue_account(v, test_agent(pop, i));
         cr_assert_eq(a->size, 0);
         cr_assert_lt(a->cash, 0, "agent %u wallet %lld", (unsigned)i, (long long)a->cash);
     }
@@ -261,7 +256,7 @@ Test(agent_holder, a_stop_loss_filled_past_bankruptcy_leaves_a_debt_the_next_ope
     cr_assert_eq(venue_set_mark(v, 2, MARK, &e), 0, "%s", e.msg);
     wake_until_opened(pop, v, 50, 100);
     for (uint32_t i = 0; i < 50; i++) {
-        const account *a = venue_account(v, agent(pop, i));
+        const account *a = venue_account(v, test_agent(pop, i));
         cr_assert_gt(a->size, 0);
         /* cash is the wallet less the entry notional (margin.h). */
         cr_assert_eq(a->cost, margin_notional(binance(), a->size, ASK));
@@ -340,8 +335,8 @@ Test(agent_holder, same_seed_gives_the_same_actions)
     cr_assert_gt(a.take_profits + a.stop_losses, 10);
     cr_assert_eq(arrival_peek(&pop[0]->arrival), arrival_peek(&pop[1]->arrival));
     for (uint32_t i = 0; i < 300; i++) {
-        const account *x = venue_account(v[0], agent(pop[0], i));
-        const account *y = venue_account(v[1], agent(pop[1], i));
+        const account *x = venue_account(v[0], test_agent(pop[0], i));
+        const account *y = venue_account(v[1], test_agent(pop[1], i));
         cr_assert(x->size == y->size && x->cost == y->cost && x->cash == y->cash
                   && x->leverage == y->leverage, "agent %u differs", (unsigned)i);
     }

@@ -51,10 +51,12 @@ static agent_pop *make_pop(const agent_maker_params *p, venue *v, uint64_t seed)
     return pop;
 }
 
-/* The account of maker i. */
-static uint32_t maker(const agent_pop *pop, uint32_t i)
+/* count makers with the defaults on a venue of their own (*v), seeded with seed. */
+static agent_pop *makers(uint32_t count, uint64_t seed, venue **v)
 {
-    return agent_account(pop, 0, i);
+    *v = make_venue();
+    agent_maker_params p = params(count);
+    return make_pop(&p, *v, seed);
 }
 
 static agent_world world(agent_market *m, venue *v, int64_t now, double index,
@@ -105,9 +107,8 @@ static void take(venue *v, uint32_t taker, int side, int64_t price, int64_t lots
 
 Test(agent_maker, posts_layered_quotes_at_the_half_spread_around_the_index)
 {
-    venue *v = make_venue();
-    agent_maker_params p = params(1);
-    agent_pop *pop = make_pop(&p, v, 1);
+    venue *v;
+    agent_pop *pop = makers(1, 1, &v);
     wake_at(pop, v, 0, INDEX, 1);
     /* Half-spread 2 bps = 100 ticks, levels 2 bps = 100 ticks apart, 100,000
      * USDT per level: floor(1e11 / (price x 100)) lots. */
@@ -146,8 +147,8 @@ Test(agent_maker, a_long_maker_quotes_lower_and_a_short_one_higher_than_a_flat_o
          BOOK_SELL, 499000, 3000);
     take(short_v, open_account(short_v, INT64_C(1000000000000), ACCOUNT_CROSS, 10),
          BOOK_BUY, 501000, 3000);
-    cr_assert_eq(venue_account(long_v, maker(lng, 0))->size, 3000);
-    cr_assert_eq(venue_account(short_v, maker(shrt, 0))->size, -3000);
+    cr_assert_eq(venue_account(long_v, test_agent(lng, 0))->size, 3000);
+    cr_assert_eq(venue_account(short_v, test_agent(shrt, 0))->size, -3000);
     wake_at(flat, flat_v, 1000, INDEX, 1);
     wake_at(lng, long_v, 1000, INDEX, 1);
     wake_at(shrt, short_v, 1000, INDEX, 1);
@@ -181,7 +182,7 @@ Test(agent_maker, a_maker_at_its_inventory_limit_stops_quoting_the_side_that_add
     cr_assert(bid_lots <= 4001 && bid_lots >= 3990, "bid lots %lld", (long long)bid_lots);
     uint32_t taker = open_account(v, INT64_C(1000000000000), ACCOUNT_CROSS, 10);
     take(v, taker, BOOK_SELL, 400000, 100000);
-    const account *a = venue_account(v, maker(pop, 0));
+    const account *a = venue_account(v, test_agent(pop, 0));
     cr_assert_eq(a->size, bid_lots);
     /* Long about 200,000 USDT valued at the index: no bid, and the asks are
      * still there to sell it. */
@@ -200,21 +201,20 @@ Test(agent_maker, a_maker_at_its_inventory_limit_stops_quoting_the_side_that_add
 
 Test(agent_maker, every_makers_depth_follows_the_markets_liquidity)
 {
-    venue *v = make_venue();
-    agent_maker_params p = params(4);
-    agent_pop *pop = make_pop(&p, v, 7);
+    venue *v;
+    agent_pop *pop = makers(4, 7, &v);
     const accounts *acc = venue_accounts(v);
     int64_t full[4];
     requote_all(pop, v, 0, INDEX, 1);
     for (uint32_t i = 0; i < 4; i++) {
-        full[i] = acc->cold[maker(pop, i)].open_buy_lots;
+        full[i] = acc->cold[test_agent(pop, i)].open_buy_lots;
         cr_assert_gt(full[i], 9900, "maker %u bids %lld lots", i, (long long)full[i]);
     }
     /* A withdrawal to 20%: every maker at once posts a fifth (up to a lot
      * per level of rounding). */
     requote_all(pop, v, 1000, INDEX, 0.2);
     for (uint32_t i = 0; i < 4; i++) {
-        uint32_t id = maker(pop, i);
+        uint32_t id = test_agent(pop, i);
         int64_t bids = acc->cold[id].open_buy_lots, asks = acc->cold[id].open_sell_lots;
         cr_assert(llabs(5 * bids - full[i]) <= 5 * 5, "maker %u: %lld of %lld",
                   i, (long long)bids, (long long)full[i]);
@@ -226,16 +226,15 @@ Test(agent_maker, every_makers_depth_follows_the_markets_liquidity)
     cr_assert_eq(book_order_count(venue_book_view(v)), 0);
     requote_all(pop, v, 3000, INDEX, 1);
     for (uint32_t i = 0; i < 4; i++)
-        cr_assert_eq(acc->cold[maker(pop, i)].open_buy_lots, full[i]);
+        cr_assert_eq(acc->cold[test_agent(pop, i)].open_buy_lots, full[i]);
     support_agent_audit(v);
     support_agent_free(pop, v);
 }
 
 Test(agent_maker, a_volatility_spike_widens_the_spread_and_thins_the_depth)
 {
-    venue *v = make_venue();
-    agent_maker_params p = params(1);
-    agent_pop *pop = make_pop(&p, v, 9);
+    venue *v;
+    agent_pop *pop = makers(1, 9, &v);
     const book *b = venue_book_view(v);
     int64_t t = 0;
     for (int k = 0; k < 120; k++, t += 1000)
@@ -331,9 +330,8 @@ Test(agent_maker, burst_keep_leaves_that_fraction_of_depth_during_the_cooldown)
  * no maker is ever liquidatable. */
 Test(agent_maker, the_defaults_keep_makers_solvent_through_a_crash)
 {
-    venue *v = make_venue();
-    agent_maker_params p = params(10);
-    agent_pop *pop = make_pop(&p, v, 17);
+    venue *v;
+    agent_pop *pop = makers(10, 17, &v);
     const profile *prof = venue_profile(v);
     uint32_t seller = open_account(v, INT64_C(4000000000000000), ACCOUNT_CROSS, 2);
     perr e = {0, ""};
@@ -350,7 +348,7 @@ Test(agent_maker, the_defaults_keep_makers_solvent_through_a_crash)
         venue_reject why;
         cr_assert_eq(venue_submit(v, seller, &spec, &r, &why, &e), 0, "%s", e.msg);
         for (uint32_t i = 0; i < 10; i++) {
-            const account *a = venue_account(v, maker(pop, i));
+            const account *a = venue_account(v, test_agent(pop, i));
             margin_position pos = {a->size, a->cost, a->cash};
             cr_assert(!margin_liquidatable(prof, &pos, (int64_t)index),
                       "maker %u liquidatable at %g", i, index);
@@ -362,7 +360,7 @@ Test(agent_maker, the_defaults_keep_makers_solvent_through_a_crash)
     /* They did buy, and no maker's inventory went far past its limit. */
     int64_t total = 0;
     for (uint32_t i = 0; i < 10; i++) {
-        int64_t size = venue_account(v, maker(pop, i))->size;
+        int64_t size = venue_account(v, test_agent(pop, i))->size;
         total += size;
         cr_assert_leq((double)size * index * K, 1.02e12, "maker %u long %lld", i,
                       (long long)size);
@@ -408,8 +406,8 @@ Test(agent_maker, same_seed_gives_the_same_quotes)
     cr_assert_eq(memcmp(&sa, &sb, sizeof sa), 0);
     int traded = 0;
     for (uint32_t i = 0; i < 5; i++) {
-        const account *x = venue_account(v[0], maker(pop[0], i));
-        const account *y = venue_account(v[1], maker(pop[1], i));
+        const account *x = venue_account(v[0], test_agent(pop[0], i));
+        const account *y = venue_account(v[1], test_agent(pop[1], i));
         cr_assert(x->size == y->size && x->cost == y->cost && x->cash == y->cash);
         traded += x->size != 0;
     }
@@ -442,17 +440,14 @@ Test(agent_maker, bad_parameters_name_the_key)
     cr_assert_str_eq(e.msg, "populations[2].arrival.rate: must be > 0 per second (got 0)");
 
     /* Through the registry: the venue's maximum leverage is checked too. */
-    const agent_kind *kind = agent_kind_find("market_maker");
-    cr_assert_not_null(kind);
+    const agent_kind *kind = support_agent_kind("market_maker");
     cr_assert_eq(kind->params_size, sizeof(agent_maker_params));
     agent_maker_params d;
     agent_kind_defaults(kind, &d);
     cr_assert(d.count == 10 && d.levels == 5 && d.spread_bps == 4 && d.capital == 5e6);
     d.leverage = 200;
-    cr_assert_eq(agent_kind_check(kind, &d, binance(), "populations[2]", &e),
-                 PERR_INVALID);
-    cr_assert(strstr(e.msg, "populations[2].leverage: must be <= 125") == e.msg, "%s",
-              e.msg);
+    support_agent_check_error(kind, &d, binance(), "populations[2]",
+                              "populations[2].leverage: must be <= 125");
     d.leverage = 10;
     d.spread_bps = -1;
     cr_assert_eq(agent_kind_check(kind, &d, binance(), "populations[2]", &e),
@@ -462,20 +457,15 @@ Test(agent_maker, bad_parameters_name_the_key)
 
 Test(agent_maker, scenario_keys_set_the_parameters)
 {
-    const agent_kind *kind = agent_kind_find("market_maker");
-    cr_assert_not_null(kind);
     agent_maker_params p;
-    agent_kind_defaults(kind, &p);
     const char *set[][2] = {{"reference", "mid"},       {"vol_halflife", "2m"},
                             {"spread_bps", "6"},        {"capital", "2M"},
                             {"burst_keep", "25%"},      {"arrival.process", "hawkes"},
                             {"arrival.rate", "3"},      {"levels", "3"}};
-    support_agent_set_keys(kind, &p, set, sizeof set / sizeof set[0]);
+    support_agent_set_keys(support_agent_kind("market_maker"), &p, set,
+                           sizeof set / sizeof set[0], binance(), "populations[0]");
     cr_assert_eq(p.reference, AGENT_MAKER_REF_MID);
     cr_assert_eq(p.vol_halflife_ms, 120000);
     cr_assert(p.spread_bps == 6 && p.capital == 2e6 && p.burst_keep == 0.25);
     cr_assert(p.arrival.kind == ARRIVAL_HAWKES && p.arrival.rate == 3 && p.levels == 3);
-    perr e = {0, ""};
-    cr_assert_eq(agent_kind_check(kind, &p, binance(), "populations[0]", &e), 0,
-                 "%s", e.msg);
 }

@@ -32,7 +32,8 @@
 static venue *make_venue(void)
 {
     uint32_t whale;
-    return test_venue_quoted(64, BID, ASK, INT64_C(1000000000), &whale);
+    return test_venue_quoted(binance(), 64, BID, ASK, 0, 1, INT64_C(1000000000),
+                             &whale);
 }
 
 static agent_momentum_params params(uint32_t count)
@@ -61,10 +62,12 @@ static agent_pop *make_pop(const agent_momentum_params *p, venue *v, uint64_t se
     return pop;
 }
 
-/* The account of agent i. */
-static uint32_t agent(const agent_pop *pop, uint32_t i)
+/* count traders with the tests' parameters (params) on a venue of their own (*v), seeded with seed. */
+static agent_pop *traders(uint32_t count, uint64_t seed, venue **v)
 {
-    return agent_account(pop, 0, i);
+    *v = make_venue();
+    agent_momentum_params p = params(count);
+    return make_pop(&p, *v, seed);
 }
 
 static void wake_at(agent_pop *pop, venue *v, int64_t now, double index)
@@ -101,7 +104,7 @@ static void positions(const agent_pop *pop, const venue *v, uint32_t count,
 {
     *longs = *shorts = 0;
     for (uint32_t i = 0; i < count; i++) {
-        int64_t size = venue_account(v, agent(pop, i))->size;
+        int64_t size = venue_account(v, test_agent(pop, i))->size;
         *longs += size > 0;
         *shorts += size < 0;
     }
@@ -166,9 +169,8 @@ static int64_t move_and_trade(agent_pop *pop, venue *v, double below_pct, double
 
 Test(agent_momentum, agents_buy_after_a_rise_beyond_the_threshold)
 {
-    venue *v = make_venue();
-    agent_momentum_params p = params(20);
-    agent_pop *pop = make_pop(&p, v, 2);
+    venue *v;
+    agent_pop *pop = traders(20, 2, &v);
     move_and_trade(pop, v, 0.4, 1);
     int longs, shorts;
     positions(pop, v, 20, &longs, &shorts);
@@ -177,23 +179,22 @@ Test(agent_momentum, agents_buy_after_a_rise_beyond_the_threshold)
     cr_assert_eq(stats(pop).opens_long, 20);
     /* Signal 1% = 2 x the threshold: 20,000 USDT at the mark 505,000. */
     for (uint32_t i = 0; i < 20; i++)
-        cr_assert_eq(venue_account(v, agent(pop, i))->size,
+        cr_assert_eq(venue_account(v, test_agent(pop, i))->size,
                      (int64_t)floor(2e10 / (505000 * K)));
     support_agent_free(pop, v);
 }
 
 Test(agent_momentum, agents_sell_after_a_fall_beyond_the_threshold)
 {
-    venue *v = make_venue();
-    agent_momentum_params p = params(20);
-    agent_pop *pop = make_pop(&p, v, 3);
+    venue *v;
+    agent_pop *pop = traders(20, 3, &v);
     move_and_trade(pop, v, -0.4, -1);
     int longs, shorts;
     positions(pop, v, 20, &longs, &shorts);
     cr_assert_eq(longs, 0);
     cr_assert_eq(shorts, 20);
     for (uint32_t i = 0; i < 20; i++)
-        cr_assert_eq(venue_account(v, agent(pop, i))->size,
+        cr_assert_eq(venue_account(v, test_agent(pop, i))->size,
                      -(int64_t)floor(2e10 / (495000 * K)));
     support_agent_free(pop, v);
 }
@@ -203,14 +204,13 @@ Test(agent_momentum, the_notional_scales_with_the_signal_up_to_max_scale)
     double pct[] = {0.75, 3};
     double scale[] = {1.5, 3}; /* 3% would be 6 x the threshold: capped */
     for (int c = 0; c < 2; c++) {
-        venue *v = make_venue();
-        agent_momentum_params p = params(5);
-        agent_pop *pop = make_pop(&p, v, 4);
+        venue *v;
+        agent_pop *pop = traders(5, 4, &v);
         move_and_trade(pop, v, 0, pct[c]);
         double mark = MARK * (1 + pct[c] / 100);
         int64_t want = (int64_t)floor(10000 * scale[c] * 1e6 / (mark * K));
         for (uint32_t i = 0; i < 5; i++) {
-            int64_t size = venue_account(v, agent(pop, i))->size;
+            int64_t size = venue_account(v, test_agent(pop, i))->size;
             cr_assert(llabs(size - want) <= 1, "%g%%: agent %u holds %lld, want %lld",
                       pct[c], i, (long long)size, (long long)want);
         }
@@ -220,9 +220,8 @@ Test(agent_momentum, the_notional_scales_with_the_signal_up_to_max_scale)
 
 Test(agent_momentum, positions_close_after_hold)
 {
-    venue *v = make_venue();
-    agent_momentum_params p = params(20);
-    agent_pop *pop = make_pop(&p, v, 5);
+    venue *v;
+    agent_pop *pop = traders(20, 5, &v);
     int64_t t = move_and_trade(pop, v, 0, 1);
     cr_assert_eq(stats(pop).opens_long, 20);
     /* Opened in [70 s, 85 s): none has held 300 s before 370 s, and the
@@ -242,9 +241,8 @@ Test(agent_momentum, positions_close_after_hold)
 
 Test(agent_momentum, positions_close_when_the_signal_reverses)
 {
-    venue *v = make_venue();
-    agent_momentum_params p = params(20);
-    agent_pop *pop = make_pop(&p, v, 6);
+    venue *v;
+    agent_pop *pop = traders(20, 6, &v);
     int64_t t = move_and_trade(pop, v, 0, 1);
     t = wake_span(pop, v, t, 160000);
     cr_assert_eq(stats(pop).closes_hold + stats(pop).closes_reverse, 0);
@@ -305,8 +303,8 @@ Test(agent_momentum, same_seed_gives_the_same_trades)
     cr_assert_gt(a.opens_short, 20);
     cr_assert_gt(a.closes_hold + a.closes_reverse, 20);
     for (uint32_t i = 0; i < 50; i++) {
-        const account *x = venue_account(v[0], agent(pop[0], i));
-        const account *y = venue_account(v[1], agent(pop[1], i));
+        const account *x = venue_account(v[0], test_agent(pop[0], i));
+        const account *y = venue_account(v[1], test_agent(pop[1], i));
         cr_assert(x->size == y->size && x->cost == y->cost && x->cash == y->cash);
     }
     support_agent_audit(v[0]);
@@ -325,35 +323,26 @@ Test(agent_momentum, bad_parameters_name_the_key)
     };
     support_agent_bad_values(&agent_momentum_kind, &ok, binance(), "populations[4]",
                              bad, sizeof bad / sizeof bad[0]);
-    const agent_kind *kind = agent_kind_find("momentum");
-    cr_assert_not_null(kind);
+    const agent_kind *kind = support_agent_kind("momentum");
     agent_momentum_params d;
     agent_kind_defaults(kind, &d);
     cr_assert(d.count == 200 && d.lookback_ms == 300000 && d.threshold == 0.005);
     d.leverage = 500;
-    perr e = {0, ""};
-    cr_assert_eq(agent_kind_check(kind, &d, binance(), "populations[4]", &e),
-                 PERR_INVALID);
-    cr_assert(strstr(e.msg, "populations[4].leverage: must be <= 125") == e.msg, "%s",
-              e.msg);
+    support_agent_check_error(kind, &d, binance(), "populations[4]",
+                              "populations[4].leverage: must be <= 125");
 }
 
 Test(agent_momentum, scenario_keys_set_the_parameters)
 {
-    const agent_kind *kind = agent_kind_find("momentum");
-    cr_assert_not_null(kind);
     agent_momentum_params p;
-    agent_kind_defaults(kind, &p);
     const char *set[][2] = {{"price", "index"},    {"lookback", "1h"},
                             {"sample", "30s"},     {"threshold", "1%"},
                             {"hold", "2h"},        {"max_scale", "2"},
                             {"notional", "20k"},   {"arrival.process", "hawkes"}};
-    support_agent_set_keys(kind, &p, set, sizeof set / sizeof set[0]);
+    support_agent_set_keys(support_agent_kind("momentum"), &p, set,
+                           sizeof set / sizeof set[0], binance(), "populations[4]");
     cr_assert(p.price == AGENT_MOMENTUM_INDEX && p.lookback_ms == 3600000
               && p.sample_ms == 30000 && p.threshold == 0.01 && p.hold_ms == 7200000
               && p.max_scale == 2 && p.notional == 20000
               && p.arrival.kind == ARRIVAL_HAWKES);
-    perr e = {0, ""};
-    cr_assert_eq(agent_kind_check(kind, &p, binance(), "populations[4]", &e), 0,
-                 "%s", e.msg);
 }

@@ -32,7 +32,7 @@
 /* A venue with a whale resting depth lots at the touch on each side. */
 static venue *make_venue(int64_t depth, uint32_t *whale)
 {
-    return test_venue_quoted(64, BID, ASK, depth, whale);
+    return test_venue_quoted(binance(), 64, BID, ASK, 0, 1, depth, whale);
 }
 
 static agent_noise_params params(uint32_t count)
@@ -59,12 +59,6 @@ static agent_noise_stats stats(const agent_pop *pop)
     return s;
 }
 
-/* The account of agent i. */
-static uint32_t agent(const agent_pop *pop, uint32_t i)
-{
-    return agent_account(pop, 0, i);
-}
-
 Test(agent_noise, market_orders_never_trade_beyond_the_band)
 {
     /* Ten lots at the touch, then a wall at 503000, beyond the 50 bps band
@@ -78,7 +72,7 @@ Test(agent_noise, market_orders_never_trade_beyond_the_band)
     p.size_min = p.size_max = 1000; /* floor(1e9 / (502500 x 100)) = 19 lots */
     agent_pop *pop = make_pop(&p, v, 1, "noise");
     support_agent_wake_next(pop, v);
-    uint32_t id = agent(pop, 0);
+    uint32_t id = test_agent(pop, 0);
     cr_assert_eq(venue_account(v, id)->size, 10);
     size_t n;
     const book_fill *f = book_fills(venue_book_view(v), &n);
@@ -103,7 +97,7 @@ Test(agent_noise, limit_orders_rest_behind_the_touch_and_replace_the_last_one)
         p.limit_offset_bps = 20;
         p.size_min = p.size_max = 5000;
         agent_pop *pop = make_pop(&p, v, 2, "noise");
-        uint32_t id = agent(pop, 0);
+        uint32_t id = test_agent(pop, 0);
         const book *b = venue_book_view(v);
         double lowest = 1e18, highest = 0;
         for (int k = 0; k < 200; k++) {
@@ -133,6 +127,17 @@ Test(agent_noise, limit_orders_rest_behind_the_touch_and_replace_the_last_one)
     }
 }
 
+/* pop wakes once with v's events cleared; its order filled in one fill. */
+static const book_fill *wake_one_fill(agent_pop *pop, venue *v)
+{
+    venue_clear_events(v);
+    support_agent_wake_next(pop, v);
+    size_t n;
+    const book_fill *f = book_fills(venue_book_view(v), &n);
+    cr_assert_eq(n, 1);
+    return f;
+}
+
 Test(agent_noise, buys_with_probability_buy_prob)
 {
     uint32_t whale;
@@ -144,14 +149,8 @@ Test(agent_noise, buys_with_probability_buy_prob)
     agent_pop *pop = make_pop(&p, v, 3, "noise");
     enum { N = 4000 };
     int buys = 0;
-    for (int k = 0; k < N; k++) {
-        venue_clear_events(v);
-        support_agent_wake_next(pop, v);
-        size_t n;
-        const book_fill *f = book_fills(venue_book_view(v), &n);
-        cr_assert_eq(n, 1);
-        buys += f[0].taker_side == BOOK_BUY;
-    }
+    for (int k = 0; k < N; k++)
+        buys += wake_one_fill(pop, v)->taker_side == BOOK_BUY;
     /* Binomial(4000, 0.3): sd 29; 4 sd. */
     cr_assert(fabs(buys - 0.3 * N) <= 4 * sqrt(N * 0.3 * 0.7), "%d buys", buys);
     cr_assert_eq(stats(pop).reduce_only, 0);
@@ -175,13 +174,9 @@ static void sample_notionals(double alpha, uint64_t seed, double *out, int n)
     p.max_position_notional = 1e11;
     agent_pop *pop = make_pop(&p, v, seed, "noise");
     for (int k = 0; k < n; k++) {
-        venue_clear_events(v);
-        support_agent_wake_next(pop, v);
-        size_t nf;
-        const book_fill *f = book_fills(venue_book_view(v), &nf);
-        cr_assert_eq(nf, 1);
-        double limit = f[0].taker_side > 0 ? 502500 : 497500;
-        out[k] = (double)f[0].size * limit * K / 1e6;
+        const book_fill *f = wake_one_fill(pop, v);
+        double limit = f->taker_side > 0 ? 502500 : 497500;
+        out[k] = (double)f->size * limit * K / 1e6;
         cr_assert_geq(out[k], 100000 - 50.0);
     }
     cr_assert_eq(stats(pop).rejects, 0);
@@ -258,7 +253,7 @@ static void check_only_reduces(int side)
     p.size_min = p.size_max = 2000;
     p.max_position_notional = 10000;
     agent_pop *pop = make_pop(&p, v, 8, "noise");
-    uint32_t id = agent(pop, 0);
+    uint32_t id = test_agent(pop, 0);
     perr e = {0, ""};
     cr_assert_eq(venue_deposit(v, id, INT64_C(100000000000), &e), 0, "%s", e.msg);
     book_order_spec spec = {side > 0 ? ASK : BID, 500, id, side, BOOK_IOC, 0};
@@ -323,7 +318,7 @@ Test(agent_noise, top_ups_keep_every_order_admissible_and_leverage_at_most_the_s
         /* After each of its turns an agent holds at least 1/3 of its
          * position's notional as margin (less the fee it paid). */
         for (uint32_t i = 0; i < 20; i++) {
-            const account *a = venue_account(v, agent(pop, i));
+            const account *a = venue_account(v, test_agent(pop, i));
             if (a->size == 0)
                 continue;
             margin_position pos = {a->size, a->cost, a->cash};
@@ -367,9 +362,9 @@ Test(agent_noise, same_seed_gives_the_same_orders)
     cr_assert_eq(memcmp(&a, &b, sizeof a), 0);
     int differ = 0;
     for (uint32_t i = 0; i < 30; i++) {
-        const account *x = venue_account(v[0], agent(pop[0], i));
-        const account *y = venue_account(v[1], agent(pop[1], i));
-        const account *z = venue_account(v[2], agent(pop[2], i));
+        const account *x = venue_account(v[0], test_agent(pop[0], i));
+        const account *y = venue_account(v[1], test_agent(pop[1], i));
+        const account *z = venue_account(v[2], test_agent(pop[2], i));
         cr_assert(x->size == y->size && x->cost == y->cost && x->cash == y->cash,
                   "agent %u differs", i);
         differ += x->size != z->size;
@@ -398,34 +393,25 @@ Test(agent_noise, bad_parameters_name_the_key)
     p = ok; p.arrival.alpha = 1; p.arrival.kind = ARRIVAL_HAWKES;
     support_agent_check_error(&agent_noise_kind, &p, binance(), "populations[1]",
                               "populations[1].arrival.alpha:");
-    const agent_kind *kind = agent_kind_find("noise_taker");
-    cr_assert_not_null(kind);
+    const agent_kind *kind = support_agent_kind("noise_taker");
     agent_noise_params d;
     agent_kind_defaults(kind, &d);
     cr_assert(d.count == 1000 && d.size_alpha == 2 && d.leverage == 3);
     d.leverage = 126;
-    perr e = {0, ""};
-    cr_assert_eq(agent_kind_check(kind, &d, binance(), "populations[1]", &e),
-                 PERR_INVALID);
-    cr_assert(strstr(e.msg, "populations[1].leverage: must be <= 125") == e.msg, "%s",
-              e.msg);
+    support_agent_check_error(kind, &d, binance(), "populations[1]",
+                              "populations[1].leverage: must be <= 125");
 }
 
 Test(agent_noise, scenario_keys_set_the_parameters)
 {
-    const agent_kind *kind = agent_kind_find("noise_taker");
-    cr_assert_not_null(kind);
     agent_noise_params p;
-    agent_kind_defaults(kind, &p);
     const char *set[][2] = {{"count", "5k"},        {"size_alpha", "1.5"},
                             {"size_min", "50"},     {"size_max", "2M"},
                             {"buy_prob", "40%"},    {"leverage", "4"},
                             {"arrival.rate", "10"}, {"max_position_notional", "250k"}};
-    support_agent_set_keys(kind, &p, set, sizeof set / sizeof set[0]);
+    support_agent_set_keys(support_agent_kind("noise_taker"), &p, set,
+                           sizeof set / sizeof set[0], binance(), "populations[1]");
     cr_assert(p.count == 5000 && p.size_alpha == 1.5 && p.size_min == 50
               && p.size_max == 2e6 && p.buy_prob == 0.4 && p.leverage == 4
               && p.arrival.rate == 10 && p.max_position_notional == 250000);
-    perr e = {0, ""};
-    cr_assert_eq(agent_kind_check(kind, &p, binance(), "populations[1]", &e), 0,
-                 "%s", e.msg);
 }

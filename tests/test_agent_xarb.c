@@ -52,8 +52,10 @@ static pair make_pair(void)
     return p;
 }
 
-static void free_pair(pair *p)
+/* Releases pop and the pair it trades on. */
+static void free_pair(agent_pop *pop, pair *p)
 {
+    agent_free(pop);
     for (int k = 0; k < 2; k++) {
         venue_free(p->v[k]);
         funding_free(p->f[k]);
@@ -166,8 +168,7 @@ Test(agent_xarb, they_sell_the_dear_venue_buy_the_cheap_and_the_gap_narrows)
     cr_assert_eq(stats(pop).lots_sold[0], 650);
     cr_assert_eq(stats(pop).lots_bought[1], 65);
     cr_assert_eq(stats(pop).lots_bought[0] + stats(pop).lots_sold[1], 0);
-    agent_free(pop);
-    free_pair(&p);
+    free_pair(pop, &p);
 }
 
 Test(agent_xarb, they_unwind_when_the_gap_closes)
@@ -189,8 +190,7 @@ Test(agent_xarb, they_unwind_when_the_gap_closes)
     cr_assert_gt(stats(pop).exits, 0);
     cr_assert_eq(stats(pop).lots_bought[0], stats(pop).lots_sold[0]);
     cr_assert_eq(stats(pop).lots_sold[1], stats(pop).lots_bought[1]);
-    agent_free(pop);
-    free_pair(&p);
+    free_pair(pop, &p);
 }
 
 Test(agent_xarb, no_trade_while_the_gap_is_within_fees_and_threshold)
@@ -204,8 +204,7 @@ Test(agent_xarb, no_trade_while_the_gap_is_within_fees_and_threshold)
     wake_n(pop, &p, 0, 100);
     cr_assert_eq(stats(pop).entries, 0);
     cr_assert_eq(stats(pop).lots_sold[0] + stats(pop).lots_bought[1], 0);
-    agent_free(pop);
-    free_pair(&p);
+    free_pair(pop, &p);
 }
 
 Test(agent_xarb, each_leg_stays_within_max_position_notional)
@@ -242,8 +241,7 @@ Test(agent_xarb, each_leg_stays_within_max_position_notional)
         cr_assert_eq(leg_size(&p, pop, 0, i), -390, "agent %u", (unsigned)i);
     }
     cr_assert_eq(stats(pop).rejects, 0);
-    agent_free(pop);
-    free_pair(&p);
+    free_pair(pop, &p);
 }
 
 /* Binance's rules with the rate known ahead, so the test sets the estimate. */
@@ -289,8 +287,7 @@ Test(agent_xarb, they_short_the_venue_whose_funding_is_higher)
         }
         cr_assert_lt(short_side, 0);
         expect_matched(&p, pop, 2);
-        agent_free(pop);
-        free_pair(&p);
+        free_pair(pop, &p);
     }
 }
 
@@ -317,8 +314,7 @@ Test(agent_xarb, same_seed_gives_the_same_actions)
                       "agent %u leg %d differs", (unsigned)i, leg);
         }
     for (int r = 0; r < 2; r++) {
-        agent_free(pop[r]);
-        free_pair(&p[r]);
+        free_pair(pop[r], &p[r]);
     }
 }
 
@@ -337,20 +333,16 @@ Test(agent_xarb, bad_parameters_name_the_key)
 
 Test(agent_xarb, the_registry_makes_a_two_venue_population)
 {
-    const agent_kind *k = agent_kind_find("cross_venue_arb");
-    cr_assert_not_null(k);
+    const agent_kind *k = support_agent_kind("cross_venue_arb");
     cr_assert_eq(k->two_venues, 1);
     agent_xarb_params prm;
-    agent_kind_defaults(k, &prm);
+    support_agent_defaults(k, &prm, okx(), "populations[1]");
+    static const char *const keys[] = {
+        "count", "threshold_bps", "exit_bps", "order_notional",
+        "max_position_notional", "leverage", "capital", "arrival.process",
+        "arrival.rate", "arrival.alpha", "arrival.beta"};
+    support_agent_has_keys(k, keys, sizeof keys / sizeof keys[0]);
     perr e = {0, ""};
-    cr_assert_eq(agent_kind_check(k, &prm, okx(), "populations[1]", &e), 0, "%s",
-                 e.msg);
-    const char *keys[] = {"count", "threshold_bps", "exit_bps", "order_notional",
-                          "max_position_notional", "leverage", "capital",
-                          "arrival.process", "arrival.rate", "arrival.alpha",
-                          "arrival.beta"};
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        cr_assert_not_null(param_find(k->keys, keys[i]), "%s", keys[i]);
 
     pair p = make_pair();
     agent_market m[3] = {{p.v[1], NULL, "okx", (double)INDEX, {1.0}},
@@ -375,6 +367,5 @@ Test(agent_xarb, the_registry_makes_a_two_venue_population)
                  INT64_C(500000000000));
     cr_assert_eq(venue_account(p.v[1], agent_account(pop, 1, 0))->cash,
                  INT64_C(500000000000));
-    agent_free(pop);
-    free_pair(&p);
+    free_pair(pop, &p);
 }
