@@ -5,11 +5,13 @@
  * their ranges read from its param_key table, arrival keys, the venue's
  * limits) and creation (the population, its generator, its arrival process
  * and its block of consecutive accounts on each of its venues, around the
- * kind's own init); a population's release. And what kinds' rules and
- * checks share: the accounts that are a population's, orders and their
- * refusals, wallets funded to an amount, the taker fee, a market order's
- * band, a fixed leverage against the venue's maximum, quote amounts in cash
- * units and the arbitrageurs' sizing. Each kind keeps only what is its own.
+ * kind's own init and per-agent state); a population's release and the
+ * liquidations it hears of. And what kinds' rules and checks share: a
+ * venue's units, orders and their refusals, an open funded to exactly its
+ * margin, a whole position's close, the taker fee, a market order's band,
+ * the arbitrageurs' room, accounts and sizing, a fixed leverage against the
+ * venue's maximum and quote amounts in cash units. Each kind keeps only
+ * what is its own.
  */
 #include "agent.h"
 
@@ -96,7 +98,9 @@ static int rule_check_range(const agent_rule *rule, const param_key *key,
         return perr_set(e, PERR_STATE, "%s.%s: a range on a key that is not "
                         "a number", key_prefix, rule->key);
     }
-    if ((r.lo_open ? x > r.lo : x >= r.lo) && (r.hi_open ? x < r.hi : x <= r.hi))
+    int above = r.lo_open ? x > r.lo : x >= r.lo;
+    int below = r.hi_open ? x < r.hi : x <= r.hi;
+    if (above && below)
         return 0;
     return perr_set(e, PERR_INVALID, "%s.%s: must be %s (got %s)", key_prefix,
                     rule->key, rule->range, got);
@@ -185,16 +189,38 @@ static int create_venues(const agent_kind *k, const agent_setup *s,
     return 2;
 }
 
+/* What the accounts of a population of kind k with params open with on a
+ * venue with profile p. */
+static int opening_of(const agent_kind *k, const void *params,
+                      const profile *p, agent_opening *o, perr *e)
+{
+    if (k->opening) {
+        *o = k->opening(params, p);
+        return 0;
+    }
+    const param_key *key = param_find(k->keys, "leverage");
+    if (!key || key->type != PARAM_COUNT)
+        return perr_set(e, PERR_STATE, "kind %s opens its accounts at its "
+                        "leverage key, and has none", k->kind);
+    uint32_t leverage;
+    memcpy(&leverage, (const char *)params + key->offset, sizeof leverage);
+    *o = (agent_opening){0, (int32_t)leverage};
+    return 0;
+}
+
 /* Opens the count accounts of pop's agents on v, at consecutive ids from
  * pop->first[leg]. */
 static int open_accounts(agent_pop *pop, int leg, venue *v, const void *params,
                          const char *name, perr *e)
 {
-    agent_opening o = pop->kind->opening(params, venue_profile(v));
+    agent_opening o = {0, 0};
+    int rc = opening_of(pop->kind, params, venue_profile(v), &o, e);
+    if (rc != 0)
+        return rc;
     for (uint32_t i = 0; i < pop->count; i++) {
         uint32_t id;
-        int rc = venue_open(v, o.deposit, ACCOUNT_CROSS, o.leverage, &id, e);
-        if (rc != 0)
+        if ((rc = venue_open(v, o.deposit, ACCOUNT_CROSS, o.leverage, &id, e))
+            != 0)
             return rc;
         if (i == 0)
             pop->first[leg] = id;
@@ -267,8 +293,8 @@ void agent_free(agent_pop *pop)
 
 /* The leg account_id of markets[market] is pop's on (0 its market, 1 its
  * other market) with its agent in *i, or -1 when it is not pop's. */
-static int agent_own_account(const agent_pop *pop, uint32_t market,
-                      uint32_t account_id, uint32_t *i)
+static int own_account(const agent_pop *pop, uint32_t market,
+                       uint32_t account_id, uint32_t *i)
 {
     int leg = market == pop->market ? 0
             : pop->other_market >= 0 && market == (uint32_t)pop->other_market
@@ -289,7 +315,7 @@ void agent_on_liquidated(agent_pop *pop, uint32_t market, uint32_t account_id,
     if (k->on_liquidated)
         k->on_liquidated(pop, market, account_id, now);
     if (k->on_agent_liquidated
-        && agent_own_account(pop, market, account_id, &i) >= 0)
+        && own_account(pop, market, account_id, &i) >= 0)
         k->on_agent_liquidated(pop, i);
 }
 

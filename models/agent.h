@@ -207,7 +207,8 @@ struct agent_kind {
     size_t pop_size;
     size_t pop_params_offset;
     size_t agent_size;       /* of its state per agent (agent_pop.agents) */
-    /* What each agent's account on a venue with profile p opens with. */
+    /* What each agent's account on a venue with profile p opens with.
+     * NULL: empty, at the leverage of the kind's `leverage` key. */
     agent_opening (*opening)(const void *params, const profile *p);
     /* Sets up the rest of what is the kind's own, after the generator, the
      * parameters and the agents' state, and before the arrival process and

@@ -151,8 +151,7 @@ static int holder_check_exit(holder_pop *h, venue *v, uint32_t i, perr *e)
     return 0;
 }
 
-static int holder_wake(agent_pop *pop, agent_world *w, uint32_t i,
-                         perr *e)
+static int holder_wake(agent_pop *pop, agent_world *w, uint32_t i, perr *e)
 {
     (void)w;
     holder_pop *h = (holder_pop *)pop;

@@ -216,8 +216,7 @@ static int maker_quote(maker_pop *h, const agent_world *w, uint32_t i,
     return rc;
 }
 
-static int maker_wake(agent_pop *pop, agent_world *w, uint32_t i,
-                        perr *e)
+static int maker_wake(agent_pop *pop, agent_world *w, uint32_t i, perr *e)
 {
     maker_pop *h = (maker_pop *)pop;
     h->stats.wakes++;

@@ -139,8 +139,7 @@ static int momentum_close(momentum_pop *h, uint32_t i, int by_hold, perr *e)
     return 0;
 }
 
-static int momentum_wake(agent_pop *pop, agent_world *w, uint32_t i,
-                           perr *e)
+static int momentum_wake(agent_pop *pop, agent_world *w, uint32_t i, perr *e)
 {
     momentum_pop *h = (momentum_pop *)pop;
     venue *v = h->v;
@@ -211,15 +210,6 @@ static int momentum_init(agent_pop *pop, const agent_setup *s, perr *e)
     for (uint32_t i = 0; i < p->count; i++)
         h->opened_at[i] = MOMENTUM_FLAT;
     return 0;
-}
-
-/* Each agent's account opens empty at the population's leverage; its wallet
- * is set at each open. */
-static agent_opening momentum_opening(const void *params, const profile *prof)
-{
-    (void)prof;
-    return (agent_opening){
-        0, (int32_t)((const agent_momentum_params *)params)->leverage};
 }
 
 void agent_momentum_stats_get(const agent_pop *pop, agent_momentum_stats *out)
@@ -311,6 +301,6 @@ const agent_kind agent_momentum_kind = {
     "close after a hold or on reversal",
     0, AGENT_PARAMS(agent_momentum_params), momentum_keys, &momentum_defaults,
     momentum_rules, momentum_venue_rules,
-    AGENT_POP(momentum_pop), sizeof(int64_t), momentum_opening, momentum_init,
+    AGENT_POP(momentum_pop), sizeof(int64_t), NULL, momentum_init,
     momentum_release,
     momentum_wake, NULL, momentum_agent_liquidated, NULL};

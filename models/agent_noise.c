@@ -77,8 +77,7 @@ static int noise_top_up(noise_pop *h, uint32_t id, int64_t lots, int64_t price,
     return rc;
 }
 
-static int noise_wake(agent_pop *pop, agent_world *w, uint32_t i,
-                        perr *e)
+static int noise_wake(agent_pop *pop, agent_world *w, uint32_t i, perr *e)
 {
     (void)w;
     noise_pop *h = (noise_pop *)pop;
@@ -148,13 +147,6 @@ static int noise_init(agent_pop *pop, const agent_setup *s, perr *e)
     h->v = agent_setup_venue(s, 0);
     h->u = agent_units_of(venue_profile(h->v));
     return 0;
-}
-
-/* Each agent's account opens empty at the population's leverage. */
-static agent_opening noise_opening(const void *params, const profile *prof)
-{
-    (void)prof;
-    return (agent_opening){0, (int32_t)((const agent_noise_params *)params)->leverage};
 }
 
 void agent_noise_stats_get(const agent_pop *pop, agent_noise_stats *out)
@@ -235,5 +227,5 @@ const agent_kind agent_noise_kind = {
     "notionals, reduce-only beyond a position limit",
     0, AGENT_PARAMS(agent_noise_params), noise_keys, &noise_defaults,
     noise_rules, noise_venue_rules,
-    AGENT_POP(noise_pop), 0, noise_opening, noise_init, NULL,
+    AGENT_POP(noise_pop), 0, NULL, noise_init, NULL,
     noise_wake, NULL, NULL, NULL};
