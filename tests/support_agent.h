@@ -94,14 +94,16 @@ static inline void test_quotes(venue *v, uint32_t owner, int64_t bid,
 
 /* A venue on p around 500000 ticks with a whale quoting n levels of lots a
  * side from bid down and ask up, step ticks apart (test_quotes); the
- * whale's account goes to *whale. */
+ * whale's account goes to *whale unless whale is NULL. */
 static inline venue *test_venue_quoted(const profile *p, size_t accounts_hint,
                                        int64_t bid, int64_t ask, int64_t step,
                                        int n, int64_t lots, uint32_t *whale)
 {
     venue *v = test_venue(p, accounts_hint);
-    *whale = test_whale(v);
-    test_quotes(v, *whale, bid, ask, step, n, lots);
+    uint32_t id = test_whale(v);
+    test_quotes(v, id, bid, ask, step, n, lots);
+    if (whale)
+        *whale = id;
     return v;
 }
 
@@ -174,6 +176,14 @@ static inline const agent_kind *support_agent_kind(const char *name)
     const agent_kind *kind = agent_kind_find(name);
     cr_assert_not_null(kind, "no kind %s", name);
     return kind;
+}
+
+/* Fills params with kind's defaults for a population of count agents. */
+static inline void support_agent_params(const agent_kind *kind, void *params,
+                                        uint32_t count)
+{
+    agent_kind_defaults(kind, params);
+    memcpy((char *)params + kind->count_offset, &count, sizeof count);
 }
 
 /* Fills params with kind's defaults, which pass its check on prof. */

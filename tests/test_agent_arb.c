@@ -39,8 +39,7 @@
 static agent_arb_params params(uint32_t count)
 {
     agent_arb_params p;
-    agent_kind_defaults(&agent_arb_kind, &p);
-    p.count = count;
+    support_agent_params(&agent_arb_kind, &p, count);
     return p;
 }
 
@@ -105,8 +104,7 @@ Test(agent_arb, sell_a_rich_perp_down_toward_the_index)
     /* Bids 501000, 500950, ... 499050 (1 bp steps), asks 501100 up: the mid
      * 501050 is 21 bp above the index. Arbitrageurs take the bids down to
      * sell_entry = 500350, 14 levels of 20 lots, and leave 500300 on top. */
-    uint32_t whale;
-    venue *v = test_venue_quoted(binance(), 64, 501000, 501100, 50, 40, 20, &whale);
+    venue *v = test_venue_quoted(binance(), 64, 501000, 501100, 50, 40, 20, NULL);
     double before = mid_premium(v, (double)INDEX);
     double impact_before = funding_premium(binance(), venue_book_view(v),
                                            (double)INDEX,
@@ -160,8 +158,7 @@ Test(agent_arb, buy_a_cheap_perp_up_toward_the_index)
 Test(agent_arb, nothing_is_traded_inside_the_band)
 {
     /* A book at 499660 / 500340 sits just inside both entry limits. */
-    uint32_t whale;
-    venue *v = test_venue_quoted(binance(), 64, 500340, 500345, 10, 20, 100, &whale);
+    venue *v = test_venue_quoted(binance(), 64, 500340, 500345, 10, 20, 100, NULL);
     agent_arb_params p = params(2);
     agent_pop *pop = make_pop(&p, v, 3);
     wake_n(pop, v, NULL, 0, 100);
@@ -299,8 +296,7 @@ Test(agent_arb, positions_never_exceed_max_position_notional)
 {
     /* A deep rich book (bids at 20 bp over the index, 1000 lots a level):
      * the edge never runs out, only the bound stops them. */
-    uint32_t whale;
-    venue *v = test_venue_quoted(binance(), 64, 501000, 501100, 10, 10, 1000, &whale);
+    venue *v = test_venue_quoted(binance(), 64, 501000, 501100, 10, 10, 1000, NULL);
     agent_arb_params p = params(4);
     p.sizing.order_notional = 25000;
     p.sizing.max_position_notional = 60000;
@@ -333,9 +329,7 @@ Test(agent_arb, same_seed_gives_the_same_actions)
     agent_arb_params p = params(7);
     p.sizing.order_notional = 1000;
     for (int r = 0; r < 2; r++) {
-        v[r] = test_venue(binance(), 64);
-        uint32_t whale = test_whale(v[r]);
-        test_quotes(v[r], whale, 501000, 501100, 50, 40, 20);
+        v[r] = test_venue_quoted(binance(), 64, 501000, 501100, 50, 40, 20, NULL);
         pop[r] = make_pop(&p, v[r], 77);
         wake_n(pop[r], v[r], NULL, 0, 60);
     }

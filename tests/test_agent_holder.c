@@ -51,8 +51,7 @@ static venue *make_venue(size_t accounts_hint, int64_t depth)
 static agent_holder_params params(uint32_t count, int side)
 {
     agent_holder_params p;
-    agent_kind_defaults(&agent_holder_long_kind, &p);
-    p.count = count;
+    support_agent_params(&agent_holder_long_kind, &p, count);
     p.side = side;
     p.notional_median = 1000;
     p.notional_sigma = 0.3;

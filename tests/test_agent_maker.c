@@ -38,8 +38,7 @@ static venue *make_venue(void)
 static agent_maker_params params(uint32_t count)
 {
     agent_maker_params p;
-    agent_kind_defaults(&agent_maker_kind, &p);
-    p.count = count;
+    support_agent_params(&agent_maker_kind, &p, count);
     return p;
 }
 

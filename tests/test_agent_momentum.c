@@ -39,8 +39,7 @@ static venue *make_venue(void)
 static agent_momentum_params params(uint32_t count)
 {
     agent_momentum_params p;
-    agent_kind_defaults(&agent_momentum_kind, &p);
-    p.count = count;
+    support_agent_params(&agent_momentum_kind, &p, count);
     p.lookback_ms = 60000;
     p.sample_ms = 10000;
     p.threshold = 0.005;

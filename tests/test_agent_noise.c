@@ -29,7 +29,8 @@
 #define MARK INT64_C(500000)
 #define K 100.0
 
-/* A venue with a whale resting depth lots at the touch on each side. */
+/* A venue with a whale resting depth lots at the touch on each side (its
+ * account to *whale, unless NULL). */
 static venue *make_venue(int64_t depth, uint32_t *whale)
 {
     return test_venue_quoted(binance(), 64, BID, ASK, 0, 1, depth, whale);
@@ -38,8 +39,7 @@ static venue *make_venue(int64_t depth, uint32_t *whale)
 static agent_noise_params params(uint32_t count)
 {
     agent_noise_params p;
-    agent_kind_defaults(&agent_noise_kind, &p);
-    p.count = count;
+    support_agent_params(&agent_noise_kind, &p, count);
     return p;
 }
 
@@ -89,8 +89,7 @@ Test(agent_noise, market_orders_never_trade_beyond_the_band)
 Test(agent_noise, limit_orders_rest_behind_the_touch_and_replace_the_last_one)
 {
     for (int side = -1; side <= 1; side += 2) {
-        uint32_t whale;
-        venue *v = make_venue(1000000, &whale);
+        venue *v = make_venue(1000000, NULL);
         agent_noise_params p = params(1);
         p.market_share = 0;
         p.buy_prob = side > 0 ? 1 : 0;
@@ -140,8 +139,7 @@ static const book_fill *wake_one_fill(agent_pop *pop, venue *v)
 
 Test(agent_noise, buys_with_probability_buy_prob)
 {
-    uint32_t whale;
-    venue *v = make_venue(INT64_C(100000000), &whale);
+    venue *v = make_venue(INT64_C(100000000), NULL);
     agent_noise_params p = params(100);
     p.market_share = 1;
     p.buy_prob = 0.3;
@@ -163,8 +161,7 @@ Test(agent_noise, buys_with_probability_buy_prob)
  * draw. */
 static void sample_notionals(double alpha, uint64_t seed, double *out, int n)
 {
-    uint32_t whale;
-    venue *v = make_venue(INT64_C(2000000000), &whale);
+    venue *v = make_venue(INT64_C(2000000000), NULL);
     venue_set_check(v, 0);
     agent_noise_params p = params(50);
     p.market_share = 1;
@@ -219,8 +216,7 @@ Test(agent_noise, notionals_follow_the_pareto_tail)
 
 Test(agent_noise, notionals_are_capped_at_size_max)
 {
-    uint32_t whale;
-    venue *v = make_venue(INT64_C(100000000), &whale);
+    venue *v = make_venue(INT64_C(100000000), NULL);
     agent_noise_params p = params(10);
     p.market_share = 1;
     p.size_alpha = 1;
@@ -245,8 +241,7 @@ Test(agent_noise, notionals_are_capped_at_size_max)
  * limit of 10,000 USDT, with parameters that would always add to it. */
 static void check_only_reduces(int side)
 {
-    uint32_t whale;
-    venue *v = make_venue(INT64_C(100000000), &whale);
+    venue *v = make_venue(INT64_C(100000000), NULL);
     agent_noise_params p = params(1);
     p.market_share = 0; /* reduce-only orders are market orders anyway */
     p.buy_prob = side > 0 ? 1 : 0;
@@ -307,8 +302,7 @@ Test(agent_noise, an_agent_over_its_position_limit_only_reduces)
 
 Test(agent_noise, top_ups_keep_every_order_admissible_and_leverage_at_most_the_stated)
 {
-    uint32_t whale;
-    venue *v = make_venue(INT64_C(1000000000), &whale);
+    venue *v = make_venue(INT64_C(1000000000), NULL);
     agent_noise_params p = params(20);
     p.market_share = 0.7;
     agent_pop *pop = make_pop(&p, v, 9, "noise");
@@ -338,8 +332,7 @@ Test(agent_noise, top_ups_keep_every_order_admissible_and_leverage_at_most_the_s
 
 static void run(venue **v, agent_pop **pop, const char *name, uint64_t seed)
 {
-    uint32_t whale;
-    *v = make_venue(INT64_C(1000000000), &whale);
+    *v = make_venue(INT64_C(1000000000), NULL);
     agent_noise_params p = params(30);
     *pop = make_pop(&p, *v, seed, name);
     perr e = {0, ""};

@@ -84,8 +84,7 @@ static void quote_together(pair *p)
 static agent_xarb_params params(uint32_t count)
 {
     agent_xarb_params p;
-    agent_kind_defaults(&agent_xarb_kind, &p);
-    p.count = count;
+    support_agent_params(&agent_xarb_kind, &p, count);
     return p;
 }
 
