@@ -3,15 +3,15 @@
  * registry, the same for every kind and worked from its agent_kind:
  * defaults (a copy of the kind's), the check (count, the kind's rules with
  * their ranges read from its param_key table, arrival keys, the venue's
- * limits) and creation (the population, its generator, its arrival process
- * and its block of consecutive accounts on each of its venues, around the
- * kind's own init and per-agent state); a population's release and the
- * liquidations it hears of. And what kinds' rules and checks share: a
- * venue's units, orders and their refusals, an open funded to exactly its
- * margin, a whole position's close, the taker fee, a market order's band,
- * the arbitrageurs' room, accounts and sizing, a fixed leverage against the
- * venue's maximum and quote amounts in cash units. Each kind keeps only
- * what is its own.
+ * limits, its `leverage` key against the venue's maximum) and creation (the
+ * population, its generator, its arrival process and its block of
+ * consecutive accounts on each of its venues, around the kind's own init
+ * and per-agent state); a population's release and the liquidations it
+ * hears of. And what kinds' rules and checks share: a venue's units, orders
+ * and their refusals, an open funded to exactly its margin, a whole
+ * position's close, the taker fee, a market order's band, the
+ * arbitrageurs' room, accounts and sizing, and quote amounts in cash units.
+ * Each kind keeps only what is its own.
  */
 #include "agent.h"
 
@@ -147,6 +147,29 @@ static int rule_check(const agent_kind *k, const agent_rule *rule,
                     key_prefix, rule->key, k->kind);
 }
 
+/* The uint32_t leverage at `at` within p's first bracket. */
+static int check_leverage(const void *at, const profile *p,
+                          const char *key_prefix, perr *e)
+{
+    uint32_t leverage;
+    memcpy(&leverage, at, sizeof leverage);
+    int32_t most = p->brackets[0].max_leverage;
+    if (leverage > (uint32_t)most)
+        return perr_set(e, PERR_INVALID,
+                        "%s.leverage: must be <= %d, %s's maximum leverage "
+                        "(got %u)", key_prefix, (int)most, p->name,
+                        (unsigned)leverage);
+    return 0;
+}
+
+/* The kind's `leverage` key: the leverage of its agents' accounts, or
+ * NULL when it has none. */
+static const param_key *leverage_key(const agent_kind *k)
+{
+    const param_key *key = param_find(k->keys, "leverage");
+    return key && key->type == PARAM_COUNT ? key : NULL;
+}
+
 int agent_kind_check(const agent_kind *k, const void *params, const profile *p,
                      const char *key_prefix, perr *e)
 {
@@ -156,7 +179,7 @@ int agent_kind_check(const agent_kind *k, const void *params, const profile *p,
                         key_prefix,
                         (unsigned)(ACCOUNT_MAX - ACCOUNT_FIRST_TRADER),
                         (unsigned)count);
-    for (const agent_rule *r = k->rules; r->key; r++) {
+    for (const agent_rule *r = k->rules; r && r->key; r++) {
         int rc = rule_check(k, r, params, p, key_prefix, e);
         if (rc != 0)
             return rc;
@@ -166,8 +189,12 @@ int agent_kind_check(const agent_kind *k, const void *params, const profile *p,
     int rc = arrival_check((const arrival_params *)(const void *)
                                ((const char *)params + k->arrival_offset),
                            arrival_key, e);
-    for (const agent_rule *r = k->venue_rules; rc == 0 && r->key; r++)
+    for (const agent_rule *r = k->venue_rules; rc == 0 && r && r->key; r++)
         rc = rule_check(k, r, params, p, key_prefix, e);
+    const param_key *leverage = leverage_key(k);
+    if (rc == 0 && leverage)
+        rc = check_leverage((const char *)params + leverage->offset, p,
+                            key_prefix, e);
     return rc;
 }
 
@@ -198,8 +225,8 @@ static int opening_of(const agent_kind *k, const void *params,
         *o = k->opening(params, p);
         return 0;
     }
-    const param_key *key = param_find(k->keys, "leverage");
-    if (!key || key->type != PARAM_COUNT)
+    const param_key *key = leverage_key(k);
+    if (!key)
         return perr_set(e, PERR_STATE, "kind %s opens its accounts at its "
                         "leverage key, and has none", k->kind);
     uint32_t leverage;
@@ -479,18 +506,4 @@ int64_t agent_quote_cash(const profile *p, double amount)
     if (!(cash >= 1 && cash < 4e18))
         return -1;
     return (int64_t)llround(cash);
-}
-
-int agent_check_leverage(const void *at, const profile *p,
-                         const char *key_prefix, perr *e)
-{
-    uint32_t leverage;
-    memcpy(&leverage, at, sizeof leverage);
-    int32_t most = p->brackets[0].max_leverage;
-    if (leverage > (uint32_t)most)
-        return perr_set(e, PERR_INVALID,
-                        "%s.leverage: must be <= %d, %s's maximum leverage "
-                        "(got %u)", key_prefix, (int)most, p->name,
-                        (unsigned)leverage);
-    return 0;
 }

@@ -197,7 +197,12 @@ struct agent_kind {
     const void *defaults;    /* the documented defaults, params_size bytes */
     /* The checks of its keys alone, after `count` (always in [1, the
      * traders a venue can hold]) and before `arrival` (arrival_check);
-     * then those against the venue's limits. AGENT_RULES_END-terminated. */
+     * then those against the venue's limits, before the last check, of its
+     * `leverage` key if it has one (PARAM_COUNT: its accounts' leverage)
+     * against the first (most permissive) bracket of the venue
+     * ("populations[2].leverage: must be <= 125, binance's maximum leverage
+     * (got 200)").
+     * AGENT_RULES_END-terminated; NULL: none. */
     const agent_rule *rules;
     const agent_rule *venue_rules;
 
@@ -373,12 +378,6 @@ int64_t agent_clamp_price(const book *b, double px);
 int64_t agent_band_price(const venue *v, int side, double band_bps);
 
 /* ---- what kinds' checks share ------------------------------------------ */
-
-/* Checks a kind's fixed leverage, the uint32_t at `leverage`, against the
- * first (most permissive) bracket of p: "populations[2].leverage: must be
- * <= 125, binance's maximum leverage (got 200)". */
-int agent_check_leverage(const void *leverage, const profile *p,
-                         const char *key_prefix, perr *e);
 
 /* amount of quote currency in p's cash units, or -1 when it is not a
  * representable amount (under one cash unit, or 4e18 units or more). */

@@ -413,8 +413,6 @@ static int maker_check_capital(const void *params, const profile *prof,
 
 static const agent_rule maker_venue_rules[] = {
     AGENT_CHECK("capital", maker_check_capital, 0),
-    AGENT_CHECK("leverage", agent_check_leverage,
-                offsetof(agent_maker_params, leverage)),
     AGENT_RULES_END,
 };
 

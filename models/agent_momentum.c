@@ -289,18 +289,12 @@ static const agent_rule momentum_rules[] = {
     AGENT_RULES_END,
 };
 
-static const agent_rule momentum_venue_rules[] = {
-    AGENT_CHECK("leverage", agent_check_leverage,
-                offsetof(agent_momentum_params, leverage)),
-    AGENT_RULES_END,
-};
-
 const agent_kind agent_momentum_kind = {
     "momentum",
     "momentum traders: trade the return over a lookback beyond a threshold, "
     "close after a hold or on reversal",
     0, AGENT_PARAMS(agent_momentum_params), momentum_keys, &momentum_defaults,
-    momentum_rules, momentum_venue_rules,
+    momentum_rules, NULL,
     AGENT_POP(momentum_pop), sizeof(int64_t), NULL, momentum_init,
     momentum_release,
     momentum_wake, NULL, momentum_agent_liquidated, NULL};

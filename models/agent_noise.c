@@ -215,17 +215,11 @@ static const agent_rule noise_rules[] = {
     AGENT_RULES_END,
 };
 
-static const agent_rule noise_venue_rules[] = {
-    AGENT_CHECK("leverage", agent_check_leverage,
-                offsetof(agent_noise_params, leverage)),
-    AGENT_RULES_END,
-};
-
 const agent_kind agent_noise_kind = {
     "noise_taker",
     "noise takers: random market and limit orders with Pareto-tailed "
     "notionals, reduce-only beyond a position limit",
     0, AGENT_PARAMS(agent_noise_params), noise_keys, &noise_defaults,
-    noise_rules, noise_venue_rules,
+    noise_rules, NULL,
     AGENT_POP(noise_pop), 0, NULL, noise_init, NULL,
     noise_wake, NULL, NULL, NULL};
