@@ -1,12 +1,13 @@
 /*
  * agent: the interface between the world's event loop and a population of
- * agents (ARCHITECTURE.md, "From scenario file to HDF5 result").
+ * agents (ARCHITECTURE.md, "From scenario file to HDF5 result"), and what
+ * every kind of population shares.
  *
  * The unit the engine sees is a population, never an agent: one struct
- * agent_pop per population, holding its arrival process (arrival.h), the
- * venue it trades on and a pointer to its kind's function table
- * (agent_pop_type, in the manner of gsl_rng_type). A kind embeds agent_pop
- * as the first member of its own struct. The engine drives every kind alike:
+ * agent_pop per population, holding its kind (agent_kind, in the manner of
+ * gsl_rng_type), its arrival process (arrival.h), the venue it trades on,
+ * its generator and its block of accounts. A kind embeds agent_pop as the
+ * first member of its own struct. The engine drives every kind alike:
  *
  *   t = arrival_peek(&pop->arrival)    schedule the population's wake-up;
  *   arrival_next(&pop->arrival)        at t, take the arrival,
@@ -27,15 +28,21 @@
  * accounts before it returns, so a kind learns of fills on its resting
  * orders from its accounts at its next wake.
  *
- * on_liquidated may be called for any account of any market: a population
- * ignores what is not its own, so the loop can pass every record to every
- * population, and it may see several records of one liquidation (one per
- * route), so it acts once per position, not once per record.
+ * agent_on_liquidated may be called for any account of any market: a
+ * kind hears of every liquidation on its markets (on_liquidated) and of its
+ * own agents' (on_agent_liquidated), so the loop can pass every record to
+ * every population; it may see several records of one liquidation (one per
+ * route), so a kind acts once per position, not once per record.
  *
- * Kinds are registered in models/agent_registry.c (agent_kinds): a kind's scenario
- * name, its parameters as a param_key table (param.h) with their defaults
- * and check, and its constructor. A new kind is a new file plus one line
- * there; the scenario loader and the world know kinds only through it.
+ * Kinds are registered in models/agent_registry.c (agent_kinds). A kind is
+ * data the functions here work from: its scenario name, its parameters (a
+ * struct with `count` and `arrival` members, its param_key table, its
+ * defaults as a struct and its checks as agent_rule rows) and its
+ * population (the struct's size, what each agent's account opens with, its
+ * own set-up and behaviour). agent_kind_defaults, agent_kind_check and
+ * agent_kind_create are the same for every kind, so a kind writes only what
+ * is its own: a new kind is a new file plus one line in the registry; the
+ * scenario loader and the world know kinds only through it.
  */
 #ifndef PERPSIM_AGENT_H
 #define PERPSIM_AGENT_H
@@ -47,6 +54,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "arrival.h"
+#include "book.h"
 #include "funding.h"
 #include "param.h"
 #include "perr.h"
@@ -54,6 +62,7 @@
 #include "venue.h"
 
 typedef struct agent_pop agent_pop;
+typedef struct agent_kind agent_kind;
 
 /* What scheduled shocks change about a market, as named conditions: a
  * shock (models/shocks/) sets a field and calls agent_react on the market's
@@ -91,100 +100,21 @@ typedef struct agent_world {
     agent_market *markets;
 } agent_world;
 
-/* A kind of population: its scenario name and its behaviour. */
-typedef struct agent_pop_type {
-    const char *kind; /* the scenario's `kind:`, e.g. "leveraged_long" */
-    /* Acts once at w->now. A rejection by a venue is an outcome, not an
-     * error; errors are the venues'. */
-    int (*wake)(agent_pop *pop, agent_world *w, perr *e);
-    /* Notes that account_id of markets[market] was (perhaps partly)
-     * liquidated at now. */
-    void (*on_liquidated)(agent_pop *pop, uint32_t market, uint32_t account_id,
-                          int64_t now);
-    /* Releases the population, its arrival process included. */
-    void (*free)(agent_pop *pop);
-    /* Adjusts at once to a change of the world outside the population's
-     * arrivals: the run beginning, a shock changing the conditions of one
-     * of its markets (market makers quote, pull or restore). NULL: the kind
-     * only looks at the world when it wakes. */
-    int (*react)(agent_pop *pop, agent_world *w, perr *e);
-} agent_pop_type;
-
-/* The part of every population the engine reads. */
+/* What every population is, set by agent_kind_create. Agent i of a
+ * population is the venue account first[0] + i on its market and, for a
+ * kind with two venues, first[1] + i on its other market. */
 struct agent_pop {
-    const agent_pop_type *type;
+    const agent_kind *kind;
     arrival arrival;      /* when the population acts next (arrival_peek) */
     uint32_t market;      /* the venue it trades on (agent_world.markets) */
     int32_t other_market; /* cross-venue kinds: the second venue; else -1 */
+    gsl_rng *rng;         /* its choices, on the stream "<name>/agents" */
+    uint32_t count;       /* its agents */
+    void *agents;         /* what the kind keeps per agent beside its
+                             accounts: count x kind->agent_size bytes, zeroed
+                             (NULL when agent_size is 0) */
+    uint32_t first[2];    /* the account of agent 0 on each of its venues */
 };
-
-static inline int agent_wake(agent_pop *pop, agent_world *w, perr *e)
-{
-    return pop->type->wake(pop, w, e);
-}
-
-static inline void agent_on_liquidated(agent_pop *pop, uint32_t market,
-                                       uint32_t account_id, int64_t now)
-{
-    pop->type->on_liquidated(pop, market, account_id, now);
-}
-
-static inline int agent_react(agent_pop *pop, agent_world *w, perr *e)
-{
-    return pop->type->react ? pop->type->react(pop, w, e) : 0;
-}
-
-/* pop may be NULL. */
-static inline void agent_free(agent_pop *pop)
-{
-    if (pop)
-        pop->type->free(pop);
-}
-
-/* ---- what kinds share ----------------------------------------------------- */
-
-/* Opens count cross accounts on v, each with deposit cash and leverage, at
- * consecutive ids from *first (agent i has *first + i): nothing else may
- * open accounts on v during the call. name is the population's, for the
- * message. The kind frees what it allocated when this fails. */
-int agent_open_accounts(venue *v, uint32_t count, int64_t deposit,
-                        int32_t leverage, const char *name, uint32_t *first,
-                        perr *e);
-
-/* Checks a kind's fixed leverage against the first (most permissive)
- * bracket of p: "populations[2].leverage: must be <= 125, binance's maximum
- * leverage (got 200)". */
-int agent_check_leverage(uint32_t leverage, const profile *p,
-                         const char *key_prefix, perr *e);
-
-/* Checks a population's count of agents: in [1, the traders a venue can
- * hold]; the message names key_prefix.count. */
-int agent_check_count(uint32_t count, const char *key_prefix, perr *e);
-
-/* Checks a population's arrival parameters under key_prefix.arrival. */
-int agent_check_arrival(const arrival_params *a, const char *key_prefix,
-                        perr *e);
-
-/* Checks the keys the arbitrageurs share: threshold_bps in [0, 10000],
- * exit_bps in [0, threshold_bps], order_notional in (0, 1e15),
- * max_position_notional in [order_notional, 1e15), leverage in [1, 10000],
- * capital x leverage >= max_position_notional and capital < 1e15; messages
- * start with the key path. */
-int agent_check_sizing(double threshold_bps, double exit_bps,
-                       double order_notional, double max_position_notional,
-                       uint32_t leverage, double capital,
-                       const char *key_prefix, perr *e);
-
-/* Checks the arbitrageurs' sizing against a venue with profile p:
- * max_position_notional and capital representable in its cash units, and
- * leverage within its maximum for a position of max_position_notional. */
-int agent_check_sizing_venue(double max_position_notional, uint32_t leverage,
-                             double capital, const profile *p,
-                             const char *key_prefix, perr *e);
-
-/* amount of quote currency in p's cash units, or -1 when it is not a
- * representable amount (under one cash unit, or 4e18 units or more). */
-int64_t agent_quote_cash(const profile *p, double amount);
 
 /* ---- the registry of kinds --------------------------------------------- */
 
@@ -200,64 +130,126 @@ typedef struct agent_setup {
     const char *key_prefix; /* its scenario path, "populations[3]" */
 } agent_setup;
 
-/* The venue a population is made on. */
-static inline venue *agent_setup_venue(const agent_setup *s)
+/* The venue a population is made on: leg 0 its market, leg 1 its other
+ * market (kinds with two_venues). */
+static inline venue *agent_setup_venue(const agent_setup *s, int leg)
 {
-    return s->world->markets[s->market].venue;
+    return s->world->markets[leg == 0 ? s->market : (uint32_t)s->other_market]
+        .venue;
 }
 
-/* Starts the part of a population the engine reads: its type, its markets
- * as s places it (market, other_market) and its
- * arrival process from s->start_ms on the stream s->name. pop is zeroed
- * (calloc), so the kind's free may run whether or not this succeeds. */
-int agent_pop_init(agent_pop *pop, const agent_pop_type *type,
-                   const arrival_params *arrivals, const agent_setup *s,
-                   perr *e);
+/* A check of a kind's parameters for a venue with profile p (the venue's
+ * limits: maximum leverage, cash units); what it reads starts at `at` (the
+ * parameters, or the part of them a rule names). Messages start with
+ * key_prefix and the key ("populations[3].leverage.median: must be <= 125,
+ * binance's maximum (got 200)"); PERR_INVALID. */
+typedef int agent_check_fn(const void *at, const profile *p,
+                           const char *key_prefix, perr *e);
 
-/* The population's own generator (its choices), on the stream
- * "<s->name>/agents"; NULL without memory. */
-gsl_rng *agent_rng_alloc(const agent_setup *s);
+/* One check of a kind's keys, in the order the kind checks them. Either
+ * key's range, written as the message states it after "must be ":
+ *     "in [0, 1]", "in (0, 100]", "in [0, 10000)", "in (0, 1)",
+ *     "> 0", ">= 0", "> 0 and < 1e12 quote currency"
+ * (a closing unit is words for the message only), checked against the value
+ * of key's row in the kind's param_key table (PARAM_DOUBLE, PARAM_COUNT or
+ * PARAM_DURATION; NaN is never in range), with the message
+ * "<prefix>.<key>: must be <range> (got <value>)"; or, for a PARAM_ENUM key
+ * with neither range nor check, one of its names ("must be index or mid
+ * (got 7)"); or check, for what a range cannot say (a relation between
+ * keys), called with the parameters plus offset. */
+typedef struct agent_rule {
+    const char *key;       /* the key checked (the first, for a check) */
+    const char *range;
+    agent_check_fn *check;
+    size_t offset;         /* of what check reads in the parameters */
+} agent_rule;
 
-typedef struct agent_kind {
-    const char *kind;      /* the scenario's `kind:` */
+/* The rows of a kind's rules: key within range; a PARAM_ENUM key one of
+ * its names; check on the parameters plus offset (0: all of them); the
+ * end. */
+#define AGENT_RANGE(key, range) {key, range, NULL, 0}
+#define AGENT_ONE_OF(key) {key, NULL, NULL, 0}
+#define AGENT_CHECK(key, check, offset) {key, NULL, check, offset}
+#define AGENT_RULES_END {NULL, NULL, NULL, 0}
+
+/* What each agent's account on a venue is opened with. */
+typedef struct agent_opening {
+    int64_t deposit;  /* cash units */
+    int32_t leverage;
+} agent_opening;
+
+/* A kind of population: its scenario name, its parameters and its
+ * population. params_size, count_offset and arrival_offset come from the
+ * parameters struct through AGENT_PARAMS. */
+struct agent_kind {
+    const char *kind;      /* the scenario's `kind:`, e.g. "leveraged_long" */
     const char *summary;   /* one line for help and docs */
-    size_t params_size;    /* bytes of its parameters struct */
-    const param_key *keys; /* its scenario keys under the population */
     int two_venues;        /* 1: needs `other_venue:` (cross-venue kinds) */
-    /* The kind's own functions, one signature for every kind, taking its
-     * parameters struct (the kind's header names it) untyped as
-     * gsl_rng_type's functions take their state: agent_maker_kind's are
-     * agent_maker_params_default, agent_maker_check and agent_maker_new,
-     * with no adapter between the table and the kind. */
-    /* Fills params with the documented defaults. */
-    void (*defaults)(void *params);
-    /* Checks params for a population on a venue with profile p, the
-     * venue's limits (maximum leverage, cash units) included; messages
-     * start with key_prefix and the key ("populations[3].leverage.median:
-     * must be <= 125, binance's maximum (got 200)"). */
-    int (*check)(const void *params, const profile *p, const char *key_prefix,
-                 perr *e);
-    /* Makes the population where s says, on the markets s names (pop->market
-     * and other_market set), after check passes on each of its venues; NULL
-     * with e filled on failure. */
-    agent_pop *(*create)(const void *params, const agent_setup *s, perr *e);
-    /* offsetof the uint32_t in params that says how many agents (one
-     * account each) the population opens: the world sizes each venue's
-     * account table from it before any population is made. */
+
+    /* Its parameters: a struct of params_size bytes. */
+    size_t params_size;
+    /* offsetof the uint32_t that says how many agents (one account each)
+     * the population opens: the world sizes each venue's account table from
+     * it before any population is made. */
     size_t count_offset;
-} agent_kind;
+    size_t arrival_offset;   /* offsetof its arrival_params */
+    const param_key *keys;   /* its scenario keys under the population */
+    const void *defaults;    /* the documented defaults, params_size bytes */
+    /* The checks of its keys alone, after `count` (always in [1, the
+     * traders a venue can hold]) and before `arrival` (arrival_check);
+     * then those against the venue's limits, before the last check, of its
+     * `leverage` key if it has one (PARAM_COUNT: its accounts' leverage)
+     * against the first (most permissive) bracket of the venue
+     * ("populations[2].leverage: must be <= 125, binance's maximum leverage
+     * (got 200)").
+     * AGENT_RULES_END-terminated; NULL: none. */
+    const agent_rule *rules;
+    const agent_rule *venue_rules;
 
-/* The agents a population of kind k with params opens. */
-static inline uint32_t agent_kind_count(const agent_kind *k, const void *params)
-{
-    uint32_t n;
-    memcpy(&n, (const char *)params + k->count_offset, sizeof n);
-    return n;
-}
+    /* Its population: a struct of pop_size bytes that begins with
+     * agent_pop, zeroed, made by agent_kind_create, which copies the
+     * checked parameters to pop_params_offset (AGENT_POP gives both). */
+    size_t pop_size;
+    size_t pop_params_offset;
+    size_t agent_size;       /* of its state per agent (agent_pop.agents) */
+    /* What each agent's account on a venue with profile p opens with.
+     * NULL: empty, at the leverage of the kind's `leverage` key. */
+    agent_opening (*opening)(const void *params, const profile *p);
+    /* Sets up the rest of what is the kind's own, after the generator, the
+     * parameters and the agents' state, and before the arrival process and
+     * the accounts; PERR_NOMEM naming s->name. NULL: nothing. */
+    int (*init)(agent_pop *pop, const agent_setup *s, perr *e);
+    /* Releases what init allocated, whether or not it succeeded. NULL:
+     * nothing (agent_free releases what agent_kind_create made). */
+    void (*release)(agent_pop *pop);
+    /* Agent i, whose turn the arrival is, acts once at w->now. A rejection
+     * by a venue is an outcome, not an error; errors are the venues'. */
+    int (*wake)(agent_pop *pop, agent_world *w, uint32_t i, perr *e);
+    /* Notes that account_id of markets[market] was (perhaps partly)
+     * liquidated at now, whoever's it is (market makers count bursts); then
+     * that agent i of the population was. Either NULL: the kind keeps
+     * nothing a liquidation could leave stale. */
+    void (*on_liquidated)(agent_pop *pop, uint32_t market, uint32_t account_id,
+                          int64_t now);
+    void (*on_agent_liquidated)(agent_pop *pop, uint32_t i);
+    /* Adjusts at once to a change of the world outside the population's
+     * arrivals: the run beginning, a shock changing the conditions of one
+     * of its markets (market makers quote, pull or restore). NULL: the kind
+     * only looks at the world when it wakes. */
+    int (*react)(agent_pop *pop, agent_world *w, perr *e);
+};
 
-/* The four arrival keys every kind has (models/README.md, "Arrival
- * processes"), for a params struct T with an `arrival` member; a row list
- * for a kind's param_key table. */
+/* The members of agent_kind a parameters struct T gives: its size and the
+ * offsets of its `count` and `arrival` members; and those a population
+ * struct P with its parameters in member `p` gives. */
+#define AGENT_PARAMS(T) sizeof(T), offsetof(T, count), offsetof(T, arrival)
+#define AGENT_POP(P) sizeof(P), offsetof(P, p)
+
+/* The `count` key and the four arrival keys every kind has
+ * (models/README.md, "Arrival processes"), for a params struct T with
+ * `count` and `arrival` members; rows for a kind's param_key table. */
+#define AGENT_COUNT_KEY(T)                                                    \
+    {"count", PARAM_COUNT, offsetof(T, count), "agents", NULL}
 #define AGENT_ARRIVAL_KEYS(T)                                                 \
     {"arrival.process", PARAM_ENUM, offsetof(T, arrival.kind), NULL,          \
      arrival_kind_names},                                                     \
@@ -268,10 +260,191 @@ static inline uint32_t agent_kind_count(const agent_kind *k, const void *params)
     {"arrival.beta", PARAM_DOUBLE, offsetof(T, arrival.beta), "per second",   \
      NULL}
 
+/* The agents a population of kind k with params opens. */
+static inline uint32_t agent_kind_count(const agent_kind *k, const void *params)
+{
+    uint32_t n;
+    memcpy(&n, (const char *)params + k->count_offset, sizeof n);
+    return n;
+}
+
+/* Fills params (k->params_size bytes) with k's defaults. */
+void agent_kind_defaults(const agent_kind *k, void *params);
+
+/* Checks params of kind k for a population on a venue with profile p: its
+ * count, its rules, its arrival keys and the venue's limits, in that order;
+ * the message of the first that fails. */
+int agent_kind_check(const agent_kind *k, const void *params, const profile *p,
+                     const char *key_prefix, perr *e);
+
+/* Makes a population of kind k with params where s says: checks params on
+ * each of its venues (for a kind with two_venues, s->other_market must be
+ * another venue of the world), opens its agents' accounts there at
+ * consecutive ids (nothing else may open accounts on those venues during the
+ * call), its arrivals from s->start_ms on the stream s->name and its
+ * generator on "<name>/agents". NULL with e filled on failure. */
+agent_pop *agent_kind_create(const agent_kind *k, const void *params,
+                             const agent_setup *s, perr *e);
+
 /* Every registered kind, NULL-terminated, in documentation order. */
 const agent_kind *const *agent_kinds(void);
 
 /* The kind named kind, or NULL. */
 const agent_kind *agent_kind_find(const char *kind);
+
+/* ---- a population ------------------------------------------------------ */
+
+/* The agent whose turn an arrival is: uniform over the population, from its
+ * generator. */
+static inline uint32_t agent_pick(agent_pop *pop)
+{
+    return (uint32_t)gsl_rng_uniform_int(pop->rng, pop->count);
+}
+
+/* One arrival: the agent whose turn it is, picked uniformly from the
+ * population's generator (its first draw of the wake), acts. */
+static inline int agent_wake(agent_pop *pop, agent_world *w, perr *e)
+{
+    return pop->kind->wake(pop, w, agent_pick(pop), e);
+}
+
+/* Tells the population that account_id of markets[market] was (perhaps
+ * partly) liquidated at now, and, when the account is one of its agents',
+ * which. */
+void agent_on_liquidated(agent_pop *pop, uint32_t market, uint32_t account_id,
+                         int64_t now);
+
+static inline int agent_react(agent_pop *pop, agent_world *w, perr *e)
+{
+    return pop->kind->react ? pop->kind->react(pop, w, e) : 0;
+}
+
+/* Releases the population, its arrival process included; pop may be NULL. */
+void agent_free(agent_pop *pop);
+
+/* The venue account of agent i (< count) on leg 0, the population's
+ * market, or leg 1, its other market. */
+static inline uint32_t agent_account(const agent_pop *pop, int leg, uint32_t i)
+{
+    return pop->first[leg] + i;
+}
+
+/* ---- what kinds' rules share ------------------------------------------- */
+
+/* A venue's units as a kind sizes its orders: K, the cash units per
+ * tick-lot (a notional in cash is lots x price x K), and the cash units per
+ * unit of quote currency. */
+typedef struct agent_units {
+    double K;
+    double cash_per_quote;
+} agent_units;
+
+agent_units agent_units_of(const profile *p);
+
+/* Sends spec for its owner's account on v: 0 with the lots it traded on
+ * arrival in *filled (may be NULL), none when the venue refused it (counted
+ * in *rejects); else the venue's error. */
+int agent_send(venue *v, const book_order_spec *spec, uint64_t *rejects,
+               int64_t *filled, perr *e);
+
+/* Opens or adds to the position of spec's owner on v as the agents that
+ * bring their margin with each trade do (leveraged holders, momentum
+ * traders): its wallet set to exactly wallet cash units (a deposit of the
+ * shortfall or a withdrawal of the excess; a flat wallet may be in debt
+ * from a close filled past bankruptcy), then its leverage to leverage when
+ * that is > 0 (checked against the new wallet), then spec sent as
+ * agent_send does. */
+int agent_open_funded(venue *v, const book_order_spec *spec, int64_t wallet,
+                      int32_t leverage, uint64_t *rejects, int64_t *filled,
+                      perr *e);
+
+/* Closes account id's whole position on v with a reduce-only order of type
+ * at price: 0 with *flat 1 when it traded and the account is flat (0 when
+ * it was refused, counted in *rejects, or left some); else the venue's
+ * error. */
+int agent_close(venue *v, uint32_t id, int64_t price, book_type type,
+                uint64_t *rejects, int *flat, perr *e);
+
+/* The taker fee on notional (cash units) on p, rounded up as the venue
+ * charges it. */
+int64_t agent_taker_fee(const profile *p, int64_t notional);
+
+/* The price px (ticks) within b's price range, whole. */
+int64_t agent_clamp_price(const book *b, double px);
+
+/* A market order's price limit band_bps from v's mark on side (a buy never
+ * pays more than mark x (1 + band), a sell never takes less than
+ * mark x (1 - band)), within the book's price range. */
+int64_t agent_band_price(const venue *v, int side, double band_bps);
+
+/* ---- what kinds' checks share ------------------------------------------ */
+
+/* amount of quote currency in p's cash units, or -1 when it is not a
+ * representable amount (under one cash unit, or 4e18 units or more). */
+int64_t agent_quote_cash(const profile *p, double amount);
+
+/* The keys both arbitrageur kinds have (basis_arb, cross_venue_arb), with
+ * the same defaults (AGENT_ARB_SIZING_DEFAULTS), checks and accounts: the
+ * first member of each kind's parameters. */
+typedef struct agent_arb_sizing {
+    double threshold_bps;         /* edge required beyond the entry cost, >= 0 */
+    double exit_bps;              /* unwind when the remaining edge is at
+                                     most this, in [0, threshold_bps] */
+    double order_notional;        /* quote currency per order, > 0 */
+    double max_position_notional; /* quote currency per agent: bound on each
+                                     perp position's entry notional */
+    uint32_t leverage;            /* of the agents' accounts, >= 1 */
+    double capital;               /* quote currency deposited per account */
+} agent_arb_sizing;
+
+/* What each account of an arbitrageur kind opens with on a venue of
+ * profile p: capital at leverage, from the agent_arb_sizing its params
+ * begin with. */
+agent_opening agent_arb_opening(const void *params, const profile *p);
+
+/* threshold 2 bp, exit 1 bp, orders of 25,000 quote, positions up to
+ * 1,000,000, leverage 5, capital 500,000 (models/README.md says why). */
+#define AGENT_ARB_SIZING_DEFAULTS {2, 1, 25000, 1e6, 5, 5e5}
+
+/* The rows of a params struct T with an agent_arb_sizing `sizing`: the edge
+ * keys and the size keys, for a kind's param_key table. */
+#define AGENT_ARB_EDGE_KEYS(T)                                                \
+    {"threshold_bps", PARAM_DOUBLE, offsetof(T, sizing.threshold_bps), "bp",  \
+     NULL},                                                                   \
+    {"exit_bps", PARAM_DOUBLE, offsetof(T, sizing.exit_bps), "bp", NULL}
+#define AGENT_ARB_SIZE_KEYS(T)                                                \
+    {"order_notional", PARAM_DOUBLE, offsetof(T, sizing.order_notional),      \
+     "quote", NULL},                                                          \
+    {"max_position_notional", PARAM_DOUBLE,                                   \
+     offsetof(T, sizing.max_position_notional), "quote", NULL},               \
+    {"leverage", PARAM_COUNT, offsetof(T, sizing.leverage), "x", NULL},       \
+    {"capital", PARAM_DOUBLE, offsetof(T, sizing.capital), "quote", NULL}
+
+/* The lots a position acc may add at price (ticks) on p without its entry
+ * notional |cost| passing max_cash (cash units): the arbitrageurs' bound. */
+int64_t agent_room_lots(const profile *p, const account *acc, int64_t max_cash,
+                        int64_t price);
+
+/* Checks an agent_arb_sizing: threshold_bps in [0, 10000], exit_bps in
+ * [0, threshold_bps], order_notional in (0, 1e15), max_position_notional in
+ * [order_notional, 1e15), leverage in [1, 10000], capital x leverage >=
+ * max_position_notional and capital < 1e15; messages start with the key
+ * path. p is not read. */
+int agent_check_sizing(const void *sizing, const profile *p,
+                       const char *key_prefix, perr *e);
+
+/* Checks an agent_arb_sizing against a venue with profile p:
+ * max_position_notional and capital representable in its cash units, and
+ * leverage within its maximum for a position of max_position_notional. */
+int agent_check_sizing_venue(const void *sizing, const profile *p,
+                             const char *key_prefix, perr *e);
+
+/* The rules of an agent_arb_sizing `sizing` of a params struct T: its keys
+ * alone (agent_check_sizing), and against a venue (agent_check_sizing_venue). */
+#define AGENT_ARB_SIZING_RULE(T)                                              \
+    AGENT_CHECK("threshold_bps", agent_check_sizing, offsetof(T, sizing))
+#define AGENT_ARB_SIZING_VENUE_RULE(T)                                        \
+    AGENT_CHECK("max_position_notional", agent_check_sizing_venue,            \
+                offsetof(T, sizing))
 
 #endif

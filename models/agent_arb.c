@@ -37,15 +37,16 @@
  * limit, and what the book cannot give now is left for its next turn.
  *
  * Wallets: each agent's cross account is opened with capital at leverage;
- * agent_arb_check requires capital x leverage >= max_position_notional, so
- * admission never refuses a full position, and a perp short of notional N
- * backed by capital C is liquidated only after a rise of about C / N - MMR
+ * the check (agent_check_sizing) requires capital x leverage >=
+ * max_position_notional, so admission never refuses a full position, and a
+ * perp short of notional N backed by capital C is liquidated only after a
+ * rise of about C / N - MMR
  * (50% at the defaults): not in a normal run. If it happens, the population
  * notes it once per episode (agent_on_liquidated) and the agent re-hedges
  * its spot at its next turn.
  *
  * Wake allocates nothing: the state is two doubles and a flag per agent,
- * allocated in agent_arb_new.
+ * allocated when the population is made (agent_kind_create).
  */
 #include "agent_arb.h"
 
@@ -57,7 +58,6 @@
 
 #include "margin.h"
 
-__extension__ typedef __int128 i128;
 
 typedef struct arb_agent {
     double spot_base; /* base currency held outside the venue */
@@ -66,58 +66,15 @@ typedef struct arb_agent {
 } arb_agent;
 
 typedef struct arb_pop {
-    agent_pop base; /* first: the engine's view */
+    agent_pop base; /* first: what every population is */
     agent_arb_params p;
     venue *v;
-    gsl_rng *rng;          /* the choice of agent */
-    uint32_t first;        /* account of agent 0 */
     double lot_base;       /* base currency per lot */
     int64_t order_cash;    /* order_notional in cash units */
     int64_t max_cash;      /* max_position_notional in cash units */
     arb_agent *agents;
     agent_arb_stats stats;
 } arb_pop;
-
-void agent_arb_params_default(void *params)
-{
-    agent_arb_params *p = params;
-    memset(p, 0, sizeof *p);
-    p->count = 10;
-    p->threshold_bps = 2;
-    p->exit_bps = 1;
-    p->spot_fee_bps = 0;
-    p->order_notional = 25000;
-    p->max_position_notional = 1e6;
-    p->leverage = 5;
-    p->capital = 5e5;
-    arrival_params_default(&p->arrival);
-}
-
-int agent_arb_check(const void *params, const profile *prof,
-                    const char *key_prefix, perr *e)
-{
-    const agent_arb_params *p = params;
-    const char *k = key_prefix;
-    int rc = agent_check_count(p->count, k, e);
-    if (rc != 0)
-        return rc;
-    if ((rc = agent_check_sizing(p->threshold_bps, p->exit_bps,
-                                 p->order_notional, p->max_position_notional,
-                                 p->leverage, p->capital, k, e)) != 0)
-        return rc;
-    if (!(p->spot_fee_bps >= 0 && p->spot_fee_bps <= 10000))
-        return perr_set(e, PERR_INVALID,
-                        "%s.spot_fee_bps: must be in [0, 10000] (got %g)", k,
-                        p->spot_fee_bps);
-    if ((rc = agent_check_arrival(&p->arrival, k, e)) != 0)
-        return rc;
-    if (agent_quote_cash(prof, p->order_notional) < 0)
-        return perr_set(e, PERR_INVALID,
-                        "%s.order_notional: %g is not a representable amount "
-                        "of %s's cash units", k, p->order_notional, prof->name);
-    return agent_check_sizing_venue(p->max_position_notional, p->leverage,
-                                    p->capital, prof, k, e);
-}
 
 /* ---- the edge ----------------------------------------------------------- */
 
@@ -150,8 +107,8 @@ void agent_arb_limits_get(const agent_arb_params *p, const profile *prof,
 {
     double cost = (double)prof->taker_fee / (double)PROFILE_RATE_ONE
                   + p->spot_fee_bps / 1e4;
-    double enter = cost + p->threshold_bps / 1e4;
-    double exit = p->exit_bps / 1e4;
+    double enter = cost + p->sizing.threshold_bps / 1e4;
+    double exit = p->sizing.exit_bps / 1e4;
     double f = funding_edge;
     /* A price within a millionth of a tick of the grid counts as on it, so
      * that decimal parameters give the limits their closed form states. */
@@ -176,7 +133,7 @@ static void arb_rehedge(arb_pop *h, arb_agent *a, int64_t perp_lots,
     a->spot_base = target;
 }
 
-/* Sends an IOC for agent i; counts it, returns the lots filled in *filled. */
+/* Sends an IOC for agent id; counts it, returns the lots filled in *filled. */
 static int arb_send(arb_pop *h, uint32_t id, int side, int64_t price,
                     int64_t lots, unsigned flags, int64_t *filled, perr *e)
 {
@@ -186,21 +143,13 @@ static int arb_send(arb_pop *h, uint32_t id, int side, int64_t price,
     if (price > book_max_price(b))
         price = book_max_price(b);
     book_order_spec spec = {price, lots, id, side, BOOK_IOC, flags};
-    book_result res;
-    venue_reject why;
-    *filled = 0;
-    int rc = venue_submit(h->v, id, &spec, &res, &why, e);
+    int rc = agent_send(h->v, &spec, &h->stats.rejects, filled, e);
     if (rc != 0)
         return rc;
-    if (why != VENUE_ACCEPTED) {
-        h->stats.rejects++;
-        return 0;
-    }
-    *filled = res.filled;
     if (side == BOOK_BUY)
-        h->stats.lots_bought += (uint64_t)res.filled;
+        h->stats.lots_bought += (uint64_t)*filled;
     else
-        h->stats.lots_sold += (uint64_t)res.filled;
+        h->stats.lots_sold += (uint64_t)*filled;
     return 0;
 }
 
@@ -213,18 +162,6 @@ static int64_t arb_order_lots(const arb_pop *h, int64_t price)
     return lots < 1 ? 1 : lots > 1e15 ? INT64_C(1000000000000000) : (int64_t)lots;
 }
 
-/* Lots that may be added to the position at worst_price without its entry
- * notional passing max_cash. */
-static int64_t arb_room(const arb_pop *h, const account *acc, int64_t worst_price)
-{
-    const profile *p = venue_profile(h->v);
-    int64_t used = acc->cost < 0 ? -acc->cost : acc->cost;
-    if (used >= h->max_cash)
-        return 0;
-    i128 per_lot = (i128)worst_price * p->cash_per_tick_lot;
-    return (int64_t)((i128)(h->max_cash - used) / per_lot);
-}
-
 /* Opens or adds to agent id's position on side with an IOC at limit, of
  * order_notional at most and no more than the room left at room_price:
  * 1 when it sent an order, 0 when there was no room, else the venue's
@@ -233,7 +170,8 @@ static int arb_enter(arb_pop *h, uint32_t id, const account *acc, int side,
                      int64_t limit, int64_t room_price, perr *e)
 {
     int64_t lots = arb_order_lots(h, limit);
-    int64_t room = arb_room(h, acc, room_price);
+    int64_t room = agent_room_lots(venue_profile(h->v), acc, h->max_cash,
+                                   room_price);
     if (lots > room)
         lots = room;
     if (lots < 1)
@@ -247,11 +185,13 @@ static int arb_enter(arb_pop *h, uint32_t id, const account *acc, int side,
     return 1;
 }
 
-static int arb_act(arb_pop *h, agent_world *w, uint32_t i, perr *e)
+static int arb_wake(agent_pop *pop, agent_world *w, uint32_t i, perr *e)
 {
+    arb_pop *h = (arb_pop *)pop;
+    h->stats.wakes++;
     agent_market *m = &w->markets[h->base.market];
     const book *b = venue_book_view(h->v);
-    uint32_t id = h->first + i;
+    uint32_t id = agent_account(&h->base, 0, i);
     arb_agent *a = &h->agents[i];
     const account *acc = venue_account(h->v, id);
     if (acc->state == ACCOUNT_HELD)
@@ -266,32 +206,26 @@ static int arb_act(arb_pop *h, agent_world *w, uint32_t i, perr *e)
     int64_t filled;
     int rc;
 
-    /* Unwind a position whose edge is gone. */
-    if (acc->size < 0 && ask != BOOK_NO_PRICE && ask <= lim.buy_exit) {
-        int64_t lots = arb_order_lots(h, lim.buy_exit);
-        if (lots > -acc->size)
-            lots = -acc->size;
-        rc = arb_send(h, id, BOOK_BUY, lim.buy_exit, lots, BOOK_REDUCE_ONLY,
-                      &filled, e);
-        if (rc != 0)
-            return rc;
-        if (filled > 0) {
-            h->stats.exits++;
-            arb_rehedge(h, a, venue_account(h->v, id)->size, w->index);
-            return 0;
-        }
-    } else if (acc->size > 0 && bid != BOOK_NO_PRICE && bid >= lim.sell_exit) {
-        int64_t lots = arb_order_lots(h, lim.sell_exit);
-        if (lots > acc->size)
-            lots = acc->size;
-        rc = arb_send(h, id, BOOK_SELL, lim.sell_exit, lots, BOOK_REDUCE_ONLY,
-                      &filled, e);
-        if (rc != 0)
-            return rc;
-        if (filled > 0) {
-            h->stats.exits++;
-            arb_rehedge(h, a, venue_account(h->v, id)->size, w->index);
-            return 0;
+    /* Unwind a position whose edge is gone: a short buys back while the ask
+     * is at or below buy_exit, a long sells while the bid is at or above
+     * sell_exit. */
+    if (acc->size != 0) {
+        int side = acc->size < 0 ? BOOK_BUY : BOOK_SELL;
+        int64_t touch = side > 0 ? ask : bid;
+        int64_t limit = side > 0 ? lim.buy_exit : lim.sell_exit;
+        if (touch != BOOK_NO_PRICE && side * (limit - touch) >= 0) {
+            int64_t lots = arb_order_lots(h, limit);
+            if (lots > side * -acc->size)
+                lots = side * -acc->size;
+            rc = arb_send(h, id, side, limit, lots, BOOK_REDUCE_ONLY, &filled,
+                          e);
+            if (rc != 0)
+                return rc;
+            if (filled > 0) {
+                h->stats.exits++;
+                arb_rehedge(h, a, venue_account(h->v, id)->size, w->index);
+                return 0;
+            }
         }
     }
 
@@ -309,87 +243,32 @@ static int arb_act(arb_pop *h, agent_world *w, uint32_t i, perr *e)
     return 0;
 }
 
-static int arb_wake(agent_pop *pop, agent_world *w, perr *e)
+/* Noted once per episode: until the agent's next turn. */
+static void arb_agent_liquidated(agent_pop *pop, uint32_t i)
 {
     arb_pop *h = (arb_pop *)pop;
-    h->stats.wakes++;
-    uint32_t i = (uint32_t)gsl_rng_uniform_int(h->rng, h->p.count);
-    return arb_act(h, w, i, e);
+    h->stats.liquidations += !h->agents[i].liquidated;
+    h->agents[i].liquidated = 1;
 }
-
-static void arb_on_liquidated(agent_pop *pop, uint32_t market,
-                              uint32_t account_id, int64_t now)
-{
-    (void)now;
-    arb_pop *h = (arb_pop *)pop;
-    if (market != pop->market || account_id < h->first
-        || account_id - h->first >= h->p.count)
-        return;
-    arb_agent *a = &h->agents[account_id - h->first];
-    if (!a->liquidated) {
-        a->liquidated = 1;
-        h->stats.liquidations++;
-    }
-}
-
-static void arb_free(agent_pop *pop)
-{
-    arb_pop *h = (arb_pop *)pop;
-    arrival_free(&h->base.arrival);
-    if (h->rng)
-        gsl_rng_free(h->rng);
-    free(h->agents);
-    free(h);
-}
-
-static const agent_pop_type arb_type = {"basis_arb", arb_wake,
-                                        arb_on_liquidated, arb_free, NULL};
 
 /* ---- set-up ------------------------------------------------------------- */
 
-agent_pop *agent_arb_new(const void *params, const agent_setup *s, perr *e)
+static int arb_init(agent_pop *pop, const agent_setup *s, perr *e)
 {
-    const agent_arb_params *p = params;
-    venue *v = agent_setup_venue(s);
-    const profile *prof = venue_profile(v);
-    if (agent_arb_check(p, prof, s->key_prefix, e) != 0)
-        return NULL;
-    arb_pop *h = calloc(1, sizeof *h);
-    if (!h) {
-        perr_set(e, PERR_NOMEM, "no memory for population %s", s->name);
-        return NULL;
-    }
-    h->p = *p;
-    h->v = v;
+    (void)e;
+    arb_pop *h = (arb_pop *)pop;
+    h->v = agent_setup_venue(s, 0);
+    const profile *prof = venue_profile(h->v);
     h->lot_base = param_decimal_value(prof->lot);
-    h->order_cash = agent_quote_cash(prof, p->order_notional);
-    h->max_cash = agent_quote_cash(prof, p->max_position_notional);
-    int64_t capital_cash = agent_quote_cash(prof, p->capital);
-    h->rng = agent_rng_alloc(s);
-    h->agents = calloc(p->count, sizeof *h->agents);
-    if (!h->rng || !h->agents) {
-        perr_set(e, PERR_NOMEM, "no memory for the %u agents of %s",
-                 (unsigned)p->count, s->name);
-        arb_free(&h->base);
-        return NULL;
-    }
-    if (agent_pop_init(&h->base, &arb_type, &p->arrival, s, e) != 0
-        || agent_open_accounts(v, p->count, capital_cash, (int32_t)p->leverage,
-                               s->name, &h->first, e) != 0) {
-        arb_free(&h->base);
-        return NULL;
-    }
-    return &h->base;
+    h->order_cash = agent_quote_cash(prof, h->p.sizing.order_notional);
+    h->max_cash = agent_quote_cash(prof, h->p.sizing.max_position_notional);
+    h->agents = pop->agents;
+    return 0;
 }
 
 void agent_arb_stats_get(const agent_pop *pop, agent_arb_stats *out)
 {
     *out = ((const arb_pop *)pop)->stats;
-}
-
-uint32_t agent_arb_account(const agent_pop *pop, uint32_t i)
-{
-    return ((const arb_pop *)pop)->first + i;
 }
 
 void agent_arb_spot(const agent_pop *pop, uint32_t i, double *base,
@@ -402,26 +281,53 @@ void agent_arb_spot(const agent_pop *pop, uint32_t i, double *base,
 
 /* ---- the registry's view ----------------------------------------------- */
 
-#define ARB_KEY(key, type, member, unit)                                     \
-    {key, type, offsetof(agent_arb_params, member), unit, NULL}
-
 static const param_key arb_keys[] = {
-    ARB_KEY("count", PARAM_COUNT, count, "agents"),
-    ARB_KEY("threshold_bps", PARAM_DOUBLE, threshold_bps, "bp"),
-    ARB_KEY("exit_bps", PARAM_DOUBLE, exit_bps, "bp"),
-    ARB_KEY("spot_fee_bps", PARAM_DOUBLE, spot_fee_bps, "bp"),
-    ARB_KEY("order_notional", PARAM_DOUBLE, order_notional, "quote"),
-    ARB_KEY("max_position_notional", PARAM_DOUBLE, max_position_notional, "quote"),
-    ARB_KEY("leverage", PARAM_COUNT, leverage, "x"),
-    ARB_KEY("capital", PARAM_DOUBLE, capital, "quote"),
+    AGENT_COUNT_KEY(agent_arb_params),
+    AGENT_ARB_EDGE_KEYS(agent_arb_params),
+    {"spot_fee_bps", PARAM_DOUBLE, offsetof(agent_arb_params, spot_fee_bps),
+     "bp", NULL},
+    AGENT_ARB_SIZE_KEYS(agent_arb_params),
     AGENT_ARRIVAL_KEYS(agent_arb_params),
     PARAM_END,
+};
+
+static const agent_arb_params arb_defaults = {
+    .count = 10,
+    .sizing = AGENT_ARB_SIZING_DEFAULTS,
+    .spot_fee_bps = 0,
+    .arrival = ARRIVAL_PARAMS_DEFAULTS(1.0),
+};
+
+static const agent_rule arb_rules[] = {
+    AGENT_ARB_SIZING_RULE(agent_arb_params),
+    AGENT_RANGE("spot_fee_bps", "in [0, 10000]"),
+    AGENT_RULES_END,
+};
+
+/* order_notional in the venue's cash units (an order is sized from it). */
+static int arb_check_order_cash(const void *params, const profile *prof,
+                                const char *key_prefix, perr *e)
+{
+    const agent_arb_params *p = params;
+    if (agent_quote_cash(prof, p->sizing.order_notional) < 0)
+        return perr_set(e, PERR_INVALID,
+                        "%s.order_notional: %g is not a representable amount "
+                        "of %s's cash units", key_prefix,
+                        p->sizing.order_notional, prof->name);
+    return 0;
+}
+
+static const agent_rule arb_venue_rules[] = {
+    AGENT_CHECK("order_notional", arb_check_order_cash, 0),
+    AGENT_ARB_SIZING_VENUE_RULE(agent_arb_params),
+    AGENT_RULES_END,
 };
 
 const agent_kind agent_arb_kind = {
     "basis_arb",
     "basis and funding arbitrageurs: short the perp against spot when it is "
     "rich (or funding pays), long when cheap",
-    sizeof(agent_arb_params), arb_keys, 0, agent_arb_params_default,
-    agent_arb_check, agent_arb_new,
-    offsetof(agent_arb_params, count)};
+    0, AGENT_PARAMS(agent_arb_params), arb_keys, &arb_defaults,
+    arb_rules, arb_venue_rules,
+    AGENT_POP(arb_pop), sizeof(arb_agent), agent_arb_opening, arb_init, NULL,
+    arb_wake, NULL, arb_agent_liquidated, NULL};

@@ -33,16 +33,14 @@
 #include "venue.h"
 
 typedef struct agent_arb_params {
+    /* threshold_bps: edge beyond the cost c to enter; exit_bps: unwind when
+     * the position's remaining edge is at most this; order_notional: quote
+     * currency per order; max_position_notional: bound on the perp
+     * position's entry notional; leverage and capital of the perp account
+     * (agent.h's agent_arb_sizing, shared with cross_venue_arb). */
+    agent_arb_sizing sizing;      /* first: agent_arb_opening reads it */
     uint32_t count;               /* agents, >= 1 */
-    double threshold_bps;         /* edge beyond the cost to enter, >= 0 */
-    double exit_bps;              /* unwind when the position's remaining
-                                     edge is at most this, <= threshold_bps */
     double spot_fee_bps;          /* cost of the spot leg per trade, >= 0 */
-    double order_notional;        /* quote currency per order, > 0 */
-    double max_position_notional; /* quote currency per agent: bound on the
-                                     perp position's entry notional */
-    uint32_t leverage;            /* of the perp account, >= 1 */
-    double capital;               /* quote currency deposited per agent */
     arrival_params arrival;       /* the population's activity */
 } agent_arb_params;
 
@@ -67,26 +65,16 @@ typedef struct agent_arb_limits {
     int64_t sell_exit;  /* ceil(I (1 - exit - f)): sell a long out */
 } agent_arb_limits;
 
-/* The kind's entries (agent_kind): params is an agent_arb_params. */
-
-/* Fills params with the documented defaults: 10 agents, threshold 2 bp,
- * exit 1 bp, spot fee 0, orders of 25,000 quote, positions up to 1,000,000,
- * leverage 5, capital 500,000, and arrival_params_default. */
-void agent_arb_params_default(void *params);
-
-/* Checks params for a venue trading on prof: the keys alone, then the
- * amounts representable in its cash and the leverage within the bracket of
- * max_position_notional; messages name the key under key_prefix
- * ("populations[2].threshold_bps: must be >= 0 (got -1)"). */
-int agent_arb_check(const void *params, const profile *prof,
-                    const char *key_prefix, perr *e);
-
-/* A population of count arbitrageurs on s's venue, each with its own cross
- * account at leverage holding capital (consecutive ids: nothing else may
- * open accounts on the venue during the call). Arrivals on the stream
- * s->name, the choice of agent on "<name>/agents". NULL with e filled on
- * failure. */
-agent_pop *agent_arb_new(const void *params, const agent_setup *s, perr *e);
+/* The registry's entry (agent_registry.c): params is an agent_arb_params.
+ * The defaults: 10 agents, AGENT_ARB_SIZING_DEFAULTS (threshold 2 bp, exit
+ * 1 bp, orders of 25,000 quote, positions up to 1,000,000, leverage 5,
+ * capital 500,000), spot fee 0, and arrival_params_default. The check names
+ * the key under the population's path ("populations[2].threshold_bps: must
+ * be in [0, 10000] (got -1)"): the keys alone, then the amounts
+ * representable in the venue's cash and the leverage within the bracket of
+ * max_position_notional. Each agent's cross account opens with capital at
+ * leverage. */
+extern const agent_kind agent_arb_kind;
 
 /* The funding edge f of the top of this file: rate per interval, the time
  * now and the next settlement (ms, one clock), the interval (ms, > 0). */
@@ -101,13 +89,8 @@ void agent_arb_limits_get(const agent_arb_params *p, const profile *prof,
                           double index_ticks, double funding_edge,
                           agent_arb_limits *out);
 
-/* The registry's entry (agent_registry.c). */
-extern const agent_kind agent_arb_kind;
-
-/* pop must come from agent_arb_new. */
+/* pop must be of agent_arb_kind. */
 void agent_arb_stats_get(const agent_pop *pop, agent_arb_stats *out);
-/* The venue account of agent i (< count). */
-uint32_t agent_arb_account(const agent_pop *pop, uint32_t i);
 /* Agent i's spot leg: base quantity held and quote cash spent (-) or
  * received (+), fees included; its value at index x is base x x + cash. */
 void agent_arb_spot(const agent_pop *pop, uint32_t i, double *base,

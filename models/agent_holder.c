@@ -45,39 +45,19 @@
 #include "margin.h"
 #include "pcg.h"
 
-__extension__ typedef __int128 i128;
-
 enum {
     HOLDER_HOLDING = 1u, /* the agent opened a position it has not yet left */
     HOLDER_RETIRED = 2u, /* the agent will not trade again */
 };
 
 typedef struct holder_pop {
-    agent_pop base; /* first: the engine's view */
+    agent_pop base; /* first: what every population is */
     agent_holder_params p;
     venue *v;
-    gsl_rng *rng;         /* the population's choices */
-    uint32_t first;       /* account of agent 0; agent i has first + i */
     int64_t notional_cash_median; /* p.notional_median in cash units */
     uint8_t *state;       /* HOLDER_* per agent */
     agent_holder_stats stats;
 } holder_pop;
-
-void agent_holder_params_default(void *params)
-{
-    agent_holder_params *p = params;
-    memset(p, 0, sizeof *p);
-    p->count = 1000;
-    p->side = 1;
-    p->leverage_median = 10;
-    p->leverage_sigma = 0.6;
-    p->notional_median = 2000;
-    p->notional_sigma = 1.0;
-    p->take_profit = 0.05;
-    p->stop_loss = 0.03;
-    p->reentry = 0.8;
-    arrival_params_default(&p->arrival);
-}
 
 int agent_holder_kind_parse(const char *kind, const char *key_prefix,
                             int *side, perr *e)
@@ -93,61 +73,6 @@ int agent_holder_kind_parse(const char *kind, const char *key_prefix,
     return 0;
 }
 
-int agent_holder_check(const void *params, const profile *prof,
-                       const char *key_prefix, perr *e)
-{
-    const agent_holder_params *p = params;
-    const char *k = key_prefix;
-    int rc = agent_check_count(p->count, k, e);
-    if (rc != 0)
-        return rc;
-    if (p->side != 1 && p->side != -1)
-        return perr_set(e, PERR_INVALID,
-                        "%s.kind: the side must be long (1) or short (-1) (got %d)",
-                        k, p->side);
-    if (!(p->leverage_median >= 1 && p->leverage_median <= 1e4))
-        return perr_set(e, PERR_INVALID,
-                        "%s.leverage.median: must be in [1, 10000] (got %g)", k,
-                        p->leverage_median);
-    if (!(p->leverage_sigma >= 0 && p->leverage_sigma <= 10))
-        return perr_set(e, PERR_INVALID,
-                        "%s.leverage.sigma: must be in [0, 10] (got %g)", k,
-                        p->leverage_sigma);
-    if (!(p->notional_median > 0 && p->notional_median < 1e15))
-        return perr_set(e, PERR_INVALID,
-                        "%s.notional.median: must be > 0 and < 1e15 quote "
-                        "currency (got %g)", k, p->notional_median);
-    if (!(p->notional_sigma >= 0 && p->notional_sigma <= 10))
-        return perr_set(e, PERR_INVALID,
-                        "%s.notional.sigma: must be in [0, 10] (got %g)", k,
-                        p->notional_sigma);
-    if (!(p->take_profit > 0 && p->take_profit <= 100))
-        return perr_set(e, PERR_INVALID,
-                        "%s.take_profit: must be in (0, 100] (got %g)", k,
-                        p->take_profit);
-    if (!(p->stop_loss > 0 && p->stop_loss < 1))
-        return perr_set(e, PERR_INVALID,
-                        "%s.stop_loss: must be in (0, 1) (got %g)", k,
-                        p->stop_loss);
-    if (!(p->reentry >= 0 && p->reentry <= 1))
-        return perr_set(e, PERR_INVALID,
-                        "%s.reentry: must be in [0, 1] (got %g)", k, p->reentry);
-    if ((rc = agent_check_arrival(&p->arrival, k, e)) != 0)
-        return rc;
-    int32_t most = prof->brackets[0].max_leverage;
-    if (p->leverage_median > most)
-        return perr_set(e, PERR_INVALID,
-                        "%s.leverage.median: must be <= %d, %s's maximum "
-                        "leverage (got %g)", k, (int)most, prof->name,
-                        p->leverage_median);
-    double cash_median = p->notional_median / profile_cash_to_quote(prof, 1);
-    if (!(cash_median >= 1 && cash_median < 4e18))
-        return perr_set(e, PERR_INVALID,
-                        "%s.notional.median: %g is not a representable amount "
-                        "of %s's cash units", k, p->notional_median, prof->name);
-    return 0;
-}
-
 /* ---- the rules --------------------------------------------------------- */
 
 /* The agent has left its position: it stays with probability reentry. */
@@ -155,34 +80,23 @@ static void holder_exit(holder_pop *h, uint32_t i)
 {
     h->state[i] &= (uint8_t)~HOLDER_HOLDING;
     h->stats.holding--;
-    if (gsl_rng_uniform(h->rng) >= h->p.reentry) {
+    if (gsl_rng_uniform(h->base.rng) >= h->p.reentry) {
         h->state[i] |= HOLDER_RETIRED;
         h->stats.retired++;
     }
-}
-
-/* Brings a flat cross account's wallet to exactly want. */
-static int holder_fund(venue *v, uint32_t id, int64_t want, perr *e)
-{
-    int64_t wallet = venue_account(v, id)->cash;
-    if (wallet < want)
-        return venue_deposit(v, id, want - wallet, e);
-    if (wallet > want)
-        return venue_withdraw(v, id, wallet - want, e);
-    return 0;
 }
 
 static int holder_open(holder_pop *h, venue *v, uint32_t i, perr *e)
 {
     const profile *p = venue_profile(v);
     const book *b = venue_book_view(v);
-    uint32_t id = h->first + i;
+    uint32_t id = agent_account(&h->base, 0, i);
     int side = h->p.side;
     int64_t touch = side > 0 ? book_best_ask(b) : book_best_bid(b);
     if (touch == BOOK_NO_PRICE)
         return 0;
     double target = (double)h->notional_cash_median
-                    * exp(h->p.notional_sigma * gsl_ran_ugaussian(h->rng));
+                    * exp(h->p.notional_sigma * gsl_ran_ugaussian(h->base.rng));
     double lots_f = floor(target / ((double)touch * (double)p->cash_per_tick_lot));
     int64_t lots = lots_f < 1 ? 1 : lots_f > 1e15 ? INT64_C(1000000000000000)
                                                    : (int64_t)lots_f;
@@ -190,45 +104,28 @@ static int holder_open(holder_pop *h, venue *v, uint32_t i, perr *e)
     int64_t measured = touch > mark ? touch : mark;
     int32_t cap = margin_max_leverage(p, margin_notional(p, lots, measured));
     double drawn = round(h->p.leverage_median
-                         * exp(h->p.leverage_sigma * gsl_ran_ugaussian(h->rng)));
+                         * exp(h->p.leverage_sigma * gsl_ran_ugaussian(h->base.rng)));
     int32_t leverage = drawn < 1 ? 1 : drawn > cap ? cap : (int32_t)drawn;
     if (leverage < 1)
         return 0; /* no bracket holds this notional */
     int64_t notional = margin_notional(p, lots, touch);
-    int64_t fee = 0;
-    if (p->taker_fee > 0) {
-        /* The venue's rounding: the payer's side up. */
-        i128 num = (i128)notional * p->taker_fee;
-        fee = (int64_t)((num + PROFILE_RATE_ONE - 1) / PROFILE_RATE_ONE);
-    }
-    /* Funded first: a flat wallet may be in debt from a close filled past
-     * bankruptcy, and the new leverage is checked against the wallet. */
-    int rc = holder_fund(v, id, margin_initial(notional, leverage) + fee, e);
-    if (rc != 0)
-        return rc;
-    rc = venue_set_leverage(v, id, leverage, e);
-    if (rc != 0)
-        return rc;
+    int64_t fee = agent_taker_fee(p, notional);
     book_order_spec spec = {touch, lots, id, side, BOOK_IOC, 0};
-    book_result res;
-    venue_reject why;
-    rc = venue_submit(v, id, &spec, &res, &why, e);
-    if (rc != 0)
-        return rc;
-    if (why != VENUE_ACCEPTED) {
-        h->stats.rejects++;
-    } else if (res.filled > 0) {
+    int64_t filled;
+    int rc = agent_open_funded(v, &spec, margin_initial(notional, leverage) + fee,
+                               leverage, &h->stats.rejects, &filled, e);
+    if (rc == 0 && filled > 0) {
         h->state[i] |= HOLDER_HOLDING;
         h->stats.opens++;
         h->stats.holding++;
     }
-    return 0;
+    return rc;
 }
 
 static int holder_check_exit(holder_pop *h, venue *v, uint32_t i, perr *e)
 {
     const profile *p = venue_profile(v);
-    uint32_t id = h->first + i;
+    uint32_t id = agent_account(&h->base, 0, i);
     const account *a = venue_account(v, id);
     if (a->state == ACCOUNT_HELD)
         return 0; /* the engine is liquidating it */
@@ -242,39 +139,29 @@ static int holder_check_exit(holder_pop *h, venue *v, uint32_t i, perr *e)
     int64_t touch = dir > 0 ? book_best_bid(b) : book_best_ask(b);
     if (touch == BOOK_NO_PRICE)
         return 0;
-    book_order_spec spec = {touch, dir * a->size, id, -dir, BOOK_IOC,
-                            BOOK_REDUCE_ONLY};
-    book_result res;
-    venue_reject why;
-    int rc = venue_submit(v, id, &spec, &res, &why, e);
-    if (rc != 0)
+    int flat;
+    int rc = agent_close(v, id, touch, BOOK_IOC, &h->stats.rejects, &flat, e);
+    if (rc != 0 || !flat)
         return rc;
-    if (why != VENUE_ACCEPTED) {
-        h->stats.rejects++;
-        return 0;
-    }
-    if (venue_account(v, id)->size == 0) {
-        if (take_profit)
-            h->stats.take_profits++;
-        else
-            h->stats.stop_losses++;
-        holder_exit(h, i);
-    }
+    if (take_profit)
+        h->stats.take_profits++;
+    else
+        h->stats.stop_losses++;
+    holder_exit(h, i);
     return 0;
 }
 
-static int holder_wake(agent_pop *pop, agent_world *w, perr *e)
+static int holder_wake(agent_pop *pop, agent_world *w, uint32_t i, perr *e)
 {
     (void)w;
     holder_pop *h = (holder_pop *)pop;
     venue *v = h->v;
     h->stats.wakes++;
-    uint32_t i = (uint32_t)gsl_rng_uniform_int(h->rng, h->p.count);
     uint8_t s = h->state[i];
     if (s & HOLDER_RETIRED)
         return 0;
     if (s & HOLDER_HOLDING) {
-        if (venue_account(v, h->first + i)->size == 0) {
+        if (venue_account(v, agent_account(pop, 0, i))->size == 0) {
             h->stats.liquidations++; /* liquidated without a report */
             holder_exit(h, i);
             return 0;
@@ -284,81 +171,43 @@ static int holder_wake(agent_pop *pop, agent_world *w, perr *e)
     return holder_open(h, v, i, e);
 }
 
-static void holder_on_liquidated(agent_pop *pop, uint32_t market,
-                                 uint32_t account_id, int64_t now)
+static void holder_agent_liquidated(agent_pop *pop, uint32_t i)
 {
-    (void)now;
     holder_pop *h = (holder_pop *)pop;
-    if (market != pop->market || account_id < h->first || account_id - h->first >= h->p.count)
-        return;
-    uint32_t i = account_id - h->first;
     if ((h->state[i] & HOLDER_HOLDING)
-        && venue_account(h->v, account_id)->size == 0) {
+        && venue_account(h->v, agent_account(pop, 0, i))->size == 0) {
         h->stats.liquidations++;
         holder_exit(h, i);
     }
 }
 
-static void holder_free(agent_pop *pop)
-{
-    holder_pop *h = (holder_pop *)pop;
-    arrival_free(&h->base.arrival);
-    if (h->rng)
-        gsl_rng_free(h->rng);
-    free(h->state);
-    free(h);
-}
-
-static const agent_pop_type holder_long_type = {
-    "leveraged_long", holder_wake, holder_on_liquidated, holder_free, NULL};
-static const agent_pop_type holder_short_type = {
-    "leveraged_short", holder_wake, holder_on_liquidated, holder_free, NULL};
-
 /* ---- set-up ------------------------------------------------------------- */
 
-agent_pop *agent_holder_new(const void *params, const agent_setup *s,
-                            perr *e)
+/* Opening the accounts costs O(count), or O(count x accounts) while the
+ * venue checks every event (venue_set_check). */
+static int holder_init(agent_pop *pop, const agent_setup *s, perr *e)
 {
-    const agent_holder_params *p = params;
-    venue *v = agent_setup_venue(s);
-    const profile *prof = venue_profile(v);
-    if (agent_holder_check(p, prof, s->key_prefix, e) != 0)
-        return NULL;
-    holder_pop *h = calloc(1, sizeof *h);
-    if (!h) {
-        perr_set(e, PERR_NOMEM, "no memory for population %s", s->name);
-        return NULL;
-    }
-    h->p = *p;
-    h->v = v;
-    h->notional_cash_median =
-        (int64_t)llround(p->notional_median / profile_cash_to_quote(prof, 1));
-    h->rng = agent_rng_alloc(s);
-    h->state = calloc(p->count, 1);
-    if (!h->rng || !h->state) {
-        perr_set(e, PERR_NOMEM, "no memory for the %u agents of %s",
-                 (unsigned)p->count, s->name);
-        holder_free(&h->base);
-        return NULL;
-    }
-    const agent_pop_type *type = p->side > 0 ? &holder_long_type
-                                             : &holder_short_type;
-    if (agent_pop_init(&h->base, type, &p->arrival, s, e) != 0
-        || agent_open_accounts(v, p->count, 0, 1, s->name, &h->first, e) != 0) {
-        holder_free(&h->base);
-        return NULL;
-    }
-    return &h->base;
+    (void)e;
+    holder_pop *h = (holder_pop *)pop;
+    h->v = agent_setup_venue(s, 0);
+    h->notional_cash_median = (int64_t)llround(
+        h->p.notional_median / profile_cash_to_quote(venue_profile(h->v), 1));
+    h->state = pop->agents;
+    return 0;
+}
+
+/* Each holder's account opens empty; its leverage and wallet are set at
+ * each open. */
+static agent_opening holder_opening(const void *params, const profile *prof)
+{
+    (void)params;
+    (void)prof;
+    return (agent_opening){0, 1};
 }
 
 void agent_holder_stats_get(const agent_pop *pop, agent_holder_stats *out)
 {
     *out = ((const holder_pop *)pop)->stats;
-}
-
-uint32_t agent_holder_account(const agent_pop *pop, uint32_t i)
-{
-    return ((const holder_pop *)pop)->first + i;
 }
 
 size_t agent_holder_bytes(const agent_pop *pop)
@@ -375,7 +224,7 @@ size_t agent_holder_bytes(const agent_pop *pop)
     {key, type, offsetof(agent_holder_params, member), unit, NULL}
 
 static const param_key holder_keys[] = {
-    HOLDER_KEY("count", PARAM_COUNT, count, "agents"),
+    AGENT_COUNT_KEY(agent_holder_params),
     HOLDER_KEY("leverage.median", PARAM_DOUBLE, leverage_median, "x"),
     HOLDER_KEY("leverage.sigma", PARAM_DOUBLE, leverage_sigma, "log"),
     HOLDER_KEY("notional.median", PARAM_DOUBLE, notional_median, "quote"),
@@ -387,22 +236,81 @@ static const param_key holder_keys[] = {
     PARAM_END,
 };
 
-static void holder_short_defaults(void *params)
+/* The defaults of agent_holder.h, on side 1 (long) or -1 (short). */
+#define HOLDER_DEFAULTS(side_)                                                \
+    {.count = 1000, .side = (side_), .leverage_median = 10,                   \
+     .leverage_sigma = 0.6, .notional_median = 2000, .notional_sigma = 1.0,   \
+     .take_profit = 0.05, .stop_loss = 0.03, .reentry = 0.8,                  \
+     .arrival = ARRIVAL_PARAMS_DEFAULTS(1.0)}
+
+static const agent_holder_params holder_long_defaults = HOLDER_DEFAULTS(1);
+static const agent_holder_params holder_short_defaults = HOLDER_DEFAULTS(-1);
+
+/* side is not a key (the kind says it), but a params struct made by hand
+ * may have any. */
+static int holder_check_side(const void *params, const profile *prof,
+                             const char *key_prefix, perr *e)
 {
-    agent_holder_params_default(params);
-    ((agent_holder_params *)params)->side = -1;
+    (void)prof;
+    const agent_holder_params *p = params;
+    if (p->side != 1 && p->side != -1)
+        return perr_set(e, PERR_INVALID,
+                        "%s.kind: the side must be long (1) or short (-1) (got %d)",
+                        key_prefix, p->side);
+    return 0;
 }
 
-const agent_kind agent_holder_long_kind = {
+static const agent_rule holder_rules[] = {
+    AGENT_CHECK("kind", holder_check_side, 0),
+    AGENT_RANGE("leverage.median", "in [1, 10000]"),
+    AGENT_RANGE("leverage.sigma", "in [0, 10]"),
+    AGENT_RANGE("notional.median", "> 0 and < 1e15 quote currency"),
+    AGENT_RANGE("notional.sigma", "in [0, 10]"),
+    AGENT_RANGE("take_profit", "in (0, 100]"),
+    AGENT_RANGE("stop_loss", "in (0, 1)"),
+    AGENT_RANGE("reentry", "in [0, 1]"),
+    AGENT_RULES_END,
+};
+
+/* leverage.median within the venue's first bracket, and notional.median in
+ * its cash units. */
+static int holder_check_venue(const void *params, const profile *prof,
+                              const char *key_prefix, perr *e)
+{
+    const agent_holder_params *p = params;
+    int32_t most = prof->brackets[0].max_leverage;
+    if (p->leverage_median > most)
+        return perr_set(e, PERR_INVALID,
+                        "%s.leverage.median: must be <= %d, %s's maximum "
+                        "leverage (got %g)", key_prefix, (int)most, prof->name,
+                        p->leverage_median);
+    double cash_median = p->notional_median / profile_cash_to_quote(prof, 1);
+    if (!(cash_median >= 1 && cash_median < 4e18))
+        return perr_set(e, PERR_INVALID,
+                        "%s.notional.median: %g is not a representable amount "
+                        "of %s's cash units", key_prefix, p->notional_median,
+                        prof->name);
+    return 0;
+}
+
+static const agent_rule holder_venue_rules[] = {
+    AGENT_CHECK("leverage.median", holder_check_venue, 0),
+    AGENT_RULES_END,
+};
+
+/* The two kinds differ only in their name, summary and side. */
+#define HOLDER_KIND(name, summary, defaults)                                  \
+    {name, summary, 0, AGENT_PARAMS(agent_holder_params), holder_keys,        \
+     defaults, holder_rules, holder_venue_rules, AGENT_POP(holder_pop),       \
+     sizeof(uint8_t), holder_opening, holder_init, NULL, holder_wake, NULL,   \
+     holder_agent_liquidated, NULL}
+
+const agent_kind agent_holder_long_kind = HOLDER_KIND(
     "leveraged_long",
     "leveraged long holders: open, hold, take profit or stop out, re-enter",
-    sizeof(agent_holder_params), holder_keys, 0, agent_holder_params_default,
-    agent_holder_check, agent_holder_new,
-    offsetof(agent_holder_params, count)};
+    &holder_long_defaults);
 
-const agent_kind agent_holder_short_kind = {
+const agent_kind agent_holder_short_kind = HOLDER_KIND(
     "leveraged_short",
     "leveraged short holders: open, hold, take profit or stop out, re-enter",
-    sizeof(agent_holder_params), holder_keys, 0, holder_short_defaults,
-    agent_holder_check, agent_holder_new,
-    offsetof(agent_holder_params, count)};
+    &holder_short_defaults);

@@ -48,43 +48,25 @@ typedef struct agent_holder_stats {
     uint32_t retired;      /* agents that chose not to trade again */
 } agent_holder_stats;
 
-/* The kind's entries (agent_kind): params is an agent_holder_params. */
-
-/* Fills params with the documented defaults: 1000 long holders, leverage
- * median 10 sigma 0.6, notional median 2000 sigma 1.0, take-profit 0.05,
- * stop-loss 0.03, re-entry 0.8, and arrival_params_default. */
-void agent_holder_params_default(void *params);
+/* The registry's entries (agent_registry.c): the same parameters, an
+ * agent_holder_params, with side 1 and -1. The defaults: 1000 holders,
+ * leverage median 10 sigma 0.6, notional median 2000 sigma 1.0, take-profit
+ * 0.05, stop-loss 0.03, re-entry 0.8, and arrival_params_default. The check
+ * names the key under the population's path ("populations[0].
+ * leverage.median: must be in [1, 10000] (got 0.5)") and asks leverage.median
+ * within the venue's maximum and notional.median in its cash units. Each
+ * holder's cross account opens empty; its arrivals and choices are the
+ * population's (agent_kind_create). */
+extern const agent_kind agent_holder_long_kind;
+extern const agent_kind agent_holder_short_kind;
 
 /* The side of a kind name: "leveraged_long" 1, "leveraged_short" -1;
  * PERR_INVALID naming key_prefix.kind otherwise. */
 int agent_holder_kind_parse(const char *kind, const char *key_prefix,
                             int *side, perr *e);
 
-/* Checks params for a venue with profile prof (leverage.median within its
- * maximum, notional.median in its cash units); key_prefix is the
- * population's scenario path ("populations[0]"), and the message names the
- * key under it ("populations[0].leverage.median: must be >= 1 (got 0.5)"). */
-int agent_holder_check(const void *params, const profile *prof,
-                       const char *key_prefix, perr *e);
-
-/* A population of count holders on s's venue, each with its own cross
- * account opened empty (consecutive ids: nothing else may open accounts on
- * the venue during the call). Its arrivals start at s->start_ms on the
- * stream s->name, its choices on the stream "<name>/agents", in a run seeded
- * with s->seed. Opening the accounts costs O(count), or O(count x accounts)
- * while the venue checks every event (venue_set_check). NULL with e filled
- * on failure. */
-agent_pop *agent_holder_new(const void *params, const agent_setup *s,
-                            perr *e);
-
-/* The registry's entries (agent_registry.c): the same parameters, side 1 and -1. */
-extern const agent_kind agent_holder_long_kind;
-extern const agent_kind agent_holder_short_kind;
-
-/* pop must come from agent_holder_new (these read its fields directly). */
+/* pop must be of one of those kinds (these read its fields directly). */
 void agent_holder_stats_get(const agent_pop *pop, agent_holder_stats *out);
-/* The venue account of agent i (< count), and the first one. */
-uint32_t agent_holder_account(const agent_pop *pop, uint32_t i);
 /* The bytes the population allocated (not the venue's accounts). */
 size_t agent_holder_bytes(const agent_pop *pop);
 

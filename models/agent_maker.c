@@ -64,13 +64,10 @@
 const char *const agent_maker_reference_names[] = {"index", "mid", NULL};
 
 typedef struct maker_pop {
-    agent_pop base; /* first: the engine's view */
+    agent_pop base; /* first: what every population is */
     agent_maker_params p;
     venue *v;
-    gsl_rng *rng;     /* the choice of maker */
-    uint32_t first;   /* account of maker 0 */
-    double K;         /* cash units per tick-lot */
-    double cash_per_quote;
+    agent_units u;  /* of its venue */
     /* The volatility estimate. */
     double var_per_s;      /* V */
     double sigma_normal;   /* sigma_n, per square-root second */
@@ -87,117 +84,6 @@ typedef struct maker_pop {
     int64_t cooldown_until; /* ms; pulled while now < cooldown_until */
     agent_maker_stats stats;
 } maker_pop;
-
-void agent_maker_params_default(void *params)
-{
-    agent_maker_params *p = params;
-    memset(p, 0, sizeof *p);
-    p->count = 10;
-    p->capital = 5e6;
-    p->leverage = 10;
-    p->levels = 5;
-    p->spread_bps = 4;
-    p->level_spacing_bps = 2;
-    p->reference = AGENT_MAKER_REF_INDEX;
-    p->depth_notional = 5e5;
-    p->vol_halflife_ms = 60000;
-    p->vol_normal = 0.5;
-    p->vol_spread_mult = 1;
-    p->vol_size_mult = 1;
-    p->skew_bps = 5;
-    p->max_inventory_notional = 1e6;
-    p->burst_count = 20;
-    p->burst_window_ms = 10000;
-    p->burst_cooldown_ms = 30000;
-    p->burst_keep = 0;
-    arrival_params_default(&p->arrival);
-    p->arrival.rate = 5;
-}
-
-int agent_maker_check(const void *params, const profile *prof,
-                      const char *key_prefix, perr *e)
-{
-    const agent_maker_params *p = params;
-    const char *k = key_prefix;
-    int rc = agent_check_count(p->count, k, e);
-    if (rc != 0)
-        return rc;
-    if (!(p->capital > 0 && p->capital < 1e12))
-        return perr_set(e, PERR_INVALID,
-                        "%s.capital: must be > 0 and < 1e12 quote currency "
-                        "(got %g)", k, p->capital);
-    if (p->leverage < 1 || p->leverage > 10000)
-        return perr_set(e, PERR_INVALID,
-                        "%s.leverage: must be in [1, 10000] (got %u)", k,
-                        (unsigned)p->leverage);
-    if (p->levels < 1 || p->levels > 64)
-        return perr_set(e, PERR_INVALID, "%s.levels: must be in [1, 64] (got %u)",
-                        k, (unsigned)p->levels);
-    if (!(p->spread_bps > 0 && p->spread_bps < 10000))
-        return perr_set(e, PERR_INVALID,
-                        "%s.spread_bps: must be > 0 and < 10000 (got %g)", k,
-                        p->spread_bps);
-    if (!(p->level_spacing_bps >= 0 && p->level_spacing_bps < 1000))
-        return perr_set(e, PERR_INVALID,
-                        "%s.level_spacing_bps: must be in [0, 1000) (got %g)", k,
-                        p->level_spacing_bps);
-    if (p->reference != AGENT_MAKER_REF_INDEX && p->reference != AGENT_MAKER_REF_MID)
-        return perr_set(e, PERR_INVALID,
-                        "%s.reference: must be index or mid (got %d)", k,
-                        p->reference);
-    if (!(p->depth_notional > 0 && p->depth_notional < 1e12))
-        return perr_set(e, PERR_INVALID,
-                        "%s.depth_notional: must be > 0 and < 1e12 quote "
-                        "currency (got %g)", k, p->depth_notional);
-    if (p->vol_halflife_ms <= 0)
-        return perr_set(e, PERR_INVALID,
-                        "%s.vol_halflife: must be > 0 (got %lld ms)", k,
-                        (long long)p->vol_halflife_ms);
-    if (!(p->vol_normal > 0 && p->vol_normal <= 100))
-        return perr_set(e, PERR_INVALID,
-                        "%s.vol_normal: must be in (0, 100] (got %g)", k,
-                        p->vol_normal);
-    if (!(p->vol_spread_mult >= 0 && p->vol_spread_mult <= 1e6))
-        return perr_set(e, PERR_INVALID,
-                        "%s.vol_spread_mult: must be in [0, 1e6] (got %g)", k,
-                        p->vol_spread_mult);
-    if (!(p->vol_size_mult >= 0 && p->vol_size_mult <= 1e6))
-        return perr_set(e, PERR_INVALID,
-                        "%s.vol_size_mult: must be in [0, 1e6] (got %g)", k,
-                        p->vol_size_mult);
-    if (!(p->skew_bps >= 0 && p->skew_bps < 10000))
-        return perr_set(e, PERR_INVALID,
-                        "%s.skew_bps: must be in [0, 10000) (got %g)", k,
-                        p->skew_bps);
-    if (!(p->max_inventory_notional > 0 && p->max_inventory_notional < 1e12))
-        return perr_set(e, PERR_INVALID,
-                        "%s.max_inventory_notional: must be > 0 and < 1e12 "
-                        "quote currency (got %g)", k, p->max_inventory_notional);
-    if (p->burst_count < 1 || p->burst_count > 1000000)
-        return perr_set(e, PERR_INVALID,
-                        "%s.burst_count: must be in [1, 1000000] (got %u)", k,
-                        (unsigned)p->burst_count);
-    if (p->burst_window_ms <= 0)
-        return perr_set(e, PERR_INVALID,
-                        "%s.burst_window: must be > 0 (got %lld ms)", k,
-                        (long long)p->burst_window_ms);
-    if (p->burst_cooldown_ms < 0)
-        return perr_set(e, PERR_INVALID,
-                        "%s.burst_cooldown: must be >= 0 (got %lld ms)", k,
-                        (long long)p->burst_cooldown_ms);
-    if (!(p->burst_keep >= 0 && p->burst_keep <= 1))
-        return perr_set(e, PERR_INVALID,
-                        "%s.burst_keep: must be in [0, 1] (got %g)", k,
-                        p->burst_keep);
-    if ((rc = agent_check_arrival(&p->arrival, k, e)) != 0)
-        return rc;
-    double capital = p->capital * (1 / profile_cash_to_quote(prof, 1));
-    if (!(capital >= 1 && capital < 4e18))
-        return perr_set(e, PERR_INVALID,
-                        "%s.capital: %g is not a representable amount of %s's "
-                        "cash units", k, p->capital, prof->name);
-    return agent_check_leverage(p->leverage, prof, k, e);
-}
 
 /* ---- the rules --------------------------------------------------------- */
 
@@ -264,7 +150,7 @@ static int maker_post_side(maker_pop *h, uint32_t id, int side, double ref,
             continue;
         int64_t price = (int64_t)px;
         double want = level_cash < room ? level_cash : room;
-        double lots_f = floor(want / ((double)price * h->K));
+        double lots_f = floor(want / ((double)price * h->u.K));
         if (lots_f < 1)
             break; /* deeper levels are no larger */
         int64_t lots = lots_f > (double)BOOK_REST_SIZE_MAX ? BOOK_REST_SIZE_MAX
@@ -280,7 +166,7 @@ static int maker_post_side(maker_pop *h, uint32_t id, int side, double ref,
             continue;
         }
         h->stats.orders++;
-        room -= (double)lots * (double)price * h->K;
+        room -= (double)lots * (double)price * h->u.K;
     }
     return 0;
 }
@@ -289,7 +175,7 @@ static int maker_post_side(maker_pop *h, uint32_t id, int side, double ref,
 static int maker_quote(maker_pop *h, const agent_world *w, uint32_t i,
                        double ref, perr *e)
 {
-    uint32_t id = h->first + i;
+    uint32_t id = agent_account(&h->base, 0, i);
     const account *a = venue_account(h->v, id);
     if (a->state == ACCOUNT_HELD || !(ref >= 1))
         return 0;
@@ -306,12 +192,12 @@ static int maker_quote(maker_pop *h, const agent_world *w, uint32_t i,
         return 0;
     if (liquidity > 1)
         liquidity = 1;
-    double max_inv = h->p.max_inventory_notional * h->cash_per_quote;
-    double inventory = (double)a->size * ref * h->K;
+    double max_inv = h->p.max_inventory_notional * h->u.cash_per_quote;
+    double inventory = (double)a->size * ref * h->u.K;
     double ratio = inventory / max_inv;
     ratio = ratio > 1 ? 1 : ratio < -1 ? -1 : ratio;
     double skew_bps = h->p.skew_bps * ratio;
-    double level_cash = h->p.depth_notional * h->cash_per_quote * liquidity
+    double level_cash = h->p.depth_notional * h->u.cash_per_quote * liquidity
                         * h->size_factor * keep / h->p.levels;
     double room_bid = max_inv - inventory, room_ask = max_inv + inventory;
     int rc = 0;
@@ -330,12 +216,11 @@ static int maker_quote(maker_pop *h, const agent_world *w, uint32_t i,
     return rc;
 }
 
-static int maker_wake(agent_pop *pop, agent_world *w, perr *e)
+static int maker_wake(agent_pop *pop, agent_world *w, uint32_t i, perr *e)
 {
     maker_pop *h = (maker_pop *)pop;
     h->stats.wakes++;
-    uint32_t i = (uint32_t)gsl_rng_uniform_int(h->rng, h->p.count);
-    venue_cancel_all(h->v, h->first + i);
+    venue_cancel_all(h->v, agent_account(pop, 0, i));
     double ref = maker_reference(h, w);
     maker_observe(h, w->now, ref);
     return maker_quote(h, w, i, ref, e);
@@ -345,7 +230,7 @@ int agent_maker_requote_all(agent_pop *pop, agent_world *w, perr *e)
 {
     maker_pop *h = (maker_pop *)pop;
     for (uint32_t i = 0; i < h->p.count; i++)
-        venue_cancel_all(h->v, h->first + i);
+        venue_cancel_all(h->v, agent_account(pop, 0, i));
     double ref = maker_reference(h, w);
     maker_observe(h, w->now, ref);
     for (uint32_t i = 0; i < h->p.count; i++) {
@@ -376,44 +261,24 @@ static void maker_on_liquidated(agent_pop *pop, uint32_t market,
     if (!maker_in_cooldown(h, now)) {
         h->stats.bursts++;
         for (uint32_t i = 0; i < h->p.count; i++)
-            venue_cancel_all(h->v, h->first + i);
+            venue_cancel_all(h->v, agent_account(pop, 0, i));
     }
     h->cooldown_until = now + h->p.burst_cooldown_ms;
 }
 
-static void maker_free(agent_pop *pop)
+static void maker_release(agent_pop *pop)
 {
-    maker_pop *h = (maker_pop *)pop;
-    arrival_free(&h->base.arrival);
-    if (h->rng)
-        gsl_rng_free(h->rng);
-    free(h->burst_times);
-    free(h);
+    free(((maker_pop *)pop)->burst_times);
 }
-
-static const agent_pop_type maker_type = {
-    "market_maker", maker_wake, maker_on_liquidated, maker_free,
-    agent_maker_requote_all};
 
 /* ---- set-up ------------------------------------------------------------- */
 
-agent_pop *agent_maker_new(const void *params, const agent_setup *s, perr *e)
+static int maker_init(agent_pop *pop, const agent_setup *s, perr *e)
 {
-    const agent_maker_params *p = params;
-    venue *v = agent_setup_venue(s);
-    const profile *prof = venue_profile(v);
-    if (agent_maker_check(p, prof, s->key_prefix, e) != 0)
-        return NULL;
-    double cash_per_quote = 1 / profile_cash_to_quote(prof, 1);
-    maker_pop *h = calloc(1, sizeof *h);
-    if (!h) {
-        perr_set(e, PERR_NOMEM, "no memory for population %s", s->name);
-        return NULL;
-    }
-    h->p = *p;
-    h->v = v;
-    h->K = (double)prof->cash_per_tick_lot;
-    h->cash_per_quote = cash_per_quote;
+    maker_pop *h = (maker_pop *)pop;
+    const agent_maker_params *p = &h->p;
+    h->v = agent_setup_venue(s, 0);
+    h->u = agent_units_of(venue_profile(h->v));
     h->sigma_normal = p->vol_normal / sqrt(365.25 * 86400);
     h->var_per_s = h->sigma_normal * h->sigma_normal;
     h->last_obs_ms = -1;
@@ -421,31 +286,23 @@ agent_pop *agent_maker_new(const void *params, const agent_setup *s, perr *e)
     h->last_liq_ms = -1;
     h->cooldown_until = INT64_MIN;
     maker_set_quoting(h);
-    h->rng = agent_rng_alloc(s);
     h->burst_times = calloc((size_t)p->burst_count + 1, sizeof *h->burst_times);
-    if (!h->rng || !h->burst_times) {
-        perr_set(e, PERR_NOMEM, "no memory for population %s", s->name);
-        maker_free(&h->base);
-        return NULL;
-    }
-    int64_t deposit = (int64_t)llround(p->capital * cash_per_quote);
-    if (agent_pop_init(&h->base, &maker_type, &p->arrival, s, e) != 0
-        || agent_open_accounts(v, p->count, deposit, (int32_t)p->leverage,
-                               s->name, &h->first, e) != 0) {
-        maker_free(&h->base);
-        return NULL;
-    }
-    return &h->base;
+    if (!h->burst_times)
+        return perr_set(e, PERR_NOMEM, "no memory for population %s", s->name);
+    return 0;
+}
+
+/* Each maker's account opens with capital at leverage. */
+static agent_opening maker_opening(const void *params, const profile *prof)
+{
+    const agent_maker_params *p = params;
+    double cash = p->capital * agent_units_of(prof).cash_per_quote;
+    return (agent_opening){(int64_t)llround(cash), (int32_t)p->leverage};
 }
 
 void agent_maker_stats_get(const agent_pop *pop, agent_maker_stats *out)
 {
     *out = ((const maker_pop *)pop)->stats;
-}
-
-uint32_t agent_maker_account(const agent_pop *pop, uint32_t i)
-{
-    return ((const maker_pop *)pop)->first + i;
 }
 
 double agent_maker_half_spread_bps(const agent_pop *pop)
@@ -474,7 +331,7 @@ int agent_maker_pulled(const agent_pop *pop, int64_t now)
     {key, type, offsetof(agent_maker_params, member), unit, NULL}
 
 static const param_key maker_keys[] = {
-    MAKER_KEY("count", PARAM_COUNT, count, "agents"),
+    AGENT_COUNT_KEY(agent_maker_params),
     MAKER_KEY("capital", PARAM_DOUBLE, capital, "quote"),
     MAKER_KEY("leverage", PARAM_COUNT, leverage, "x"),
     MAKER_KEY("levels", PARAM_COUNT, levels, "orders per side"),
@@ -498,10 +355,72 @@ static const param_key maker_keys[] = {
     PARAM_END,
 };
 
+static const agent_maker_params maker_defaults = {
+    .count = 10,
+    .capital = 5e6,
+    .leverage = 10,
+    .levels = 5,
+    .spread_bps = 4,
+    .level_spacing_bps = 2,
+    .reference = AGENT_MAKER_REF_INDEX,
+    .depth_notional = 5e5,
+    .vol_halflife_ms = 60000,
+    .vol_normal = 0.5,
+    .vol_spread_mult = 1,
+    .vol_size_mult = 1,
+    .skew_bps = 5,
+    .max_inventory_notional = 1e6,
+    .burst_count = 20,
+    .burst_window_ms = 10000,
+    .burst_cooldown_ms = 30000,
+    .burst_keep = 0,
+    .arrival = ARRIVAL_PARAMS_DEFAULTS(5),
+};
+
+static const agent_rule maker_rules[] = {
+    AGENT_RANGE("capital", "> 0 and < 1e12 quote currency"),
+    AGENT_RANGE("leverage", "in [1, 10000]"),
+    AGENT_RANGE("levels", "in [1, 64]"),
+    AGENT_RANGE("spread_bps", "> 0 and < 10000"),
+    AGENT_RANGE("level_spacing_bps", "in [0, 1000)"),
+    AGENT_ONE_OF("reference"),
+    AGENT_RANGE("depth_notional", "> 0 and < 1e12 quote currency"),
+    AGENT_RANGE("vol_halflife", "> 0"),
+    AGENT_RANGE("vol_normal", "in (0, 100]"),
+    AGENT_RANGE("vol_spread_mult", "in [0, 1e6]"),
+    AGENT_RANGE("vol_size_mult", "in [0, 1e6]"),
+    AGENT_RANGE("skew_bps", "in [0, 10000)"),
+    AGENT_RANGE("max_inventory_notional", "> 0 and < 1e12 quote currency"),
+    AGENT_RANGE("burst_count", "in [1, 1000000]"),
+    AGENT_RANGE("burst_window", "> 0"),
+    AGENT_RANGE("burst_cooldown", ">= 0"),
+    AGENT_RANGE("burst_keep", "in [0, 1]"),
+    AGENT_RULES_END,
+};
+
+/* capital in the venue's cash units, as maker_opening deposits it. */
+static int maker_check_capital(const void *params, const profile *prof,
+                               const char *key_prefix, perr *e)
+{
+    const agent_maker_params *p = params;
+    double capital = p->capital * agent_units_of(prof).cash_per_quote;
+    if (!(capital >= 1 && capital < 4e18))
+        return perr_set(e, PERR_INVALID,
+                        "%s.capital: %g is not a representable amount of %s's "
+                        "cash units", key_prefix, p->capital, prof->name);
+    return 0;
+}
+
+static const agent_rule maker_venue_rules[] = {
+    AGENT_CHECK("capital", maker_check_capital, 0),
+    AGENT_RULES_END,
+};
+
 const agent_kind agent_maker_kind = {
     "market_maker",
     "market makers: layered post-only quotes around the index or mid, skewed "
     "by inventory, thinned by volatility, pulled after liquidation bursts",
-    sizeof(agent_maker_params), maker_keys, 0, agent_maker_params_default,
-    agent_maker_check, agent_maker_new,
-    offsetof(agent_maker_params, count)};
+    0, AGENT_PARAMS(agent_maker_params), maker_keys, &maker_defaults,
+    maker_rules, maker_venue_rules,
+    AGENT_POP(maker_pop), 0, maker_opening, maker_init, maker_release,
+    maker_wake, maker_on_liquidated, NULL, agent_maker_requote_all};

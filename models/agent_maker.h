@@ -10,8 +10,9 @@
  * the population holds only what all makers share: the volatility estimate
  * of the reference price, the times of recent liquidation reports on its
  * market (a ring of burst_count + 1 instants) and the end of the current
- * burst cooldown. Everything is allocated by agent_maker_new; waking,
- * re-quoting and on_liquidated allocate nothing.
+ * burst cooldown. Everything is allocated when the population is made
+ * (agent_kind_create); waking, re-quoting and on_liquidated allocate
+ * nothing.
  *
  * The world calls agent_maker_requote_all (the kind's react) when a liquidity withdrawal
  * starts or ends (markets[m].conditions.liquidity changed), so that every maker's depth
@@ -73,32 +74,20 @@ typedef struct agent_maker_stats {
     uint64_t limited;    /* sides left unquoted at the inventory limit */
 } agent_maker_stats;
 
-/* The kind's entries (agent_kind): params is an agent_maker_params. */
+/* The registry's entry (agent_registry.c): params is an agent_maker_params;
+ * the check names the key under the population's path ("populations[2].
+ * spread_bps: must be > 0 and < 10000 (got -1)") and asks capital in the
+ * venue's cash units and leverage within its maximum; each maker's cross
+ * account opens with capital at leverage. */
+extern const agent_kind agent_maker_kind;
 
-/* Fills params with the documented defaults (models/README.md). */
-void agent_maker_params_default(void *params);
-
-/* Checks params for a venue with profile prof (capital in its cash units,
- * leverage within its maximum); messages name the key under key_prefix
- * ("populations[2].spread_bps: must be > 0 (got -1)"). */
-int agent_maker_check(const void *params, const profile *prof,
-                      const char *key_prefix, perr *e);
-
-/* A population of count makers on s's venue, each with a cross account
- * opened with capital at leverage (consecutive ids: nothing else may open
- * accounts on the venue during the call). Arrivals on the stream s->name,
- * choices on "<name>/agents". NULL with e filled on failure. */
-agent_pop *agent_maker_new(const void *params, const agent_setup *s, perr *e);
-
-/* Every maker of pop (which must come from agent_maker_new) re-quotes now,
+/* Every maker of pop (of agent_maker_kind: this is its react) re-quotes now,
  * in index order, from one observation of the reference: for the start and
  * the end of a liquidity withdrawal. Does not touch the arrival process.
  * Allocates nothing; fails only with the venue's errors. */
 int agent_maker_requote_all(agent_pop *pop, agent_world *w, perr *e);
 
 void agent_maker_stats_get(const agent_pop *pop, agent_maker_stats *out);
-/* The venue account of maker i (< count). */
-uint32_t agent_maker_account(const agent_pop *pop, uint32_t i);
 /* The half-spread (bps) and the size factor of the last re-quote's
  * volatility, and the volatility estimate (per square-root second). */
 double agent_maker_half_spread_bps(const agent_pop *pop);
@@ -106,7 +95,5 @@ double agent_maker_size_factor(const agent_pop *pop);
 double agent_maker_volatility(const agent_pop *pop);
 /* Whether a burst cooldown is running at now. */
 int agent_maker_pulled(const agent_pop *pop, int64_t now);
-
-extern const agent_kind agent_maker_kind;
 
 #endif

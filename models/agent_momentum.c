@@ -44,20 +44,15 @@
 
 #include "margin.h"
 
-__extension__ typedef __int128 i128;
-
 #define MOMENTUM_FLAT INT64_MIN
 
 const char *const agent_momentum_price_names[] = {"mark", "index", NULL};
 
 typedef struct momentum_pop {
-    agent_pop base; /* first: the engine's view */
+    agent_pop base; /* first: what every population is */
     agent_momentum_params p;
     venue *v;
-    gsl_rng *rng;
-    uint32_t first;
-    double K;
-    double cash_per_quote;
+    agent_units u;  /* of its venue */
     /* The ring of sampled prices. */
     double *ring;      /* L + 1 slots; slot g % (L + 1) holds grid step g */
     uint32_t slots;    /* L + 1 */
@@ -69,70 +64,6 @@ typedef struct momentum_pop {
     int64_t *opened_at; /* per agent: ms, or MOMENTUM_FLAT */
     agent_momentum_stats stats;
 } momentum_pop;
-
-void agent_momentum_params_default(void *params)
-{
-    agent_momentum_params *p = params;
-    memset(p, 0, sizeof *p);
-    p->count = 200;
-    p->price = AGENT_MOMENTUM_MARK;
-    p->lookback_ms = 5 * 60000;
-    p->sample_ms = 10000;
-    p->threshold = 0.005;
-    p->notional = 5000;
-    p->max_scale = 4;
-    p->hold_ms = 15 * 60000;
-    p->leverage = 10;
-    p->band_bps = 50;
-    arrival_params_default(&p->arrival);
-}
-
-int agent_momentum_check(const void *params, const profile *prof,
-                         const char *key_prefix, perr *e)
-{
-    const agent_momentum_params *p = params;
-    const char *k = key_prefix;
-    int rc = agent_check_count(p->count, k, e);
-    if (rc != 0)
-        return rc;
-    if (p->price != AGENT_MOMENTUM_MARK && p->price != AGENT_MOMENTUM_INDEX)
-        return perr_set(e, PERR_INVALID, "%s.price: must be mark or index (got %d)",
-                        k, p->price);
-    if (p->sample_ms <= 0)
-        return perr_set(e, PERR_INVALID, "%s.sample: must be > 0 (got %lld ms)",
-                        k, (long long)p->sample_ms);
-    if (p->lookback_ms < p->sample_ms || p->lookback_ms % p->sample_ms != 0
-        || p->lookback_ms / p->sample_ms > 100000)
-        return perr_set(e, PERR_INVALID,
-                        "%s.lookback: must be a multiple of sample (%lld ms), "
-                        "at most 100000 of them (got %lld ms)", k,
-                        (long long)p->sample_ms, (long long)p->lookback_ms);
-    if (!(p->threshold > 0 && p->threshold < 1))
-        return perr_set(e, PERR_INVALID, "%s.threshold: must be in (0, 1) (got %g)",
-                        k, p->threshold);
-    if (!(p->notional > 0 && p->notional < 1e12))
-        return perr_set(e, PERR_INVALID,
-                        "%s.notional: must be > 0 and < 1e12 quote currency "
-                        "(got %g)", k, p->notional);
-    if (!(p->max_scale >= 1 && p->max_scale <= 1e6))
-        return perr_set(e, PERR_INVALID,
-                        "%s.max_scale: must be in [1, 1e6] (got %g)", k,
-                        p->max_scale);
-    if (p->hold_ms <= 0)
-        return perr_set(e, PERR_INVALID, "%s.hold: must be > 0 (got %lld ms)", k,
-                        (long long)p->hold_ms);
-    if (p->leverage < 1 || p->leverage > 10000)
-        return perr_set(e, PERR_INVALID,
-                        "%s.leverage: must be in [1, 10000] (got %u)", k,
-                        (unsigned)p->leverage);
-    if (!(p->band_bps > 0 && p->band_bps < 10000))
-        return perr_set(e, PERR_INVALID,
-                        "%s.band_bps: must be > 0 and < 10000 (got %g)", k,
-                        p->band_bps);
-    if ((rc = agent_check_arrival(&p->arrival, k, e)) != 0)
-        return rc;
-    return agent_check_leverage(p->leverage, prof, k, e);
-}
 
 /* ---- the signal --------------------------------------------------------- */
 
@@ -160,107 +91,66 @@ static void momentum_observe(momentum_pop *h, int64_t now, double price)
 
 /* ---- the rules ---------------------------------------------------------- */
 
-static int64_t momentum_band_price(const momentum_pop *h, int side)
-{
-    const book *b = venue_book_view(h->v);
-    double mark = (double)venue_mark(h->v), band = h->p.band_bps / 1e4;
-    double px = side > 0 ? floor(mark * (1 + band)) : ceil(mark * (1 - band));
-    double lo = (double)book_min_price(b), hi = (double)book_max_price(b);
-    return (int64_t)(px < lo ? lo : px > hi ? hi : px);
-}
-
-/* Brings a flat cross account's wallet to exactly want. */
-static int momentum_fund(venue *v, uint32_t id, int64_t want, perr *e)
-{
-    int64_t wallet = venue_account(v, id)->cash;
-    if (wallet < want)
-        return venue_deposit(v, id, want - wallet, e);
-    if (wallet > want)
-        return venue_withdraw(v, id, wallet - want, e);
-    return 0;
-}
-
 static int momentum_open(momentum_pop *h, uint32_t i, perr *e)
 {
     venue *v = h->v;
     const profile *p = venue_profile(v);
-    uint32_t id = h->first + i;
+    uint32_t id = agent_account(&h->base, 0, i);
     int side = h->signal > 0 ? BOOK_BUY : BOOK_SELL;
     double scale = fabs(h->signal) / h->p.threshold;
     if (scale > h->p.max_scale)
         scale = h->p.max_scale;
     int64_t mark = venue_mark(v);
-    double lots_f = floor(h->p.notional * scale * h->cash_per_quote
-                          / ((double)mark * h->K));
+    double lots_f = floor(h->p.notional * scale * h->u.cash_per_quote
+                          / ((double)mark * h->u.K));
     int64_t lots = lots_f < 1 ? 1 : (int64_t)lots_f;
-    int64_t price = momentum_band_price(h, side);
+    int64_t price = agent_band_price(v, side, h->p.band_bps);
     /* Admission measures a market order's margin at the mark; the fee is
      * paid at most at the band limit. */
     int64_t im = margin_initial(margin_notional(p, lots, mark), (int32_t)h->p.leverage);
-    int64_t fee = 0;
-    if (p->taker_fee > 0) {
-        i128 num = (i128)margin_notional(p, lots, price) * p->taker_fee;
-        fee = (int64_t)((num + PROFILE_RATE_ONE - 1) / PROFILE_RATE_ONE);
-    }
-    int rc = momentum_fund(v, id, im + fee, e);
-    if (rc != 0)
-        return rc;
+    int64_t fee = agent_taker_fee(p, margin_notional(p, lots, price));
     book_order_spec spec = {price, lots, id, side, BOOK_MARKET, 0};
-    book_result res;
-    venue_reject why;
-    rc = venue_submit(v, id, &spec, &res, &why, e);
-    if (rc != 0)
-        return rc;
-    if (why != VENUE_ACCEPTED) {
-        h->stats.rejects++;
-    } else if (res.filled > 0) {
-        if (side > 0)
-            h->stats.opens_long++;
-        else
-            h->stats.opens_short++;
-    }
-    return 0;
+    int64_t filled;
+    int rc = agent_open_funded(v, &spec, im + fee, 0, &h->stats.rejects,
+                               &filled, e);
+    if (rc == 0 && filled > 0 && side > 0)
+        h->stats.opens_long++;
+    else if (rc == 0 && filled > 0)
+        h->stats.opens_short++;
+    return rc;
 }
 
 static int momentum_close(momentum_pop *h, uint32_t i, int by_hold, perr *e)
 {
     venue *v = h->v;
-    uint32_t id = h->first + i;
+    uint32_t id = agent_account(&h->base, 0, i);
     const account *a = venue_account(v, id);
-    int dir = a->size > 0 ? 1 : -1;
-    book_order_spec spec = {momentum_band_price(h, -dir), dir * a->size, id, -dir,
-                            BOOK_MARKET, BOOK_REDUCE_ONLY};
-    book_result res;
-    venue_reject why;
-    int rc = venue_submit(v, id, &spec, &res, &why, e);
-    if (rc != 0)
+    int away = a->size > 0 ? BOOK_SELL : BOOK_BUY;
+    int flat;
+    int rc = agent_close(v, id, agent_band_price(v, away, h->p.band_bps),
+                         BOOK_MARKET, &h->stats.rejects, &flat, e);
+    if (rc != 0 || !flat)
         return rc;
-    if (why != VENUE_ACCEPTED) {
-        h->stats.rejects++;
-        return 0;
-    }
-    if (venue_account(v, id)->size == 0) {
-        h->opened_at[i] = MOMENTUM_FLAT;
-        if (by_hold)
-            h->stats.closes_hold++;
-        else
-            h->stats.closes_reverse++;
-    }
+    h->opened_at[i] = MOMENTUM_FLAT;
+    if (by_hold)
+        h->stats.closes_hold++;
+    else
+        h->stats.closes_reverse++;
     return 0;
 }
 
-static int momentum_wake(agent_pop *pop, agent_world *w, perr *e)
+static int momentum_wake(agent_pop *pop, agent_world *w, uint32_t i, perr *e)
 {
     momentum_pop *h = (momentum_pop *)pop;
     venue *v = h->v;
     h->stats.wakes++;
-    uint32_t i = (uint32_t)gsl_rng_uniform_int(h->rng, h->p.count);
     double price = h->p.price == AGENT_MOMENTUM_INDEX
                        ? w->markets[pop->market].index_ticks
                        : (double)venue_mark(v);
     if (price >= 1)
         momentum_observe(h, w->now, price);
-    const account *a = venue_account(v, h->first + i);
+    uint32_t id = agent_account(pop, 0, i);
+    const account *a = venue_account(v, id);
     if (a->state == ACCOUNT_HELD)
         return 0;
     if (a->size != 0) {
@@ -280,88 +170,51 @@ static int momentum_wake(agent_pop *pop, agent_world *w, perr *e)
     if (!h->signal_valid || !(fabs(h->signal) > h->p.threshold))
         return 0;
     int rc = momentum_open(h, i, e);
-    if (rc == 0 && venue_account(v, h->first + i)->size != 0)
+    if (rc == 0 && venue_account(v, id)->size != 0)
         h->opened_at[i] = w->now;
     return rc;
 }
 
-static void momentum_on_liquidated(agent_pop *pop, uint32_t market,
-                                   uint32_t account_id, int64_t now)
+/* Counted once: the agent finds itself flat with opened_at cleared. */
+static void momentum_agent_liquidated(agent_pop *pop, uint32_t i)
 {
-    (void)now;
     momentum_pop *h = (momentum_pop *)pop;
-    if (market != pop->market || account_id < h->first
-        || account_id - h->first >= h->p.count)
-        return;
-    uint32_t i = account_id - h->first;
-    if (h->opened_at[i] != MOMENTUM_FLAT && venue_account(h->v, account_id)->size == 0) {
+    if (h->opened_at[i] != MOMENTUM_FLAT
+        && venue_account(h->v, agent_account(pop, 0, i))->size == 0) {
         h->stats.liquidations++;
         h->opened_at[i] = MOMENTUM_FLAT;
     }
 }
 
-static void momentum_free(agent_pop *pop)
+static void momentum_release(agent_pop *pop)
 {
     momentum_pop *h = (momentum_pop *)pop;
-    arrival_free(&h->base.arrival);
-    if (h->rng)
-        gsl_rng_free(h->rng);
     free(h->ring);
-    free(h->opened_at);
-    free(h);
 }
-
-static const agent_pop_type momentum_type = {
-    "momentum", momentum_wake, momentum_on_liquidated, momentum_free, NULL};
 
 /* ---- set-up ------------------------------------------------------------- */
 
-agent_pop *agent_momentum_new(const void *params, const agent_setup *s, perr *e)
+static int momentum_init(agent_pop *pop, const agent_setup *s, perr *e)
 {
-    const agent_momentum_params *p = params;
-    venue *v = agent_setup_venue(s);
-    const profile *prof = venue_profile(v);
-    if (agent_momentum_check(p, prof, s->key_prefix, e) != 0)
-        return NULL;
-    momentum_pop *h = calloc(1, sizeof *h);
-    if (!h) {
-        perr_set(e, PERR_NOMEM, "no memory for population %s", s->name);
-        return NULL;
-    }
-    h->p = *p;
-    h->v = v;
-    h->K = (double)prof->cash_per_tick_lot;
-    h->cash_per_quote = 1 / profile_cash_to_quote(prof, 1);
+    momentum_pop *h = (momentum_pop *)pop;
+    const agent_momentum_params *p = &h->p;
+    h->v = agent_setup_venue(s, 0);
+    h->u = agent_units_of(venue_profile(h->v));
     h->slots = (uint32_t)(p->lookback_ms / p->sample_ms + 1);
     h->first_g = -1;
-    h->rng = agent_rng_alloc(s);
     h->ring = calloc(h->slots, sizeof *h->ring);
-    h->opened_at = malloc((size_t)p->count * sizeof *h->opened_at);
-    if (!h->rng || !h->ring || !h->opened_at) {
-        perr_set(e, PERR_NOMEM, "no memory for the %u agents of %s",
-                 (unsigned)p->count, s->name);
-        momentum_free(&h->base);
-        return NULL;
-    }
+    h->opened_at = pop->agents;
+    if (!h->ring)
+        return perr_set(e, PERR_NOMEM, "no memory for the %u agents of %s",
+                        (unsigned)p->count, s->name);
     for (uint32_t i = 0; i < p->count; i++)
         h->opened_at[i] = MOMENTUM_FLAT;
-    if (agent_pop_init(&h->base, &momentum_type, &p->arrival, s, e) != 0
-        || agent_open_accounts(v, p->count, 0, (int32_t)p->leverage, s->name,
-                               &h->first, e) != 0) {
-        momentum_free(&h->base);
-        return NULL;
-    }
-    return &h->base;
+    return 0;
 }
 
 void agent_momentum_stats_get(const agent_pop *pop, agent_momentum_stats *out)
 {
     *out = ((const momentum_pop *)pop)->stats;
-}
-
-uint32_t agent_momentum_account(const agent_pop *pop, uint32_t i)
-{
-    return ((const momentum_pop *)pop)->first + i;
 }
 
 double agent_momentum_signal(const agent_pop *pop, int *valid)
@@ -378,7 +231,7 @@ double agent_momentum_signal(const agent_pop *pop, int *valid)
     {key, type, offsetof(agent_momentum_params, member), unit, NULL}
 
 static const param_key momentum_keys[] = {
-    MOMENTUM_KEY("count", PARAM_COUNT, count, "agents"),
+    AGENT_COUNT_KEY(agent_momentum_params),
     {"price", PARAM_ENUM, offsetof(agent_momentum_params, price), NULL,
      agent_momentum_price_names},
     MOMENTUM_KEY("lookback", PARAM_DURATION, lookback_ms, "ms"),
@@ -393,10 +246,55 @@ static const param_key momentum_keys[] = {
     PARAM_END,
 };
 
+static const agent_momentum_params momentum_defaults = {
+    .count = 200,
+    .price = AGENT_MOMENTUM_MARK,
+    .lookback_ms = 5 * 60000,
+    .sample_ms = 10000,
+    .threshold = 0.005,
+    .notional = 5000,
+    .max_scale = 4,
+    .hold_ms = 15 * 60000,
+    .leverage = 10,
+    .band_bps = 50,
+    .arrival = ARRIVAL_PARAMS_DEFAULTS(1.0),
+};
+
+/* lookback a whole number of samples, at most 100000 (the ring's slots);
+ * after sample's own range. */
+static int momentum_check_lookback(const void *params, const profile *prof,
+                                   const char *key_prefix, perr *e)
+{
+    (void)prof;
+    const agent_momentum_params *p = params;
+    if (p->lookback_ms < p->sample_ms || p->lookback_ms % p->sample_ms != 0
+        || p->lookback_ms / p->sample_ms > 100000)
+        return perr_set(e, PERR_INVALID,
+                        "%s.lookback: must be a multiple of sample (%lld ms), "
+                        "at most 100000 of them (got %lld ms)", key_prefix,
+                        (long long)p->sample_ms, (long long)p->lookback_ms);
+    return 0;
+}
+
+static const agent_rule momentum_rules[] = {
+    AGENT_ONE_OF("price"),
+    AGENT_RANGE("sample", "> 0"),
+    AGENT_CHECK("lookback", momentum_check_lookback, 0),
+    AGENT_RANGE("threshold", "in (0, 1)"),
+    AGENT_RANGE("notional", "> 0 and < 1e12 quote currency"),
+    AGENT_RANGE("max_scale", "in [1, 1e6]"),
+    AGENT_RANGE("hold", "> 0"),
+    AGENT_RANGE("leverage", "in [1, 10000]"),
+    AGENT_RANGE("band_bps", "> 0 and < 10000"),
+    AGENT_RULES_END,
+};
+
 const agent_kind agent_momentum_kind = {
     "momentum",
     "momentum traders: trade the return over a lookback beyond a threshold, "
     "close after a hold or on reversal",
-    sizeof(agent_momentum_params), momentum_keys, 0, agent_momentum_params_default,
-    agent_momentum_check, agent_momentum_new,
-    offsetof(agent_momentum_params, count)};
+    0, AGENT_PARAMS(agent_momentum_params), momentum_keys, &momentum_defaults,
+    momentum_rules, NULL,
+    AGENT_POP(momentum_pop), sizeof(int64_t), NULL, momentum_init,
+    momentum_release,
+    momentum_wake, NULL, momentum_agent_liquidated, NULL};

@@ -9,8 +9,8 @@
  * prices of the mark (or the index) on the population's own grid of
  * `sample` ms, filled at its wakes. Per agent the population keeps only the
  * instant its position was opened (8 bytes); the position itself is the
- * venue account's. Everything is allocated by agent_momentum_new; wake
- * allocates nothing.
+ * venue account's. Everything is allocated when the population is made
+ * (agent_kind_create); wake allocates nothing.
  */
 #ifndef PERPSIM_AGENT_MOMENTUM_H
 #define PERPSIM_AGENT_MOMENTUM_H
@@ -55,27 +55,16 @@ typedef struct agent_momentum_stats {
     uint64_t rejects;
 } agent_momentum_stats;
 
-/* The kind's entries (agent_kind): params is an agent_momentum_params. */
+/* The registry's entry (agent_registry.c): params is an
+ * agent_momentum_params; the check names the key under the population's path
+ * and asks leverage within the venue's maximum; each agent's cross account
+ * opens empty at leverage. */
+extern const agent_kind agent_momentum_kind;
 
-/* Fills params with the documented defaults (models/README.md). */
-void agent_momentum_params_default(void *params);
-
-/* Checks params for a venue with profile prof (leverage within its
- * maximum); messages name the key under key_prefix. */
-int agent_momentum_check(const void *params, const profile *prof,
-                         const char *key_prefix, perr *e);
-
-/* A population of count momentum traders on s's venue, each with a cross
- * account opened empty at leverage (consecutive ids). Arrivals on the stream s->name, choices on
- * "<name>/agents". NULL with e filled on failure. */
-agent_pop *agent_momentum_new(const void *params, const agent_setup *s, perr *e);
-
+/* pop must be of agent_momentum_kind. */
 void agent_momentum_stats_get(const agent_pop *pop, agent_momentum_stats *out);
-uint32_t agent_momentum_account(const agent_pop *pop, uint32_t i);
 /* The signal the population saw at its last wake: the return over lookback,
  * and whether it had lookback of history (0: no signal yet). */
 double agent_momentum_signal(const agent_pop *pop, int *valid);
-
-extern const agent_kind agent_momentum_kind;
 
 #endif

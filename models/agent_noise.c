@@ -48,101 +48,15 @@
 
 #include "margin.h"
 
-__extension__ typedef __int128 i128;
-
 typedef struct noise_pop {
-    agent_pop base; /* first: the engine's view */
+    agent_pop base; /* first: what every population is */
     agent_noise_params p;
     venue *v;
-    gsl_rng *rng;   /* every choice of the population */
-    uint32_t first; /* account of agent 0 */
-    double K;       /* cash units per tick-lot */
-    double cash_per_quote;
+    agent_units u;  /* of its venue */
     agent_noise_stats stats;
 } noise_pop;
 
-void agent_noise_params_default(void *params)
-{
-    agent_noise_params *p = params;
-    memset(p, 0, sizeof *p);
-    p->count = 1000;
-    p->market_share = 0.5;
-    p->band_bps = 50;
-    p->limit_offset_bps = 10;
-    p->buy_prob = 0.5;
-    p->size_alpha = 2;
-    p->size_min = 100;
-    p->size_max = 1e6;
-    p->max_position_notional = 1e5;
-    p->leverage = 3;
-    arrival_params_default(&p->arrival);
-    p->arrival.rate = 2;
-}
-
-int agent_noise_check(const void *params, const profile *prof,
-                      const char *key_prefix, perr *e)
-{
-    const agent_noise_params *p = params;
-    const char *k = key_prefix;
-    int rc = agent_check_count(p->count, k, e);
-    if (rc != 0)
-        return rc;
-    if (!(p->market_share >= 0 && p->market_share <= 1))
-        return perr_set(e, PERR_INVALID,
-                        "%s.market_share: must be in [0, 1] (got %g)", k,
-                        p->market_share);
-    if (!(p->band_bps > 0 && p->band_bps < 10000))
-        return perr_set(e, PERR_INVALID,
-                        "%s.band_bps: must be > 0 and < 10000 (got %g)", k,
-                        p->band_bps);
-    if (!(p->limit_offset_bps >= 0 && p->limit_offset_bps < 10000))
-        return perr_set(e, PERR_INVALID,
-                        "%s.limit_offset_bps: must be in [0, 10000) (got %g)", k,
-                        p->limit_offset_bps);
-    if (!(p->buy_prob >= 0 && p->buy_prob <= 1))
-        return perr_set(e, PERR_INVALID,
-                        "%s.buy_prob: must be in [0, 1] (got %g)", k, p->buy_prob);
-    if (!(p->size_alpha > 0 && p->size_alpha <= 100))
-        return perr_set(e, PERR_INVALID,
-                        "%s.size_alpha: must be in (0, 100] (got %g)", k,
-                        p->size_alpha);
-    if (!(p->size_min > 0 && p->size_min < 1e12))
-        return perr_set(e, PERR_INVALID,
-                        "%s.size_min: must be > 0 and < 1e12 quote currency "
-                        "(got %g)", k, p->size_min);
-    if (!(p->size_max >= p->size_min && p->size_max < 1e12))
-        return perr_set(e, PERR_INVALID,
-                        "%s.size_max: must be >= size_min (%g) and < 1e12 "
-                        "quote currency (got %g)", k, p->size_min, p->size_max);
-    if (!(p->max_position_notional > 0 && p->max_position_notional < 1e12))
-        return perr_set(e, PERR_INVALID,
-                        "%s.max_position_notional: must be > 0 and < 1e12 "
-                        "quote currency (got %g)", k, p->max_position_notional);
-    if (p->leverage < 1 || p->leverage > 10000)
-        return perr_set(e, PERR_INVALID,
-                        "%s.leverage: must be in [1, 10000] (got %u)", k,
-                        (unsigned)p->leverage);
-    if ((rc = agent_check_arrival(&p->arrival, k, e)) != 0)
-        return rc;
-    return agent_check_leverage(p->leverage, prof, k, e);
-}
-
 /* ---- the rules --------------------------------------------------------- */
-
-static int64_t noise_clamp_price(const book *b, double px)
-{
-    double lo = (double)book_min_price(b), hi = (double)book_max_price(b);
-    return (int64_t)(px < lo ? lo : px > hi ? hi : px);
-}
-
-/* The taker fee on notional, rounded up as the venue charges it. */
-static int64_t noise_fee(const profile *p, int64_t notional)
-{
-    if (p->taker_fee <= 0)
-        return 0;
-    i128 num = (i128)notional * p->taker_fee;
-    return (int64_t)((num + PROFILE_RATE_ONE - 1) / PROFILE_RATE_ONE);
-}
 
 /* Deposits what id needs for an order of lots at price to pass admission. */
 static int noise_top_up(noise_pop *h, uint32_t id, int64_t lots, int64_t price,
@@ -153,7 +67,7 @@ static int noise_top_up(noise_pop *h, uint32_t id, int64_t lots, int64_t price,
     int64_t measured = price > mark ? price : mark;
     int64_t notional = margin_notional(p, lots, measured);
     int64_t need = margin_initial(notional, (int32_t)h->p.leverage)
-                   + noise_fee(p, notional);
+                   + agent_taker_fee(p, notional);
     int64_t available = accounts_available(venue_accounts(h->v), id, mark);
     if (available >= need)
         return 0;
@@ -163,18 +77,17 @@ static int noise_top_up(noise_pop *h, uint32_t id, int64_t lots, int64_t price,
     return rc;
 }
 
-static int noise_wake(agent_pop *pop, agent_world *w, perr *e)
+static int noise_wake(agent_pop *pop, agent_world *w, uint32_t i, perr *e)
 {
     (void)w;
     noise_pop *h = (noise_pop *)pop;
     venue *v = h->v;
     h->stats.wakes++;
-    uint32_t i = (uint32_t)gsl_rng_uniform_int(h->rng, h->p.count);
-    double u_type = gsl_rng_uniform(h->rng);
-    double u_side = gsl_rng_uniform(h->rng);
-    double drawn = gsl_ran_pareto(h->rng, h->p.size_alpha, h->p.size_min);
-    double u_offset = gsl_rng_uniform(h->rng);
-    uint32_t id = h->first + i;
+    double u_type = gsl_rng_uniform(pop->rng);
+    double u_side = gsl_rng_uniform(pop->rng);
+    double drawn = gsl_ran_pareto(pop->rng, h->p.size_alpha, h->p.size_min);
+    double u_offset = gsl_rng_uniform(pop->rng);
+    uint32_t id = agent_account(pop, 0, i);
     const account *a = venue_account(v, id);
     if (a->state == ACCOUNT_HELD)
         return 0; /* being liquidated */
@@ -185,11 +98,11 @@ static int noise_wake(agent_pop *pop, agent_world *w, perr *e)
     }
     const book *b = venue_book_view(v);
     int64_t mark = venue_mark(v);
-    double position = fabs((double)a->size) * (double)mark * h->K;
+    double position = fabs((double)a->size) * (double)mark * h->u.K;
     int side = u_side < h->p.buy_prob ? BOOK_BUY : BOOK_SELL;
     int market = u_type < h->p.market_share;
     unsigned flags = 0;
-    if (position > h->p.max_position_notional * h->cash_per_quote) {
+    if (position > h->p.max_position_notional * h->u.cash_per_quote) {
         side = a->size > 0 ? BOOK_SELL : BOOK_BUY;
         market = 1;
         flags = BOOK_REDUCE_ONLY;
@@ -197,18 +110,16 @@ static int noise_wake(agent_pop *pop, agent_world *w, perr *e)
     }
     int64_t price;
     if (market) {
-        double band = h->p.band_bps / 1e4;
-        price = noise_clamp_price(b, side > 0 ? floor((double)mark * (1 + band))
-                                              : ceil((double)mark * (1 - band)));
+        price = agent_band_price(v, side, h->p.band_bps);
     } else {
         int64_t touch = side > 0 ? book_best_bid(b) : book_best_ask(b);
         if (touch == BOOK_NO_PRICE)
             touch = mark;
         double off = u_offset * h->p.limit_offset_bps / 1e4;
-        price = noise_clamp_price(b, side > 0 ? floor((double)touch * (1 - off))
+        price = agent_clamp_price(b, side > 0 ? floor((double)touch * (1 - off))
                                               : ceil((double)touch * (1 + off)));
     }
-    double lots_f = floor(drawn * h->cash_per_quote / ((double)price * h->K));
+    double lots_f = floor(drawn * h->u.cash_per_quote / ((double)price * h->u.K));
     int64_t lots = lots_f < 1 ? 1 : (int64_t)lots_f;
     if (!(flags & BOOK_REDUCE_ONLY)) {
         int rc = noise_top_up(h, id, lots, price, e);
@@ -217,83 +128,30 @@ static int noise_wake(agent_pop *pop, agent_world *w, perr *e)
     }
     book_order_spec spec = {price, lots, id, side, market ? BOOK_MARKET : BOOK_LIMIT,
                             flags};
-    book_result res;
-    venue_reject why;
-    int rc = venue_submit(v, id, &spec, &res, &why, e);
+    int rc = agent_send(v, &spec, &h->stats.rejects, NULL, e);
     if (rc != 0)
         return rc;
     if (market)
         h->stats.market_orders++;
     else
         h->stats.limit_orders++;
-    if (why != VENUE_ACCEPTED)
-        h->stats.rejects++;
     return 0;
 }
 
-/* A noise taker has no state a liquidation could leave stale. */
-static void noise_on_liquidated(agent_pop *pop, uint32_t market,
-                                uint32_t account_id, int64_t now)
-{
-    (void)pop;
-    (void)market;
-    (void)account_id;
-    (void)now;
-}
-
-static void noise_free(agent_pop *pop)
-{
-    noise_pop *h = (noise_pop *)pop;
-    arrival_free(&h->base.arrival);
-    if (h->rng)
-        gsl_rng_free(h->rng);
-    free(h);
-}
-
-static const agent_pop_type noise_type = {
-    "noise_taker", noise_wake, noise_on_liquidated, noise_free, NULL};
-
 /* ---- set-up ------------------------------------------------------------- */
 
-agent_pop *agent_noise_new(const void *params, const agent_setup *s, perr *e)
+static int noise_init(agent_pop *pop, const agent_setup *s, perr *e)
 {
-    const agent_noise_params *p = params;
-    venue *v = agent_setup_venue(s);
-    const profile *prof = venue_profile(v);
-    if (agent_noise_check(p, prof, s->key_prefix, e) != 0)
-        return NULL;
-    noise_pop *h = calloc(1, sizeof *h);
-    if (!h) {
-        perr_set(e, PERR_NOMEM, "no memory for population %s", s->name);
-        return NULL;
-    }
-    h->p = *p;
-    h->v = v;
-    h->K = (double)prof->cash_per_tick_lot;
-    h->cash_per_quote = 1 / profile_cash_to_quote(prof, 1);
-    h->rng = agent_rng_alloc(s);
-    if (!h->rng) {
-        perr_set(e, PERR_NOMEM, "no memory for population %s", s->name);
-        noise_free(&h->base);
-        return NULL;
-    }
-    if (agent_pop_init(&h->base, &noise_type, &p->arrival, s, e) != 0
-        || agent_open_accounts(v, p->count, 0, (int32_t)p->leverage, s->name,
-                               &h->first, e) != 0) {
-        noise_free(&h->base);
-        return NULL;
-    }
-    return &h->base;
+    (void)e;
+    noise_pop *h = (noise_pop *)pop;
+    h->v = agent_setup_venue(s, 0);
+    h->u = agent_units_of(venue_profile(h->v));
+    return 0;
 }
 
 void agent_noise_stats_get(const agent_pop *pop, agent_noise_stats *out)
 {
     *out = ((const noise_pop *)pop)->stats;
-}
-
-uint32_t agent_noise_account(const agent_pop *pop, uint32_t i)
-{
-    return ((const noise_pop *)pop)->first + i;
 }
 
 /* ---- the registry's view ----------------------------------------------- */
@@ -302,7 +160,7 @@ uint32_t agent_noise_account(const agent_pop *pop, uint32_t i)
     {key, type, offsetof(agent_noise_params, member), unit, NULL}
 
 static const param_key noise_keys[] = {
-    NOISE_KEY("count", PARAM_COUNT, count, "agents"),
+    AGENT_COUNT_KEY(agent_noise_params),
     NOISE_KEY("market_share", PARAM_DOUBLE, market_share, "probability"),
     NOISE_KEY("band_bps", PARAM_DOUBLE, band_bps, "bps"),
     NOISE_KEY("limit_offset_bps", PARAM_DOUBLE, limit_offset_bps, "bps"),
@@ -317,10 +175,51 @@ static const param_key noise_keys[] = {
     PARAM_END,
 };
 
+static const agent_noise_params noise_defaults = {
+    .count = 1000,
+    .market_share = 0.5,
+    .band_bps = 50,
+    .limit_offset_bps = 10,
+    .buy_prob = 0.5,
+    .size_alpha = 2,
+    .size_min = 100,
+    .size_max = 1e6,
+    .max_position_notional = 1e5,
+    .leverage = 3,
+    .arrival = ARRIVAL_PARAMS_DEFAULTS(2),
+};
+
+static int noise_check_size_max(const void *params, const profile *prof,
+                                const char *key_prefix, perr *e)
+{
+    (void)prof;
+    const agent_noise_params *p = params;
+    if (!(p->size_max >= p->size_min && p->size_max < 1e12))
+        return perr_set(e, PERR_INVALID,
+                        "%s.size_max: must be >= size_min (%g) and < 1e12 "
+                        "quote currency (got %g)", key_prefix, p->size_min,
+                        p->size_max);
+    return 0;
+}
+
+static const agent_rule noise_rules[] = {
+    AGENT_RANGE("market_share", "in [0, 1]"),
+    AGENT_RANGE("band_bps", "> 0 and < 10000"),
+    AGENT_RANGE("limit_offset_bps", "in [0, 10000)"),
+    AGENT_RANGE("buy_prob", "in [0, 1]"),
+    AGENT_RANGE("size_alpha", "in (0, 100]"),
+    AGENT_RANGE("size_min", "> 0 and < 1e12 quote currency"),
+    AGENT_CHECK("size_max", noise_check_size_max, 0),
+    AGENT_RANGE("max_position_notional", "> 0 and < 1e12 quote currency"),
+    AGENT_RANGE("leverage", "in [1, 10000]"),
+    AGENT_RULES_END,
+};
+
 const agent_kind agent_noise_kind = {
     "noise_taker",
     "noise takers: random market and limit orders with Pareto-tailed "
     "notionals, reduce-only beyond a position limit",
-    sizeof(agent_noise_params), noise_keys, 0, agent_noise_params_default,
-    agent_noise_check, agent_noise_new,
-    offsetof(agent_noise_params, count)};
+    0, AGENT_PARAMS(agent_noise_params), noise_keys, &noise_defaults,
+    noise_rules, NULL,
+    AGENT_POP(noise_pop), 0, NULL, noise_init, NULL,
+    noise_wake, NULL, NULL, NULL};

@@ -7,8 +7,8 @@
  * State. An agent is its venue account and nothing else: its position is
  * the account's, and its one resting limit order is found through the venue
  * (venue_cancel_all on the account), so the population holds no per-agent
- * memory. Everything is allocated by agent_noise_new; wake allocates
- * nothing.
+ * memory and nothing of its own to allocate (agent_kind_create makes it);
+ * wake allocates nothing.
  */
 #ifndef PERPSIM_AGENT_NOISE_H
 #define PERPSIM_AGENT_NOISE_H
@@ -46,26 +46,13 @@ typedef struct agent_noise_stats {
     double deposited;        /* quote currency brought in as top-ups */
 } agent_noise_stats;
 
-/* The kind's entries (agent_kind): params is an agent_noise_params. */
-
-/* Fills params with the documented defaults (models/README.md). */
-void agent_noise_params_default(void *params);
-
-/* Checks params for a venue with profile prof (leverage within its
- * maximum); messages name the key under key_prefix. */
-int agent_noise_check(const void *params, const profile *prof,
-                      const char *key_prefix, perr *e);
-
-/* A population of count noise takers on s's venue, each with a cross
- * account opened empty at leverage (consecutive ids: nothing else may
- * open accounts on the venue during the call). Arrivals on the stream s->name, choices on
- * "<name>/agents". NULL with e filled on failure. */
-agent_pop *agent_noise_new(const void *params, const agent_setup *s, perr *e);
-
-void agent_noise_stats_get(const agent_pop *pop, agent_noise_stats *out);
-/* The venue account of agent i (< count). */
-uint32_t agent_noise_account(const agent_pop *pop, uint32_t i);
-
+/* The registry's entry (agent_registry.c): params is an agent_noise_params;
+ * the check names the key under the population's path and asks leverage
+ * within the venue's maximum; each agent's cross account opens empty at
+ * leverage. */
 extern const agent_kind agent_noise_kind;
+
+/* pop must be of agent_noise_kind. */
+void agent_noise_stats_get(const agent_pop *pop, agent_noise_stats *out);
 
 #endif

@@ -52,7 +52,6 @@
 #include "agent_arb.h"
 #include "margin.h"
 
-__extension__ typedef __int128 i128;
 
 /* One venue as the population trades it. */
 typedef struct xarb_leg {
@@ -61,14 +60,13 @@ typedef struct xarb_leg {
     double lot_base;   /* base currency per lot */
     double fee;        /* taker fee, a fraction */
     int64_t max_cash;  /* max_position_notional in its cash units */
-    uint32_t first;    /* account of agent 0 */
 } xarb_leg;
 
 typedef struct xarb_pop {
-    agent_pop base; /* first: the engine's view */
+    agent_pop base; /* first: what every population is (agent i of leg k is
+                       agent_account(&base, k, i)) */
     agent_xarb_params p;
     xarb_leg leg[2];
-    gsl_rng *rng;
     uint8_t *liquidated; /* per agent: an episode noted since its last turn */
     agent_xarb_stats stats;
 } xarb_pop;
@@ -81,59 +79,20 @@ typedef struct xarb_order {
     int64_t max_lots;
 } xarb_order;
 
-void agent_xarb_params_default(void *params)
-{
-    agent_xarb_params *p = params;
-    memset(p, 0, sizeof *p);
-    p->count = 10;
-    p->threshold_bps = 2;
-    p->exit_bps = 1;
-    p->order_notional = 25000;
-    p->max_position_notional = 1e6;
-    p->leverage = 5;
-    p->capital = 5e5;
-    arrival_params_default(&p->arrival);
-}
-
-int agent_xarb_check(const void *params, const profile *prof,
-                     const char *key_prefix, perr *e)
-{
-    const agent_xarb_params *p = params;
-    const char *k = key_prefix;
-    int rc = agent_check_count(p->count, k, e);
-    if (rc != 0)
-        return rc;
-    if ((rc = agent_check_sizing(p->threshold_bps, p->exit_bps,
-                                 p->order_notional, p->max_position_notional,
-                                 p->leverage, p->capital, k, e)) != 0
-        || (rc = agent_check_arrival(&p->arrival, k, e)) != 0)
-        return rc;
-    return agent_check_sizing_venue(p->max_position_notional, p->leverage,
-                                    p->capital, prof, k, e);
-}
-
 /* ---- the rules ---------------------------------------------------------- */
 
-static int xarb_send(xarb_pop *h, int leg, uint32_t id, int side,
+static int xarb_send(xarb_pop *h, int leg, uint32_t i, int side,
                      int64_t price, int64_t lots, unsigned flags,
                      int64_t *filled, perr *e)
 {
+    uint32_t id = agent_account(&h->base, leg, i);
     book_order_spec spec = {price, lots, id, side, BOOK_IOC, flags};
-    book_result res;
-    venue_reject why;
-    *filled = 0;
-    int rc = venue_submit(h->leg[leg].v, id, &spec, &res, &why, e);
+    int rc = agent_send(h->leg[leg].v, &spec, &h->stats.rejects, filled, e);
     if (rc != 0)
         return rc;
-    if (why != VENUE_ACCEPTED) {
-        h->stats.rejects++;
-        return 0;
-    }
-    *filled = res.filled;
-    if (side == BOOK_BUY)
-        h->stats.lots_bought[leg] += (uint64_t)res.filled;
-    else
-        h->stats.lots_sold[leg] += (uint64_t)res.filled;
+    uint64_t *lots_traded = side == BOOK_BUY ? h->stats.lots_bought
+                                             : h->stats.lots_sold;
+    lots_traded[leg] += (uint64_t)*filled;
     return 0;
 }
 
@@ -144,18 +103,6 @@ static int64_t xarb_touch_lots(const venue *v, int taker_side)
     if (book_levels(venue_book_view(v), -taker_side, &lvl, 1) != 1)
         return 0;
     return lvl.size;
-}
-
-/* Lots a leg may add at price without its entry notional passing the bound. */
-static int64_t xarb_room(const xarb_pop *h, int leg, const account *acc,
-                         int64_t price)
-{
-    const profile *p = venue_profile(h->leg[leg].v);
-    int64_t used = acc->cost < 0 ? -acc->cost : acc->cost;
-    if (used >= h->leg[leg].max_cash)
-        return 0;
-    i128 per_lot = (i128)price * p->cash_per_tick_lot;
-    return (int64_t)((i128)(h->leg[leg].max_cash - used) / per_lot);
 }
 
 /* Lots of one leg in base quantity q, rounded down (a hair of tolerance so
@@ -186,8 +133,8 @@ static int xarb_pair(xarb_pop *h, uint32_t i, const xarb_order o[2], double q,
     if (lots_a < 1)
         return 0;
     int64_t filled_a, filled_b;
-    int rc = xarb_send(h, a->leg, la->first + i, a->side, a->price, lots_a,
-                       flags, &filled_a, e);
+    int rc = xarb_send(h, a->leg, i, a->side, a->price, lots_a, flags,
+                       &filled_a, e);
     if (rc != 0 || filled_a == 0)
         return rc;
     *done = 1;
@@ -196,8 +143,8 @@ static int xarb_pair(xarb_pop *h, uint32_t i, const xarb_order o[2], double q,
         lots_b = b->max_lots;
     if (lots_b < 1)
         return 0; /* the next turn's repair cuts leg a */
-    return xarb_send(h, b->leg, lb->first + i, b->side, b->price, lots_b, flags,
-                     &filled_b, e);
+    return xarb_send(h, b->leg, i, b->side, b->price, lots_b, flags, &filled_b,
+                     e);
 }
 
 /* Step 1: cuts the larger leg by the whole lots of the net. */
@@ -206,7 +153,7 @@ static int xarb_repair(xarb_pop *h, uint32_t i, perr *e)
     const account *acc[2];
     double held[2];
     for (int k = 0; k < 2; k++) {
-        acc[k] = venue_account(h->leg[k].v, h->leg[k].first + i);
+        acc[k] = venue_account(h->leg[k].v, agent_account(&h->base, k, i));
         held[k] = (double)acc[k]->size * h->leg[k].lot_base;
     }
     double net = held[0] + held[1];
@@ -223,17 +170,20 @@ static int xarb_repair(xarb_pop *h, uint32_t i, perr *e)
     if (touch == BOOK_NO_PRICE)
         return 0;
     int64_t filled;
-    int rc = xarb_send(h, big, h->leg[big].first + i, side, touch, lots,
-                       BOOK_REDUCE_ONLY, &filled, e);
+    int rc = xarb_send(h, big, i, side, touch, lots, BOOK_REDUCE_ONLY, &filled,
+                       e);
     if (rc == 0 && filled > 0)
         h->stats.repairs++;
     return rc;
 }
 
-static int xarb_act(xarb_pop *h, agent_world *w, uint32_t i, perr *e)
+static int xarb_wake(agent_pop *pop, agent_world *w, uint32_t i, perr *e)
 {
+    xarb_pop *h = (xarb_pop *)pop;
+    h->stats.wakes++;
     for (int k = 0; k < 2; k++)
-        if (venue_account(h->leg[k].v, h->leg[k].first + i)->state == ACCOUNT_HELD)
+        if (venue_account(h->leg[k].v, agent_account(&h->base, k, i))->state
+            == ACCOUNT_HELD)
             return 0;
     h->liquidated[i] = 0;
     int rc = xarb_repair(h, i, e);
@@ -252,7 +202,7 @@ static int xarb_act(xarb_pop *h, agent_world *w, uint32_t i, perr *e)
             return 0;
         bid_q[k] = (double)bid[k] * h->leg[k].tick_quote;
         ask_q[k] = (double)ask[k] * h->leg[k].tick_quote;
-        acc[k] = venue_account(h->leg[k].v, h->leg[k].first + i);
+        acc[k] = venue_account(h->leg[k].v, agent_account(&h->base, k, i));
         touch_bid[k] = xarb_touch_lots(h->leg[k].v, BOOK_SELL);
         touch_ask[k] = xarb_touch_lots(h->leg[k].v, BOOK_BUY);
     }
@@ -263,7 +213,7 @@ static int xarb_act(xarb_pop *h, agent_world *w, uint32_t i, perr *e)
                    : 0;
     double index = w->index;
     double g = f[0] - f[1];
-    double q_order = h->p.order_notional / index;
+    double q_order = h->p.sizing.order_notional / index;
     /* The direction held: the side of leg A (B's opposite if A is flat). */
     int dir = acc[0]->size < 0 ? -1 : acc[0]->size > 0 ? 1
             : acc[1]->size > 0 ? -1 : acc[1]->size < 0 ? 1 : 0;
@@ -275,7 +225,7 @@ static int xarb_act(xarb_pop *h, agent_world *w, uint32_t i, perr *e)
         int s = dir < 0 ? 0 : 1; /* the short leg */
         int l = 1 - s;
         double remaining = (ask_q[s] - bid_q[l]) / index + (s == 0 ? g : -g);
-        if (remaining <= h->p.exit_bps / 1e4) {
+        if (remaining <= h->p.sizing.exit_bps / 1e4) {
             int64_t size_s = -acc[s]->size, size_l = acc[l]->size;
             xarb_order o[2] = {
                 {s, BOOK_BUY, ask[s], size_s < touch_ask[s] ? size_s : touch_ask[s]},
@@ -289,7 +239,8 @@ static int xarb_act(xarb_pop *h, agent_world *w, uint32_t i, perr *e)
     }
 
     /* Enter or add in the direction of the edge. */
-    double cost = h->leg[0].fee + h->leg[1].fee + h->p.threshold_bps / 1e4;
+    double cost = h->leg[0].fee + h->leg[1].fee
+                  + h->p.sizing.threshold_bps / 1e4;
     double edge_short_a = (bid_q[0] - ask_q[1]) / index + g;
     double edge_long_a = (bid_q[1] - ask_q[0]) / index - g;
     int s;
@@ -300,8 +251,10 @@ static int xarb_act(xarb_pop *h, agent_world *w, uint32_t i, perr *e)
     else
         return 0;
     int l = 1 - s;
-    int64_t room_s = xarb_room(h, s, acc[s], bid[s]);
-    int64_t room_l = xarb_room(h, l, acc[l], ask[l]);
+    int64_t room_s = agent_room_lots(venue_profile(h->leg[s].v), acc[s],
+                                     h->leg[s].max_cash, bid[s]);
+    int64_t room_l = agent_room_lots(venue_profile(h->leg[l].v), acc[l],
+                                     h->leg[l].max_cash, ask[l]);
     xarb_order o[2] = {
         {s, BOOK_SELL, bid[s], room_s < touch_bid[s] ? room_s : touch_bid[s]},
         {l, BOOK_BUY, ask[l], room_l < touch_ask[l] ? room_l : touch_ask[l]},
@@ -312,104 +265,31 @@ static int xarb_act(xarb_pop *h, agent_world *w, uint32_t i, perr *e)
     return rc;
 }
 
-static int xarb_wake(agent_pop *pop, agent_world *w, perr *e)
+/* Noted once per episode, on either venue: until the agent's next turn. */
+static void xarb_agent_liquidated(agent_pop *pop, uint32_t i)
 {
     xarb_pop *h = (xarb_pop *)pop;
-    h->stats.wakes++;
-    uint32_t i = (uint32_t)gsl_rng_uniform_int(h->rng, h->p.count);
-    return xarb_act(h, w, i, e);
+    h->stats.liquidations += !h->liquidated[i];
+    h->liquidated[i] = 1;
 }
-
-static void xarb_on_liquidated(agent_pop *pop, uint32_t market,
-                               uint32_t account_id, int64_t now)
-{
-    (void)now;
-    xarb_pop *h = (xarb_pop *)pop;
-    int leg = market == pop->market ? 0
-            : pop->other_market >= 0 && market == (uint32_t)pop->other_market ? 1
-            : -1;
-    if (leg < 0 || account_id < h->leg[leg].first
-        || account_id - h->leg[leg].first >= h->p.count)
-        return;
-    uint32_t i = account_id - h->leg[leg].first;
-    if (!h->liquidated[i]) {
-        h->liquidated[i] = 1;
-        h->stats.liquidations++;
-    }
-}
-
-static void xarb_free(agent_pop *pop)
-{
-    xarb_pop *h = (xarb_pop *)pop;
-    arrival_free(&h->base.arrival);
-    if (h->rng)
-        gsl_rng_free(h->rng);
-    free(h->liquidated);
-    free(h);
-}
-
-static const agent_pop_type xarb_type = {"cross_venue_arb", xarb_wake,
-                                         xarb_on_liquidated, xarb_free, NULL};
 
 /* ---- set-up ------------------------------------------------------------- */
 
-static int xarb_open_accounts(xarb_pop *h, int leg, const char *name, perr *e)
+static int xarb_init(agent_pop *pop, const agent_setup *s, perr *e)
 {
-    venue *v = h->leg[leg].v;
-    int64_t capital = agent_quote_cash(venue_profile(v), h->p.capital);
-    return agent_open_accounts(v, h->p.count, capital, (int32_t)h->p.leverage,
-                               name, &h->leg[leg].first, e);
-}
-
-agent_pop *agent_xarb_new(const void *params, const agent_setup *s, perr *e)
-{
-    const agent_xarb_params *p = params;
-    agent_world *w = s->world;
-    if (s->other_market < 0 || (size_t)s->other_market >= w->n_markets) {
-        perr_set(e, PERR_INVALID, "%s.other_venue: required for %s",
-                 s->key_prefix, agent_xarb_kind.kind);
-        return NULL;
-    }
-    venue *vs[2] = {w->markets[s->market].venue,
-                    w->markets[s->other_market].venue};
-    if (vs[0] == vs[1]) {
-        perr_set(e, PERR_INVALID,
-                 "%s.other_venue: must differ from the population's venue",
-                 s->key_prefix);
-        return NULL;
-    }
-    for (int k = 0; k < 2; k++)
-        if (agent_xarb_check(p, venue_profile(vs[k]), s->key_prefix, e) != 0)
-            return NULL;
-    xarb_pop *h = calloc(1, sizeof *h);
-    if (!h) {
-        perr_set(e, PERR_NOMEM, "no memory for population %s", s->name);
-        return NULL;
-    }
-    h->p = *p;
+    (void)e;
+    xarb_pop *h = (xarb_pop *)pop;
     for (int k = 0; k < 2; k++) {
-        const profile *prof = venue_profile(vs[k]);
-        h->leg[k].v = vs[k];
+        h->leg[k].v = agent_setup_venue(s, k);
+        const profile *prof = venue_profile(h->leg[k].v);
         h->leg[k].tick_quote = param_decimal_value(prof->tick);
         h->leg[k].lot_base = param_decimal_value(prof->lot);
         h->leg[k].fee = (double)prof->taker_fee / (double)PROFILE_RATE_ONE;
-        h->leg[k].max_cash = agent_quote_cash(prof, p->max_position_notional);
+        h->leg[k].max_cash =
+            agent_quote_cash(prof, h->p.sizing.max_position_notional);
     }
-    h->rng = agent_rng_alloc(s);
-    h->liquidated = calloc(p->count, 1);
-    if (!h->rng || !h->liquidated) {
-        perr_set(e, PERR_NOMEM, "no memory for the %u agents of %s",
-                 (unsigned)p->count, s->name);
-        xarb_free(&h->base);
-        return NULL;
-    }
-    if (agent_pop_init(&h->base, &xarb_type, &p->arrival, s, e) != 0
-        || xarb_open_accounts(h, 0, s->name, e) != 0
-        || xarb_open_accounts(h, 1, s->name, e) != 0) {
-        xarb_free(&h->base);
-        return NULL;
-    }
-    return &h->base;
+    h->liquidated = pop->agents;
+    return 0;
 }
 
 void agent_xarb_stats_get(const agent_pop *pop, agent_xarb_stats *out)
@@ -417,32 +297,37 @@ void agent_xarb_stats_get(const agent_pop *pop, agent_xarb_stats *out)
     *out = ((const xarb_pop *)pop)->stats;
 }
 
-uint32_t agent_xarb_account(const agent_pop *pop, int leg, uint32_t i)
-{
-    return ((const xarb_pop *)pop)->leg[leg].first + i;
-}
-
 /* ---- the registry's view ----------------------------------------------- */
 
-#define XARB_KEY(key, type, member, unit)                                    \
-    {key, type, offsetof(agent_xarb_params, member), unit, NULL}
-
 static const param_key xarb_keys[] = {
-    XARB_KEY("count", PARAM_COUNT, count, "agents"),
-    XARB_KEY("threshold_bps", PARAM_DOUBLE, threshold_bps, "bp"),
-    XARB_KEY("exit_bps", PARAM_DOUBLE, exit_bps, "bp"),
-    XARB_KEY("order_notional", PARAM_DOUBLE, order_notional, "quote"),
-    XARB_KEY("max_position_notional", PARAM_DOUBLE, max_position_notional, "quote"),
-    XARB_KEY("leverage", PARAM_COUNT, leverage, "x"),
-    XARB_KEY("capital", PARAM_DOUBLE, capital, "quote"),
+    AGENT_COUNT_KEY(agent_xarb_params),
+    AGENT_ARB_EDGE_KEYS(agent_xarb_params),
+    AGENT_ARB_SIZE_KEYS(agent_xarb_params),
     AGENT_ARRIVAL_KEYS(agent_xarb_params),
     PARAM_END,
+};
+
+static const agent_xarb_params xarb_defaults = {
+    .count = 10,
+    .sizing = AGENT_ARB_SIZING_DEFAULTS,
+    .arrival = ARRIVAL_PARAMS_DEFAULTS(1.0),
+};
+
+static const agent_rule xarb_rules[] = {
+    AGENT_ARB_SIZING_RULE(agent_xarb_params),
+    AGENT_RULES_END,
+};
+
+static const agent_rule xarb_venue_rules[] = {
+    AGENT_ARB_SIZING_VENUE_RULE(agent_xarb_params),
+    AGENT_RULES_END,
 };
 
 const agent_kind agent_xarb_kind = {
     "cross_venue_arb",
     "cross-venue arbitrageurs: buy the cheaper venue, sell the dearer, "
     "unwind when the gap closes",
-    sizeof(agent_xarb_params), xarb_keys, 1, agent_xarb_params_default,
-    agent_xarb_check, agent_xarb_new,
-    offsetof(agent_xarb_params, count)};
+    1, AGENT_PARAMS(agent_xarb_params), xarb_keys, &xarb_defaults,
+    xarb_rules, xarb_venue_rules,
+    AGENT_POP(xarb_pop), sizeof(uint8_t), agent_arb_opening, xarb_init, NULL,
+    xarb_wake, NULL, xarb_agent_liquidated, NULL};

@@ -33,15 +33,13 @@
 #include "venue.h"
 
 typedef struct agent_xarb_params {
+    /* threshold_bps: edge beyond both taker fees; exit_bps: unwind when the
+     * pair's remaining edge is at most this; order_notional: quote currency
+     * per pair trade; max_position_notional: bound on each leg's entry
+     * notional, per agent; leverage and capital of both accounts (agent.h's
+     * agent_arb_sizing, shared with basis_arb). */
+    agent_arb_sizing sizing;      /* first: agent_arb_opening reads it */
     uint32_t count;               /* agents, >= 1 */
-    double threshold_bps;         /* edge beyond both taker fees, >= 0 */
-    double exit_bps;              /* unwind when the pair's remaining edge
-                                     is at most this, in [0, threshold_bps] */
-    double order_notional;        /* quote currency per pair trade, > 0 */
-    double max_position_notional; /* quote currency: bound on each leg's
-                                     entry notional, per agent */
-    uint32_t leverage;            /* of both accounts, >= 1 */
-    double capital;               /* quote currency deposited per account */
     arrival_params arrival;
 } agent_xarb_params;
 
@@ -56,30 +54,17 @@ typedef struct agent_xarb_stats {
     uint64_t lots_sold[2];
 } agent_xarb_stats;
 
-/* The kind's entries (agent_kind): params is an agent_xarb_params. */
-
-/* Fills params with the documented defaults: 10 agents, threshold 2 bp,
- * exit 1 bp, pair trades of 25,000 quote, legs up to 1,000,000, leverage 5,
- * capital 500,000 per account, and arrival_params_default. */
-void agent_xarb_params_default(void *params);
-
-/* Checks params for one of its venues trading on prof: the keys alone,
- * then the leverage within the bracket of max_position_notional and the
- * amounts representable; messages name the key under key_prefix. */
-int agent_xarb_check(const void *params, const profile *prof,
-                     const char *key_prefix, perr *e);
-
-/* A population of count agents with an account on each of s's market and
- * other_market (consecutive ids on each: nothing else may open accounts on
- * them during the call), which must be different venues. NULL with e
- * filled on failure. */
-agent_pop *agent_xarb_new(const void *params, const agent_setup *s, perr *e);
-
+/* The registry's entry (agent_registry.c): params is an agent_xarb_params,
+ * with basis_arb's defaults (AGENT_ARB_SIZING_DEFAULTS, 10 agents,
+ * arrival_params_default). The check for each of its venues: the keys
+ * alone, then the leverage within the bracket of max_position_notional and
+ * the amounts representable; messages name the key under the population's
+ * path. Each agent has an account on each of its two venues (markets
+ * s->market and s->other_market, which must differ), opened with capital at
+ * leverage. */
 extern const agent_kind agent_xarb_kind;
 
-/* pop must come from agent_xarb_new. */
+/* pop must be of agent_xarb_kind. */
 void agent_xarb_stats_get(const agent_pop *pop, agent_xarb_stats *out);
-/* Agent i's account on venue leg (0: A, 1: B). */
-uint32_t agent_xarb_account(const agent_pop *pop, int leg, uint32_t i);
 
 #endif

@@ -38,11 +38,8 @@
 
 void arrival_params_default(arrival_params *p)
 {
-    memset(p, 0, sizeof *p);
-    p->kind = ARRIVAL_POISSON;
-    p->rate = 1.0;
-    p->alpha = 0.5;
-    p->beta = 0.1;
+    static const arrival_params defaults = ARRIVAL_PARAMS_DEFAULTS(1.0);
+    memcpy(p, &defaults, sizeof *p);
 }
 
 const char *const arrival_kind_names[] = {"poisson", "hawkes", NULL};

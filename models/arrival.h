@@ -76,8 +76,13 @@ typedef struct arrival {
     double pending_s;        /* the pending arrival, seconds since the start */
 } arrival;
 
-/* Fills p with the documented defaults: poisson, rate 1 per second, alpha
- * 0.5, beta 0.1 per second. */
+/* The documented defaults with the baseline rate given, as an initializer
+ * (a kind's defaults state its own rate): poisson, alpha 0.5, beta 0.1 per
+ * second. */
+#define ARRIVAL_PARAMS_DEFAULTS(rate) {ARRIVAL_POISSON, (rate), 0.5, 0.1}
+
+/* Fills p with the documented defaults: ARRIVAL_PARAMS_DEFAULTS at rate 1
+ * per second. */
 void arrival_params_default(arrival_params *p);
 
 /* The scenario name of a kind: "poisson", "hawkes" ("unknown" otherwise). */

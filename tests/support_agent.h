@@ -1,8 +1,11 @@
 /*
- * support_agent: helpers shared by the agent kinds' tests (test_agent_*.c):
- * a population made by its kind's constructor on a small world of venues,
- * the check that refuses a bad key and names it, and scenario keys set
- * through a kind's param table.
+ * support_agent: what the agent kinds' tests (test_agent_*.c) share: built-in
+ * venue profiles; a venue around a centre price with a whale that rests
+ * whatever depth a test asks (one order, a ladder, both sides); a population
+ * made through its kind (agent_kind_create) on a world of one or two of
+ * them; a wake that must succeed; the ledger audit; and the checks of a
+ * kind's registry entry: bad values refused naming their key, scenario keys
+ * set through its table.
  */
 #ifndef PERPSIM_TESTS_SUPPORT_AGENT_H
 #define PERPSIM_TESTS_SUPPORT_AGENT_H
@@ -10,19 +13,113 @@
 #include <criterion/criterion.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agent.h"
+#include "profile_yaml.h"
+#include "venue.h"
 
-typedef agent_pop *(*support_agent_new_fn)(const void *params,
-                                            const agent_setup *s, perr *e);
-typedef int (*support_agent_check_fn)(const void *params, const profile *prof,
-                                      const char *key_prefix, perr *e);
+/* ---- venues -------------------------------------------------------------- */
 
-/* A population made by new (a kind's constructor) with params on venues[0]
- * (markets[0]) and, when n_venues is 2, venues[1] as its other market;
- * arrivals start at 0. Fails the test when new refuses. */
-static inline agent_pop *support_agent_pop(support_agent_new_fn new_pop,
+static inline const profile *builtin_profile(const char *name)
+{
+    const profile *p = profile_builtin(name);
+    cr_assert_not_null(p, "no built-in profile %s", name);
+    return p;
+}
+
+static inline const profile *binance(void)
+{
+    return builtin_profile("binance");
+}
+
+/* A venue on p trading [centre / 5, centre x 2] with its mark at centre. */
+static inline venue *test_venue_at(const profile *p, int64_t centre,
+                                   size_t accounts_hint)
+{
+    perr e = {0, ""};
+    venue *v = venue_new(p, centre / 5, centre * 2, centre, accounts_hint, 64, &e);
+    cr_assert_not_null(v, "venue_new: %s", e.msg);
+    return v;
+}
+
+/* Around 500000 ticks (50,000 USDT at Binance's 0.1 USDT ticks). */
+static inline venue *test_venue(const profile *p, size_t accounts_hint)
+{
+    return test_venue_at(p, 500000, accounts_hint);
+}
+
+/* An account that can rest any depth these tests ask for. */
+static inline uint32_t test_whale(venue *v)
+{
+    perr e = {0, ""};
+    uint32_t id;
+    cr_assert_eq(venue_open(v, INT64_C(1000000000000000000), ACCOUNT_CROSS, 1,
+                            &id, &e), 0, "venue_open: %s", e.msg);
+    return id;
+}
+
+/* A resting limit order of lots for owner at price on side: its id. */
+static inline book_id test_rest(venue *v, uint32_t owner, int side,
+                                int64_t price, int64_t lots)
+{
+    book_order_spec s = {price, lots, 0, side, BOOK_LIMIT, 0};
+    book_result r;
+    venue_reject why;
+    perr e = {0, ""};
+    cr_assert_eq(venue_submit(v, owner, &s, &r, &why, &e), 0, "%s", e.msg);
+    cr_assert_eq(r.outcome, BOOK_RESTED, "level %lld: %s", (long long)price,
+                 venue_reject_name(why));
+    return r.id;
+}
+
+/* n resting limit orders of lots each for owner at from, from + step, ... */
+static inline void test_ladder(venue *v, uint32_t owner, int side, int64_t from,
+                               int64_t step, int n, int64_t lots)
+{
+    for (int k = 0; k < n; k++)
+        test_rest(v, owner, side, from + k * step, lots);
+}
+
+/* Both sides of owner's book on v: n bids of lots each from bid down and n
+ * asks from ask up, step ticks apart (bids first). */
+static inline void test_quotes(venue *v, uint32_t owner, int64_t bid,
+                               int64_t ask, int64_t step, int n, int64_t lots)
+{
+    test_ladder(v, owner, BOOK_BUY, bid, -step, n, lots);
+    test_ladder(v, owner, BOOK_SELL, ask, step, n, lots);
+}
+
+/* A venue on p around 500000 ticks with a whale quoting n levels of lots a
+ * side from bid down and ask up, step ticks apart (test_quotes); the
+ * whale's account goes to *whale unless whale is NULL. */
+static inline venue *test_venue_quoted(const profile *p, size_t accounts_hint,
+                                       int64_t bid, int64_t ask, int64_t step,
+                                       int n, int64_t lots, uint32_t *whale)
+{
+    venue *v = test_venue(p, accounts_hint);
+    uint32_t id = test_whale(v);
+    test_quotes(v, id, bid, ask, step, n, lots);
+    if (whale)
+        *whale = id;
+    return v;
+}
+
+/* The ledger audit of v passes. */
+static inline void support_agent_audit(const venue *v)
+{
+    perr e = {0, ""};
+    cr_assert_eq(venue_audit(v, NULL, &e), 0, "venue_audit: %s", e.msg);
+}
+
+/* ---- populations ---------------------------------------------------------- */
+
+/* A population of kind with params on venues[0] (markets[0]) and, when
+ * n_venues is 2, venues[1] as its other market; arrivals start at 0. Fails
+ * the test when the kind refuses. */
+static inline agent_pop *support_agent_pop(const agent_kind *kind,
                                            const void *params,
                                            venue *const *venues,
                                            size_t n_venues, uint64_t seed,
@@ -37,30 +134,146 @@ static inline agent_pop *support_agent_pop(support_agent_new_fn new_pop,
     agent_world w = {0, 0, 0, n_venues, m};
     agent_setup s = {&w, 0, n_venues == 2 ? 1 : -1, seed, name, 0, key_prefix};
     perr e = {0, ""};
-    agent_pop *pop = new_pop(params, &s, &e);
+    agent_pop *pop = agent_kind_create(kind, params, &s, &e);
     cr_assert_not_null(pop, "%s: %s", name, e.msg);
     return pop;
 }
 
-/* check refuses params on prof with PERR_INVALID and a message that starts
- * with key ("populations[2].count:"). */
-static inline void support_agent_check_error(support_agent_check_fn check,
+/* The account of agent i of a population on one venue. */
+static inline uint32_t test_agent(const agent_pop *pop, uint32_t i)
+{
+    return agent_account(pop, 0, i);
+}
+
+/* pop acts once in w, without error. */
+static inline void support_agent_wake(agent_pop *pop, agent_world *w)
+{
+    perr e = {0, ""};
+    cr_assert_eq(agent_wake(pop, w, &e), 0, "agent_wake: %s", e.msg);
+}
+
+/* pop wakes at the next instant of its arrival process, on v alone with the
+ * index at the mark. */
+static inline void support_agent_wake_next(agent_pop *pop, venue *v)
+{
+    agent_market m = {v, NULL, "v", (double)venue_mark(v), {1.0}};
+    agent_world w = {arrival_next(&pop->arrival), 0, 0, 1, &m};
+    support_agent_wake(pop, &w);
+}
+
+/* Releases a population and the venue it was made on. */
+static inline void support_agent_free(agent_pop *pop, venue *v)
+{
+    agent_free(pop);
+    venue_free(v);
+}
+
+/* ---- a kind's registry entry ----------------------------------------------- */
+
+/* The registered kind named name, or the test fails. */
+static inline const agent_kind *support_agent_kind(const char *name)
+{
+    const agent_kind *kind = agent_kind_find(name);
+    cr_assert_not_null(kind, "no kind %s", name);
+    return kind;
+}
+
+/* Fills params with kind's defaults for a population of count agents. */
+static inline void support_agent_params(const agent_kind *kind, void *params,
+                                        uint32_t count)
+{
+    agent_kind_defaults(kind, params);
+    memcpy((char *)params + kind->count_offset, &count, sizeof count);
+}
+
+/* Fills params with kind's defaults, which pass its check on prof. */
+static inline void support_agent_defaults(const agent_kind *kind, void *params,
+                                          const profile *prof,
+                                          const char *key_prefix)
+{
+    agent_kind_defaults(kind, params);
+    perr e = {0, ""};
+    cr_assert_eq(agent_kind_check(kind, params, prof, key_prefix, &e), 0, "%s",
+                 e.msg);
+}
+
+/* kind's table has every one of the n keys. */
+static inline void support_agent_has_keys(const agent_kind *kind,
+                                          const char *const *keys, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        cr_assert_not_null(param_find(kind->keys, keys[i]), "%s", keys[i]);
+}
+
+/* kind's check refuses params on prof with PERR_INVALID and a message that
+ * starts with key ("populations[2].count:"). */
+static inline void support_agent_check_error(const agent_kind *kind,
                                              const void *params,
                                              const profile *prof,
                                              const char *key_prefix,
                                              const char *key)
 {
     perr e = {0, ""};
-    cr_assert_eq(check(params, prof, key_prefix, &e), PERR_INVALID,
-                 "no error for %s", key);
+    cr_assert_eq(agent_kind_check(kind, params, prof, key_prefix, &e),
+                 PERR_INVALID, "no error for %s", key);
     cr_assert(strstr(e.msg, key) == e.msg, "expected %s in: %s", key, e.msg);
 }
 
-/* Sets each set[k][0] = set[k][1] of params through kind's keys, as a
- * scenario would, or fails the test naming the key. */
-static inline void support_agent_set_keys(const agent_kind *kind, void *params,
-                                          const char *(*set)[2], size_t n)
+/* A value of a kind's key its check must refuse. */
+typedef struct support_agent_bad {
+    const char *key;
+    double value; /* stored as the key's type holds it (an enum's index) */
+} support_agent_bad;
+
+/* For each of bad: ok with that key set to that value is refused by kind's
+ * check on prof, with a message naming key_prefix.key. ok itself passes. */
+static inline void support_agent_bad_values(const agent_kind *kind,
+                                            const void *ok,
+                                            const profile *prof,
+                                            const char *key_prefix,
+                                            const support_agent_bad *bad,
+                                            size_t n)
 {
+    perr e = {0, ""};
+    cr_assert_eq(agent_kind_check(kind, ok, prof, key_prefix, &e), 0, "%s",
+                 e.msg);
+    void *params = malloc(kind->params_size);
+    cr_assert_not_null(params);
+    for (size_t k = 0; k < n; k++) {
+        const param_key *key = param_find(kind->keys, bad[k].key);
+        cr_assert_not_null(key, "no key %s", bad[k].key);
+        memcpy(params, ok, kind->params_size);
+        char *at = (char *)params + key->offset;
+        double x = bad[k].value;
+        uint32_t count = (uint32_t)x;
+        int64_t ms = (int64_t)x;
+        int index = (int)x;
+        if (key->type == PARAM_DOUBLE)
+            memcpy(at, &x, sizeof x);
+        else if (key->type == PARAM_COUNT)
+            memcpy(at, &count, sizeof count);
+        else if (key->type == PARAM_DURATION)
+            memcpy(at, &ms, sizeof ms);
+        else if (key->type == PARAM_ENUM)
+            memcpy(at, &index, sizeof index);
+        else
+            cr_assert_fail("key %s: a type these tests do not set", bad[k].key);
+        char named[128];
+        snprintf(named, sizeof named, "%s.%s:", key_prefix, bad[k].key);
+        support_agent_check_error(kind, params, prof, key_prefix, named);
+    }
+    free(params);
+}
+
+/* params as a scenario gives them: kind's defaults with each set[k][0] =
+ * set[k][1] through kind's keys (or the test fails naming the key), which
+ * pass its check on prof. */
+static inline void support_agent_set_keys(const agent_kind *kind, void *params,
+                                          const char *(*set)[2], size_t n,
+                                          const profile *prof,
+                                          const char *key_prefix)
+{
+    agent_kind_defaults(kind, params);
     for (size_t k = 0; k < n; k++) {
         const param_key *key = param_find(kind->keys, set[k][0]);
         cr_assert_not_null(key, "no key %s", set[k][0]);
@@ -68,6 +281,9 @@ static inline void support_agent_set_keys(const agent_kind *kind, void *params,
         cr_assert_eq(param_parse(key, set[k][1], params, why, sizeof why), 0,
                      "%s: %s", set[k][0], why);
     }
+    perr e = {0, ""};
+    cr_assert_eq(agent_kind_check(kind, params, prof, key_prefix, &e), 0, "%s",
+                 e.msg);
 }
 
 #endif

@@ -26,9 +26,9 @@
 #include <string.h>
 
 #include "agent_arb.h"
-#include "support_agent.h"
 #include "funding.h"
-#include "support_arb.h"
+#include "support.h"
+#include "support_agent.h"
 #include "venue.h"
 
 #define INDEX INT64_C(500000)
@@ -39,15 +39,22 @@
 static agent_arb_params params(uint32_t count)
 {
     agent_arb_params p;
-    agent_arb_params_default(&p);
-    p.count = count;
+    support_agent_params(&agent_arb_kind, &p, count);
     return p;
 }
 
 static agent_pop *make_pop(const agent_arb_params *p, venue *v, uint64_t seed)
 {
-    return support_agent_pop(agent_arb_new, p, &v, 1, seed, "arbs",
+    return support_agent_pop(&agent_arb_kind, p, &v, 1, seed, "arbs",
                              "populations[0]");
+}
+
+/* (mid - index) / index, both in ticks. */
+static double mid_premium(const venue *v, double index)
+{
+    int64_t mid_x2 = book_mid_x2(venue_book_view(v));
+    cr_assert_neq(mid_x2, BOOK_NO_PRICE, "the book has no mid");
+    return ((double)mid_x2 / 2.0 - index) / index;
 }
 
 static agent_arb_stats stats(const agent_pop *pop)
@@ -64,9 +71,8 @@ static void wake_n(agent_pop *pop, venue *v, funding *f, int64_t now, int n)
     agent_market m = {v, f, "binance", (double)INDEX, {1.0}};
     agent_world w = {now, DAY0, (double)INDEX * 0.1, 1, &m};
     for (int k = 0; k < n; k++) {
-        perr e = {0, ""};
         arrival_next(&pop->arrival);
-        cr_assert_eq(agent_wake(pop, &w, &e), 0, "agent_wake: %s", e.msg);
+        support_agent_wake(pop, &w);
         support_audit(v);
     }
 }
@@ -76,7 +82,7 @@ static int64_t total_size(const venue *v, const agent_pop *pop, uint32_t count)
 {
     int64_t sum = 0;
     for (uint32_t i = 0; i < count; i++)
-        sum += venue_account(v, agent_arb_account(pop, i))->size;
+        sum += venue_account(v, test_agent(pop, i))->size;
     return sum;
 }
 
@@ -86,7 +92,7 @@ static void expect_hedged(const venue *v, const agent_pop *pop, uint32_t count)
     for (uint32_t i = 0; i < count; i++) {
         double base, cash;
         agent_arb_spot(pop, i, &base, &cash);
-        int64_t size = venue_account(v, agent_arb_account(pop, i))->size;
+        int64_t size = venue_account(v, test_agent(pop, i))->size;
         cr_assert(fabs(base + (double)size * 0.001) < 1e-9,
                   "agent %u: spot %g against %lld lots", (unsigned)i, base,
                   (long long)size);
@@ -98,10 +104,8 @@ Test(agent_arb, sell_a_rich_perp_down_toward_the_index)
     /* Bids 501000, 500950, ... 499050 (1 bp steps), asks 501100 up: the mid
      * 501050 is 21 bp above the index. Arbitrageurs take the bids down to
      * sell_entry = 500350, 14 levels of 20 lots, and leave 500300 on top. */
-    venue *v = test_venue(binance(), 64);
-    uint32_t whale = test_whale(v);
-    test_quotes(v, whale, 501000, 501100, 50, 40, 20);
-    double before = test_mid_premium(v, (double)INDEX);
+    venue *v = test_venue_quoted(binance(), 64, 501000, 501100, 50, 40, 20, NULL);
+    double before = mid_premium(v, (double)INDEX);
     double impact_before = funding_premium(binance(), venue_book_view(v),
                                            (double)INDEX,
                                            funding_impact_notional(binance()));
@@ -110,7 +114,7 @@ Test(agent_arb, sell_a_rich_perp_down_toward_the_index)
     agent_pop *pop = make_pop(&p, v, 1);
     wake_n(pop, v, NULL, 0, 200);
 
-    double after = test_mid_premium(v, (double)INDEX);
+    double after = mid_premium(v, (double)INDEX);
     double impact_after = funding_premium(binance(), venue_book_view(v),
                                           (double)INDEX,
                                           funding_impact_notional(binance()));
@@ -120,14 +124,13 @@ Test(agent_arb, sell_a_rich_perp_down_toward_the_index)
     cr_assert_eq(book_best_bid(venue_book_view(v)), 500300);
     cr_assert_eq(total_size(v, pop, 3), -14 * 20);
     for (uint32_t i = 0; i < 3; i++) {
-        const account *a = venue_account(v, agent_arb_account(pop, i));
+        const account *a = venue_account(v, test_agent(pop, i));
         cr_assert_leq(a->size, 0);
         if (a->size != 0) /* sold at 500350 or better: cost <= -500350 K */
             cr_assert_leq(a->cost, a->size * 500350 * 100, "agent %u", (unsigned)i);
     }
     expect_hedged(v, pop, 3);
-    agent_free(pop);
-    venue_free(v);
+    support_agent_free(pop, v);
 }
 
 Test(agent_arb, buy_a_cheap_perp_up_toward_the_index)
@@ -138,34 +141,30 @@ Test(agent_arb, buy_a_cheap_perp_up_toward_the_index)
     uint32_t whale = test_whale(v);
     test_ladder(v, whale, BOOK_SELL, 499000, 50, 40, 20);
     test_ladder(v, whale, BOOK_BUY, 498900, -50, 40, 20);
-    double before = test_mid_premium(v, (double)INDEX);
+    double before = mid_premium(v, (double)INDEX);
     cr_assert(fabs(before + 0.0021) < 1e-9, "premium %g", before);
     agent_arb_params p = params(3);
     agent_pop *pop = make_pop(&p, v, 2);
     wake_n(pop, v, NULL, 0, 200);
-    double after = test_mid_premium(v, (double)INDEX);
+    double after = mid_premium(v, (double)INDEX);
     cr_assert_gt(after, before + 0.0005, "premium %g -> %g", before, after);
     cr_assert_lt(after, 0);
     cr_assert_eq(book_best_ask(venue_book_view(v)), 499700);
     cr_assert_eq(total_size(v, pop, 3), 14 * 20);
     expect_hedged(v, pop, 3);
-    agent_free(pop);
-    venue_free(v);
+    support_agent_free(pop, v);
 }
 
 Test(agent_arb, nothing_is_traded_inside_the_band)
 {
     /* A book at 499660 / 500340 sits just inside both entry limits. */
-    venue *v = test_venue(binance(), 64);
-    uint32_t whale = test_whale(v);
-    test_quotes(v, whale, 500340, 500345, 10, 20, 100);
+    venue *v = test_venue_quoted(binance(), 64, 500340, 500345, 10, 20, 100, NULL);
     agent_arb_params p = params(2);
     agent_pop *pop = make_pop(&p, v, 3);
     wake_n(pop, v, NULL, 0, 100);
     cr_assert_eq(stats(pop).entries, 0);
     cr_assert_eq(stats(pop).lots_sold + stats(pop).lots_bought, 0);
-    agent_free(pop);
-    venue_free(v);
+    support_agent_free(pop, v);
 }
 
 Test(agent_arb, the_funding_edge_has_its_closed_form)
@@ -211,10 +210,9 @@ Test(agent_arb, positive_funding_near_settlement_makes_them_short_at_zero_premiu
     cr_assert_not_null(f, "funding_new: %s", e.msg);
     cr_assert_eq(funding_set_known_rate(f, 300000, &e), 0, "%s", e.msg);
     cr_assert_eq(funding_next_settlement(f), 8 * HOUR);
-    venue *v = test_venue(&known, 64);
-    uint32_t whale = test_whale(v);
-    test_quotes(v, whale, 499990, 500010, 10, 150, 10);
-    cr_assert(fabs(test_mid_premium(v, (double)INDEX)) < 1e-12);
+    uint32_t whale;
+    venue *v = test_venue_quoted(&known, 64, 499990, 500010, 10, 150, 10, &whale);
+    cr_assert(fabs(mid_premium(v, (double)INDEX)) < 1e-12);
     agent_arb_params p = params(2);
     agent_pop *pop = make_pop(&p, v, 4);
 
@@ -238,15 +236,15 @@ Test(agent_arb, positive_funding_near_settlement_makes_them_short_at_zero_premiu
      * of eight hours, f = 0.0001 / 480. Their edge is the premium alone:
      * buy_exit = floor(500000 x (1.0001 - f)) = 500049, and they buy back
      * the asks 500010 ... 500040 (40 lots), not the 500050 beyond. */
-    int64_t cash0 = venue_account(v, agent_arb_account(pop, 0))->cash;
-    int64_t size0 = venue_account(v, agent_arb_account(pop, 0))->size;
+    int64_t cash0 = venue_account(v, test_agent(pop, 0))->cash;
+    int64_t size0 = venue_account(v, test_agent(pop, 0))->size;
     cr_assert_eq(funding_advance(f, v, 8 * HOUR + 60000, (double)INDEX, &e), 0,
                  "funding_advance: %s", e.msg);
     size_t n;
     const funding_settlement *rec = funding_settlements(f, &n);
     cr_assert_eq(n, 1);
     cr_assert_eq(rec[0].parts.rate, 300000);
-    cr_assert_eq(venue_account(v, agent_arb_account(pop, 0))->cash - cash0,
+    cr_assert_eq(venue_account(v, test_agent(pop, 0))->cash - cash0,
                  -size0 * 500000 * 100 * 3 / 1000);
     cr_assert_eq(funding_next_settlement(f), 16 * HOUR);
     cr_assert_eq(funding_estimate(f, NULL), 10000);
@@ -265,16 +263,14 @@ Test(agent_arb, positive_funding_near_settlement_makes_them_short_at_zero_premiu
     wake_n(pop, v, f, 8 * HOUR + 120000, 300);
     cr_assert_eq(total_size(v, pop, 2), 0);
     expect_hedged(v, pop, 2);
-    agent_free(pop);
-    venue_free(v);
+    support_agent_free(pop, v);
     funding_free(f);
 }
 
 Test(agent_arb, they_unwind_when_the_basis_reverts)
 {
-    venue *v = test_venue(binance(), 64);
-    uint32_t whale = test_whale(v);
-    test_quotes(v, whale, 501000, 501100, 50, 40, 20);
+    uint32_t whale;
+    venue *v = test_venue_quoted(binance(), 64, 501000, 501100, 50, 40, 20, &whale);
     agent_arb_params p = params(3);
     agent_pop *pop = make_pop(&p, v, 5);
     wake_n(pop, v, NULL, 0, 200);
@@ -286,35 +282,32 @@ Test(agent_arb, they_unwind_when_the_basis_reverts)
     wake_n(pop, v, NULL, 1000, 200);
     cr_assert_eq(total_size(v, pop, 3), 0);
     for (uint32_t i = 0; i < 3; i++) {
-        cr_assert_eq(venue_account(v, agent_arb_account(pop, i))->size, 0);
+        cr_assert_eq(venue_account(v, test_agent(pop, i))->size, 0);
         double base, cash;
         agent_arb_spot(pop, i, &base, &cash);
         cr_assert(fabs(base) < 1e-12);
     }
     cr_assert_gt(stats(pop).exits, 0);
     cr_assert_eq(stats(pop).lots_bought, 280);
-    agent_free(pop);
-    venue_free(v);
+    support_agent_free(pop, v);
 }
 
 Test(agent_arb, positions_never_exceed_max_position_notional)
 {
     /* A deep rich book (bids at 20 bp over the index, 1000 lots a level):
      * the edge never runs out, only the bound stops them. */
-    venue *v = test_venue(binance(), 64);
-    uint32_t whale = test_whale(v);
-    test_quotes(v, whale, 501000, 501100, 10, 10, 1000);
+    venue *v = test_venue_quoted(binance(), 64, 501000, 501100, 10, 10, 1000, NULL);
     agent_arb_params p = params(4);
-    p.order_notional = 25000;
-    p.max_position_notional = 60000;
-    p.capital = 25000;
-    p.leverage = 3;
+    p.sizing.order_notional = 25000;
+    p.sizing.max_position_notional = 60000;
+    p.sizing.capital = 25000;
+    p.sizing.leverage = 3;
     agent_pop *pop = make_pop(&p, v, 6);
     int64_t bound = INT64_C(60000000000); /* 60,000 USDT in cash units */
     for (int k = 0; k < 300; k++) {
         wake_n(pop, v, NULL, k, 1);
         for (uint32_t i = 0; i < 4; i++) {
-            const account *a = venue_account(v, agent_arb_account(pop, i));
+            const account *a = venue_account(v, test_agent(pop, i));
             cr_assert_leq(a->cost < 0 ? -a->cost : a->cost, bound,
                           "agent %u at wake %d: cost %lld", (unsigned)i, k,
                           (long long)a->cost);
@@ -322,12 +315,11 @@ Test(agent_arb, positions_never_exceed_max_position_notional)
     }
     /* Each is full: within two lots (501000 x 100 cash each) of the bound. */
     for (uint32_t i = 0; i < 4; i++) {
-        const account *a = venue_account(v, agent_arb_account(pop, i));
+        const account *a = venue_account(v, test_agent(pop, i));
         cr_assert_gt(-a->cost, bound - 2 * 501000 * 100, "agent %u", (unsigned)i);
     }
     cr_assert_eq(stats(pop).rejects, 0);
-    agent_free(pop);
-    venue_free(v);
+    support_agent_free(pop, v);
 }
 
 Test(agent_arb, same_seed_gives_the_same_actions)
@@ -335,11 +327,9 @@ Test(agent_arb, same_seed_gives_the_same_actions)
     venue *v[2];
     agent_pop *pop[2];
     agent_arb_params p = params(7);
-    p.order_notional = 1000;
+    p.sizing.order_notional = 1000;
     for (int r = 0; r < 2; r++) {
-        v[r] = test_venue(binance(), 64);
-        uint32_t whale = test_whale(v[r]);
-        test_quotes(v[r], whale, 501000, 501100, 50, 40, 20);
+        v[r] = test_venue_quoted(binance(), 64, 501000, 501100, 50, 40, 20, NULL);
         pop[r] = make_pop(&p, v[r], 77);
         wake_n(pop[r], v[r], NULL, 0, 60);
     }
@@ -349,102 +339,73 @@ Test(agent_arb, same_seed_gives_the_same_actions)
     cr_assert_eq(arrival_peek(&pop[0]->arrival), arrival_peek(&pop[1]->arrival));
     int differ = 0;
     for (uint32_t i = 0; i < 7; i++) {
-        const account *x = venue_account(v[0], agent_arb_account(pop[0], i));
-        const account *y = venue_account(v[1], agent_arb_account(pop[1], i));
+        const account *x = venue_account(v[0], test_agent(pop[0], i));
+        const account *y = venue_account(v[1], test_agent(pop[1], i));
         cr_assert(x->size == y->size && x->cost == y->cost && x->cash == y->cash,
                   "agent %u differs", (unsigned)i);
-        differ += x->size != venue_account(v[0], agent_arb_account(pop[0], 0))->size;
+        differ += x->size != venue_account(v[0], test_agent(pop[0], 0))->size;
     }
     /* The agents were picked unevenly: positions differ between them. */
     cr_assert_gt(differ, 0);
-    for (int r = 0; r < 2; r++) {
-        agent_free(pop[r]);
-        venue_free(v[r]);
-    }
-}
-
-static void expect_error(agent_arb_params p, const char *key)
-{
-    support_agent_check_error(agent_arb_check, &p, binance(), "populations[2]", key);
+    for (int r = 0; r < 2; r++)
+        support_agent_free(pop[r], v[r]);
 }
 
 Test(agent_arb, bad_parameters_name_the_key)
 {
-    agent_arb_params ok = params(3);
+    agent_arb_params ok = params(3), p;
+    static const support_agent_bad bad[] = {
+        {"count", 0},
+        {"threshold_bps", -1},
+        {"exit_bps", 3},                   /* above threshold_bps 2 */
+        {"spot_fee_bps", NAN},
+        {"order_notional", 0},
+        {"max_position_notional", 1000},   /* below the order */
+        {"leverage", 0},
+        {"leverage", 100},                 /* a 1M position is in the 75x bracket */
+        {"capital", 100000},               /* x5 < 1M */
+        {"arrival.rate", 0},
+    };
+    support_agent_bad_values(&agent_arb_kind, &ok, binance(), "populations[2]", bad,
+                             sizeof bad / sizeof bad[0]);
     perr e = {0, ""};
-    cr_assert_eq(agent_arb_check(&ok, binance(), "populations[2]", &e), 0,
-                 "%s", e.msg);
-    agent_arb_params p = ok;
-    p.count = 0;
-    expect_error(p, "populations[2].count:");
-    p = ok;
-    p.threshold_bps = -1;
-    expect_error(p, "populations[2].threshold_bps:");
-    p = ok;
-    p.exit_bps = 3; /* above threshold_bps 2 */
-    expect_error(p, "populations[2].exit_bps:");
-    p = ok;
-    p.spot_fee_bps = NAN;
-    expect_error(p, "populations[2].spot_fee_bps:");
-    p = ok;
-    p.order_notional = 0;
-    expect_error(p, "populations[2].order_notional:");
-    p = ok;
-    p.max_position_notional = 1000; /* below the order */
-    expect_error(p, "populations[2].max_position_notional:");
-    p = ok;
-    p.leverage = 0;
-    expect_error(p, "populations[2].leverage:");
-    p = ok;
-    p.leverage = 100; /* a 1M position is in the 75x bracket */
-    expect_error(p, "populations[2].leverage:");
-    p = ok;
-    p.capital = 100000; /* x5 < 1M */
-    expect_error(p, "populations[2].capital:");
-    p = ok;
-    p.arrival.rate = 0;
-    expect_error(p, "populations[2].arrival.rate:");
     /* The exact message of the brief's example. */
     p = ok;
-    p.threshold_bps = -1;
-    agent_arb_check(&p, binance(), "populations[2]", &e);
+    p.sizing.threshold_bps = -1;
+    agent_kind_check(&agent_arb_kind, &p, binance(), "populations[2]", &e);
     cr_assert_str_eq(e.msg, "populations[2].threshold_bps: must be in [0, 10000] (got -1)");
 }
 
 Test(agent_arb, the_registry_knows_the_kind_and_its_keys)
 {
-    const agent_kind *k = agent_kind_find("basis_arb");
-    cr_assert_not_null(k);
+    const agent_kind *k = support_agent_kind("basis_arb");
     cr_assert_eq(k->two_venues, 0);
     cr_assert_eq(k->params_size, sizeof(agent_arb_params));
     agent_arb_params p;
-    k->defaults(&p);
+    support_agent_defaults(k, &p, binance(), "populations[0]");
+    static const char *const keys[] = {
+        "count", "threshold_bps", "exit_bps", "spot_fee_bps", "order_notional",
+        "max_position_notional", "leverage", "capital", "arrival.process",
+        "arrival.rate", "arrival.alpha", "arrival.beta"};
+    support_agent_has_keys(k, keys, sizeof keys / sizeof keys[0]);
     perr e = {0, ""};
-    cr_assert_eq(k->check(&p, binance(), "populations[0]", &e), 0, "%s", e.msg);
-    const char *keys[] = {"count", "threshold_bps", "exit_bps", "spot_fee_bps",
-                          "order_notional", "max_position_notional", "leverage",
-                          "capital", "arrival.process", "arrival.rate",
-                          "arrival.alpha", "arrival.beta"};
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        cr_assert_not_null(param_find(k->keys, keys[i]), "%s", keys[i]);
     char why[128];
     cr_assert_eq(param_parse(param_find(k->keys, "threshold_bps"), "3.5", &p,
                              why, sizeof why), 0, "%s", why);
-    cr_assert_eq(p.threshold_bps, 3.5);
+    cr_assert_eq(p.sizing.threshold_bps, 3.5);
 
     /* create: a population on markets[0] of a world. */
     venue *v = test_venue(binance(), 64);
     agent_market m = {v, NULL, "binance", (double)INDEX, {1.0}};
     agent_world w = {0, DAY0, 50000.0, 1, &m};
     agent_setup s = {&w, 0, -1, 9, "arbs", 0, "populations[0]"};
-    agent_pop *pop = k->create(&p, &s, &e);
+    agent_pop *pop = agent_kind_create(k, &p, &s, &e);
     cr_assert_not_null(pop, "%s", e.msg);
-    cr_assert_str_eq(pop->type->kind, "basis_arb");
+    cr_assert_str_eq(pop->kind->kind, "basis_arb");
     cr_assert_eq(pop->market, 0);
     cr_assert_eq(pop->other_market, -1);
-    const account *a = venue_account(v, agent_arb_account(pop, 0));
+    const account *a = venue_account(v, test_agent(pop, 0));
     cr_assert_eq(a->cash, INT64_C(500000000000));
     cr_assert_eq(a->leverage, 5);
-    agent_free(pop);
-    venue_free(v);
+    support_agent_free(pop, v);
 }

@@ -20,43 +20,23 @@
 #include <string.h>
 
 #include "agent_holder.h"
-#include "support_agent.h"
 #include "margin.h"
+#include "support_agent.h"
 #include "venue.h"
-#include "profile_yaml.h"
 
 #define BID INT64_C(499990)
 #define ASK INT64_C(500010)
 #define MARK INT64_C(500000)
-
-static const profile *binance(void)
-{
-    const profile *p = profile_builtin("binance");
-    cr_assert_not_null(p);
-    return p;
-}
 
 /* A venue with a whale resting depth lots at bid_price and at ASK; the
  * whale's account and its ask's id go to *whale_out and *ask_out. */
 static venue *make_venue_bid(size_t accounts_hint, int64_t depth, int64_t bid_price,
                              uint32_t *whale_out, book_id *ask_out)
 {
-    perr e = {0, ""};
-    venue *v = venue_new(binance(), 100000, 1000000, MARK, accounts_hint, 16, &e);
-    cr_assert_not_null(v, "venue_new: %s", e.msg);
-    uint32_t whale;
-    cr_assert_eq(venue_open(v, INT64_C(1000000000000000000), ACCOUNT_CROSS, 1,
-                            &whale, &e), 0, "%s", e.msg);
-    book_order_spec bid = {bid_price, depth, 0, BOOK_BUY, BOOK_LIMIT, 0};
-    book_order_spec ask = {ASK, depth, 0, BOOK_SELL, BOOK_LIMIT, 0};
-    book_result r;
-    venue_reject why;
-    cr_assert_eq(venue_submit(v, whale, &bid, &r, &why, &e), 0, "%s", e.msg);
-    cr_assert_eq(r.outcome, BOOK_RESTED, "%s", venue_reject_name(why));
-    cr_assert_eq(venue_submit(v, whale, &ask, &r, &why, &e), 0, "%s", e.msg);
-    cr_assert_eq(r.outcome, BOOK_RESTED, "%s", venue_reject_name(why));
-    *whale_out = whale;
-    *ask_out = r.id;
+    venue *v = test_venue(binance(), accounts_hint);
+    *whale_out = test_whale(v);
+    test_rest(v, *whale_out, BOOK_BUY, bid_price, depth);
+    *ask_out = test_rest(v, *whale_out, BOOK_SELL, ASK, depth);
     return v;
 }
 
@@ -64,24 +44,29 @@ static venue *make_venue_bid(size_t accounts_hint, int64_t depth, int64_t bid_pr
 static venue *make_venue(size_t accounts_hint, int64_t depth)
 {
     uint32_t whale;
-    book_id ask;
-    return make_venue_bid(accounts_hint, depth, BID, &whale, &ask);
+    return test_venue_quoted(binance(), accounts_hint, BID, ASK, 0, 1, depth,
+                             &whale);
 }
 
 static agent_holder_params params(uint32_t count, int side)
 {
     agent_holder_params p;
-    agent_holder_params_default(&p);
-    p.count = count;
+    support_agent_params(&agent_holder_long_kind, &p, count);
     p.side = side;
     p.notional_median = 1000;
     p.notional_sigma = 0.3;
     return p;
 }
 
+/* The kind of p's side. */
+static const agent_kind *kind_of(const agent_holder_params *p)
+{
+    return p->side > 0 ? &agent_holder_long_kind : &agent_holder_short_kind;
+}
+
 static agent_pop *make_pop(const agent_holder_params *p, venue *v, uint64_t seed)
 {
-    return support_agent_pop(agent_holder_new, p, &v, 1, seed, "holders",
+    return support_agent_pop(kind_of(p), p, &v, 1, seed, "holders",
                              "populations[0]");
 }
 
@@ -92,29 +77,14 @@ static agent_holder_stats stats(const agent_pop *pop)
     return s;
 }
 
-static void wake(agent_pop *pop, venue *v)
-{
-    perr e = {0, ""};
-    agent_market m = {v, NULL, "v", (double)venue_mark(v), {1.0}};
-    agent_world w = {arrival_next(&pop->arrival), 0, 0, 1, &m};
-    cr_assert_eq(agent_wake(pop, &w, &e), 0, "agent_wake: %s", e.msg);
-}
-
 /* Wakes pop until n positions have been opened in all (at most 60 wakes per
  * agent, far beyond the coupon collector's need). */
 static void wake_until_opened(agent_pop *pop, venue *v, uint32_t count, uint64_t n)
 {
     for (uint64_t k = 0; stats(pop).opens < n && k < 60 * (uint64_t)count; k++)
-        wake(pop, v);
+        support_agent_wake_next(pop, v);
     cr_assert_eq(stats(pop).opens, n, "opened %llu of %llu",
                  (unsigned long long)stats(pop).opens, (unsigned long long)n);
-}
-
-static void audit(const venue *v)
-{
-    perr e = {0, ""};
-    venue_totals t;
-    cr_assert_eq(venue_audit(v, &t, &e), 0, "venue_audit: %s", e.msg);
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -129,17 +99,16 @@ Test(agent_holder, waking_opens_positions_on_the_populations_side)
         venue *v = make_venue(64, INT64_C(1000000000));
         agent_holder_params p = params(100, side);
         agent_pop *pop = make_pop(&p, v, 7);
-        cr_assert_str_eq(pop->type->kind, side > 0 ? "leveraged_long" : "leveraged_short");
+        cr_assert_str_eq(pop->kind->kind, side > 0 ? "leveraged_long" : "leveraged_short");
         wake_until_opened(pop, v, 100, 100);
         for (uint32_t i = 0; i < 100; i++) {
-            const account *a = venue_account(v, agent_holder_account(pop, i));
+            const account *a = venue_account(v, test_agent(pop, i));
             cr_assert(side > 0 ? a->size > 0 : a->size < 0, "agent %u size %lld",
                       (unsigned)i, (long long)a->size);
         }
         cr_assert_eq(stats(pop).holding, 100);
-        audit(v);
-        agent_free(pop);
-        venue_free(v);
+        support_agent_audit(v);
+        support_agent_free(pop, v);
     }
 }
 
@@ -158,7 +127,7 @@ Test(agent_holder, leverage_never_exceeds_the_bracket_maximum_and_has_the_median
     wake_until_opened(pop, v, 400, 400);
     int capped = 0;
     for (uint32_t i = 0; i < 400; i++) {
-        const account *a = venue_account(v, agent_holder_account(pop, i));
+        const account *a = venue_account(v, test_agent(pop, i));
         int64_t entry_notional = a->cost < 0 ? -a->cost : a->cost;
         int32_t most = margin_max_leverage(binance(), entry_notional);
         int32_t most_mark = margin_max_leverage(
@@ -169,9 +138,8 @@ Test(agent_holder, leverage_never_exceeds_the_bracket_maximum_and_has_the_median
         capped += a->leverage == most;
     }
     cr_assert_gt(capped, 20, "the brackets bound only %d times", capped);
-    audit(v);
-    agent_free(pop);
-    venue_free(v);
+    support_agent_audit(v);
+    support_agent_free(pop, v);
 
     /* Small positions: the first bracket (125x) never binds, and the sample
      * median of the rounded leverage is within 4 standard errors of the
@@ -184,13 +152,12 @@ Test(agent_holder, leverage_never_exceeds_the_bracket_maximum_and_has_the_median
     wake_until_opened(pop, v, 400, 400);
     int lev[400];
     for (uint32_t i = 0; i < 400; i++)
-        lev[i] = venue_account(v, agent_holder_account(pop, i))->leverage;
+        lev[i] = venue_account(v, test_agent(pop, i))->leverage;
     qsort(lev, 400, sizeof lev[0], cmp_int);
     double median = 0.5 * (lev[199] + lev[200]);
     double se = 10 * 0.6 * sqrt(acos(-1.0) / 2) / sqrt(400.0);
     cr_assert(fabs(median - 10) <= 4 * se + 0.5, "median leverage %g", median);
-    agent_free(pop);
-    venue_free(v);
+    support_agent_free(pop, v);
 }
 
 /* Opens 50 holders at leverage 5, which no 20% move liquidates. */
@@ -206,7 +173,7 @@ static agent_pop *open_fifty(venue *v, uint64_t seed)
     wake_until_opened(pop, v, 50, 50);
     /* Inside the bands nothing closes. */
     for (int k = 0; k < 500; k++)
-        wake(pop, v);
+        support_agent_wake_next(pop, v);
     cr_assert_eq(stats(pop).take_profits + stats(pop).stop_losses, 0);
     cr_assert_eq(stats(pop).holding, 50);
     return pop;
@@ -218,7 +185,7 @@ static void wake_until_flat(agent_pop *pop, venue *v, int take_profit)
         agent_holder_stats s = stats(pop);
         if ((take_profit ? s.take_profits : s.stop_losses) == 50)
             break;
-        wake(pop, v);
+        support_agent_wake_next(pop, v);
     }
     agent_holder_stats s = stats(pop);
     cr_assert_eq(take_profit ? s.take_profits : s.stop_losses, 50);
@@ -226,38 +193,36 @@ static void wake_until_flat(agent_pop *pop, venue *v, int take_profit)
     cr_assert_eq(s.liquidations, 0);
 }
 
-Test(agent_holder, take_profit_closes_when_the_mark_rises_past_it)
+/* Fifty holders (open_fifty, seed) see the mark at inside, just short of
+ * their take-profit (or stop-loss) band, where none closes, then at past,
+ * where every one does. */
+static void check_band_closes(uint64_t seed, int take_profit, int64_t inside,
+                              int64_t past)
 {
     venue *v = make_venue(64, INT64_C(1000000000));
-    agent_pop *pop = open_fifty(v, 3);
+    agent_pop *pop = open_fifty(v, seed);
     perr e = {0, ""};
-    /* Entry 500010: take-profit at 525010.5. Just below it nothing closes. */
-    cr_assert_eq(venue_set_mark(v, 1, 525010, &e), 0, "%s", e.msg);
+    cr_assert_eq(venue_set_mark(v, 1, inside, &e), 0, "%s", e.msg);
     for (int k = 0; k < 500; k++)
-        wake(pop, v);
-    cr_assert_eq(stats(pop).take_profits, 0);
-    cr_assert_eq(venue_set_mark(v, 2, 525011, &e), 0, "%s", e.msg);
-    wake_until_flat(pop, v, 1);
-    audit(v);
-    agent_free(pop);
-    venue_free(v);
+        support_agent_wake_next(pop, v);
+    agent_holder_stats s = stats(pop);
+    cr_assert_eq(take_profit ? s.take_profits : s.stop_losses, 0);
+    cr_assert_eq(venue_set_mark(v, 2, past, &e), 0, "%s", e.msg);
+    wake_until_flat(pop, v, take_profit);
+    support_agent_audit(v);
+    support_agent_free(pop, v);
+}
+
+Test(agent_holder, take_profit_closes_when_the_mark_rises_past_it)
+{
+    /* Entry 500010: take-profit at 525010.5. */
+    check_band_closes(3, 1, 525010, 525011);
 }
 
 Test(agent_holder, stop_loss_closes_when_the_mark_falls_past_it)
 {
-    venue *v = make_venue(64, INT64_C(1000000000));
-    agent_pop *pop = open_fifty(v, 4);
-    perr e = {0, ""};
     /* Entry 500010: stop-loss at 485009.7. */
-    cr_assert_eq(venue_set_mark(v, 1, 485010, &e), 0, "%s", e.msg);
-    for (int k = 0; k < 500; k++)
-        wake(pop, v);
-    cr_assert_eq(stats(pop).stop_losses, 0);
-    cr_assert_eq(venue_set_mark(v, 2, 485009, &e), 0, "%s", e.msg);
-    wake_until_flat(pop, v, 0);
-    audit(v);
-    agent_free(pop);
-    venue_free(v);
+    check_band_closes(4, 0, 485010, 485009);
 }
 
 Test(agent_holder, a_stop_loss_filled_past_bankruptcy_leaves_a_debt_the_next_open_repays)
@@ -278,7 +243,7 @@ Test(agent_holder, a_stop_loss_filled_past_bankruptcy_leaves_a_debt_the_next_ope
     cr_assert_eq(venue_set_mark(v, 1, 485000, &e), 0, "%s", e.msg);
     wake_until_flat(pop, v, 0);
     for (uint32_t i = 0; i < 50; i++) {
-        const account *a = venue_account(v, agent_holder_account(pop, i));
+        const account *a = venue_account(v, test_agent(pop, i));
         cr_assert_eq(a->size, 0);
         cr_assert_lt(a->cash, 0, "agent %u wallet %lld", (unsigned)i, (long long)a->cash);
     }
@@ -290,16 +255,15 @@ Test(agent_holder, a_stop_loss_filled_past_bankruptcy_leaves_a_debt_the_next_ope
     cr_assert_eq(venue_set_mark(v, 2, MARK, &e), 0, "%s", e.msg);
     wake_until_opened(pop, v, 50, 100);
     for (uint32_t i = 0; i < 50; i++) {
-        const account *a = venue_account(v, agent_holder_account(pop, i));
+        const account *a = venue_account(v, test_agent(pop, i));
         cr_assert_gt(a->size, 0);
         /* cash is the wallet less the entry notional (margin.h). */
         cr_assert_eq(a->cost, margin_notional(binance(), a->size, ASK));
         cr_assert_eq(a->cash + a->cost, margin_initial(a->cost, 5),
                      "agent %u: wallet %lld", (unsigned)i, (long long)(a->cash + a->cost));
     }
-    audit(v);
-    agent_free(pop);
-    venue_free(v);
+    support_agent_audit(v);
+    support_agent_free(pop, v);
 }
 
 Test(agent_holder, liquidated_holders_reenter_with_the_stated_probability)
@@ -335,13 +299,12 @@ Test(agent_holder, liquidated_holders_reenter_with_the_stated_probability)
      * does: each is picked some 50 times in 100,000 wakes. */
     cr_assert_eq(venue_set_mark(v, 2, MARK, &e), 0, "%s", e.msg);
     for (int k = 0; k < 50 * N; k++)
-        wake(pop, v);
+        support_agent_wake_next(pop, v);
     s = stats(pop);
     cr_assert_eq(s.holding, N - s.retired);
     cr_assert_eq(s.opens, N + (N - s.retired));
-    audit(v);
-    agent_free(pop);
-    venue_free(v);
+    support_agent_audit(v);
+    support_agent_free(pop, v);
 }
 
 Test(agent_holder, same_seed_gives_the_same_actions)
@@ -362,7 +325,7 @@ Test(agent_holder, same_seed_gives_the_same_actions)
         for (int r = 0; r < 2; r++) {
             cr_assert_eq(venue_set_mark(v[r], step, marks[step], &e), 0, "%s", e.msg);
             for (int k = 0; k < 600; k++)
-                wake(pop[r], v[r]);
+                support_agent_wake_next(pop[r], v[r]);
         }
     }
     agent_holder_stats a = stats(pop[0]), b = stats(pop[1]);
@@ -371,54 +334,28 @@ Test(agent_holder, same_seed_gives_the_same_actions)
     cr_assert_gt(a.take_profits + a.stop_losses, 10);
     cr_assert_eq(arrival_peek(&pop[0]->arrival), arrival_peek(&pop[1]->arrival));
     for (uint32_t i = 0; i < 300; i++) {
-        const account *x = venue_account(v[0], agent_holder_account(pop[0], i));
-        const account *y = venue_account(v[1], agent_holder_account(pop[1], i));
+        const account *x = venue_account(v[0], test_agent(pop[0], i));
+        const account *y = venue_account(v[1], test_agent(pop[1], i));
         cr_assert(x->size == y->size && x->cost == y->cost && x->cash == y->cash
                   && x->leverage == y->leverage, "agent %u differs", (unsigned)i);
     }
-    for (int r = 0; r < 2; r++) {
-        agent_free(pop[r]);
-        venue_free(v[r]);
-    }
-}
-
-static void expect_error(agent_holder_params p, const char *key)
-{
-    support_agent_check_error(agent_holder_check, &p, profile_builtin("binance"), "populations[0]", key);
+    for (int r = 0; r < 2; r++)
+        support_agent_free(pop[r], v[r]);
 }
 
 Test(agent_holder, bad_parameters_name_the_key)
 {
     agent_holder_params ok = params(10, 1);
+    static const support_agent_bad bad[] = {
+        {"count", 0},              {"leverage.median", 0.5},
+        {"leverage.sigma", -1},    {"notional.median", NAN},
+        {"notional.sigma", -0.1},  {"take_profit", 0},
+        {"stop_loss", 1},          {"reentry", 1.5},
+        {"arrival.rate", 0},
+    };
+    support_agent_bad_values(kind_of(&ok), &ok, binance(), "populations[0]", bad,
+                             sizeof bad / sizeof bad[0]);
     perr e = {0, ""};
-    cr_assert_eq(agent_holder_check(&ok, profile_builtin("binance"), "populations[0]", &e), 0, "%s", e.msg);
-    agent_holder_params p = ok;
-    p.count = 0;
-    expect_error(p, "populations[0].count:");
-    p = ok;
-    p.leverage_median = 0.5;
-    expect_error(p, "populations[0].leverage.median:");
-    p = ok;
-    p.leverage_sigma = -1;
-    expect_error(p, "populations[0].leverage.sigma:");
-    p = ok;
-    p.notional_median = NAN;
-    expect_error(p, "populations[0].notional.median:");
-    p = ok;
-    p.notional_sigma = -0.1;
-    expect_error(p, "populations[0].notional.sigma:");
-    p = ok;
-    p.take_profit = 0;
-    expect_error(p, "populations[0].take_profit:");
-    p = ok;
-    p.stop_loss = 1;
-    expect_error(p, "populations[0].stop_loss:");
-    p = ok;
-    p.reentry = 1.5;
-    expect_error(p, "populations[0].reentry:");
-    p = ok;
-    p.arrival.rate = 0;
-    expect_error(p, "populations[0].arrival.rate:");
     int side;
     cr_assert_eq(agent_holder_kind_parse("leveraged_short", "populations[0]", &side, &e), 0);
     cr_assert_eq(side, -1);
@@ -443,7 +380,7 @@ Test(agent_holder, a_million_holders_take_under_300_bytes_each)
     agent_holder_params p = params(N, 1);
     agent_pop *pop = make_pop(&p, v, 1);
     for (int k = 0; k < 2000; k++)
-        wake(pop, v);
+        support_agent_wake_next(pop, v);
     cr_assert_gt(stats(pop).opens, 1900);
     const accounts *acc = venue_accounts(v);
     cr_assert_geq(acc->cap, (uint32_t)N);
@@ -455,7 +392,6 @@ Test(agent_holder, a_million_holders_take_under_300_bytes_each)
                     "venue %zu B for %u account slots)\n",
             per_agent, agent_holder_bytes(pop), venue_bytes, (unsigned)acc->cap);
     cr_assert_lt(per_agent, 300.0, "%.1f bytes per holder", per_agent);
-    audit(v);
-    agent_free(pop);
-    venue_free(v);
+    support_agent_audit(v);
+    support_agent_free(pop, v);
 }

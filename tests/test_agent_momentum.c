@@ -21,35 +21,25 @@
 
 #include "agent_momentum.h"
 #include "support_agent.h"
-#include "support.h"
 #include "venue.h"
-#include "profile_yaml.h"
 
 #define BID INT64_C(499990)
 #define ASK INT64_C(500010)
 #define MARK INT64_C(500000)
 #define K 100.0
 
+/* Binance with a whale's deep book at BID / ASK. */
 static venue *make_venue(void)
 {
-    perr e = {0, ""};
-    venue *v = venue_new(profile_builtin("binance"), 100000, 1000000, MARK, 64, 16, &e);
-    cr_assert_not_null(v, "venue_new: %s", e.msg);
-    uint32_t whale = open_account(v, INT64_C(1000000000000000000), ACCOUNT_CROSS, 1);
-    book_order_spec bid = {BID, INT64_C(1000000000), whale, BOOK_BUY, BOOK_LIMIT, 0};
-    book_order_spec ask = {ASK, INT64_C(1000000000), whale, BOOK_SELL, BOOK_LIMIT, 0};
-    book_result r;
-    venue_reject why;
-    cr_assert_eq(venue_submit(v, whale, &bid, &r, &why, &e), 0, "%s", e.msg);
-    cr_assert_eq(venue_submit(v, whale, &ask, &r, &why, &e), 0, "%s", e.msg);
-    return v;
+    uint32_t whale;
+    return test_venue_quoted(binance(), 64, BID, ASK, 0, 1, INT64_C(1000000000),
+                             &whale);
 }
 
 static agent_momentum_params params(uint32_t count)
 {
     agent_momentum_params p;
-    agent_momentum_params_default(&p);
-    p.count = count;
+    support_agent_params(&agent_momentum_kind, &p, count);
     p.lookback_ms = 60000;
     p.sample_ms = 10000;
     p.threshold = 0.005;
@@ -65,18 +55,25 @@ static agent_momentum_params params(uint32_t count)
 
 static agent_pop *make_pop(const agent_momentum_params *p, venue *v, uint64_t seed)
 {
-    agent_pop *pop = support_agent_pop(agent_momentum_new, p, &v, 1, seed,
+    agent_pop *pop = support_agent_pop(&agent_momentum_kind, p, &v, 1, seed,
                                        "momentum", "populations[4]");
-    cr_assert_str_eq(pop->type->kind, "momentum");
+    cr_assert_str_eq(pop->kind->kind, "momentum");
     return pop;
+}
+
+/* count traders with the tests' parameters (params) on a venue of their own (*v), seeded with seed. */
+static agent_pop *traders(uint32_t count, uint64_t seed, venue **v)
+{
+    *v = make_venue();
+    agent_momentum_params p = params(count);
+    return make_pop(&p, *v, seed);
 }
 
 static void wake_at(agent_pop *pop, venue *v, int64_t now, double index)
 {
-    perr e = {0, ""};
     agent_market m = {v, NULL, "v", index, {1.0}};
     agent_world w = {now, 0, index / 10, 1, &m};
-    cr_assert_eq(agent_wake(pop, &w, &e), 0, "agent_wake: %s", e.msg);
+    support_agent_wake(pop, &w);
 }
 
 static void set_mark(venue *v, int64_t now, int64_t mark)
@@ -106,7 +103,7 @@ static void positions(const agent_pop *pop, const venue *v, uint32_t count,
 {
     *longs = *shorts = 0;
     for (uint32_t i = 0; i < count; i++) {
-        int64_t size = venue_account(v, agent_momentum_account(pop, i))->size;
+        int64_t size = venue_account(v, test_agent(pop, i))->size;
         *longs += size > 0;
         *shorts += size < 0;
     }
@@ -152,8 +149,7 @@ Test(agent_momentum, the_signal_is_the_return_over_lookback_on_the_sample_grid)
     r = agent_momentum_signal(pop, &valid);
     cr_assert(fabs(r - (540000.0 / 530000 - 1)) < 1e-15, "r = %.17g", r);
     cr_assert_eq(stats(pop).opens_long + stats(pop).opens_short, 0);
-    agent_free(pop);
-    venue_free(v);
+    support_agent_free(pop, v);
 }
 
 /* Twenty agents see 60 s of a flat mark, then a move of below_pct (which
@@ -172,9 +168,8 @@ static int64_t move_and_trade(agent_pop *pop, venue *v, double below_pct, double
 
 Test(agent_momentum, agents_buy_after_a_rise_beyond_the_threshold)
 {
-    venue *v = make_venue();
-    agent_momentum_params p = params(20);
-    agent_pop *pop = make_pop(&p, v, 2);
+    venue *v;
+    agent_pop *pop = traders(20, 2, &v);
     move_and_trade(pop, v, 0.4, 1);
     int longs, shorts;
     positions(pop, v, 20, &longs, &shorts);
@@ -183,27 +178,24 @@ Test(agent_momentum, agents_buy_after_a_rise_beyond_the_threshold)
     cr_assert_eq(stats(pop).opens_long, 20);
     /* Signal 1% = 2 x the threshold: 20,000 USDT at the mark 505,000. */
     for (uint32_t i = 0; i < 20; i++)
-        cr_assert_eq(venue_account(v, agent_momentum_account(pop, i))->size,
+        cr_assert_eq(venue_account(v, test_agent(pop, i))->size,
                      (int64_t)floor(2e10 / (505000 * K)));
-    agent_free(pop);
-    venue_free(v);
+    support_agent_free(pop, v);
 }
 
 Test(agent_momentum, agents_sell_after_a_fall_beyond_the_threshold)
 {
-    venue *v = make_venue();
-    agent_momentum_params p = params(20);
-    agent_pop *pop = make_pop(&p, v, 3);
+    venue *v;
+    agent_pop *pop = traders(20, 3, &v);
     move_and_trade(pop, v, -0.4, -1);
     int longs, shorts;
     positions(pop, v, 20, &longs, &shorts);
     cr_assert_eq(longs, 0);
     cr_assert_eq(shorts, 20);
     for (uint32_t i = 0; i < 20; i++)
-        cr_assert_eq(venue_account(v, agent_momentum_account(pop, i))->size,
+        cr_assert_eq(venue_account(v, test_agent(pop, i))->size,
                      -(int64_t)floor(2e10 / (495000 * K)));
-    agent_free(pop);
-    venue_free(v);
+    support_agent_free(pop, v);
 }
 
 Test(agent_momentum, the_notional_scales_with_the_signal_up_to_max_scale)
@@ -211,27 +203,24 @@ Test(agent_momentum, the_notional_scales_with_the_signal_up_to_max_scale)
     double pct[] = {0.75, 3};
     double scale[] = {1.5, 3}; /* 3% would be 6 x the threshold: capped */
     for (int c = 0; c < 2; c++) {
-        venue *v = make_venue();
-        agent_momentum_params p = params(5);
-        agent_pop *pop = make_pop(&p, v, 4);
+        venue *v;
+        agent_pop *pop = traders(5, 4, &v);
         move_and_trade(pop, v, 0, pct[c]);
         double mark = MARK * (1 + pct[c] / 100);
         int64_t want = (int64_t)floor(10000 * scale[c] * 1e6 / (mark * K));
         for (uint32_t i = 0; i < 5; i++) {
-            int64_t size = venue_account(v, agent_momentum_account(pop, i))->size;
+            int64_t size = venue_account(v, test_agent(pop, i))->size;
             cr_assert(llabs(size - want) <= 1, "%g%%: agent %u holds %lld, want %lld",
                       pct[c], i, (long long)size, (long long)want);
         }
-        agent_free(pop);
-        venue_free(v);
+        support_agent_free(pop, v);
     }
 }
 
 Test(agent_momentum, positions_close_after_hold)
 {
-    venue *v = make_venue();
-    agent_momentum_params p = params(20);
-    agent_pop *pop = make_pop(&p, v, 5);
+    venue *v;
+    agent_pop *pop = traders(20, 5, &v);
     int64_t t = move_and_trade(pop, v, 0, 1);
     cr_assert_eq(stats(pop).opens_long, 20);
     /* Opened in [70 s, 85 s): none has held 300 s before 370 s, and the
@@ -246,15 +235,13 @@ Test(agent_momentum, positions_close_after_hold)
     positions(pop, v, 20, &longs, &shorts);
     cr_assert_eq(longs + shorts, 0);
     cr_assert_eq(stats(pop).opens_long, 20, "re-opened without a signal");
-    agent_free(pop);
-    venue_free(v);
+    support_agent_free(pop, v);
 }
 
 Test(agent_momentum, positions_close_when_the_signal_reverses)
 {
-    venue *v = make_venue();
-    agent_momentum_params p = params(20);
-    agent_pop *pop = make_pop(&p, v, 6);
+    venue *v;
+    agent_pop *pop = traders(20, 6, &v);
     int64_t t = move_and_trade(pop, v, 0, 1);
     t = wake_span(pop, v, t, 160000);
     cr_assert_eq(stats(pop).closes_hold + stats(pop).closes_reverse, 0);
@@ -270,8 +257,7 @@ Test(agent_momentum, positions_close_when_the_signal_reverses)
     positions(pop, v, 20, &longs, &shorts);
     cr_assert_eq(longs, 0);
     cr_assert_eq(shorts, (int)s.opens_short);
-    agent_free(pop);
-    venue_free(v);
+    support_agent_free(pop, v);
 }
 
 Test(agent_momentum, the_index_can_be_the_signals_price)
@@ -290,8 +276,7 @@ Test(agent_momentum, the_index_can_be_the_signals_price)
     positions(pop, v, 10, &longs, &shorts);
     cr_assert_eq(longs, 0);
     cr_assert_eq(shorts, 10);
-    agent_free(pop);
-    venue_free(v);
+    support_agent_free(pop, v);
 }
 
 Test(agent_momentum, same_seed_gives_the_same_trades)
@@ -317,67 +302,46 @@ Test(agent_momentum, same_seed_gives_the_same_trades)
     cr_assert_gt(a.opens_short, 20);
     cr_assert_gt(a.closes_hold + a.closes_reverse, 20);
     for (uint32_t i = 0; i < 50; i++) {
-        const account *x = venue_account(v[0], agent_momentum_account(pop[0], i));
-        const account *y = venue_account(v[1], agent_momentum_account(pop[1], i));
+        const account *x = venue_account(v[0], test_agent(pop[0], i));
+        const account *y = venue_account(v[1], test_agent(pop[1], i));
         cr_assert(x->size == y->size && x->cost == y->cost && x->cash == y->cash);
     }
-    perr e = {0, ""};
-    cr_assert_eq(venue_audit(v[0], NULL, &e), 0, "%s", e.msg);
-    for (int r = 0; r < 2; r++) {
-        agent_free(pop[r]);
-        venue_free(v[r]);
-    }
-}
-
-static void expect_error(agent_momentum_params p, const char *key)
-{
-    support_agent_check_error(agent_momentum_check, &p, profile_builtin("binance"), "populations[4]", key);
+    support_agent_audit(v[0]);
+    for (int r = 0; r < 2; r++)
+        support_agent_free(pop[r], v[r]);
 }
 
 Test(agent_momentum, bad_parameters_name_the_key)
 {
-    agent_momentum_params ok = params(5), p;
-    perr e = {0, ""};
-    cr_assert_eq(agent_momentum_check(&ok, profile_builtin("binance"), "populations[4]", &e), 0, "%s", e.msg);
-    p = ok; p.count = 0; expect_error(p, "populations[4].count:");
-    p = ok; p.price = 2; expect_error(p, "populations[4].price:");
-    p = ok; p.sample_ms = 0; expect_error(p, "populations[4].sample:");
-    p = ok; p.lookback_ms = 65000; expect_error(p, "populations[4].lookback:");
-    p = ok; p.threshold = 0; expect_error(p, "populations[4].threshold:");
-    p = ok; p.notional = -1; expect_error(p, "populations[4].notional:");
-    p = ok; p.max_scale = 0.5; expect_error(p, "populations[4].max_scale:");
-    p = ok; p.hold_ms = 0; expect_error(p, "populations[4].hold:");
-    p = ok; p.leverage = 0; expect_error(p, "populations[4].leverage:");
-    p = ok; p.band_bps = 0; expect_error(p, "populations[4].band_bps:");
-    p = ok; p.arrival.beta = 0; expect_error(p, "populations[4].arrival.beta:");
-    const agent_kind *kind = agent_kind_find("momentum");
-    cr_assert_not_null(kind);
+    agent_momentum_params ok = params(5);
+    static const support_agent_bad bad[] = {
+        {"count", 0},        {"price", 2},      {"sample", 0},
+        {"lookback", 65000}, {"threshold", 0},  {"notional", -1},
+        {"max_scale", 0.5},  {"hold", 0},       {"leverage", 0},
+        {"band_bps", 0},     {"arrival.beta", 0},
+    };
+    support_agent_bad_values(&agent_momentum_kind, &ok, binance(), "populations[4]",
+                             bad, sizeof bad / sizeof bad[0]);
+    const agent_kind *kind = support_agent_kind("momentum");
     agent_momentum_params d;
-    kind->defaults(&d);
+    agent_kind_defaults(kind, &d);
     cr_assert(d.count == 200 && d.lookback_ms == 300000 && d.threshold == 0.005);
     d.leverage = 500;
-    cr_assert_eq(kind->check(&d, profile_builtin("binance"), "populations[4]", &e),
-                 PERR_INVALID);
-    cr_assert(strstr(e.msg, "populations[4].leverage: must be <= 125") == e.msg, "%s",
-              e.msg);
+    support_agent_check_error(kind, &d, binance(), "populations[4]",
+                              "populations[4].leverage: must be <= 125");
 }
 
 Test(agent_momentum, scenario_keys_set_the_parameters)
 {
-    const agent_kind *kind = agent_kind_find("momentum");
-    cr_assert_not_null(kind);
     agent_momentum_params p;
-    kind->defaults(&p);
     const char *set[][2] = {{"price", "index"},    {"lookback", "1h"},
                             {"sample", "30s"},     {"threshold", "1%"},
                             {"hold", "2h"},        {"max_scale", "2"},
                             {"notional", "20k"},   {"arrival.process", "hawkes"}};
-    support_agent_set_keys(kind, &p, set, sizeof set / sizeof set[0]);
+    support_agent_set_keys(support_agent_kind("momentum"), &p, set,
+                           sizeof set / sizeof set[0], binance(), "populations[4]");
     cr_assert(p.price == AGENT_MOMENTUM_INDEX && p.lookback_ms == 3600000
               && p.sample_ms == 30000 && p.threshold == 0.01 && p.hold_ms == 7200000
               && p.max_scale == 2 && p.notional == 20000
               && p.arrival.kind == ARRIVAL_HAWKES);
-    perr e = {0, ""};
-    cr_assert_eq(kind->check(&p, profile_builtin("binance"), "populations[4]", &e), 0,
-                 "%s", e.msg);
 }

@@ -20,61 +20,36 @@
 #include <string.h>
 
 #include "agent_noise.h"
+#include "margin.h"
 #include "support_agent.h"
-#include "support.h"
 #include "venue.h"
-#include "profile_yaml.h"
 
 #define BID INT64_C(499990)
 #define ASK INT64_C(500010)
 #define MARK INT64_C(500000)
 #define K 100.0
 
-static void rest(venue *v, uint32_t who, int side, int64_t price, int64_t lots)
-{
-    perr e = {0, ""};
-    book_order_spec spec = {price, lots, who, side, BOOK_LIMIT, 0};
-    book_result r;
-    venue_reject why;
-    cr_assert_eq(venue_submit(v, who, &spec, &r, &why, &e), 0, "%s", e.msg);
-    cr_assert_eq(r.outcome, BOOK_RESTED, "%s", venue_reject_name(why));
-}
-
-/* A venue with a whale resting depth lots at the touch on each side. */
+/* A venue with a whale resting depth lots at the touch on each side (its
+ * account to *whale, unless NULL). */
 static venue *make_venue(int64_t depth, uint32_t *whale)
 {
-    perr e = {0, ""};
-    venue *v = venue_new(profile_builtin("binance"), 100000, 1000000, MARK, 64, 16, &e);
-    cr_assert_not_null(v, "venue_new: %s", e.msg);
-    *whale = open_account(v, INT64_C(1000000000000000000), ACCOUNT_CROSS, 1);
-    rest(v, *whale, BOOK_BUY, BID, depth);
-    rest(v, *whale, BOOK_SELL, ASK, depth);
-    return v;
+    return test_venue_quoted(binance(), 64, BID, ASK, 0, 1, depth, whale);
 }
 
 static agent_noise_params params(uint32_t count)
 {
     agent_noise_params p;
-    agent_noise_params_default(&p);
-    p.count = count;
+    support_agent_params(&agent_noise_kind, &p, count);
     return p;
 }
 
 static agent_pop *make_pop(const agent_noise_params *p, venue *v, uint64_t seed,
                            const char *name)
 {
-    agent_pop *pop = support_agent_pop(agent_noise_new, p, &v, 1, seed, name,
+    agent_pop *pop = support_agent_pop(&agent_noise_kind, p, &v, 1, seed, name,
                                        "populations[1]");
-    cr_assert_str_eq(pop->type->kind, "noise_taker");
+    cr_assert_str_eq(pop->kind->kind, "noise_taker");
     return pop;
-}
-
-static void wake(agent_pop *pop, venue *v)
-{
-    perr e = {0, ""};
-    agent_market m = {v, NULL, "v", (double)venue_mark(v), {1.0}};
-    agent_world w = {arrival_next(&pop->arrival), 0, 0, 1, &m};
-    cr_assert_eq(agent_wake(pop, &w, &e), 0, "agent_wake: %s", e.msg);
 }
 
 static agent_noise_stats stats(const agent_pop *pop)
@@ -84,26 +59,20 @@ static agent_noise_stats stats(const agent_pop *pop)
     return s;
 }
 
-static void audit(const venue *v)
-{
-    perr e = {0, ""};
-    cr_assert_eq(venue_audit(v, NULL, &e), 0, "venue_audit: %s", e.msg);
-}
-
 Test(agent_noise, market_orders_never_trade_beyond_the_band)
 {
     /* Ten lots at the touch, then a wall at 503000, beyond the 50 bps band
      * (502500): a buy of 20 lots takes the ten and no more. */
     uint32_t whale;
     venue *v = make_venue(10, &whale);
-    rest(v, whale, BOOK_SELL, 503000, 1000000);
+    test_rest(v, whale, BOOK_SELL, 503000, 1000000);
     agent_noise_params p = params(1);
     p.market_share = 1;
     p.buy_prob = 1;
     p.size_min = p.size_max = 1000; /* floor(1e9 / (502500 x 100)) = 19 lots */
     agent_pop *pop = make_pop(&p, v, 1, "noise");
-    wake(pop, v);
-    uint32_t id = agent_noise_account(pop, 0);
+    support_agent_wake_next(pop, v);
+    uint32_t id = test_agent(pop, 0);
     cr_assert_eq(venue_account(v, id)->size, 10);
     size_t n;
     const book_fill *f = book_fills(venue_book_view(v), &n);
@@ -113,27 +82,25 @@ Test(agent_noise, market_orders_never_trade_beyond_the_band)
     cr_assert_eq(venue_accounts(v)->cold[id].open_buy_lots, 0, "a market order rested");
     cr_assert_eq(stats(pop).market_orders, 1);
     cr_assert_eq(stats(pop).rejects, 0);
-    audit(v);
-    agent_free(pop);
-    venue_free(v);
+    support_agent_audit(v);
+    support_agent_free(pop, v);
 }
 
 Test(agent_noise, limit_orders_rest_behind_the_touch_and_replace_the_last_one)
 {
     for (int side = -1; side <= 1; side += 2) {
-        uint32_t whale;
-        venue *v = make_venue(1000000, &whale);
+        venue *v = make_venue(1000000, NULL);
         agent_noise_params p = params(1);
         p.market_share = 0;
         p.buy_prob = side > 0 ? 1 : 0;
         p.limit_offset_bps = 20;
         p.size_min = p.size_max = 5000;
         agent_pop *pop = make_pop(&p, v, 2, "noise");
-        uint32_t id = agent_noise_account(pop, 0);
+        uint32_t id = test_agent(pop, 0);
         const book *b = venue_book_view(v);
         double lowest = 1e18, highest = 0;
         for (int k = 0; k < 200; k++) {
-            wake(pop, v);
+            support_agent_wake_next(pop, v);
             cr_assert_eq(book_order_count(b), 3, "the agent's orders pile up");
             book_level lv[2];
             cr_assert_eq(book_levels(b, side, lv, 2), 2);
@@ -154,16 +121,25 @@ Test(agent_noise, limit_orders_rest_behind_the_touch_and_replace_the_last_one)
         cr_assert_gt(highest - lowest, 800);
         cr_assert_eq(venue_account(v, id)->size, 0);
         cr_assert_eq(stats(pop).limit_orders, 200);
-        audit(v);
-        agent_free(pop);
-        venue_free(v);
+        support_agent_audit(v);
+        support_agent_free(pop, v);
     }
+}
+
+/* pop wakes once with v's events cleared; its order filled in one fill. */
+static const book_fill *wake_one_fill(agent_pop *pop, venue *v)
+{
+    venue_clear_events(v);
+    support_agent_wake_next(pop, v);
+    size_t n;
+    const book_fill *f = book_fills(venue_book_view(v), &n);
+    cr_assert_eq(n, 1);
+    return f;
 }
 
 Test(agent_noise, buys_with_probability_buy_prob)
 {
-    uint32_t whale;
-    venue *v = make_venue(INT64_C(100000000), &whale);
+    venue *v = make_venue(INT64_C(100000000), NULL);
     agent_noise_params p = params(100);
     p.market_share = 1;
     p.buy_prob = 0.3;
@@ -171,19 +147,12 @@ Test(agent_noise, buys_with_probability_buy_prob)
     agent_pop *pop = make_pop(&p, v, 3, "noise");
     enum { N = 4000 };
     int buys = 0;
-    for (int k = 0; k < N; k++) {
-        venue_clear_events(v);
-        wake(pop, v);
-        size_t n;
-        const book_fill *f = book_fills(venue_book_view(v), &n);
-        cr_assert_eq(n, 1);
-        buys += f[0].taker_side == BOOK_BUY;
-    }
+    for (int k = 0; k < N; k++)
+        buys += wake_one_fill(pop, v)->taker_side == BOOK_BUY;
     /* Binomial(4000, 0.3): sd 29; 4 sd. */
     cr_assert(fabs(buys - 0.3 * N) <= 4 * sqrt(N * 0.3 * 0.7), "%d buys", buys);
     cr_assert_eq(stats(pop).reduce_only, 0);
-    agent_free(pop);
-    venue_free(v);
+    support_agent_free(pop, v);
 }
 
 /* The notional of each order, recovered from its fills: lots were sized at
@@ -192,8 +161,7 @@ Test(agent_noise, buys_with_probability_buy_prob)
  * draw. */
 static void sample_notionals(double alpha, uint64_t seed, double *out, int n)
 {
-    uint32_t whale;
-    venue *v = make_venue(INT64_C(2000000000), &whale);
+    venue *v = make_venue(INT64_C(2000000000), NULL);
     venue_set_check(v, 0);
     agent_noise_params p = params(50);
     p.market_share = 1;
@@ -203,20 +171,15 @@ static void sample_notionals(double alpha, uint64_t seed, double *out, int n)
     p.max_position_notional = 1e11;
     agent_pop *pop = make_pop(&p, v, seed, "noise");
     for (int k = 0; k < n; k++) {
-        venue_clear_events(v);
-        wake(pop, v);
-        size_t nf;
-        const book_fill *f = book_fills(venue_book_view(v), &nf);
-        cr_assert_eq(nf, 1);
-        double limit = f[0].taker_side > 0 ? 502500 : 497500;
-        out[k] = (double)f[0].size * limit * K / 1e6;
+        const book_fill *f = wake_one_fill(pop, v);
+        double limit = f->taker_side > 0 ? 502500 : 497500;
+        out[k] = (double)f->size * limit * K / 1e6;
         cr_assert_geq(out[k], 100000 - 50.0);
     }
     cr_assert_eq(stats(pop).rejects, 0);
     cr_assert_eq(stats(pop).capped, 0);
-    audit(v);
-    agent_free(pop);
-    venue_free(v);
+    support_agent_audit(v);
+    support_agent_free(pop, v);
 }
 
 Test(agent_noise, notionals_follow_the_pareto_tail)
@@ -253,8 +216,7 @@ Test(agent_noise, notionals_follow_the_pareto_tail)
 
 Test(agent_noise, notionals_are_capped_at_size_max)
 {
-    uint32_t whale;
-    venue *v = make_venue(INT64_C(100000000), &whale);
+    venue *v = make_venue(INT64_C(100000000), NULL);
     agent_noise_params p = params(10);
     p.market_share = 1;
     p.size_alpha = 1;
@@ -264,7 +226,7 @@ Test(agent_noise, notionals_are_capped_at_size_max)
     agent_pop *pop = make_pop(&p, v, 6, "noise");
     for (int k = 0; k < 2000; k++) {
         venue_clear_events(v);
-        wake(pop, v);
+        support_agent_wake_next(pop, v);
         size_t nf;
         const book_fill *f = book_fills(venue_book_view(v), &nf);
         cr_assert_leq(f[0].size, 20, "an order of %lld lots", (long long)f[0].size);
@@ -272,23 +234,21 @@ Test(agent_noise, notionals_are_capped_at_size_max)
     /* Binomial(2000, 0.1): sd 13.4. */
     cr_assert(fabs((double)stats(pop).capped - 200) <= 4 * 13.4, "capped %llu",
               (unsigned long long)stats(pop).capped);
-    agent_free(pop);
-    venue_free(v);
+    support_agent_free(pop, v);
 }
 
 /* An agent given a position of 0.5 BTC (25,000 USDT) on side, against a
  * limit of 10,000 USDT, with parameters that would always add to it. */
 static void check_only_reduces(int side)
 {
-    uint32_t whale;
-    venue *v = make_venue(INT64_C(100000000), &whale);
+    venue *v = make_venue(INT64_C(100000000), NULL);
     agent_noise_params p = params(1);
     p.market_share = 0; /* reduce-only orders are market orders anyway */
     p.buy_prob = side > 0 ? 1 : 0;
     p.size_min = p.size_max = 2000;
     p.max_position_notional = 10000;
     agent_pop *pop = make_pop(&p, v, 8, "noise");
-    uint32_t id = agent_noise_account(pop, 0);
+    uint32_t id = test_agent(pop, 0);
     perr e = {0, ""};
     cr_assert_eq(venue_deposit(v, id, INT64_C(100000000000), &e), 0, "%s", e.msg);
     book_order_spec spec = {side > 0 ? ASK : BID, 500, id, side, BOOK_IOC, 0};
@@ -308,7 +268,7 @@ static void check_only_reduces(int side)
     for (int k = 0; k < 200; k++) {
         int64_t before = venue_account(v, id)->size;
         int over = fabs((double)before) * MARK * K > 1e10;
-        wake(pop, v);
+        support_agent_wake_next(pop, v);
         int64_t after = venue_account(v, id)->size;
         const account_cold *c = &venue_accounts(v)->cold[id];
         if (over) {
@@ -330,9 +290,8 @@ static void check_only_reduces(int side)
     cr_assert_eq(added, 192);
     cr_assert_eq(stats(pop).reduce_only, 8);
     cr_assert_eq(venue_account(v, id)->size, side * expect_size);
-    audit(v);
-    agent_free(pop);
-    venue_free(v);
+    support_agent_audit(v);
+    support_agent_free(pop, v);
 }
 
 Test(agent_noise, an_agent_over_its_position_limit_only_reduces)
@@ -343,18 +302,17 @@ Test(agent_noise, an_agent_over_its_position_limit_only_reduces)
 
 Test(agent_noise, top_ups_keep_every_order_admissible_and_leverage_at_most_the_stated)
 {
-    uint32_t whale;
-    venue *v = make_venue(INT64_C(1000000000), &whale);
+    venue *v = make_venue(INT64_C(1000000000), NULL);
     agent_noise_params p = params(20);
     p.market_share = 0.7;
     agent_pop *pop = make_pop(&p, v, 9, "noise");
     const profile *prof = venue_profile(v);
     for (int k = 0; k < 3000; k++) {
-        wake(pop, v);
+        support_agent_wake_next(pop, v);
         /* After each of its turns an agent holds at least 1/3 of its
          * position's notional as margin (less the fee it paid). */
         for (uint32_t i = 0; i < 20; i++) {
-            const account *a = venue_account(v, agent_noise_account(pop, i));
+            const account *a = venue_account(v, test_agent(pop, i));
             if (a->size == 0)
                 continue;
             margin_position pos = {a->size, a->cost, a->cash};
@@ -368,15 +326,13 @@ Test(agent_noise, top_ups_keep_every_order_admissible_and_leverage_at_most_the_s
     cr_assert_gt(s.deposited, 0);
     cr_assert_gt(s.market_orders, 1800);
     cr_assert_gt(s.limit_orders, 600);
-    audit(v);
-    agent_free(pop);
-    venue_free(v);
+    support_agent_audit(v);
+    support_agent_free(pop, v);
 }
 
 static void run(venue **v, agent_pop **pop, const char *name, uint64_t seed)
 {
-    uint32_t whale;
-    *v = make_venue(INT64_C(1000000000), &whale);
+    *v = make_venue(INT64_C(1000000000), NULL);
     agent_noise_params p = params(30);
     *pop = make_pop(&p, *v, seed, name);
     perr e = {0, ""};
@@ -384,7 +340,7 @@ static void run(venue **v, agent_pop **pop, const char *name, uint64_t seed)
         if (k % 300 == 0)
             cr_assert_eq(venue_set_mark(*v, k, MARK + 200 * (k / 300 % 2), &e), 0,
                          "%s", e.msg);
-        wake(*pop, *v);
+        support_agent_wake_next(*pop, *v);
     }
 }
 
@@ -399,9 +355,9 @@ Test(agent_noise, same_seed_gives_the_same_orders)
     cr_assert_eq(memcmp(&a, &b, sizeof a), 0);
     int differ = 0;
     for (uint32_t i = 0; i < 30; i++) {
-        const account *x = venue_account(v[0], agent_noise_account(pop[0], i));
-        const account *y = venue_account(v[1], agent_noise_account(pop[1], i));
-        const account *z = venue_account(v[2], agent_noise_account(pop[2], i));
+        const account *x = venue_account(v[0], test_agent(pop[0], i));
+        const account *y = venue_account(v[1], test_agent(pop[1], i));
+        const account *z = venue_account(v[2], test_agent(pop[2], i));
         cr_assert(x->size == y->size && x->cost == y->cost && x->cash == y->cash,
                   "agent %u differs", i);
         differ += x->size != z->size;
@@ -411,62 +367,44 @@ Test(agent_noise, same_seed_gives_the_same_orders)
     size_t na = book_levels(venue_book_view(v[0]), BOOK_BUY, la, 32);
     cr_assert_eq(book_levels(venue_book_view(v[1]), BOOK_BUY, lb, 32), na);
     cr_assert_eq(memcmp(la, lb, na * sizeof la[0]), 0);
-    for (int r = 0; r < 3; r++) {
-        agent_free(pop[r]);
-        venue_free(v[r]);
-    }
-}
-
-static void expect_error(agent_noise_params p, const char *key)
-{
-    support_agent_check_error(agent_noise_check, &p, profile_builtin("binance"), "populations[1]", key);
+    for (int r = 0; r < 3; r++)
+        support_agent_free(pop[r], v[r]);
 }
 
 Test(agent_noise, bad_parameters_name_the_key)
 {
     agent_noise_params ok = params(5), p;
-    perr e = {0, ""};
-    cr_assert_eq(agent_noise_check(&ok, profile_builtin("binance"), "populations[1]", &e), 0, "%s", e.msg);
-    p = ok; p.count = 0; expect_error(p, "populations[1].count:");
-    p = ok; p.market_share = 1.1; expect_error(p, "populations[1].market_share:");
-    p = ok; p.band_bps = 0; expect_error(p, "populations[1].band_bps:");
-    p = ok; p.limit_offset_bps = -1; expect_error(p, "populations[1].limit_offset_bps:");
-    p = ok; p.buy_prob = NAN; expect_error(p, "populations[1].buy_prob:");
-    p = ok; p.size_alpha = 0; expect_error(p, "populations[1].size_alpha:");
-    p = ok; p.size_min = 0; expect_error(p, "populations[1].size_min:");
-    p = ok; p.size_max = 50; expect_error(p, "populations[1].size_max:");
-    p = ok; p.max_position_notional = -5;
-    expect_error(p, "populations[1].max_position_notional:");
-    p = ok; p.leverage = 0; expect_error(p, "populations[1].leverage:");
+    static const support_agent_bad bad[] = {
+        {"count", 0},         {"market_share", 1.1},
+        {"band_bps", 0},      {"limit_offset_bps", -1},
+        {"buy_prob", NAN},    {"size_alpha", 0},
+        {"size_min", 0},      {"size_max", 50},
+        {"max_position_notional", -5}, {"leverage", 0},
+    };
+    support_agent_bad_values(&agent_noise_kind, &ok, binance(), "populations[1]",
+                             bad, sizeof bad / sizeof bad[0]);
     p = ok; p.arrival.alpha = 1; p.arrival.kind = ARRIVAL_HAWKES;
-    expect_error(p, "populations[1].arrival.alpha:");
-    const agent_kind *kind = agent_kind_find("noise_taker");
-    cr_assert_not_null(kind);
+    support_agent_check_error(&agent_noise_kind, &p, binance(), "populations[1]",
+                              "populations[1].arrival.alpha:");
+    const agent_kind *kind = support_agent_kind("noise_taker");
     agent_noise_params d;
-    kind->defaults(&d);
+    agent_kind_defaults(kind, &d);
     cr_assert(d.count == 1000 && d.size_alpha == 2 && d.leverage == 3);
     d.leverage = 126;
-    cr_assert_eq(kind->check(&d, profile_builtin("binance"), "populations[1]", &e),
-                 PERR_INVALID);
-    cr_assert(strstr(e.msg, "populations[1].leverage: must be <= 125") == e.msg, "%s",
-              e.msg);
+    support_agent_check_error(kind, &d, binance(), "populations[1]",
+                              "populations[1].leverage: must be <= 125");
 }
 
 Test(agent_noise, scenario_keys_set_the_parameters)
 {
-    const agent_kind *kind = agent_kind_find("noise_taker");
-    cr_assert_not_null(kind);
     agent_noise_params p;
-    kind->defaults(&p);
     const char *set[][2] = {{"count", "5k"},        {"size_alpha", "1.5"},
                             {"size_min", "50"},     {"size_max", "2M"},
                             {"buy_prob", "40%"},    {"leverage", "4"},
                             {"arrival.rate", "10"}, {"max_position_notional", "250k"}};
-    support_agent_set_keys(kind, &p, set, sizeof set / sizeof set[0]);
+    support_agent_set_keys(support_agent_kind("noise_taker"), &p, set,
+                           sizeof set / sizeof set[0], binance(), "populations[1]");
     cr_assert(p.count == 5000 && p.size_alpha == 1.5 && p.size_min == 50
               && p.size_max == 2e6 && p.buy_prob == 0.4 && p.leverage == 4
               && p.arrival.rate == 10 && p.max_position_notional == 250000);
-    perr e = {0, ""};
-    cr_assert_eq(kind->check(&p, profile_builtin("binance"), "populations[1]", &e), 0,
-                 "%s", e.msg);
 }

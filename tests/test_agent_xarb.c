@@ -21,9 +21,9 @@
 #include <string.h>
 
 #include "agent_xarb.h"
-#include "support_agent.h"
 #include "funding.h"
-#include "support_arb.h"
+#include "support.h"
+#include "support_agent.h"
 #include "venue.h"
 
 #define INDEX INT64_C(500000)
@@ -52,8 +52,10 @@ static pair make_pair(void)
     return p;
 }
 
-static void free_pair(pair *p)
+/* Releases pop and the pair it trades on. */
+static void free_pair(agent_pop *pop, pair *p)
 {
+    agent_free(pop);
     for (int k = 0; k < 2; k++) {
         venue_free(p->v[k]);
         funding_free(p->f[k]);
@@ -82,14 +84,13 @@ static void quote_together(pair *p)
 static agent_xarb_params params(uint32_t count)
 {
     agent_xarb_params p;
-    agent_xarb_params_default(&p);
-    p.count = count;
+    support_agent_params(&agent_xarb_kind, &p, count);
     return p;
 }
 
 static agent_pop *make_pop(const agent_xarb_params *prm, pair *p, uint64_t seed)
 {
-    return support_agent_pop(agent_xarb_new, prm, p->v, 2, seed, "xarbs",
+    return support_agent_pop(&agent_xarb_kind, prm, p->v, 2, seed, "xarbs",
                              "populations[1]");
 }
 
@@ -106,9 +107,8 @@ static void wake_n(agent_pop *pop, pair *p, int64_t now, int n)
                          {p->v[1], p->f[1], "okx", (double)INDEX, {1.0}}};
     agent_world w = {now, DAY0, (double)INDEX * 0.1, 2, m};
     for (int k = 0; k < n; k++) {
-        perr e = {0, ""};
         arrival_next(&pop->arrival);
-        cr_assert_eq(agent_wake(pop, &w, &e), 0, "agent_wake: %s", e.msg);
+        support_agent_wake(pop, &w);
         support_audit(p->v[0]);
         support_audit(p->v[1]);
     }
@@ -116,7 +116,7 @@ static void wake_n(agent_pop *pop, pair *p, int64_t now, int n)
 
 static int64_t leg_size(const pair *p, const agent_pop *pop, int leg, uint32_t i)
 {
-    return venue_account(p->v[leg], agent_xarb_account(pop, leg, i))->size;
+    return venue_account(p->v[leg], agent_account(pop, leg, i))->size;
 }
 
 /* Every agent holds equal and opposite base on the two venues:
@@ -167,8 +167,7 @@ Test(agent_xarb, they_sell_the_dear_venue_buy_the_cheap_and_the_gap_narrows)
     cr_assert_eq(stats(pop).lots_sold[0], 650);
     cr_assert_eq(stats(pop).lots_bought[1], 65);
     cr_assert_eq(stats(pop).lots_bought[0] + stats(pop).lots_sold[1], 0);
-    agent_free(pop);
-    free_pair(&p);
+    free_pair(pop, &p);
 }
 
 Test(agent_xarb, they_unwind_when_the_gap_closes)
@@ -190,8 +189,7 @@ Test(agent_xarb, they_unwind_when_the_gap_closes)
     cr_assert_gt(stats(pop).exits, 0);
     cr_assert_eq(stats(pop).lots_bought[0], stats(pop).lots_sold[0]);
     cr_assert_eq(stats(pop).lots_sold[1], stats(pop).lots_bought[1]);
-    agent_free(pop);
-    free_pair(&p);
+    free_pair(pop, &p);
 }
 
 Test(agent_xarb, no_trade_while_the_gap_is_within_fees_and_threshold)
@@ -205,8 +203,7 @@ Test(agent_xarb, no_trade_while_the_gap_is_within_fees_and_threshold)
     wake_n(pop, &p, 0, 100);
     cr_assert_eq(stats(pop).entries, 0);
     cr_assert_eq(stats(pop).lots_sold[0] + stats(pop).lots_bought[1], 0);
-    agent_free(pop);
-    free_pair(&p);
+    free_pair(pop, &p);
 }
 
 Test(agent_xarb, each_leg_stays_within_max_position_notional)
@@ -216,10 +213,10 @@ Test(agent_xarb, each_leg_stays_within_max_position_notional)
     test_quotes(p.v[0], p.whale[0], 502000, 502010, 10, 5, 10000);
     test_quotes(p.v[1], p.whale[1], 497990, 498000, 10, 5, 1000);
     agent_xarb_params prm = params(3);
-    prm.order_notional = 7000;
-    prm.max_position_notional = 20000;
-    prm.capital = 6000;
-    prm.leverage = 4;
+    prm.sizing.order_notional = 7000;
+    prm.sizing.max_position_notional = 20000;
+    prm.sizing.capital = 6000;
+    prm.sizing.leverage = 4;
     agent_pop *pop = make_pop(&prm, &p, 4);
     int64_t bound = INT64_C(20000000000);
     for (int k = 0; k < 200; k++) {
@@ -227,7 +224,7 @@ Test(agent_xarb, each_leg_stays_within_max_position_notional)
         for (uint32_t i = 0; i < 3; i++)
             for (int leg = 0; leg < 2; leg++) {
                 const account *a = venue_account(p.v[leg],
-                                                  agent_xarb_account(pop, leg, i));
+                                                  agent_account(pop, leg, i));
                 cr_assert_leq(a->cost < 0 ? -a->cost : a->cost, bound,
                               "agent %u leg %d: cost %lld", (unsigned)i, leg,
                               (long long)a->cost);
@@ -243,8 +240,7 @@ Test(agent_xarb, each_leg_stays_within_max_position_notional)
         cr_assert_eq(leg_size(&p, pop, 0, i), -390, "agent %u", (unsigned)i);
     }
     cr_assert_eq(stats(pop).rejects, 0);
-    agent_free(pop);
-    free_pair(&p);
+    free_pair(pop, &p);
 }
 
 /* Binance's rules with the rate known ahead, so the test sets the estimate. */
@@ -290,8 +286,7 @@ Test(agent_xarb, they_short_the_venue_whose_funding_is_higher)
         }
         cr_assert_lt(short_side, 0);
         expect_matched(&p, pop, 2);
-        agent_free(pop);
-        free_pair(&p);
+        free_pair(pop, &p);
     }
 }
 
@@ -300,7 +295,7 @@ Test(agent_xarb, same_seed_gives_the_same_actions)
     pair p[2];
     agent_pop *pop[2];
     agent_xarb_params prm = params(5);
-    prm.order_notional = 1000;
+    prm.sizing.order_notional = 1000;
     for (int r = 0; r < 2; r++) {
         p[r] = make_pair();
         quote_apart(&p[r]);
@@ -312,69 +307,41 @@ Test(agent_xarb, same_seed_gives_the_same_actions)
     cr_assert_gt(a.entries, 10);
     for (uint32_t i = 0; i < 5; i++)
         for (int leg = 0; leg < 2; leg++) {
-            const account *x = venue_account(p[0].v[leg], agent_xarb_account(pop[0], leg, i));
-            const account *y = venue_account(p[1].v[leg], agent_xarb_account(pop[1], leg, i));
+            const account *x = venue_account(p[0].v[leg], agent_account(pop[0], leg, i));
+            const account *y = venue_account(p[1].v[leg], agent_account(pop[1], leg, i));
             cr_assert(x->size == y->size && x->cost == y->cost && x->cash == y->cash,
                       "agent %u leg %d differs", (unsigned)i, leg);
         }
     for (int r = 0; r < 2; r++) {
-        agent_free(pop[r]);
-        free_pair(&p[r]);
+        free_pair(pop[r], &p[r]);
     }
-}
-
-static void expect_error(agent_xarb_params prm, const char *key)
-{
-    support_agent_check_error(agent_xarb_check, &prm, binance(), "populations[1]", key);
 }
 
 Test(agent_xarb, bad_parameters_name_the_key)
 {
     agent_xarb_params ok = params(3);
-    perr e = {0, ""};
-    cr_assert_eq(agent_xarb_check(&ok, binance(), "populations[1]", &e), 0,
-                 "%s", e.msg);
-    agent_xarb_params prm = ok;
-    prm.count = 0;
-    expect_error(prm, "populations[1].count:");
-    prm = ok;
-    prm.threshold_bps = -1;
-    expect_error(prm, "populations[1].threshold_bps:");
-    prm = ok;
-    prm.exit_bps = -0.5;
-    expect_error(prm, "populations[1].exit_bps:");
-    prm = ok;
-    prm.order_notional = INFINITY;
-    expect_error(prm, "populations[1].order_notional:");
-    prm = ok;
-    prm.max_position_notional = 10;
-    expect_error(prm, "populations[1].max_position_notional:");
-    prm = ok;
-    prm.leverage = 126;
-    expect_error(prm, "populations[1].leverage:");
-    prm = ok;
-    prm.capital = 1;
-    expect_error(prm, "populations[1].capital:");
-    prm = ok;
-    prm.arrival.beta = 0;
-    expect_error(prm, "populations[1].arrival.beta:");
+    static const support_agent_bad bad[] = {
+        {"count", 0},          {"threshold_bps", -1},
+        {"exit_bps", -0.5},    {"order_notional", INFINITY},
+        {"max_position_notional", 10}, {"leverage", 126},
+        {"capital", 1},        {"arrival.beta", 0},
+    };
+    support_agent_bad_values(&agent_xarb_kind, &ok, binance(), "populations[1]",
+                             bad, sizeof bad / sizeof bad[0]);
 }
 
 Test(agent_xarb, the_registry_makes_a_two_venue_population)
 {
-    const agent_kind *k = agent_kind_find("cross_venue_arb");
-    cr_assert_not_null(k);
+    const agent_kind *k = support_agent_kind("cross_venue_arb");
     cr_assert_eq(k->two_venues, 1);
     agent_xarb_params prm;
-    k->defaults(&prm);
+    support_agent_defaults(k, &prm, okx(), "populations[1]");
+    static const char *const keys[] = {
+        "count", "threshold_bps", "exit_bps", "order_notional",
+        "max_position_notional", "leverage", "capital", "arrival.process",
+        "arrival.rate", "arrival.alpha", "arrival.beta"};
+    support_agent_has_keys(k, keys, sizeof keys / sizeof keys[0]);
     perr e = {0, ""};
-    cr_assert_eq(k->check(&prm, okx(), "populations[1]", &e), 0, "%s", e.msg);
-    const char *keys[] = {"count", "threshold_bps", "exit_bps", "order_notional",
-                          "max_position_notional", "leverage", "capital",
-                          "arrival.process", "arrival.rate", "arrival.alpha",
-                          "arrival.beta"};
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        cr_assert_not_null(param_find(k->keys, keys[i]), "%s", keys[i]);
 
     pair p = make_pair();
     agent_market m[3] = {{p.v[1], NULL, "okx", (double)INDEX, {1.0}},
@@ -383,22 +350,21 @@ Test(agent_xarb, the_registry_makes_a_two_venue_population)
     agent_world w = {0, DAY0, 50000.0, 3, m};
     /* Without a second venue, or with the same venue twice: an error. */
     agent_setup none = {&w, 0, -1, 9, "xarbs", 0, "populations[1]"};
-    cr_assert_null(k->create(&prm, &none, &e));
+    cr_assert_null(agent_kind_create(k, &prm, &none, &e));
     cr_assert(strstr(e.msg, "populations[1].other_venue:") == e.msg, "%s", e.msg);
     agent_setup same = {&w, 1, 2, 9, "xarbs", 0, "populations[1]"};
-    cr_assert_null(k->create(&prm, &same, &e));
+    cr_assert_null(agent_kind_create(k, &prm, &same, &e));
     cr_assert(strstr(e.msg, "populations[1].other_venue:") == e.msg, "%s", e.msg);
     agent_setup s = {&w, 1, 0, 9, "xarbs", 0, "populations[1]"};
-    agent_pop *pop = k->create(&prm, &s, &e);
+    agent_pop *pop = agent_kind_create(k, &prm, &s, &e);
     cr_assert_not_null(pop, "%s", e.msg);
-    cr_assert_str_eq(pop->type->kind, "cross_venue_arb");
+    cr_assert_str_eq(pop->kind->kind, "cross_venue_arb");
     cr_assert_eq(pop->market, 1);
     cr_assert_eq(pop->other_market, 0);
     /* Leg A is markets[1] (Binance), leg B markets[0] (OKX). */
-    cr_assert_eq(venue_account(p.v[0], agent_xarb_account(pop, 0, 0))->cash,
+    cr_assert_eq(venue_account(p.v[0], agent_account(pop, 0, 0))->cash,
                  INT64_C(500000000000));
-    cr_assert_eq(venue_account(p.v[1], agent_xarb_account(pop, 1, 0))->cash,
+    cr_assert_eq(venue_account(p.v[1], agent_account(pop, 1, 0))->cash,
                  INT64_C(500000000000));
-    agent_free(pop);
-    free_pair(&p);
+    free_pair(pop, &p);
 }

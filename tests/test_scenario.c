@@ -272,7 +272,7 @@ Test(scenario, absent_keys_take_the_documented_defaults)
     cr_expect_eq(s.populations[0].venue, 0, "the only venue");
     cr_expect_str_eq(s.populations[0].name, "leveraged_long-0");
     agent_holder_params d;
-    agent_holder_params_default(&d);
+    agent_kind_defaults(&agent_holder_long_kind, &d);
     d.leverage_median = 5;
     cr_expect_eq(memcmp(holder(&s, 0), &d, sizeof d), 0);
     cr_expect_eq(s.n_shocks, 0);
@@ -707,7 +707,7 @@ Test(scenario, every_kinds_count_offset_is_its_count_key)
         cr_expect_eq(c->offset, (*k)->count_offset, "kind %s", (*k)->kind);
         void *params = calloc(1, (*k)->params_size);
         cr_assert_not_null(params);
-        (*k)->defaults(params);
+        agent_kind_defaults(*k, params);
         uint32_t n = 12345;
         memcpy((char *)params + c->offset, &n, sizeof n);
         cr_expect_eq(agent_kind_count(*k, params), 12345u, "kind %s",

@@ -256,7 +256,7 @@ world *world_new(const scenario *s, const world_options *opt, perr *e)
         const scenario_population *sp = &s->populations[k];
         agent_setup setup = {&w->view, sp->venue, sp->other_venue, s->seed,
                              sp->name, 0, sp->key_prefix};
-        if (!(w->pops[k] = sp->kind->create(sp->params, &setup, e)))
+        if (!(w->pops[k] = agent_kind_create(sp->kind, sp->params, &setup, e)))
             goto fail;
         w->n_pops = k + 1;
         if (push(w, arrival_peek(&w->pops[k]->arrival), EV_WAKE, (uint32_t)k,

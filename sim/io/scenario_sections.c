@@ -657,15 +657,15 @@ static int load_population(loader *ld, scenario *s, size_t i)
     pop->params = calloc(1, k->params_size);
     if (!pop->params)
         return loader_nomem(ld);
-    k->defaults(pop->params);
+    agent_kind_defaults(k, pop->params);
     if ((rc = loader_apply_keys(ld, pop->key_prefix, k->keys, pop->params,
                                 population_reserved, "models/README.md"))
         != 0)
         return rc;
     perr why;
     perr_clear(&why);
-    if (k->check(pop->params, &s->venues[pop->venue].profile,
-                 pop->key_prefix, &why)
+    if (agent_kind_check(k, pop->params, &s->venues[pop->venue].profile,
+                         pop->key_prefix, &why)
         != 0)
         return loader_fail_checked(ld, &why, item);
     return 0;
