@@ -17,6 +17,7 @@
 
 #include <yaml.h>
 
+#include "grow.h"
 #include "textfile.h"
 
 void flat_init(flat_doc *d, const char *file, perr *e)
