@@ -605,7 +605,8 @@ Test(cli, check_invariants_audits_every_event_of_a_run)
     cr_assert_not_null(mkdtemp(dir));
     char args[1024];
     outcome o;
-    /* A smaller quickstart: the recount after every event is O(accounts). */
+    /* The option through the command line, on a smaller quickstart (the
+     * shipped scenarios run with it in full: ctest invariants.*). */
     snprintf(args, sizeof args,
              "run -q --check-invariants -o %s --set duration=41m "
              "--set 'populations[1].count=100' --set 'populations[2].count=50' "
