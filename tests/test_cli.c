@@ -545,7 +545,8 @@ Test(cli, check_invariants_audits_every_event_of_a_run)
 {
     char dir[64];
     support_temp_dir(dir, sizeof dir, "cli-runs");
-    /* A smaller quickstart: the recount after every event is O(accounts). */
+    /* The option through the command line, on a smaller quickstart (the
+     * shipped scenarios run with it in full: ctest invariants.*). */
     char path[512];
     run_to_result(path,
                   "-q --check-invariants -o %s --set duration=41m "

@@ -221,7 +221,9 @@ class Run:
     series       venue -> DataFrame of /venues/<v>/series/*, indexed by
                  UTC time ("time"); the column t is seconds since the start
     audit        venue -> DataFrame of /venues/<v>/audit/* (exact int64
-                 totals), same index
+                 totals: long_lots, short_lots, cash_total, deposits,
+                 withdrawals), same index; cash_total - deposits +
+                 withdrawals is the same in every row (README, "Commands")
     events       venue -> table name -> DataFrame of the event table, with
                  a first column "time" (UTC) from time_s; the liquidation
                  route is a str (book, backstop, fund, adl)

@@ -22,6 +22,10 @@
 #include "perr.h"
 #include "suggest.h"
 #include "version.h"
+#include "world.h"
+
+#define STRINGIFY(x) #x
+#define AS_TEXT(x) STRINGIFY(x)
 
 
 typedef struct command {
@@ -57,7 +61,12 @@ static const char run_help[] =
     "  -j, --jobs N         run N scenarios at once (default: 1)\n"
     "      --check          exit 1 if any expectation in `expect:` fails\n"
     "      --force          overwrite an existing result file\n"
-    "      --check-invariants  verify the exact ledger after every event\n"
+    "      --check-invariants  check the exact ledger after every event that\n"
+    "                       changes it (running totals, O(1)), recount it from\n"
+    "                       scratch once per as many such events as the venue\n"
+    "                       has accounts (at least " AS_TEXT(WORLD_RECOUNT_EVERY) ") and at the end;\n"
+    "                       exit 1 naming the first broken invariant; the\n"
+    "                       results are the same with it or without\n"
     "  -q, --quiet          no progress line\n"
     "  -h, --help           show this help\n";
 

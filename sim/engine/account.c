@@ -30,6 +30,32 @@ static int64_t abs64(int64_t v)
     return v < 0 ? -v : v;
 }
 
+/* ---- the running totals ------------------------------------------------ */
+
+/* Every change to a ledger entry's cash goes through these three, which add
+ * what the leg moved to the running total (accounts.cash_total). A transfer
+ * whose legs do not cancel then moves the running total away from initial
+ * + deposits - withdrawals, which the O(1) check sees at once
+ * (accounts_check_books); a change that bypassed them shows in the
+ * recount (accounts_audit). */
+static inline void move_cash(accounts *t, account *a, int64_t amount)
+{
+    a->cash += amount;
+    t->cash_total += amount;
+}
+
+static inline void move_reserve(accounts *t, account *a, int64_t amount)
+{
+    a->reserve += amount;
+    t->cash_total += amount;
+}
+
+static inline void move_pool(accounts *t, int64_t amount)
+{
+    t->fee_pool += amount;
+    t->cash_total += amount;
+}
+
 /* ---- trigger buckets --------------------------------------------------- */
 
 static account_buckets *buckets_of(accounts *t, int side)
@@ -184,8 +210,8 @@ int accounts_init(accounts *t, const profile *p, int64_t min_mark,
         blank(t, i, ACCOUNT_CROSS, 1);
         t->a[i].state = ACCOUNT_HELD;
     }
-    t->a[ACCOUNT_FUND].cash = p->insurance_fund;
-    t->a[ACCOUNT_BACKSTOP].cash = p->backstop_vault;
+    move_cash(t, &t->a[ACCOUNT_FUND], p->insurance_fund);
+    move_cash(t, &t->a[ACCOUNT_BACKSTOP], p->backstop_vault);
     t->initial_total = p->insurance_fund + p->backstop_vault;
     t->n = ACCOUNT_FIRST_TRADER;
     return 0;
@@ -226,9 +252,9 @@ int accounts_open(accounts *t, int64_t deposit, account_mode mode,
     uint32_t i = t->n++;
     blank(t, i, mode, leverage);
     if (mode == ACCOUNT_ISOLATED)
-        t->a[i].reserve = deposit;
+        move_reserve(t, &t->a[i], deposit);
     else
-        t->a[i].cash = deposit;
+        move_cash(t, &t->a[i], deposit);
     t->deposits += deposit;
     *id = i;
     return 0;
@@ -252,9 +278,9 @@ int accounts_deposit(accounts *t, uint32_t id, int64_t amount, perr *e)
                         (long long)amount);
     account *a = &t->a[id];
     if (a->mode == ACCOUNT_ISOLATED)
-        a->reserve += amount;
+        move_reserve(t, a, amount);
     else
-        a->cash += amount;
+        move_cash(t, a, amount);
     t->deposits += amount;
     accounts_rekey(t, id);
     return 0;
@@ -300,9 +326,9 @@ int accounts_withdraw(accounts *t, uint32_t id, int64_t amount, int64_t mark,
                         (unsigned)id, (long long)amount,
                         (long long)(free_cash > 0 ? free_cash : 0));
     if (a->mode == ACCOUNT_ISOLATED)
-        a->reserve -= amount;
+        move_reserve(t, a, -amount);
     else
-        a->cash -= amount;
+        move_cash(t, a, -amount);
     t->withdrawals += amount;
     accounts_rekey(t, id);
     return 0;
@@ -312,13 +338,13 @@ int accounts_withdraw(accounts *t, uint32_t id, int64_t amount, int64_t mark,
 
 /* Moves initial margin for an opened notional from reserve into the
  * isolated position, as much as the reserve holds. */
-static void commit_isolated(account *a, int64_t notional)
+static void commit_isolated(accounts *t, account *a, int64_t notional)
 {
     int64_t need = margin_initial(notional, a->leverage);
     if (need > a->reserve)
         need = a->reserve > 0 ? a->reserve : 0;
-    a->reserve -= need;
-    a->cash += need;
+    move_reserve(t, a, -need);
+    move_cash(t, a, need);
 }
 
 /* One side of a trade: delta lots (signed) for amount cash. A trade that
@@ -326,23 +352,23 @@ static void commit_isolated(account *a, int64_t notional)
  * (q of |delta| lots), then an opening for the remainder: isolated margin is
  * settled on the close before the new position's cash arrives, so the
  * release to reserve cannot take the new position's proceeds with it. */
-static void trade_leg(account *a, int64_t delta, int64_t amount)
+static void trade_leg(accounts *t, account *a, int64_t delta, int64_t amount)
 {
     int64_t dir = sign64(delta);
     int64_t s = a->size;
     if (s == 0 || sign64(s) == dir) {
-        a->cash -= dir * amount;
+        move_cash(t, a, -dir * amount);
         a->size += delta;
         a->cost += dir * amount;
         if (a->mode == ACCOUNT_ISOLATED)
-            commit_isolated(a, amount);
+            commit_isolated(t, a, amount);
         return;
     }
     int64_t q = abs64(delta) < abs64(s) ? abs64(delta) : abs64(s);
     int64_t closing = q == abs64(delta) ? amount
                                         : (int64_t)((i128)amount * q / abs64(delta));
     int64_t wallet_before = a->cash + a->cost;
-    a->cash -= dir * closing;
+    move_cash(t, a, -dir * closing);
     int64_t removed = q == abs64(s) ? a->cost /* a close: no division */
                                     : (int64_t)((i128)a->cost * q / abs64(s));
     a->cost -= removed;
@@ -359,31 +385,31 @@ static void trade_leg(account *a, int64_t delta, int64_t amount)
         if (release > wallet)
             release = wallet;
         if (release > 0) {
-            a->cash -= release;
-            a->reserve += release;
+            move_cash(t, a, -release);
+            move_reserve(t, a, release);
         }
     }
     int64_t rest = abs64(delta) - q;
     if (rest > 0) {
         int64_t opened = amount - closing;
-        a->cash -= dir * opened;
+        move_cash(t, a, -dir * opened);
         a->size = dir * rest;
         a->cost = dir * opened;
         if (a->mode == ACCOUNT_ISOLATED)
-            commit_isolated(a, opened);
+            commit_isolated(t, a, opened);
     }
 }
 
 /* A fee to the pool (amount < 0: a rebate from it), without re-keying. */
 static void charge_fee(accounts *t, account *a, int64_t amount)
 {
-    t->fee_pool += amount;
+    move_pool(t, amount);
     if (a->mode == ACCOUNT_ISOLATED && amount > 0 && a->reserve >= amount)
-        a->reserve -= amount;
+        move_reserve(t, a, -amount);
     else if (a->mode == ACCOUNT_ISOLATED && amount < 0)
-        a->reserve -= amount;
+        move_reserve(t, a, -amount);
     else
-        a->cash -= amount;
+        move_cash(t, a, -amount);
 }
 
 /* The lots a position adds to the long and to the short total. */
@@ -392,19 +418,29 @@ static inline int64_t long_part(int64_t size)
     return size > 0 ? size : 0;
 }
 
+static inline int64_t short_part(int64_t size)
+{
+    return size < 0 ? -size : 0;
+}
+
 void accounts_fill(accounts *t, uint32_t buyer, uint32_t seller, int64_t lots,
                    int64_t amount, int64_t buyer_fee, int64_t seller_fee)
 {
     int64_t b0 = t->a[buyer].size, s0 = t->a[seller].size;
-    trade_leg(&t->a[buyer], lots, amount);
-    trade_leg(&t->a[seller], -lots, amount);
-    /* Both legs move lots one way: the long total changes by the growth of
-     * the long parts, and the short total by the same (lots balance). */
-    int64_t grown = long_part(t->a[buyer].size) - long_part(b0);
-    if (seller != buyer)
-        grown += long_part(t->a[seller].size) - long_part(s0);
-    t->long_lots += grown;
-    t->short_lots += grown;
+    trade_leg(t, &t->a[buyer], lots, amount);
+    trade_leg(t, &t->a[seller], -lots, amount);
+    /* Each total follows its own side's parts of the two legs, so a trade
+     * that moved more lots one way than the other unbalances them (the
+     * O(1) check, accounts_check_books). */
+    int64_t b1 = t->a[buyer].size, s1 = t->a[seller].size;
+    int64_t longs = long_part(b1) - long_part(b0);
+    int64_t shorts = short_part(b1) - short_part(b0);
+    if (seller != buyer) {
+        longs += long_part(s1) - long_part(s0);
+        shorts += short_part(s1) - short_part(s0);
+    }
+    t->long_lots += longs;
+    t->short_lots += shorts;
     if (buyer_fee)
         charge_fee(t, &t->a[buyer], buyer_fee);
     if (seller_fee)
@@ -422,8 +458,8 @@ void accounts_trade(accounts *t, uint32_t buyer, uint32_t seller, int64_t lots,
 
 void accounts_transfer(accounts *t, uint32_t from, uint32_t to, int64_t amount)
 {
-    t->a[from].cash -= amount;
-    t->a[to].cash += amount;
+    move_cash(t, &t->a[from], -amount);
+    move_cash(t, &t->a[to], amount);
     accounts_rekey(t, from);
     if (to != from)
         accounts_rekey(t, to);
@@ -437,9 +473,15 @@ void accounts_pay_fee(accounts *t, uint32_t id, int64_t amount)
 
 void accounts_pay_from_margin(accounts *t, uint32_t id, int64_t amount)
 {
-    t->a[id].cash -= amount;
-    t->fee_pool += amount;
+    move_cash(t, &t->a[id], -amount);
+    move_pool(t, amount);
     accounts_rekey(t, id);
+}
+
+void accounts_release_margin(accounts *t, uint32_t id, int64_t amount)
+{
+    move_cash(t, &t->a[id], -amount);
+    move_reserve(t, &t->a[id], amount);
 }
 
 /* ---- trigger index ---------------------------------------------------- */
@@ -623,14 +665,31 @@ static int audit_buckets(const accounts *t, int side, size_t indexed, perr *e)
 
 void accounts_books(const accounts *t, accounts_totals *out)
 {
-    int64_t cash = t->initial_total + t->deposits - t->withdrawals;
-    accounts_totals s = {t->long_lots, t->short_lots, cash, cash, t->long_lots};
+    accounts_totals s = {t->long_lots, t->short_lots, t->cash_total,
+                         t->initial_total + t->deposits - t->withdrawals,
+                         t->long_lots, t->deposits, t->withdrawals};
     *out = s;
+}
+
+int accounts_check_books(const accounts *t, perr *e)
+{
+    if (t->long_lots != t->short_lots || t->long_lots < 0)
+        return perr_set(e, PERR_STATE,
+                        "running totals: long lots %lld != short lots %lld",
+                        (long long)t->long_lots, (long long)t->short_lots);
+    int64_t expected = t->initial_total + t->deposits - t->withdrawals;
+    if (t->cash_total != expected)
+        return perr_set(e, PERR_STATE,
+                        "running totals: cash %lld != initial + deposits - "
+                        "withdrawals %lld (off by %lld)",
+                        (long long)t->cash_total, (long long)expected,
+                        (long long)(t->cash_total - expected));
+    return 0;
 }
 
 int accounts_audit(const accounts *t, accounts_totals *out, perr *e)
 {
-    accounts_totals s = {0, 0, t->fee_pool, 0, 0};
+    accounts_totals s = {0, 0, t->fee_pool, 0, 0, t->deposits, t->withdrawals};
     size_t indexed_long = 0, indexed_short = 0;
     s.expected_cash = t->initial_total + t->deposits - t->withdrawals;
     for (uint32_t i = 0; i < t->n; i++) {
@@ -683,6 +742,12 @@ int accounts_audit(const accounts *t, accounts_totals *out, perr *e)
                         "say %lld, %lld", (long long)s.long_lots,
                         (long long)s.short_lots, (long long)t->long_lots,
                         (long long)t->short_lots);
+    if (s.cash_total != t->cash_total)
+        return perr_set(e, PERR_STATE,
+                        "cash recounted %lld; the running total says %lld "
+                        "(off by %lld)",
+                        (long long)s.cash_total, (long long)t->cash_total,
+                        (long long)(s.cash_total - t->cash_total));
     if (s.cash_total != s.expected_cash)
         return perr_set(e, PERR_STATE,
                         "cash total %lld != initial + deposits - withdrawals "

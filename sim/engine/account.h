@@ -6,10 +6,19 @@
  *
  * Ledger entries are int64 cash units and every change moves cash from one
  * entry to another, so two invariants hold exactly after every call
- * (design.md, "Units and exactness"; checked by accounts_audit):
+ * (ARCHITECTURE.md, "Units and exactness"):
  *   - the sizes of all positions sum to zero (long lots == short lots);
  *   - the cash of every account (cash + reserve) plus the fee pool equals
  *     the initial total plus deposits minus withdrawals.
+ * Running totals. The ledger keeps, in O(1) per change, the long lots and
+ * the short lots (each from its own side's part of every fill) and the cash
+ * total (every change to an entry's cash adds what it moved), beside the
+ * deposits and withdrawals so far. accounts_check_books tests the two
+ * invariants on these totals in O(1): a transfer whose legs do not cancel,
+ * or a fill whose lots do not balance, fails it at once. accounts_audit
+ * recounts every account in O(accounts) and also proves the running totals
+ * against the recount, which catches a change made behind the ledger's
+ * back.
  * Positions are held clearing-house style (margin.h): a trade moves the
  * buyer's cash down and the seller's up by its notional, and each position
  * keeps its signed entry notional (cost) for entry price and realized PnL.
@@ -122,20 +131,26 @@ typedef struct accounts {
     account_buckets longs, shorts;
     int64_t fee_pool;
     int64_t initial_total; /* cash put in at creation (fund, backstop) */
-    int64_t deposits;
+    int64_t deposits;      /* by traders, their opening deposits included */
     int64_t withdrawals;
     /* Lots held long and short, kept by accounts_fill (the only place a
      * size changes) so the totals cost O(1); the audit recounts them. */
     int64_t long_lots, short_lots;
+    /* Every account's cash + reserve plus the fee pool, kept by every
+     * change to any of them; the audit recounts it. */
+    int64_t cash_total;
 } accounts;
 
-/* Totals recounted from every account (accounts_audit). */
+/* The ledger's totals: recounted from every account (accounts_audit) or
+ * as the running totals have them (accounts_books). */
 typedef struct accounts_totals {
     int64_t long_lots;
     int64_t short_lots;
     int64_t cash_total;    /* every account's cash + reserve, plus the fee pool */
     int64_t expected_cash; /* initial total + deposits - withdrawals */
     int64_t open_interest; /* long lots */
+    int64_t deposits;      /* so far, opening deposits included */
+    int64_t withdrawals;   /* so far */
 } accounts_totals;
 
 /* Sets up the ledger of a venue with the fund and backstop accounts funded
@@ -204,6 +219,11 @@ void accounts_pay_fee(accounts *t, uint32_t id, int64_t amount);
  * re-key. */
 void accounts_pay_from_margin(accounts *t, uint32_t id, int64_t amount);
 
+/* Moves amount from id's cash to its reserve: what remains of an isolated
+ * position's margin back to the wallet once the position is gone (no
+ * re-key: there is no position to key). */
+void accounts_release_margin(accounts *t, uint32_t id, int64_t amount);
+
 /* Re-computes id's trigger and its bucket; call after changing an account's
  * fields directly. */
 void accounts_rekey(accounts *t, uint32_t id);
@@ -245,14 +265,20 @@ int64_t accounts_warm(const accounts *t, int side, int64_t from, int64_t to,
 size_t accounts_side_count(const accounts *t, int side);
 size_t accounts_side_ids(const accounts *t, int side, uint32_t *out);
 
-/* The totals by the ledger's books, in O(1): lots as accounts_fill kept
- * them, cash as initial + deposits - withdrawals. accounts_audit proves
- * that a recount gives the same figures. */
+/* The totals by the ledger's books, in O(1): the running totals of lots and
+ * cash, the deposits and withdrawals so far, and what the cash should be,
+ * initial + deposits - withdrawals. accounts_audit proves that a recount
+ * gives the same figures. */
 void accounts_books(const accounts *t, accounts_totals *out);
+
+/* The invariants on the running totals alone, O(1): long lots == short
+ * lots, and cash == initial + deposits - withdrawals. PERR_STATE with
+ * "running totals: ..." naming the first that fails. */
+int accounts_check_books(const accounts *t, perr *e);
 
 /* Recounts every invariant from scratch, O(accounts); fills *out (may be
  * NULL) and returns PERR_STATE with the first broken invariant named,
- * including a recount that differs from accounts_books. */
+ * including a recount that differs from the running totals. */
 int accounts_audit(const accounts *t, accounts_totals *out, perr *e);
 
 #endif

@@ -271,6 +271,8 @@ int metrics_sample(metrics *m, const venue *v, int64_t now, double index_ticks,
     row->audit[METRICS_LONG_LOTS] = totals.ledger.long_lots;
     row->audit[METRICS_SHORT_LOTS] = totals.ledger.short_lots;
     row->audit[METRICS_CASH_TOTAL] = totals.ledger.cash_total;
+    row->audit[METRICS_DEPOSITS] = totals.ledger.deposits;
+    row->audit[METRICS_WITHDRAWALS] = totals.ledger.withdrawals;
 
     m->taker_buy = m->taker_sell = 0;
     m->liq_long = m->liq_short = m->adl = 0;

@@ -26,13 +26,17 @@
  * mark x K, which is its cash while it holds no position: the figure the
  * venue tests the fund's solvency with.
  *
- * The audit columns are the ledger's exact totals by its books
- * (venue_books, O(1)): long lots and short lots as every fill moved them,
- * and the cash of every ledger entry (every account's cash and reserve, the
- * fund and the vault included, plus the fee pool), which the books say is
- * initial + deposits - withdrawals. A recount (venue_audit, O(accounts))
- * must give the same three figures: the world checks it at the end of
- * every run, and after every event with --check-invariants.
+ * The audit columns are the ledger's exact running totals (venue_books,
+ * O(1)): long lots and short lots as every fill moved them, the cash of
+ * every ledger entry (every account's cash and reserve, the fund and the
+ * vault included, plus the fee pool) as every transfer moved it, and the
+ * deposits and withdrawals so far (cumulative, the deposits of the
+ * accounts opened at set-up included). Conservation is then an identity a
+ * reader checks from the file alone: cash_total - deposits + withdrawals
+ * is the same at every sample (the cash the venue was opened with). A
+ * recount (venue_audit, O(accounts)) must give the same totals: the world
+ * checks it at the end of every run, and now and then during it with
+ * --check-invariants (world.h).
  *
  * Memory: a ring of window / every samples per z-scored series, allocated
  * by metrics_new; metrics_sample allocates nothing.
@@ -78,11 +82,16 @@ typedef enum metrics_series {
     METRICS_SERIES_COUNT
 } metrics_series;
 
-/* The int64 series of /venues/<v>/audit. */
+/* The int64 series of /venues/<v>/audit. At every sample
+ * cash_total - deposits + withdrawals is the same figure: the cash the
+ * venue was opened with (its insurance fund and backstop vault). */
 typedef enum metrics_audit {
     METRICS_LONG_LOTS,
     METRICS_SHORT_LOTS,
-    METRICS_CASH_TOTAL, /* every ledger entry's cash summed */
+    METRICS_CASH_TOTAL,  /* every ledger entry's cash summed */
+    METRICS_DEPOSITS,    /* cash put in by traders so far, opening deposits
+                            included */
+    METRICS_WITHDRAWALS, /* cash taken out by traders so far */
     METRICS_AUDIT_COUNT
 } metrics_audit;
 

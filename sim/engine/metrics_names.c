@@ -41,6 +41,8 @@ static const struct {
     [METRICS_LONG_LOTS] = {"long_lots", "lots"},
     [METRICS_SHORT_LOTS] = {"short_lots", "lots"},
     [METRICS_CASH_TOTAL] = {"cash_total", "cash units"},
+    [METRICS_DEPOSITS] = {"deposits", "cash units"},
+    [METRICS_WITHDRAWALS] = {"withdrawals", "cash units"},
 };
 
 const char *metrics_series_name(int i)

@@ -9,8 +9,9 @@
  *
  * Invariants: an order is admitted only within the bracket's leverage,
  * the account's available margin and the open-interest cap; every ledger
- * change moves cash and lots, never creates them (venue_audit recounts
- * it). Hot paths allocate nothing: the buffers grow by doubling
+ * change moves cash and lots, never creates them (the ledger's running
+ * totals show it in O(1) after every call with the check on; venue_audit
+ * recounts it). Hot paths allocate nothing: the buffers grow by doubling
  * (venue_reserve) and keep their memory.
  */
 #include "venue.h"
@@ -63,7 +64,7 @@ venue *venue_new(const profile *p, int64_t min_price, int64_t max_price,
     v->mark = initial_mark;
     v->oi_cap = VENUE_OI_UNCAPPED;
 #ifndef NDEBUG
-    v->check_every_event = 1;
+    v->recount_every = 1;
 #endif
     v->book = book_new(min_price, max_price, orders_hint, e);
     if (!v->book) {
@@ -108,22 +109,57 @@ const account *venue_account(const venue *v, uint32_t id)
     return id < v->acc.n ? &v->acc.a[id] : NULL;
 }
 
-void venue_set_check(venue *v, int every_event)
+void venue_set_check(venue *v, uint64_t recount_every)
 {
-    v->check_every_event = every_event;
+    v->recount_every = recount_every;
+    v->since_recount = 0;
 }
 
-/* With the check on, recounts the ledger after the call named where. A
- * broken invariant is a bug in this file: the call fails there with the
- * audit's status and a report naming the call, so that a run stops where it
- * happened and the program says so. */
-int venue_check_event(const venue *v, const char *where, perr *e)
+void venue_check_counts(const venue *v, uint64_t *checks, uint64_t *recounts)
 {
-    if (!v->check_every_event)
+    *checks = v->checks;
+    *recounts = v->recounts;
+}
+
+/* Neither the fund nor the vault below zero at the mark, unless its
+ * deleveraging is pending: O(1) (two accounts; the pending demands are a
+ * handful at most). */
+static int takers_solvent(const venue *v, perr *e)
+{
+    for (uint32_t x = ACCOUNT_FUND; x < ACCOUNT_FIRST_TRADER; x++) {
+        margin_position pos = accounts_position(&v->acc, x);
+        if (margin_balance(v->p, &pos, v->mark) < 0 && !venue_liq_pending(v, x))
+            return perr_set(e, PERR_STATE,
+                            "the %s's margin balance is %lld < 0 and no "
+                            "deleveraging is pending",
+                            x == ACCOUNT_FUND ? "insurance fund"
+                                              : "backstop vault",
+                            (long long)margin_balance(v->p, &pos, v->mark));
+    }
+    return 0;
+}
+
+/* With the check on, tests the ledger after the call named where: the
+ * running totals and the fund and vault in O(1) every time, and a recount
+ * of every account (venue_audit) every recount_every-th time. A broken
+ * invariant is a bug in the engine: the call fails there with the audit's
+ * status and a report naming the call, so that a run stops where it was
+ * seen and the program says so. */
+int venue_check_event(venue *v, const char *where, perr *e)
+{
+    if (!v->recount_every)
         return 0;
     perr audit;
     perr_clear(&audit);
-    int rc = venue_audit(v, NULL, &audit);
+    v->checks++;
+    int rc = accounts_check_books(&v->acc, &audit);
+    if (rc == 0)
+        rc = takers_solvent(v, &audit);
+    if (rc == 0 && ++v->since_recount >= v->recount_every) {
+        v->since_recount = 0;
+        v->recounts++;
+        rc = venue_audit(v, NULL, &audit);
+    }
     if (rc != 0)
         return perr_set(e, rc, "ledger invariant broken after %s: %s", where,
                         audit.msg);
@@ -133,7 +169,7 @@ int venue_check_event(const venue *v, const char *where, perr *e)
 /* The status of a call that changed the ledger: a broken invariant before
  * the call's own failure, since it means the ledger can no longer be
  * trusted. */
-static int checked(const venue *v, const char *where, int rc, perr *e)
+static int checked(venue *v, const char *where, int rc, perr *e)
 {
     int broken = venue_check_event(v, where, e);
     return broken ? broken : rc;
@@ -430,17 +466,7 @@ int venue_audit(const venue *v, venue_totals *out, perr *e)
         *out = t;
     if (rc)
         return rc;
-    for (uint32_t x = ACCOUNT_FUND; x < ACCOUNT_FIRST_TRADER; x++) {
-        margin_position pos = accounts_position(&v->acc, x);
-        if (margin_balance(v->p, &pos, v->mark) < 0 && !venue_liq_pending(v, x))
-            return perr_set(e, PERR_STATE,
-                            "the %s's margin balance is %lld < 0 and no "
-                            "deleveraging is pending",
-                            x == ACCOUNT_FUND ? "insurance fund"
-                                              : "backstop vault",
-                            (long long)margin_balance(v->p, &pos, v->mark));
-    }
-    return 0;
+    return takers_solvent(v, e);
 }
 
 const char *venue_route_name(venue_route r)

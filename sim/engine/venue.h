@@ -45,7 +45,8 @@
  * recomputed by the venue's mark rule (venue_set_mark_rule), since the
  * liquidation fills moved the book, and the loop repeats until nothing
  * triggers or the policy's limits stop it. Cash and lots are only ever
- * moved, so the ledger's invariants hold at every step (venue_audit).
+ * moved, so the ledger's invariants hold at every step (venue_set_check,
+ * venue_audit).
  *
  * Event records: one venue_liquidation per route a liquidation took (book,
  * backstop, fund, ADL) and one venue_adl per counterparty closed. Fills stay
@@ -175,12 +176,23 @@ void venue_cancel_all(venue *v, uint32_t account);
 void venue_set_oi_cap(venue *v, int64_t cap);
 int64_t venue_oi_cap(const venue *v);
 
-/* Whether every public call that changes the ledger re-counts it
- * (venue_audit) and fails on a broken invariant, with the audit's status and
- * "ledger invariant broken after CALL: ..." in its report: on by default in
- * debug builds (no NDEBUG), off in release builds. A world sets it from `--check-invariants` in every build
- * (world.h), since a recount costs O(accounts). */
-void venue_set_check(venue *v, int every_event);
+/* The check after every public call that changes the ledger (an order, an
+ * account opened, a deposit or withdrawal, a liquidation pass, a funding
+ * settlement): with recount_every > 0, each such call tests the ledger's
+ * running totals (accounts_check_books) and the fund and the vault, in
+ * O(1), and every recount_every-th one also recounts every account
+ * (venue_audit, O(accounts)); 1 recounts after every call. A broken
+ * invariant fails the call with the audit's status and "ledger invariant
+ * broken after CALL: ..." in its report. 0 turns the check off. The
+ * default is 1 in debug builds (no NDEBUG: the unit tests' small venues)
+ * and 0 in release builds; a world sets it in every build, from
+ * `--check-invariants` (world.h: WORLD_RECOUNT_EVERY), since a recount per
+ * call would make a run of many accounts quadratic. The check changes
+ * nothing on the ledger: a run gives the same results with it or without. */
+void venue_set_check(venue *v, uint64_t recount_every);
+
+/* How many checks and recounts the check has made (venue_set_check). */
+void venue_check_counts(const venue *v, uint64_t *checks, uint64_t *recounts);
 
 /* Installs the mark rule the cascade recomputes the mark with (NULL: the
  * mark changes only through venue_set_mark). */
@@ -204,9 +216,10 @@ void venue_clear_events(venue *v);
  * neither the fund nor the vault is below zero; fills *out if not NULL. */
 int venue_audit(const venue *v, venue_totals *out, perr *e);
 
-/* The totals by the ledger's books in O(1) (accounts_books), with the
- * fund's, the vault's and the fee pool's cash: what the output records on
- * its grid. venue_audit proves the books against a recount. */
+/* The totals by the ledger's books in O(1) (accounts_books: the running
+ * totals, deposits and withdrawals), with the fund's, the vault's and the
+ * fee pool's cash: what the output records on its grid. venue_audit proves
+ * the books against a recount. */
 void venue_books(const venue *v, venue_totals *out);
 
 /* A liquidation in numbers, for tests and reports. */

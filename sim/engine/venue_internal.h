@@ -53,7 +53,9 @@ struct venue {
     int64_t now;
     venue_mark_fn mark_fn;
     void *mark_ctx;
-    int check_every_event;
+    uint64_t recount_every; /* venue_set_check; 0: no check */
+    uint64_t since_recount; /* checks since the last recount */
+    uint64_t checks, recounts; /* venue_check_counts */
     int64_t oi_cap; /* cash, VENUE_OI_UNCAPPED when none */
 
     venue_liquidation *liqs;
@@ -103,10 +105,11 @@ static inline int64_t ceil_rate(int64_t amount, int64_t rate)
  * The buffer keeps its memory (venue_free frees it). */
 int venue_reserve(void **buf, size_t *cap, size_t want, size_t sz);
 
-/* With the check on (venue_set_check), recounts the ledger after the call
- * named where; a broken invariant fails with the audit's status and a
- * report naming the call (venue.c). */
-int venue_check_event(const venue *v, const char *where, perr *e);
+/* With the check on (venue_set_check), tests the ledger after the call
+ * named where: the running totals every time, a recount every
+ * recount_every-th time; a broken invariant fails with the audit's status
+ * and a report naming the call (venue.c). */
+int venue_check_event(venue *v, const char *where, perr *e);
 
 /* Applies the fills of one submitted order to the ledger; liquidation and
  * internal (fund, vault) takers pay no trading fee. Returns the notional

@@ -150,8 +150,7 @@ static int64_t settle_remainder(venue *v, uint32_t id)
     }
     if (left > 0 && a->mode == ACCOUNT_ISOLATED) {
         /* The trader's surplus: back to the wallet it can use. */
-        a->cash = 0;
-        a->reserve += left;
+        accounts_release_margin(&v->acc, id, left);
     }
     return 0;
 }

@@ -120,10 +120,14 @@ static int venue_setup(world *w, size_t i, const world_options *opt, perr *e)
     wv->v = venue_new(wv->p, lo, hi, mark0, n_accounts, WORLD_ORDERS_HINT, e);
     if (!wv->v)
         return perr_status(e, PERR_NOMEM);
-    /* A run audits every event only when asked: a recount costs O(accounts),
-     * so a debug build's default (every event) would make a world of many
-     * agents quadratic. The end of every run recounts all the same. */
-    venue_set_check(wv->v, opt && opt->check_invariants);
+    /* A run checks its ledger only when asked, and recounts once per as
+     * many ledger events as the venue will have accounts (world.h): a
+     * recount costs O(accounts), so a debug build's default (a recount per
+     * call) would make a world of many agents quadratic. The end of every
+     * run recounts all the same. */
+    uint64_t period = n_accounts > WORLD_RECOUNT_EVERY ? n_accounts
+                                                       : WORLD_RECOUNT_EVERY;
+    venue_set_check(wv->v, opt && opt->check_invariants ? period : 0);
     if (!(wv->funding = funding_new(wv->p, s->start_utc_ms, e))
         || !(wv->mark = mark_new(wv->p, e))
         || !(wv->metrics = metrics_new(wv->p, s->output.every_ms,
@@ -296,6 +300,17 @@ void world_free(world *w)
 uint64_t world_events(const world *w)
 {
     return w->events;
+}
+
+void world_check_counts(const world *w, uint64_t *checks, uint64_t *recounts)
+{
+    *checks = *recounts = 0;
+    for (size_t i = 0; i < w->s->n_venues; i++) {
+        uint64_t c, r;
+        venue_check_counts(w->venues[i].v, &c, &r);
+        *checks += c;
+        *recounts += r;
+    }
 }
 
 uint64_t world_agents(const world *w)

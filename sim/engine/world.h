@@ -32,11 +32,27 @@
 
 typedef struct world world;
 
+/* With --check-invariants, each venue checks its ledger after every call
+ * that changes it (a ledger event: an order, an account opened, a deposit
+ * or withdrawal, a liquidation pass, a funding settlement): the running
+ * totals (long lots == short lots, cash == initial + deposits -
+ * withdrawals) and the fund and the vault, in O(1). It recounts every
+ * account from scratch (venue_audit, O(accounts)) after every N-th ledger
+ * event, N = the larger of WORLD_RECOUNT_EVERY and the number of accounts
+ * the venue's populations open, and at the end of the run. A recount of n
+ * accounts every n events or more costs O(1) per event whatever the size
+ * of the world, so the check's cost is a bounded share of a run's
+ * (README.md, "Performance", has the measured overhead); a constant
+ * N would make a world of a million accounts pay for a recount every few
+ * thousand events. */
+#define WORLD_RECOUNT_EVERY 4096
+
 typedef struct world_options {
-    int check_invariants; /* venue_set_check on every venue: audit every
-                             event (in every build: a run does not take the
-                             debug build's default, which would cost
-                             O(accounts) per event) */
+    int check_invariants; /* the check above on every venue, in every build
+                             (a run does not take the debug build's
+                             default, a recount per call, which would cost
+                             O(accounts) per event); 0: a recount at the
+                             end of the run only */
 } world_options;
 
 /* What a progress line shows. */
@@ -67,6 +83,10 @@ int world_summarize(const world *w, summary *out, perr *e);
 
 /* Events popped so far. */
 uint64_t world_events(const world *w);
+
+/* The ledger checks and recounts so far, over every venue
+ * (venue_check_counts): both 0 without check_invariants. */
+void world_check_counts(const world *w, uint64_t *checks, uint64_t *recounts);
 
 /* Agents in all populations (each kind's `count`). */
 uint64_t world_agents(const world *w);

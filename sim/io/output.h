@@ -13,7 +13,12 @@
  *                              (quote / base, float64), cash_per_tick_lot
  *   /venues/<v>/series/<name>  float64 columns on the output grid, one per
  *                              metrics_series, each with a `units` attribute
- *   /venues/<v>/audit/<name>   int64 exact totals on the same grid, `units`
+ *   /venues/<v>/audit/<name>   int64 exact totals on the same grid, one per
+ *                              metrics_audit, `units`: long_lots,
+ *                              short_lots, cash_total, deposits and
+ *                              withdrawals (cumulative), so that
+ *                              cash_total - deposits + withdrawals is the
+ *                              same at every sample (metrics.h)
  *   /venues/<v>/events/<name>  compound tables: liquidations, funding, adl,
  *                              trades (when the scenario asks for them);
  *                              money and prices in the quote currency, with

@@ -24,7 +24,8 @@ typedef struct runner_job {
     const char *out_path;        /* the result's path; NULL: out_dir's
                                     runner_result_path */
     int force;                   /* overwrite an existing result */
-    int check_invariants;        /* audit the ledger after every event */
+    int check_invariants;        /* check the ledger after every event
+                                    (world_options) */
     FILE *progress;              /* a terminal to draw the progress line on, or NULL */
 } runner_job;
 

@@ -51,10 +51,11 @@ const bench_entry bench_table[] = {
      "  --dir DIR         folder of the temporary file (default $TMPDIR or /tmp)",
      bench_output},
     {"run", "a whole scenario with output: wall time, events/s, peak memory",
-     "[--scenario FILE] [--keep DIR] [--no-output]\n"
-     "  --scenario FILE  the scenario (default scenarios/bench-1m-24h.yaml)\n"
-     "  --keep DIR       write the result to DIR and keep it\n"
-     "  --no-output      run without writing a result file",
+     "[--scenario FILE] [--keep DIR] [--no-output] [--check-invariants]\n"
+     "  --scenario FILE     the scenario (default scenarios/bench-1m-24h.yaml)\n"
+     "  --keep DIR          write the result to DIR and keep it\n"
+     "  --no-output         run without writing a result file\n"
+     "  --check-invariants  check the ledger as `run --check-invariants` does",
      bench_run},
     {"sweep", "sweeps: parallel efficiency, overhead per run, index writing",
      "[--jobs N] [--runs N] [--repeat N] [--scenario FILE] [--tiny N]\n"

@@ -5,6 +5,7 @@
  * runs scenarios/bench-1m-24h.yaml from the working directory or the source
  * tree, writing its result to a fresh temporary folder that it removes
  * afterwards (--keep DIR writes there instead and keeps the file).
+ * --check-invariants runs it as `perpsim run --check-invariants` does.
  *
  * Peak memory is the process's maximum resident set (getrusage), which
  * includes the program itself; bytes_per_agent divides it by the agents.
@@ -30,7 +31,7 @@ static const char default_scenario[] = "scenarios/bench-1m-24h.yaml";
 int bench_run(int argc, char **argv, FILE *out, perr *e)
 {
     const char *file = NULL, *keep = NULL;
-    int write_output = 1;
+    int write_output = 1, check_invariants = 0;
     for (int i = 1; i < argc; i++) {
         const char *v;
         if (strcmp(argv[i], "--scenario") == 0) {
@@ -43,6 +44,8 @@ int bench_run(int argc, char **argv, FILE *out, perr *e)
             keep = v;
         } else if (strcmp(argv[i], "--no-output") == 0) {
             write_output = 0;
+        } else if (strcmp(argv[i], "--check-invariants") == 0) {
+            check_invariants = 1;
         } else {
             return perr_set(e, PERR_INVALID, "unknown option '%s'", argv[i]);
         }
@@ -64,7 +67,7 @@ int bench_run(int argc, char **argv, FILE *out, perr *e)
         dir = tmp;
     }
     runner_job job = {.scenario = file, .out_dir = write_output ? dir : NULL,
-                      .force = 1};
+                      .force = 1, .check_invariants = check_invariants};
     runner_result res;
     int rc = runner_run(&job, &res, e);
     long long bytes = 0;
