@@ -1,15 +1,17 @@
 /*
  * support_fs: files and folders for the tests: a file written or read whole
  * (one of the source tree by its path there), a folder removed with all it
- * holds, and, for a test that defines _POSIX_C_SOURCE 200809L before any
+ * holds, the files in a folder with a given ending counted, and, for a test that defines _POSIX_C_SOURCE 200809L before any
  * include (mkdtemp), a fresh folder under /tmp.
  */
 #ifndef PERPSIM_TESTS_SUPPORT_FS_H
 #define PERPSIM_TESTS_SUPPORT_FS_H
 
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #if defined(_POSIX_C_SOURCE) && _POSIX_C_SOURCE >= 200809L
 /* Makes a fresh folder /tmp/perpsim-STEM-XXXXXX and puts its name in dir
@@ -21,6 +23,22 @@ static inline void support_temp_dir(char *dir, size_t size, const char *stem)
     cr_assert_not_null(mkdtemp(dir), "cannot make %s", dir);
 }
 #endif
+
+/* Files in dir whose names end with suffix (0 when dir cannot be read). */
+static inline int support_count_ending(const char *dir, const char *suffix)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int n = 0;
+    size_t ls = strlen(suffix);
+    for (struct dirent *de; (de = readdir(d));) {
+        size_t l = strlen(de->d_name);
+        n += l >= ls && strcmp(de->d_name + l - ls, suffix) == 0;
+    }
+    closedir(d);
+    return n;
+}
 
 /* Removes dir and all it holds. */
 static inline void support_remove_tree(const char *dir)

@@ -21,29 +21,13 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Files in dir whose names end with suffix. */
-static int count_ending(const char *dir, const char *suffix)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return 0;
-    int n = 0;
-    size_t ls = strlen(suffix);
-    for (struct dirent *de; (de = readdir(d));) {
-        size_t l = strlen(de->d_name);
-        n += l >= ls && strcmp(de->d_name + l - ls, suffix) == 0;
-    }
-    closedir(d);
-    return n;
-}
-
 /* Waits (up to a minute) until dir holds n part files. */
 static void wait_for_parts(const char *dir, int n)
 {
     struct timespec nap = {0, 1000000};
-    for (int i = 0; i < 60000 && count_ending(dir, ".part") < n; i++)
+    for (int i = 0; i < 60000 && support_count_ending(dir, ".part") < n; i++)
         nanosleep(&nap, NULL);
-    cr_assert_eq(count_ending(dir, ".part"), n,
+    cr_assert_eq(support_count_ending(dir, ".part"), n,
                  "the runs never had %d part files under way", n);
 }
 
@@ -81,13 +65,13 @@ static void stop_a_run(int sig, const char *const *names, int n)
     cr_assert_eq(waitpid(pid, &ws, 0), pid);
     cr_expect(WIFSIGNALED(ws) && WTERMSIG(ws) == sig,
               "perpsim did not die of signal %d (status %d)", sig, ws);
-    cr_expect_eq(count_ending(dir, ".part"), 0, "a part file was left");
+    cr_expect_eq(support_count_ending(dir, ".part"), 0, "a part file was left");
     /* A worker still running would finish its run and write its file. */
     struct timespec settle = {1, 500000000};
     nanosleep(&settle, NULL);
-    cr_expect_eq(count_ending(dir, ".h5"), 0,
+    cr_expect_eq(support_count_ending(dir, ".h5"), 0,
                  "a result was written after the stop");
-    cr_expect_eq(count_ending(dir, ".part"), 0,
+    cr_expect_eq(support_count_ending(dir, ".part"), 0,
                  "a part file appeared after the stop");
     rmdir(dir);
 }
@@ -133,8 +117,8 @@ Test(failure, a_full_disk_ends_the_run_with_one_line_exit_1_and_no_file)
                                          "cannot write"),
                            "-j %d: %s", jobs, o.err);
         cr_expect_null(strstr(o.err, "HDF5-DIAG"), "-j %d: %s", jobs, o.err);
-        cr_expect_eq(count_ending(dir, ".part"), 0, "-j %d", jobs);
-        cr_expect_eq(count_ending(dir, "short-squeeze-1.37b-seed42.h5"), 0,
+        cr_expect_eq(support_count_ending(dir, ".part"), 0, "-j %d", jobs);
+        cr_expect_eq(support_count_ending(dir, "short-squeeze-1.37b-seed42.h5"), 0,
                      "-j %d", jobs);
         char done[300];
         snprintf(done, sizeof done, "%s/selloff-thin-liquidity-seed42.h5", dir);

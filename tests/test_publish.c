@@ -11,6 +11,7 @@
 #include <criterion/criterion.h>
 
 #include "support_cli.h"
+#include "support_fs.h"
 #include "output.h"
 
 #include <dirent.h>
@@ -30,21 +31,6 @@ static int exists(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0;
-}
-
-static int count_ending(const char *dir, const char *suffix)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return 0;
-    int n = 0;
-    size_t ls = strlen(suffix);
-    for (struct dirent *de; (de = readdir(d));) {
-        size_t l = strlen(de->d_name);
-        n += l >= ls && strcmp(de->d_name + l - ls, suffix) == 0;
-    }
-    closedir(d);
-    return n;
 }
 
 static output_meta meta(void)
@@ -130,7 +116,7 @@ Test(publish, a_killed_runs_part_file_is_taken_over)
     perpsim(args, &o);
     cr_expect_eq(o.status, 0, "%s", o.err);
     cr_expect(exists(path));
-    cr_expect_eq(count_ending(dir, ".part"), 0, "a part file was left");
+    cr_expect_eq(support_count_ending(dir, ".part"), 0, "a part file was left");
     remove(path);
     rmdir(dir);
 }
@@ -159,7 +145,7 @@ Test(publish, the_same_run_twice_at_once_gives_one_whole_result)
     cr_expect(strstr(loser, "refusing to overwrite")
                   || strstr(loser, "exists; use --force"),
               "%s", loser);
-    cr_expect_eq(count_ending(dir, ".part"), 0, "a part file was left");
+    cr_expect_eq(support_count_ending(dir, ".part"), 0, "a part file was left");
     char args[512];
     snprintf(args, sizeof args, "inspect %s", path);
     outcome o;
