@@ -11,6 +11,7 @@
 #include <criterion/criterion.h>
 
 #include "support_cli.h"
+#include "support_fs.h"
 #include "textfile.h"
 
 #include <stdint.h>
@@ -148,8 +149,8 @@ Test(inputs, a_klines_file_that_is_not_a_regular_file_is_refused)
  * accounts" and exit 1, naming no place in the file. */
 Test(inputs, validate_refuses_more_agents_than_a_venue_holds_at_the_count)
 {
-    char dir[] = "/tmp/perpsim-inputs-XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
+    char dir[64];
+    support_temp_dir(dir, sizeof dir, "inputs");
     char path[300];
     snprintf(path, sizeof path, "%s/big.yaml", dir);
     const char text[] =

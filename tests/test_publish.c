@@ -70,8 +70,8 @@ static int status_of(pid_t pid)
  * replace it (without overwrite), leaving the first's file and no part. */
 Test(publish, two_writers_of_one_result_never_share_a_part_file)
 {
-    char dir[] = "/tmp/perpsim-publish-XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
+    char dir[64];
+    support_temp_dir(dir, sizeof dir, "publish");
     char path[300], part[320], part2[320];
     snprintf(path, sizeof path, "%s/run.h5", dir);
     snprintf(part, sizeof part, "%s/run.h5.part", dir);
@@ -101,8 +101,8 @@ Test(publish, two_writers_of_one_result_never_share_a_part_file)
  * over: after the run, neither it nor a second part file remains. */
 Test(publish, a_killed_runs_part_file_is_taken_over)
 {
-    char dir[] = "/tmp/perpsim-publish-XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
+    char dir[64];
+    support_temp_dir(dir, sizeof dir, "publish");
     char part[320], path[300];
     snprintf(part, sizeof part, "%s/" RESULT ".part", dir);
     snprintf(path, sizeof path, "%s/" RESULT, dir);
@@ -126,8 +126,8 @@ Test(publish, a_killed_runs_part_file_is_taken_over)
  * part file is left. */
 Test(publish, the_same_run_twice_at_once_gives_one_whole_result)
 {
-    char dir[] = "/tmp/perpsim-publish-XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
+    char dir[64];
+    support_temp_dir(dir, sizeof dir, "publish");
     char log_a[320], log_b[320], path[300];
     snprintf(log_a, sizeof log_a, "%s.a.log", dir);
     snprintf(log_b, sizeof log_b, "%s.b.log", dir);
@@ -159,8 +159,8 @@ Test(publish, the_same_run_twice_at_once_gives_one_whole_result)
  * nothing written anywhere. */
 Test(publish, an_output_folder_removed_mid_run_is_one_line_and_exit_1)
 {
-    char base[] = "/tmp/perpsim-publish-XXXXXX";
-    cr_assert_not_null(mkdtemp(base));
+    char base[64];
+    support_temp_dir(base, sizeof base, "publish");
     char dir[320], part[400], log[320];
     snprintf(dir, sizeof dir, "%s/out", base);
     snprintf(part, sizeof part, "%s/" RESULT ".part", dir);
