@@ -355,6 +355,39 @@ Test(cli, calc_funding_rejects_bad_input_in_one_line)
     cr_expect_not_null(strstr(o.out, "hyperliquid"), "%s", o.out);
 }
 
+Test(cli, calc_funding_refuses_a_premium_path_longer_than_ten_years)
+{
+    /* Two samples 9e15 ms apart asked for 2.5 billion hourly rows (60 GB)
+     * before the bound: found by tests/fuzz/fuzz_premium.c. Ten years of
+     * 365 days is the last time accepted. */
+    char path[32];
+    temp_file(path, "time_ms,premium\n0,0.0001\n8999999999999999,0.0001\n");
+    char args[128];
+    snprintf(args, sizeof args,
+             "calc funding --venue hyperliquid --premium-csv %s", path);
+    outcome o;
+    perpsim(args, &o);
+    remove(path);
+    char where[64];
+    snprintf(where, sizeof where, "%s:3:", path);
+    cli_expect_refused(&o, args, where);
+    cr_expect_not_null(strstr(o.err, "10 years"), "%s", o.err);
+    temp_file(path, "0,0.0001\n315360000000,0.0001\n");
+    snprintf(args, sizeof args,
+             "calc funding --venue hyperliquid --premium-csv %s", path);
+    perpsim(args, &o);
+    remove(path);
+    cr_expect_eq(o.status, 0, "%s", o.err);
+    cr_expect_str_empty(o.err);
+    temp_file(path, "0,0.0001\n315360000001,0.0001\n");
+    snprintf(args, sizeof args,
+             "calc funding --venue hyperliquid --premium-csv %s", path);
+    perpsim(args, &o);
+    remove(path);
+    snprintf(where, sizeof where, "%s:2:", path);
+    cli_expect_refused(&o, args, where);
+}
+
 Test(cli, bench_pcg_prints_key_value_lines_headline_last)
 {
     outcome o;

@@ -87,7 +87,8 @@ const calc_entry calc_table[] = {
      "                 `time_ms,premium` lines with time_ms counted from a\n"
      "                 settlement instant; an optional header line, blank\n"
      "                 lines and # comments are skipped. Bare samples are\n"
-     "                 spaced by the venue's sampling period from time 0.\n"
+     "                 spaced by the venue's sampling period from time 0;\n"
+     "                 a path spans at most 10 years.\n"
      "                 Prints one line per interval: the samples in it, their\n"
      "                 average and the rate paid at its end\n"
      "  --interval H   the funding interval in hours (1, 2, 4 or 8; default\n"
@@ -617,6 +618,12 @@ static int push_row(funding_rows *rows, const profile *p,
  * bytes a line is under 1 GiB. */
 #define PREMIUM_CSV_MAX ((size_t)1 << 30)
 
+/* The longest path read, ten years of 365 days: at most 87,600 hourly
+ * intervals to hold and print, where a time_ms near 2^53 would ask for
+ * billions (found by tests/fuzz/fuzz_premium.c). */
+#define PREMIUM_SPAN_YEARS 10
+#define PREMIUM_SPAN_MAX_MS (PREMIUM_SPAN_YEARS * INT64_C(365) * 86400000)
+
 /* A whole field of a CSV line as a double (surrounding blanks allowed). */
 static int parse_field(const char *text, double *out)
 {
@@ -730,6 +737,15 @@ static int read_premium_csv(const char *path, const profile *p,
             }
         } else {
             time = index * p->premium_sample_ms;
+        }
+        if (time > PREMIUM_SPAN_MAX_MS) {
+            rc = perr_set(e, PERR_INVALID,
+                          "calc funding: %s:%ld: the sample at %lld ms is "
+                          "more than %d years (%lld ms) after time 0, the "
+                          "longest path calc funding reads",
+                          path, lineno, (long long)time, PREMIUM_SPAN_YEARS,
+                          (long long)PREMIUM_SPAN_MAX_MS);
+            break;
         }
         last_time = time;
         index++;
