@@ -19,16 +19,10 @@
 
 #include "agent.h"
 #include "profile_yaml.h"
+#include "support.h"
 #include "venue.h"
 
 /* ---- venues -------------------------------------------------------------- */
-
-static inline const profile *builtin_profile(const char *name)
-{
-    const profile *p = profile_builtin(name);
-    cr_assert_not_null(p, "no built-in profile %s", name);
-    return p;
-}
 
 static inline const profile *binance(void)
 {

@@ -23,18 +23,11 @@
 #include "support.h"
 #include "venue.h"
 
-static inline const profile *builtin(const char *name)
-{
-    const profile *p = profile_builtin(name);
-    cr_assert_not_null(p, "no built-in profile %s", name);
-    return p;
-}
-
 /* A copy of a built-in profile without trading fees, for tests about the
  * movement of notional alone. */
 static inline profile without_fees(const char *name)
 {
-    profile p = *builtin(name);
+    profile p = *builtin_profile(name);
     p.maker_fee = 0;
     p.taker_fee = 0;
     return p;
@@ -212,8 +205,8 @@ static inline trader_setup binance_long(const profile *p, account_mode mode)
 static inline trader_setup hyperliquid_long(int64_t deposit, account_mode mode,
                                             int64_t lots)
 {
-    return trader_setup_on(make_venue(builtin("hyperliquid"), 30000, 90000,
-                                      60000),
+    return trader_setup_on(make_venue(builtin_profile("hyperliquid"), 30000,
+                                      90000, 60000),
                            deposit, mode, 20, BOOK_BUY, 60000, lots);
 }
 

@@ -95,7 +95,7 @@ Test(venue, reduction_realizes_pnl_into_the_wallet)
 
 Test(venue, maker_and_taker_fees_go_to_the_fee_pool_rounded_up)
 {
-    venue *v = make_venue(builtin("binance"), 400000, 700000, 600000);
+    venue *v = make_venue(builtin_profile("binance"), 400000, 700000, 600000);
     uint32_t seller, buyer;
     trade_10_lots(v, &seller, &buyer);
     /* notional 600,001,000; maker 0.02% = 120,000.2 -> 120,001;
@@ -109,7 +109,7 @@ Test(venue, maker_and_taker_fees_go_to_the_fee_pool_rounded_up)
 
 Test(venue, maker_rebate_is_rounded_toward_the_pool)
 {
-    profile p = *builtin("binance");
+    profile p = *builtin_profile("binance");
     p.maker_fee = -1000; /* -0.001% */
     venue *v = make_venue(&p, 400000, 700000, 600000);
     uint32_t seller, buyer;
@@ -124,7 +124,7 @@ Test(venue, maker_rebate_is_rounded_toward_the_pool)
 
 Test(venue, isolated_margin_moves_from_reserve_on_opening_and_back_on_closing)
 {
-    venue *v = make_venue(builtin("binance"), 400000, 700000, 600000);
+    venue *v = make_venue(builtin_profile("binance"), 400000, 700000, 600000);
     uint32_t maker = whale(v);
     uint32_t trader = open_account(v, 1000000000, ACCOUNT_ISOLATED, 10);
     cr_assert_eq(acct(v, trader)->reserve, 1000000000);
@@ -225,7 +225,7 @@ static void refused(venue *v, uint32_t id, int side, book_type type,
  * 10 lots at 600,000 (notional 6e8, initial margin 6e7). */
 static trader_setup binance_10_lots(account_mode mode)
 {
-    return trader_setup_on(make_venue(builtin("binance"), 400000, 700000,
+    return trader_setup_on(make_venue(builtin_profile("binance"), 400000, 700000,
                                       600000),
                            1000000000, mode, 10, BOOK_BUY, 600000, 10);
 }
@@ -260,7 +260,7 @@ static venue *buys_at_most(uint32_t *id, int64_t deposit, account_mode mode,
                            int32_t leverage, int64_t price, int64_t fit,
                            venue_reject reason)
 {
-    venue *v = make_venue(builtin("binance"), 400000, 700000, 600000);
+    venue *v = make_venue(builtin_profile("binance"), 400000, 700000, 600000);
     *id = open_account(v, deposit, mode, leverage);
     refused(v, *id, BOOK_BUY, BOOK_LIMIT, price, fit + 1, 0, reason);
     rest(v, *id, BOOK_BUY, price, fit);
@@ -282,7 +282,7 @@ Test(venue, order_beyond_the_bracket_leverage_is_rejected)
 
 Test(venue, order_beyond_available_margin_is_rejected_and_changes_nothing)
 {
-    venue *v = make_venue(builtin("binance"), 400000, 700000, 600000);
+    venue *v = make_venue(builtin_profile("binance"), 400000, 700000, 600000);
     uint32_t trader = open_account(v, 100000000, ACCOUNT_CROSS, 10);
     /* 100 USDT at 10x. A resting buy of 10 at 500,000 (notional 5e8)
      * reserves 5e7; 5e7 is left. */
@@ -360,7 +360,7 @@ typedef struct oi_setup {
 static oi_setup oi_world(void)
 {
     oi_setup w;
-    w.v = make_venue(builtin("binance"), 400000, 700000, 600000);
+    w.v = make_venue(builtin_profile("binance"), 400000, 700000, 600000);
     w.maker = whale(w.v);
     w.a = open_account(w.v, 10000000000, ACCOUNT_CROSS, 10);
     w.b = open_account(w.v, 10000000000, ACCOUNT_CROSS, 10);
@@ -462,7 +462,7 @@ static void expect_liquidated_at_trigger(venue *v, uint32_t id, int side,
 
 Test(venue, long_is_liquidated_exactly_when_the_mark_reaches_its_trigger)
 {
-    trader_setup s = binance_long(builtin("binance"), ACCOUNT_ISOLATED);
+    trader_setup s = binance_long(builtin_profile("binance"), ACCOUNT_ISOLATED);
     cr_assert_eq(acct(s.v, s.trader)->cash, -4750000000);
     cr_assert_eq(acct(s.v, s.trader)->size, 100);
     expect_liquidated_at_trigger(s.v, s.trader, BOOK_BUY, LONG_TRIGGER);
@@ -472,7 +472,7 @@ Test(venue, long_is_liquidated_exactly_when_the_mark_reaches_its_trigger)
 
 Test(venue, short_is_liquidated_exactly_when_the_mark_reaches_its_trigger)
 {
-    trader_setup s = trader_setup_on(make_venue(builtin("binance"), 400000,
+    trader_setup s = trader_setup_on(make_venue(builtin_profile("binance"), 400000,
                                                 700000, 500000),
                                      1000000000, ACCOUNT_ISOLATED, 20,
                                      BOOK_SELL, 500000, 100);
@@ -492,7 +492,7 @@ Test(venue, short_is_liquidated_exactly_when_the_mark_reaches_its_trigger)
 
 Test(venue, liquidation_cancels_the_accounts_resting_orders)
 {
-    trader_setup s = binance_long(builtin("binance"), ACCOUNT_ISOLATED);
+    trader_setup s = binance_long(builtin_profile("binance"), ACCOUNT_ISOLATED);
     venue *v = s.v;
     rest(v, s.trader, BOOK_BUY, 450000, 10);
     rest(v, s.trader, BOOK_SELL, 520000, 10);

@@ -16,7 +16,7 @@
 
 Test(venue, binance_long_liquidated_into_bids_pays_the_fee_and_surplus_to_the_fund)
 {
-    trader_setup s = binance_long(builtin("binance"), ACCOUNT_ISOLATED);
+    trader_setup s = binance_long(builtin_profile("binance"), ACCOUNT_ISOLATED);
     venue *v = s.v;
     /* The bids stand above the mark: the mark lags the book. */
     rest(v, s.maker, BOOK_BUY, 490000, 100);
@@ -49,7 +49,7 @@ Test(venue, binance_long_liquidated_into_bids_pays_the_fee_and_surplus_to_the_fu
 
 Test(venue, binance_cross_long_liquidated_into_bids_gives_the_fund_its_wallet)
 {
-    trader_setup s = binance_long(builtin("binance"), ACCOUNT_CROSS);
+    trader_setup s = binance_long(builtin_profile("binance"), ACCOUNT_CROSS);
     venue *v = s.v;
     /* Cross: cash = 1e9 - 5e9 - fee 2.5e6 = -4,002,500,000; balance
      * 1e4 M - 4.0025e9 < 40 M <=> M < 401,857.4: trigger 401,857, below
@@ -108,7 +108,7 @@ Test(venue, hyperliquid_long_liquidated_into_bids_keeps_its_surplus)
 
 Test(venue, liquidation_never_sells_below_the_bankruptcy_price)
 {
-    trader_setup s = binance_long(builtin("binance"), ACCOUNT_ISOLATED);
+    trader_setup s = binance_long(builtin_profile("binance"), ACCOUNT_ISOLATED);
     venue *v = s.v;
     /* Bids at 476,000 for 40 lots and at 474,000 (below the bankruptcy
      * price 475,000) for 60: only the 40 fill, 1,904,000,000; the fund
@@ -150,7 +150,7 @@ Test(venue, liquidation_never_sells_below_the_bankruptcy_price)
 
 Test(venue, binance_fund_takes_over_at_bankruptcy_and_unwinds_into_new_bids)
 {
-    trader_setup s = binance_long(builtin("binance"), ACCOUNT_ISOLATED);
+    trader_setup s = binance_long(builtin_profile("binance"), ACCOUNT_ISOLATED);
     venue *v = s.v;
     set_mark(v, 1, LONG_TRIGGER);
     /* No bids: the fund buys the 100 lots at the bankruptcy price, 4.75e9,
@@ -179,7 +179,7 @@ Test(venue, binance_fund_takes_over_at_bankruptcy_and_unwinds_into_new_bids)
 
 Test(venue, fund_does_not_unwind_outside_its_band)
 {
-    trader_setup s = binance_long(builtin("binance"), ACCOUNT_ISOLATED);
+    trader_setup s = binance_long(builtin_profile("binance"), ACCOUNT_ISOLATED);
     venue *v = s.v;
     set_mark(v, 1, LONG_TRIGGER);
     cr_assert_eq(acct(v, ACCOUNT_FUND)->size, 100);
@@ -269,7 +269,7 @@ static adl_setup adl_world(const profile *p)
 
 Test(venue, adl_closes_the_bankrupt_long_against_ranked_shorts_at_bankruptcy)
 {
-    adl_setup w = adl_world(builtin("binance"));
+    adl_setup w = adl_world(builtin_profile("binance"));
     venue *v = w.v;
     /* The mark gaps to 470,000, past the bankruptcy price 475,000, with no
      * bids. The fund (empty) would be worth 1e4 x 470000 - 4.75e9 = -5e7
@@ -316,7 +316,7 @@ Test(venue, adl_closes_the_bankrupt_long_against_ranked_shorts_at_bankruptcy)
 Test(venue, fund_with_exactly_the_gap_takes_over_and_one_unit_less_deleverages)
 {
     /* The takeover at 470,000 costs the fund 5e7 of margin balance. */
-    profile rich = *builtin("binance");
+    profile rich = *builtin_profile("binance");
     rich.insurance_fund = 50000000;
     adl_setup w = adl_world(&rich);
     set_mark(w.v, 1, 470000);
@@ -328,7 +328,7 @@ Test(venue, fund_with_exactly_the_gap_takes_over_and_one_unit_less_deleverages)
     support_audit(w.v);
     venue_free(w.v);
 
-    profile poor = *builtin("binance");
+    profile poor = *builtin_profile("binance");
     poor.insurance_fund = 50000000 - 1;
     w = adl_world(&poor);
     set_mark(w.v, 1, 470000);
@@ -342,7 +342,7 @@ Test(venue, fund_with_exactly_the_gap_takes_over_and_one_unit_less_deleverages)
 
 Test(venue, fund_holding_a_position_past_its_bankruptcy_is_deleveraged)
 {
-    trader_setup s = binance_long(builtin("binance"), ACCOUNT_ISOLATED);
+    trader_setup s = binance_long(builtin_profile("binance"), ACCOUNT_ISOLATED);
     venue *v = s.v;
     set_mark(v, 1, LONG_TRIGGER);
     cr_assert_eq(acct(v, ACCOUNT_FUND)->size, 100);
@@ -401,7 +401,7 @@ Test(venue, binance_adl_ranks_by_pnl_percent_times_margin_ratio)
      *   A 2.5e8/5.9948e8 x 9.4e6/8.4948e8 = 4.61e-3
      *   B 1.5e8/3.995e8  x 9.4e6/5.495e8  = 6.42e-3   -> B */
     uint32_t a, b;
-    cr_assert_eq(adl_choice(builtin("binance"), &a, &b), b);
+    cr_assert_eq(adl_choice(builtin_profile("binance"), &a, &b), b);
 }
 
 Test(venue, bybit_adl_ranks_by_pnl_percent_times_effective_leverage)
@@ -410,14 +410,14 @@ Test(venue, bybit_adl_ranks_by_pnl_percent_times_effective_leverage)
      *   A 2.5e8/2.6e9 x 2.35e9/8.4948e8 = 0.2660
      *   B 1.5e8/2.5e9 x 2.35e9/5.495e8  = 0.2566   -> A */
     uint32_t a, b;
-    cr_assert_eq(adl_choice(builtin("bybit"), &a, &b), a);
+    cr_assert_eq(adl_choice(builtin_profile("bybit"), &a, &b), a);
 }
 
 /* ---- policies ---------------------------------------------------------- */
 
 Test(venue, bybit_tiered_liquidation_closes_down_to_the_lower_tier_first)
 {
-    trader_setup s = trader_setup_on(make_venue(builtin("bybit"), 400000,
+    trader_setup s = trader_setup_on(make_venue(builtin_profile("bybit"), 400000,
                                                 800000, 600000),
                                      40000000000, ACCOUNT_CROSS, 80, BOOK_BUY,
                                      600000, 50000);
@@ -517,7 +517,7 @@ Test(venue, hyperliquid_liquidates_a_fifth_again_after_the_cooldown)
 
 Test(venue, dydx_liquidates_at_most_fifty_positions_per_interval)
 {
-    venue *v = make_venue(builtin("dydx"), 30000, 90000, 60000);
+    venue *v = make_venue(builtin_profile("dydx"), 30000, 90000, 60000);
     uint32_t maker = whale(v);
     /* 60 traders, each 10 lots (0.001 BTC) at 60,000 isolated at 20x:
      * notional 6e7, cash -5.7e7; 1000 M - 5.7e7 < 3% x 1000 M = 30 M
@@ -594,7 +594,7 @@ typedef struct cascade_setup {
 
 static void cascade_world(cascade_setup *c)
 {
-    c->v = make_venue(builtin("binance"), 400000, 700000, 500000);
+    c->v = make_venue(builtin_profile("binance"), 400000, 700000, 500000);
     c->maker = whale(c->v);
     static const int32_t lev[3] = {20, 19, 18};
     for (int i = 0; i < 3; i++)
@@ -675,7 +675,7 @@ Test(venue, mid_price_rule_cascades_as_bids_are_taken)
 
 Test(venue, cascade_that_empties_the_book_ends_and_conserves_cash_and_lots)
 {
-    venue *v = make_venue(builtin("binance"), 400000, 700000, 500000);
+    venue *v = make_venue(builtin_profile("binance"), 400000, 700000, 500000);
     uint32_t maker = whale(v);
     int64_t deposits = INT64_C(1000000000000000);
     for (int i = 0; i < 40; i++) {

@@ -164,7 +164,7 @@ static void open_position(world *w, uint32_t id, double usd)
 static void world_init(world *w, const char *name)
 {
     memset(w, 0, sizeof *w);
-    w->p = builtin(name);
+    w->p = builtin_profile(name);
     pcg32_seed_component(&w->rng, 20250710, name);
     /* 60,000 USD in ticks; BTC in lots; USD in cash units. */
     w->index = pow10i(4 - w->p->tick.exp) * 6 / w->p->tick.mant;
