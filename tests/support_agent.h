@@ -133,6 +133,20 @@ static inline agent_pop *support_agent_pop(const agent_kind *kind,
     return pop;
 }
 
+/* A population of kind with params on v alone (as support_agent_pop), which
+ * must name its kind kind_name. */
+static inline agent_pop *support_agent_pop_on(const agent_kind *kind,
+                                              const char *kind_name,
+                                              const void *params, venue *v,
+                                              uint64_t seed, const char *name,
+                                              const char *key_prefix)
+{
+    agent_pop *pop = support_agent_pop(kind, params, &v, 1, seed, name,
+                                       key_prefix);
+    cr_assert_str_eq(pop->kind->kind, kind_name);
+    return pop;
+}
+
 /* The account of agent i of a population on one venue. */
 static inline uint32_t test_agent(const agent_pop *pop, uint32_t i)
 {
@@ -219,6 +233,30 @@ typedef struct support_agent_bad {
     double value; /* stored as the key's type holds it (an enum's index) */
 } support_agent_bad;
 
+/* Sets kind's key name in params to x, stored as the key's type holds it
+ * (an enum's index); the test fails on a key kind does not have. */
+static inline void support_agent_set_value(const agent_kind *kind,
+                                           void *params, const char *name,
+                                           double x)
+{
+    const param_key *key = param_find(kind->keys, name);
+    cr_assert_not_null(key, "no key %s", name);
+    char *at = (char *)params + key->offset;
+    uint32_t count = (uint32_t)x;
+    int64_t ms = (int64_t)x;
+    int index = (int)x;
+    if (key->type == PARAM_DOUBLE)
+        memcpy(at, &x, sizeof x);
+    else if (key->type == PARAM_COUNT)
+        memcpy(at, &count, sizeof count);
+    else if (key->type == PARAM_DURATION)
+        memcpy(at, &ms, sizeof ms);
+    else if (key->type == PARAM_ENUM)
+        memcpy(at, &index, sizeof index);
+    else
+        cr_assert_fail("key %s: a type these tests do not set", name);
+}
+
 /* For each of bad: ok with that key set to that value is refused by kind's
  * check on prof, with a message naming key_prefix.key. ok itself passes. */
 static inline void support_agent_bad_values(const agent_kind *kind,
@@ -234,24 +272,8 @@ static inline void support_agent_bad_values(const agent_kind *kind,
     void *params = malloc(kind->params_size);
     cr_assert_not_null(params);
     for (size_t k = 0; k < n; k++) {
-        const param_key *key = param_find(kind->keys, bad[k].key);
-        cr_assert_not_null(key, "no key %s", bad[k].key);
         memcpy(params, ok, kind->params_size);
-        char *at = (char *)params + key->offset;
-        double x = bad[k].value;
-        uint32_t count = (uint32_t)x;
-        int64_t ms = (int64_t)x;
-        int index = (int)x;
-        if (key->type == PARAM_DOUBLE)
-            memcpy(at, &x, sizeof x);
-        else if (key->type == PARAM_COUNT)
-            memcpy(at, &count, sizeof count);
-        else if (key->type == PARAM_DURATION)
-            memcpy(at, &ms, sizeof ms);
-        else if (key->type == PARAM_ENUM)
-            memcpy(at, &index, sizeof index);
-        else
-            cr_assert_fail("key %s: a type these tests do not set", bad[k].key);
+        support_agent_set_value(kind, params, bad[k].key, bad[k].value);
         char named[128];
         snprintf(named, sizeof named, "%s.%s:", key_prefix, bad[k].key);
         support_agent_check_error(kind, params, prof, key_prefix, named);
@@ -278,6 +300,23 @@ static inline void support_agent_set_keys(const agent_kind *kind, void *params,
     perr e = {0, ""};
     cr_assert_eq(agent_kind_check(kind, params, prof, key_prefix, &e), 0, "%s",
                  e.msg);
+}
+
+/* Through the registry, the venue's maximum leverage is checked too: kind's
+ * defaults with leverage set to a value above Binance's 125x are refused,
+ * naming key_prefix.leverage. */
+static inline void support_agent_leverage_capped(const agent_kind *kind,
+                                                 double leverage,
+                                                 const char *key_prefix)
+{
+    void *params = malloc(kind->params_size);
+    cr_assert_not_null(params);
+    agent_kind_defaults(kind, params);
+    support_agent_set_value(kind, params, "leverage", leverage);
+    char want[128];
+    snprintf(want, sizeof want, "%s.leverage: must be <= 125", key_prefix);
+    support_agent_check_error(kind, params, binance(), key_prefix, want);
+    free(params);
 }
 
 #endif

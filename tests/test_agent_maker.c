@@ -44,10 +44,8 @@ static agent_maker_params params(uint32_t count)
 
 static agent_pop *make_pop(const agent_maker_params *p, venue *v, uint64_t seed)
 {
-    agent_pop *pop = support_agent_pop(&agent_maker_kind, p, &v, 1, seed,
-                                       "makers", "populations[0]");
-    cr_assert_str_eq(pop->kind->kind, "market_maker");
-    return pop;
+    return support_agent_pop_on(&agent_maker_kind, "market_maker", p, v, seed,
+                                "makers", "populations[0]");
 }
 
 /* count makers with the defaults on a venue of their own (*v), seeded with seed. */
@@ -444,10 +442,7 @@ Test(agent_maker, bad_parameters_name_the_key)
     agent_maker_params d;
     agent_kind_defaults(kind, &d);
     cr_assert(d.count == 10 && d.levels == 5 && d.spread_bps == 4 && d.capital == 5e6);
-    d.leverage = 200;
-    support_agent_check_error(kind, &d, binance(), "populations[2]",
-                              "populations[2].leverage: must be <= 125");
-    d.leverage = 10;
+    support_agent_leverage_capped(kind, 200, "populations[2]");
     d.spread_bps = -1;
     cr_assert_eq(agent_kind_check(kind, &d, binance(), "populations[2]", &e),
                  PERR_INVALID);

@@ -46,10 +46,8 @@ static agent_noise_params params(uint32_t count)
 static agent_pop *make_pop(const agent_noise_params *p, venue *v, uint64_t seed,
                            const char *name)
 {
-    agent_pop *pop = support_agent_pop(&agent_noise_kind, p, &v, 1, seed, name,
-                                       "populations[1]");
-    cr_assert_str_eq(pop->kind->kind, "noise_taker");
-    return pop;
+    return support_agent_pop_on(&agent_noise_kind, "noise_taker", p, v, seed,
+                                name, "populations[1]");
 }
 
 static agent_noise_stats stats(const agent_pop *pop)
@@ -390,9 +388,7 @@ Test(agent_noise, bad_parameters_name_the_key)
     agent_noise_params d;
     agent_kind_defaults(kind, &d);
     cr_assert(d.count == 1000 && d.size_alpha == 2 && d.leverage == 3);
-    d.leverage = 126;
-    support_agent_check_error(kind, &d, binance(), "populations[1]",
-                              "populations[1].leverage: must be <= 125");
+    support_agent_leverage_capped(kind, 126, "populations[1]");
 }
 
 Test(agent_noise, scenario_keys_set_the_parameters)
