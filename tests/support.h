@@ -1,6 +1,7 @@
 /*
- * support: helpers shared by the Criterion tests: a built-in venue profile,
- * an account on a venue and the audit of its ledger; and, through
+ * support: helpers shared by the Criterion tests: an object a constructor
+ * must make, a built-in venue profile, an account on a venue and the audit
+ * of its ledger; and, through
  * support_fs.h, files (a file of the source tree, such as the docs that
  * tests hold the code to).
  */
@@ -14,6 +15,15 @@
 #include "profile_yaml.h"
 #include "support_fs.h"
 #include "venue.h"
+
+/* obj, what a constructor that reports into e returned, which must not be
+ * NULL (the test fails with e's message): `return support_made(
+ * mark_new(p, &e), "mark_new", &e);`. */
+static inline void *support_made(void *obj, const char *what, const perr *e)
+{
+    cr_assert_not_null(obj, "%s: %s", what, e->msg);
+    return obj;
+}
 
 /* The built-in venue profile name, or fails the test. */
 static inline const profile *builtin_profile(const char *name)

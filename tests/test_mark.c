@@ -22,6 +22,7 @@
 #include "pcg.h"
 #include "profile_yaml.h"
 #include "rule.h"
+#include "support.h"
 #include "venue.h"
 
 #define SEC INT64_C(1000)
@@ -34,9 +35,7 @@
  * windows of their venues (Hyperliquid's 150 s EMA). */
 static profile with_rule(const rule_mark *rule)
 {
-    const profile *b = profile_builtin("binance");
-    cr_assert_not_null(b);
-    profile p = *b;
+    profile p = *builtin_profile("binance");
     p.mark_rule = rule;
     p.mark_sample_ms = SEC;
     p.mark_window_ms = rule == &rule_mark_hl ? 150 * SEC : 30 * SEC;
@@ -46,9 +45,7 @@ static profile with_rule(const rule_mark *rule)
 static mark *new_mark(const profile *p)
 {
     perr e = {0, ""};
-    mark *m = mark_new(p, &e);
-    cr_assert_not_null(m, "mark_new: %s", e.msg);
-    return m;
+    return support_made(mark_new(p, &e), "mark_new", &e);
 }
 
 /* A mark on the profile with_rule gives; the profile is kept in static
