@@ -92,6 +92,15 @@ static mark_inputs with_funding(mark_inputs in, int64_t rate,
     return in;
 }
 
+/* The mark a fresh mark of rule forms from its first inputs, in. */
+static int64_t first_mark(const rule_mark *rule, const mark_inputs *in)
+{
+    mark *m = mark_with(rule);
+    int64_t price = mark_update(m, in, NULL);
+    mark_free(m);
+    return price;
+}
+
 Test(mark, binance_mark_is_the_median_of_p1_p2_and_last)
 {
     /* 31 updates a second apart with the mid 100 ticks over the index: 30
@@ -248,15 +257,11 @@ Test(mark, missing_inputs_are_left_out_of_the_median)
      * 0.001) = 500500 with the whole interval to go, P2 = 500000 + 100
      * (the basis in force before any sample): 500300. An empty side: no
      * basis, P2 = the index, the mean with P1 500250. */
-    mark *m = mark_with(&rule_mark_median3);
     mark_inputs in = with_funding(at(0, 500000.0, 100), 100000, 8 * HOUR,
                                   8 * HOUR);
-    cr_expect_eq(mark_update(m, &in, NULL), 500300);
-    mark_free(m);
-    m = mark_with(&rule_mark_median3);
+    cr_expect_eq(first_mark(&rule_mark_median3, &in), 500300);
     in.bid = BOOK_NO_PRICE;
-    cr_expect_eq(mark_update(m, &in, NULL), 500250);
-    mark_free(m);
+    cr_expect_eq(first_mark(&rule_mark_median3, &in), 500250);
 }
 
 Test(mark, check_refuses_a_window_shorter_than_a_sample)
