@@ -147,6 +147,17 @@ static inline agent_pop *support_agent_pop_on(const agent_kind *kind,
     return pop;
 }
 
+/* Defines `stats(pop)`: the statistics of a population of the kind whose
+ * header declares agent_KIND_stats and agent_KIND_stats_get, by value, for
+ * a test to read a field in one expression. */
+#define SUPPORT_AGENT_STATS(KIND)                                             \
+    static agent_##KIND##_stats stats(const agent_pop *pop)                   \
+    {                                                                         \
+        agent_##KIND##_stats s;                                               \
+        agent_##KIND##_stats_get(pop, &s);                                    \
+        return s;                                                             \
+    }
+
 /* The account of agent i of a population on one venue. */
 static inline uint32_t test_agent(const agent_pop *pop, uint32_t i)
 {

@@ -57,12 +57,7 @@ static double mid_premium(const venue *v, double index)
     return ((double)mid_x2 / 2.0 - index) / index;
 }
 
-static agent_arb_stats stats(const agent_pop *pop)
-{
-    agent_arb_stats s;
-    agent_arb_stats_get(pop, &s);
-    return s;
-}
+SUPPORT_AGENT_STATS(arb)
 
 /* Wakes pop n times at now on v (funding clock f, may be NULL), auditing
  * the ledger after every wake. */

@@ -66,16 +66,12 @@ static const agent_kind *kind_of(const agent_holder_params *p)
 
 static agent_pop *make_pop(const agent_holder_params *p, venue *v, uint64_t seed)
 {
-    return support_agent_pop(kind_of(p), p, &v, 1, seed, "holders",
-                             "populations[0]");
+    const char *kind = p->side > 0 ? "leveraged_long" : "leveraged_short";
+    return support_agent_pop_on(kind_of(p), kind, p, v, seed, "holders",
+                                "populations[0]");
 }
 
-static agent_holder_stats stats(const agent_pop *pop)
-{
-    agent_holder_stats s;
-    agent_holder_stats_get(pop, &s);
-    return s;
-}
+SUPPORT_AGENT_STATS(holder)
 
 /* Wakes pop until n positions have been opened in all (at most 60 wakes per
  * agent, far beyond the coupon collector's need). */

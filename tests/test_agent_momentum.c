@@ -80,12 +80,7 @@ static void set_mark(venue *v, int64_t now, int64_t mark)
     cr_assert_eq(venue_set_mark(v, now, mark, &e), 0, "%s", e.msg);
 }
 
-static agent_momentum_stats stats(const agent_pop *pop)
-{
-    agent_momentum_stats s;
-    agent_momentum_stats_get(pop, &s);
-    return s;
-}
+SUPPORT_AGENT_STATS(momentum)
 
 /* Wakes pop every 100 ms over [from, to) and returns the next instant. */
 static int64_t wake_span(agent_pop *pop, venue *v, int64_t from, int64_t to)

@@ -50,12 +50,7 @@ static agent_pop *make_pop(const agent_noise_params *p, venue *v, uint64_t seed,
                                 name, "populations[1]");
 }
 
-static agent_noise_stats stats(const agent_pop *pop)
-{
-    agent_noise_stats s;
-    agent_noise_stats_get(pop, &s);
-    return s;
-}
+SUPPORT_AGENT_STATS(noise)
 
 Test(agent_noise, market_orders_never_trade_beyond_the_band)
 {
