@@ -187,6 +187,14 @@ static inline void support_agent_free(agent_pop *pop, venue *v)
     venue_free(v);
 }
 
+/* The end of a test on one venue: v's ledger must balance, then pop and v
+ * are released. */
+static inline void support_agent_audit_free(agent_pop *pop, venue *v)
+{
+    support_agent_audit(v);
+    support_agent_free(pop, v);
+}
+
 /* ---- a kind's registry entry ----------------------------------------------- */
 
 /* The registered kind named name, or the test fails. */

@@ -122,8 +122,7 @@ Test(agent_maker, posts_layered_quotes_at_the_half_spread_around_the_index)
     /* A re-quote replaces the quotes rather than adding to them. */
     wake_at(pop, v, 1000, INDEX, 1);
     cr_assert_eq(book_order_count(venue_book_view(v)), 10);
-    support_agent_audit(v);
-    support_agent_free(pop, v);
+    support_agent_audit_free(pop, v);
 }
 
 Test(agent_maker, a_long_maker_quotes_lower_and_a_short_one_higher_than_a_flat_one)
@@ -192,8 +191,7 @@ Test(agent_maker, a_maker_at_its_inventory_limit_stops_quoting_the_side_that_add
     take(v, taker, BOOK_BUY, 600000, bid_lots / 2);
     wake_at(pop, v, 5000, INDEX, 1);
     cr_assert_neq(book_best_bid(venue_book_view(v)), BOOK_NO_PRICE);
-    support_agent_audit(v);
-    support_agent_free(pop, v);
+    support_agent_audit_free(pop, v);
 }
 
 Test(agent_maker, every_makers_depth_follows_the_markets_liquidity)
@@ -224,8 +222,7 @@ Test(agent_maker, every_makers_depth_follows_the_markets_liquidity)
     requote_all(pop, v, 3000, INDEX, 1);
     for (uint32_t i = 0; i < 4; i++)
         cr_assert_eq(acc->cold[test_agent(pop, i)].open_buy_lots, full[i]);
-    support_agent_audit(v);
-    support_agent_free(pop, v);
+    support_agent_audit_free(pop, v);
 }
 
 Test(agent_maker, a_volatility_spike_widens_the_spread_and_thins_the_depth)
@@ -364,8 +361,7 @@ Test(agent_maker, the_defaults_keep_makers_solvent_through_a_crash)
     }
     cr_assert_gt((double)total * index * K, 5e12, "the makers bought %lld lots",
                  (long long)total);
-    support_agent_audit(v);
-    support_agent_free(pop, v);
+    support_agent_audit_free(pop, v);
 }
 
 Test(agent_maker, same_seed_gives_the_same_quotes)

@@ -75,8 +75,7 @@ Test(agent_noise, market_orders_never_trade_beyond_the_band)
     cr_assert_eq(venue_accounts(v)->cold[id].open_buy_lots, 0, "a market order rested");
     cr_assert_eq(stats(pop).market_orders, 1);
     cr_assert_eq(stats(pop).rejects, 0);
-    support_agent_audit(v);
-    support_agent_free(pop, v);
+    support_agent_audit_free(pop, v);
 }
 
 Test(agent_noise, limit_orders_rest_behind_the_touch_and_replace_the_last_one)
@@ -114,8 +113,7 @@ Test(agent_noise, limit_orders_rest_behind_the_touch_and_replace_the_last_one)
         cr_assert_gt(highest - lowest, 800);
         cr_assert_eq(venue_account(v, id)->size, 0);
         cr_assert_eq(stats(pop).limit_orders, 200);
-        support_agent_audit(v);
-        support_agent_free(pop, v);
+        support_agent_audit_free(pop, v);
     }
 }
 
@@ -171,8 +169,7 @@ static void sample_notionals(double alpha, uint64_t seed, double *out, int n)
     }
     cr_assert_eq(stats(pop).rejects, 0);
     cr_assert_eq(stats(pop).capped, 0);
-    support_agent_audit(v);
-    support_agent_free(pop, v);
+    support_agent_audit_free(pop, v);
 }
 
 Test(agent_noise, notionals_follow_the_pareto_tail)
@@ -283,8 +280,7 @@ static void check_only_reduces(int side)
     cr_assert_eq(added, 192);
     cr_assert_eq(stats(pop).reduce_only, 8);
     cr_assert_eq(venue_account(v, id)->size, side * expect_size);
-    support_agent_audit(v);
-    support_agent_free(pop, v);
+    support_agent_audit_free(pop, v);
 }
 
 Test(agent_noise, an_agent_over_its_position_limit_only_reduces)
@@ -319,8 +315,7 @@ Test(agent_noise, top_ups_keep_every_order_admissible_and_leverage_at_most_the_s
     cr_assert_gt(s.deposited, 0);
     cr_assert_gt(s.market_orders, 1800);
     cr_assert_gt(s.limit_orders, 600);
-    support_agent_audit(v);
-    support_agent_free(pop, v);
+    support_agent_audit_free(pop, v);
 }
 
 static void run(venue **v, agent_pop **pop, const char *name, uint64_t seed)
