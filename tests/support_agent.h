@@ -164,6 +164,29 @@ static inline uint32_t test_agent(const agent_pop *pop, uint32_t i)
     return agent_account(pop, 0, i);
 }
 
+/* The position, in lots, of agent i of a population on v. */
+static inline int64_t support_agent_size(const venue *v, const agent_pop *pop,
+                                         uint32_t i)
+{
+    return venue_account(v, test_agent(pop, i))->size;
+}
+
+/* Agents 0 .. n-1 of a on va and of b on vb hold the same position, cost
+ * and cash: two runs that must agree did. */
+static inline void support_agent_same_accounts(const venue *va,
+                                               const agent_pop *a,
+                                               const venue *vb,
+                                               const agent_pop *b, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        const account *x = venue_account(va, test_agent(a, i));
+        const account *y = venue_account(vb, test_agent(b, i));
+        cr_assert(x->size == y->size && x->cost == y->cost
+                      && x->cash == y->cash,
+                  "agent %u differs", (unsigned)i);
+    }
+}
+
 /* pop acts once in w, without error. */
 static inline void support_agent_wake(agent_pop *pop, agent_world *w)
 {
