@@ -210,6 +210,14 @@ static inline void support_agent_free(agent_pop *pop, venue *v)
     venue_free(v);
 }
 
+/* Releases pops[0 .. n) and the venues vs[0 .. n) each was made on. */
+static inline void support_agent_free_runs(agent_pop **pops, venue **vs,
+                                           int n)
+{
+    for (int r = 0; r < n; r++)
+        support_agent_free(pops[r], vs[r]);
+}
+
 /* The end of a test on one venue: v's ledger must balance, then pop and v
  * are released. */
 static inline void support_agent_audit_free(agent_pop *pop, venue *v)

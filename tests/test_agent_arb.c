@@ -339,8 +339,7 @@ Test(agent_arb, same_seed_gives_the_same_actions)
                   != support_agent_size(v[0], pop[0], 0);
     /* The agents were picked unevenly: positions differ between them. */
     cr_assert_gt(differ, 0);
-    for (int r = 0; r < 2; r++)
-        support_agent_free(pop[r], v[r]);
+    support_agent_free_runs(pop, v, 2);
 }
 
 Test(agent_arb, bad_parameters_name_the_key)

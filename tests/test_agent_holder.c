@@ -330,8 +330,7 @@ Test(agent_holder, same_seed_gives_the_same_actions)
         cr_assert(x->size == y->size && x->cost == y->cost && x->cash == y->cash
                   && x->leverage == y->leverage, "agent %u differs", (unsigned)i);
     }
-    for (int r = 0; r < 2; r++)
-        support_agent_free(pop[r], v[r]);
+    support_agent_free_runs(pop, v, 2);
 }
 
 Test(agent_holder, bad_parameters_name_the_key)

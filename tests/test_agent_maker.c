@@ -402,8 +402,7 @@ Test(agent_maker, same_seed_gives_the_same_quotes)
     for (uint32_t i = 0; i < 5; i++)
         traded += support_agent_size(v[0], pop[0], i) != 0;
     cr_assert_geq(traded, 2);
-    for (int r = 0; r < 2; r++)
-        support_agent_free(pop[r], v[r]);
+    support_agent_free_runs(pop, v, 2);
 }
 
 Test(agent_maker, bad_parameters_name_the_key)

@@ -300,8 +300,7 @@ Test(agent_momentum, same_seed_gives_the_same_trades)
         cr_assert(x->size == y->size && x->cost == y->cost && x->cash == y->cash);
     }
     support_agent_audit(v[0]);
-    for (int r = 0; r < 2; r++)
-        support_agent_free(pop[r], v[r]);
+    support_agent_free_runs(pop, v, 2);
 }
 
 Test(agent_momentum, bad_parameters_name_the_key)

@@ -351,8 +351,7 @@ Test(agent_noise, same_seed_gives_the_same_orders)
     size_t na = book_levels(venue_book_view(v[0]), BOOK_BUY, la, 32);
     cr_assert_eq(book_levels(venue_book_view(v[1]), BOOK_BUY, lb, 32), na);
     cr_assert_eq(memcmp(la, lb, na * sizeof la[0]), 0);
-    for (int r = 0; r < 3; r++)
-        support_agent_free(pop[r], v[r]);
+    support_agent_free_runs(pop, v, 3);
 }
 
 Test(agent_noise, bad_parameters_name_the_key)
