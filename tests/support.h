@@ -1,7 +1,9 @@
 /*
- * support: helpers shared by the Criterion tests: an account on a venue and
- * the audit of its ledger; and, through support_fs.h, files (a file of the
- * source tree, such as the docs that tests hold the code to).
+ * support: helpers shared by the Criterion tests: an object a constructor
+ * must make, a built-in venue profile, an account on a venue and the audit
+ * of its ledger; and, through
+ * support_fs.h, files (a file of the source tree, such as the docs that
+ * tests hold the code to).
  */
 #ifndef PERPSIM_TESTS_SUPPORT_H
 #define PERPSIM_TESTS_SUPPORT_H
@@ -10,8 +12,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "profile_yaml.h"
 #include "support_fs.h"
 #include "venue.h"
+
+/* obj, what a constructor that reports into e returned, which must not be
+ * NULL (the test fails with e's message): `return support_made(
+ * mark_new(p, &e), "mark_new", &e);`. */
+static inline void *support_made(void *obj, const char *what, const perr *e)
+{
+    cr_assert_not_null(obj, "%s: %s", what, e->msg);
+    return obj;
+}
+
+/* The built-in venue profile name, or fails the test. */
+static inline const profile *builtin_profile(const char *name)
+{
+    const profile *p = profile_builtin(name);
+    cr_assert_not_null(p, "no built-in profile %s", name);
+    return p;
+}
 
 /* Opens an account on v with deposit cash units, or fails the test. */
 static inline uint32_t open_account(venue *v, int64_t deposit, account_mode mode,

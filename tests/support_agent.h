@@ -19,16 +19,10 @@
 
 #include "agent.h"
 #include "profile_yaml.h"
+#include "support.h"
 #include "venue.h"
 
 /* ---- venues -------------------------------------------------------------- */
-
-static inline const profile *builtin_profile(const char *name)
-{
-    const profile *p = profile_builtin(name);
-    cr_assert_not_null(p, "no built-in profile %s", name);
-    return p;
-}
 
 static inline const profile *binance(void)
 {
@@ -139,10 +133,58 @@ static inline agent_pop *support_agent_pop(const agent_kind *kind,
     return pop;
 }
 
+/* A population of kind with params on v alone (as support_agent_pop), which
+ * must name its kind kind_name. */
+static inline agent_pop *support_agent_pop_on(const agent_kind *kind,
+                                              const char *kind_name,
+                                              const void *params, venue *v,
+                                              uint64_t seed, const char *name,
+                                              const char *key_prefix)
+{
+    agent_pop *pop = support_agent_pop(kind, params, &v, 1, seed, name,
+                                       key_prefix);
+    cr_assert_str_eq(pop->kind->kind, kind_name);
+    return pop;
+}
+
+/* Defines `stats(pop)`: the statistics of a population of the kind whose
+ * header declares agent_KIND_stats and agent_KIND_stats_get, by value, for
+ * a test to read a field in one expression. */
+#define SUPPORT_AGENT_STATS(KIND)                                             \
+    static agent_##KIND##_stats stats(const agent_pop *pop)                   \
+    {                                                                         \
+        agent_##KIND##_stats s;                                               \
+        agent_##KIND##_stats_get(pop, &s);                                    \
+        return s;                                                             \
+    }
+
 /* The account of agent i of a population on one venue. */
 static inline uint32_t test_agent(const agent_pop *pop, uint32_t i)
 {
     return agent_account(pop, 0, i);
+}
+
+/* The position, in lots, of agent i of a population on v. */
+static inline int64_t support_agent_size(const venue *v, const agent_pop *pop,
+                                         uint32_t i)
+{
+    return venue_account(v, test_agent(pop, i))->size;
+}
+
+/* Agents 0 .. n-1 of a on va and of b on vb hold the same position, cost
+ * and cash: two runs that must agree did. */
+static inline void support_agent_same_accounts(const venue *va,
+                                               const agent_pop *a,
+                                               const venue *vb,
+                                               const agent_pop *b, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        const account *x = venue_account(va, test_agent(a, i));
+        const account *y = venue_account(vb, test_agent(b, i));
+        cr_assert(x->size == y->size && x->cost == y->cost
+                      && x->cash == y->cash,
+                  "agent %u differs", (unsigned)i);
+    }
 }
 
 /* pop acts once in w, without error. */
@@ -166,6 +208,22 @@ static inline void support_agent_free(agent_pop *pop, venue *v)
 {
     agent_free(pop);
     venue_free(v);
+}
+
+/* Releases pops[0 .. n) and the venues vs[0 .. n) each was made on. */
+static inline void support_agent_free_runs(agent_pop **pops, venue **vs,
+                                           int n)
+{
+    for (int r = 0; r < n; r++)
+        support_agent_free(pops[r], vs[r]);
+}
+
+/* The end of a test on one venue: v's ledger must balance, then pop and v
+ * are released. */
+static inline void support_agent_audit_free(agent_pop *pop, venue *v)
+{
+    support_agent_audit(v);
+    support_agent_free(pop, v);
 }
 
 /* ---- a kind's registry entry ----------------------------------------------- */
@@ -225,6 +283,30 @@ typedef struct support_agent_bad {
     double value; /* stored as the key's type holds it (an enum's index) */
 } support_agent_bad;
 
+/* Sets kind's key name in params to x, stored as the key's type holds it
+ * (an enum's index); the test fails on a key kind does not have. */
+static inline void support_agent_set_value(const agent_kind *kind,
+                                           void *params, const char *name,
+                                           double x)
+{
+    const param_key *key = param_find(kind->keys, name);
+    cr_assert_not_null(key, "no key %s", name);
+    char *at = (char *)params + key->offset;
+    uint32_t count = (uint32_t)x;
+    int64_t ms = (int64_t)x;
+    int index = (int)x;
+    if (key->type == PARAM_DOUBLE)
+        memcpy(at, &x, sizeof x);
+    else if (key->type == PARAM_COUNT)
+        memcpy(at, &count, sizeof count);
+    else if (key->type == PARAM_DURATION)
+        memcpy(at, &ms, sizeof ms);
+    else if (key->type == PARAM_ENUM)
+        memcpy(at, &index, sizeof index);
+    else
+        cr_assert_fail("key %s: a type these tests do not set", name);
+}
+
 /* For each of bad: ok with that key set to that value is refused by kind's
  * check on prof, with a message naming key_prefix.key. ok itself passes. */
 static inline void support_agent_bad_values(const agent_kind *kind,
@@ -240,24 +322,8 @@ static inline void support_agent_bad_values(const agent_kind *kind,
     void *params = malloc(kind->params_size);
     cr_assert_not_null(params);
     for (size_t k = 0; k < n; k++) {
-        const param_key *key = param_find(kind->keys, bad[k].key);
-        cr_assert_not_null(key, "no key %s", bad[k].key);
         memcpy(params, ok, kind->params_size);
-        char *at = (char *)params + key->offset;
-        double x = bad[k].value;
-        uint32_t count = (uint32_t)x;
-        int64_t ms = (int64_t)x;
-        int index = (int)x;
-        if (key->type == PARAM_DOUBLE)
-            memcpy(at, &x, sizeof x);
-        else if (key->type == PARAM_COUNT)
-            memcpy(at, &count, sizeof count);
-        else if (key->type == PARAM_DURATION)
-            memcpy(at, &ms, sizeof ms);
-        else if (key->type == PARAM_ENUM)
-            memcpy(at, &index, sizeof index);
-        else
-            cr_assert_fail("key %s: a type these tests do not set", bad[k].key);
+        support_agent_set_value(kind, params, bad[k].key, bad[k].value);
         char named[128];
         snprintf(named, sizeof named, "%s.%s:", key_prefix, bad[k].key);
         support_agent_check_error(kind, params, prof, key_prefix, named);
@@ -284,6 +350,23 @@ static inline void support_agent_set_keys(const agent_kind *kind, void *params,
     perr e = {0, ""};
     cr_assert_eq(agent_kind_check(kind, params, prof, key_prefix, &e), 0, "%s",
                  e.msg);
+}
+
+/* Through the registry, the venue's maximum leverage is checked too: kind's
+ * defaults with leverage set to a value above Binance's 125x are refused,
+ * naming key_prefix.leverage. */
+static inline void support_agent_leverage_capped(const agent_kind *kind,
+                                                 double leverage,
+                                                 const char *key_prefix)
+{
+    void *params = malloc(kind->params_size);
+    cr_assert_not_null(params);
+    agent_kind_defaults(kind, params);
+    support_agent_set_value(kind, params, "leverage", leverage);
+    char want[128];
+    snprintf(want, sizeof want, "%s.leverage: must be <= 125", key_prefix);
+    support_agent_check_error(kind, params, binance(), key_prefix, want);
+    free(params);
 }
 
 #endif

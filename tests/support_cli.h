@@ -45,9 +45,10 @@ static inline void cli_run(const char *prefix, const char *args, outcome *o)
     cr_assert(fo >= 0 && fe >= 0);
     close(fo);
     close(fe);
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "%s '%s' %s >%s 2>%s </dev/null", prefix,
-             PERPSIM_EXE, args, out_path, err_path);
+    char cmd[8192]; /* room for cli_vrunf's 4096 bytes of args and more */
+    int n = snprintf(cmd, sizeof cmd, "%s '%s' %s >%s 2>%s </dev/null", prefix,
+                     PERPSIM_EXE, args, out_path, err_path);
+    cr_assert(n >= 0 && (size_t)n < sizeof cmd, "command too long");
     int raw = system(cmd);
     cr_assert(raw != -1 && WIFEXITED(raw), "%s did not exit", cmd);
     o->status = WEXITSTATUS(raw);

@@ -57,12 +57,7 @@ static double mid_premium(const venue *v, double index)
     return ((double)mid_x2 / 2.0 - index) / index;
 }
 
-static agent_arb_stats stats(const agent_pop *pop)
-{
-    agent_arb_stats s;
-    agent_arb_stats_get(pop, &s);
-    return s;
-}
+SUPPORT_AGENT_STATS(arb)
 
 /* Wakes pop n times at now on v (funding clock f, may be NULL), auditing
  * the ledger after every wake. */
@@ -337,18 +332,14 @@ Test(agent_arb, same_seed_gives_the_same_actions)
     cr_assert_eq(memcmp(&a, &b, sizeof a), 0);
     cr_assert_gt(a.entries, 10);
     cr_assert_eq(arrival_peek(&pop[0]->arrival), arrival_peek(&pop[1]->arrival));
+    support_agent_same_accounts(v[0], pop[0], v[1], pop[1], 7);
     int differ = 0;
-    for (uint32_t i = 0; i < 7; i++) {
-        const account *x = venue_account(v[0], test_agent(pop[0], i));
-        const account *y = venue_account(v[1], test_agent(pop[1], i));
-        cr_assert(x->size == y->size && x->cost == y->cost && x->cash == y->cash,
-                  "agent %u differs", (unsigned)i);
-        differ += x->size != venue_account(v[0], test_agent(pop[0], 0))->size;
-    }
+    for (uint32_t i = 0; i < 7; i++)
+        differ += support_agent_size(v[0], pop[0], i)
+                  != support_agent_size(v[0], pop[0], 0);
     /* The agents were picked unevenly: positions differ between them. */
     cr_assert_gt(differ, 0);
-    for (int r = 0; r < 2; r++)
-        support_agent_free(pop[r], v[r]);
+    support_agent_free_runs(pop, v, 2);
 }
 
 Test(agent_arb, bad_parameters_name_the_key)

@@ -66,16 +66,12 @@ static const agent_kind *kind_of(const agent_holder_params *p)
 
 static agent_pop *make_pop(const agent_holder_params *p, venue *v, uint64_t seed)
 {
-    return support_agent_pop(kind_of(p), p, &v, 1, seed, "holders",
-                             "populations[0]");
+    const char *kind = p->side > 0 ? "leveraged_long" : "leveraged_short";
+    return support_agent_pop_on(kind_of(p), kind, p, v, seed, "holders",
+                                "populations[0]");
 }
 
-static agent_holder_stats stats(const agent_pop *pop)
-{
-    agent_holder_stats s;
-    agent_holder_stats_get(pop, &s);
-    return s;
-}
+SUPPORT_AGENT_STATS(holder)
 
 /* Wakes pop until n positions have been opened in all (at most 60 wakes per
  * agent, far beyond the coupon collector's need). */
@@ -107,8 +103,7 @@ Test(agent_holder, waking_opens_positions_on_the_populations_side)
                       (unsigned)i, (long long)a->size);
         }
         cr_assert_eq(stats(pop).holding, 100);
-        support_agent_audit(v);
-        support_agent_free(pop, v);
+        support_agent_audit_free(pop, v);
     }
 }
 
@@ -138,8 +133,7 @@ Test(agent_holder, leverage_never_exceeds_the_bracket_maximum_and_has_the_median
         capped += a->leverage == most;
     }
     cr_assert_gt(capped, 20, "the brackets bound only %d times", capped);
-    support_agent_audit(v);
-    support_agent_free(pop, v);
+    support_agent_audit_free(pop, v);
 
     /* Small positions: the first bracket (125x) never binds, and the sample
      * median of the rounded leverage is within 4 standard errors of the
@@ -209,8 +203,7 @@ static void check_band_closes(uint64_t seed, int take_profit, int64_t inside,
     cr_assert_eq(take_profit ? s.take_profits : s.stop_losses, 0);
     cr_assert_eq(venue_set_mark(v, 2, past, &e), 0, "%s", e.msg);
     wake_until_flat(pop, v, take_profit);
-    support_agent_audit(v);
-    support_agent_free(pop, v);
+    support_agent_audit_free(pop, v);
 }
 
 Test(agent_holder, take_profit_closes_when_the_mark_rises_past_it)
@@ -262,8 +255,7 @@ Test(agent_holder, a_stop_loss_filled_past_bankruptcy_leaves_a_debt_the_next_ope
         cr_assert_eq(a->cash + a->cost, margin_initial(a->cost, 5),
                      "agent %u: wallet %lld", (unsigned)i, (long long)(a->cash + a->cost));
     }
-    support_agent_audit(v);
-    support_agent_free(pop, v);
+    support_agent_audit_free(pop, v);
 }
 
 Test(agent_holder, liquidated_holders_reenter_with_the_stated_probability)
@@ -303,8 +295,7 @@ Test(agent_holder, liquidated_holders_reenter_with_the_stated_probability)
     s = stats(pop);
     cr_assert_eq(s.holding, N - s.retired);
     cr_assert_eq(s.opens, N + (N - s.retired));
-    support_agent_audit(v);
-    support_agent_free(pop, v);
+    support_agent_audit_free(pop, v);
 }
 
 Test(agent_holder, same_seed_gives_the_same_actions)
@@ -339,8 +330,7 @@ Test(agent_holder, same_seed_gives_the_same_actions)
         cr_assert(x->size == y->size && x->cost == y->cost && x->cash == y->cash
                   && x->leverage == y->leverage, "agent %u differs", (unsigned)i);
     }
-    for (int r = 0; r < 2; r++)
-        support_agent_free(pop[r], v[r]);
+    support_agent_free_runs(pop, v, 2);
 }
 
 Test(agent_holder, bad_parameters_name_the_key)
@@ -392,6 +382,5 @@ Test(agent_holder, a_million_holders_take_under_300_bytes_each)
                     "venue %zu B for %u account slots)\n",
             per_agent, agent_holder_bytes(pop), venue_bytes, (unsigned)acc->cap);
     cr_assert_lt(per_agent, 300.0, "%.1f bytes per holder", per_agent);
-    support_agent_audit(v);
-    support_agent_free(pop, v);
+    support_agent_audit_free(pop, v);
 }

@@ -44,10 +44,8 @@ static agent_maker_params params(uint32_t count)
 
 static agent_pop *make_pop(const agent_maker_params *p, venue *v, uint64_t seed)
 {
-    agent_pop *pop = support_agent_pop(&agent_maker_kind, p, &v, 1, seed,
-                                       "makers", "populations[0]");
-    cr_assert_str_eq(pop->kind->kind, "market_maker");
-    return pop;
+    return support_agent_pop_on(&agent_maker_kind, "market_maker", p, v, seed,
+                                "makers", "populations[0]");
 }
 
 /* count makers with the defaults on a venue of their own (*v), seeded with seed. */
@@ -124,8 +122,7 @@ Test(agent_maker, posts_layered_quotes_at_the_half_spread_around_the_index)
     /* A re-quote replaces the quotes rather than adding to them. */
     wake_at(pop, v, 1000, INDEX, 1);
     cr_assert_eq(book_order_count(venue_book_view(v)), 10);
-    support_agent_audit(v);
-    support_agent_free(pop, v);
+    support_agent_audit_free(pop, v);
 }
 
 Test(agent_maker, a_long_maker_quotes_lower_and_a_short_one_higher_than_a_flat_one)
@@ -194,8 +191,7 @@ Test(agent_maker, a_maker_at_its_inventory_limit_stops_quoting_the_side_that_add
     take(v, taker, BOOK_BUY, 600000, bid_lots / 2);
     wake_at(pop, v, 5000, INDEX, 1);
     cr_assert_neq(book_best_bid(venue_book_view(v)), BOOK_NO_PRICE);
-    support_agent_audit(v);
-    support_agent_free(pop, v);
+    support_agent_audit_free(pop, v);
 }
 
 Test(agent_maker, every_makers_depth_follows_the_markets_liquidity)
@@ -226,8 +222,7 @@ Test(agent_maker, every_makers_depth_follows_the_markets_liquidity)
     requote_all(pop, v, 3000, INDEX, 1);
     for (uint32_t i = 0; i < 4; i++)
         cr_assert_eq(acc->cold[test_agent(pop, i)].open_buy_lots, full[i]);
-    support_agent_audit(v);
-    support_agent_free(pop, v);
+    support_agent_audit_free(pop, v);
 }
 
 Test(agent_maker, a_volatility_spike_widens_the_spread_and_thins_the_depth)
@@ -366,8 +361,7 @@ Test(agent_maker, the_defaults_keep_makers_solvent_through_a_crash)
     }
     cr_assert_gt((double)total * index * K, 5e12, "the makers bought %lld lots",
                  (long long)total);
-    support_agent_audit(v);
-    support_agent_free(pop, v);
+    support_agent_audit_free(pop, v);
 }
 
 Test(agent_maker, same_seed_gives_the_same_quotes)
@@ -403,16 +397,12 @@ Test(agent_maker, same_seed_gives_the_same_quotes)
     agent_maker_stats_get(pop[0], &sa);
     agent_maker_stats_get(pop[1], &sb);
     cr_assert_eq(memcmp(&sa, &sb, sizeof sa), 0);
+    support_agent_same_accounts(v[0], pop[0], v[1], pop[1], 5);
     int traded = 0;
-    for (uint32_t i = 0; i < 5; i++) {
-        const account *x = venue_account(v[0], test_agent(pop[0], i));
-        const account *y = venue_account(v[1], test_agent(pop[1], i));
-        cr_assert(x->size == y->size && x->cost == y->cost && x->cash == y->cash);
-        traded += x->size != 0;
-    }
+    for (uint32_t i = 0; i < 5; i++)
+        traded += support_agent_size(v[0], pop[0], i) != 0;
     cr_assert_geq(traded, 2);
-    for (int r = 0; r < 2; r++)
-        support_agent_free(pop[r], v[r]);
+    support_agent_free_runs(pop, v, 2);
 }
 
 Test(agent_maker, bad_parameters_name_the_key)
@@ -444,10 +434,7 @@ Test(agent_maker, bad_parameters_name_the_key)
     agent_maker_params d;
     agent_kind_defaults(kind, &d);
     cr_assert(d.count == 10 && d.levels == 5 && d.spread_bps == 4 && d.capital == 5e6);
-    d.leverage = 200;
-    support_agent_check_error(kind, &d, binance(), "populations[2]",
-                              "populations[2].leverage: must be <= 125");
-    d.leverage = 10;
+    support_agent_leverage_capped(kind, 200, "populations[2]");
     d.spread_bps = -1;
     cr_assert_eq(agent_kind_check(kind, &d, binance(), "populations[2]", &e),
                  PERR_INVALID);

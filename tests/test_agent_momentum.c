@@ -55,10 +55,8 @@ static agent_momentum_params params(uint32_t count)
 
 static agent_pop *make_pop(const agent_momentum_params *p, venue *v, uint64_t seed)
 {
-    agent_pop *pop = support_agent_pop(&agent_momentum_kind, p, &v, 1, seed,
-                                       "momentum", "populations[4]");
-    cr_assert_str_eq(pop->kind->kind, "momentum");
-    return pop;
+    return support_agent_pop_on(&agent_momentum_kind, "momentum", p, v, seed,
+                                "momentum", "populations[4]");
 }
 
 /* count traders with the tests' parameters (params) on a venue of their own (*v), seeded with seed. */
@@ -82,12 +80,7 @@ static void set_mark(venue *v, int64_t now, int64_t mark)
     cr_assert_eq(venue_set_mark(v, now, mark, &e), 0, "%s", e.msg);
 }
 
-static agent_momentum_stats stats(const agent_pop *pop)
-{
-    agent_momentum_stats s;
-    agent_momentum_stats_get(pop, &s);
-    return s;
-}
+SUPPORT_AGENT_STATS(momentum)
 
 /* Wakes pop every 100 ms over [from, to) and returns the next instant. */
 static int64_t wake_span(agent_pop *pop, venue *v, int64_t from, int64_t to)
@@ -307,8 +300,7 @@ Test(agent_momentum, same_seed_gives_the_same_trades)
         cr_assert(x->size == y->size && x->cost == y->cost && x->cash == y->cash);
     }
     support_agent_audit(v[0]);
-    for (int r = 0; r < 2; r++)
-        support_agent_free(pop[r], v[r]);
+    support_agent_free_runs(pop, v, 2);
 }
 
 Test(agent_momentum, bad_parameters_name_the_key)
@@ -326,9 +318,7 @@ Test(agent_momentum, bad_parameters_name_the_key)
     agent_momentum_params d;
     agent_kind_defaults(kind, &d);
     cr_assert(d.count == 200 && d.lookback_ms == 300000 && d.threshold == 0.005);
-    d.leverage = 500;
-    support_agent_check_error(kind, &d, binance(), "populations[4]",
-                              "populations[4].leverage: must be <= 125");
+    support_agent_leverage_capped(kind, 500, "populations[4]");
 }
 
 Test(agent_momentum, scenario_keys_set_the_parameters)

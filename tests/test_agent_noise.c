@@ -46,18 +46,11 @@ static agent_noise_params params(uint32_t count)
 static agent_pop *make_pop(const agent_noise_params *p, venue *v, uint64_t seed,
                            const char *name)
 {
-    agent_pop *pop = support_agent_pop(&agent_noise_kind, p, &v, 1, seed, name,
-                                       "populations[1]");
-    cr_assert_str_eq(pop->kind->kind, "noise_taker");
-    return pop;
+    return support_agent_pop_on(&agent_noise_kind, "noise_taker", p, v, seed,
+                                name, "populations[1]");
 }
 
-static agent_noise_stats stats(const agent_pop *pop)
-{
-    agent_noise_stats s;
-    agent_noise_stats_get(pop, &s);
-    return s;
-}
+SUPPORT_AGENT_STATS(noise)
 
 Test(agent_noise, market_orders_never_trade_beyond_the_band)
 {
@@ -82,8 +75,7 @@ Test(agent_noise, market_orders_never_trade_beyond_the_band)
     cr_assert_eq(venue_accounts(v)->cold[id].open_buy_lots, 0, "a market order rested");
     cr_assert_eq(stats(pop).market_orders, 1);
     cr_assert_eq(stats(pop).rejects, 0);
-    support_agent_audit(v);
-    support_agent_free(pop, v);
+    support_agent_audit_free(pop, v);
 }
 
 Test(agent_noise, limit_orders_rest_behind_the_touch_and_replace_the_last_one)
@@ -121,8 +113,7 @@ Test(agent_noise, limit_orders_rest_behind_the_touch_and_replace_the_last_one)
         cr_assert_gt(highest - lowest, 800);
         cr_assert_eq(venue_account(v, id)->size, 0);
         cr_assert_eq(stats(pop).limit_orders, 200);
-        support_agent_audit(v);
-        support_agent_free(pop, v);
+        support_agent_audit_free(pop, v);
     }
 }
 
@@ -178,8 +169,7 @@ static void sample_notionals(double alpha, uint64_t seed, double *out, int n)
     }
     cr_assert_eq(stats(pop).rejects, 0);
     cr_assert_eq(stats(pop).capped, 0);
-    support_agent_audit(v);
-    support_agent_free(pop, v);
+    support_agent_audit_free(pop, v);
 }
 
 Test(agent_noise, notionals_follow_the_pareto_tail)
@@ -290,8 +280,7 @@ static void check_only_reduces(int side)
     cr_assert_eq(added, 192);
     cr_assert_eq(stats(pop).reduce_only, 8);
     cr_assert_eq(venue_account(v, id)->size, side * expect_size);
-    support_agent_audit(v);
-    support_agent_free(pop, v);
+    support_agent_audit_free(pop, v);
 }
 
 Test(agent_noise, an_agent_over_its_position_limit_only_reduces)
@@ -326,8 +315,7 @@ Test(agent_noise, top_ups_keep_every_order_admissible_and_leverage_at_most_the_s
     cr_assert_gt(s.deposited, 0);
     cr_assert_gt(s.market_orders, 1800);
     cr_assert_gt(s.limit_orders, 600);
-    support_agent_audit(v);
-    support_agent_free(pop, v);
+    support_agent_audit_free(pop, v);
 }
 
 static void run(venue **v, agent_pop **pop, const char *name, uint64_t seed)
@@ -353,22 +341,17 @@ Test(agent_noise, same_seed_gives_the_same_orders)
     run(&v[2], &pop[2], "noise-2", 99);
     agent_noise_stats a = stats(pop[0]), b = stats(pop[1]);
     cr_assert_eq(memcmp(&a, &b, sizeof a), 0);
+    support_agent_same_accounts(v[0], pop[0], v[1], pop[1], 30);
     int differ = 0;
-    for (uint32_t i = 0; i < 30; i++) {
-        const account *x = venue_account(v[0], test_agent(pop[0], i));
-        const account *y = venue_account(v[1], test_agent(pop[1], i));
-        const account *z = venue_account(v[2], test_agent(pop[2], i));
-        cr_assert(x->size == y->size && x->cost == y->cost && x->cash == y->cash,
-                  "agent %u differs", i);
-        differ += x->size != z->size;
-    }
+    for (uint32_t i = 0; i < 30; i++)
+        differ += support_agent_size(v[0], pop[0], i)
+                  != support_agent_size(v[2], pop[2], i);
     cr_assert_gt(differ, 10, "another stream name gave the same positions");
     book_level la[32], lb[32];
     size_t na = book_levels(venue_book_view(v[0]), BOOK_BUY, la, 32);
     cr_assert_eq(book_levels(venue_book_view(v[1]), BOOK_BUY, lb, 32), na);
     cr_assert_eq(memcmp(la, lb, na * sizeof la[0]), 0);
-    for (int r = 0; r < 3; r++)
-        support_agent_free(pop[r], v[r]);
+    support_agent_free_runs(pop, v, 3);
 }
 
 Test(agent_noise, bad_parameters_name_the_key)
@@ -390,9 +373,7 @@ Test(agent_noise, bad_parameters_name_the_key)
     agent_noise_params d;
     agent_kind_defaults(kind, &d);
     cr_assert(d.count == 1000 && d.size_alpha == 2 && d.leverage == 3);
-    d.leverage = 126;
-    support_agent_check_error(kind, &d, binance(), "populations[1]",
-                              "populations[1].leverage: must be <= 125");
+    support_agent_leverage_capped(kind, 126, "populations[1]");
 }
 
 Test(agent_noise, scenario_keys_set_the_parameters)

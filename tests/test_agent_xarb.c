@@ -71,6 +71,17 @@ static void quote_apart(pair *p)
     test_quotes(p->v[1], p->whale[1], 499000, 499120, 50, 40, 5);
 }
 
+/* A pair where A quotes bid_a / ask_a and B bid_b / ask_b, five levels a
+ * side 10 ticks apart, of lots_a and lots_b lots a level. */
+static pair pair_quoting(int64_t bid_a, int64_t ask_a, int64_t lots_a,
+                         int64_t bid_b, int64_t ask_b, int64_t lots_b)
+{
+    pair p = make_pair();
+    test_quotes(p.v[0], p.whale[0], bid_a, ask_a, 10, 5, lots_a);
+    test_quotes(p.v[1], p.whale[1], bid_b, ask_b, 10, 5, lots_b);
+    return p;
+}
+
 /* Both at the index, 499990 / 500010, deep. */
 static void quote_together(pair *p)
 {
@@ -94,12 +105,7 @@ static agent_pop *make_pop(const agent_xarb_params *prm, pair *p, uint64_t seed)
                              "populations[1]");
 }
 
-static agent_xarb_stats stats(const agent_pop *pop)
-{
-    agent_xarb_stats s;
-    agent_xarb_stats_get(pop, &s);
-    return s;
-}
+SUPPORT_AGENT_STATS(xarb)
 
 static void wake_n(agent_pop *pop, pair *p, int64_t now, int n)
 {
@@ -195,9 +201,7 @@ Test(agent_xarb, they_unwind_when_the_gap_closes)
 Test(agent_xarb, no_trade_while_the_gap_is_within_fees_and_threshold)
 {
     /* A bids 500300, B asks 499710: 590 ticks, 0.00118 < 0.0012. */
-    pair p = make_pair();
-    test_quotes(p.v[0], p.whale[0], 500300, 500320, 10, 5, 100);
-    test_quotes(p.v[1], p.whale[1], 499690, 499710, 10, 5, 10);
+    pair p = pair_quoting(500300, 500320, 100, 499690, 499710, 10);
     agent_xarb_params prm = params(2);
     agent_pop *pop = make_pop(&prm, &p, 3);
     wake_n(pop, &p, 0, 100);
@@ -209,9 +213,7 @@ Test(agent_xarb, no_trade_while_the_gap_is_within_fees_and_threshold)
 Test(agent_xarb, each_leg_stays_within_max_position_notional)
 {
     /* A gap that never closes (deep levels), a small bound. */
-    pair p = make_pair();
-    test_quotes(p.v[0], p.whale[0], 502000, 502010, 10, 5, 10000);
-    test_quotes(p.v[1], p.whale[1], 497990, 498000, 10, 5, 1000);
+    pair p = pair_quoting(502000, 502010, 10000, 497990, 498000, 1000);
     agent_xarb_params prm = params(3);
     prm.sizing.order_notional = 7000;
     prm.sizing.max_position_notional = 20000;

@@ -25,15 +25,29 @@
 
 /* ---- the check on one venue ---------------------------------------------- */
 
-/* Binance over 40,000 to 70,000.0 (ticks of 0.1) with the mark at 60,000. */
-static venue *binance_venue(void)
+/* Binance over 40,000 to 70,000.0 (ticks of 0.1) with the mark at 60,000,
+ * checked after every call with a recount every `every` checks
+ * (venue_set_check), and one account, *id, of 10,000 USDT cross at 10x. */
+static venue *checked_venue(uint64_t every, uint32_t *id)
 {
-    const profile *p = profile_builtin("binance");
-    cr_assert_not_null(p);
     perr e = {0, ""};
-    venue *v = venue_new(p, 400000, 700000, 600000, 16, 16, &e);
+    venue *v = venue_new(builtin_profile("binance"), 400000, 700000, 600000,
+                         16, 16, &e);
     cr_assert_not_null(v, "venue_new: %s", e.msg);
+    *id = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
+    venue_set_check(v, every);
     return v;
+}
+
+/* A deposit into id on v, which must fail the ledger's check with a message
+ * holding want; the message. */
+static perr broken_deposit(venue *v, uint32_t id, const char *want)
+{
+    perr e = {0, ""};
+    int rc = venue_deposit(v, id, 1000, &e);
+    cr_assert_eq(rc, PERR_STATE, "%d %s", rc, e.msg);
+    cr_expect_not_null(strstr(e.msg, want), "%s", e.msg);
+    return e;
 }
 
 /* The ledger as the engine may not touch it: tests break it on purpose. */
@@ -44,24 +58,19 @@ static accounts *ledger_of(venue *v)
 
 Test(audit, a_transfer_that_creates_cash_fails_the_next_call)
 {
-    venue *v = binance_venue();
-    uint32_t id = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
-    uint64_t c0, r0;
-    venue_check_counts(v, &c0, &r0);
     /* A recount only every million calls: what fails below is the O(1)
      * check of the running totals. */
-    venue_set_check(v, 1000000);
+    uint32_t id;
+    venue *v = checked_venue(1000000, &id);
+    uint64_t c0, r0;
+    venue_check_counts(v, &c0, &r0);
     /* One leg of a transfer without the other, as a bug would make it: the
      * account's cash and the running total move, nothing pays for it. */
     accounts *t = ledger_of(v);
     t->a[id].cash += 7;
     t->cash_total += 7;
-    perr e = {0, ""};
-    int rc = venue_deposit(v, id, 1000, &e);
-    cr_assert_eq(rc, PERR_STATE, "%d %s", rc, e.msg);
-    cr_expect_not_null(strstr(e.msg, "ledger invariant broken after "
-                                     "venue_deposit: running totals: cash "),
-                       "%s", e.msg);
+    perr e = broken_deposit(v, id, "ledger invariant broken after "
+                                   "venue_deposit: running totals: cash ");
     cr_expect_not_null(strstr(e.msg, "(off by 7)"), "%s", e.msg);
     uint64_t checks, recounts;
     venue_check_counts(v, &checks, &recounts);
@@ -72,34 +81,27 @@ Test(audit, a_transfer_that_creates_cash_fails_the_next_call)
 
 Test(audit, a_fill_whose_lots_do_not_balance_fails_the_next_call)
 {
-    venue *v = binance_venue();
-    uint32_t id = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
-    venue_set_check(v, 1000000);
+    uint32_t id;
+    venue *v = checked_venue(1000000, &id);
     /* A long leg without its short leg. */
     ledger_of(v)->long_lots += 3;
-    perr e = {0, ""};
-    cr_assert_eq(venue_deposit(v, id, 1000, &e), PERR_STATE);
-    cr_expect_not_null(strstr(e.msg, "running totals: long lots "), "%s",
-                       e.msg);
+    broken_deposit(v, id, "running totals: long lots ");
     venue_free(v);
 }
 
 Test(audit, the_recount_catches_cash_changed_behind_the_ledger_within_n_calls)
 {
-    venue *v = binance_venue();
-    uint32_t id = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
-    venue_set_check(v, 4);
+    uint32_t id;
+    venue *v = checked_venue(4, &id);
     /* Cash that no transfer moved: the running totals cannot see it. */
     ledger_of(v)->a[id].cash += 1;
     perr e = {0, ""};
     for (int k = 1; k <= 3; k++)
         cr_assert_eq(venue_deposit(v, id, 1000, &e), 0, "call %d: %s", k,
                      e.msg);
-    int rc = venue_deposit(v, id, 1000, &e);
-    cr_assert_eq(rc, PERR_STATE, "the 4th call recounts: %d %s", rc, e.msg);
-    cr_expect_not_null(strstr(e.msg, "ledger invariant broken after "
-                                     "venue_deposit: cash recounted "),
-                       "%s", e.msg);
+    /* The 4th call recounts. */
+    e = broken_deposit(v, id, "ledger invariant broken after "
+                              "venue_deposit: cash recounted ");
     cr_expect_not_null(strstr(e.msg, "the running total says"), "%s", e.msg);
     cr_expect_not_null(strstr(e.msg, "(off by 1)"), "%s", e.msg);
     venue_free(v);
@@ -107,11 +109,10 @@ Test(audit, the_recount_catches_cash_changed_behind_the_ledger_within_n_calls)
 
 Test(audit, recounts_once_every_n_checked_calls)
 {
-    venue *v = binance_venue();
-    uint32_t id = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
+    uint32_t id;
+    venue *v = checked_venue(10, &id);
     uint64_t c0, r0;
     venue_check_counts(v, &c0, &r0);
-    venue_set_check(v, 10);
     perr e = {0, ""};
     for (int k = 0; k < 95; k++) {
         cr_assert_eq(venue_deposit(v, id, 1000, &e), 0, "%s", e.msg);

@@ -24,6 +24,7 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "index.h"
+#include "support.h"
 
 #define SEC INT64_C(1000)
 #define MIN (60 * SEC)
@@ -46,9 +47,7 @@ static index_params params(index_model model)
 static index_process *make(const index_params *p)
 {
     perr e = {0, ""};
-    index_process *ix = index_new(p, &e);
-    cr_assert_not_null(ix, "index_new: %s", e.msg);
-    return ix;
+    return support_made(index_new(p, &e), "index_new", &e);
 }
 
 /* The log returns of n consecutive steps of `step` ms from where ix is. */

@@ -20,66 +20,67 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define KLINES PERPSIM_SOURCE_DIR "/tests/data/klines/"
+/* A scenario in a new temporary folder (dir) whose index replays `file`,
+ * written to dir/replay.yaml (path), where the key `file:` is at line 4,
+ * column 3; klines is dir/klines.csv, the name a test gives its own file. */
+typedef struct replay {
+    char dir[64];
+    char path[300];
+    char klines[300];
+} replay;
 
-/* A scenario in a new temporary folder dir whose index replays `file`,
- * written to dir/replay.yaml; the key `file:` is at line 4,
- * column 3. */
-static void replay_scenario(char *dir, const char *file, char *path,
-                            size_t size)
+static void replay_scenario(replay *r, const char *file)
 {
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(path, size, "%s/replay.yaml", dir);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fprintf(f,
-            "name: replay\n"
-            "start: 2025-07-10T00:00:00Z\n"
-            "index:\n"
-            "  file: %s\n"
-            "  model: replay\n"
-            "duration: 5m\n"
-            "venues: [{profile: binance}]\n"
-            "populations: [{kind: market_maker, count: 2}]\n",
-            file);
-    fclose(f);
+    support_temp_dir(r->dir, sizeof r->dir, "inputs");
+    snprintf(r->path, sizeof r->path, "%s/replay.yaml", r->dir);
+    snprintf(r->klines, sizeof r->klines, "%s/klines.csv", r->dir);
+    char text[1024];
+    snprintf(text, sizeof text,
+             "name: replay\n"
+             "start: 2025-07-10T00:00:00Z\n"
+             "index:\n"
+             "  file: %s\n"
+             "  model: replay\n"
+             "duration: 5m\n"
+             "venues: [{profile: binance}]\n"
+             "populations: [{kind: market_maker, count: 2}]\n",
+             file);
+    support_write_file(r->path, text);
 }
 
-static void write_file(const char *path, const char *bytes, size_t n)
+/* Writes tests/data/klines/NAME to the file at path. */
+static void copy_klines(const char *name, const char *path)
 {
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f);
-    cr_assert_eq(fwrite(bytes, 1, n, f), n);
-    fclose(f);
+    char *text = support_read_source(name);
+    support_write_file(path, text);
+    free(text);
 }
 
-/* No line but the last ends stderr: the error is one line. */
-static int lines(const char *text)
+/* `validate` of the scenario at path (through `timeout 20`, for an input
+ * that could be read forever) must refuse it in one line holding want and
+ * also ("" for nothing more), and print nothing on stdout. */
+static void validate_refused(const char *path, const char *want,
+                             const char *also)
 {
-    int n = 0;
-    for (const char *c = text; *c; c++)
-        n += *c == '\n';
-    return n;
+    outcome o;
+    char args[1024];
+    snprintf(args, sizeof args, "validate %s", path);
+    cli_run("timeout 20", args, &o);
+    cli_expect_refused(&o, args, want);
+    cr_expect_not_null(strstr(o.err, also), "%s: want '%s' in: %s", args, also,
+                       o.err);
+    cr_expect_str_empty(o.out, "%s said: %s", args, o.out);
 }
 
 Test(inputs, validate_opens_and_parses_a_replays_klines_file)
 {
-    char dir[] = "/tmp/perpsim-inputs-XXXXXX";
-    char path[300];
-    replay_scenario(dir, "klines.csv", path, sizeof path);
-    char klines[300], nan_line[512];
-    snprintf(klines, sizeof klines, "%s/klines.csv", dir);
+    replay r;
+    replay_scenario(&r, "klines.csv");
 
     /* A good file: ok, and run agrees. */
-    FILE *in = fopen(KLINES "header.csv", "r");
-    char good[4096];
-    size_t n = fread(good, 1, sizeof good, in);
-    fclose(in);
-    write_file(klines, good, n);
+    copy_klines("tests/data/klines/header.csv", r.klines);
     outcome o;
-    char args[1024];
-    snprintf(args, sizeof args, "validate %s", path);
-    perpsim(args, &o);
+    perpsimf(&o, "validate %s", r.path);
     cr_expect_eq(o.status, 0, "%s", o.err);
 
     static const struct {
@@ -90,59 +91,35 @@ Test(inputs, validate_opens_and_parses_a_replays_klines_file)
         {"garbage\n", "klines.csv:1: the header has 1 columns"},
         {"", "klines.csv:1: empty file: no candles"},
         {"ORDER", "not after the previous candle's close_time"},
-        {"NAN", "column 5 (close): 'nan' is not a number"},
+        {"1752105600000,111200.0,111250.5,111180.2,nan,85.1,"
+         "1752105659999,9467812.55,2310,41.2,4582310.1,0\n",
+         "column 5 (close): 'nan' is not a number"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        remove(klines);
-        if (cases[k].bytes && strcmp(cases[k].bytes, "ORDER") == 0) {
-            in = fopen(KLINES "bad_order.csv", "r");
-            n = fread(good, 1, sizeof good, in);
-            fclose(in);
-            write_file(klines, good, n);
-        } else if (cases[k].bytes && strcmp(cases[k].bytes, "NAN") == 0) {
-            snprintf(nan_line, sizeof nan_line,
-                     "1752105600000,111200.0,111250.5,111180.2,nan,85.1,"
-                     "1752105659999,9467812.55,2310,41.2,4582310.1,0\n");
-            write_file(klines, nan_line, strlen(nan_line));
-        } else if (cases[k].bytes) {
-            write_file(klines, cases[k].bytes, strlen(cases[k].bytes));
-        }
-        perpsim(args, &o);
-        cr_expect_eq(o.status, 2, "case %zu: status %d: %s", k, o.status,
-                     o.err);
-        cr_expect_not_null(strstr(o.err, "replay.yaml:4:3: index.file: "),
-                           "case %zu: %s", k, o.err);
-        cr_expect_not_null(strstr(o.err, cases[k].what), "case %zu: want "
-                           "'%s' in: %s", k, cases[k].what, o.err);
-        cr_expect_eq(lines(o.err), 1, "case %zu: %s", k, o.err);
-        cr_expect_str_empty(o.out, "case %zu said: %s", k, o.out);
+        remove(r.klines);
+        if (cases[k].bytes && strcmp(cases[k].bytes, "ORDER") == 0)
+            copy_klines("tests/data/klines/bad_order.csv", r.klines);
+        else if (cases[k].bytes)
+            support_write_file(r.klines, cases[k].bytes);
+        validate_refused(r.path, "replay.yaml:4:3: index.file: ", cases[k].what);
     }
-    remove(klines);
-    remove(path);
-    rmdir(dir);
+    support_remove_tree(r.dir);
 }
 
 /* /dev/zero as a klines file made `run` read forever; a folder and a FIFO
  * are refused the same way. */
 Test(inputs, a_klines_file_that_is_not_a_regular_file_is_refused)
 {
-    char dir[] = "/tmp/perpsim-inputs-XXXXXX";
-    char path[300];
-    replay_scenario(dir, "/dev/zero", path, sizeof path);
+    replay r;
+    replay_scenario(&r, "/dev/zero");
+    validate_refused(r.path, "index.file: /dev/zero: not a regular file", "");
     outcome o;
     char args[1024];
-    snprintf(args, sizeof args, "validate %s", path);
-    cli_run("timeout 20", args, &o);
-    cr_expect_eq(o.status, 2, "%s", o.err);
-    cr_expect_not_null(strstr(o.err, "index.file: /dev/zero: not a regular "
-                                     "file"),
-                       "%s", o.err);
-    snprintf(args, sizeof args, "run -q %s -o %s/out", path, dir);
+    snprintf(args, sizeof args, "run -q %s -o %s/out", r.path, r.dir);
     cli_run("timeout 20", args, &o);
     cr_expect_eq(o.status, 2, "run: %s", o.err);
     cr_expect_not_null(strstr(o.err, "not a regular file"), "run: %s", o.err);
-    remove(path);
-    rmdir(dir);
+    support_remove_tree(r.dir);
 }
 
 /* A count validate accepted used to fail `run` with "more than 268435456
@@ -153,73 +130,52 @@ Test(inputs, validate_refuses_more_agents_than_a_venue_holds_at_the_count)
     support_temp_dir(dir, sizeof dir, "inputs");
     char path[300];
     snprintf(path, sizeof path, "%s/big.yaml", dir);
-    const char text[] =
+    support_write_file(path,
         "name: big\n"
         "venues: [{name: a, profile: binance}, {name: b, profile: okx}]\n"
         "populations:\n"
         "  - {kind: market_maker, venue: a, count: 10}\n"
         "  - {kind: noise_taker, venue: b, count: 200000000}\n"
         "  - {kind: noise_taker, venue: a, count: 200000000}\n"
-        "  - {kind: leveraged_long, venue: a, count: 100000000}\n";
-    write_file(path, text, strlen(text));
-    outcome o;
-    char args[1024];
-    snprintf(args, sizeof args, "validate %s", path);
-    perpsim(args, &o);
-    cr_expect_eq(o.status, 2, "%s", o.err);
-    cr_expect_not_null(strstr(o.err, "big.yaml:7:38: populations[3].count: "
-                                     "the populations on venue 'a' come to "
-                                     "300000010 agents here; a venue holds "
-                                     "at most 268435440"),
-                       "%s", o.err);
-    cr_expect_eq(lines(o.err), 1, "%s", o.err);
-    remove(path);
-    rmdir(dir);
+        "  - {kind: leveraged_long, venue: a, count: 100000000}\n");
+    validate_refused(path, "big.yaml:7:38: populations[3].count: "
+                           "the populations on venue 'a' come to "
+                           "300000010 agents here; a venue holds "
+                           "at most 268435440",
+                     "");
+    support_remove_tree(dir);
 }
 
 /* Bytes from a garbage file come back escaped: an escape sequence in a
  * klines or premium CSV file must not reach the user's terminal. */
 Test(inputs, garbage_bytes_are_escaped_in_messages)
 {
-    char dir[] = "/tmp/perpsim-inputs-XXXXXX";
-    char path[300];
-    replay_scenario(dir, "klines.csv", path, sizeof path);
-    char klines[300];
-    snprintf(klines, sizeof klines, "%s/klines.csv", dir);
-    const char candle[] = "1752105600000,111200.0,111250.5,111180.2,"
-                          "\x1b[31m\x01,85.1,1752105659999,9467812.55,2310,"
-                          "41.2,4582310.1,0\n";
-    write_file(klines, candle, strlen(candle));
+    replay r;
+    replay_scenario(&r, "klines.csv");
+    support_write_file(r.klines, "1752105600000,111200.0,111250.5,111180.2,"
+                                 "\x1b[31m\x01,85.1,1752105659999,9467812.55,"
+                                 "2310,41.2,4582310.1,0\n");
     outcome o;
-    char args[1024];
-    snprintf(args, sizeof args, "validate %s", path);
-    perpsim(args, &o);
+    perpsimf(&o, "validate %s", r.path);
     cr_expect_eq(o.status, 2, "%s", o.err);
     cr_expect_not_null(strstr(o.err, "'\\x1b[31m\\x01' is not a number"),
                        "%s", o.err);
     cr_expect_null(strchr(o.err, '\x1b'), "a raw escape byte: %s", o.err);
 
     char csv[300];
-    snprintf(csv, sizeof csv, "%s/premium.csv", dir);
-    const char premium[] = "time_ms,premium\n0,\x1b[2J\x07\n";
-    write_file(csv, premium, strlen(premium));
-    snprintf(args, sizeof args, "calc funding --venue binance --premium-csv %s",
-             csv);
-    perpsim(args, &o);
+    snprintf(csv, sizeof csv, "%s/premium.csv", r.dir);
+    support_write_file(csv, "time_ms,premium\n0,\x1b[2J\x07\n");
+    perpsimf(&o, "calc funding --venue binance --premium-csv %s", csv);
     cr_expect_eq(o.status, 2, "%s", o.err);
     cr_expect_not_null(strstr(o.err, "got '0,\\x1b[2J\\x07'"), "%s", o.err);
     cr_expect_null(strchr(o.err, '\x1b'), "a raw escape byte: %s", o.err);
     cr_expect_null(strchr(o.err, '\x07'), "a raw bell byte: %s", o.err);
-    snprintf(args, sizeof args,
-             "calc funding --venue binance --premium-csv /dev/zero");
-    cli_run("timeout 20", args, &o);
+    cli_run("timeout 20",
+            "calc funding --venue binance --premium-csv /dev/zero", &o);
     cr_expect_eq(o.status, 2, "%s", o.err);
     cr_expect_not_null(strstr(o.err, "/dev/zero: not a regular file"), "%s",
                        o.err);
-    remove(csv);
-    remove(klines);
-    remove(path);
-    rmdir(dir);
+    support_remove_tree(r.dir);
 }
 
 Test(inputs, shown_text_escapes_unprintable_bytes_and_marks_a_cut)

@@ -22,6 +22,7 @@
 #include "pcg.h"
 #include "profile_yaml.h"
 #include "rule.h"
+#include "support.h"
 #include "venue.h"
 
 #define SEC INT64_C(1000)
@@ -34,9 +35,7 @@
  * windows of their venues (Hyperliquid's 150 s EMA). */
 static profile with_rule(const rule_mark *rule)
 {
-    const profile *b = profile_builtin("binance");
-    cr_assert_not_null(b);
-    profile p = *b;
+    profile p = *builtin_profile("binance");
     p.mark_rule = rule;
     p.mark_sample_ms = SEC;
     p.mark_window_ms = rule == &rule_mark_hl ? 150 * SEC : 30 * SEC;
@@ -46,9 +45,7 @@ static profile with_rule(const rule_mark *rule)
 static mark *new_mark(const profile *p)
 {
     perr e = {0, ""};
-    mark *m = mark_new(p, &e);
-    cr_assert_not_null(m, "mark_new: %s", e.msg);
-    return m;
+    return support_made(mark_new(p, &e), "mark_new", &e);
 }
 
 /* A mark on the profile with_rule gives; the profile is kept in static
@@ -93,6 +90,15 @@ static mark_inputs with_funding(mark_inputs in, int64_t rate,
     in.to_next_ms = to_next_ms;
     in.interval_ms = interval_ms;
     return in;
+}
+
+/* The mark a fresh mark of rule forms from its first inputs, in. */
+static int64_t first_mark(const rule_mark *rule, const mark_inputs *in)
+{
+    mark *m = mark_with(rule);
+    int64_t price = mark_update(m, in, NULL);
+    mark_free(m);
+    return price;
 }
 
 Test(mark, binance_mark_is_the_median_of_p1_p2_and_last)
@@ -251,15 +257,11 @@ Test(mark, missing_inputs_are_left_out_of_the_median)
      * 0.001) = 500500 with the whole interval to go, P2 = 500000 + 100
      * (the basis in force before any sample): 500300. An empty side: no
      * basis, P2 = the index, the mean with P1 500250. */
-    mark *m = mark_with(&rule_mark_median3);
     mark_inputs in = with_funding(at(0, 500000.0, 100), 100000, 8 * HOUR,
                                   8 * HOUR);
-    cr_expect_eq(mark_update(m, &in, NULL), 500300);
-    mark_free(m);
-    m = mark_with(&rule_mark_median3);
+    cr_expect_eq(first_mark(&rule_mark_median3, &in), 500300);
     in.bid = BOOK_NO_PRICE;
-    cr_expect_eq(mark_update(m, &in, NULL), 500250);
-    mark_free(m);
+    cr_expect_eq(first_mark(&rule_mark_median3, &in), 500250);
 }
 
 Test(mark, check_refuses_a_window_shorter_than_a_sample)

@@ -33,6 +33,20 @@ static int exists(const char *path)
     return stat(path, &st) == 0;
 }
 
+/* A fresh folder (dir) and the path of the file name in it (path). */
+typedef struct folder {
+    char dir[64];
+    char path[300];
+} folder;
+
+static folder folder_for(const char *name)
+{
+    folder f;
+    support_temp_dir(f.dir, sizeof f.dir, "publish");
+    snprintf(f.path, sizeof f.path, "%s/%s", f.dir, name);
+    return f;
+}
+
 static output_meta meta(void)
 {
     output_meta m = {"publish", "publish.yaml", "name: publish\n", NULL, 0,
@@ -70,55 +84,45 @@ static int status_of(pid_t pid)
  * replace it (without overwrite), leaving the first's file and no part. */
 Test(publish, two_writers_of_one_result_never_share_a_part_file)
 {
-    char dir[64];
-    support_temp_dir(dir, sizeof dir, "publish");
-    char path[300], part[320], part2[320];
-    snprintf(path, sizeof path, "%s/run.h5", dir);
-    snprintf(part, sizeof part, "%s/run.h5.part", dir);
-    snprintf(part2, sizeof part2, "%s/run.h5.2.part", dir);
+    folder f = folder_for("run.h5");
+    char part[320], part2[320];
+    snprintf(part, sizeof part, "%s.part", f.path);
+    snprintf(part2, sizeof part2, "%s.2.part", f.path);
     output_meta m = meta();
     perr e = {0, ""};
-    output *a = output_open(path, &m, 0, &e);
+    output *a = output_open(f.path, &m, 0, &e);
     cr_assert_not_null(a, "%s", e.msg);
-    output *b = output_open(path, &m, 0, &e);
+    output *b = output_open(f.path, &m, 0, &e);
     cr_assert_not_null(b, "%s", e.msg);
     cr_expect(exists(part) && exists(part2), "each writer has its part file");
 
     summary s;
     memset(&s, 0, sizeof s);
     cr_assert_eq(output_commit(a, &s, &e), 0, "%s", e.msg);
-    cr_expect(exists(path));
+    cr_expect(exists(f.path));
     cr_expect_eq(output_commit(b, &s, &e), PERR_IO);
     cr_expect_not_null(strstr(e.msg, "appeared while the run was writing"),
                        "%s", e.msg);
-    cr_expect(exists(path), "the first result stays");
+    cr_expect(exists(f.path), "the first result stays");
     cr_expect(!exists(part) && !exists(part2), "no part file is left");
-    remove(path);
-    rmdir(dir);
+    support_remove_tree(f.dir);
 }
 
 /* A part file nobody holds (a run killed with kill -9 left it) is taken
  * over: after the run, neither it nor a second part file remains. */
 Test(publish, a_killed_runs_part_file_is_taken_over)
 {
-    char dir[64];
-    support_temp_dir(dir, sizeof dir, "publish");
-    char part[320], path[300];
-    snprintf(part, sizeof part, "%s/" RESULT ".part", dir);
-    snprintf(path, sizeof path, "%s/" RESULT, dir);
-    FILE *f = fopen(part, "w");
-    cr_assert_not_null(f);
-    fputs("half a result", f);
-    fclose(f);
-    char args[512];
-    snprintf(args, sizeof args, "run -q %s -o %s", SQUEEZE, dir);
+    folder f = folder_for(RESULT);
+    char part[320];
+    snprintf(part, sizeof part, "%s.part", f.path);
+    support_write_file(part, "half a result");
     outcome o;
-    perpsim(args, &o);
+    perpsimf(&o, "run -q %s -o %s", SQUEEZE, f.dir);
     cr_expect_eq(o.status, 0, "%s", o.err);
-    cr_expect(exists(path));
-    cr_expect_eq(support_count_ending(dir, ".part"), 0, "a part file was left");
-    remove(path);
-    rmdir(dir);
+    cr_expect(exists(f.path));
+    cr_expect_eq(support_count_ending(f.dir, ".part"), 0,
+                 "a part file was left");
+    support_remove_tree(f.dir);
 }
 
 /* The same run started twice at once into one folder: one result, written
@@ -126,14 +130,12 @@ Test(publish, a_killed_runs_part_file_is_taken_over)
  * part file is left. */
 Test(publish, the_same_run_twice_at_once_gives_one_whole_result)
 {
-    char dir[64];
-    support_temp_dir(dir, sizeof dir, "publish");
-    char log_a[320], log_b[320], path[300];
-    snprintf(log_a, sizeof log_a, "%s.a.log", dir);
-    snprintf(log_b, sizeof log_b, "%s.b.log", dir);
-    snprintf(path, sizeof path, "%s/" RESULT, dir);
-    pid_t a = start_run(dir, log_a);
-    pid_t b = start_run(dir, log_b);
+    folder f = folder_for(RESULT);
+    char log_a[320], log_b[320];
+    snprintf(log_a, sizeof log_a, "%s.a.log", f.dir);
+    snprintf(log_b, sizeof log_b, "%s.b.log", f.dir);
+    pid_t a = start_run(f.dir, log_a);
+    pid_t b = start_run(f.dir, log_b);
     int sa = status_of(a), sb = status_of(b);
     char err_a[8192], err_b[8192];
     cli_slurp(log_a, err_a, sizeof err_a);
@@ -145,14 +147,12 @@ Test(publish, the_same_run_twice_at_once_gives_one_whole_result)
     cr_expect(strstr(loser, "refusing to overwrite")
                   || strstr(loser, "exists; use --force"),
               "%s", loser);
-    cr_expect_eq(support_count_ending(dir, ".part"), 0, "a part file was left");
-    char args[512];
-    snprintf(args, sizeof args, "inspect %s", path);
+    cr_expect_eq(support_count_ending(f.dir, ".part"), 0,
+                 "a part file was left");
     outcome o;
-    perpsim(args, &o);
+    perpsimf(&o, "inspect %s", f.path);
     cr_expect_eq(o.status, 0, "the result is whole: %s", o.err);
-    remove(path);
-    rmdir(dir);
+    support_remove_tree(f.dir);
 }
 
 /* The output folder removed while the run writes: one line, exit 1, and
@@ -175,9 +175,7 @@ Test(publish, an_output_folder_removed_mid_run_is_one_line_and_exit_1)
      * written (exit 2), not one removed mid-run. The run lasts seconds. */
     struct timespec settle = {0, 300000000};
     nanosleep(&settle, NULL);
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    support_remove_tree(dir);
     int status = status_of(pid);
     char err[8192];
     cli_slurp(log, err, sizeof err);

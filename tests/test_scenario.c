@@ -87,36 +87,49 @@ static const agent_holder_params *holder(const scenario *s, size_t i)
 
 /* ---- a valid file ------------------------------------------------------ */
 
-Test(scenario, a_valid_file_loads_with_its_values)
+/* tests/data/scenarios/valid.yaml, loaded before each test that reads its
+ * values (.init) and freed after it (.fini). */
+static scenario valid;
+
+static void load_valid(void)
 {
-    scenario s;
-    load_data("valid", NULL, 0, &s);
-    cr_expect_str_eq(s.name, "sample-1.37b");
-    cr_expect_eq(s.seed, 7);
-    cr_expect_eq(s.start_utc_ms, INT64_C(1752134400000)); /* 2025-07-10 08:00 */
-    cr_expect_eq(s.duration_ms, 24 * HOUR_MS);
-    cr_expect_eq(s.output.every_ms, 5000);
-    cr_expect_eq(s.output.zscore_window_ms, 30 * MIN_MS);
-    cr_expect_eq(s.output.trades, 1);
-    cr_expect_eq(s.index.model, INDEX_GBM);
-    cr_expect_eq(s.index.price, 1200.0, "1.2k");
-    cr_expect_eq(s.index.vol_annual, 0.55, "55%%");
-    cr_expect_eq(s.index.seed, 7, "the index takes the scenario's seed");
-    cr_expect_eq(s.index.start_utc_ms, s.start_utc_ms);
-    cr_expect_eq(s.index.step_ms, 1000, "the default step");
-    cr_expect_str_eq(s.index.stream, "index");
-    scenario_free(&s);
+    load_data("valid", NULL, 0, &valid);
 }
 
-Test(scenario, venue_overrides_are_applied_to_the_profile)
+static void free_valid(void)
 {
-    scenario s;
-    load_data("valid", NULL, 0, &s);
-    cr_assert_eq(s.n_venues, 2);
-    cr_expect_str_eq(s.venues[0].name, "fast");
-    cr_expect_str_eq(s.venues[0].profile_name, "binance");
+    scenario_free(&valid);
+}
+
+Test(scenario, a_valid_file_loads_with_its_values,
+     .init = load_valid, .fini = free_valid)
+{
+    const scenario *s = &valid;
+    cr_expect_str_eq(s->name, "sample-1.37b");
+    cr_expect_eq(s->seed, 7);
+    cr_expect_eq(s->start_utc_ms, INT64_C(1752134400000)); /* 2025-07-10 08:00 */
+    cr_expect_eq(s->duration_ms, 24 * HOUR_MS);
+    cr_expect_eq(s->output.every_ms, 5000);
+    cr_expect_eq(s->output.zscore_window_ms, 30 * MIN_MS);
+    cr_expect_eq(s->output.trades, 1);
+    cr_expect_eq(s->index.model, INDEX_GBM);
+    cr_expect_eq(s->index.price, 1200.0, "1.2k");
+    cr_expect_eq(s->index.vol_annual, 0.55, "55%%");
+    cr_expect_eq(s->index.seed, 7, "the index takes the scenario's seed");
+    cr_expect_eq(s->index.start_utc_ms, s->start_utc_ms);
+    cr_expect_eq(s->index.step_ms, 1000, "the default step");
+    cr_expect_str_eq(s->index.stream, "index");
+}
+
+Test(scenario, venue_overrides_are_applied_to_the_profile,
+     .init = load_valid, .fini = free_valid)
+{
+    const scenario *s = &valid;
+    cr_assert_eq(s->n_venues, 2);
+    cr_expect_str_eq(s->venues[0].name, "fast");
+    cr_expect_str_eq(s->venues[0].profile_name, "binance");
     const profile *base = profile_builtin("binance");
-    const profile *p = &s.venues[0].profile;
+    const profile *p = &s->venues[0].profile;
     cr_expect_eq(p->funding_interval_ms, HOUR_MS);
     cr_expect_eq(base->funding_interval_ms, 8 * HOUR_MS,
                  "the built-in is untouched");
@@ -124,27 +137,26 @@ Test(scenario, venue_overrides_are_applied_to_the_profile)
     cr_expect_eq(p->brackets[1].cum, 0,
                  "cum refilled: 50000 x (0.5%% - 0.5%%) + 0");
     cr_expect_eq(p->taker_fee, base->taker_fee, "other keys keep the profile's");
-    cr_expect_str_eq(s.venues[1].name, "okx", "the name defaults to the profile");
-    cr_expect_eq(memcmp(&s.venues[1].profile, profile_builtin("okx"),
+    cr_expect_str_eq(s->venues[1].name, "okx", "the name defaults to the profile");
+    cr_expect_eq(memcmp(&s->venues[1].profile, profile_builtin("okx"),
                         sizeof(profile)),
                  0);
-    cr_expect_eq(scenario_venue_index(&s, "okx"), 1);
-    cr_expect_eq(scenario_venue_index(&s, "binance"), -1);
-    scenario_free(&s);
+    cr_expect_eq(scenario_venue_index(s, "okx"), 1);
+    cr_expect_eq(scenario_venue_index(s, "binance"), -1);
 }
 
-Test(scenario, populations_take_their_keys_with_suffixes)
+Test(scenario, populations_take_their_keys_with_suffixes,
+     .init = load_valid, .fini = free_valid)
 {
-    scenario s;
-    load_data("valid", NULL, 0, &s);
-    cr_assert_eq(s.n_populations, 2);
-    const scenario_population *shorts = &s.populations[0];
+    const scenario *s = &valid;
+    cr_assert_eq(s->n_populations, 2);
+    const scenario_population *shorts = &s->populations[0];
     cr_expect_eq(shorts->kind, agent_kind_find("leveraged_short"));
     cr_expect_str_eq(shorts->name, "leveraged_short-0");
     cr_expect_str_eq(shorts->key_prefix, "populations[0]");
     cr_expect_eq(shorts->venue, 0);
     cr_expect_eq(shorts->other_venue, -1);
-    const agent_holder_params *h = holder(&s, 0);
+    const agent_holder_params *h = holder(s, 0);
     cr_expect_eq(h->side, -1);
     cr_expect_eq(h->count, 300000, "300k");
     cr_expect_eq(h->leverage_median, 15);
@@ -153,11 +165,10 @@ Test(scenario, populations_take_their_keys_with_suffixes)
     cr_expect_eq(h->arrival.kind, ARRIVAL_HAWKES);
     cr_expect_eq(h->arrival.rate, 2);
     cr_expect_eq(h->arrival.alpha, 0.3);
-    cr_expect_str_eq(s.populations[1].name, "longs");
-    cr_expect_eq(s.populations[1].venue, 1);
-    cr_expect_eq(holder(&s, 1)->count, 1000000, "1M");
-    cr_expect_eq(holder(&s, 1)->side, 1);
-    scenario_free(&s);
+    cr_expect_str_eq(s->populations[1].name, "longs");
+    cr_expect_eq(s->populations[1].venue, 1);
+    cr_expect_eq(holder(s, 1)->count, 1000000, "1M");
+    cr_expect_eq(holder(s, 1)->side, 1);
 }
 
 /* A shock's own number key, read through its kind's table. */
@@ -181,12 +192,12 @@ static int shock_side(const scenario_shock *sh)
     return strcmp(text, "buy") == 0 ? 1 : -1;
 }
 
-Test(scenario, shocks_are_sorted_by_time_stably)
+Test(scenario, shocks_are_sorted_by_time_stably,
+     .init = load_valid, .fini = free_valid)
 {
-    scenario s;
-    load_data("valid", NULL, 0, &s);
-    cr_assert_eq(s.n_shocks, 5);
-    const scenario_shock *x = s.shocks;
+    const scenario *s = &valid;
+    cr_assert_eq(s->n_shocks, 5);
+    const scenario_shock *x = s->shocks;
     cr_expect_eq(x[0].kind, shock_kind_find("whale"));
     cr_expect_eq(x[0].at, 90 * MIN_MS);
     cr_expect_eq(x[0].venue, 1);
@@ -206,20 +217,18 @@ Test(scenario, shocks_are_sorted_by_time_stably)
     cr_expect_eq(x[4].kind, shock_kind_find("index_jump"));
     cr_expect_eq(shock_number(&x[4], "pct"), 4.0);
     cr_expect_str_eq(x[4].key_prefix, "shocks[2]", "the place in the file");
-    scenario_free(&s);
 }
 
-Test(scenario, expectations_are_ranges_of_known_metrics)
+Test(scenario, expectations_are_ranges_of_known_metrics,
+     .init = load_valid, .fini = free_valid)
 {
-    scenario s;
-    load_data("valid", NULL, 0, &s);
-    cr_assert_eq(s.n_expects, 3);
-    cr_expect_str_eq(s.expects[0].metric, "fast.liquidations.total_notional");
-    cr_expect_eq(s.expects[0].low, 1.23e9);
-    cr_expect_eq(s.expects[0].high, 1.51e9, "1.51B");
-    cr_expect_str_eq(s.expects[2].metric, "okx.depth_z.min");
-    cr_expect_eq(s.expects[2].low, -10);
-    scenario_free(&s);
+    const scenario *s = &valid;
+    cr_assert_eq(s->n_expects, 3);
+    cr_expect_str_eq(s->expects[0].metric, "fast.liquidations.total_notional");
+    cr_expect_eq(s->expects[0].low, 1.23e9);
+    cr_expect_eq(s->expects[0].high, 1.51e9, "1.51B");
+    cr_expect_str_eq(s->expects[2].metric, "okx.depth_z.min");
+    cr_expect_eq(s->expects[2].low, -10);
 }
 
 Test(scenario, pct_may_carry_a_percent_sign)

@@ -53,7 +53,9 @@ static void sweep_file(char *dir, size_t size, const char *text, char *path,
     snprintf(path, psize, "%s/s.yaml", dir);
 }
 
-static void load_ok(const char *text, int check, sweep *s, char *dir,
+/* Loads the sweep file text (written as sweep_file does, into dir) into s,
+ * which must load with check. */
+static void load_in(const char *text, int check, sweep *s, char *dir,
                     size_t size)
 {
     char path[512];
@@ -61,6 +63,13 @@ static void load_ok(const char *text, int check, sweep *s, char *dir,
     perr e;
     perr_clear(&e);
     cr_assert_eq(sweep_load(path, check, s, &e), 0, "%s", e.msg);
+}
+
+/* load_in for a test that needs no more of the folder. */
+static void load_ok(const char *text, int check, sweep *s)
+{
+    char dir[64];
+    load_in(text, check, s, dir, sizeof dir);
 }
 
 /* The message of a sweep file that must fail as invalid, after "DIR/". */
@@ -87,13 +96,12 @@ static const char *value_of(const sweep *s, size_t run, size_t key)
 Test(sweep, grid_is_the_full_factorial_first_key_slowest_replicates_inner)
 {
     sweep s;
-    char dir[64];
     load_ok("scenario: tiny.yaml\n"
             "grid:\n"
             "  venues.binance.funding.interval: [8h, 4h, 1h]\n"
             "  populations[4].leverage.median: [10, 20]\n"
             "replicates: 2\n",
-            SWEEP_CHECK_FILE, &s, dir, sizeof dir);
+            SWEEP_CHECK_FILE, &s);
     cr_assert_eq(s.n_points, 6);
     cr_assert_eq(s.n_runs, 12);
     const char *interval[] = {"8h", "8h", "4h", "4h", "1h", "1h"};
@@ -113,12 +121,11 @@ Test(sweep, grid_is_the_full_factorial_first_key_slowest_replicates_inner)
 Test(sweep, replicate_k_has_the_same_seed_at_every_point)
 {
     sweep s;
-    char dir[64];
     load_ok("scenario: tiny.yaml\n"
             "grid:\n"
             "  populations[4].count: [100, 200, 300]\n"
             "replicates: 3\n",
-            SWEEP_CHECK_FILE, &s, dir, sizeof dir);
+            SWEEP_CHECK_FILE, &s);
     /* the scenario's seed (42) + k */
     for (size_t r = 0; r < s.n_runs; r++)
         cr_expect_eq(s.runs[r].seed, 42 + s.runs[r].replicate);
@@ -127,7 +134,7 @@ Test(sweep, replicate_k_has_the_same_seed_at_every_point)
             "grid:\n"
             "  populations[4].count: [100, 200]\n"
             "seeds: [7, 3]\n",
-            SWEEP_CHECK_FILE, &s, dir, sizeof dir);
+            SWEEP_CHECK_FILE, &s);
     uint64_t want[] = {7, 3, 7, 3};
     for (size_t r = 0; r < 4; r++)
         cr_expect_eq(s.runs[r].seed, want[r]);
@@ -137,16 +144,15 @@ Test(sweep, replicate_k_has_the_same_seed_at_every_point)
 Test(sweep, ids_depend_on_values_and_seed_not_on_position)
 {
     sweep a, b;
-    char dir[64];
     load_ok("scenario: tiny.yaml\n"
             "grid: {venues.binance.funding.interval: [8h, 1h]}\n"
             "replicates: 2\n",
-            SWEEP_CHECK_FILE, &a, dir, sizeof dir);
+            SWEEP_CHECK_FILE, &a);
     /* More values, in another order: the runs it had keep their ids. */
     load_ok("scenario: tiny.yaml\n"
             "grid: {venues.binance.funding.interval: [1h, 4h, 8h]}\n"
             "replicates: 2\n",
-            SWEEP_CHECK_FILE, &b, dir, sizeof dir);
+            SWEEP_CHECK_FILE, &b);
     for (size_t i = 0; i < a.n_runs; i++) {
         size_t found = 0;
         for (size_t j = 0; j < b.n_runs; j++)
@@ -172,13 +178,12 @@ Test(sweep, ids_depend_on_values_and_seed_not_on_position)
 Test(sweep, overrides_are_set_then_point_then_seed)
 {
     sweep s;
-    char dir[64];
     load_ok("scenario: tiny.yaml\n"
             "set: {duration: 2m, output: {every: 30s}}\n"
             "grid:\n"
             "  populations[4].count: [100, 200]\n"
             "seeds: [5]\n",
-            SWEEP_CHECK_RUNS, &s, dir, sizeof dir);
+            SWEEP_CHECK_RUNS, &s);
     const char *sets[8], *places[8];
     char seed[32];
     size_t n = sweep_run_overrides(&s, 1, sets, places, seed);
@@ -199,7 +204,6 @@ Test(sweep, overrides_are_set_then_point_then_seed)
 Test(sweep, sobol_points_are_gsl_sobol_mapped_to_the_ranges)
 {
     sweep s;
-    char dir[64];
     load_ok("scenario: tiny.yaml\n"
             "sample:\n"
             "  method: sobol\n"
@@ -207,7 +211,7 @@ Test(sweep, sobol_points_are_gsl_sobol_mapped_to_the_ranges)
             "  ranges:\n"
             "    venues.binance.insurance_fund: [5M, 100M]\n"
             "    populations[4].leverage.median: [2, 50]\n",
-            SWEEP_CHECK_FILE, &s, dir, sizeof dir);
+            SWEEP_CHECK_FILE, &s);
     cr_assert_eq(s.n_points, 16);
     gsl_qrng *q = gsl_qrng_alloc(gsl_qrng_sobol, 2);
     for (size_t p = 0; p < 16; p++) {
@@ -228,7 +232,6 @@ Test(sweep, sobol_points_are_gsl_sobol_mapped_to_the_ranges)
 Test(sweep, lhs_puts_one_point_in_each_stratum_of_each_key)
 {
     sweep s;
-    char dir[64];
     size_t n = 20;
     load_ok("scenario: tiny.yaml\n"
             "seed: 9\n"
@@ -238,7 +241,7 @@ Test(sweep, lhs_puts_one_point_in_each_stratum_of_each_key)
             "  ranges:\n"
             "    venues.binance.insurance_fund: [0, 20M]\n"
             "    populations[4].leverage.median: [1, 21]\n",
-            SWEEP_CHECK_FILE, &s, dir, sizeof dir);
+            SWEEP_CHECK_FILE, &s);
     for (size_t k = 0; k < 2; k++) {
         int seen[20] = {0};
         double lo = k == 0 ? 0 : 1, width = k == 0 ? 1e6 : 1;
@@ -263,12 +266,12 @@ Test(sweep, lhs_puts_one_point_in_each_stratum_of_each_key)
     char buf[512];
     sweep again;
     snprintf(buf, sizeof buf, text, 9);
-    load_ok(buf, SWEEP_CHECK_FILE, &again, dir, sizeof dir);
+    load_ok(buf, SWEEP_CHECK_FILE, &again);
     for (size_t p = 0; p < n; p++)
         cr_expect_eq(again.points[p].numbers[0], s.points[p].numbers[0]);
     sweep_free(&again);
     snprintf(buf, sizeof buf, text, 10);
-    load_ok(buf, SWEEP_CHECK_FILE, &again, dir, sizeof dir);
+    load_ok(buf, SWEEP_CHECK_FILE, &again);
     int differ = 0;
     for (size_t p = 0; p < n; p++)
         differ += again.points[p].numbers[0] != s.points[p].numbers[0];
@@ -280,7 +283,6 @@ Test(sweep, lhs_puts_one_point_in_each_stratum_of_each_key)
 Test(sweep, log_and_int_ranges_and_durations)
 {
     sweep s;
-    char dir[64];
     load_ok("scenario: tiny.yaml\n"
             "sample:\n"
             "  method: random\n"
@@ -290,7 +292,7 @@ Test(sweep, log_and_int_ranges_and_durations)
             "    populations[4].count: [10, 1k, int]\n"
             "    shocks[1].for: [1s, 20s]\n"
             "    shocks[1].fraction: [0.1, 0.9, 0.05]\n",
-            SWEEP_CHECK_RUNS, &s, dir, sizeof dir);
+            SWEEP_CHECK_RUNS, &s);
     size_t below_10m = 0;
     for (size_t p = 0; p < s.n_points; p++) {
         double fund = s.points[p].numbers[0];
@@ -317,12 +319,11 @@ Test(sweep, log_and_int_ranges_and_durations)
 Test(sweep, grid_crossed_with_a_sample)
 {
     sweep s;
-    char dir[64];
     load_ok("scenario: tiny.yaml\n"
             "grid: {venues.binance.funding.interval: [8h, 1h]}\n"
             "sample: {method: sobol, n: 4, ranges: {venues.binance."
             "insurance_fund: [5M, 10M]}}\n",
-            SWEEP_CHECK_FILE, &s, dir, sizeof dir);
+            SWEEP_CHECK_FILE, &s);
     cr_assert_eq(s.n_points, 8);
     /* the sample varies fastest, the same sample at each grid value */
     for (size_t p = 0; p < 8; p++) {
@@ -499,7 +500,7 @@ Test(sweep, a_journal_line_cut_short_is_ignored_and_a_second_writer_refused)
 static void four_runs(const char *text, sweep *s, char *dir, size_t size,
                       sweep_records *recs)
 {
-    load_ok(text, SWEEP_CHECK_RUNS, s, dir, size);
+    load_in(text, SWEEP_CHECK_RUNS, s, dir, size);
     cr_assert_eq(s->n_runs, 4);
     char runs[128];
     snprintf(runs, sizeof runs, "%s/runs", dir);

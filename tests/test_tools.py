@@ -44,31 +44,8 @@ DASHBOARD_PIXELS = (1400, 1000)  # what plot-run --help promises
 SWEEP_PIXELS = (1000, 600)       # what plot-sweep --help promises
 # the start of scenarios/quickstart.yaml
 DEFAULT_START = pd.Timestamp("2025-07-10T07:00:00Z")
-
-# Two venues in an order that is not alphabetical, a trades table, and one
-# expectation that holds and one that does not.
-TWO_VENUES_YAML = """\
-name: two-venues
-seed: 5
-start: 2025-07-10T07:30:00Z
-duration: 1h
-output: {every: 10s, zscore_window: 10m, trades: true}
-index: {model: garch, price: 60000, vol_annual: 0.55}
-venues:
-  - {name: hyperliquid, profile: hyperliquid, insurance_fund: 2M}
-  - {name: binance, profile: binance, insurance_fund: 5M}
-populations:
-  - {kind: market_maker, venue: hyperliquid, count: 5, depth_notional: 300k, arrival: {rate: 5}}
-  - {kind: market_maker, venue: binance, count: 5, depth_notional: 300k, arrival: {rate: 5}}
-  - {kind: noise_taker, venue: hyperliquid, count: 100, arrival: {rate: 2}}
-  - {kind: noise_taker, venue: binance, count: 100, arrival: {rate: 2}}
-  - {kind: leveraged_long, venue: binance, count: 2k, leverage: {median: 20, sigma: 0.6}, arrival: {rate: 5}}
-shocks:
-  - {at: 20m, kind: index_jump, pct: -3}
-expect:
-  binance.funding.settlements: [1, 1]
-  hyperliquid.funding.settlements: [5, 9]
-"""
+# the scenarios these tests run besides the default one
+TOOLS_DATA = ROOT / "tests" / "data" / "tools"
 
 _scratch = None
 
@@ -122,7 +99,7 @@ def default_run(seed=1):
 @functools.lru_cache(maxsize=None)
 def two_venue_run():
     scenario = scratch() / "two-venues.yaml"
-    scenario.write_text(TWO_VENUES_YAML)
+    shutil.copy(TOOLS_DATA / "two-venues.yaml", scenario)
     folder = scratch() / "two-venues"
     return finish(perpsim_run(folder, str(scenario)),
                   folder / "two-venues-seed5.h5")
@@ -732,32 +709,6 @@ COMPARE_METRICS = (
 COMPARE_HEADER = ("venue,metric,label,unit,arm,n,mean,sd,ci_low,ci_high,"
                   "diff_n,diff_mean,diff_ci_low,diff_ci_high,diff_sign")
 
-# tiny.yaml with a second venue: both venues get every agent kind that
-# trades on one venue, and both feel the drop at 30s.
-TINY_TWO_VENUES_YAML = """\
-name: tiny-two-venues
-seed: 42
-start: 2025-07-10T00:00:00Z
-duration: 1m
-output: {every: 10s, zscore_window: 30m, trades: false}
-index: {model: garch, price: 60000, vol_annual: 0.5}
-venues:
-  - {name: binance, profile: binance, insurance_fund: 5M}
-  - {name: hyperliquid, profile: hyperliquid, insurance_fund: 2M}
-populations:
-  - {kind: market_maker, venue: binance, count: 10, depth_notional: 400k, arrival: {rate: 5}}
-  - {kind: market_maker, venue: hyperliquid, count: 10, depth_notional: 200k, arrival: {rate: 5}}
-  - {kind: noise_taker, venue: binance, count: 100, arrival: {rate: 3}}
-  - {kind: noise_taker, venue: hyperliquid, count: 100, arrival: {rate: 2}}
-  - {kind: leveraged_long, venue: binance, count: 200, leverage: {median: 20, sigma: 0.6}, arrival: {rate: 20}}
-  - {kind: leveraged_long, venue: hyperliquid, count: 200, leverage: {median: 30, sigma: 0.6}, arrival: {rate: 20}}
-  - {kind: leveraged_short, venue: hyperliquid, count: 100, leverage: {median: 10, sigma: 0.5}, arrival: {rate: 10}}
-shocks:
-  - {at: 30s, kind: index_jump, pct: -4}
-  - {at: 30s, kind: liquidity_withdrawal, venue: binance, fraction: 0.7, for: 10s}
-  - {at: 30s, kind: liquidity_withdrawal, venue: hyperliquid, fraction: 0.7, for: 10s}
-"""
-
 
 def perpsim_sweep(folder, scenario_name, scenario_text, sweep_text):
     """Runs `perpsim sweep` of sweep_text over a scenario written into
@@ -893,8 +844,9 @@ class CompareTest(ToolTestCase):
         cls.variants = write_compare_fixture(variants, "variants",
                                              ["8h", "1h"], "binance",
                                              fail=(1, 2))
+        two = (TOOLS_DATA / "tiny-two-venues.yaml").read_text()
         venues = perpsim_sweep(scratch() / "compare-venues", "two.yaml",
-                               TINY_TWO_VENUES_YAML, "replicates: 3\n")
+                               two, "replicates: 3\n")
         cls.venues = write_compare_fixture(venues, "venues",
                                            ["binance", "hyperliquid"], "")
 

@@ -163,9 +163,10 @@ static int gen_refs_reserve(gen_refs *g, size_t want, perr *e)
 {
     if (want <= g->cap)
         return 0;
-    size_t cap = g->cap ? g->cap : 1024;
-    while (cap < want)
-        cap *= 2;
+    /* At least double, so that reserving one more at a time stays cheap. */
+    size_t cap = g->cap ? 2 * g->cap : 1024;
+    if (cap < want)
+        cap = want;
     int ok = 1;
     g->live = resize(g->live, cap, sizeof *g->live, &ok);
     g->live_pos = resize(g->live_pos, cap, sizeof *g->live_pos, &ok);
