@@ -48,6 +48,18 @@ struct option;
 int cmd_sweep_option(int ch, char **argv, const struct option *options,
                      cmd_sweep_opts *c, const char **out);
 
+/* The end of a getopt_long table (options) for cmd_sweep_option: the long
+ * options it takes, then the terminator; a command lists its own options
+ * before it. CMD_SWEEP_SHORT: getopt_long's short options of the same. */
+#define CMD_SWEEP_OPTIONS                                                    \
+    {"jobs", required_argument, NULL, 'j'},                                  \
+    {"output", required_argument, NULL, 'o'},                                \
+    {"force", no_argument, NULL, 'F'},                                       \
+    {"quiet", no_argument, NULL, 'q'},                                       \
+    {"help", no_argument, NULL, 'h'},                                        \
+    {NULL, 0, NULL, 0}
+#define CMD_SWEEP_SHORT ":j:o:q"
+
 /* c->dir: out (-o) when given, else results/ and file's name without its
  * .yaml ("results/cadence-8h-vs-1h"). Returns EXIT_OK, or EXIT_USAGE after
  * saying that out is too long. */

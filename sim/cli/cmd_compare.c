@@ -64,12 +64,7 @@ static const struct option long_options[] = {
     {"venues", no_argument, NULL, 'v'},
     {"set", required_argument, NULL, 's'},
     {"replicates", required_argument, NULL, 'r'},
-    {"jobs", required_argument, NULL, 'j'},
-    {"output", required_argument, NULL, 'o'},
-    {"force", no_argument, NULL, 'F'},
-    {"quiet", no_argument, NULL, 'q'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
+    CMD_SWEEP_OPTIONS,
 };
 
 static int usage(const char *what, const char *arg)
@@ -114,7 +109,7 @@ static int parse_options(int argc, char **argv, compare_opts *o)
     o->replicates = 10;
     const char *out = NULL;
     int ch;
-    while ((ch = getopt_long(argc, argv, ":j:o:q", long_options, NULL))
+    while ((ch = getopt_long(argc, argv, CMD_SWEEP_SHORT, long_options, NULL))
            != -1) {
         char *end;
         int rc;

@@ -42,16 +42,11 @@
 #endif
 
 static const struct option long_options[] = {
-    {"jobs", required_argument, NULL, 'j'},
-    {"output", required_argument, NULL, 'o'},
     {"shard", required_argument, NULL, 'S'},
     {"merge", no_argument, NULL, 'M'},
     {"mpi", no_argument, NULL, 'P'},
-    {"force", no_argument, NULL, 'F'},
     {"dry-run", no_argument, NULL, 'D'},
-    {"quiet", no_argument, NULL, 'q'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
+    CMD_SWEEP_OPTIONS,
 };
 
 static int usage(const char *what, const char *arg)
@@ -136,7 +131,7 @@ static int parse_options(int argc, char **argv, cmd_sweep_opts *c)
     cmd_sweep_opts_start(c, "sweep", "sweep.h5");
     const char *out = NULL;
     int ch;
-    while ((ch = getopt_long(argc, argv, ":j:o:q", long_options, NULL))
+    while ((ch = getopt_long(argc, argv, CMD_SWEEP_SHORT, long_options, NULL))
            != -1) {
         int rc;
         switch (ch) {

@@ -268,14 +268,25 @@ static int check_id(const accounts *t, uint32_t id, perr *e)
     return 0;
 }
 
-int accounts_deposit(accounts *t, uint32_t id, int64_t amount, perr *e)
+/* The checks of a deposit or withdrawal (what: "a deposit") of amount into
+ * or out of account id: the account exists and the amount is > 0. */
+static int check_transfer(const accounts *t, uint32_t id, int64_t amount,
+                          const char *what, perr *e)
 {
     int rc = check_id(t, id, e);
     if (rc)
         return rc;
     if (amount <= 0)
-        return perr_set(e, PERR_INVALID, "a deposit must be > 0, got %lld",
+        return perr_set(e, PERR_INVALID, "%s must be > 0, got %lld", what,
                         (long long)amount);
+    return 0;
+}
+
+int accounts_deposit(accounts *t, uint32_t id, int64_t amount, perr *e)
+{
+    int rc = check_transfer(t, id, amount, "a deposit", e);
+    if (rc)
+        return rc;
     account *a = &t->a[id];
     if (a->mode == ACCOUNT_ISOLATED)
         move_reserve(t, a, amount);
@@ -310,12 +321,9 @@ int64_t accounts_available(const accounts *t, uint32_t id, int64_t mark)
 int accounts_withdraw(accounts *t, uint32_t id, int64_t amount, int64_t mark,
                       perr *e)
 {
-    int rc = check_id(t, id, e);
+    int rc = check_transfer(t, id, amount, "a withdrawal", e);
     if (rc)
         return rc;
-    if (amount <= 0)
-        return perr_set(e, PERR_INVALID, "a withdrawal must be > 0, got %lld",
-                        (long long)amount);
     int64_t free_cash = accounts_available(t, id, mark);
     account *a = &t->a[id];
     if (a->mode == ACCOUNT_CROSS && free_cash > a->cash)

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "rule.h"
 
 __extension__ typedef __int128 i128;
@@ -236,13 +237,6 @@ funding *funding_new(const profile *p, int64_t start_utc_ms, perr *e)
     f->current_first = f->current_last = -1;
     funding_rate_of(p, f->interval, 0, &f->known);
     f->known_first = f->known_last = -1;
-    f->cap_recs = 64;
-    f->recs = malloc(f->cap_recs * sizeof *f->recs);
-    if (!f->recs) {
-        free(f);
-        perr_set(e, PERR_NOMEM, "no memory for funding records");
-        return NULL;
-    }
     return f;
 }
 
@@ -321,14 +315,11 @@ static void take_sample(funding *f, venue *v, double index)
  * interval's estimate. */
 static int settle(funding *f, venue *v, int64_t t, double index, perr *e)
 {
-    if (f->nrecs == f->cap_recs) {
-        funding_settlement *grown =
-            realloc(f->recs, 2 * f->cap_recs * sizeof *f->recs);
-        if (!grown)
-            return perr_set(e, PERR_NOMEM, "no memory for funding records");
-        f->recs = grown;
-        f->cap_recs *= 2;
-    }
+    funding_settlement *grown =
+        grow_for_one(f->recs, f->nrecs, &f->cap_recs, sizeof *grown, 64);
+    if (!grown)
+        return perr_set(e, PERR_NOMEM, "no memory for funding records");
+    f->recs = grown;
     int64_t price = f->p->funding_price->price(index, venue_mark(v));
     if (price < 1)
         return perr_set(e, PERR_INVALID,

@@ -35,7 +35,6 @@ struct mark {
     int64_t sample_ms;
     double decay; /* HL: exp(-sample / window) */
 
-    double *ring;
     size_t cap, count, head; /* head: the slot the next sample goes to */
     double sum;
 
@@ -52,6 +51,8 @@ struct mark {
     double external_mid;
     int64_t last;
     const funding *f;
+
+    double ring[]; /* cap samples, in the state's own allocation */
 };
 
 int mark_check(const profile *p, perr *e)
@@ -76,12 +77,19 @@ mark *mark_new(const profile *p, perr *e)
 {
     if (mark_check(p, e) != 0)
         return NULL;
-    mark *m = calloc(1, sizeof *m);
+    /* An averaging rule's ring, of at most MARK_RING_MAX samples
+     * (mark_check), is allocated with the state. */
+    size_t cap = p->mark_rule->basis == RULE_BASIS_AVERAGE
+                     ? (size_t)(p->mark_window_ms / p->mark_sample_ms)
+                     : 0;
+    mark *m = calloc(1, sizeof *m + cap * sizeof *m->ring);
     if (!m) {
-        perr_set(e, PERR_NOMEM, "no memory for a mark state");
+        perr_set(e, PERR_NOMEM, "no memory for a mark state of %zu samples",
+                 cap);
         return NULL;
     }
     m->p = p;
+    m->cap = cap;
     m->next_sample = -1;
     m->index = NAN;
     m->external_mid = NAN;
@@ -90,25 +98,10 @@ mark *mark_new(const profile *p, perr *e)
         return m;
     m->sample_ms = p->mark_sample_ms;
     m->decay = exp(-(double)p->mark_sample_ms / (double)p->mark_window_ms);
-    if (p->mark_rule->basis == RULE_BASIS_AVERAGE) {
-        m->cap = (size_t)(p->mark_window_ms / p->mark_sample_ms);
-        m->ring = malloc(m->cap * sizeof *m->ring);
-        if (!m->ring) {
-            perr_set(e, PERR_NOMEM, "no memory for %zu mark samples", m->cap);
-            free(m);
-            return NULL;
-        }
-    }
     return m;
 }
 
-void mark_free(mark *m)
-{
-    if (!m)
-        return;
-    free(m->ring);
-    free(m);
-}
+void mark_free(mark *m) { free(m); }
 
 int64_t mark_price(const mark *m)
 {

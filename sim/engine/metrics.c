@@ -59,7 +59,7 @@ struct metrics {
     int64_t liq_short;  /* cash units */
     int64_t adl;        /* cash units */
     metrics_window z[Z_COUNT];
-    double *rings;      /* one allocation behind every window's ring */
+    double rings[];     /* every window's ring, in the metrics' allocation */
 };
 
 metrics *metrics_new(const profile *p, int64_t every_ms, int64_t window_ms,
@@ -79,10 +79,9 @@ metrics *metrics_new(const profile *p, int64_t every_ms, int64_t window_ms,
                  (long long)n);
         return NULL;
     }
-    metrics *m = calloc(1, sizeof *m);
-    double *rings = m ? calloc((size_t)n * Z_COUNT, sizeof *rings) : NULL;
-    if (!rings) {
-        free(m);
+    metrics *m =
+        calloc(1, sizeof *m + (size_t)n * Z_COUNT * sizeof *m->rings);
+    if (!m) {
         perr_set(e, PERR_NOMEM, "metrics: no memory for %lld-sample windows",
                  (long long)n);
         return NULL;
@@ -90,21 +89,14 @@ metrics *metrics_new(const profile *p, int64_t every_ms, int64_t window_ms,
     m->p = p;
     m->every_ms = every_ms;
     m->quote_per_tick_lot = profile_cash_to_quote(p, p->cash_per_tick_lot);
-    m->rings = rings;
     for (int i = 0; i < Z_COUNT; i++) {
-        m->z[i].ring = rings + (size_t)i * (size_t)n;
+        m->z[i].ring = m->rings + (size_t)i * (size_t)n;
         m->z[i].n = (size_t)n;
     }
     return m;
 }
 
-void metrics_free(metrics *m)
-{
-    if (!m)
-        return;
-    free(m->rings);
-    free(m);
-}
+void metrics_free(metrics *m) { free(m); }
 
 void metrics_note_fills(metrics *m, const book_fill *f, size_t n)
 {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <threads.h>
 
+#include "grow.h"
 #include "metrics.h"
 #include "perr.h"
 #include "summary_venue.h"
@@ -59,27 +60,12 @@ int summary_metric_known(const char *metric)
     return 0;
 }
 
-static int grow(void **items, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    size_t cap2 = *cap ? 2 * *cap : 64;
-    while (cap2 < need)
-        cap2 *= 2;
-    void *p = realloc(*items, cap2 * size);
-    if (!p)
-        return PERR_NOMEM;
-    *items = p;
-    *cap = cap2;
-    return 0;
-}
-
 int summary_add(summary *s, const char *name, double value)
 {
-    if (grow((void **)&s->items, &s->cap_items, s->n_items + 1,
-             sizeof *s->items) != 0)
+    summary_item *it = grow_push((void **)&s->items, &s->n_items,
+                                 &s->cap_items, sizeof *it, 64);
+    if (!it)
         return PERR_NOMEM;
-    summary_item *it = &s->items[s->n_items++];
     snprintf(it->name, sizeof it->name, "%s", name);
     it->value = value;
     return 0;
@@ -95,10 +81,10 @@ double summary_get(const summary *s, const char *name)
 
 int summary_check_add(summary *s, const char *metric, double low, double high)
 {
-    if (grow((void **)&s->checks, &s->cap_checks, s->n_checks + 1,
-             sizeof *s->checks) != 0)
+    summary_check *c = grow_push((void **)&s->checks, &s->n_checks,
+                                 &s->cap_checks, sizeof *c, 64);
+    if (!c)
         return PERR_NOMEM;
-    summary_check *c = &s->checks[s->n_checks++];
     snprintf(c->metric, sizeof c->metric, "%s", metric);
     c->low = low;
     c->high = high;

@@ -3,35 +3,33 @@
  * per-venue summary metrics (summary_venue.h, which says how to add one).
  *
  * The accumulators are plain sums, extremes and counts over what the world
- * drains, plus the liquidated notional of every minute of the run (one
- * array allocated up front), from which the peak minute and the worst 40
- * minutes come at the end. The value functions only read: a metric that
+ * drains, plus the liquidated notional of every minute of the run (an
+ * array allocated up front, with the accumulators), from which the peak
+ * minute and the worst 40 minutes come at the end. The value functions only read: a metric that
  * needs a second pass over the minutes makes it when the summary is
  * written, never while the run goes on.
  */
 #include "summary_venue.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 summary_venue *summary_venue_new(const profile *p, int64_t duration_ms,
                                  perr *e)
 {
-    summary_venue *sv = calloc(1, sizeof *sv);
+    size_t minutes = (size_t)(duration_ms / 60000 + 1);
+    summary_venue *sv = NULL;
+    if (minutes <= (SIZE_MAX - sizeof *sv) / sizeof *sv->liq_minute)
+        sv = calloc(1, sizeof *sv + minutes * sizeof *sv->liq_minute);
     if (!sv) {
         perr_set(e, PERR_NOMEM, "no memory for the run's summary");
         return NULL;
     }
     sv->quote_per_cash = profile_cash_to_quote(p, 1);
     sv->duration_ms = duration_ms;
-    sv->minutes = (size_t)(duration_ms / 60000 + 1);
-    sv->liq_minute = calloc(sv->minutes, sizeof *sv->liq_minute);
-    if (!sv->liq_minute) {
-        free(sv);
-        perr_set(e, PERR_NOMEM, "no memory for the run's minutes");
-        return NULL;
-    }
+    sv->minutes = minutes;
     for (int k = 0; k < METRICS_SERIES_COUNT; k++) {
         sv->series[k].min = INFINITY;
         sv->series[k].max = -INFINITY;
@@ -42,13 +40,7 @@ summary_venue *summary_venue_new(const profile *p, int64_t duration_ms,
     return sv;
 }
 
-void summary_venue_free(summary_venue *sv)
-{
-    if (!sv)
-        return;
-    free(sv->liq_minute);
-    free(sv);
-}
+void summary_venue_free(summary_venue *sv) { free(sv); }
 
 static double cash_quote(const summary_venue *sv, int64_t cash)
 {

@@ -58,7 +58,6 @@ typedef struct summary_venue {
     double depth_min;        /* bid + ask within 1% */
     uint64_t liq_count;
     double liq_long, liq_short;
-    double *liq_minute;      /* liquidated in each minute of the run */
     size_t minutes;
     uint64_t adl_count;
     double adl_notional;
@@ -70,6 +69,8 @@ typedef struct summary_venue {
     uint64_t premium_count;
     double fund_peak, fund_drawdown; /* the insurance fund's running high,
                                         the largest fall from it */
+    double liq_minute[];     /* liquidated in each minute of the run (in the
+                                accumulators' own allocation) */
 } summary_venue;
 
 /* An event metric: its name after "<venue>.", what it is, and its value. */

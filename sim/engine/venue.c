@@ -21,19 +21,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Grows a buffer of elements of size sz to hold want; 0 or PERR_NOMEM. */
+#include "grow.h"
+
+/* Grows a buffer of elements of size sz to hold want; 0 or PERR_NOMEM. The
+ * check that it is large enough stays here, where the calls are many. */
 int venue_reserve(void **buf, size_t *cap, size_t want, size_t sz)
 {
     if (want <= *cap)
         return 0;
-    size_t n = *cap ? *cap : 64;
-    while (n < want)
-        n *= 2;
-    void *p = realloc(*buf, n * sz);
+    void *p = grow_to(*buf, want, cap, sz, 64);
     if (!p)
         return PERR_NOMEM;
     *buf = p;
-    *cap = n;
     return 0;
 }
 
