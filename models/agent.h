@@ -239,11 +239,23 @@ struct agent_kind {
     int (*react)(agent_pop *pop, agent_world *w, perr *e);
 };
 
-/* The members of agent_kind a parameters struct T gives: its size and the
- * offsets of its `count` and `arrival` members; and those a population
- * struct P with its parameters in member `p` gives. */
-#define AGENT_PARAMS(T) sizeof(T), offsetof(T, count), offsetof(T, arrival)
-#define AGENT_POP(P) sizeof(P), offsetof(P, p)
+/* Designators for a kind's agent_kind: the members a parameters struct T
+ * gives (its size and the offsets of its `count` and `arrival` members),
+ * with its key table and its defaults (a T); and those a population struct
+ * P with its parameters in member `p` gives. A kind names the rest of its
+ * members, and leaves out those it has not (NULL, 0):
+ *
+ *   const agent_kind agent_noise_kind = {
+ *       .kind = "noise_taker", .summary = "noise takers: ...",
+ *       AGENT_PARAMS(agent_noise_params, noise_keys, &noise_defaults),
+ *       .rules = noise_rules,
+ *       AGENT_POP(noise_pop), .init = noise_init, .wake = noise_wake};
+ */
+#define AGENT_PARAMS(T, keys_, defaults_)                                     \
+    .params_size = sizeof(T), .count_offset = offsetof(T, count),             \
+    .arrival_offset = offsetof(T, arrival), .keys = (keys_),                  \
+    .defaults = (defaults_)
+#define AGENT_POP(P) .pop_size = sizeof(P), .pop_params_offset = offsetof(P, p)
 
 /* The `count` key and the four arrival keys every kind has
  * (models/README.md, "Arrival processes"), for a params struct T with

@@ -324,10 +324,12 @@ static const agent_rule arb_venue_rules[] = {
 };
 
 const agent_kind agent_arb_kind = {
-    "basis_arb",
-    "basis and funding arbitrageurs: short the perp against spot when it is "
-    "rich (or funding pays), long when cheap",
-    0, AGENT_PARAMS(agent_arb_params), arb_keys, &arb_defaults,
-    arb_rules, arb_venue_rules,
-    AGENT_POP(arb_pop), sizeof(arb_agent), agent_arb_opening, arb_init, NULL,
-    arb_wake, NULL, arb_agent_liquidated, NULL};
+    .kind = "basis_arb",
+    .summary = "basis and funding arbitrageurs: short the perp against spot "
+               "when it is rich (or funding pays), long when cheap",
+    AGENT_PARAMS(agent_arb_params, arb_keys, &arb_defaults),
+    .rules = arb_rules, .venue_rules = arb_venue_rules,
+    AGENT_POP(arb_pop), .agent_size = sizeof(arb_agent),
+    .opening = agent_arb_opening, .init = arb_init, .wake = arb_wake,
+    .on_agent_liquidated = arb_agent_liquidated,
+};

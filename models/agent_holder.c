@@ -299,11 +299,13 @@ static const agent_rule holder_venue_rules[] = {
 };
 
 /* The two kinds differ only in their name, summary and side. */
-#define HOLDER_KIND(name, summary, defaults)                                  \
-    {name, summary, 0, AGENT_PARAMS(agent_holder_params), holder_keys,        \
-     defaults, holder_rules, holder_venue_rules, AGENT_POP(holder_pop),       \
-     sizeof(uint8_t), holder_opening, holder_init, NULL, holder_wake, NULL,   \
-     holder_agent_liquidated, NULL}
+#define HOLDER_KIND(name, summary_, defaults)                                 \
+    {.kind = name, .summary = summary_,                                       \
+     AGENT_PARAMS(agent_holder_params, holder_keys, defaults),                \
+     .rules = holder_rules, .venue_rules = holder_venue_rules,                \
+     AGENT_POP(holder_pop), .agent_size = sizeof(uint8_t),                    \
+     .opening = holder_opening, .init = holder_init, .wake = holder_wake,     \
+     .on_agent_liquidated = holder_agent_liquidated}
 
 const agent_kind agent_holder_long_kind = HOLDER_KIND(
     "leveraged_long",
