@@ -155,8 +155,11 @@ typedef int agent_check_fn(const void *at, const profile *p,
  * PARAM_DURATION; NaN is never in range), with the message
  * "<prefix>.<key>: must be <range> (got <value>)"; or, for a PARAM_ENUM key
  * with neither range nor check, one of its names ("must be index or mid
- * (got 7)"); or check, for what a range cannot say (a relation between
- * keys), called with the parameters plus offset. */
+ * (got 7)"); or, among the venue rules, AGENT_CASH: a PARAM_DOUBLE key's
+ * amount of quote currency is a representable amount of the venue's cash
+ * units (agent_quote_cash), "<prefix>.<key>: <value> is not a representable
+ * amount of <venue>'s cash units"; or check, for what a range cannot say (a
+ * relation between keys), called with the parameters plus offset. */
 typedef struct agent_rule {
     const char *key;       /* the key checked (the first, for a check) */
     const char *range;
@@ -165,9 +168,11 @@ typedef struct agent_rule {
 } agent_rule;
 
 /* The rows of a kind's rules: key within range; a PARAM_ENUM key one of
- * its names; check on the parameters plus offset (0: all of them); the
- * end. */
+ * its names; an amount in the venue's cash units; check on the parameters
+ * plus offset (0: all of them); the end. */
 #define AGENT_RANGE(key, range) {key, range, NULL, 0}
+#define AGENT_CASH_RANGE "a representable amount of the venue's cash units"
+#define AGENT_CASH(key) {key, AGENT_CASH_RANGE, NULL, 0}
 #define AGENT_ONE_OF(key) {key, NULL, NULL, 0}
 #define AGENT_CHECK(key, check, offset) {key, NULL, check, offset}
 #define AGENT_RULES_END {NULL, NULL, NULL, 0}

@@ -305,20 +305,8 @@ static const agent_rule arb_rules[] = {
 };
 
 /* order_notional in the venue's cash units (an order is sized from it). */
-static int arb_check_order_cash(const void *params, const profile *prof,
-                                const char *key_prefix, perr *e)
-{
-    const agent_arb_params *p = params;
-    if (agent_quote_cash(prof, p->sizing.order_notional) < 0)
-        return perr_set(e, PERR_INVALID,
-                        "%s.order_notional: %g is not a representable amount "
-                        "of %s's cash units", key_prefix,
-                        p->sizing.order_notional, prof->name);
-    return 0;
-}
-
 static const agent_rule arb_venue_rules[] = {
-    AGENT_CHECK("order_notional", arb_check_order_cash, 0),
+    AGENT_CASH("order_notional"),
     AGENT_ARB_SIZING_VENUE_RULE(agent_arb_params),
     AGENT_RULES_END,
 };

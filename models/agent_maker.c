@@ -399,20 +399,8 @@ static const agent_rule maker_rules[] = {
 };
 
 /* capital in the venue's cash units, as maker_opening deposits it. */
-static int maker_check_capital(const void *params, const profile *prof,
-                               const char *key_prefix, perr *e)
-{
-    const agent_maker_params *p = params;
-    double capital = p->capital * agent_units_of(prof).cash_per_quote;
-    if (!(capital >= 1 && capital < 4e18))
-        return perr_set(e, PERR_INVALID,
-                        "%s.capital: %g is not a representable amount of %s's "
-                        "cash units", key_prefix, p->capital, prof->name);
-    return 0;
-}
-
 static const agent_rule maker_venue_rules[] = {
-    AGENT_CHECK("capital", maker_check_capital, 0),
+    AGENT_CASH("capital"),
     AGENT_RULES_END,
 };
 
