@@ -128,6 +128,24 @@ static int rule_check_names(const agent_rule *rule, const param_key *key,
                     rule->key, list, v);
 }
 
+/* AGENT_CASH: the amount of quote currency at key's row in the venue's cash
+ * units (agent_quote_cash). */
+static int rule_check_cash(const agent_rule *rule, const param_key *key,
+                           const void *params, const profile *p,
+                           const char *key_prefix, perr *e)
+{
+    if (key->type != PARAM_DOUBLE)
+        return perr_set(e, PERR_STATE, "%s.%s: a cash amount on a key that "
+                        "is not a number", key_prefix, rule->key);
+    double amount;
+    memcpy(&amount, (const char *)params + key->offset, sizeof amount);
+    if (agent_quote_cash(p, amount) < 0)
+        return perr_set(e, PERR_INVALID, "%s.%s: %g is not a representable "
+                        "amount of %s's cash units", key_prefix, rule->key,
+                        amount, p->name);
+    return 0;
+}
+
 static int rule_check(const agent_kind *k, const agent_rule *rule,
                       const void *params, const profile *p,
                       const char *key_prefix, perr *e)
@@ -139,6 +157,8 @@ static int rule_check(const agent_kind *k, const agent_rule *rule,
     if (!key)
         return perr_set(e, PERR_STATE, "%s.%s: a rule of %s on no key of its "
                         "table", key_prefix, rule->key, k->kind);
+    if (rule->range && strcmp(rule->range, AGENT_CASH_RANGE) == 0)
+        return rule_check_cash(rule, key, params, p, key_prefix, e);
     if (rule->range)
         return rule_check_range(rule, key, params, key_prefix, e);
     if (key->type == PARAM_ENUM)

@@ -155,8 +155,11 @@ typedef int agent_check_fn(const void *at, const profile *p,
  * PARAM_DURATION; NaN is never in range), with the message
  * "<prefix>.<key>: must be <range> (got <value>)"; or, for a PARAM_ENUM key
  * with neither range nor check, one of its names ("must be index or mid
- * (got 7)"); or check, for what a range cannot say (a relation between
- * keys), called with the parameters plus offset. */
+ * (got 7)"); or, among the venue rules, AGENT_CASH: a PARAM_DOUBLE key's
+ * amount of quote currency is a representable amount of the venue's cash
+ * units (agent_quote_cash), "<prefix>.<key>: <value> is not a representable
+ * amount of <venue>'s cash units"; or check, for what a range cannot say (a
+ * relation between keys), called with the parameters plus offset. */
 typedef struct agent_rule {
     const char *key;       /* the key checked (the first, for a check) */
     const char *range;
@@ -165,9 +168,11 @@ typedef struct agent_rule {
 } agent_rule;
 
 /* The rows of a kind's rules: key within range; a PARAM_ENUM key one of
- * its names; check on the parameters plus offset (0: all of them); the
- * end. */
+ * its names; an amount in the venue's cash units; check on the parameters
+ * plus offset (0: all of them); the end. */
 #define AGENT_RANGE(key, range) {key, range, NULL, 0}
+#define AGENT_CASH_RANGE "a representable amount of the venue's cash units"
+#define AGENT_CASH(key) {key, AGENT_CASH_RANGE, NULL, 0}
 #define AGENT_ONE_OF(key) {key, NULL, NULL, 0}
 #define AGENT_CHECK(key, check, offset) {key, NULL, check, offset}
 #define AGENT_RULES_END {NULL, NULL, NULL, 0}
@@ -239,11 +244,23 @@ struct agent_kind {
     int (*react)(agent_pop *pop, agent_world *w, perr *e);
 };
 
-/* The members of agent_kind a parameters struct T gives: its size and the
- * offsets of its `count` and `arrival` members; and those a population
- * struct P with its parameters in member `p` gives. */
-#define AGENT_PARAMS(T) sizeof(T), offsetof(T, count), offsetof(T, arrival)
-#define AGENT_POP(P) sizeof(P), offsetof(P, p)
+/* Designators for a kind's agent_kind: the members a parameters struct T
+ * gives (its size and the offsets of its `count` and `arrival` members),
+ * with its key table and its defaults (a T); and those a population struct
+ * P with its parameters in member `p` gives. A kind names the rest of its
+ * members, and leaves out those it has not (NULL, 0):
+ *
+ *   const agent_kind agent_noise_kind = {
+ *       .kind = "noise_taker", .summary = "noise takers: ...",
+ *       AGENT_PARAMS(agent_noise_params, noise_keys, &noise_defaults),
+ *       .rules = noise_rules,
+ *       AGENT_POP(noise_pop), .init = noise_init, .wake = noise_wake};
+ */
+#define AGENT_PARAMS(T, keys_, defaults_)                                     \
+    .params_size = sizeof(T), .count_offset = offsetof(T, count),             \
+    .arrival_offset = offsetof(T, arrival), .keys = (keys_),                  \
+    .defaults = (defaults_)
+#define AGENT_POP(P) .pop_size = sizeof(P), .pop_params_offset = offsetof(P, p)
 
 /* The `count` key and the four arrival keys every kind has
  * (models/README.md, "Arrival processes"), for a params struct T with

@@ -305,29 +305,19 @@ static const agent_rule arb_rules[] = {
 };
 
 /* order_notional in the venue's cash units (an order is sized from it). */
-static int arb_check_order_cash(const void *params, const profile *prof,
-                                const char *key_prefix, perr *e)
-{
-    const agent_arb_params *p = params;
-    if (agent_quote_cash(prof, p->sizing.order_notional) < 0)
-        return perr_set(e, PERR_INVALID,
-                        "%s.order_notional: %g is not a representable amount "
-                        "of %s's cash units", key_prefix,
-                        p->sizing.order_notional, prof->name);
-    return 0;
-}
-
 static const agent_rule arb_venue_rules[] = {
-    AGENT_CHECK("order_notional", arb_check_order_cash, 0),
+    AGENT_CASH("order_notional"),
     AGENT_ARB_SIZING_VENUE_RULE(agent_arb_params),
     AGENT_RULES_END,
 };
 
 const agent_kind agent_arb_kind = {
-    "basis_arb",
-    "basis and funding arbitrageurs: short the perp against spot when it is "
-    "rich (or funding pays), long when cheap",
-    0, AGENT_PARAMS(agent_arb_params), arb_keys, &arb_defaults,
-    arb_rules, arb_venue_rules,
-    AGENT_POP(arb_pop), sizeof(arb_agent), agent_arb_opening, arb_init, NULL,
-    arb_wake, NULL, arb_agent_liquidated, NULL};
+    .kind = "basis_arb",
+    .summary = "basis and funding arbitrageurs: short the perp against spot "
+               "when it is rich (or funding pays), long when cheap",
+    AGENT_PARAMS(agent_arb_params, arb_keys, &arb_defaults),
+    .rules = arb_rules, .venue_rules = arb_venue_rules,
+    AGENT_POP(arb_pop), .agent_size = sizeof(arb_agent),
+    .opening = agent_arb_opening, .init = arb_init, .wake = arb_wake,
+    .on_agent_liquidated = arb_agent_liquidated,
+};

@@ -272,9 +272,8 @@ static const agent_rule holder_rules[] = {
     AGENT_RULES_END,
 };
 
-/* leverage.median within the venue's first bracket, and notional.median in
- * its cash units. */
-static int holder_check_venue(const void *params, const profile *prof,
+/* leverage.median within the venue's first bracket. */
+static int holder_check_leverage(const void *params, const profile *prof,
                               const char *key_prefix, perr *e)
 {
     const agent_holder_params *p = params;
@@ -284,26 +283,24 @@ static int holder_check_venue(const void *params, const profile *prof,
                         "%s.leverage.median: must be <= %d, %s's maximum "
                         "leverage (got %g)", key_prefix, (int)most, prof->name,
                         p->leverage_median);
-    double cash_median = p->notional_median / profile_cash_to_quote(prof, 1);
-    if (!(cash_median >= 1 && cash_median < 4e18))
-        return perr_set(e, PERR_INVALID,
-                        "%s.notional.median: %g is not a representable amount "
-                        "of %s's cash units", key_prefix, p->notional_median,
-                        prof->name);
     return 0;
 }
 
+/* notional.median in the venue's cash units, as holder_init converts it. */
 static const agent_rule holder_venue_rules[] = {
-    AGENT_CHECK("leverage.median", holder_check_venue, 0),
+    AGENT_CHECK("leverage.median", holder_check_leverage, 0),
+    AGENT_CASH("notional.median"),
     AGENT_RULES_END,
 };
 
 /* The two kinds differ only in their name, summary and side. */
-#define HOLDER_KIND(name, summary, defaults)                                  \
-    {name, summary, 0, AGENT_PARAMS(agent_holder_params), holder_keys,        \
-     defaults, holder_rules, holder_venue_rules, AGENT_POP(holder_pop),       \
-     sizeof(uint8_t), holder_opening, holder_init, NULL, holder_wake, NULL,   \
-     holder_agent_liquidated, NULL}
+#define HOLDER_KIND(name, summary_, defaults)                                 \
+    {.kind = name, .summary = summary_,                                       \
+     AGENT_PARAMS(agent_holder_params, holder_keys, defaults),                \
+     .rules = holder_rules, .venue_rules = holder_venue_rules,                \
+     AGENT_POP(holder_pop), .agent_size = sizeof(uint8_t),                    \
+     .opening = holder_opening, .init = holder_init, .wake = holder_wake,     \
+     .on_agent_liquidated = holder_agent_liquidated}
 
 const agent_kind agent_holder_long_kind = HOLDER_KIND(
     "leveraged_long",

@@ -399,28 +399,20 @@ static const agent_rule maker_rules[] = {
 };
 
 /* capital in the venue's cash units, as maker_opening deposits it. */
-static int maker_check_capital(const void *params, const profile *prof,
-                               const char *key_prefix, perr *e)
-{
-    const agent_maker_params *p = params;
-    double capital = p->capital * agent_units_of(prof).cash_per_quote;
-    if (!(capital >= 1 && capital < 4e18))
-        return perr_set(e, PERR_INVALID,
-                        "%s.capital: %g is not a representable amount of %s's "
-                        "cash units", key_prefix, p->capital, prof->name);
-    return 0;
-}
-
 static const agent_rule maker_venue_rules[] = {
-    AGENT_CHECK("capital", maker_check_capital, 0),
+    AGENT_CASH("capital"),
     AGENT_RULES_END,
 };
 
 const agent_kind agent_maker_kind = {
-    "market_maker",
-    "market makers: layered post-only quotes around the index or mid, skewed "
-    "by inventory, thinned by volatility, pulled after liquidation bursts",
-    0, AGENT_PARAMS(agent_maker_params), maker_keys, &maker_defaults,
-    maker_rules, maker_venue_rules,
-    AGENT_POP(maker_pop), 0, maker_opening, maker_init, maker_release,
-    maker_wake, maker_on_liquidated, NULL, agent_maker_requote_all};
+    .kind = "market_maker",
+    .summary = "market makers: layered post-only quotes around the index or "
+               "mid, skewed by inventory, thinned by volatility, pulled after "
+               "liquidation bursts",
+    AGENT_PARAMS(agent_maker_params, maker_keys, &maker_defaults),
+    .rules = maker_rules, .venue_rules = maker_venue_rules,
+    AGENT_POP(maker_pop),
+    .opening = maker_opening, .init = maker_init, .release = maker_release,
+    .wake = maker_wake, .on_liquidated = maker_on_liquidated,
+    .react = agent_maker_requote_all,
+};

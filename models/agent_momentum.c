@@ -290,11 +290,12 @@ static const agent_rule momentum_rules[] = {
 };
 
 const agent_kind agent_momentum_kind = {
-    "momentum",
-    "momentum traders: trade the return over a lookback beyond a threshold, "
-    "close after a hold or on reversal",
-    0, AGENT_PARAMS(agent_momentum_params), momentum_keys, &momentum_defaults,
-    momentum_rules, NULL,
-    AGENT_POP(momentum_pop), sizeof(int64_t), NULL, momentum_init,
-    momentum_release,
-    momentum_wake, NULL, momentum_agent_liquidated, NULL};
+    .kind = "momentum",
+    .summary = "momentum traders: trade the return over a lookback beyond a "
+               "threshold, close after a hold or on reversal",
+    AGENT_PARAMS(agent_momentum_params, momentum_keys, &momentum_defaults),
+    .rules = momentum_rules,
+    AGENT_POP(momentum_pop), .agent_size = sizeof(int64_t),
+    .init = momentum_init, .release = momentum_release, .wake = momentum_wake,
+    .on_agent_liquidated = momentum_agent_liquidated,
+};

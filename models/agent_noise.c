@@ -216,10 +216,11 @@ static const agent_rule noise_rules[] = {
 };
 
 const agent_kind agent_noise_kind = {
-    "noise_taker",
-    "noise takers: random market and limit orders with Pareto-tailed "
-    "notionals, reduce-only beyond a position limit",
-    0, AGENT_PARAMS(agent_noise_params), noise_keys, &noise_defaults,
-    noise_rules, NULL,
-    AGENT_POP(noise_pop), 0, NULL, noise_init, NULL,
-    noise_wake, NULL, NULL, NULL};
+    .kind = "noise_taker",
+    .summary = "noise takers: random market and limit orders with "
+               "Pareto-tailed notionals, reduce-only beyond a position limit",
+    AGENT_PARAMS(agent_noise_params, noise_keys, &noise_defaults),
+    .rules = noise_rules,
+    AGENT_POP(noise_pop),
+    .init = noise_init, .wake = noise_wake,
+};

@@ -3,8 +3,6 @@
  * file under models/ is made known to scenarios by one line here; the order
  * is the order scenarios/README.md documents them in.
  */
-#include <string.h>
-
 #include "agent.h"
 #include "agent_arb.h"
 #include "agent_holder.h"
@@ -12,6 +10,7 @@
 #include "agent_momentum.h"
 #include "agent_noise.h"
 #include "agent_xarb.h"
+#include "registry.h"
 
 static const agent_kind *const kinds[] = {
     &agent_maker_kind,
@@ -24,15 +23,4 @@ static const agent_kind *const kinds[] = {
     NULL,
 };
 
-const agent_kind *const *agent_kinds(void)
-{
-    return kinds;
-}
-
-const agent_kind *agent_kind_find(const char *kind)
-{
-    for (const agent_kind *const *k = kinds; *k; k++)
-        if (strcmp((*k)->kind, kind) == 0)
-            return *k;
-    return NULL;
-}
+REGISTRY_FUNCTIONS(agent_kind, kinds, agent_kinds, agent_kind_find)

@@ -324,10 +324,13 @@ static const agent_rule xarb_venue_rules[] = {
 };
 
 const agent_kind agent_xarb_kind = {
-    "cross_venue_arb",
-    "cross-venue arbitrageurs: buy the cheaper venue, sell the dearer, "
-    "unwind when the gap closes",
-    1, AGENT_PARAMS(agent_xarb_params), xarb_keys, &xarb_defaults,
-    xarb_rules, xarb_venue_rules,
-    AGENT_POP(xarb_pop), sizeof(uint8_t), agent_arb_opening, xarb_init, NULL,
-    xarb_wake, NULL, xarb_agent_liquidated, NULL};
+    .kind = "cross_venue_arb",
+    .summary = "cross-venue arbitrageurs: buy the cheaper venue, sell the "
+               "dearer, unwind when the gap closes",
+    .two_venues = 1,
+    AGENT_PARAMS(agent_xarb_params, xarb_keys, &xarb_defaults),
+    .rules = xarb_rules, .venue_rules = xarb_venue_rules,
+    AGENT_POP(xarb_pop), .agent_size = sizeof(uint8_t),
+    .opening = agent_arb_opening, .init = xarb_init, .wake = xarb_wake,
+    .on_agent_liquidated = xarb_agent_liquidated,
+};

@@ -46,13 +46,8 @@ const char *const arrival_kind_names[] = {"poisson", "hawkes", NULL};
 
 const char *arrival_kind_name(arrival_kind kind)
 {
-    switch (kind) {
-    case ARRIVAL_POISSON:
-        return "poisson";
-    case ARRIVAL_HAWKES:
-        return "hawkes";
-    }
-    return "unknown";
+    size_t n = sizeof arrival_kind_names / sizeof *arrival_kind_names - 1;
+    return (size_t)kind < n ? arrival_kind_names[kind] : "unknown";
 }
 
 int arrival_check(const arrival_params *p, const char *key_prefix, perr *e)

@@ -160,6 +160,13 @@ struct rule_mark {
  * mean, of one the value, of none NaN (the mark rules' median). */
 double rule_median(const double *v, int n);
 
+/* rule_median of a, b and c: a mark rule's median of three prices. */
+static inline double rule_median3(double a, double b, double c)
+{
+    double v[3] = {a, b, c};
+    return rule_median(v, 3);
+}
+
 /* ---- margin (mechanics.md 3) ------------------------------------------- */
 
 /* Exact 128-bit arithmetic, as margin.c's (GCC and Clang). */

@@ -121,6 +121,16 @@ struct shock_kind {
     int (*end)(const shock *sh, shock_ctx *c, perr *e);
 };
 
+/* The parameters of a kind whose one key is a number (index_jump's pct,
+ * vol_burst's factor, oi_cap's cap): the struct T with the double member m,
+ * and its key table `keys`, whose one row is the key named m in unit. */
+#define SHOCK_NUMBER_PARAMS(T, m, unit, keys)                                 \
+    typedef struct T {                                                        \
+        double m;                                                             \
+    } T;                                                                      \
+    static const param_key keys[] = {                                         \
+        {#m, PARAM_DOUBLE, offsetof(T, m), unit, NULL}, PARAM_END}
+
 /* Every registered kind, NULL-terminated, in documentation order. */
 const shock_kind *const *shock_kinds(void);
 

@@ -18,8 +18,7 @@ static int check(const profile *p, perr *e)
 
 static double value(const rule_mark_inputs *in)
 {
-    double v[3] = {in->p2, in->book_median, in->external_mid};
-    return rule_median(v, 3);
+    return rule_median3(in->p2, in->book_median, in->external_mid);
 }
 
 const rule_mark rule_mark_hl = {

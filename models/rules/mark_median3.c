@@ -9,8 +9,7 @@
 
 static double value(const rule_mark_inputs *in)
 {
-    double v[3] = {in->p1, in->p2, in->last};
-    return rule_median(v, 3);
+    return rule_median3(in->p1, in->p2, in->last);
 }
 
 const rule_mark rule_mark_median3 = {

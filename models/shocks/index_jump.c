@@ -13,14 +13,7 @@
 
 #include "shock.h"
 
-typedef struct jump_params {
-    double pct;
-} jump_params;
-
-static const param_key jump_keys[] = {
-    {"pct", PARAM_DOUBLE, offsetof(jump_params, pct), "percent", NULL},
-    PARAM_END,
-};
+SHOCK_NUMBER_PARAMS(jump_params, pct, "percent", jump_keys);
 
 /* pct is a number of percent: "-8%" reads as -8, not -0.08. */
 static int jump_parse(const param_key *k, const char *text, void *params,

@@ -21,14 +21,7 @@
 
 #include "shock.h"
 
-typedef struct cap_params {
-    double cap;
-} cap_params;
-
-static const param_key cap_keys[] = {
-    {"cap", PARAM_DOUBLE, offsetof(cap_params, cap), "quote", NULL},
-    PARAM_END,
-};
+SHOCK_NUMBER_PARAMS(cap_params, cap, "quote", cap_keys);
 
 static int overlaps(const shock *a, const shock *b)
 {

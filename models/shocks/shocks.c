@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "registry.h"
 #include "shock.h"
 
 extern const shock_kind shock_index_jump_kind;
@@ -25,18 +26,7 @@ static const shock_kind *const kinds[] = {
     NULL,
 };
 
-const shock_kind *const *shock_kinds(void)
-{
-    return kinds;
-}
-
-const shock_kind *shock_kind_find(const char *kind)
-{
-    for (const shock_kind *const *k = kinds; *k; k++)
-        if (strcmp((*k)->kind, kind) == 0)
-            return *k;
-    return NULL;
-}
+REGISTRY_FUNCTIONS(shock_kind, kinds, shock_kinds, shock_kind_find)
 
 size_t shock_kind_key_names(const shock_kind *kind, const char **out,
                             size_t max)

@@ -12,14 +12,7 @@
 
 #include "shock.h"
 
-typedef struct burst_params {
-    double factor;
-} burst_params;
-
-static const param_key burst_keys[] = {
-    {"factor", PARAM_DOUBLE, offsetof(burst_params, factor), "x", NULL},
-    PARAM_END,
-};
+SHOCK_NUMBER_PARAMS(burst_params, factor, "x", burst_keys);
 
 static int burst_check(const shock *sh, const shock_check_env *env, perr *e)
 {
