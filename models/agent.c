@@ -290,11 +290,10 @@ agent_pop *agent_kind_create(const agent_kind *k, const void *params,
         if (agent_kind_check(k, params, venue_profile(vs[leg]), s->key_prefix,
                              e) != 0)
             return NULL;
-    agent_pop *pop = calloc(1, k->pop_size);
-    if (!pop) {
-        perr_set(e, PERR_NOMEM, "no memory for population %s", s->name);
+    agent_pop *pop =
+        perr_zalloc(e, k->pop_size, "no memory for population %s", s->name);
+    if (!pop)
         return NULL;
-    }
     pop->kind = k;
     pop->market = s->market;
     pop->other_market = s->other_market;

@@ -151,10 +151,7 @@ int index_model_parse(const char *name, index_model *m, perr *e)
  * with e filled. */
 static void *index_alloc(size_t size, perr *e)
 {
-    void *p = calloc(1, size);
-    if (!p)
-        perr_set(e, PERR_NOMEM, "index: out of memory");
-    return p;
+    return perr_zalloc(e, size, "index: out of memory");
 }
 
 double index_step_years(const index_params *p)

@@ -218,11 +218,9 @@ funding *funding_new(const profile *p, int64_t start_utc_ms, perr *e)
 {
     if (funding_check(p, e) != 0)
         return NULL;
-    funding *f = calloc(1, sizeof *f);
-    if (!f) {
-        perr_set(e, PERR_NOMEM, "no memory for a funding clock");
+    funding *f = perr_zalloc(e, sizeof *f, "no memory for a funding clock");
+    if (!f)
         return NULL;
-    }
     f->p = p;
     f->start_utc = start_utc_ms;
     f->interval = p->funding_interval_ms;

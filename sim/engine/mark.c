@@ -82,12 +82,10 @@ mark *mark_new(const profile *p, perr *e)
     size_t cap = p->mark_rule->basis == RULE_BASIS_AVERAGE
                      ? (size_t)(p->mark_window_ms / p->mark_sample_ms)
                      : 0;
-    mark *m = calloc(1, sizeof *m + cap * sizeof *m->ring);
-    if (!m) {
-        perr_set(e, PERR_NOMEM, "no memory for a mark state of %zu samples",
-                 cap);
+    mark *m = perr_zalloc(e, sizeof *m + cap * sizeof *m->ring,
+                          "no memory for a mark state of %zu samples", cap);
+    if (!m)
         return NULL;
-    }
     m->p = p;
     m->cap = cap;
     m->next_sample = -1;

@@ -80,12 +80,10 @@ metrics *metrics_new(const profile *p, int64_t every_ms, int64_t window_ms,
         return NULL;
     }
     metrics *m =
-        calloc(1, sizeof *m + (size_t)n * Z_COUNT * sizeof *m->rings);
-    if (!m) {
-        perr_set(e, PERR_NOMEM, "metrics: no memory for %lld-sample windows",
-                 (long long)n);
+        perr_zalloc(e, sizeof *m + (size_t)n * Z_COUNT * sizeof *m->rings,
+                    "metrics: no memory for %lld-sample windows", (long long)n);
+    if (!m)
         return NULL;
-    }
     m->p = p;
     m->every_ms = every_ms;
     m->quote_per_tick_lot = profile_cash_to_quote(p, p->cash_per_tick_lot);

@@ -21,12 +21,12 @@ summary_venue *summary_venue_new(const profile *p, int64_t duration_ms,
 {
     size_t minutes = (size_t)(duration_ms / 60000 + 1);
     summary_venue *sv = NULL;
-    if (minutes <= (SIZE_MAX - sizeof *sv) / sizeof *sv->liq_minute)
-        sv = calloc(1, sizeof *sv + minutes * sizeof *sv->liq_minute);
-    if (!sv) {
-        perr_set(e, PERR_NOMEM, "no memory for the run's summary");
+    size_t size = minutes <= (SIZE_MAX - sizeof *sv) / sizeof *sv->liq_minute
+                      ? sizeof *sv + minutes * sizeof *sv->liq_minute
+                      : SIZE_MAX; /* calloc refuses it */
+    sv = perr_zalloc(e, size, "no memory for the run's summary");
+    if (!sv)
         return NULL;
-    }
     sv->quote_per_cash = profile_cash_to_quote(p, 1);
     sv->duration_ms = duration_ms;
     sv->minutes = minutes;

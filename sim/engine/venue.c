@@ -52,11 +52,9 @@ venue *venue_new(const profile *p, int64_t min_price, int64_t max_price,
                  (long long)max_price);
         return NULL;
     }
-    venue *v = calloc(1, sizeof *v);
-    if (!v) {
-        perr_set(e, PERR_NOMEM, "no memory for a venue");
+    venue *v = perr_zalloc(e, sizeof *v, "no memory for a venue");
+    if (!v)
         return NULL;
-    }
     v->p = p;
     v->min_price = min_price;
     v->max_price = max_price;

@@ -223,11 +223,9 @@ static int shocks_setup(world *w, perr *e)
 
 world *world_new(const scenario *s, const world_options *opt, perr *e)
 {
-    world *w = calloc(1, sizeof *w);
-    if (!w) {
-        perr_set(e, PERR_NOMEM, "no memory for the world");
+    world *w = perr_zalloc(e, sizeof *w, "no memory for the world");
+    if (!w)
         return NULL;
-    }
     w->s = s;
     index_params ip = s->index;
     ip.seed = s->seed;

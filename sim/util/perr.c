@@ -5,17 +5,36 @@
 #include "perr.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+
+/* Records code and the formatted message in e. */
+static void perr_vset(perr *e, int code, const char *fmt, va_list ap)
+{
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    e->code = code;
+}
 
 int perr_set(perr *e, int code, const char *fmt, ...)
 {
     if (e) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+        perr_vset(e, code, fmt, ap);
         va_end(ap);
-        e->code = code;
     }
     return code;
+}
+
+void *perr_zalloc(perr *e, size_t size, const char *fmt, ...)
+{
+    void *p = calloc(1, size);
+    if (!p && e) {
+        va_list ap;
+        va_start(ap, fmt);
+        perr_vset(e, PERR_NOMEM, fmt, ap);
+        va_end(ap);
+    }
+    return p;
 }
 
 int perr_status(const perr *e, int fallback)

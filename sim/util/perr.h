@@ -17,6 +17,7 @@
 #define PERPSIM_PERR_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum {
     PERR_OK = 0,
@@ -35,6 +36,15 @@ typedef struct perr {
 /* Records code and a printf-style message in e (if e is not NULL) and returns
  * code, so a failing path reads `return perr_set(e, PERR_INVALID, "...")`. */
 int perr_set(perr *e, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* size zeroed bytes from calloc, or NULL with PERR_NOMEM and the
+ * printf-style message in e: the one way a constructor allocates its object
+ * (`venue *v = perr_zalloc(e, sizeof *v, "no memory for a venue")`). */
+void *perr_zalloc(perr *e, size_t size, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
