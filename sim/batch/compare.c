@@ -14,6 +14,8 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_statistics_double.h>
 
+#include "grow.h"
+
 static const compare_metric metrics[] = {
     {"premium_index.mean", "premium index, mean", COMPARE_FRACTION},
     {"premium.mean_abs", "premium index, mean |x|", COMPARE_FRACTION},
@@ -100,12 +102,8 @@ void compare_paired(const double *x, const double *base, size_t n,
 
 void compare_table_free(compare_table *t)
 {
-    for (size_t a = 0; t->arms && a < t->n_arms; a++)
-        free(t->arms[a]);
-    free(t->arms);
-    for (size_t v = 0; t->venues && v < t->n_venues; v++)
-        free(t->venues[v]);
-    free(t->venues);
+    GROW_FREE_EACH(t->arms, t->n_arms);
+    GROW_FREE_EACH(t->venues, t->n_venues);
     for (size_t r = 0; t->rows && r < t->n_rows; r++)
         free(t->rows[r].cells);
     free(t->rows);

@@ -31,6 +31,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include "grow.h"
 #include "param.h"
 #include "pcg.h"
 #include "runner.h"
@@ -301,11 +302,38 @@ static sweep_key *add_key(reader *rd, const flat_entry *en, const char *path,
     return key;
 }
 
+/* The key at en, whose value must be a list of min to max items, added as
+ * add_key does; NULL after saying that it expected what (other_list: the
+ * words for a list of another length). */
+static sweep_key *list_key(reader *rd, flat_entry *en, const char *path,
+                           size_t min, size_t max, const char *what,
+                           const char *other_list, int sampled)
+{
+    if (en->kind != FLAT_LIST || en->items < min || en->items > max) {
+        flat_fail_at(&rd->doc, en, "%s: expected %s, got %s", en->path, what,
+                     en->kind == FLAT_LIST ? other_list : flat_kind_word(en));
+        return NULL;
+    }
+    return add_key(rd, en, path, sampled);
+}
+
 /* The grid: per key, the list of its values' entries. */
+typedef struct grid_key {
+    flat_entry **items; /* the key's values, in the file's order */
+    size_t n;
+} grid_key;
+
 typedef struct grid {
-    flat_entry ***values; /* per grid key, its items */
-    size_t *counts;
+    grid_key *keys; /* one per grid key, in sweep key order */
+    size_t n;       /* room: one per document entry */
 } grid;
+
+static void grid_free(grid *g)
+{
+    for (size_t k = 0; g->keys && k < g->n; k++)
+        free(g->keys[k].items);
+    free(g->keys);
+}
 
 static int load_grid(reader *rd, grid *g)
 {
@@ -314,39 +342,32 @@ static int load_grid(reader *rd, grid *g)
                      "a mapping of scenario keys to lists of values", &top);
     if (rc || !top)
         return rc;
-    g->values = calloc(rd->doc.n, sizeof *g->values);
-    g->counts = calloc(rd->doc.n, sizeof *g->counts);
-    if (!g->values || !g->counts)
+    if (!(g->keys = calloc(rd->doc.n, sizeof *g->keys)))
         return nomem(rd);
+    g->n = rd->doc.n;
     flat_entry *en;
     const char *key;
     for (size_t i = 0; (en = next_leaf(rd, "grid", &i, &key));) {
-        if (en->kind != FLAT_LIST || en->items == 0)
-            return flat_fail_at(&rd->doc, en,
-                                "%s: expected a list of values such as [8h, "
-                                "4h, 1h], got %s",
-                                en->path,
-                                en->kind == FLAT_LIST ? "an empty list"
-                                                      : flat_kind_word(en));
-        sweep_key *k = add_key(rd, en, key, 0);
+        sweep_key *k = list_key(rd, en, key, 1, SIZE_MAX,
+                                "a list of values such as [8h, 4h, 1h]",
+                                "an empty list", 0);
         if (!k)
             return PERR_INVALID;
-        size_t gi = rd->s->n_keys - 1;
-        g->values[gi] = calloc(en->items, sizeof **g->values);
-        if (!g->values[gi])
+        grid_key *gk = &g->keys[rd->s->n_keys - 1];
+        if (!(gk->items = calloc(en->items, sizeof *gk->items)))
             return nomem(rd);
-        g->counts[gi] = en->items;
+        gk->n = en->items;
         k->numeric = 1;
         for (size_t j = 0; j < en->items; j++) {
             flat_entry *it = list_item(rd, en, j);
             if (!it)
                 return PERR_INVALID;
             for (size_t q = 0; q < j; q++)
-                if (strcmp(g->values[gi][q]->value, it->value) == 0)
+                if (strcmp(gk->items[q]->value, it->value) == 0)
                     return flat_fail_at(&rd->doc, it,
                                         "%s: %s is listed twice", en->path,
                                         it->value);
-            g->values[gi][j] = it;
+            gk->items[j] = it;
             if (isnan(number_of(it->value)))
                 k->numeric = 0;
         }
@@ -358,14 +379,10 @@ static int load_grid(reader *rd, grid *g)
 /* A range: [low, high], then options: log, int, or a step. */
 static int load_range(reader *rd, flat_entry *en, const char *path)
 {
-    if (en->kind != FLAT_LIST || en->items < 2 || en->items > 4)
-        return flat_fail_at(&rd->doc, en,
-                            "%s: expected a range [low, high], optionally "
-                            "followed by log and int or a step, got %s",
-                            en->path,
-                            en->kind == FLAT_LIST ? "another list"
-                                                  : flat_kind_word(en));
-    sweep_key *k = add_key(rd, en, path, 1);
+    sweep_key *k = list_key(rd, en, path, 2, 4,
+                            "a range [low, high], optionally followed by log "
+                            "and int or a step",
+                            "another list", 1);
     if (!k)
         return PERR_INVALID;
     k->numeric = 1;
@@ -646,10 +663,10 @@ static int expand_points(reader *rd, const grid *g)
     sweep *s = rd->s;
     size_t n_grid = 1;
     for (size_t k = 0; k < s->n_grid_keys; k++) {
-        if (n_grid > SWEEP_RUNS_MAX / g->counts[k])
+        if (n_grid > SWEEP_RUNS_MAX / g->keys[k].n)
             return flat_fail_at(&rd->doc, NULL, "more than %d runs",
                                 SWEEP_RUNS_MAX);
-        n_grid *= g->counts[k];
+        n_grid *= g->keys[k].n;
     }
     size_t n_sample = s->sample_n ? s->sample_n : 1;
     size_t d = s->n_keys - s->n_grid_keys;
@@ -673,8 +690,8 @@ static int expand_points(reader *rd, const grid *g)
         /* gp's digits, the last key varying fastest */
         size_t rest = gp;
         for (size_t k = s->n_grid_keys; k-- > 0;) {
-            digit[k] = rest % g->counts[k];
-            rest /= g->counts[k];
+            digit[k] = rest % g->keys[k].n;
+            rest /= g->keys[k].n;
         }
         for (size_t sp = 0; rc == 0 && sp < n_sample; sp++) {
             sweep_point *p = &s->points[gp * n_sample + sp];
@@ -686,7 +703,7 @@ static int expand_points(reader *rd, const grid *g)
                 break;
             }
             for (size_t k = 0; rc == 0 && k < s->n_grid_keys; k++) {
-                const flat_entry *it = g->values[k][digit[k]];
+                const flat_entry *it = g->keys[k].items[digit[k]];
                 char place[SWEEP_PLACE_MAX];
                 place_of(rd, it, place, sizeof place);
                 rc = set_point_value(rd, p, k, it->value,
@@ -846,7 +863,7 @@ static int load_all(reader *rd, int check)
         rc = load_scenario_key(rd);
     if (rc == 0)
         rc = load_set(rd);
-    grid g = {NULL, NULL};
+    grid g = {NULL, 0};
     if (rc == 0)
         rc = load_grid(rd, &g);
     flat_entry *seed = flat_find(&rd->doc, "seed");
@@ -874,10 +891,7 @@ static int load_all(reader *rd, int check)
         rc = expand_runs(rd);
     if (rc == 0 && check == SWEEP_CHECK_RUNS)
         rc = check_runs(rd);
-    for (size_t k = 0; g.values && k < rd->doc.n; k++)
-        free(g.values[k]);
-    free(g.values);
-    free(g.counts);
+    grid_free(&g);
     return rc;
 }
 
@@ -933,22 +947,12 @@ void sweep_free(sweep *s)
     if (!s)
         return;
     free(s->text);
-    for (size_t i = 0; i < s->n_sets; i++) {
-        free(s->sets[i]);
-        free(s->set_places[i]);
-    }
-    free(s->sets);
-    free(s->set_places);
+    GROW_FREE_EACH(s->sets, s->n_sets);
+    GROW_FREE_EACH(s->set_places, s->n_sets);
     for (size_t p = 0; s->points && p < s->n_points; p++) {
         sweep_point *pt = &s->points[p];
-        for (size_t k = 0; k < s->n_keys; k++) {
-            if (pt->sets)
-                free(pt->sets[k]);
-            if (pt->places)
-                free(pt->places[k]);
-        }
-        free(pt->sets);
-        free(pt->places);
+        GROW_FREE_EACH(pt->sets, s->n_keys);
+        GROW_FREE_EACH(pt->places, s->n_keys);
         free(pt->numbers);
     }
     free(s->points);

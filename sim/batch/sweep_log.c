@@ -255,9 +255,7 @@ int sweep_records_read_dir(sweep_records *recs, const char *dir, perr *e)
         snprintf(path, sizeof path, "%s/%s", jdir, names[i]);
         rc = read_journal(recs, path, e);
     }
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    GROW_FREE_EACH(names, n);
     return rc;
 }
 
@@ -268,9 +266,7 @@ void sweep_records_free(sweep_records *recs)
         free(recs->r[i].values);
     }
     free(recs->r);
-    for (size_t i = 0; i < recs->metrics.n; i++)
-        free(recs->metrics.names[i]);
-    free(recs->metrics.names);
+    GROW_FREE_EACH(recs->metrics.names, recs->metrics.n);
     memset(recs, 0, sizeof *recs);
 }
 

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
+
 void scenario_free(scenario *s)
 {
     if (!s)
@@ -22,9 +24,7 @@ void scenario_free(scenario *s)
     free(s->shocks);
     free(s->expects);
     free(s->resolved);
-    for (size_t i = 0; s->sets && i < s->n_sets; i++)
-        free(s->sets[i]);
-    free(s->sets);
+    GROW_FREE_EACH(s->sets, s->n_sets);
     free((char *)s->index.file);
     memset(s, 0, sizeof *s);
 }
