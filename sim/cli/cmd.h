@@ -22,13 +22,18 @@ int cmd_inspect(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 
+/* Room for a sweep's folder (cmd_sweep_opts.dir) and the name of a file in
+ * it. */
+#define CMD_DIR_MAX 4096
+#define CMD_PATH_MAX (CMD_DIR_MAX + 104)
+
 /* What a batch of runs into a sweep's folder needs to know (cmd_sweep.c):
  * `perpsim sweep`'s options, and `perpsim compare`'s. */
 typedef struct cmd_sweep_opts {
     const char *cmd;        /* the command, for messages: "sweep" */
     const char *file;       /* the sweep file, for messages */
     const char *index_name; /* the index in dir: "sweep.h5" */
-    char dir[4096];
+    char dir[CMD_DIR_MAX];
     int jobs, force, quiet, merge, mpi, dry_run;
     size_t shard_k, shard_n; /* 1-based; 0 without --shard */
 } cmd_sweep_opts;

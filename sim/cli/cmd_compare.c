@@ -410,11 +410,20 @@ static const char *unit_name(compare_unit u)
     return names[u];
 }
 
+/* The path of file in the comparison's folder (DIR/compare.h5, ...), in
+ * buf; cmd_sweep_dir keeps DIR short enough for it. */
+static const char *in_dir(const compare_opts *o, const char *file,
+                          char buf[static CMD_PATH_MAX])
+{
+    snprintf(buf, CMD_PATH_MAX, "%s/%s", o->run.dir, file);
+    return buf;
+}
+
 /* Writes DIR/compare.csv through a part file. */
 static int write_csv(const compare_opts *o, const compare_table *t)
 {
-    char path[4200], part[4300];
-    snprintf(path, sizeof path, "%s/compare.csv", o->run.dir);
+    char path[CMD_PATH_MAX], part[CMD_PATH_MAX + 8];
+    in_dir(o, "compare.csv", path);
     snprintf(part, sizeof part, "%s.part", path);
     FILE *f = fopen(part, "w");
     if (!f) {
@@ -470,8 +479,8 @@ static int write_csv(const compare_opts *o, const compare_table *t)
 /* Adds what a reader of compare.h5 needs to know to the index. */
 static int mark_index(const compare_opts *o, const compare_table *t)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/compare.h5", o->run.dir);
+    char path[CMD_PATH_MAX];
+    in_dir(o, "compare.h5", path);
     h5u_quiet q;
     h5u_quiet_begin(&q);
     hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
@@ -510,10 +519,10 @@ static int draw(const compare_opts *o)
     const char *tools = getenv("PERPSIM_TOOLS");
     if (!tools)
         tools = PERPSIM_TOOLS_DIR;
-    char tool[4200], index[4200], png[4200];
+    char tool[4200], index[CMD_PATH_MAX], png[CMD_PATH_MAX];
     snprintf(tool, sizeof tool, "%s/plot-compare", tools);
-    snprintf(index, sizeof index, "%s/compare.h5", o->run.dir);
-    snprintf(png, sizeof png, "%s/compare.png", o->run.dir);
+    in_dir(o, "compare.h5", index);
+    in_dir(o, "compare.png", png);
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
@@ -552,12 +561,12 @@ int cmd_compare(int argc, char **argv)
         free(text);
         return status;
     }
-    char name[4200];
-    snprintf(name, sizeof name, "%s/sweep.yaml", o.run.dir);
+    char name[CMD_PATH_MAX];
     sweep s;
     perr e;
     perr_clear(&e);
-    int loaded = sweep_load_text(name, text, len, SWEEP_CHECK_RUNS, &s, &e);
+    int loaded = sweep_load_text(in_dir(&o, "sweep.yaml", name), text, len,
+                                 SWEEP_CHECK_RUNS, &s, &e);
     free(text);
     if (loaded != 0)
         return refused(&e);
@@ -566,12 +575,11 @@ int cmd_compare(int argc, char **argv)
     if (status == EXIT_USAGE)
         return status;
 
-    char index[4200];
-    snprintf(index, sizeof index, "%s/compare.h5", o.run.dir);
+    char index[CMD_PATH_MAX];
     sweep_index ix;
     compare_table t;
     perr_clear(&e);
-    if (sweep_index_read(index, &ix, &e) != 0) {
+    if (sweep_index_read(in_dir(&o, "compare.h5", index), &ix, &e) != 0) {
         fprintf(stderr, "perpsim compare: %s\n", e.msg);
         return EXIT_RUN_FAILED;
     }
