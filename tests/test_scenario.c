@@ -44,6 +44,11 @@ static void load_data(const char *name, const char *const *sets,
                  e.msg);
 }
 
+/* The least text that loads: one venue, one population, the rest defaults. */
+#define LEAST_SCENARIO                                                         \
+    "venues: [{profile: binance}]\n"                                           \
+    "populations: [{kind: leveraged_long}]\n"
+
 static void load_text(const char *text, const char *const *sets,
                       size_t n_sets, scenario *s)
 {
@@ -234,9 +239,7 @@ Test(scenario, expectations_are_ranges_of_known_metrics,
 Test(scenario, pct_may_carry_a_percent_sign)
 {
     static const char text[] =
-        "venues: [{profile: binance}]\n"
-        "populations: [{kind: leveraged_long}]\n"
-        "shocks: [{at: 1m, kind: index_jump, pct: -8%}]\n";
+        LEAST_SCENARIO "shocks: [{at: 1m, kind: index_jump, pct: -8%}]\n";
     scenario s;
     load_text(text, NULL, 0, &s);
     cr_expect_eq(shock_number(&s.shocks[0], "pct"), -8.0,
@@ -247,9 +250,7 @@ Test(scenario, pct_may_carry_a_percent_sign)
 Test(scenario, a_start_with_milliseconds_on_a_leap_day)
 {
     static const char text[] =
-        "start: 2024-02-29T23:59:59.250Z\n"
-        "venues: [{profile: binance}]\n"
-        "populations: [{kind: leveraged_long}]\n";
+        "start: 2024-02-29T23:59:59.250Z\n" LEAST_SCENARIO;
     scenario s;
     load_text(text, NULL, 0, &s);
     cr_expect_eq(s.start_utc_ms, INT64_C(1709251199250));
