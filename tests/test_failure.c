@@ -127,6 +127,50 @@ Test(failure, a_full_disk_ends_the_run_with_one_line_exit_1_and_no_file)
     rmdir(dir);
 }
 
+/* An output folder the program may not write to is a file system refusing
+ * the result, as a full disk is: one line naming the file and why, exit 1,
+ * no file, for one run, a -j 2 batch and a sweep. As root (CI) a folder's
+ * mode stops nothing, so there the program runs without the capabilities
+ * that override it (setpriv, util-linux). */
+Test(failure, a_folder_without_write_permission_is_one_line_exit_1_and_no_file)
+{
+    char dir[64];
+    support_temp_dir(dir, sizeof dir, "denied");
+    cr_assert_eq(chmod(dir, 0555), 0);
+    const char *prefix =
+        geteuid() == 0 ? "setpriv --bounding-set=-dac_override,-dac_read_search"
+                       : "";
+    char args[3][1024];
+    snprintf(args[0], sizeof args[0], "run -q --set duration=1h -o %s", dir);
+    snprintf(args[1], sizeof args[1],
+             "run -q -j 2 %s/scenarios/short-squeeze-1.37b.yaml "
+             "%s/scenarios/selloff-thin-liquidity.yaml -o %s",
+             PERPSIM_SOURCE_DIR, PERPSIM_SOURCE_DIR, dir);
+    snprintf(args[2], sizeof args[2],
+             "sweep -q %s/scenarios/sweep-quickstart.yaml -o %s/sweep",
+             PERPSIM_SOURCE_DIR, dir);
+    const int lines[3] = {1, 2, 1};
+    for (int k = 0; k < 3; k++) {
+        outcome o;
+        cli_run(prefix, args[k], &o);
+        cr_expect_eq(o.status, 1, "%s: status %d: %s", args[k], o.status,
+                     o.err);
+        cr_expect_eq(cli_lines(o.err), lines[k], "%s: %s", args[k], o.err);
+        cr_expect_not_null(strstr(o.err, "Permission denied"), "%s: %s",
+                           args[k], o.err);
+        cr_expect_not_null(strstr(o.err, dir), "%s: %s", args[k], o.err);
+        cr_expect_null(strstr(o.err, "HDF5-DIAG"), "%s: %s", args[k], o.err);
+        char sweep_dir[128];
+        snprintf(sweep_dir, sizeof sweep_dir, "%s/sweep", dir);
+        cr_expect(support_count_ending(dir, ".h5") == 0
+                      && support_count_ending(dir, ".part") == 0
+                      && access(sweep_dir, F_OK) != 0,
+                  "%s left a file", args[k]);
+    }
+    cr_assert_eq(chmod(dir, 0755), 0);
+    support_remove_tree(dir);
+}
+
 /* Input is read from regular files only: a device (/dev/zero would grow to
  * gigabytes), a folder or a FIFO (a read would wait for a writer forever)
  * is one line and exit 2, for a scenario and for a venue profile alike. */

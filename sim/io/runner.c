@@ -140,7 +140,7 @@ int runner_make_dir(const char *dir, perr *e)
                         strerror(errno));
     struct stat st;
     if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-        return perr_set(e, PERR_IO, "%s: not a folder", path);
+        return perr_set(e, PERR_INVALID, "%s: not a folder", path);
     return 0;
 }
 
@@ -170,7 +170,7 @@ int runner_run(const runner_job *job, runner_result *res, perr *e)
         runner_result_path(job->out_dir, s.name, job->sets, job->n_sets,
                            s.seed, res->path, sizeof res->path);
         if (!job->force && access(res->path, F_OK) == 0) {
-            rc = perr_set(e, PERR_IO, "%s: exists; use --force to overwrite it "
+            rc = perr_set(e, PERR_INVALID, "%s: exists; use --force to overwrite it "
                           "or -o for another folder", res->path);
             goto done;
         }

@@ -45,8 +45,9 @@ typedef struct runner_result {
 } runner_result;
 
 /* Runs job. 0 on success (whatever the expectations say), else an error:
- * PERR_INVALID for a bad scenario (e says where), PERR_IO for a file that
- * exists without force or cannot be written, others from the run. *res is
+ * PERR_INVALID for a bad scenario (e says where), an output path that is
+ * not a folder or a result that exists without force; PERR_IO for a file
+ * that cannot be written; others from the run. *res is
  * filled on success and must be released with runner_result_free; on
  * failure only res->ran says whether the run had begun (a disk that fills
  * mid-run) or its input was refused. */
@@ -55,7 +56,8 @@ int runner_run(const runner_job *job, runner_result *res, perr *e);
 void runner_result_free(runner_result *res);
 
 /* Creates dir and its parents as needed (mkdir -p); PERR_IO when one
- * cannot be made or is not a folder. */
+ * cannot be made, PERR_INVALID when the path is too long or names a file
+ * that is not a folder. */
 int runner_make_dir(const char *dir, perr *e);
 
 /* What a run's overrides ("key=value") are called in file names: their
