@@ -337,7 +337,7 @@ int cmd_validate(int argc, char **argv)
 /* Debian's HDF5 (1.10) trusts the object sizes in a file's global heap, where
  * variable-length strings live: a damaged size makes H5Aread copy past its
  * buffer and fault inside the library, where no error can be returned (a
- * file with a flipped byte at the right place does it; tests/test_output.c).
+ * file with a flipped byte at the right place does it; tests/test_inputs.c).
  * inspect reads files it did not write, so a fault while it reads one is
  * reported as what it is, a damaged file: one line, exit 2, not a crash. */
 static char inspect_fault_line[4200];
@@ -353,14 +353,11 @@ static void inspect_fault(int sig)
 
 static void guard_reading(const char *path)
 {
-    int n = snprintf(inspect_fault_line, sizeof inspect_fault_line,
-                     "perpsim inspect: %s: damaged: the HDF5 library faulted "
-                     "reading it\n",
-                     path);
-    inspect_fault_len = n < 0 ? 0
-                        : (size_t)n < sizeof inspect_fault_line
-                            ? (size_t)n
-                            : sizeof inspect_fault_line - 1;
+    snprintf(inspect_fault_line, sizeof inspect_fault_line,
+             "perpsim inspect: %s: damaged: the HDF5 library faulted reading "
+             "it\n",
+             path);
+    inspect_fault_len = strlen(inspect_fault_line);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = inspect_fault;

@@ -3,13 +3,14 @@
  * shocks, a report's lines, a journal's records, the output's venues, a
  * venue's buffers, a summary's items, the funding records): one copy of the
  * growth, its overflow check included, and of freeing an array of owned
- * pointers. The caller keeps the array, its
- * count and its capacity; items keep their places until the array moves.
+ * pointers. The caller keeps the array, its count and its capacity; items
+ * keep their places until the array moves.
  */
 #ifndef PERPSIM_GROW_H
 #define PERPSIM_GROW_H
 
 #include <stddef.h>
+#include <stdlib.h> /* free, for GROW_FREE_EACH */
 
 /* The array items, of n items of size bytes and room for *cap, with room
  * for one more: items itself while n < *cap; otherwise items reallocated to
