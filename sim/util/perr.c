@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 /* Records code and the formatted message in e. */
+__attribute__((format(printf, 3, 0)))
 static void perr_vset(perr *e, int code, const char *fmt, va_list ap)
 {
     vsnprintf(e->msg, sizeof e->msg, fmt, ap);
