@@ -6,10 +6,9 @@ This module owns the Python side of the file formats: a run's result
 compare's compare.h5, a sweep index with compare_* attributes, and the
 compare.csv beside it) through load_compare, a Binance klines CSV (the index
 replay's input, models/index_replay.c) through load_klines, plus the
-statistics of a sweep
-that tools/plot-sweep draws (Sweep.aggregate, a 95% t-interval over
-replicates), and the bar periods of the plot tools (bar_period). The
-loaders read the whole file into memory and close it.
+statistics of a sweep that tools/plot-sweep draws (Sweep.aggregate, a 95%
+t-interval over replicates), and the bar periods of the plot tools
+(bar_period). The loaders read the whole file into memory and close it.
 
 A file that is not what the loader expects raises PerpsimFileError, a
 ValueError whose message is one line, "FILE: what is wrong". Unknown names
