@@ -1094,18 +1094,20 @@ class CascadeMetricsTest(ToolTestCase):
                 liq = f[f"venues/{venue}/events/liquidations"][()]
                 total = liq["notional"].sum()
                 self.assertGreater(total, 0, venue)
-                self.assertEqual(got["liquidated_notional"],
-                                 summary[f"{venue}.liquidations.total_notional"])
+                self.assertEqual(
+                    got["liquidated_notional"],
+                    summary[f"{venue}.liquidations.total_notional"])
                 self.assertClose(got["liquidated_notional"], total, venue)
                 self.assertEqual(got["liquidation_count"], len(liq))
-                self.assertClose(got["long_share"],
-                                 liq["notional"][liq["side"] > 0].sum() / total)
-                self.assertClose(got["short_share"],
-                                 liq["notional"][liq["side"] < 0].sum() / total)
+                longs = liq["notional"][liq["side"] > 0].sum()
+                shorts = liq["notional"][liq["side"] < 0].sum()
+                self.assertClose(got["long_share"], longs / total)
+                self.assertClose(got["short_share"], shorts / total)
                 self.assertAlmostEqual(got["long_share"] + got["short_share"],
                                        1.0, delta=1e-12)
         squeeze = self.reports["squeeze"]["venues"]["binance"]
-        self.assertGreater(squeeze["short_share"], 0.5)  # both sides, shorts most
+        # both sides liquidated, shorts the most
+        self.assertGreater(squeeze["short_share"], 0.5)
         self.assertGreater(squeeze["long_share"], 0.01)
 
     def test_worst_40_minutes_and_the_peak_minute_are_the_minutes_sums(self):
@@ -1291,7 +1293,8 @@ class CascadeMetricsTest(ToolTestCase):
         result = tool("cascade-metrics", path, "--json")
         self.assertEqual(result.returncode, 0, result.stderr)
         report = json.loads(result.stdout)
-        quiet, busy = report["venues"]["hyperliquid"], report["venues"]["binance"]
+        quiet = report["venues"]["hyperliquid"]
+        busy = report["venues"]["binance"]
         self.assertEqual((quiet["liquidated_notional"],
                           quiet["liquidation_count"]), (0, 0))
         for name in ("long_share", "short_share", "worst_40m_share",
@@ -1303,7 +1306,8 @@ class CascadeMetricsTest(ToolTestCase):
         for name in ("liquidated_notional", "long_share", "worst_40m_share"):
             self.assertClose(report["all"][name], busy[name], name)
         table = tool("cascade-metrics", path).stdout.splitlines()
-        long_row = next(line for line in table if line.startswith("long share"))
+        long_row = next(line for line in table
+                        if line.startswith("long share"))
         self.assertEqual(long_row.split()[2:], ["-", "100.00%", "100.00%"])
 
     def test_help_says_where_each_figure_comes_from(self):
