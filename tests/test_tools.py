@@ -1310,6 +1310,28 @@ class CascadeMetricsTest(ToolTestCase):
                         if line.startswith("long share"))
         self.assertEqual(long_row.split()[2:], ["-", "100.00%", "100.00%"])
 
+    def test_a_result_without_its_adl_table_is_one_line_and_exit_2(self):
+        damaged = scratch() / "cascade-no-adl.h5"
+        shutil.copy(self.paths["two"], damaged)
+        with h5py.File(damaged, "a") as f:
+            del f["venues/hyperliquid/events/adl"]
+        self.assertOneLineError(tool("cascade-metrics", damaged),
+                                "cascade-metrics", damaged,
+                                "/venues/hyperliquid/events/adl")
+
+    def test_load_klines_reads_a_file_with_a_header_or_without(self):
+        klines = ROOT / "tests" / "data" / "klines"
+        header = perpsim.load_klines(klines / "header.csv")
+        plain = perpsim.load_klines(klines / "no_header_crlf.csv")
+        self.assertEqual(len(header), 5)   # the same candles, CRLF
+        pd.testing.assert_frame_equal(header, plain)
+        self.assertEqual(list(header.columns),
+                         ["time", "open_time_ms", "close_time_ms", "open",
+                          "high", "low", "close"])
+        self.assertEqual(header["time"].iloc[0],
+                         pd.Timestamp("2025-07-10T00:00:00Z"))
+        self.assertEqual(header["low"].iloc[2], 111050.3)
+
     def test_help_says_where_each_figure_comes_from(self):
         result = tool("cascade-metrics", "--help")
         self.assertEqual(result.returncode, 0)
