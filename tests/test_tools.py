@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """test_tools: tests of the analysis tools, tools/perpsim.py (load_run,
-load_sweep, load_compare), tools/plot-run, tools/plot-sweep and
-tools/plot-compare.
+load_sweep, load_compare, load_klines), tools/plot-run, tools/plot-sweep,
+tools/plot-compare and tools/cascade-metrics.
 
 The runs are real: made by the built perpsim ($PERPSIM_EXE, by default
 build/perpsim) in a temporary folder, once per process, when a test first
@@ -19,6 +19,8 @@ tools.<Class> (CMakeLists.txt); run them all with
 
 import functools
 import hashlib
+import json
+import math
 import os
 import pathlib
 import shutil
@@ -1003,6 +1005,339 @@ class RealCompareTest(ToolTestCase):
 
     def test_the_figure_is_drawn(self):
         self.assertPng(self.folder / "compare.png", COMPARE_PIXELS)
+
+
+# --- cascade-metrics --------------------------------------------------------
+
+SQUEEZE = ROOT / "scenarios" / "short-squeeze-1.37b.yaml"
+# tests/data/klines/cascade-trough.csv: hourly candles from 19:00 to 02:00
+# UTC around the squeeze's start (2025-07-10T20:00Z); within a 6h run its
+# trough is the 22:00 candle's low, 104500, a falling candle whose low the
+# replay puts two thirds of the way through (2 x 3599999 // 3 ms); over the
+# whole file, the 19:00 candle's 99000, a rising one (a third of the way).
+TROUGH_KLINES = ROOT / "tests" / "data" / "klines" / "cascade-trough.csv"
+KLINES_IN_RUN = {"index_start": 110000.0, "index_trough": 104500.0,
+                 "index_trough_utc": "2025-07-10T22:39:59.999Z",
+                 "index_end": 107800.0, "index_fall_pct": 5.0,
+                 "index_rebound_pct": 100 * 3300 / 104500}
+KLINES_WHOLE = {"index_start": 109000.0, "index_trough": 99000.0,
+                "index_trough_utc": "2025-07-10T19:19:59.999Z",
+                "index_end": 101000.0, "index_fall_pct": 100 * 10000 / 109000,
+                "index_rebound_pct": 100 * 2000 / 99000}
+
+
+def h5_minutes(f, venue):
+    """A venue's liquidated notional per minute from the start, from the
+    file's records: the summary's bins (duration // 1 min + 1 of them)."""
+    liq = f[f"venues/{venue}/events/liquidations"][()]
+    minute = np.round(liq["time_s"] * 1000).astype(np.int64) // 60000
+    count = int(f.attrs["duration_ms"]) // 60000 + 1
+    return np.bincount(minute, weights=liq["notional"], minlength=count)
+
+
+def h5_worst_window(minutes, window=40):
+    """The largest sum over `window` consecutive minutes, by brute force."""
+    return max(sum(minutes[max(0, end - window):end])
+               for end in range(1, len(minutes) + 1))
+
+
+def h5_drawdown(values):
+    peak, worst = -math.inf, 0.0
+    for v in values:
+        peak = max(peak, v)
+        worst = max(worst, peak - v)
+    return worst
+
+
+class CascadeMetricsTest(ToolTestCase):
+    """tools/cascade-metrics against figures computed here from the HDF5
+    files: the squeeze scenario cut to 6h (both sides liquidated, one
+    venue) and the tiny two-venue scenario (ADL on hyperliquid)."""
+
+    @classmethod
+    def setUpClass(cls):
+        squeeze = scratch() / "cascade-squeeze"
+        started = perpsim_run(squeeze, str(SQUEEZE), "--set", "duration=6h")
+        two = scratch() / "cascade-two-venues"
+        finish(perpsim_run(two, str(TOOLS_DATA / "tiny-two-venues.yaml")),
+               two / "tiny-two-venues-seed42.h5")
+        _, err = started.communicate(timeout=240)
+        found = sorted(squeeze.glob("*.h5"))
+        if started.returncode != 0 or len(found) != 1:
+            raise RuntimeError(f"perpsim run failed ({started.returncode}): "
+                               f"{err}")
+        cls.paths = {"squeeze": found[0],
+                     "two": two / "tiny-two-venues-seed42.h5"}
+        cls.reports = {}
+        for name, path in cls.paths.items():
+            result = tool("cascade-metrics", path, "--json")
+            if result.returncode != 0:
+                raise RuntimeError(f"cascade-metrics failed: {result.stderr}")
+            cls.reports[name] = json.loads(result.stdout)
+
+    def files(self):
+        """(report, open h5py file) of each run."""
+        for name, path in self.paths.items():
+            with h5py.File(path, "r") as f:
+                yield self.reports[name], f
+
+    def assertClose(self, got, want, msg=None):
+        self.assertIsNotNone(got, msg)
+        self.assertAlmostEqual(got, want, delta=1e-9 * abs(want) + 1e-9,
+                               msg=msg)
+
+    def test_totals_and_shares_are_the_records_and_the_summary(self):
+        for report, f in self.files():
+            summary = f["summary"].attrs
+            for venue in f["venues"]:
+                got = report["venues"][venue]
+                liq = f[f"venues/{venue}/events/liquidations"][()]
+                total = liq["notional"].sum()
+                self.assertGreater(total, 0, venue)
+                self.assertEqual(
+                    got["liquidated_notional"],
+                    summary[f"{venue}.liquidations.total_notional"])
+                self.assertClose(got["liquidated_notional"], total, venue)
+                self.assertEqual(got["liquidation_count"], len(liq))
+                longs = liq["notional"][liq["side"] > 0].sum()
+                shorts = liq["notional"][liq["side"] < 0].sum()
+                self.assertClose(got["long_share"], longs / total)
+                self.assertClose(got["short_share"], shorts / total)
+                self.assertAlmostEqual(got["long_share"] + got["short_share"],
+                                       1.0, delta=1e-12)
+        squeeze = self.reports["squeeze"]["venues"]["binance"]
+        # both sides liquidated, shorts the most
+        self.assertGreater(squeeze["short_share"], 0.5)
+        self.assertGreater(squeeze["long_share"], 0.01)
+
+    def test_worst_40_minutes_and_the_peak_minute_are_the_minutes_sums(self):
+        for report, f in self.files():
+            start = pd.Timestamp(int(f.attrs["start_utc_ms"]), unit="ms",
+                                 tz="UTC")
+            summary = f["summary"].attrs
+            venues = list(f["venues"])
+            scopes = [(v, report["venues"][v], h5_minutes(f, v))
+                      for v in venues]
+            scopes.append(("all", report["all"],
+                           sum(h5_minutes(f, v) for v in venues)))
+            for scope, got, minutes in scopes:
+                total = minutes.sum()
+                worst = h5_worst_window(minutes) / total
+                self.assertGreaterEqual(got["worst_40m_share"], 0.0)
+                self.assertLessEqual(got["worst_40m_share"], 1.0)
+                self.assertClose(got["worst_40m_share"], min(1.0, worst), scope)
+                peak = int(np.argmax(minutes))
+                self.assertEqual(got["peak_minute"], peak, scope)
+                self.assertClose(got["peak_minute_notional"], minutes.max(),
+                                 scope)
+                when = pd.Timestamp(got["peak_minute_utc"])
+                self.assertEqual(when, start + pd.Timedelta(minutes=peak))
+                if scope != "all":   # the summary defines them the same way
+                    self.assertEqual(
+                        got["worst_40m_share"],
+                        summary[f"{scope}.liquidations.worst_40m_share"])
+                    self.assertEqual(
+                        got["peak_minute"] * 60,
+                        summary[f"{scope}.liquidations.peak_minute"])
+        # the squeeze's peak is the second 3% jump, 320 minutes in
+        self.assertEqual(self.reports["squeeze"]["all"]["peak_minute"], 320)
+        self.assertLess(self.reports["squeeze"]["all"]["worst_40m_share"], 1)
+
+    def test_across_venues_sums_the_venues(self):
+        report = self.reports["two"]
+        venues = report["venues"]
+        self.assertEqual(list(venues), ["binance", "hyperliquid"])
+        for name in ("liquidated_notional", "adl_notional",
+                     "liquidation_count"):
+            self.assertClose(report["all"][name],
+                             sum(v[name] for v in venues.values()), name)
+
+    def test_adl_notional_and_share_are_the_adl_records(self):
+        for report, f in self.files():
+            scopes = {v: [v] for v in f["venues"]}
+            scopes["all"] = list(f["venues"])
+            for scope, members in scopes.items():
+                got = report["all"] if scope == "all" \
+                    else report["venues"][scope]
+                adl = routed = total = 0.0
+                for v in members:
+                    adl += f[f"venues/{v}/events/adl"][()]["notional"].sum()
+                    ds = f[f"venues/{v}/events/liquidations"]
+                    code = h5py.check_enum_dtype(ds.dtype["route"])["adl"]
+                    liq = ds[()]
+                    total += liq["notional"].sum()
+                    routed += liq["notional"][liq["route"] == code].sum()
+                self.assertClose(got["adl_notional"], adl, scope)
+                self.assertClose(got["adl_routed_notional"], routed, scope)
+                self.assertClose(got["adl_share"],
+                                 adl / (total - routed + adl), scope)
+        hyper = self.reports["two"]["venues"]["hyperliquid"]
+        self.assertGreater(hyper["adl_notional"], 0)
+        self.assertGreater(hyper["adl_share"], 0)
+        self.assertLess(hyper["adl_share"], 1)
+
+    def test_insurance_fund_drawdown_is_the_largest_fall_from_a_high(self):
+        for report, f in self.files():
+            funds = {v: f[f"venues/{v}/series/insurance_fund"][()]
+                     for v in f["venues"]}
+            for venue, fund in funds.items():
+                self.assertClose(report["venues"][venue]
+                                 ["insurance_fund_drawdown"],
+                                 h5_drawdown(fund), venue)
+            self.assertClose(report["all"]["insurance_fund_drawdown"],
+                             h5_drawdown(sum(funds.values())))
+        self.assertGreater(self.reports["squeeze"]["all"]
+                           ["insurance_fund_drawdown"], 0)
+
+    def test_index_features_are_the_index_series(self):
+        for report, f in self.files():
+            venues = list(f["venues"])
+            for scope in venues + ["all"]:
+                venue = venues[0] if scope == "all" else scope
+                got = report["all"] if scope == "all" \
+                    else report["venues"][scope]
+                index = f[f"venues/{venue}/series/index"][()]
+                t = f[f"venues/{venue}/series/t"][()]
+                at = int(np.argmin(index))
+                start, trough, end = index[0], index[at], index[-1]
+                self.assertEqual(got["index_start"], start)
+                self.assertEqual(got["index_trough"], trough)
+                self.assertEqual(got["index_end"], end)
+                self.assertEqual(got["index_trough_minute"], t[at] / 60)
+                self.assertClose(got["index_fall_pct"],
+                                 100 * (start - trough) / start, scope)
+                self.assertClose(got["index_rebound_pct"],
+                                 100 * (end - trough) / trough, scope)
+                times = np.concatenate(
+                    [f[f"venues/{v}/events/liquidations"][()]["time_s"]
+                     for v in (venues if scope == "all" else [scope])])
+                notional = np.concatenate(
+                    [f[f"venues/{v}/events/liquidations"][()]["notional"]
+                     for v in (venues if scope == "all" else [scope])])
+                near = np.abs(times - t[at]) <= 1800
+                self.assertClose(got["near_trough_share"],
+                                 notional[near].sum() / notional.sum(), scope)
+        squeeze = self.reports["squeeze"]["all"]
+        self.assertGreater(squeeze["near_trough_share"], 0)
+        self.assertLess(squeeze["near_trough_share"], 1)
+
+    def test_the_table_and_the_csv_hold_the_json_figures(self):
+        path = self.paths["two"]
+        out = scratch() / "cascade-two.csv"
+        result = tool("cascade-metrics", path, "--csv", out)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        header = next(line for line in result.stdout.splitlines()
+                      if line.startswith("metric"))
+        self.assertEqual(header.split(), ["metric", "binance", "hyperliquid",
+                                          "all", "venues"])
+        self.assertIn("ADL share", result.stdout)
+        table = pd.read_csv(out, float_precision="round_trip")
+        self.assertEqual(list(table["scope"]), ["binance", "hyperliquid",
+                                                "all"])
+        report = self.reports["two"]
+        for _, row in table.iterrows():
+            want = report["all"] if row["scope"] == "all" \
+                else report["venues"][row["scope"]]
+            for name in ("liquidated_notional", "worst_40m_share",
+                         "adl_share", "index_trough"):
+                self.assertEqual(row[name], want[name], name)
+
+    def test_klines_features_of_a_known_file(self):
+        path = self.paths["squeeze"]
+        for args, want, candles in (((), KLINES_IN_RUN, 6),
+                                    (("--klines-all",), KLINES_WHOLE, 8)):
+            result = tool("cascade-metrics", path, "--json", "--klines",
+                          TROUGH_KLINES, *args)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            got = json.loads(result.stdout)["klines"]
+            self.assertEqual(got["candles"], candles)
+            for name, value in want.items():
+                if isinstance(value, str):
+                    self.assertEqual(got[name], value, name)
+                else:
+                    self.assertAlmostEqual(got[name], value, delta=1e-9,
+                                           msg=name)
+        result = tool("cascade-metrics", path, "--klines", TROUGH_KLINES)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        trough = next(line for line in result.stdout.splitlines()
+                      if line.startswith("index trough "))
+        self.assertTrue(trough.rstrip().endswith("104,500.00"), trough)
+
+    def test_bad_input_is_one_line_and_exit_2(self):
+        folder = scratch() / "cascade-bad"
+        folder.mkdir(exist_ok=True)
+        text = folder / "notes.h5"
+        text.write_text("not HDF5\n")
+        plain = folder / "plain.h5"
+        with h5py.File(plain, "w") as f:
+            f["x"] = np.arange(3)
+        missing = folder / "missing.h5"
+        for path, part in ((missing, "no such file"),
+                           (text, "not a perpsim result"),
+                           (plain, "not a perpsim result")):
+            self.assertOneLineError(tool("cascade-metrics", path),
+                                    "cascade-metrics", path, part)
+        run = self.paths["squeeze"]
+        klines = ROOT / "tests" / "data" / "klines"
+        for path, part in ((klines / "bad_candle.csv", "line 2"),
+                           (klines / "header_only.csv", "no candles"),
+                           (folder / "none.csv", "no such file"),
+                           (klines / "header.csv",
+                            "no candle within the run's time")):
+            self.assertOneLineError(
+                tool("cascade-metrics", run, "--klines", path),
+                "cascade-metrics", path, part)
+
+    def test_a_venue_without_liquidations_has_no_shares(self):
+        path = two_venue_run()   # hyperliquid: no leveraged traders
+        result = tool("cascade-metrics", path, "--json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        report = json.loads(result.stdout)
+        quiet = report["venues"]["hyperliquid"]
+        busy = report["venues"]["binance"]
+        self.assertEqual((quiet["liquidated_notional"],
+                          quiet["liquidation_count"]), (0, 0))
+        for name in ("long_share", "short_share", "worst_40m_share",
+                     "peak_minute", "peak_minute_utc", "peak_minute_notional",
+                     "adl_share", "near_trough_share"):
+            self.assertIsNone(quiet[name], name)
+        self.assertGreater(busy["liquidated_notional"], 0)
+        self.assertEqual(report["all"]["peak_minute"], busy["peak_minute"])
+        for name in ("liquidated_notional", "long_share", "worst_40m_share"):
+            self.assertClose(report["all"][name], busy[name], name)
+        table = tool("cascade-metrics", path).stdout.splitlines()
+        long_row = next(line for line in table
+                        if line.startswith("long share"))
+        self.assertEqual(long_row.split()[2:], ["-", "100.00%", "100.00%"])
+
+    def test_a_result_without_its_adl_table_is_one_line_and_exit_2(self):
+        damaged = scratch() / "cascade-no-adl.h5"
+        shutil.copy(self.paths["two"], damaged)
+        with h5py.File(damaged, "a") as f:
+            del f["venues/hyperliquid/events/adl"]
+        self.assertOneLineError(tool("cascade-metrics", damaged),
+                                "cascade-metrics", damaged,
+                                "/venues/hyperliquid/events/adl")
+
+    def test_load_klines_reads_a_file_with_a_header_or_without(self):
+        klines = ROOT / "tests" / "data" / "klines"
+        header = perpsim.load_klines(klines / "header.csv")
+        plain = perpsim.load_klines(klines / "no_header_crlf.csv")
+        self.assertEqual(len(header), 5)   # the same candles, CRLF
+        pd.testing.assert_frame_equal(header, plain)
+        self.assertEqual(list(header.columns),
+                         ["time", "open_time_ms", "close_time_ms", "open",
+                          "high", "low", "close"])
+        self.assertEqual(header["time"].iloc[0],
+                         pd.Timestamp("2025-07-10T00:00:00Z"))
+        self.assertEqual(header["low"].iloc[2], 111050.3)
+
+    def test_help_says_where_each_figure_comes_from(self):
+        result = tool("cascade-metrics", "--help")
+        self.assertEqual(result.returncode, 0)
+        for part in ("[summary]", "[records]", "[series]", "--klines-all",
+                     "liquidations.worst_40m_share"):
+            self.assertIn(part, result.stdout)
 
 
 if __name__ == "__main__":

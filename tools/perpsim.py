@@ -4,10 +4,11 @@ This module owns the Python side of the file formats: a run's result
 (sim/io/output.h, format_version 1) through load_run, and a sweep's index
 (sweep.h5, kind "sweep") through load_sweep, a comparison (perpsim
 compare's compare.h5, a sweep index with compare_* attributes, and the
-compare.csv beside it) through load_compare, plus the statistics of a sweep
-that tools/plot-sweep draws (Sweep.aggregate, a 95% t-interval over
-replicates), and the bar periods of the plot tools (bar_period). The
-loaders read the whole file into memory and close it.
+compare.csv beside it) through load_compare, a Binance klines CSV (the index
+replay's input, models/index_replay.c) through load_klines, plus the
+statistics of a sweep that tools/plot-sweep draws (Sweep.aggregate, a 95%
+t-interval over replicates), and the bar periods of the plot tools
+(bar_period). The loaders read the whole file into memory and close it.
 
 A file that is not what the loader expects raises PerpsimFileError, a
 ValueError whose message is one line, "FILE: what is wrong". Unknown names
@@ -753,6 +754,131 @@ def _csv_number(text, column, line, path):
     except ValueError:
         raise PerpsimFileError(path, f"line {line}: {column} '{text}' is not "
                                      "a number") from None
+
+
+# --- a klines file ----------------------------------------------------------
+
+# The columns of a Binance klines CSV, the format models/index_replay.c reads.
+KLINES_COLUMNS = ("open_time", "open", "high", "low", "close", "volume",
+                  "close_time", "quote_volume", "count", "taker_buy_volume",
+                  "taker_buy_quote_volume", "ignore")
+_KLINES_TIMES = ("open_time", "close_time")
+_KLINES_PRICES = ("open", "high", "low", "close")
+# 1e14 ms is the year 5138: a time this large is in microseconds.
+_KLINES_MICROSECONDS_FROM = 100_000_000_000_000
+
+
+def load_klines(path):
+    """Reads a Binance klines CSV (the index replay's file, models/
+    index_replay.c) into a DataFrame, one row per candle in file order:
+    open_time_ms, close_time_ms (int, ms since the Unix epoch), open, high,
+    low, close (float) and "time", the open time in UTC.
+
+    The checks are index_replay's: 12 columns (a header too, recognised by
+    a first field that starts with a letter), numbers in the six columns
+    read, prices > 0 with low <= open, close <= high, close_time >=
+    open_time, each open_time after the previous close_time, times in ms,
+    at least one candle; blank lines are skipped. A file that fails one
+    raises PerpsimFileError "FILE: line N: what".
+    """
+    path = pathlib.Path(path)
+    if not path.exists():
+        raise PerpsimFileError(path, "no such file")
+    if path.is_dir():
+        raise PerpsimFileError(path, "a folder, not a file")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as e:
+        raise PerpsimFileError(path, f"cannot be read ({e.strerror or e})")
+    except UnicodeDecodeError as e:
+        raise PerpsimFileError(path, f"not a klines CSV (not UTF-8 text: "
+                                     f"{e.reason} at byte {e.start})")
+    rows, header_seen, seen_line = [], False, False
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        fields = [f.strip() for f in line.split(",")]
+        if not seen_line:
+            seen_line = True
+            if fields[0][:1].isalpha() or fields[0][:1] == "_":
+                header_seen = True
+                _klines_columns(path, number, fields, "the header")
+                continue
+        _klines_columns(path, number, fields, "the line")
+        candle = _klines_candle(path, number, dict(zip(KLINES_COLUMNS,
+                                                       fields)))
+        if rows and candle[0] <= rows[-1][1]:
+            raise PerpsimFileError(
+                path, f"line {number}: open_time {candle[0]} is not after "
+                      f"the previous candle's close_time {rows[-1][1]} "
+                      "(times must increase)")
+        rows.append(candle)
+    if not rows:
+        raise PerpsimFileError(
+            path, "no candles (a header only)" if header_seen
+            else "no candles (an empty file)")
+    table = pd.DataFrame(rows, columns=("open_time_ms", "close_time_ms")
+                         + _KLINES_PRICES)
+    table.insert(0, "time", pd.to_datetime(table["open_time_ms"], unit="ms",
+                                           utc=True))
+    return table
+
+
+def _klines_columns(path, number, fields, what):
+    if len(fields) != len(KLINES_COLUMNS):
+        raise PerpsimFileError(
+            path, f"line {number}: {what} has {len(fields)} columns; a "
+                  f"klines file has {len(KLINES_COLUMNS)} "
+                  f"({', '.join(KLINES_COLUMNS)})")
+
+
+def _klines_candle(path, number, fields):
+    """(open_time, close_time, open, high, low, close) of one line."""
+    values = {}
+    for name in _KLINES_TIMES:
+        column = f"column {KLINES_COLUMNS.index(name) + 1} ({name})"
+        try:
+            value = int(fields[name])
+        except ValueError:
+            value = -1
+        if value < 0:
+            raise PerpsimFileError(path, f"line {number}: {column}: "
+                                         f"'{fields[name]}' is not a time in "
+                                         "ms")
+        if value >= _KLINES_MICROSECONDS_FROM:
+            raise PerpsimFileError(
+                path, f"line {number}: {column}: {value} looks like "
+                      "microseconds (Binance spot files from 2025 use them); "
+                      "klines times must be in ms")
+        values[name] = value
+    for name in _KLINES_PRICES:
+        column = f"column {KLINES_COLUMNS.index(name) + 1} ({name})"
+        try:
+            value = float(fields[name])
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            raise PerpsimFileError(path, f"line {number}: {column}: "
+                                         f"'{fields[name]}' is not a number")
+        if value <= 0:
+            raise PerpsimFileError(path, f"line {number}: {column}: "
+                                         f"{fields[name]} is not a price > 0")
+        values[name] = value
+    v = values
+    if v["close_time"] < v["open_time"]:
+        raise PerpsimFileError(
+            path, f"line {number}: close_time {v['close_time']} is before "
+                  f"open_time {v['open_time']}")
+    if not (v["low"] <= min(v["open"], v["close"])
+            and max(v["open"], v["close"]) <= v["high"]):
+        raise PerpsimFileError(
+            path, f"line {number}: the candle is inconsistent: need low <= "
+                  f"open, close <= high (open {v['open']:.10g}, high "
+                  f"{v['high']:.10g}, low {v['low']:.10g}, close "
+                  f"{v['close']:.10g})")
+    return (v["open_time"], v["close_time"], v["open"], v["high"], v["low"],
+            v["close"])
 
 
 # --- bars over time, shared by the plot tools -------------------------------
