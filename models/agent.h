@@ -138,6 +138,18 @@ static inline venue *agent_setup_venue(const agent_setup *s, int leg)
         .venue;
 }
 
+/* Where a population places the positions it holds when the run starts
+ * (models/README.md, "Initial positions"): as it was made (s), the account
+ * on its market that takes the other side of every one of them, and the
+ * index's drift and volatility, for the look-back path its entries are
+ * drawn on. */
+typedef struct agent_start {
+    const agent_setup *setup;
+    uint32_t counterparty;
+    double drift_annual; /* per year */
+    double vol_annual;   /* per sqrt(year) */
+} agent_start;
+
 /* A check of a kind's parameters for a venue with profile p (the venue's
  * limits: maximum leverage, cash units); what it reads starts at `at` (the
  * parameters, or the part of them a rule names). Messages start with
@@ -242,6 +254,19 @@ struct agent_kind {
      * of its markets (market makers quote, pull or restore). NULL: the kind
      * only looks at the world when it wakes. */
     int (*react)(agent_pop *pop, agent_world *w, perr *e);
+    /* Positions the run starts with. starts_holding: whether params ask
+     * for any (NULL: never). place_initial: after every population of the
+     * world is made and before the first event, opens them against
+     * st->counterparty (venue_initial_position), each agent's margin
+     * deposited first; the world then funds the counterparty
+     * (venue_fund_beyond_range). */
+    int (*starts_holding)(const void *params);
+    int (*place_initial)(agent_pop *pop, const agent_start *st, perr *e);
+    /* Whether the resolved scenario writes key (a row of keys) for params:
+     * keys added after scenarios were recorded are written only when they
+     * are used, so that those scenarios resolve to the same text and
+     * their results stay byte-identical. NULL: every key. */
+    int (*writes_key)(const void *params, const char *key);
 };
 
 /* Designators for a kind's agent_kind: the members a parameters struct T

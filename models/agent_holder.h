@@ -33,6 +33,12 @@ typedef struct agent_holder_params {
     double stop_loss;       /* close at an adverse move of this fraction, in (0, 1) */
     double reentry;         /* probability of trading again after an exit or a
                                liquidation, in [0, 1] */
+    /* Positions held at the start (models/README.md, "Initial
+     * positions"): the open interest, quote currency at the start price,
+     * >= 0 (0: none, every agent starts flat), and the look-back the
+     * entries are drawn over, ms in [1m, 365d]. */
+    double initial_open_interest;
+    int64_t initial_lookback_ms;
     arrival_params arrival; /* the population's activity */
 } agent_holder_params;
 
@@ -46,6 +52,7 @@ typedef struct agent_holder_stats {
     uint64_t rejects;      /* orders the venue refused */
     uint32_t holding;      /* agents with a position now */
     uint32_t retired;      /* agents that chose not to trade again */
+    uint32_t initial;      /* agents that held a position at the start */
 } agent_holder_stats;
 
 /* The registry's entries (agent_registry.c): the same parameters, an

@@ -26,6 +26,7 @@
 
 #include "book.h"
 #include "funding.h"
+#include "liqmap.h"
 #include "metrics.h"
 #include "perr.h"
 #include "profile.h"
@@ -47,6 +48,10 @@ typedef struct sink_ops {
     /* Fills at time now (ms since the start). */
     int (*append_trades)(void *ctx, size_t venue, int64_t now,
                          const book_fill *f, size_t n, perr *e);
+    /* The venue's liquidation map at the start, once, before any row; only
+     * for a venue where some population starts with positions. */
+    int (*add_liquidation_map)(void *ctx, size_t venue, const liqmap *m,
+                               perr *e);
 } sink_ops;
 
 typedef struct sink {

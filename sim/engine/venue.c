@@ -191,6 +191,64 @@ int venue_withdraw(venue *v, uint32_t id, int64_t amount, perr *e)
     return checked(v, "venue_withdraw", rc, e);
 }
 
+int venue_initial_position(venue *v, uint32_t id, uint32_t counterparty,
+                           int64_t lots, int64_t notional, perr *e)
+{
+    uint32_t n = v->acc.n;
+    if (id < ACCOUNT_FIRST_TRADER || id >= n
+        || counterparty < ACCOUNT_FIRST_TRADER || counterparty >= n
+        || id == counterparty)
+        return perr_set(e, PERR_INVALID,
+                        "an initial position needs two trader accounts "
+                        "(got %u and %u)", (unsigned)id,
+                        (unsigned)counterparty);
+    if (v->acc.a[id].state != ACCOUNT_ACTIVE
+        || v->acc.a[counterparty].state != ACCOUNT_ACTIVE)
+        return perr_set(e, PERR_INVALID,
+                        "account %u or %u is not active", (unsigned)id,
+                        (unsigned)counterparty);
+    if (lots == 0 || lots == INT64_MIN || notional <= 0)
+        return perr_set(e, PERR_INVALID,
+                        "an initial position of %lld lots for %lld cash units",
+                        (long long)lots, (long long)notional);
+    uint32_t buyer = lots > 0 ? id : counterparty;
+    uint32_t seller = lots > 0 ? counterparty : id;
+    accounts_trade(&v->acc, buyer, seller, lots > 0 ? lots : -lots, notional);
+    return checked(v, "venue_initial_position", 0, e);
+}
+
+int venue_fund_beyond_range(venue *v, uint32_t id, int64_t *deposit, perr *e)
+{
+    if (deposit)
+        *deposit = 0;
+    if (id < ACCOUNT_FIRST_TRADER || id >= v->acc.n)
+        return perr_set(e, PERR_INVALID, "no trader account %u", (unsigned)id);
+    margin_position pos = accounts_position(&v->acc, id);
+    if (pos.size == 0)
+        return 0;
+    int64_t edge = pos.size > 0 ? v->acc.min_mark : v->acc.max_mark;
+    i128 want = (i128)margin_position_maintenance(v->p, &pos, edge)
+        - margin_balance(v->p, &pos, edge);
+    if (want <= 0)
+        return 0;
+    if (want >= INT64_MAX / 2)
+        return perr_set(e, PERR_RANGE,
+                        "account %u: no deposit keeps its position beyond the "
+                        "price range", (unsigned)id);
+    int rc = venue_deposit(v, id, (int64_t)want, e);
+    if (rc != 0)
+        return rc;
+    pos = accounts_position(&v->acc, id);
+    if (margin_liquidatable(v->p, &pos, edge))
+        return perr_set(e, PERR_STATE,
+                        "account %u: still liquidatable at %lld after a "
+                        "deposit of %lld", (unsigned)id, (long long)edge,
+                        (long long)want);
+    if (deposit)
+        *deposit = (int64_t)want;
+    return rc;
+}
+
 int venue_set_leverage(venue *v, uint32_t id, int32_t leverage, perr *e)
 {
     if (id < ACCOUNT_FIRST_TRADER || id >= v->acc.n)

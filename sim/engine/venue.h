@@ -141,6 +141,28 @@ int venue_open(venue *v, int64_t deposit, account_mode mode, int32_t leverage,
 int venue_deposit(venue *v, uint32_t id, int64_t amount, perr *e);
 int venue_withdraw(venue *v, uint32_t id, int64_t amount, perr *e);
 
+/* Positions the run starts with (models/README.md, "Initial positions"):
+ * account id takes lots (signed: > 0 it buys, < 0 it sells) from
+ * counterparty off the book, for notional cash units (> 0, the entry
+ * notional, at a price of the past), as a fill without fees: the buyer's
+ * cash falls and the seller's rises by notional, both positions and cost
+ * bases follow and both are re-keyed, so the ledger's invariants hold as
+ * after any fill. Both must be trader accounts, different, and active.
+ * Nothing is checked against margin: the caller funds id first (its
+ * initial margin, venue_deposit) and the counterparty after
+ * (venue_fund_beyond_range). PERR_INVALID changing nothing otherwise. */
+int venue_initial_position(venue *v, uint32_t id, uint32_t counterparty,
+                           int64_t lots, int64_t notional, perr *e);
+
+/* Deposits into trader account id the least cash that leaves its position
+ * liquidatable at no mark of the book's range (a long: not at the lowest
+ * price, a short: not at the highest; margin.h's monotonicity then covers
+ * every mark between), so its trigger lies beyond the range. *deposit
+ * (may be NULL) gets the amount, 0 when none was needed. PERR_RANGE when
+ * no int64 amount does it. */
+int venue_fund_beyond_range(venue *v, uint32_t id, int64_t *deposit,
+                            perr *e);
+
 /* Changes an account's leverage; refused (PERR_STATE) when the position's
  * bracket does not allow it or the margin would not cover it. */
 int venue_set_leverage(venue *v, uint32_t id, int32_t leverage, perr *e);

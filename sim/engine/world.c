@@ -33,6 +33,7 @@
 #include "event.h"
 #include "funding.h"
 #include "index.h"
+#include "liqmap.h"
 #include "mark.h"
 #include "metrics.h"
 #include "shock.h"
@@ -59,6 +60,8 @@ typedef struct world_site {
     int trades;              /* write the trades table */
     uint32_t shock_account;  /* the account shocks trade from (shock.h) */
     int has_shock_account;
+    uint32_t counterparty;   /* the other side of the initial positions */
+    int has_initial;         /* some population starts with positions here */
     summary_venue *summary;  /* what the run's summary says of the venue */
 } world_site;
 
@@ -221,6 +224,41 @@ static int shocks_setup(world *w, perr *e)
     return 0;
 }
 
+/* The positions the run starts with (models/README.md, "Initial
+ * positions"): on each venue where a population asks for some, one
+ * counterparty account takes the other side of all of them (so it holds
+ * their net), and is then funded so that no mark of the book's range can
+ * liquidate it. A venue where none asks opens nothing. */
+static int initial_positions(world *w, perr *e)
+{
+    const scenario *s = w->s;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < s->n_venues; i++) {
+        world_site *wv = &w->venues[i];
+        for (size_t k = 0; rc == 0 && k < w->n_pops; k++) {
+            agent_pop *pop = w->pops[k];
+            const scenario_population *sp = &s->populations[k];
+            if (pop->market != i || !pop->kind->starts_holding
+                || !pop->kind->place_initial
+                || !pop->kind->starts_holding(sp->params))
+                continue;
+            if (!wv->has_initial
+                && (rc = venue_open(wv->v, 0, ACCOUNT_CROSS, 1,
+                                    &wv->counterparty, e)) != 0)
+                break;
+            wv->has_initial = 1;
+            agent_setup setup = {&w->view, sp->venue, sp->other_venue,
+                                 s->seed, sp->name, 0, sp->key_prefix};
+            agent_start st = {&setup, wv->counterparty, s->index.drift_annual,
+                              s->index.vol_annual};
+            rc = pop->kind->place_initial(pop, &st, e);
+        }
+        if (rc == 0 && wv->has_initial)
+            rc = venue_fund_beyond_range(wv->v, wv->counterparty, NULL, e);
+    }
+    return rc;
+}
+
 world *world_new(const scenario *s, const world_options *opt, perr *e)
 {
     world *w = perr_zalloc(e, sizeof *w, "no memory for the world");
@@ -265,7 +303,8 @@ world *world_new(const scenario *s, const world_options *opt, perr *e)
                  0, e) != 0)
             goto fail;
     }
-    if (shocks_setup(w, e) != 0 || push(w, 0, EV_SAMPLE, 0, 0, e) != 0)
+    if (initial_positions(w, e) != 0 || shocks_setup(w, e) != 0
+        || push(w, 0, EV_SAMPLE, 0, 0, e) != 0)
         goto fail;
     return w;
 fail:
@@ -503,6 +542,21 @@ int world_run(world *w, const sink *out, world_progress_fn progress,
         if (k < 0)
             return k;
         w->venues[i].out = k;
+    }
+    /* Where liquidations sit at the start, on the venues that start with
+     * positions. */
+    for (size_t i = 0; out && i < s->n_venues; i++) {
+        world_site *wv = &w->venues[i];
+        if (!wv->has_initial || !SINK_KEEPS(w, wv, add_liquidation_map))
+            continue;
+        liqmap m;
+        int rc = liqmap_build(wv->v, &m, e);
+        if (rc == 0)
+            rc = w->out.ops->add_liquidation_map(w->out.ctx, (size_t)wv->out,
+                                                 &m, e);
+        liqmap_free(&m);
+        if (rc != 0)
+            return rc;
     }
     /* The world begins: every population that adjusts to the world (makers
      * posting their first quotes) does so before the first event, so the

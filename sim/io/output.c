@@ -951,6 +951,94 @@ int output_append_trades(output *o, size_t vi, int64_t now,
     return append_records(o, vi, T_TRADES, trade_row, f, n, now, e);
 }
 
+/* ---- the liquidation map ------------------------------------------------ */
+
+static const out_field liqmap_fields[] = {
+    FIELD(liqmap_row, price_low, K_F64, "quote"),
+    FIELD(liqmap_row, price_high, K_F64, "quote"),
+    FIELD(liqmap_row, long_notional, K_F64, "quote"),
+    FIELD(liqmap_row, short_notional, K_F64, "quote"),
+    FIELD(liqmap_row, long_positions, K_U32, "1"),
+    FIELD(liqmap_row, short_positions, K_U32, "1"),
+};
+
+/* The map's compound type in memory (the struct's offsets) or in the file
+ * (packed). */
+static hid_t liqmap_type(const output *o, int in_file)
+{
+    size_t size = sizeof(liqmap_row), at = 0;
+    if (in_file)
+        for (size = 0; at < COUNT(liqmap_fields); at++)
+            size += H5Tget_size(kind_type(o, liqmap_fields[at].kind, 1));
+    hid_t type = H5Tcreate(H5T_COMPOUND, size);
+    at = 0;
+    for (size_t i = 0; type >= 0 && i < COUNT(liqmap_fields); i++) {
+        const out_field *f = &liqmap_fields[i];
+        hid_t ft = kind_type(o, f->kind, in_file);
+        if (H5Tinsert(type, f->name, in_file ? at : f->offset, ft) < 0) {
+            H5Tclose(type);
+            return H5I_INVALID_HID;
+        }
+        at += H5Tget_size(ft);
+    }
+    return type;
+}
+
+static int write_liqmap(output *o, out_venue *v, const liqmap *m)
+{
+    hid_t g = H5Gopen2(o->venues, v->name, H5P_DEFAULT);
+    hid_t mem = liqmap_type(o, 0), file = liqmap_type(o, 1);
+    hsize_t n = m->n;
+    hid_t sp = H5Screate_simple(1, &n, NULL);
+    hid_t d = H5I_INVALID_HID;
+    const char *units[COUNT(liqmap_fields)];
+    for (size_t i = 0; i < COUNT(liqmap_fields); i++)
+        units[i] = liqmap_fields[i].unit;
+    int bad = g < 0 || mem < 0 || file < 0 || sp < 0;
+    if (!bad) {
+        hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        bad = dcpl < 0 || H5Pset_obj_track_times(dcpl, 0) < 0
+              || (d = H5Dcreate2(g, "liquidation_map", file, sp, H5P_DEFAULT,
+                                 dcpl, H5P_DEFAULT)) < 0;
+        if (dcpl >= 0)
+            H5Pclose(dcpl);
+    }
+    bad = bad || (n && H5Dwrite(d, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                                m->rows) < 0)
+          || h5u_attr_array(d, "units", o->str_type, COUNT(liqmap_fields),
+                            units) < 0
+          || h5u_attr_scalar(d, "bucket_bps", H5T_IEEE_F64LE,
+                             &m->bucket_bps) < 0
+          || h5u_attr_scalar(d, "start_price", H5T_IEEE_F64LE, &m->mark) < 0
+          || h5u_attr_scalar(d, "long_beyond_notional", H5T_IEEE_F64LE,
+                             &m->long_beyond) < 0
+          || h5u_attr_scalar(d, "short_beyond_notional", H5T_IEEE_F64LE,
+                             &m->short_beyond) < 0;
+    h5u_close(d);
+    h5u_close(sp);
+    h5u_close(file);
+    h5u_close(mem);
+    h5u_close(g);
+    return bad;
+}
+
+int output_add_liquidation_map(output *o, size_t vi, const liqmap *m,
+                               perr *e)
+{
+    int rc;
+    out_venue *v = venue_of(o, vi, &rc, e);
+    if (!v)
+        return rc;
+    h5u_quiet q;
+    h5u_quiet_begin(&q);
+    int bad = write_liqmap(o, v, m);
+    h5u_quiet_end(&q);
+    if (bad)
+        return output_fail(o, e, "cannot write /venues/%s/liquidation_map",
+                           v->name);
+    return 0;
+}
+
 /* ---- the engine's sink (sink.h) ----------------------------------------- */
 
 static int sink_add_venue(void *o, const char *name, const profile *p,
@@ -988,9 +1076,15 @@ static int sink_trades(void *o, size_t vi, int64_t now, const book_fill *f,
     return output_append_trades(o, vi, now, f, n, e);
 }
 
+static int sink_liqmap(void *o, size_t vi, const liqmap *m, perr *e)
+{
+    return output_add_liquidation_map(o, vi, m, e);
+}
+
 static const sink_ops output_sink_ops = {
     sink_add_venue, sink_row,     sink_liquidations,
     sink_adls,      sink_funding, sink_trades,
+    sink_liqmap,
 };
 
 sink output_sink(output *o)

@@ -102,6 +102,15 @@ int output_append_funding(output *o, size_t venue,
 int output_append_trades(output *o, size_t venue, int64_t now,
                          const book_fill *f, size_t n, perr *e);
 
+/* The venue's liquidation map at the start (liqmap.h) as the table
+ * /venues/<v>/liquidation_map: one row per bucket with the fields
+ * price_low, price_high (quote), long_notional, short_notional (quote at
+ * the start mark), long_positions, short_positions; its attributes units
+ * (per field), bucket_bps, start_price, long_beyond_notional and
+ * short_beyond_notional (quote). At most once per venue. */
+int output_add_liquidation_map(output *o, size_t venue, const liqmap *m,
+                               perr *e);
+
 /* The output as the engine's sink (sink.h): its hooks are the calls
  * above, on o. */
 sink output_sink(output *o);

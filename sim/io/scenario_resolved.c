@@ -245,7 +245,14 @@ static int write_populations(text_buf *t, kv_list *l, const scenario *s)
         if (p->other_venue >= 0)
             rc |= kv_add(l, "other_venue", s->venues[p->other_venue].name);
         rc |= kv_add(l, "name", p->name);
-        rc |= add_params(l, p->kind->keys, p->params);
+        for (const param_key *k = p->kind->keys; k->key; k++) {
+            if (p->kind->writes_key && !p->kind->writes_key(p->params, k->key))
+                continue;
+            char v[PARAM_TEXT_MAX + 32];
+            param_format(k, p->params, v, sizeof v);
+            if (k->type != PARAM_TEXT || v[0])
+                rc |= kv_add(l, k->key, v);
+        }
         emit_kvs(t, l, 4, 1);
     }
     return rc;
