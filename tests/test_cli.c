@@ -134,16 +134,16 @@ Test(cli, a_run_with_overrides_is_named_by_them_and_never_replaces_another)
     const char *quick = "--set duration=50m --set shocks[0].at=30m "
                         "--set shocks[1].at=30m";
     const char *interval = "--set venues.binance.funding.interval";
-    run_to_result(plain, "-q -o %s %s", dir, quick);
-    run_to_result(one_hour, "-q -o %s %s %s=1h", dir, quick, interval);
-    run_to_result(two_hours, "-q -o %s %s %s=2h", dir, quick, interval);
+    run_to_result(plain, "-o %s %s", dir, quick);
+    run_to_result(one_hour, "-o %s %s %s=1h", dir, quick, interval);
+    run_to_result(two_hours, "-o %s %s %s=2h", dir, quick, interval);
     /* the values are in the name: "quickstart-50m_30m_30m_1h-<hash>-seed42" */
     cr_expect_not_null(strstr(one_hour, "/quickstart-50m_30m_30m_1h-"), "%s",
                        one_hour);
     cr_expect_str_neq(plain, one_hour);
     cr_expect_str_neq(one_hour, two_hours);
     /* --seed is in the name already and adds no tag */
-    run_to_result(seeded, "-q -o %s %s --seed 7", dir, quick);
+    run_to_result(seeded, "-o %s %s --seed 7", dir, quick);
     cr_expect_not_null(strstr(seeded, "-seed7.h5"), "%s", seeded);
     cr_expect_eq(strncmp(seeded, plain, strlen(plain) - strlen("42.h5")), 0,
                  "%s vs %s", seeded, plain);
@@ -498,7 +498,7 @@ Test(cli, malformed_scenarios_exit_2_with_one_line_and_leave_no_file)
         snprintf(args, sizeof args, "validate %s/tests/data/scenarios/%s",
                  PERPSIM_SOURCE_DIR, de->d_name);
         cli_refused(&o, args, "");
-        snprintf(args, sizeof args, "run -q -o %s %s/tests/data/scenarios/%s",
+        snprintf(args, sizeof args, "run -o %s %s/tests/data/scenarios/%s",
                  dir, PERPSIM_SOURCE_DIR, de->d_name);
         cli_refused(&o, args, "");
         files++;
@@ -520,7 +520,7 @@ Test(cli, run_writes_the_result_prints_its_path_and_inspect_reads_it)
     char dir[64];
     support_temp_dir(dir, sizeof dir, "cli-runs");
     outcome o;
-    perpsimf(&o, "run -q -o %s", dir);
+    perpsimf(&o, "run -o %s", dir);
     cr_assert_eq(o.status, 0, "run: %s", o.err);
     char path[512];
     snprintf(path, sizeof path, "%s/quickstart-seed42.h5", dir);
@@ -540,10 +540,10 @@ Test(cli, run_writes_the_result_prints_its_path_and_inspect_reads_it)
                        o.out, run_summary);
     free(run_summary);
     /* A second run refuses to overwrite, --force does. */
-    perpsimf(&o, "run -q -o %s", dir);
+    perpsimf(&o, "run -o %s", dir);
     cr_expect_eq(o.status, 2);
     cr_expect_not_null(strstr(o.err, "exists; use --force"), "%s", o.err);
-    perpsimf(&o, "run -q -o %s --force", dir);
+    perpsimf(&o, "run -o %s --force", dir);
     cr_expect_eq(o.status, 0, "%s", o.err);
     remove(path);
     /* A file that is not a result. */
@@ -560,7 +560,7 @@ Test(cli, check_exits_1_when_an_expectation_fails)
     support_temp_dir(dir, sizeof dir, "cli-runs");
     outcome o;
     perpsimf(&o,
-             "run -q --check -o %s --set 'expect.binance.mark.start=[1, 2]'",
+             "run --check -o %s --set 'expect.binance.mark.start=[1, 2]'",
              dir);
     cr_expect_eq(o.status, 1, "%s %s", o.out, o.err);
     cr_expect_not_null(strstr(o.out, "FAIL binance.mark.start"), "%s", o.out);
@@ -582,7 +582,7 @@ Test(cli, check_invariants_audits_every_event_of_a_run)
      * shipped scenarios run with it in full: ctest invariants.*). */
     char path[512];
     run_to_result(path,
-                  "-q --check-invariants -o %s --set duration=41m "
+                  "--check-invariants -o %s --set duration=41m "
                   "--set 'populations[1].count=100' "
                   "--set 'populations[2].count=50' "
                   "--set 'populations[4].count=300' "
@@ -602,7 +602,7 @@ Test(cli, reference_scenarios_pass_their_expectations)
     char dir[64];
     support_temp_dir(dir, sizeof dir, "cli-runs");
     char args[1024];
-    int n = snprintf(args, sizeof args, "run -q --check -j 2 -o %s", dir);
+    int n = snprintf(args, sizeof args, "run --check -j 2 -o %s", dir);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         n += snprintf(args + n, sizeof args - (size_t)n, " %s/scenarios/%s.yaml",
                       PERPSIM_SOURCE_DIR, names[i]);
@@ -641,7 +641,7 @@ Test(cli, a_batch_refuses_two_runs_with_the_same_result_before_running)
     support_temp_dir(dir, sizeof dir, "same");
     outcome o;
     perpsimf(&o,
-             "run -q -j 2 %s/scenarios/quickstart.yaml "
+             "run -j 2 %s/scenarios/quickstart.yaml "
              "%s/scenarios/selloff-thin-liquidity.yaml "
              "%s/scenarios/quickstart.yaml -o %s/out",
              PERPSIM_SOURCE_DIR, PERPSIM_SOURCE_DIR, PERPSIM_SOURCE_DIR, dir);
@@ -673,4 +673,97 @@ Test(cli, calc_refuses_amounts_it_cannot_represent_as_bad_input)
     outcome o;
     perpsim("calc margin --venue binance --notional 2.5M --leverage 10", &o);
     cr_expect_eq(o.status, 0, "%s", o.err);
+}
+
+/* Options are getopt_long's: a misspelt one is named back with the
+ * nearest real one, and a bad --seed is called a bad seed. */
+Test(cli, a_misspelt_option_gets_a_suggestion_and_a_bad_seed_is_named)
+{
+    outcome o;
+    perpsimf(&o, "run --sed 4");
+    cr_expect_eq(o.status, 2);
+    cr_expect_str_eq(o.err, "perpsim run: unknown option '--sed' (did you "
+                            "mean '--seed'?); try 'perpsim run --help'\n");
+    perpsimf(&o, "run --seed abc");
+    cr_expect_eq(o.status, 2);
+    cr_expect_not_null(strstr(o.err, "--seed takes a whole number"), "%s",
+                       o.err);
+    perpsimf(&o, "validate --quite x.yaml");
+    cr_expect_not_null(strstr(o.err, "(did you mean '--quiet'?)"), "%s",
+                       o.err);
+    perpsimf(&o, "inspect --sumary json x.h5");
+    cr_expect_not_null(strstr(o.err, "(did you mean '--summary'?)"), "%s",
+                       o.err);
+    perpsimf(&o, "run --summary yaml");
+    cr_expect_not_null(strstr(o.err, "--summary takes text, csv or json, "
+                                     "got 'yaml'"), "%s", o.err);
+}
+
+/* -q prints nothing but errors; a scenario shortened past its shocks runs
+ * without them and says so (not under -q). */
+Test(cli, quiet_prints_nothing_and_a_shortened_scenario_drops_late_shocks)
+{
+    char dir[64];
+    support_temp_dir(dir, sizeof dir, "quiet");
+    outcome o;
+    perpsimf(&o, "run -q -o %s/out --set duration=20m %s/scenarios/"
+                 "cadence-8h-vs-1h.yaml",
+             dir, PERPSIM_SOURCE_DIR);
+    cr_expect_eq(o.status, 0, "%s", o.err);
+    cr_expect_str_eq(o.out, "");
+    cr_expect_str_eq(o.err, "");
+    perpsimf(&o, "validate --set duration=2h %s/scenarios/"
+                 "short-squeeze-1.37b.yaml",
+             PERPSIM_SOURCE_DIR);
+    cr_expect_eq(o.status, 0, "%s", o.err);
+    cr_expect_not_null(strstr(o.err, "warning: left out what lies at or after "
+                                     "the end of the run: shocks[1] "
+                                     "(index_jump at 5h)"),
+                       "%s", o.err);
+    support_remove_tree(dir);
+}
+
+/* --summary csv and json list every run of a batch in the order given,
+ * whichever finished first, a failed one included; inspect writes the
+ * same record from the file, with the overrides the run had. */
+Test(cli, summary_tables_list_runs_in_the_order_given)
+{
+    char dir[64];
+    support_temp_dir(dir, sizeof dir, "table");
+    outcome o;
+    perpsimf(&o, "run -q -j 2 --summary json -o %s/out --set duration=10m "
+                 "%s/scenarios/selloff-thin-liquidity.yaml %s/missing.yaml "
+                 "%s/scenarios/quickstart.yaml",
+             dir, PERPSIM_SOURCE_DIR, dir, PERPSIM_SOURCE_DIR);
+    cr_expect_eq(o.status, 1, "the missing file fails: %s", o.err);
+    const char *a = strstr(o.out, "selloff-thin-liquidity.yaml\"");
+    const char *b = strstr(o.out, "\"status\": \"failed\"");
+    const char *c = strstr(o.out, "quickstart.yaml\"");
+    cr_assert(a && b && c && a < b && b < c, "%s", o.out);
+    cr_expect_eq(o.out[0], '[');
+    cr_expect_not_null(strstr(o.out, "\"sets\": [\n    \"duration=10m\"\n"
+                                     "  ]"),
+                       "%s", o.out);
+
+    perpsimf(&o, "run --summary csv -o %s/one --set duration=10m", dir);
+    cr_expect_eq(o.status, 0, "%s", o.err);
+    static const char head[] =
+        "scenario,name,seed,sets,result,status,metric,value,expect_low,"
+        "expect_high,pass,error\n(built-in default),quickstart,42,"
+        "duration=10m,";
+    cr_expect_eq(strncmp(o.out, head, sizeof head - 1), 0, "%s", o.out);
+    cr_expect_not_null(strstr(o.out, ",ok,binance.liquidations.count,"), "%s",
+                       o.out);
+
+    char path[512];
+    snprintf(path, sizeof path, "%s/one/quickstart-10m-", dir);
+    perpsimf(&o, "inspect %s/one/*.h5", dir); /* the shell expands it */
+    cr_expect_eq(o.status, 0, "%s", o.err);
+    cr_expect_not_null(strstr(o.out, "from (built-in default) --set "
+                                     "duration=10m\n"),
+                       "%s", o.out);
+    perpsimf(&o, "inspect --summary json %s/one/*.h5", dir);
+    cr_expect_not_null(strstr(o.out, "\"result\": \""), "%s", o.out);
+    cr_expect_not_null(strstr(o.out, path), "%s", o.out);
+    support_remove_tree(dir);
 }

@@ -115,7 +115,7 @@ Test(inputs, a_klines_file_that_is_not_a_regular_file_is_refused)
     validate_refused(r.path, "index.file: /dev/zero: not a regular file", "");
     outcome o;
     char args[1024];
-    snprintf(args, sizeof args, "run -q %s -o %s/out", r.path, r.dir);
+    snprintf(args, sizeof args, "run %s -o %s/out", r.path, r.dir);
     cli_run("timeout 20", args, &o);
     cr_expect_eq(o.status, 2, "run: %s", o.err);
     cr_expect_not_null(strstr(o.err, "not a regular file"), "run: %s", o.err);

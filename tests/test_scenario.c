@@ -224,6 +224,31 @@ Test(scenario, shocks_are_sorted_by_time_stably,
     cr_expect_str_eq(x[4].key_prefix, "shocks[2]", "the place in the file");
 }
 
+Test(scenario, a_shortened_run_drops_the_shocks_beyond_its_end_and_names_them)
+{
+    static const char text[] =
+        "duration: 6h\n" LEAST_SCENARIO
+        "shocks:\n"
+        "  - {at: 5h, kind: index_jump, pct: -8}\n"
+        "  - {at: 1h, kind: index_jump, pct: 2}\n"
+        "  - {at: 2h, kind: vol_burst, factor: 3, for: 1h}\n";
+    const char *const sets[] = {"duration=2h"};
+    scenario s;
+    load_text(text, sets, 1, &s);
+    cr_assert_eq(s.n_shocks, 1, "only the shock before 2h acts");
+    cr_expect_eq(s.shocks[0].at, HOUR_MS);
+    cr_expect_str_eq(s.shocks_dropped,
+                     "shocks[0] (index_jump at 5h), shocks[2] (vol_burst at 2h)");
+    cr_expect_null(strstr(s.resolved, "index_jump, pct: -8"),
+                   "the resolved scenario is what ran");
+    scenario_free(&s);
+
+    load_text(text, NULL, 0, &s);
+    cr_expect_eq(s.n_shocks, 3, "the file's own duration drops nothing");
+    cr_expect_str_eq(s.shocks_dropped, "");
+    scenario_free(&s);
+}
+
 Test(scenario, expectations_are_ranges_of_known_metrics,
      .init = load_valid, .fini = free_valid)
 {
@@ -646,8 +671,8 @@ static const struct {
     {"expect_not_range",
      ":7:3: expect.binance.liquidations.count: expected a range [low, high], "
      "got a single value"},
-    {"shock_after_end",
-     ":8:6: shocks[0].at: must lie within the run, [0, 1h) (got 2h)"},
+    {"shock_before_start",
+     ":8:6: shocks[0].at: must be >= 0 (got -2h)"},
     {"fraction_above_one",
      ":7:43: shocks[0].fraction: must be in [0, 1] (got 1.5)"},
     {"whale_negative_notional",

@@ -10,7 +10,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   clang libclang-rt-dev
-  libgsl-dev libhdf5-dev hdf5-tools libcriterion-dev libyaml-dev
+  libgsl-dev libhdf5-dev hdf5-tools libcriterion-dev libyaml-dev libjson-c-dev
   libopenmpi-dev openmpi-bin
   python3 python3-h5py python3-numpy python3-matplotlib python3-pandas
 )

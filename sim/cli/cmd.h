@@ -10,8 +10,10 @@
 #define PERPSIM_CMD_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
+#include "summary.h"
 #include "sweep.h"
 
 enum { EXIT_OK = 0, EXIT_RUN_FAILED = 1, EXIT_USAGE = 2 };
@@ -111,5 +113,38 @@ int cmd_usage(const char *cmd, const char *what, const char *arg);
 struct option;
 int cmd_unknown_option(const char *cmd, const struct option *options,
                        const char *arg);
+
+/* --summary FORMAT of run and inspect (cmd_summary.c). */
+typedef enum cmd_summary_format {
+    CMD_SUMMARY_TEXT, /* for people: summary_print */
+    CMD_SUMMARY_CSV,  /* one row per metric of each run, with a header */
+    CMD_SUMMARY_JSON, /* an array of one object per run */
+} cmd_summary_format;
+
+/* One run as the summary lists it: summary NULL for a run that failed,
+ * with error saying why. */
+typedef struct cmd_record {
+    const char *scenario;      /* the file given; NULL: the built-in default */
+    const char *name;          /* the scenario's name */
+    uint64_t seed;
+    const char *const *sets;   /* its overrides, "key=value" */
+    size_t n_sets;
+    const char *result;        /* the result file */
+    const summary *summary;
+    const char *error;
+} cmd_record;
+
+/* "text", "csv" or "json" into *f: 0, or -1 for another word. */
+int cmd_summary_parse(const char *text, cmd_summary_format *f);
+
+/* A list of records: open (csv's header, json's '['), before each record
+ * next (its index from 0: json's separator), the records, close. A record
+ * is self-contained, so a batch's workers write theirs and the parent
+ * lists them in order. cmd_summary_record returns 0, or -1 when out
+ * failed or memory ran out. */
+void cmd_summary_open(FILE *out, cmd_summary_format f);
+void cmd_summary_next(FILE *out, cmd_summary_format f, size_t index);
+int cmd_summary_record(FILE *out, cmd_summary_format f, const cmd_record *r);
+void cmd_summary_close(FILE *out, cmd_summary_format f);
 
 #endif

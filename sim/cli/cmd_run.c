@@ -11,10 +11,11 @@
  * never interleave, and the progress line is drawn only when one scenario
  * runs at a time on a terminal.
  */
-#define _POSIX_C_SOURCE 200809L /* fork, open_memstream, isatty */
+#define _GNU_SOURCE /* getopt_long, open_memstream */
 #include "cmd.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,36 +39,103 @@ typedef struct run_options {
     size_t n_sets;
     char seed_set[64]; /* --seed N as the override "seed=N" */
     int jobs, check, force, quiet, check_invariants;
+    cmd_summary_format format;
     const char **files;
     size_t n_files;
 } run_options;
 
-/* Prints "perpsim CMD: WHAT 'ARG'; try ..." (ARG may be NULL). */
 static int usage_error(const char *cmd, const char *what, const char *arg)
 {
-    fprintf(stderr, "perpsim %s: %s%s%s%s; try 'perpsim %s --help'\n", cmd,
-            what, arg ? " '" : "", arg ? arg : "", arg ? "'" : "", cmd);
-    return EXIT_USAGE;
+    return cmd_usage(cmd, what, arg);
 }
 
-/* The value of option argv[*i]: "--opt=value" or the next argument. */
-static const char *option_value(const char *cmd, int argc, char **argv, int *i)
+/* Each command's options (getopt_long): run takes them all, validate --set
+ * and -q, inspect --summary. */
+enum { OPT_SEED = 256, OPT_SET, OPT_CHECK, OPT_FORCE, OPT_INVARIANTS,
+       OPT_SUMMARY };
+
+static const struct option run_long[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"set", required_argument, NULL, OPT_SET},
+    {"jobs", required_argument, NULL, 'j'},
+    {"check", no_argument, NULL, OPT_CHECK},
+    {"force", no_argument, NULL, OPT_FORCE},
+    {"check-invariants", no_argument, NULL, OPT_INVARIANTS},
+    {"summary", required_argument, NULL, OPT_SUMMARY},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static const struct option validate_long[] = {
+    {"set", required_argument, NULL, OPT_SET},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static const struct option inspect_long[] = {
+    {"summary", required_argument, NULL, OPT_SUMMARY},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* A seed is a whole number of 64 bits, written in decimal. */
+static int valid_seed(const char *v)
 {
-    const char *eq = strchr(argv[*i], '=');
-    if (argv[*i][1] == '-' && eq)
-        return eq + 1;
-    if (*i + 1 >= argc) {
-        usage_error(cmd, "a value is missing after", argv[*i]);
-        return NULL;
+    if (!*v || strspn(v, "0123456789") != strlen(v))
+        return 0;
+    errno = 0;
+    char *end;
+    strtoull(v, &end, 10);
+    return errno == 0 && *end == '\0';
+}
+
+/* One option of cmd (what getopt_long returned, ch) into o: EXIT_OK, or
+ * EXIT_USAGE after saying what is wrong. */
+static int take_option(const char *cmd, int ch, char **argv,
+                       const struct option *table, run_options *o)
+{
+    switch (ch) {
+    case 'o': o->out_dir = optarg; return EXIT_OK;
+    case OPT_SEED:
+        if (!valid_seed(optarg))
+            return usage_error(cmd, "--seed takes a whole number in [0, "
+                               "18446744073709551615], got", optarg);
+        snprintf(o->seed_set, sizeof o->seed_set, "seed=%s", optarg);
+        return EXIT_OK;
+    case OPT_SET:
+        if (!strchr(optarg, '='))
+            return usage_error(cmd, "--set takes KEY=VALUE, got", optarg);
+        o->sets[o->n_sets++] = optarg;
+        return EXIT_OK;
+    case 'j': {
+        char *end;
+        long j = strtol(optarg, &end, 10);
+        if (end == optarg || *end || j < 1 || j > 256)
+            return usage_error(cmd, "-j takes a number of workers in "
+                               "[1, 256], got", optarg);
+        o->jobs = (int)j;
+        return EXIT_OK;
     }
-    return argv[++*i];
-}
-
-static int is_option(const char *arg, const char *shrt, const char *lng)
-{
-    size_t n = strlen(lng);
-    return (shrt && strcmp(arg, shrt) == 0) || strcmp(arg, lng) == 0
-           || (strncmp(arg, lng, n) == 0 && arg[n] == '=');
+    case OPT_CHECK: o->check = 1; return EXIT_OK;
+    case OPT_FORCE: o->force = 1; return EXIT_OK;
+    case OPT_INVARIANTS: o->check_invariants = 1; return EXIT_OK;
+    case OPT_SUMMARY:
+        if (cmd_summary_parse(optarg, &o->format) != 0)
+            return usage_error(cmd, "--summary takes text, csv or json, got",
+                               optarg);
+        return EXIT_OK;
+    case 'q': o->quiet = 1; return EXIT_OK;
+    case 'h': return EXIT_OK; /* main.c prints the help before this */
+    case ':':
+        return usage_error(cmd, "a value is missing after", argv[optind - 1]);
+    default:
+        return cmd_unknown_option(cmd, table,
+                                  optopt ? (char[]){'-', (char)optopt, 0}
+                                         : argv[optind - 1]);
+    }
 }
 
 static int parse_run_options(const char *cmd, int argc, char **argv,
@@ -82,51 +150,23 @@ static int parse_run_options(const char *cmd, int argc, char **argv,
         fprintf(stderr, "perpsim %s: out of memory\n", cmd);
         return EXIT_RUN_FAILED;
     }
-    int only_files = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v;
-        if (only_files || a[0] != '-' || strcmp(a, "-") == 0) {
-            o->files[o->n_files++] = a;
-        } else if (strcmp(a, "--") == 0) {
-            only_files = 1;
-        } else if (is_option(a, NULL, "--set")) {
-            if (!(v = option_value(cmd, argc, argv, &i)))
-                return EXIT_USAGE;
-            if (!strchr(v, '='))
-                return usage_error(cmd, "--set takes KEY=VALUE, got", v);
-            o->sets[o->n_sets++] = v;
-        } else if (strcmp(cmd, "validate") == 0) {
-            return usage_error(cmd, "unknown option", a);
-        } else if (is_option(a, "-o", "--output")) {
-            if (!(o->out_dir = option_value(cmd, argc, argv, &i)))
-                return EXIT_USAGE;
-        } else if (is_option(a, NULL, "--seed")) {
-            if (!(v = option_value(cmd, argc, argv, &i)))
-                return EXIT_USAGE;
-            /* The scenario loader checks it like any seed. */
-            snprintf(o->seed_set, sizeof o->seed_set, "seed=%s", v);
-        } else if (is_option(a, "-j", "--jobs")) {
-            if (!(v = option_value(cmd, argc, argv, &i)))
-                return EXIT_USAGE;
-            char *end;
-            long j = strtol(v, &end, 10);
-            if (*end || j < 1 || j > 256)
-                return usage_error(cmd, "-j takes a number of workers in "
-                                   "[1, 256], got", v);
-            o->jobs = (int)j;
-        } else if (strcmp(a, "--check") == 0) {
-            o->check = 1;
-        } else if (strcmp(a, "--force") == 0) {
-            o->force = 1;
-        } else if (strcmp(a, "--check-invariants") == 0) {
-            o->check_invariants = 1;
-        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-            o->quiet = 1;
-        } else {
-            return usage_error(cmd, "unknown option", a);
-        }
+    const struct option *table = strcmp(cmd, "run") == 0 ? run_long
+                                 : strcmp(cmd, "validate") == 0
+                                     ? validate_long
+                                     : inspect_long;
+    const char *shorts = strcmp(cmd, "run") == 0 ? ":o:j:qh"
+                         : strcmp(cmd, "validate") == 0 ? ":qh"
+                                                        : ":h";
+    optind = 1;
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, shorts, table, NULL)) != -1) {
+        int status = take_option(cmd, ch, argv, table, o);
+        if (status != EXIT_OK)
+            return status;
     }
+    for (int i = optind; i < argc; i++)
+        o->files[o->n_files++] = argv[i];
     /* --seed applies after every --set, as the last word. */
     if (o->seed_set[0])
         o->sets[o->n_sets++] = o->seed_set;
@@ -139,7 +179,18 @@ static void free_run_options(run_options *o)
     free(o->files);
 }
 
-/* Runs one scenario and writes its report to out; returns the exit status. */
+/* Says that file's run leaves out shocks beyond its end (scenario.h). */
+static void warn_dropped(const char *cmd, const char *file,
+                         const char *dropped)
+{
+    fprintf(stderr,
+            "perpsim %s: %s: warning: left out what lies at or after the "
+            "end of the run: %s\n",
+            cmd, file ? file : "(built-in default)", dropped);
+}
+
+/* Runs one scenario and writes its report to out (the text summary, or
+ * the run's record for --summary csv|json); returns the exit status. */
 static int run_one(const run_options *o, const char *file, FILE *out,
                    FILE *progress)
 {
@@ -155,18 +206,32 @@ static int run_one(const run_options *o, const char *file, FILE *out,
     perr_clear(&e);
     int rc = runner_run(&job, &res, &e);
     if (rc != 0) {
-        fprintf(stderr, "perpsim run: %s\n", e.msg[0] ? e.msg : perr_name(rc));
+        const char *why = e.msg[0] ? e.msg : perr_name(rc);
+        fprintf(stderr, "perpsim run: %s\n", why);
+        if (o->format != CMD_SUMMARY_TEXT) {
+            cmd_record r = {.scenario = file, .sets = o->sets,
+                            .n_sets = o->n_sets, .error = why};
+            cmd_summary_record(out, o->format, &r);
+        }
         /* Bad input (a scenario, an output path that is not a folder, a
          * result that exists) is 2; a file system that refuses the result
          * (permission denied, a full disk, a folder removed) is 1, whether
          * the run had begun or not. */
         return !res.ran && rc == PERR_INVALID ? EXIT_USAGE : EXIT_RUN_FAILED;
     }
-    fprintf(out, "scenario %s (seed %" PRIu64 "): %.1f s of wall time, "
-                 "%" PRIu64 " events\n",
-            res.name, res.seed, res.wall_s, res.events);
-    summary_print(out, &res.summary);
-    fprintf(out, "result: %s\n", res.path);
+    if (res.shocks_dropped[0] && !o->quiet)
+        warn_dropped("run", file, res.shocks_dropped);
+    if (o->format != CMD_SUMMARY_TEXT) {
+        cmd_record r = {file, res.name, res.seed, o->sets, o->n_sets,
+                        res.path, &res.summary, NULL};
+        cmd_summary_record(out, o->format, &r);
+    } else if (!o->quiet) {
+        fprintf(out, "scenario %s (seed %" PRIu64 "): %.1f s of wall time, "
+                     "%" PRIu64 " events\n",
+                res.name, res.seed, res.wall_s, res.events);
+        summary_print(out, &res.summary);
+        fprintf(out, "result: %s\n", res.path);
+    }
     int failed = !summary_all_pass(&res.summary);
     runner_result_free(&res);
     return failed && o->check ? EXIT_RUN_FAILED : EXIT_OK;
@@ -185,6 +250,7 @@ typedef struct run_batch {
     const char *const *files;
     int status;
     cmd_progress progress;
+    char **records; /* --summary csv|json: each run's record, by task */
 } run_batch;
 
 static void batch_work(void *ctx, size_t task, FILE *out)
@@ -212,11 +278,28 @@ static int batch_done(void *ctx, const pool_result *r)
         fprintf(stderr, "perpsim run: %s: %s\n",
                 b->files[r->task] ? b->files[r->task] : "(built-in default)",
                 r->why);
+        if (b->records) {
+            char *text = NULL;
+            size_t len = 0;
+            FILE *mem = open_memstream(&text, &len);
+            cmd_record rec = {.scenario = b->files[r->task],
+                              .sets = b->o->sets, .n_sets = b->o->n_sets,
+                              .error = r->why};
+            if (mem) {
+                cmd_summary_record(mem, b->o->format, &rec);
+                fclose(mem);
+            }
+            b->records[r->task] = text;
+        }
     } else if (r->len > 0) {
         status = r->data[0] - '0';
         cmd_progress_clear(&b->progress);
-        fwrite(r->data + 1, 1, r->len - 1, stdout);
-        fflush(stdout);
+        if (b->records) {
+            b->records[r->task] = strndup(r->data + 1, r->len - 1);
+        } else {
+            fwrite(r->data + 1, 1, r->len - 1, stdout);
+            fflush(stdout);
+        }
     }
     b->status = worst(b->status, status);
     cmd_progress_step(&b->progress, status != EXIT_OK);
@@ -284,7 +367,9 @@ int cmd_run(int argc, char **argv)
     size_t n = o.n_files ? o.n_files : 1;
     FILE *progress = !o.quiet && isatty(fileno(stderr)) ? stderr : NULL;
     if (n == 1) {
+        cmd_summary_open(stdout, o.format);
         status = run_one(&o, files[0], stdout, progress);
+        cmd_summary_close(stdout, o.format);
         free_run_options(&o);
         return status;
     }
@@ -292,7 +377,13 @@ int cmd_run(int argc, char **argv)
         free_run_options(&o);
         return status;
     }
-    run_batch b = {&o, files, EXIT_OK, {0}};
+    run_batch b = {&o, files, EXIT_OK, {0}, NULL};
+    if (o.format != CMD_SUMMARY_TEXT
+        && !(b.records = calloc(n, sizeof *b.records))) {
+        fprintf(stderr, "perpsim run: no memory for %zu records\n", n);
+        free_run_options(&o);
+        return EXIT_RUN_FAILED;
+    }
     cmd_progress_start(&b.progress, progress, "runs", n);
     pool_ops ops = {batch_work, batch_done, batch_tick};
     perr e;
@@ -303,6 +394,20 @@ int cmd_run(int argc, char **argv)
         b.status = worst(b.status, EXIT_RUN_FAILED);
     }
     cmd_progress_finish(&b.progress);
+    /* A script reads the records in the order the scenarios were given,
+     * whichever finished first. */
+    if (b.records) {
+        cmd_summary_open(stdout, o.format);
+        for (size_t i = 0, k = 0; i < n; i++) {
+            if (!b.records[i])
+                continue;
+            cmd_summary_next(stdout, o.format, k++);
+            fputs(b.records[i], stdout);
+            free(b.records[i]);
+        }
+        cmd_summary_close(stdout, o.format);
+        free(b.records);
+    }
     free_run_options(&o);
     return b.status;
 }
@@ -322,6 +427,12 @@ int cmd_validate(int argc, char **argv)
             status = EXIT_USAGE;
             continue;
         }
+        if (o.quiet) {
+            scenario_free(&s);
+            continue;
+        }
+        if (s.shocks_dropped[0])
+            warn_dropped("validate", o.files[k], s.shocks_dropped);
         size_t shocks = s.n_shocks, pops = s.n_populations;
         printf("%s: ok (%zu venue%s, %zu population%s, %zu shock%s, %zu "
                "expectation%s)\n",
@@ -369,28 +480,70 @@ static void guard_reading(const char *path)
 
 int cmd_inspect(int argc, char **argv)
 {
-    if (argc != 2 || argv[1][0] == '-')
-        return usage_error("inspect",
-                           argc < 2 ? "missing result file"
-                                    : "takes exactly one result file", NULL);
-    guard_reading(argv[1]);
-    if (sweep_index_is(argv[1]) == 1)
-        return cmd_inspect_sweep(argv[1]);
+    run_options o;
+    int status = parse_run_options("inspect", argc, argv, &o);
+    if (status == EXIT_OK && o.n_files != 1)
+        status = usage_error("inspect",
+                             o.n_files == 0 ? "missing result file"
+                                            : "takes exactly one result file",
+                             NULL);
+    if (status != EXIT_OK) {
+        free_run_options(&o);
+        return status;
+    }
+    const char *path = o.files[0];
+    cmd_summary_format format = o.format;
+    free_run_options(&o);
+    guard_reading(path);
+    if (sweep_index_is(path) == 1) {
+        if (format != CMD_SUMMARY_TEXT)
+            return usage_error("inspect", "--summary csv|json reads a run's "
+                               "result; a sweep's index is read with "
+                               "tools/perpsim.py, got", path);
+        return cmd_inspect_sweep(path);
+    }
     output_info info;
     summary s;
     memset(&s, 0, sizeof s);
     perr e;
     perr_clear(&e);
-    int rc = output_read(argv[1], &info, &s, &e);
+    int rc = output_read(path, &info, &s, &e);
     if (rc != 0) {
         fprintf(stderr, "perpsim inspect: %s\n", e.msg);
         return rc == PERR_NOMEM ? EXIT_RUN_FAILED : EXIT_USAGE;
+    }
+    /* The run's overrides, one "key=value" per line in the file. */
+    const char *sets[64];
+    size_t n_sets = 0;
+    for (char *line = info.sets; *line && n_sets < 64;) {
+        sets[n_sets++] = line;
+        char *nl = strchr(line, '\n');
+        if (!nl)
+            break;
+        *nl = '\0';
+        line = nl + 1;
+    }
+    if (format != CMD_SUMMARY_TEXT) {
+        cmd_record r = {info.source[0] ? info.source : NULL,
+                        info.scenario_name, info.seed, sets, n_sets, path,
+                        &s, NULL};
+        cmd_summary_open(stdout, format);
+        cmd_summary_record(stdout, format, &r);
+        cmd_summary_close(stdout, format);
+        summary_free(&s);
+        return EXIT_OK;
     }
     int64_t h = info.duration_ms / 3600000, m = info.duration_ms / 60000 % 60;
     printf("scenario %s (seed %" PRIu64 "), %" PRId64 "h%02" PRId64
            "m simulated, %zu samples, written by perpsim %s\n",
            info.scenario_name, info.seed, h, m, info.samples,
            info.perpsim_version);
+    if (info.source[0])
+        printf("from %s", info.source);
+    for (size_t i = 0; i < n_sets; i++)
+        printf(" --set %s", sets[i]);
+    if (info.source[0] || n_sets)
+        printf("\n");
     summary_print(stdout, &s);
     summary_free(&s);
     return EXIT_OK;

@@ -67,8 +67,16 @@ static const char run_help[] =
     "                       has accounts (at least " AS_TEXT(WORLD_RECOUNT_EVERY) ") and at the end;\n"
     "                       exit 1 naming the first broken invariant; the\n"
     "                       results are the same with it or without\n"
-    "  -q, --quiet          no progress line\n"
-    "  -h, --help           show this help\n";
+    "      --summary FORMAT text (default), csv or json: the summary as a\n"
+    "                       table for scripts, one record per run in the\n"
+    "                       order the scenarios were given (README.md,\n"
+    "                       \"Summaries for scripts\")\n"
+    "  -q, --quiet          print nothing but errors (and the table\n"
+    "                       --summary csv|json asks for)\n"
+    "  -h, --help           show this help\n"
+    "\n"
+    "A scenario shortened with --set duration=... runs without the shocks\n"
+    "that lie at or after its new end, and says which it left out.\n";
 
 static const char validate_help[] =
     "usage: perpsim validate SCENARIO...\n"
@@ -78,16 +86,19 @@ static const char validate_help[] =
     "\n"
     "options:\n"
     "      --set KEY=VALUE  apply an override before checking\n"
+    "  -q, --quiet          print nothing but errors (the exit status says)\n"
     "  -h, --help           show this help\n";
 
 static const char inspect_help[] =
-    "usage: perpsim inspect RUN.h5 | SWEEP/sweep.h5\n"
+    "usage: perpsim inspect [--summary FORMAT] RUN.h5 | SWEEP/sweep.h5\n"
     "\n"
-    "Print the summary of a finished run from its result file, or a sweep's\n"
-    "index as a table (one row per run: its keys, status and headline\n"
-    "figures).\n"
+    "Print the summary of a finished run from its result file (with the\n"
+    "scenario file and --set overrides it ran with), or a sweep's index as\n"
+    "a table (one row per run: its keys, status and headline figures).\n"
     "\n"
     "options:\n"
+    "      --summary FORMAT text (default), csv or json, as `perpsim run`\n"
+    "                       writes them (a run's result only)\n"
     "  -h, --help           show this help\n";
 
 static const char calc_help[] =

@@ -60,6 +60,8 @@ typedef struct scenario_output {
     int trades;               /* write the trades table; default false */
 } scenario_output;
 
+#define SCENARIO_DROPPED_MAX 512
+
 typedef struct scenario {
     char name[SCENARIO_NAME_MAX];
     char source[PARAM_TEXT_MAX]; /* the file, or "(built-in default)" */
@@ -74,6 +76,11 @@ typedef struct scenario {
     size_t n_populations;
     scenario_shock *shocks;      /* sorted by `at`, stable */
     size_t n_shocks;
+    /* Shocks placed at or after the end of the run (a scenario shortened
+     * with --set duration=...): left out of shocks, since they would never
+     * act, and named here for the warning the program prints
+     * ("shocks[2] (liquidity_withdrawal at 12h)", ...); "" when none. */
+    char shocks_dropped[SCENARIO_DROPPED_MAX];
     scenario_expect *expects;
     size_t n_expects;
     char *resolved;              /* the resolved YAML text, owned */

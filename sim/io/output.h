@@ -136,6 +136,8 @@ typedef struct output_info {
     size_t n_venues;
     char venues[8][64]; /* the first 8 venue names */
     size_t samples;     /* rows of the first venue's series */
+    char source[512];   /* the scenario file the run read */
+    char sets[2048];    /* its overrides, "key=value" lines, "" for none */
 } output_info;
 
 /* Reads a finished file's metadata and summary (for `perpsim inspect`);

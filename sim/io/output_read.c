@@ -108,6 +108,8 @@ static int read_file(hid_t f, const char *path, output_info *info,
                          sizeof in.scenario_name) < 0
         || h5u_read_attr_string(f, "perpsim_version", in.perpsim_version,
                             sizeof in.perpsim_version) < 0
+        || h5u_read_attr_string(f, "source", in.source, sizeof in.source) < 0
+        || h5u_read_attr_string(f, "sets", in.sets, sizeof in.sets) < 0
         || h5u_read_attr_number(f, "seed", H5T_NATIVE_UINT64, &in.seed) < 0
         || h5u_read_attr_number(f, "start_utc_ms", H5T_NATIVE_INT64,
                             &in.start_utc_ms) < 0

@@ -155,6 +155,8 @@ int runner_run(const runner_job *job, runner_result *res, perr *e)
     if (rc != 0)
         return rc;
     snprintf(res->name, sizeof res->name, "%s", s.name);
+    snprintf(res->shocks_dropped, sizeof res->shocks_dropped, "%s",
+             s.shocks_dropped);
     res->seed = s.seed;
     res->scenario_hash = pcg_fnv1a64(s.resolved);
     output *o = NULL;

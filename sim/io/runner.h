@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "perr.h"
+#include "scenario.h"
 #include "summary.h"
 
 typedef struct runner_job {
@@ -32,6 +33,8 @@ typedef struct runner_job {
 typedef struct runner_result {
     char path[4096];    /* the result file ("" without out_dir) */
     char name[64];      /* the scenario's name */
+    char shocks_dropped[SCENARIO_DROPPED_MAX]; /* scenario.h: shocks beyond
+                                                  the end, left out */
     uint64_t seed;
     uint64_t scenario_hash; /* FNV-1a 64 of the resolved scenario text */
     summary summary;    /* the run's summary and checks; summary_free it */
