@@ -598,7 +598,8 @@ Test(cli, reference_scenarios_pass_their_expectations)
      * seed under --check (tools/seed-check.sh measures the other seeds). */
     static const char *const names[] = {"short-squeeze-1.37b",
                                         "selloff-thin-liquidity",
-                                        "cadence-8h-vs-1h"};
+                                        "cadence-8h-vs-1h",
+                                        "crash-2025-10-10"};
     char dir[64];
     support_temp_dir(dir, sizeof dir, "cli-runs");
     char args[1024];
@@ -624,12 +625,12 @@ Test(cli, reference_scenarios_pass_their_expectations)
         remove(path);
     }
     closedir(d);
-    cr_expect_eq(files, 3);
+    cr_expect_eq(files, 4);
     int passes = 0;
     for (const char *p = o.out; (p = strstr(p, "\n  pass ")) != NULL; p++)
         passes++;
-    /* Every expectation of the three files was reported, and passed. */
-    cr_expect_eq(passes, 5 + 9 + 9, "%s", o.out);
+    /* Every expectation of the four files was reported, and passed. */
+    cr_expect_eq(passes, 5 + 9 + 9 + 5, "%s", o.out);
     rmdir(dir);
 }
 
