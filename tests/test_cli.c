@@ -675,3 +675,22 @@ Test(cli, calc_refuses_amounts_it_cannot_represent_as_bad_input)
     perpsim("calc margin --venue binance --notional 2.5M --leverage 10", &o);
     cr_expect_eq(o.status, 0, "%s", o.err);
 }
+
+/* validate places initial positions as the run would: an open interest the
+ * seed's draws cannot reach exits 2 with the key's place (at seed 7, 150k
+ * longs hold 1.095B of the crash scenario's 1.2B), where `run` alone used
+ * to find it. */
+Test(cli, validate_refuses_an_initial_open_interest_the_draws_cannot_reach)
+{
+    outcome o;
+    perpsimf(&o, "validate %s/scenarios/crash-2025-10-10.yaml --set seed=7 "
+                 "--set populations[4].count=150k", PERPSIM_SOURCE_DIR);
+    cr_expect_eq(o.status, 2, "%s", o.err);
+    cr_expect_not_null(strstr(o.err, "crash-2025-10-10.yaml:69:15: "
+                                     "populations[4].initial.open_interest: "
+                                     "the 150000 agents' positions hold"),
+                       "%s", o.err);
+    perpsimf(&o, "validate %s/scenarios/crash-2025-10-10.yaml --set seed=7",
+             PERPSIM_SOURCE_DIR);
+    cr_expect_eq(o.status, 0, "%s", o.err);
+}

@@ -217,3 +217,38 @@ Test(initial, the_resolved_scenario_names_the_keys_only_when_used)
     cr_assert_null(strstr(shorts, "initial"), "%s", shorts);
     scenario_free(&s);
 }
+
+/* An open interest under the load's bound (count x the mean notional,
+ * 65.9M here) that the seed's draws still cannot reach (positions are
+ * liquidated on the look-back, and lognormal draws fall short of the mean):
+ * scenario_load_file leaves it to the run, scenario_validate_file (`perpsim
+ * validate`) places the positions as the run would and refuses it at the
+ * key, FILE:LINE:COL. 40M is reached and passes both. */
+Test(initial, validate_places_the_positions_and_refuses_a_shortfall_at_the_key)
+{
+    char dir[256], file[4200];
+    support_temp_dir(dir, sizeof dir, "initial-validate");
+    snprintf(file, sizeof file, "%s/in.yaml", dir);
+    support_write_file(file, INITIAL_WORLD("0", "60M"));
+    scenario s;
+    perr e = {0, ""};
+    cr_assert_eq(scenario_load_file(file, NULL, 0, &s, &e), 0, "%s", e.msg);
+    scenario_free(&s);
+    cr_assert_neq(scenario_validate_file(file, NULL, 0, &s, &e), 0);
+    char want[4400];
+    snprintf(want, sizeof want, "%s:14:15: populations[2].initial."
+             "open_interest: the 20000 agents' positions hold ", file);
+    cr_assert(strstr(e.msg, want), "got: %s\nwant: %s", e.msg, want);
+    cr_assert(strstr(e.msg, "of 6e+07 quote currency at the start; raise "
+                            "count or notional.median"), "%s", e.msg);
+    support_write_file(file, INITIAL_WORLD("0", "40M"));
+    perr_clear(&e);
+    cr_assert_eq(scenario_validate_file(file, NULL, 0, &s, &e), 0, "%s", e.msg);
+    scenario_free(&s);
+    /* Without initial positions nothing is built: the same as loading. */
+    support_write_file(file, INITIAL_WORLD("0", "0"));
+    cr_assert_eq(scenario_validate_file(file, NULL, 0, &s, &e), 0, "%s", e.msg);
+    scenario_free(&s);
+    remove(file);
+    support_remove_tree(dir);
+}
