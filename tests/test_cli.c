@@ -598,7 +598,8 @@ Test(cli, reference_scenarios_pass_their_expectations)
      * seed under --check (tools/seed-check.sh measures the other seeds). */
     static const char *const names[] = {"short-squeeze-1.37b",
                                         "selloff-thin-liquidity",
-                                        "cadence-8h-vs-1h"};
+                                        "cadence-8h-vs-1h",
+                                        "crash-2025-10-10"};
     char dir[64];
     support_temp_dir(dir, sizeof dir, "cli-runs");
     char args[1024];
@@ -624,12 +625,12 @@ Test(cli, reference_scenarios_pass_their_expectations)
         remove(path);
     }
     closedir(d);
-    cr_expect_eq(files, 3);
+    cr_expect_eq(files, 4);
     int passes = 0;
     for (const char *p = o.out; (p = strstr(p, "\n  pass ")) != NULL; p++)
         passes++;
-    /* Every expectation of the three files was reported, and passed. */
-    cr_expect_eq(passes, 5 + 9 + 9, "%s", o.out);
+    /* Every expectation of the four files was reported, and passed. */
+    cr_expect_eq(passes, 5 + 9 + 9 + 5, "%s", o.out);
     rmdir(dir);
 }
 
@@ -766,4 +767,22 @@ Test(cli, summary_tables_list_runs_in_the_order_given)
     cr_expect_not_null(strstr(o.out, "\"result\": \""), "%s", o.out);
     cr_expect_not_null(strstr(o.out, path), "%s", o.out);
     support_remove_tree(dir);
+
+/* validate places initial positions as the run would: an open interest the
+ * seed's draws cannot reach exits 2 with the key's place (at seed 7, 150k
+ * longs hold 1.095B of the crash scenario's 1.2B), where `run` alone used
+ * to find it. */
+Test(cli, validate_refuses_an_initial_open_interest_the_draws_cannot_reach)
+{
+    outcome o;
+    perpsimf(&o, "validate %s/scenarios/crash-2025-10-10.yaml --set seed=7 "
+                 "--set populations[4].count=150k", PERPSIM_SOURCE_DIR);
+    cr_expect_eq(o.status, 2, "%s", o.err);
+    cr_expect_not_null(strstr(o.err, "crash-2025-10-10.yaml:69:15: "
+                                     "populations[4].initial.open_interest: "
+                                     "the 150000 agents' positions hold"),
+                       "%s", o.err);
+    perpsimf(&o, "validate %s/scenarios/crash-2025-10-10.yaml --set seed=7",
+             PERPSIM_SOURCE_DIR);
+    cr_expect_eq(o.status, 0, "%s", o.err);
 }

@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 
 #include <hdf5.h>
+#include <hdf5_hl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,4 +217,150 @@ Test(initial, the_resolved_scenario_names_the_keys_only_when_used)
     cr_assert(first && first < shorts, "%s", s.resolved);
     cr_assert_null(strstr(shorts, "initial"), "%s", shorts);
     scenario_free(&s);
+}
+
+/* An open interest under the load's bound (count x the mean notional,
+ * 65.9M here) that the seed's draws still cannot reach (positions are
+ * liquidated on the look-back, and lognormal draws fall short of the mean):
+ * scenario_load_file leaves it to the run, scenario_validate_file (`perpsim
+ * validate`) places the positions as the run would and refuses it at the
+ * key, FILE:LINE:COL. 40M is reached and passes both. */
+Test(initial, validate_places_the_positions_and_refuses_a_shortfall_at_the_key)
+{
+    char dir[256], file[4200];
+    support_temp_dir(dir, sizeof dir, "initial-validate");
+    snprintf(file, sizeof file, "%s/in.yaml", dir);
+    support_write_file(file, INITIAL_WORLD("0", "60M"));
+    scenario s;
+    perr e = {0, ""};
+    cr_assert_eq(scenario_load_file(file, NULL, 0, &s, &e), 0, "%s", e.msg);
+    scenario_free(&s);
+    cr_assert_neq(scenario_validate_file(file, NULL, 0, &s, &e), 0);
+    char want[4400];
+    snprintf(want, sizeof want, "%s:14:15: populations[2].initial."
+             "open_interest: the 20000 agents' positions hold ", file);
+    cr_assert(strstr(e.msg, want), "got: %s\nwant: %s", e.msg, want);
+    cr_assert(strstr(e.msg, "of 6e+07 quote currency at the start; raise "
+                            "count or notional.median"), "%s", e.msg);
+    support_write_file(file, INITIAL_WORLD("0", "40M"));
+    perr_clear(&e);
+    cr_assert_eq(scenario_validate_file(file, NULL, 0, &s, &e), 0, "%s", e.msg);
+    scenario_free(&s);
+    /* Without initial positions nothing is built: the same as loading. */
+    support_write_file(file, INITIAL_WORLD("0", "0"));
+    cr_assert_eq(scenario_validate_file(file, NULL, 0, &s, &e), 0, "%s", e.msg);
+    scenario_free(&s);
+    remove(file);
+    support_remove_tree(dir);
+}
+
+/* The map on the output grid (/venues/<v>/liquidation_map_grid): the start
+ * map's buckets as a dimension scale, one row of cells per sample of the
+ * grid (every_s: the output step rounded up to a whole minute), each
+ * side's cells plus its off-grid and beyond figures the open interest of
+ * that sample (valued at its mark, as the series is), exactly but for the
+ * sums' rounding. Without initial positions there is none (the test
+ * above; tools/check-outputs.sh holds the other scenarios' files). */
+Test(initial, the_map_on_the_output_grid_sums_to_each_samples_open_interest)
+{
+    char dir[256];
+    const char *text =
+        "name: initial\n"
+        "seed: 3\n"
+        "duration: 10m\n"
+        "output: {every: 20s}\n"
+        "index: {model: gbm, price: 60000, vol_annual: 0.5}\n"
+        "venues:\n"
+        "  - {name: binance, profile: binance}\n"
+        "populations:\n"
+        "  - {kind: market_maker, count: 5}\n"
+        "  - {kind: noise_taker, count: 50}\n"
+        "  - kind: leveraged_long\n"
+        "    count: 20000\n"
+        "    arrival: {rate: 20}\n"
+        "    initial: {open_interest: 50M, lookback: 14d}\n"
+        "  - kind: leveraged_short\n"
+        "    count: 20000\n"
+        "    arrival: {rate: 20}\n"
+        "    initial: {open_interest: 20M}\n"
+        "shocks:\n"
+        "  - {at: 5m, kind: index_jump, pct: -5}\n";
+    hid_t f = run_checked(text, dir, sizeof dir);
+    size_t n_map;
+    hid_t d;
+    liqmap_row *rows = read_map(f, &n_map, &d);
+    H5Dclose(d);
+    hid_t g = H5Gopen2(f, "/venues/binance/liquidation_map_grid", H5P_DEFAULT);
+    cr_assert_geq(g, 0, "no liquidation_map_grid");
+    cr_expect_eq(attr_double(g, "every_s"), 60);
+    cr_expect_eq(attr_double(g, "bucket_bps"), 10);
+    H5Gclose(g);
+    size_t n_t, n_price, n_cells, n;
+#define GRID "/venues/binance/liquidation_map_grid/"
+    double *t = support_read_dataset(f, GRID "t", &n_t);
+    double *price = support_read_dataset(f, GRID "price_low", &n_price);
+    double *longs = support_read_dataset(f, GRID "long_notional", &n_cells);
+    double *shorts = support_read_dataset(f, GRID "short_notional", &n);
+    double *lb = support_read_dataset(f, GRID "long_beyond", &n);
+    double *sb = support_read_dataset(f, GRID "short_beyond", &n);
+    double *lo = support_read_dataset(f, GRID "long_off_grid", &n);
+    double *so = support_read_dataset(f, GRID "short_off_grid", &n);
+    double *oi = support_read_dataset(f, "/venues/binance/series/open_interest",
+                                      &n);
+    double *st = support_read_dataset(f, "/venues/binance/series/t", &n);
+    cr_assert(t && price && longs && shorts && lb && sb && lo && so && oi
+              && st);
+    n_t /= sizeof(double); /* support_read_dataset gives bytes */
+    n_price /= sizeof(double);
+    n_cells /= sizeof(double);
+    /* samples at 0, 60, ..., 600 s (the grid's last sample is the end);
+     * the start map's buckets */
+    cr_assert_eq(n_t, 11);
+    cr_assert_eq(n_price, n_map);
+    cr_assert_eq(n_cells, n_t * n_map);
+    for (size_t r = 0; r < n_map; r++)
+        cr_assert_eq(price[r], rows[r].price_low);
+    /* the buckets are the 2-D datasets' second dimension scale */
+    hid_t cells = H5Dopen2(f, GRID "long_notional", H5P_DEFAULT);
+    hid_t scale = H5Dopen2(f, GRID "price_low", H5P_DEFAULT);
+    hid_t tscale = H5Dopen2(f, GRID "t", H5P_DEFAULT);
+    cr_expect_gt(H5DSis_attached(cells, scale, 1), 0);
+    cr_expect_gt(H5DSis_attached(cells, tscale, 0), 0);
+    H5Dclose(tscale);
+    H5Dclose(scale);
+    H5Dclose(cells);
+    int moved = 0;
+    for (size_t k = 0; k < n_t; k++) {
+        cr_assert_eq(t[k], 60.0 * (double)k);
+        size_t row = (size_t)(t[k] / 20); /* the series' sample at t[k] */
+        cr_assert_eq(st[row], t[k]);
+        double l = lb[k] + lo[k], s = sb[k] + so[k];
+        for (size_t r = 0; r < n_map; r++) {
+            l += longs[k * n_map + r];
+            s += shorts[k * n_map + r];
+        }
+        cr_assert(fabs(l - oi[row]) <= 1e-9 * oi[row], "sample %zu: longs "
+                  "%.4f, open interest %.4f", k, l, oi[row]);
+        cr_assert(fabs(s - oi[row]) <= 1e-9 * oi[row], "sample %zu: shorts "
+                  "%.4f, open interest %.4f", k, s, oi[row]);
+        if (k > 0)
+            for (size_t r = 0; r < n_map; r++)
+                moved |= longs[k * n_map + r] != longs[r];
+    }
+    /* the map changes: the 5% drop liquidates the longs nearest the mark */
+    cr_expect(moved);
+#undef GRID
+    free(rows);
+    free(t);
+    free(price);
+    free(longs);
+    free(shorts);
+    free(lb);
+    free(sb);
+    free(lo);
+    free(so);
+    free(oi);
+    free(st);
+    H5Fclose(f);
+    support_remove_tree(dir);
 }

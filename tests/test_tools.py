@@ -1340,5 +1340,37 @@ class CascadeMetricsTest(ToolTestCase):
             self.assertIn(part, result.stdout)
 
 
+
+class CrashKlinesTest(unittest.TestCase):
+    """tools/make-crash-klines regenerates scenarios/data/crash-2025-10-10-
+    synthetic.csv byte for byte, and the file has the anchors the
+    scenario's header and scenarios/README.md state."""
+
+    SHIPPED = ROOT / "scenarios" / "data" / "crash-2025-10-10-synthetic.csv"
+
+    def test_regenerates_the_shipped_file_byte_for_byte(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = pathlib.Path(tmp) / "k.csv"
+            subprocess.run(["/usr/bin/python3",
+                            str(TOOLS / "make-crash-klines"), str(out)],
+                           check=True)
+            self.assertEqual(out.read_bytes(), self.SHIPPED.read_bytes())
+
+    def test_the_anchors(self):
+        import perpsim
+        k = perpsim.load_klines(self.SHIPPED)
+        self.assertEqual(len(k), 240)
+        self.assertEqual(k["time"].iloc[0].isoformat(),
+                         "2025-10-10T19:00:00+00:00")
+        self.assertEqual(k["open"].iloc[0], 121600.0)
+        low = int(k["low"].to_numpy().argmin())
+        self.assertEqual(k["low"].iloc[low], 102000.0)
+        self.assertEqual(k["time"].iloc[low].strftime("%H:%M"), "21:20")
+        self.assertEqual((k["low"] == 102000.0).sum(), 1)
+        at = {t.strftime("%H:%M"): c for t, c in zip(k["time"], k["close"])}
+        self.assertEqual(at["21:59"], 113000.0)   # closes at 22:00
+        self.assertEqual(k["close"].iloc[-1], 113000.0)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -422,7 +422,7 @@ int cmd_validate(int argc, char **argv)
         scenario s;
         perr e;
         perr_clear(&e);
-        if (scenario_load_file(o.files[k], o.sets, o.n_sets, &s, &e) != 0) {
+        if (scenario_validate_file(o.files[k], o.sets, o.n_sets, &s, &e) != 0) {
             fprintf(stderr, "perpsim validate: %s\n", e.msg);
             status = EXIT_USAGE;
             continue;

@@ -31,6 +31,8 @@ int liqmap_build(const venue *v, liqmap *out, perr *e)
         w = 1;
     out->mark = (double)mark * ticks_to_quote;
     out->bucket_bps = LIQMAP_BUCKET_BPS;
+    out->mark_ticks = mark;
+    out->width_ticks = w;
     int64_t lo = INT64_MAX, hi = INT64_MIN;
     for (uint32_t id = ACCOUNT_FIRST_TRADER; id < t->n; id++) {
         const account *a = &t->a[id];
@@ -44,6 +46,7 @@ int liqmap_build(const venue *v, liqmap *out, perr *e)
         lo = k < lo ? k : lo;
         hi = k > hi ? k : hi;
     }
+    out->first_bucket = lo <= hi ? lo : 0;
     if (lo <= hi) {
         out->n = (size_t)(hi - lo + 1);
         out->rows = calloc(out->n, sizeof *out->rows);
@@ -85,6 +88,110 @@ int liqmap_build(const venue *v, liqmap *out, perr *e)
         }
     }
     return 0;
+}
+
+int liqmap_grid_init(liqmap_grid *g, const liqmap *m, perr *e)
+{
+    memset(g, 0, sizeof *g);
+    g->buckets = m->n;
+    g->bucket_bps = m->bucket_bps;
+    g->mark_ticks = m->mark_ticks;
+    g->width_ticks = m->width_ticks;
+    g->first_bucket = m->first_bucket;
+    g->price_low = calloc(m->n ? m->n : 1, sizeof *g->price_low);
+    if (!g->price_low)
+        return perr_set(e, PERR_NOMEM, "no memory for the liquidation map");
+    for (size_t r = 0; r < m->n; r++)
+        g->price_low[r] = m->rows[r].price_low;
+    return 0;
+}
+
+/* Room for one more sample. */
+static int grid_grow(liqmap_grid *g, perr *e)
+{
+    if (g->n < g->cap)
+        return 0;
+    size_t cap = g->cap ? 2 * g->cap : 64;
+    double **one[] = {&g->t, &g->mark, &g->long_beyond, &g->short_beyond,
+                      &g->long_off_grid, &g->short_off_grid};
+    for (size_t i = 0; i < sizeof one / sizeof one[0]; i++) {
+        double *p = realloc(*one[i], cap * sizeof **one[i]);
+        if (!p)
+            return perr_set(e, PERR_NOMEM, "no memory for the liquidation map");
+        *one[i] = p;
+    }
+    size_t row = g->buckets ? g->buckets : 1;
+    double **cells[] = {&g->longs, &g->shorts};
+    for (size_t i = 0; i < 2; i++) {
+        double *p = realloc(*cells[i], cap * row * sizeof **cells[i]);
+        if (!p)
+            return perr_set(e, PERR_NOMEM, "no memory for the liquidation map");
+        *cells[i] = p;
+    }
+    g->cap = cap;
+    return 0;
+}
+
+int liqmap_grid_sample(liqmap_grid *g, const venue *v, double t_s, perr *e)
+{
+    int rc = grid_grow(g, e);
+    if (rc != 0)
+        return rc;
+    const accounts *t = venue_accounts(v);
+    const profile *p = venue_profile(v);
+    int64_t mark = venue_mark(v);
+    double quote_per_tick = profile_cash_to_quote(p, 1)
+                            * (double)p->cash_per_tick_lot;
+    double ticks_to_quote =
+        1 / profile_price_to_ticks(p, (profile_decimal){1, 0});
+    size_t k = g->n++;
+    double *longs = g->longs + k * g->buckets;
+    double *shorts = g->shorts + k * g->buckets;
+    memset(longs, 0, g->buckets * sizeof *longs);
+    memset(shorts, 0, g->buckets * sizeof *shorts);
+    g->t[k] = t_s;
+    g->mark[k] = (double)mark * ticks_to_quote;
+    double lb = 0, sb = 0, lo = 0, so = 0;
+    for (uint32_t id = 0; id < t->n; id++) {
+        const account *a = &t->a[id];
+        if (a->size == 0)
+            continue;
+        int side = a->size > 0 ? 1 : -1;
+        int64_t lots = side > 0 ? a->size : -a->size;
+        double notional = (double)lots * (double)mark * quote_per_tick;
+        int in_range = id >= ACCOUNT_FIRST_TRADER && a->state == ACCOUNT_ACTIVE
+                       && (side > 0 ? a->trigger >= t->min_mark
+                                    : a->trigger <= t->max_mark);
+        if (!in_range) {
+            *(side > 0 ? &lb : &sb) += notional;
+            continue;
+        }
+        int64_t r = floor_div(a->trigger - g->mark_ticks, g->width_ticks)
+                    - g->first_bucket;
+        if (r < 0 || (uint64_t)r >= g->buckets)
+            *(side > 0 ? &lo : &so) += notional;
+        else
+            (side > 0 ? longs : shorts)[r] += notional;
+    }
+    g->long_beyond[k] = lb;
+    g->short_beyond[k] = sb;
+    g->long_off_grid[k] = lo;
+    g->short_off_grid[k] = so;
+    return 0;
+}
+
+void liqmap_grid_free(liqmap_grid *g)
+{
+    free(g->price_low);
+    free(g->t);
+    free(g->mark);
+    free(g->longs);
+    free(g->shorts);
+    free(g->long_beyond);
+    free(g->short_beyond);
+    free(g->long_off_grid);
+    free(g->short_off_grid);
+    memset(g, 0, sizeof *g);
 }
 
 void liqmap_free(liqmap *m)

@@ -49,7 +49,37 @@ typedef struct liqmap {
     double long_beyond;   /* quote: longs no mark of the range liquidates */
     double short_beyond;
     int64_t long_lots, short_lots; /* every position of each side */
+    int64_t mark_ticks;   /* the mark, ticks */
+    int64_t width_ticks;  /* a bucket's width, ticks */
+    int64_t first_bucket; /* rows[0] holds [mark + k w, ...) for this k */
 } liqmap;
+
+/* The map on the output grid: the notional of the positions on the buckets
+ * of the start's map (its rows, aligned on the start mark), sample after
+ * sample, each valued at that sample's mark as the open interest series
+ * is. A trigger within the book's range but outside the start's rows
+ * (a position opened later, far from the start) is counted in the
+ * sample's off-grid figure of its side, one beyond the range in its beyond
+ * figure, so that per side the cells, the off-grid and the beyond figures
+ * sum to the open interest at that sample's mark. */
+typedef struct liqmap_grid {
+    size_t buckets;        /* the start map's rows */
+    double *price_low;     /* quote, per bucket */
+    double bucket_bps;
+    int64_t mark_ticks, width_ticks, first_bucket; /* the start map's grid */
+    size_t n, cap;         /* samples */
+    double *t;             /* s since the start, per sample */
+    double *mark;          /* quote, per sample */
+    double *longs, *shorts; /* quote, n x buckets, sample-major */
+    double *long_beyond, *short_beyond, *long_off_grid, *short_off_grid;
+} liqmap_grid;
+
+/* A grid on m's buckets, no sample yet. PERR_NOMEM. */
+int liqmap_grid_init(liqmap_grid *g, const liqmap *m, perr *e);
+/* Appends v's positions now as the sample at t_s; O(accounts + buckets).
+ * PERR_NOMEM. */
+int liqmap_grid_sample(liqmap_grid *g, const venue *v, double t_s, perr *e);
+void liqmap_grid_free(liqmap_grid *g);
 
 /* The map of v's positions now, at its mark; O(accounts + rows). PERR_NOMEM. */
 int liqmap_build(const venue *v, liqmap *out, perr *e);

@@ -52,6 +52,12 @@ typedef struct sink_ops {
      * for a venue where some population starts with positions. */
     int (*add_liquidation_map)(void *ctx, size_t venue, const liqmap *m,
                                perr *e);
+    /* The map on the output grid (liqmap.h), sampled every every_s
+     * seconds; once, after the last row; only for a venue given
+     * add_liquidation_map. */
+    int (*add_liquidation_map_grid)(void *ctx, size_t venue,
+                                    const liqmap_grid *g, double every_s,
+                                    perr *e);
 } sink_ops;
 
 typedef struct sink {

@@ -62,6 +62,8 @@ typedef struct world_site {
     int has_shock_account;
     uint32_t counterparty;   /* the other side of the initial positions */
     int has_initial;         /* some population starts with positions here */
+    int has_grid;            /* the map on the output grid is kept */
+    liqmap_grid grid;
     summary_venue *summary;  /* what the run's summary says of the venue */
 } world_site;
 
@@ -93,6 +95,12 @@ struct world {
  * that needs a wider range (a crash of more than 80%) is a different study.
  * The range costs address space only where prices are reached (bigmem.h). */
 #define WORLD_PRICE_RANGE 5
+
+/* The liquidation map on the output grid is sampled at the samples whose
+ * time is a multiple of the output step rounded up to a whole multiple of
+ * this (README, "Commands"): a sample costs a pass over the accounts, and
+ * a minute is fine enough for positions' triggers. */
+#define WORLD_MAP_EVERY_MS INT64_C(60000)
 
 /* Orders a venue's book pool is made with; it grows by doubling. */
 #define WORLD_ORDERS_HINT ((size_t)1 << 16)
@@ -326,6 +334,7 @@ void world_free(world *w)
         funding_free(wv->funding);
         venue_free(wv->v);
         summary_venue_free(wv->summary);
+        liqmap_grid_free(&wv->grid);
     }
     free(w->venues);
     free(w->markets);
@@ -501,6 +510,14 @@ static int on_funding(world *w, const event *ev, perr *e)
     return push(w, funding_next_event(wv->funding), EV_FUNDING, ev->target, 0, e);
 }
 
+/* The liquidation map's step: output.every times the least whole number
+ * that makes it at least WORLD_MAP_EVERY_MS. */
+static int64_t map_every_ms(const world *w)
+{
+    int64_t every = w->s->output.every_ms;
+    return every * ((WORLD_MAP_EVERY_MS + every - 1) / every);
+}
+
 static int on_sample(world *w, const event *ev, perr *e)
 {
     for (size_t i = 0; i < w->s->n_venues; i++) {
@@ -512,6 +529,10 @@ static int on_sample(world *w, const event *ev, perr *e)
         if (rc != 0)
             return rc;
         summary_venue_note_row(wv->summary, &row);
+        if (wv->has_grid && ev->time % map_every_ms(w) == 0
+            && (rc = liqmap_grid_sample(&wv->grid, wv->v,
+                                        (double)ev->time / 1000, e)) != 0)
+            return rc;
         if (SINK_KEEPS(w, wv, append_row)
             && (rc = w->out.ops->append_row(w->out.ctx, (size_t)wv->out, &row,
                                             e)) != 0)
@@ -554,6 +575,10 @@ int world_run(world *w, const sink *out, world_progress_fn progress,
         if (rc == 0)
             rc = w->out.ops->add_liquidation_map(w->out.ctx, (size_t)wv->out,
                                                  &m, e);
+        /* and on the output grid, on the start's buckets */
+        if (rc == 0 && SINK_KEEPS(w, wv, add_liquidation_map_grid)
+            && (rc = liqmap_grid_init(&wv->grid, &m, e)) == 0)
+            wv->has_grid = 1;
         liqmap_free(&m);
         if (rc != 0)
             return rc;
@@ -596,6 +621,14 @@ int world_run(world *w, const sink *out, world_progress_fn progress,
     }
     if (rc != 0)
         return rc;
+    for (size_t i = 0; i < s->n_venues; i++) {
+        world_site *wv = &w->venues[i];
+        if (wv->has_grid
+            && (rc = w->out.ops->add_liquidation_map_grid(
+                    w->out.ctx, (size_t)wv->out, &wv->grid,
+                    (double)map_every_ms(w) / 1000, e)) != 0)
+            return rc;
+    }
     for (size_t i = 0; i < s->n_venues; i++) {
         perr audit;
         perr_clear(&audit);

@@ -33,6 +33,7 @@
 
 #include <errno.h>
 #include <hdf5.h>
+#include <hdf5_hl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1039,6 +1040,96 @@ int output_add_liquidation_map(output *o, size_t vi, const liqmap *m,
     return 0;
 }
 
+/* ---- the liquidation map on the output grid ------------------------------ */
+
+/* A dataset of doubles of rank 1 or 2 (dims), deflated in chunks of up to
+ * 16 samples when it holds any, its units attribute set. */
+static hid_t grid_dataset(const output *o, hid_t g, const char *name, int rank,
+                          const hsize_t *dims, const char *unit,
+                          const double *data)
+{
+    hid_t sp = H5Screate_simple(rank, dims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t d = H5I_INVALID_HID;
+    hsize_t chunk[2] = {dims[0] < 16 ? dims[0] : 16, rank > 1 ? dims[1] : 1};
+    int empty = dims[0] == 0 || (rank > 1 && dims[1] == 0);
+    int bad = sp < 0 || dcpl < 0 || H5Pset_obj_track_times(dcpl, 0) < 0
+              || (!empty && (H5Pset_chunk(dcpl, rank, chunk) < 0
+                             || H5Pset_shuffle(dcpl) < 0
+                             || H5Pset_deflate(dcpl, OUTPUT_DEFLATE) < 0))
+              || (d = H5Dcreate2(g, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT,
+                                 dcpl, H5P_DEFAULT)) < 0
+              || (!empty && H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
+                                     H5P_DEFAULT, data) < 0)
+              || h5u_attr_scalar(d, "units", o->str_type, &unit) < 0;
+    h5u_close(dcpl);
+    h5u_close(sp);
+    if (bad) {
+        h5u_close(d);
+        return H5I_INVALID_HID;
+    }
+    return d;
+}
+
+static int write_liqmap_grid(output *o, out_venue *v, const liqmap_grid *m,
+                             double every_s)
+{
+    hid_t vg = H5Gopen2(o->venues, v->name, H5P_DEFAULT);
+    hid_t g = vg < 0 ? vg : h5u_make_group(vg, "liquidation_map_grid");
+    hsize_t dims[2] = {m->n, m->buckets};
+    hid_t t = H5I_INVALID_HID, price = H5I_INVALID_HID;
+    int bad = g < 0
+              || h5u_attr_scalar(g, "bucket_bps", H5T_IEEE_F64LE,
+                                 &m->bucket_bps) < 0
+              || h5u_attr_scalar(g, "every_s", H5T_IEEE_F64LE, &every_s) < 0
+              || (t = grid_dataset(o, g, "t", 1, dims, "s", m->t)) < 0
+              || (price = grid_dataset(o, g, "price_low", 1, dims + 1,
+                                       "quote", m->price_low)) < 0
+              || H5DSset_scale(t, "t") < 0
+              || H5DSset_scale(price, "price_low") < 0;
+    static const char *const cells[2] = {"long_notional", "short_notional"};
+    const double *cell_data[2] = {m->longs, m->shorts};
+    for (int k = 0; !bad && k < 2; k++) {
+        hid_t d = grid_dataset(o, g, cells[k], 2, dims, "quote", cell_data[k]);
+        bad = d < 0 || H5DSattach_scale(d, t, 0) < 0
+              || H5DSattach_scale(d, price, 1) < 0;
+        h5u_close(d);
+    }
+    static const char *const ones[5] = {"mark", "long_beyond", "short_beyond",
+                                        "long_off_grid", "short_off_grid"};
+    const double *one_data[5] = {m->mark, m->long_beyond, m->short_beyond,
+                                 m->long_off_grid, m->short_off_grid};
+    for (int k = 0; !bad && k < 5; k++) {
+        hid_t d = grid_dataset(o, g, ones[k], 1, dims, "quote", one_data[k]);
+        bad = d < 0 || H5DSattach_scale(d, t, 0) < 0;
+        h5u_close(d);
+    }
+    h5u_close(price);
+    h5u_close(t);
+    if (g >= 0 && g != vg)
+        h5u_close(g);
+    h5u_close(vg);
+    return bad;
+}
+
+int output_add_liquidation_map_grid(output *o, size_t vi,
+                                    const liqmap_grid *g, double every_s,
+                                    perr *e)
+{
+    int rc;
+    out_venue *v = venue_of(o, vi, &rc, e);
+    if (!v)
+        return rc;
+    h5u_quiet q;
+    h5u_quiet_begin(&q);
+    int bad = write_liqmap_grid(o, v, g, every_s);
+    h5u_quiet_end(&q);
+    if (bad)
+        return output_fail(o, e, "cannot write "
+                           "/venues/%s/liquidation_map_grid", v->name);
+    return 0;
+}
+
 /* ---- the engine's sink (sink.h) ----------------------------------------- */
 
 static int sink_add_venue(void *o, const char *name, const profile *p,
@@ -1081,10 +1172,16 @@ static int sink_liqmap(void *o, size_t vi, const liqmap *m, perr *e)
     return output_add_liquidation_map(o, vi, m, e);
 }
 
+static int sink_liqmap_grid(void *o, size_t vi, const liqmap_grid *g,
+                            double every_s, perr *e)
+{
+    return output_add_liquidation_map_grid(o, vi, g, every_s, e);
+}
+
 static const sink_ops output_sink_ops = {
     sink_add_venue, sink_row,     sink_liquidations,
     sink_adls,      sink_funding, sink_trades,
-    sink_liqmap,
+    sink_liqmap,    sink_liqmap_grid,
 };
 
 sink output_sink(output *o)

@@ -110,6 +110,12 @@ int output_append_trades(output *o, size_t venue, int64_t now,
  * short_beyond_notional (quote). At most once per venue. */
 int output_add_liquidation_map(output *o, size_t venue, const liqmap *m,
                                perr *e);
+/* The venue's liquidation map on the output grid (liqmap.h), sampled every
+ * every_s seconds: the group /venues/<v>/liquidation_map_grid (README,
+ * "Commands"). Once, after the last row. */
+int output_add_liquidation_map_grid(output *o, size_t venue,
+                                    const liqmap_grid *g, double every_s,
+                                    perr *e);
 
 /* The output as the engine's sink (sink.h): its hooks are the calls
  * above, on o. */

@@ -45,6 +45,14 @@
 int scenario_load_file(const char *path, const char *const *sets,
                        size_t n_sets, scenario *out, perr *e);
 
+/* As scenario_load_file, and then, when some population starts with
+ * positions (initial.open_interest), places them as the run would, by
+ * building the world without running it: an open interest the draws cannot
+ * reach is an error at its key (`perpsim validate`). path NULL: the
+ * built-in default. */
+int scenario_validate_file(const char *path, const char *const *sets,
+                           size_t n_sets, scenario *out, perr *e);
+
 /* As scenario_load_file for the len bytes of text; name stands for the
  * file in messages and in `source`. */
 int scenario_load_text(const char *name, const char *text, size_t len,

@@ -50,6 +50,8 @@ typedef struct loader {
     perr *e;
     const char *origin;          /* where the override being applied came
                                     from ("sweep.yaml:7:5"); NULL: --set */
+    int place_initial;           /* place the initial positions as the run
+                                    would (scenario_validate_file) */
 } loader;
 
 /* ---- messages and names (scenario_keys.c) ------------------------------ */
