@@ -307,6 +307,37 @@ static int check_sweep_part(loader *ld)
     return 0;
 }
 
+/* Every range's ends, each key at its low and its high bound (the others
+ * as the scenario has them), must load: the search may go anywhere in the
+ * ranges, not only where the start points lie. */
+static int check_range_ends(loader *ld)
+{
+    const sweep *sw = &ld->c->sw;
+    size_t n = sw->n_sets + 1;
+    const char **sets = calloc(n, sizeof *sets);
+    const char **places = calloc(n, sizeof *places);
+    int rc = sets && places ? 0 : nomem(ld);
+    for (size_t i = 0; rc == 0 && i < sw->n_sets; i++) {
+        sets[i] = sw->sets[i];
+        places[i] = sw->set_places[i];
+    }
+    for (size_t k = 0; rc == 0 && k < sw->n_keys; k++)
+        for (int end = 0; rc == 0 && end < 2; end++) {
+            char text[64], set[FLAT_PATH_MAX + 80];
+            sweep_key_value(&sw->keys[k], end, text, sizeof text);
+            snprintf(set, sizeof set, "%s=%s", sw->keys[k].path, text);
+            sets[sw->n_sets] = set;
+            places[sw->n_sets] = sw->keys[k].place;
+            scenario s;
+            rc = scenario_load(sweep_scenario(sw), sets, places, n, &s, ld->e);
+            if (rc == 0)
+                scenario_free(&s);
+        }
+    free(sets);
+    free(places);
+    return rc;
+}
+
 int calib_load(const char *path, calib *out, perr *e)
 {
     memset(out, 0, sizeof *out);
@@ -329,6 +360,8 @@ int calib_load(const char *path, calib *out, perr *e)
                     dialect.hint);
     if (rc == 0)
         rc = check_sweep_part(&ld);
+    if (rc == 0)
+        rc = check_range_ends(&ld);
     scenario s;
     memset(&s, 0, sizeof s);
     if (rc == 0)
