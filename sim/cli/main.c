@@ -192,7 +192,7 @@ static const char calibrate_help[] =
     "  -h, --help           show this help\n"
     "\n"
     "Calibration files: scenarios/README.md (\"Calibration files\"); an\n"
-    "example: scenarios/calibrate-quickstart.yaml.\n";
+    "example: scenarios/calibrate-selloff.yaml.\n";
 
 static const char bench_help[] =
     "usage: perpsim bench NAME [OPTIONS]\n"
