@@ -86,7 +86,7 @@ typedef struct cal_ctx {
     const calib_candidate *cands; /* the batch being run */
     double *values;
     size_t done, total;           /* runs of the batch */
-    size_t runs;                  /* every run so far */
+    size_t runs;                  /* every run so far, all batches */
     perr err;
     int failed;
     const calib_result *last;     /* for the progress line */
@@ -110,7 +110,7 @@ static void draw(cal_ctx *x)
                 r->iterations, x->c->iterations, r->n_evals - n_start);
     if (r && r->n_cands)
         fprintf(x->tty, "  best %.4g", r->cands[r->best].objective);
-    fprintf(x->tty, "  %zu runs  %.0fs elapsed\033[K", x->runs + x->done,
+    fprintf(x->tty, "  %zu runs  %.0fs elapsed\033[K", x->runs,
             now - x->t0);
     fflush(x->tty);
     x->last_draw = now;
@@ -138,6 +138,7 @@ static int done(void *ctx, const pool_result *r)
     cal_ctx *x = ctx;
     size_t ns = x->c->sw.n_seeds;
     x->done++;
+    x->runs++;
     if (x->failed)
         return 1;
     perr e;
@@ -182,7 +183,6 @@ static int evaluate(void *ctx, const calib_candidate *cands, size_t n,
     x->total = n * x->c->sw.n_seeds;
     pool_ops ops = {work, done, tick};
     int rc = pool_run(x->total, x->cli->jobs, &ops, x, e);
-    x->runs += x->done;
     if (rc != 0)
         return rc;
     if (x->failed) {
