@@ -68,8 +68,9 @@ Test(cli, help_lists_every_command)
     outcome o;
     perpsim("--help", &o);
     cr_expect_eq(o.status, 0);
-    const char *names[] = {"run", "validate", "inspect", "calc", "sweep", "bench"};
-    for (size_t i = 0; i < 6; i++)
+    const char *names[] = {"run",   "validate", "inspect",  "calc",
+                           "sweep", "compare",  "calibrate", "bench"};
+    for (size_t i = 0; i < 8; i++)
         cr_expect_not_null(strstr(o.out, names[i]), "help lacks %s", names[i]);
     cr_expect_str_empty(o.err);
 }
@@ -84,8 +85,9 @@ Test(cli, no_arguments_is_a_usage_error)
 
 Test(cli, every_command_has_help)
 {
-    const char *names[] = {"run", "validate", "inspect", "calc", "sweep", "bench"};
-    for (size_t i = 0; i < 6; i++) {
+    const char *names[] = {"run",   "validate", "inspect",  "calc",
+                           "sweep", "compare",  "calibrate", "bench"};
+    for (size_t i = 0; i < 8; i++) {
         outcome o;
         char args[64];
         snprintf(args, sizeof args, "%s --help", names[i]);

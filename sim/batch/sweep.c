@@ -78,6 +78,7 @@ typedef struct reader {
     flat_doc doc;
     perr *e;
     sweep *s;
+    const sweep_dialect *dialect; /* NULL: a plain sweep file */
     char folder[FLAT_PATH_MAX * 2]; /* of the sweep file, with its '/' */
 } reader;
 
@@ -182,10 +183,33 @@ static double number_of(const char *text)
 
 /* ---- the sections ------------------------------------------------------- */
 
+/* Whether en lies under one of the dialect's own top-level keys (which
+ * the caller reads). */
+static int dialect_key(const reader *rd, const flat_entry *en)
+{
+    const sweep_dialect *d = rd->dialect;
+    size_t n = strcspn(en->path, ".[");
+    for (size_t k = 0; d && k < d->n_extra; k++)
+        if (strlen(d->extra[k]) == n && strncmp(en->path, d->extra[k], n) == 0)
+            return 1;
+    return 0;
+}
+
 static int check_top(reader *rd)
 {
+    const char *names[TOP_KEYS + 16];
+    size_t n_names = 0;
+    for (size_t k = 0; k < TOP_KEYS; k++)
+        names[n_names++] = top_keys[k];
+    for (size_t k = 0; rd->dialect && k < rd->dialect->n_extra && n_names < 
+         sizeof names / sizeof names[0]; k++)
+        names[n_names++] = rd->dialect->extra[k];
     for (size_t i = 0; i < rd->doc.n; i++) {
         flat_entry *en = &rd->doc.entries[i];
+        if (dialect_key(rd, en)) {
+            en->used = 1;
+            continue;
+        }
         char top[FLAT_PATH_MAX];
         snprintf(top, sizeof top, "%.*s", (int)strcspn(en->path, ".["),
                  en->path);
@@ -194,13 +218,15 @@ static int check_top(reader *rd)
             k++;
         if (k < TOP_KEYS)
             continue;
-        const char *near = suggest_nearest(top, top_keys, TOP_KEYS);
+        const char *near = suggest_nearest(top, names, n_names);
         return flat_fail_at(&rd->doc, en,
-                            "%s: unknown key%s%s%s (a sweep file has "
-                            "scenario, set, grid, sample, replicates, seeds "
-                            "and seed; scenarios/README.md)",
+                            "%s: unknown key%s%s%s (%s; scenarios/README.md)",
                             top, near ? " (did you mean '" : "",
-                            near ? near : "", near ? "'?)" : "");
+                            near ? near : "", near ? "'?)" : "",
+                            rd->dialect ? rd->dialect->keys_said
+                                        : "a sweep file has scenario, set, "
+                                          "grid, sample, replicates, seeds "
+                                          "and seed");
     }
     return 0;
 }
@@ -614,9 +640,14 @@ static int sample_coordinates(reader *rd, double *u, size_t n, size_t d)
 /* The value of sampled key k at coordinate u, and its text: rounded to a
  * multiple of the key's step, or else to 6 significant digits, and
  * written in plain decimals (as exact-decimal keys such as amounts of
- * money read them), so that the number is the text's exactly. */
-static double sampled_value(const sweep_key *k, double u, char *text,
-                            size_t size)
+ * money read them), so that the number is the text's exactly (sweep.h). */
+double sweep_key_unit(const sweep_key *k, double x)
+{
+    return k->log_scale ? (log(x) - log(k->low)) / (log(k->high) - log(k->low))
+                        : (x - k->low) / (k->high - k->low);
+}
+
+double sweep_key_value(const sweep_key *k, double u, char *text, size_t size)
 {
     double x = k->log_scale
                    ? exp(log(k->low) + u * (log(k->high) - log(k->low)))
@@ -712,7 +743,7 @@ static int expand_points(reader *rd, const grid *g)
             for (size_t j = 0; rc == 0 && j < d; j++) {
                 size_t k = s->n_grid_keys + j;
                 char text[64];
-                double x = sampled_value(&s->keys[k], u[sp * d + j], text,
+                double x = sweep_key_value(&s->keys[k], u[sp * d + j], text,
                                          sizeof text);
                 rc = set_point_value(rd, p, k, text, x, s->keys[k].place);
             }
@@ -854,9 +885,12 @@ static int check_runs(reader *rd)
 static int load_all(reader *rd, int check)
 {
     sweep *s = rd->s;
-    int rc = flat_parse(&rd->doc, s->text, s->text_len, "sweep",
-                        "a sweep names a scenario and the keys to vary "
-                        "(scenarios/README.md, \"Sweep files\")");
+    int rc = flat_parse(&rd->doc, s->text, s->text_len,
+                        rd->dialect ? rd->dialect->what : "sweep",
+                        rd->dialect ? rd->dialect->hint
+                                    : "a sweep names a scenario and the keys "
+                                      "to vary (scenarios/README.md, \"Sweep "
+                                      "files\")");
     if (rc == 0)
         rc = check_top(rd);
     if (rc == 0)
@@ -896,10 +930,12 @@ static int load_all(reader *rd, int check)
 }
 
 /* Loads s->text (already read) named name. */
-static int load_named(const char *name, int check, sweep *out, perr *e)
+static int load_named(const char *name, int check, const sweep_dialect *d,
+                      sweep *out, perr *e)
 {
     reader rd;
     memset(&rd, 0, sizeof rd);
+    rd.dialect = d;
     rd.e = e;
     rd.s = out;
     snprintf(out->file, sizeof out->file, "%s", name);
@@ -916,6 +952,12 @@ static int load_named(const char *name, int check, sweep *out, perr *e)
 
 int sweep_load(const char *path, int check, sweep *out, perr *e)
 {
+    return sweep_load_dialect(path, check, NULL, out, e);
+}
+
+int sweep_load_dialect(const char *path, int check, const sweep_dialect *d,
+                       sweep *out, perr *e)
+{
     memset(out, 0, sizeof *out);
     if (strlen(path) >= sizeof out->file)
         return perr_set(e, PERR_INVALID, "%.60s...: the path is too long",
@@ -923,7 +965,7 @@ int sweep_load(const char *path, int check, sweep *out, perr *e)
     int rc = flat_read_file(path, &out->text, &out->text_len, e);
     if (rc != 0)
         return rc;
-    return load_named(path, check, out, e);
+    return load_named(path, check, d, out, e);
 }
 
 int sweep_load_text(const char *name, const char *text, size_t len,
@@ -939,7 +981,7 @@ int sweep_load_text(const char *name, const char *text, size_t len,
     memcpy(out->text, text, len);
     out->text[len] = '\0';
     out->text_len = len;
-    return load_named(name, check, out, e);
+    return load_named(name, check, NULL, out, e);
 }
 
 void sweep_free(sweep *s)

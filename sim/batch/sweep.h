@@ -121,7 +121,34 @@ int sweep_load(const char *path, int check, sweep *out, perr *e);
 int sweep_load_text(const char *name, const char *text, size_t len,
                     int check, sweep *out, perr *e);
 
+/* A file that is a sweep file with keys of its own (a calibration file,
+ * calibrate.h): sweep loading leaves the top-level keys extra[0..n_extra)
+ * and everything below them to the caller, and an unknown top-level key
+ * is answered with "(KEYS_SAID; scenarios/README.md)". what and hint name
+ * the file in flat_parse's messages. */
+typedef struct sweep_dialect {
+    const char *const *extra;
+    size_t n_extra;
+    const char *keys_said; /* "a calibration file has scenario, set, ..." */
+    const char *what;      /* "calibration" */
+    const char *hint;      /* what an empty file is told */
+} sweep_dialect;
+
+/* sweep_load for a file of dialect d (NULL: a sweep file). */
+int sweep_load_dialect(const char *path, int check, const sweep_dialect *d,
+                       sweep *out, perr *e);
+
 void sweep_free(sweep *s);
+
+/* The value of sampled key k at coordinate u in [0, 1] of its range
+ * (linear, or logarithmic with `log`) and its text for the scenario,
+ * rounded as sampled points are (to the key's step, else to 6 significant
+ * digits) and kept within the range. */
+double sweep_key_value(const sweep_key *k, double u, char *text, size_t size);
+
+/* Where x lies in sampled key k's range: the inverse of sweep_key_value
+ * before rounding (0 at low, 1 at high). */
+double sweep_key_unit(const sweep_key *k, double x);
 
 /* The overrides of run r, in order: the sweep's `set:`, the point's
  * values, then "seed=N" (its text in seed_buf). sets and places get

@@ -23,6 +23,7 @@ int cmd_validate(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
 
 /* Room for a sweep's folder (cmd_sweep_opts.dir) and the name of a file in
  * it. */

@@ -2,7 +2,7 @@
  * main: the perpsim command line.
  *
  * One program, one subcommand per job (run, validate, inspect, calc, sweep,
- * bench). This file owns argument parsing, help text and the mapping of
+ * compare, calibrate, bench). This file owns argument parsing, help text and the mapping of
  * library status codes to exit statuses; the work itself is in libperpsim and,
  * for bench, in tests/bench/.
  *
@@ -175,6 +175,36 @@ static const char compare_help[] =
     "  -q, --quiet          no progress line\n"
     "  -h, --help           show this help\n";
 
+static const char calibrate_help[] =
+    "usage: perpsim calibrate [OPTIONS] CAL.yaml\n"
+    "\n"
+    "Find values of a scenario's free keys whose summary metrics, averaged\n"
+    "over the same seeds at every candidate, hit targets (simulated method\n"
+    "of moments): the objective is the sum over targets of weight *\n"
+    "((mean - target) / scale)^2. Evaluates a space-filling sample of the\n"
+    "keys' ranges (Sobol, Latin hypercube or random), then searches from the\n"
+    "best of it with GSL's Nelder-Mead simplex in the unit cube of the\n"
+    "ranges. Checks the file, the metrics and every start point before any\n"
+    "run. Writes DIR/calibrated.yaml (the scenario with the best values, for\n"
+    "perpsim run), DIR/report.txt, DIR/targets.csv (per target: target,\n"
+    "mean, sd, min, max over the seeds) and DIR/path.csv (every evaluation).\n"
+    "The same file gives the same bytes whatever -j.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output DIR     the folder of the outputs (default:\n"
+    "                       results/calibrate-NAME, NAME the file's name\n"
+    "                       without .yaml; results/NAME when NAME starts with\n"
+    "                       calibrate)\n"
+    "  -j, --jobs N         local worker processes for a candidate's seeds and\n"
+    "                       the start's points (default: the number of\n"
+    "                       processors)\n"
+    "      --force          replace the outputs of an earlier calibration\n"
+    "  -q, --quiet          no progress line\n"
+    "  -h, --help           show this help\n"
+    "\n"
+    "Calibration files: scenarios/README.md (\"Calibration files\"); an\n"
+    "example: scenarios/calibrate-selloff.yaml.\n";
+
 static const char bench_help[] =
     "usage: perpsim bench NAME [OPTIONS]\n"
     "\n"
@@ -196,6 +226,8 @@ static const command commands[] = {
      cmd_sweep, NULL, 0, NULL},
     {"compare", "compare variants (funding cadences) or venues, paired by seed",
      compare_help, cmd_compare, NULL, 0, NULL},
+    {"calibrate", "fit scenario keys to target metrics over seeds",
+     calibrate_help, cmd_calibrate, NULL, 0, NULL},
     {"bench", "run a benchmark and print its figures", bench_help,
      bench_command, NULL, 1, bench_help_items},
 };
