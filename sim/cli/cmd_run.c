@@ -25,8 +25,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "flat.h"
 #include "output.h"
 #include "pool.h"
+#include "profile_yaml.h"
 #include "runner.h"
 #include "scenario_load.h"
 #include "summary.h"
@@ -40,6 +42,7 @@ typedef struct run_options {
     char seed_set[64]; /* --seed N as the override "seed=N" */
     int jobs, check, force, quiet, check_invariants;
     cmd_summary_format format;
+    int list_keys; /* validate --list-keys */
     const char **files;
     size_t n_files;
 } run_options;
@@ -52,7 +55,7 @@ static int usage_error(const char *cmd, const char *what, const char *arg)
 /* Each command's options (getopt_long): run takes them all, validate --set
  * and -q, inspect --summary. */
 enum { OPT_SEED = 256, OPT_SET, OPT_CHECK, OPT_FORCE, OPT_INVARIANTS,
-       OPT_SUMMARY };
+       OPT_SUMMARY, OPT_LIST_KEYS };
 
 static const struct option run_long[] = {
     {"output", required_argument, NULL, 'o'},
@@ -70,6 +73,7 @@ static const struct option run_long[] = {
 
 static const struct option validate_long[] = {
     {"set", required_argument, NULL, OPT_SET},
+    {"list-keys", no_argument, NULL, OPT_LIST_KEYS},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -122,6 +126,7 @@ static int take_option(const char *cmd, int ch, char **argv,
     case OPT_CHECK: o->check = 1; return EXIT_OK;
     case OPT_FORCE: o->force = 1; return EXIT_OK;
     case OPT_INVARIANTS: o->check_invariants = 1; return EXIT_OK;
+    case OPT_LIST_KEYS: o->list_keys = 1; return EXIT_OK;
     case OPT_SUMMARY:
         if (cmd_summary_parse(optarg, &o->format) != 0)
             return usage_error(cmd, "--summary takes text, csv or json, got",
@@ -412,10 +417,101 @@ int cmd_run(int argc, char **argv)
     return b.status;
 }
 
+/* Prints key once: keys[0..*n) are those printed so far. */
+static int print_key_once(const char *key, char ***keys, size_t *n,
+                          size_t *cap)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*keys)[i], key) == 0)
+            return 0;
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 256;
+        char **k = realloc(*keys, c * sizeof *k);
+        if (!k)
+            return PERR_NOMEM;
+        *keys = k;
+        *cap = c;
+    }
+    size_t len = strlen(key);
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return PERR_NOMEM;
+    memcpy(copy, key, len + 1);
+    (*keys)[(*n)++] = copy;
+    puts(key);
+    return 0;
+}
+
+/* `validate --list-keys`: every key of s that --set can override, one per
+ * line, as the resolved scenario holds them (after defaults and overrides:
+ * "populations[3].leverage.median"), a venue's keys by its name
+ * ("venues.binance.insurance_fund") and with every key of its profile
+ * (models/venues/README.md). Bash completion of --set reads them. */
+static int list_keys(const scenario *s, perr *e)
+{
+    flat_doc d;
+    flat_init(&d, "the resolved scenario", e);
+    int rc = flat_parse(&d, s->resolved, strlen(s->resolved), "scenario", "");
+    char **keys = NULL;
+    size_t n = 0, cap = 0;
+    char key[FLAT_PATH_MAX + 64];
+    for (size_t i = 0; rc == 0 && i < d.n; i++) {
+        const flat_entry *en = &d.entries[i];
+        if (en->dead || en->kind != FLAT_SCALAR)
+            continue;
+        size_t v;
+        int at;
+        if (sscanf(en->path, "venues[%zu]%n", &v, &at) == 1
+            && v < s->n_venues && en->path[at] == '.') {
+            if (strcmp(en->path + at, ".name") == 0)
+                continue;
+            snprintf(key, sizeof key, "venues.%s%s", s->venues[v].name,
+                     en->path + at);
+        } else {
+            snprintf(key, sizeof key, "%s", en->path);
+        }
+        rc = print_key_once(key, &keys, &n, &cap);
+    }
+    for (size_t v = 0; rc == 0 && v < s->n_venues; v++)
+        for (const char *const *k = profile_yaml_keys(); rc == 0 && *k; k++) {
+            snprintf(key, sizeof key, "venues.%s.%s", s->venues[v].name, *k);
+            rc = print_key_once(key, &keys, &n, &cap);
+        }
+    for (size_t i = 0; i < n; i++)
+        free(keys[i]);
+    free(keys);
+    flat_free(&d);
+    if (rc == PERR_NOMEM)
+        perr_set(e, PERR_NOMEM, "out of memory");
+    return rc;
+}
+
 int cmd_validate(int argc, char **argv)
 {
     run_options o;
     int status = parse_run_options("validate", argc, argv, &o);
+    if (status == EXIT_OK && o.list_keys) {
+        /* The keys of each scenario given, or of the built-in default. */
+        size_t n = o.n_files ? o.n_files : 1;
+        for (size_t k = 0; status == EXIT_OK && k < n; k++) {
+            scenario s;
+            perr e;
+            perr_clear(&e);
+            if (scenario_load(o.n_files ? o.files[k] : NULL, o.sets, NULL,
+                              o.n_sets, &s, &e) != 0) {
+                fprintf(stderr, "perpsim validate: %s\n", e.msg);
+                status = EXIT_USAGE;
+                break;
+            }
+            if (list_keys(&s, &e) != 0) {
+                fprintf(stderr, "perpsim validate: %s\n", e.msg);
+                status = EXIT_RUN_FAILED;
+            }
+            scenario_free(&s);
+        }
+        free_run_options(&o);
+        return status;
+    }
     if (status == EXIT_OK && o.n_files == 0)
         status = usage_error("validate", "missing scenario file", NULL);
     for (size_t k = 0; status != EXIT_USAGE && k < o.n_files; k++) {

@@ -80,12 +80,16 @@ static const char run_help[] =
 
 static const char validate_help[] =
     "usage: perpsim validate SCENARIO...\n"
+    "       perpsim validate --list-keys [SCENARIO...]\n"
     "\n"
     "Parse and check scenario files without running them: unknown keys, wrong\n"
     "types and out-of-range values are reported as FILE:LINE:COLUMN errors.\n"
     "\n"
     "options:\n"
     "      --set KEY=VALUE  apply an override before checking\n"
+    "      --list-keys      print every key that --set can override in the\n"
+    "                       scenarios (none: the built-in default), one per\n"
+    "                       line, as venues.NAME.KEY for a venue's keys\n"
     "  -q, --quiet          print nothing but errors (the exit status says)\n"
     "  -h, --help           show this help\n";
 
