@@ -769,6 +769,7 @@ Test(cli, summary_tables_list_runs_in_the_order_given)
     cr_expect_not_null(strstr(o.out, "\"result\": \""), "%s", o.out);
     cr_expect_not_null(strstr(o.out, path), "%s", o.out);
     support_remove_tree(dir);
+}
 
 /* validate places initial positions as the run would: an open interest the
  * seed's draws cannot reach exits 2 with the key's place (at seed 7, 150k

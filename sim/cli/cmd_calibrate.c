@@ -229,8 +229,8 @@ static int write_outputs(const cmd_sweep_opts *c, const calib *cal,
         fprintf(stderr, "perpsim calibrate: %s\n", e.msg);
         return EXIT_RUN_FAILED;
     }
-    char *scenario = calib_scenario_text(cal, r, &e);
-    if (!scenario) {
+    char *text = calib_scenario_text(cal, r, &e);
+    if (!text) {
         fprintf(stderr, "perpsim calibrate: %s\n", e.msg);
         return EXIT_RUN_FAILED;
     }
@@ -250,7 +250,7 @@ static int write_outputs(const cmd_sweep_opts *c, const calib *cal,
         }
         made++;
         switch (i) {
-        case 0: fputs(scenario, f); break;
+        case 0: fputs(text, f); break;
         case 1: calib_write_report(f, cal, r); break;
         case 2: calib_write_targets_csv(f, cal, r); break;
         default: calib_write_path_csv(f, cal, r); break;
@@ -270,7 +270,7 @@ static int write_outputs(const cmd_sweep_opts *c, const calib *cal,
         }
     for (size_t i = 0; i < made; i++)
         remove(tmp[i]); /* those renamed are gone already */
-    free(scenario);
+    free(text);
     return bad ? EXIT_RUN_FAILED : EXIT_OK;
 }
 

@@ -35,7 +35,7 @@ libdir=$(dirname "$(dirname "$pc")")
 # expected: what the installed program prints for tiny.yaml, in the
 # consumer's form ("events: N", then the summary).
 expected() {
-  "$exe" run "$here/tiny.yaml" -o "$tmp/results" -q --force >"$tmp/run.txt"
+  "$exe" run "$here/tiny.yaml" -o "$tmp/results" --force >"$tmp/run.txt"
   sed -n '1s/.*, \([0-9]*\) events$/events: \1/p' "$tmp/run.txt"
   sed '1d;/^result: /d' "$tmp/run.txt"
 }
