@@ -34,7 +34,7 @@
  * population's wake-up at the new arrival_peek.
  *
  * Randomness. Draws come only from the population's own generator,
- * pcg32_gsl_alloc(seed, stream_name) (design.md, "Randomness and
+ * pcg32_gsl_alloc(seed, stream_name) (ARCHITECTURE.md, "Randomness and
  * determinism"): same seed and stream, same arrivals; other components'
  * draws do not depend on this one.
  *

@@ -1,7 +1,7 @@
 /*
  * book: one venue's limit order book and its matching engine.
  *
- * Prices are int64 ticks and sizes int64 lots (design.md, "Units and
+ * Prices are int64 ticks and sizes int64 lots (ARCHITECTURE.md, "Units and
  * exactness"); a price is therefore always on the tick grid, and the only
  * price check is the book's range [min_price, max_price], fixed when the book
  * is made. Bids and asks match in price-time priority. Every order the book

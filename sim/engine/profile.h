@@ -14,10 +14,10 @@
  * a venue page), and models/venues/README.md documents every key
  * (profile_yaml.h reads them).
  *
- * Units (design.md, "Units and exactness"): a price is in ticks, a size in
- * lots, cash in cash units, and tick x lot is a whole number of cash units
- * (cash_per_tick_lot). A notional is |lots| x ticks x cash_per_tick_lot cash
- * units. Rates (margin rates, fees, funding) are int64 in units of
+ * Units (ARCHITECTURE.md, "Units and exactness"): a price is in ticks, a
+ * size in lots, cash in cash units, and tick x lot is a whole number of
+ * cash units (cash_per_tick_lot). A notional is |lots| x ticks x
+ * cash_per_tick_lot cash units. Rates (margin rates, fees, funding) are int64 in units of
  * PROFILE_RATE_ONE = 1e8, i.e. 1e-6 percent; 0.4% is 400,000.
  *
  * Invariants of a valid profile (profile_check): brackets sorted by notional

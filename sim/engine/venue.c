@@ -553,8 +553,8 @@ const char *venue_reject_name(venue_reject r)
 /* Funding moves cash between each position's margin and the fee pool
  * (accounts_pay_from_margin): the pool is the clearing account through which
  * the payers' cash reaches the receivers, and what rounding leaves behind
- * stays in it (design.md, "Units and exactness"; mechanics.md 1: payment =
- * size x price x F, longs pay shorts when F > 0). */
+ * stays in it (ARCHITECTURE.md, "Units and exactness"; docs/mechanics.md 1:
+ * payment = size x price x F, longs pay shorts when F > 0). */
 int venue_settle_funding(venue *v, int64_t now, int64_t rate, int64_t price,
                          venue_funding *rec, perr *e)
 {
