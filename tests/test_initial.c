@@ -165,8 +165,6 @@ Test(initial, a_population_without_the_key_starts_flat_and_writes_no_map)
                                       &size);
     cr_assert_eq(oi[0], 0);
     cr_assert_eq(H5Lexists(f, "/venues/binance/liquidation_map", H5P_DEFAULT), 0);
-    char *text = support_read_dataset(f, "/scenario", &size);
-    free(text);
     free(oi);
     H5Fclose(f);
     support_remove_tree(dir);
