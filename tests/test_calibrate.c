@@ -14,6 +14,7 @@
 #include "support_fs.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,20 +70,32 @@ static double best_value(const char *dir)
     return v;
 }
 
+/* A new temporary folder (dir, 256 bytes) holding cal.yaml (its path in
+ * cal, 512 bytes), the text formatted as printf does. */
+__attribute__((format(printf, 3, 4))) static void
+write_cal(char *dir, char *cal, const char *fmt, ...)
+{
+    char text[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    cr_assert(n >= 0 && (size_t)n < sizeof text, "calibration too long");
+    support_temp_dir(dir, 256, "calibrate");
+    snprintf(cal, 512, "%s/cal.yaml", dir);
+    support_write_file(cal, text);
+}
+
 Test(calibrate, recovers_a_known_value)
 {
     char dir[256], cal[512], out[512];
-    support_temp_dir(dir, sizeof dir, "calibrate");
     double target = mean_at("binance.liquidations.total_notional", "20");
     cr_assert(target > 1e6, "no liquidations to aim at: %g", target);
-    char text[2048];
-    snprintf(text, sizeof text,
-             HEAD "targets:\n"
-                  "  binance.liquidations.total_notional: {value: %.17g}\n"
-                  "search: {iterations: 15, tolerance: 0.005}\n",
-             4, target);
-    snprintf(cal, sizeof cal, "%s/cal.yaml", dir);
-    support_write_file(cal, text);
+    write_cal(dir, cal,
+              HEAD "targets:\n"
+                   "  binance.liquidations.total_notional: {value: %.17g}\n"
+                   "search: {iterations: 15, tolerance: 0.005}\n",
+              4, target);
     snprintf(out, sizeof out, "%s/out", dir);
     outcome o;
     perpsimf(&o, "calibrate %s -o %s -j 2 -q", cal, out);
@@ -112,16 +125,12 @@ Test(calibrate, recovers_a_known_value)
 Test(calibrate, same_bytes_at_any_j)
 {
     char dir[256], cal[512];
-    support_temp_dir(dir, sizeof dir, "calibrate");
-    char text[2048];
-    snprintf(text, sizeof text,
-             HEAD "targets:\n"
-                  "  binance.liquidations.total_notional: {value: 20M}\n"
-                  "  binance.depth_z.at_mark_min: {value: -1, weight: 0.5}\n"
-                  "search: {iterations: 3}\n",
-             2);
-    snprintf(cal, sizeof cal, "%s/cal.yaml", dir);
-    support_write_file(cal, text);
+    write_cal(dir, cal,
+              HEAD "targets:\n"
+                   "  binance.liquidations.total_notional: {value: 20M}\n"
+                   "  binance.depth_z.at_mark_min: {value: -1, weight: 0.5}\n"
+                   "search: {iterations: 3}\n",
+              2);
     outcome o;
     perpsimf(&o, "calibrate %s -o %s/j1 -j 1 -q", cal, dir);
     cr_assert_eq(o.status, 0, "%s", o.err);
@@ -147,20 +156,16 @@ Test(calibrate, same_bytes_at_any_j)
 static void refused(const char *range, const char *targets, const char *want)
 {
     char dir[256], cal[512];
-    support_temp_dir(dir, sizeof dir, "calibrate");
-    char text[2048];
-    snprintf(text, sizeof text,
-             "scenario: " QUICKSTART "\n"
-             "sample:\n"
-             "  method: lhs\n"
-             "  n: 2\n"
-             "  ranges:\n"
-             "    %s\n"
-             "targets:\n"
-             "  %s\n",
-             range, targets);
-    snprintf(cal, sizeof cal, "%s/cal.yaml", dir);
-    support_write_file(cal, text);
+    write_cal(dir, cal,
+              "scenario: " QUICKSTART "\n"
+              "sample:\n"
+              "  method: lhs\n"
+              "  n: 2\n"
+              "  ranges:\n"
+              "    %s\n"
+              "targets:\n"
+              "  %s\n",
+              range, targets);
     outcome o;
     perpsimf(&o, "calibrate %s -o %s/out", cal, dir);
     char what[600];
@@ -216,16 +221,13 @@ Test(calibrate, refuses_a_bad_range_at_its_line)
 Test(calibrate, keeps_outputs_without_force)
 {
     char dir[256], cal[512];
-    support_temp_dir(dir, sizeof dir, "calibrate");
-    char text[2048];
-    snprintf(text, sizeof text,
-             "scenario: " QUICKSTART "\n"
-             "set: {duration: 45m}\n"
-             "sample: {method: random, n: 1, ranges: {venues.binance.insurance_fund: [1M, 9M]}}\n"
-             "targets: {binance.mark.max: 60000}\n"
-             "search: {iterations: 0}\n");
-    snprintf(cal, sizeof cal, "%s/cal.yaml", dir);
-    support_write_file(cal, text);
+    write_cal(dir, cal,
+              "scenario: " QUICKSTART "\n"
+              "set: {duration: 45m}\n"
+              "sample: {method: random, n: 1, ranges: "
+              "{venues.binance.insurance_fund: [1M, 9M]}}\n"
+              "targets: {binance.mark.max: 60000}\n"
+              "search: {iterations: 0}\n");
     outcome o;
     perpsimf(&o, "calibrate %s -o %s/out -q", cal, dir);
     cr_assert_eq(o.status, 0, "%s", o.err);

@@ -137,16 +137,22 @@ def _utc(start_utc_ms, seconds):
 # --- opening and checking -------------------------------------------------
 
 
-def _open(path, kind, wanted=None):
-    """Opens path for reading after checking it is a perpsim file of
-    `kind` ("run" or "sweep"); wanted names what the caller reads, in the
-    error, when that is not the kind's usual name ("a comparison's
-    index")."""
+def _existing_file(path):
+    """path as a pathlib.Path, after checking that it names a file."""
     path = pathlib.Path(path)
     if not path.exists():
         raise PerpsimFileError(path, "no such file")
     if path.is_dir():
         raise PerpsimFileError(path, "a folder, not a file")
+    return path
+
+
+def _open(path, kind, wanted=None):
+    """Opens path for reading after checking it is a perpsim file of
+    `kind` ("run" or "sweep"); wanted names what the caller reads, in the
+    error, when that is not the kind's usual name ("a comparison's
+    index")."""
+    path = _existing_file(path)
     try:
         hdf5 = h5py.is_hdf5(str(path))
     except OSError as e:
@@ -781,11 +787,7 @@ def load_klines(path):
     at least one candle; blank lines are skipped. A file that fails one
     raises PerpsimFileError "FILE: line N: what".
     """
-    path = pathlib.Path(path)
-    if not path.exists():
-        raise PerpsimFileError(path, "no such file")
-    if path.is_dir():
-        raise PerpsimFileError(path, "a folder, not a file")
+    path = _existing_file(path)
     try:
         text = path.read_bytes().decode("utf-8")
     except OSError as e:

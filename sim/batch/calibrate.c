@@ -20,6 +20,7 @@
 #include <gsl/gsl_multimin.h>
 #include <gsl/gsl_vector.h>
 
+#include "csv.h"
 #include "flat.h"
 #include "grow.h"
 #include "param.h"
@@ -73,42 +74,20 @@ static const char *under(const char *path, const char *prefix)
                                                           : NULL;
 }
 
-/* Whether metric is one the scenario's summaries hold; else fails at en
- * with the nearest venue or metric. */
-static int check_metric(loader *ld, const scenario *s, const flat_entry *en,
-                        const char *metric)
+/* Fails at the first key under prefix that was not read, naming the
+ * nearest of the section's three keys and what the section has. */
+static int refuse_unknown_under(loader *ld, const char *prefix,
+                                const char *const keys[3], const char *has)
 {
-    const char *dot = strchr(metric, '.');
-    char vname[SCENARIO_NAME_MAX + 1];
-    size_t vlen = dot ? (size_t)(dot - metric) : strlen(metric);
-    snprintf(vname, sizeof vname, "%.*s",
-             (int)(vlen < SCENARIO_NAME_MAX ? vlen : SCENARIO_NAME_MAX),
-             metric);
-    if (scenario_venue_index(s, vname) < 0) {
-        const char *names[64];
-        size_t n = 0;
-        for (size_t v = 0; v < s->n_venues && n < 64; v++)
-            names[n++] = s->venues[v].name;
-        const char *near = suggest_nearest(vname, names, n);
-        return flat_fail_at(&ld->doc, en,
-                            "%s: no venue named '%s'%s%s%s; a metric is "
-                            "<venue>.<metric>, as expect: names it",
-                            en->path, vname, near ? " (did you mean '" : "",
-                            near ? near : "", near ? "'?)" : "");
-    }
-    if (!dot || !summary_metric_known(dot + 1)) {
-        const char *const *names = summary_event_metric_names();
-        size_t n = 0;
-        while (names[n])
-            n++;
-        const char *near = dot ? suggest_nearest(dot + 1, names, n) : NULL;
-        return flat_fail_at(&ld->doc, en,
-                            "%s: unknown metric '%s'%s%s%s (sim/engine/"
-                            "summary.h and scenarios/README.md, \"expect\", "
-                            "list the metrics)",
-                            en->path, dot ? dot + 1 : "",
-                            near ? " (did you mean '" : "", near ? near : "",
-                            near ? "'?)" : "");
+    for (size_t i = 0; i < ld->doc.n; i++) {
+        flat_entry *it = &ld->doc.entries[i];
+        const char *key = under(it->path, prefix);
+        if (!key || it->used)
+            continue;
+        const char *near = suggest_nearest(key, keys, 3);
+        return flat_fail_at(&ld->doc, it, "%s: unknown key%s%s%s (%s)",
+                            it->path, near ? " (did you mean '" : "",
+                            near ? near : "", near ? "'?)" : "", has);
     }
     return 0;
 }
@@ -120,9 +99,10 @@ static int add_target(loader *ld, const scenario *s, flat_entry *en,
     if (strlen(metric) >= SUMMARY_NAME_MAX)
         return flat_fail_at(&ld->doc, en, "%s: the metric's name is too long",
                             en->path);
-    int rc = check_metric(ld, s, en, metric);
-    if (rc != 0)
-        return rc;
+    char why[512];
+    if (scenario_metric_problem(s, metric, why, sizeof why))
+        return flat_fail_at(&ld->doc, en, "%s: %s", en->path, why);
+    int rc = 0;
     calib_target *t = &c->targets[c->n_targets];
     memset(t, 0, sizeof *t);
     snprintf(t->metric, sizeof t->metric, "%s", metric);
@@ -148,18 +128,10 @@ static int add_target(loader *ld, const scenario *s, flat_entry *en,
             if (it && (rc = number_at(ld, it, fields[f])) != 0)
                 return rc;
         }
-        for (size_t i = 0; i < ld->doc.n; i++) {
-            flat_entry *it = &ld->doc.entries[i];
-            const char *key = under(it->path, en->path);
-            if (!key || it->used)
-                continue;
-            const char *near = suggest_nearest(key, target_keys, 3);
-            return flat_fail_at(&ld->doc, it,
-                                "%s: unknown key%s%s%s (a target has value, "
-                                "weight and scale)",
-                                it->path, near ? " (did you mean '" : "",
-                                near ? near : "", near ? "'?)" : "");
-        }
+        if ((rc = refuse_unknown_under(ld, en->path, target_keys,
+                                       "a target has value, weight and "
+                                       "scale")) != 0)
+            return rc;
         if (!(t->weight >= 0) || !isfinite(t->weight))
             return flat_fail_at(&ld->doc, en, "%s.weight: must be >= 0",
                                 en->path);
@@ -276,19 +248,8 @@ static int load_search(loader *ld)
                             "each key's range");
     if (rc)
         return rc;
-    for (size_t i = 0; i < ld->doc.n; i++) {
-        flat_entry *it = &ld->doc.entries[i];
-        const char *key = under(it->path, "search");
-        if (!key || it->used)
-            continue;
-        const char *near = suggest_nearest(key, search_keys, 3);
-        return flat_fail_at(&ld->doc, it,
-                            "%s: unknown key%s%s%s (search has iterations, "
-                            "tolerance and step)",
-                            it->path, near ? " (did you mean '" : "",
-                            near ? near : "", near ? "'?)" : "");
-    }
-    return 0;
+    return refuse_unknown_under(ld, "search", search_keys,
+                                "search has iterations, tolerance and step");
 }
 
 /* What a calibration needs of its sweep part: a sample, no grid. */
@@ -810,22 +771,6 @@ char *calib_scenario_text(const calib *c, const calib_result *r, perr *e)
         return NULL;
     }
     return text;
-}
-
-/* A CSV field: quoted when it holds a comma or a quote. */
-static void csv_field(FILE *out, const char *s)
-{
-    if (!strpbrk(s, ",\"\n")) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
 }
 
 void calib_write_report(FILE *out, const calib *c, const calib_result *r)

@@ -37,6 +37,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv.h"
+
 int cmd_summary_parse(const char *text, cmd_summary_format *f)
 {
     static const char *const names[] = {"text", "csv", "json"};
@@ -60,21 +62,10 @@ static void shortest(double x, char *out, size_t size)
 
 /* ---- csv ---------------------------------------------------------------- */
 
-/* A field, quoted (RFC 4180) when it holds a comma, a quote or a line
- * break. */
-static void csv_field(FILE *out, const char *text, int last)
+/* A field and what ends it: a comma, or the line's end when last. */
+static void cell(FILE *out, const char *text, int last)
 {
-    if (text && strpbrk(text, ",\"\r\n")) {
-        fputc('"', out);
-        for (const char *c = text; *c; c++) {
-            if (*c == '"')
-                fputc('"', out);
-            fputc(*c, out);
-        }
-        fputc('"', out);
-    } else if (text) {
-        fputs(text, out);
-    }
+    csv_field(out, text);
     fputc(last ? '\n' : ',', out);
 }
 
@@ -83,7 +74,7 @@ static void csv_number(FILE *out, double x, int last)
     char buf[32] = "";
     if (isfinite(x))
         shortest(x, buf, sizeof buf);
-    csv_field(out, buf, last);
+    cell(out, buf, last);
 }
 
 /* The columns every row of r starts with: scenario to status. */
@@ -93,12 +84,12 @@ static void csv_run(FILE *out, const cmd_record *r, const char *sets,
     char seed[24] = "";
     if (r->summary)
         snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->seed);
-    csv_field(out, r->scenario ? r->scenario : "(built-in default)", 0);
-    csv_field(out, r->name, 0);
-    csv_field(out, seed, 0);
-    csv_field(out, sets, 0);
-    csv_field(out, r->result, 0);
-    csv_field(out, status, 0);
+    cell(out, r->scenario ? r->scenario : "(built-in default)", 0);
+    cell(out, r->name, 0);
+    cell(out, seed, 0);
+    cell(out, sets, 0);
+    cell(out, r->result, 0);
+    cell(out, status, 0);
 }
 
 static const summary_check *check_of(const summary *s, const char *metric)
@@ -113,12 +104,12 @@ static void csv_row(FILE *out, const cmd_record *r, const char *sets,
                     const char *metric, double value, const summary_check *c)
 {
     csv_run(out, r, sets, "ok");
-    csv_field(out, metric, 0);
+    cell(out, metric, 0);
     csv_number(out, value, 0);
     if (c) {
         csv_number(out, c->low, 0);
         csv_number(out, c->high, 0);
-        csv_field(out, c->pass ? "true" : "false", 0);
+        cell(out, c->pass ? "true" : "false", 0);
         fputc('\n', out);
     } else {
         fputs(",,,\n", out);
@@ -137,7 +128,7 @@ static void write_csv(FILE *out, const cmd_record *r)
     if (!s) {
         csv_run(out, r, sets, "failed");
         fputs(",,,,,", out);
-        csv_field(out, r->error ? r->error : "", 1);
+        cell(out, r->error ? r->error : "", 1);
         free(sets);
         return;
     }
@@ -227,7 +218,7 @@ static int write_json(FILE *out, const cmd_record *r)
     return rc;
 }
 
-/* ---- the list ------------------------------------------------------------- */
+/* ---- the list ----------------------------------------------------------- */
 
 int cmd_summary_record(FILE *out, cmd_summary_format f, const cmd_record *r)
 {

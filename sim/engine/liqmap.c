@@ -8,6 +8,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* How the map values what it holds, as the open interest is valued: quote
+ * currency per lot per tick, and per tick. */
+typedef struct valuation {
+    double quote_per_tick_lot, quote_per_tick;
+} valuation;
+
+static valuation valuation_of(const venue *v)
+{
+    const profile *p = venue_profile(v);
+    return (valuation){
+        profile_cash_to_quote(p, 1) * (double)p->cash_per_tick_lot,
+        1 / profile_price_to_ticks(p, (profile_decimal){1, 0})};
+}
+
 /* floor(a / b) for b > 0. */
 static int64_t floor_div(int64_t a, int64_t b)
 {
@@ -19,17 +33,12 @@ int liqmap_build(const venue *v, liqmap *out, perr *e)
 {
     memset(out, 0, sizeof *out);
     const accounts *t = venue_accounts(v);
-    const profile *p = venue_profile(v);
     int64_t mark = venue_mark(v);
-    /* Quote currency per lot per tick, as the open interest is valued. */
-    double quote_per_tick = profile_cash_to_quote(p, 1)
-                            * (double)p->cash_per_tick_lot;
-    double ticks_to_quote =
-        1 / profile_price_to_ticks(p, (profile_decimal){1, 0});
+    valuation val = valuation_of(v);
     int64_t w = (int64_t)llround((double)mark * LIQMAP_BUCKET_BPS / 1e4);
     if (w < 1)
         w = 1;
-    out->mark = (double)mark * ticks_to_quote;
+    out->mark = (double)mark * val.quote_per_tick;
     out->bucket_bps = LIQMAP_BUCKET_BPS;
     out->mark_ticks = mark;
     out->width_ticks = w;
@@ -55,8 +64,9 @@ int liqmap_build(const venue *v, liqmap *out, perr *e)
     }
     for (size_t r = 0; r < out->n; r++) {
         int64_t k = lo + (int64_t)r;
-        out->rows[r].price_low = (double)(mark + k * w) * ticks_to_quote;
-        out->rows[r].price_high = (double)(mark + (k + 1) * w) * ticks_to_quote;
+        out->rows[r].price_low = (double)(mark + k * w) * val.quote_per_tick;
+        out->rows[r].price_high =
+            (double)(mark + (k + 1) * w) * val.quote_per_tick;
     }
     /* Every account with a position, the fund's and the vault's too (ids 0
      * and 1 are held out of the trigger index: beyond the range). */
@@ -66,7 +76,8 @@ int liqmap_build(const venue *v, liqmap *out, perr *e)
             continue;
         int side = a->size > 0 ? 1 : -1;
         int64_t lots = side > 0 ? a->size : -a->size;
-        double notional = (double)lots * (double)mark * quote_per_tick;
+        double notional =
+            (double)lots * (double)mark * val.quote_per_tick_lot;
         if (side > 0)
             out->long_lots += lots;
         else
@@ -138,19 +149,15 @@ int liqmap_grid_sample(liqmap_grid *g, const venue *v, double t_s, perr *e)
     if (rc != 0)
         return rc;
     const accounts *t = venue_accounts(v);
-    const profile *p = venue_profile(v);
     int64_t mark = venue_mark(v);
-    double quote_per_tick = profile_cash_to_quote(p, 1)
-                            * (double)p->cash_per_tick_lot;
-    double ticks_to_quote =
-        1 / profile_price_to_ticks(p, (profile_decimal){1, 0});
+    valuation val = valuation_of(v);
     size_t k = g->n++;
     double *longs = g->longs + k * g->buckets;
     double *shorts = g->shorts + k * g->buckets;
     memset(longs, 0, g->buckets * sizeof *longs);
     memset(shorts, 0, g->buckets * sizeof *shorts);
     g->t[k] = t_s;
-    g->mark[k] = (double)mark * ticks_to_quote;
+    g->mark[k] = (double)mark * val.quote_per_tick;
     double lb = 0, sb = 0, lo = 0, so = 0;
     for (uint32_t id = 0; id < t->n; id++) {
         const account *a = &t->a[id];
@@ -158,7 +165,8 @@ int liqmap_grid_sample(liqmap_grid *g, const venue *v, double t_s, perr *e)
             continue;
         int side = a->size > 0 ? 1 : -1;
         int64_t lots = side > 0 ? a->size : -a->size;
-        double notional = (double)lots * (double)mark * quote_per_tick;
+        double notional =
+            (double)lots * (double)mark * val.quote_per_tick_lot;
         int in_range = id >= ACCOUNT_FIRST_TRADER && a->state == ACCOUNT_ACTIVE
                        && (side > 0 ? a->trigger >= t->min_mark
                                     : a->trigger <= t->max_mark);
@@ -182,15 +190,11 @@ int liqmap_grid_sample(liqmap_grid *g, const venue *v, double t_s, perr *e)
 
 void liqmap_grid_free(liqmap_grid *g)
 {
-    free(g->price_low);
-    free(g->t);
-    free(g->mark);
-    free(g->longs);
-    free(g->shorts);
-    free(g->long_beyond);
-    free(g->short_beyond);
-    free(g->long_off_grid);
-    free(g->short_off_grid);
+    double *arrays[] = {g->price_low, g->t, g->mark, g->longs, g->shorts,
+                        g->long_beyond, g->short_beyond, g->long_off_grid,
+                        g->short_off_grid};
+    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
+        free(arrays[i]);
     memset(g, 0, sizeof *g);
 }
 

@@ -72,4 +72,11 @@ int scenario_load(const char *path, const char *const *sets,
                   const char *const *origins, size_t n_sets, scenario *out,
                   perr *e);
 
+/* Whether metric ("<venue>.<metric>", as expect: and a calibration's
+ * targets name it) is not one that s's summaries hold: 0 when it is, else 1
+ * with why the nearest venue or metric in why ("no venue named 'x' (did
+ * you mean 'y'?); ..."). */
+int scenario_metric_problem(const scenario *s, const char *metric, char *why,
+                            size_t size);
+
 #endif

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "profile_yaml.h"
+#include "scenario_load.h"
 #include "suggest.h"
 #include "summary.h"
 #include "utc.h"
@@ -722,14 +723,13 @@ static int load_expect_item(loader *ld, const char *path, double *out)
     return loader_parse_entry(ld, en, &k, out);
 }
 
-/* The metric of expect.<metric> at en: a venue's name and a summary
- * metric. */
-static int check_expect_metric(loader *ld, const scenario *s, const entry *en,
-                               const char *metric)
+int scenario_metric_problem(const scenario *s, const char *metric, char *why,
+                            size_t size)
 {
-    if (strlen(metric) >= sizeof s->expects[0].metric)
-        return flat_fail_at(&ld->doc, en, "%s: the metric's name is too long",
-                            en->path);
+    if (strlen(metric) >= sizeof s->expects[0].metric) {
+        snprintf(why, size, "the metric's name is too long");
+        return 1;
+    }
     const char *dot = strchr(metric, '.');
     char vname[SCENARIO_NAME_MAX + 1];
     size_t vlen = dot ? (size_t)(dot - metric) : strlen(metric);
@@ -739,10 +739,11 @@ static int check_expect_metric(loader *ld, const scenario *s, const entry *en,
     if (scenario_venue_index(s, vname) < 0) {
         char hint[96], list[256];
         no_such_venue(s, vname, hint, sizeof hint, list, sizeof list);
-        return flat_fail_at(&ld->doc, en,
-                            "%s: no venue named '%s'%s; a metric is "
-                            "<venue>.<metric>, and the venues are %s",
-                            en->path, vname, hint, list);
+        snprintf(why, size,
+                 "no venue named '%s'%s; a metric is <venue>.<metric>, and "
+                 "the venues are %s",
+                 vname, hint, list);
+        return 1;
     }
     if (!dot || !summary_metric_known(dot + 1)) {
         const char *const *names = summary_event_metric_names();
@@ -751,10 +752,11 @@ static int check_expect_metric(loader *ld, const scenario *s, const entry *en,
                                                   loader_count_names(names))
                                 : NULL,
                             hint, sizeof hint);
-        return flat_fail_at(&ld->doc, en,
-                            "%s: unknown metric '%s'%s (sim/engine/summary.h "
-                            "and scenarios/README.md list the metrics)",
-                            en->path, dot ? dot + 1 : "", hint);
+        snprintf(why, size,
+                 "unknown metric '%s'%s (sim/engine/summary.h and "
+                 "scenarios/README.md list the metrics)",
+                 dot ? dot + 1 : "", hint);
+        return 1;
     }
     return 0;
 }
@@ -775,9 +777,10 @@ static int load_expect(loader *ld, scenario *s, entry *en)
                             en->kind == FLAT_SCALAR ? "a single value"
                                                     : flat_kind_word(en));
     }
-    int rc = check_expect_metric(ld, s, en, metric);
-    if (rc != 0)
-        return rc;
+    char why[512];
+    if (scenario_metric_problem(s, metric, why, sizeof why))
+        return flat_fail_at(&ld->doc, en, "%s: %s", en->path, why);
+    int rc = 0;
     scenario_expect *x = &s->expects[s->n_expects];
     snprintf(x->metric, sizeof x->metric, "%s", metric);
     char item[FLAT_PATH_MAX + 4];
