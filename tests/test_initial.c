@@ -59,6 +59,17 @@ static hid_t run_checked(const char *text, char *dir, size_t size)
     return f;
 }
 
+/* binance's series name of the result f, *size values; the caller frees
+ * it. */
+static double *series(hid_t f, const char *name, size_t *size)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/venues/binance/series/%s", name);
+    double *x = support_read_dataset(f, path, size);
+    cr_assert_not_null(x, "no %s", path);
+    return x;
+}
+
 static double attr_double(hid_t d, const char *name)
 {
     double x = NAN;
@@ -97,12 +108,8 @@ Test(initial, open_interest_at_start_is_the_key_and_the_map_sums_to_it)
     char dir[256];
     hid_t f = run_checked(INITIAL_WORLD("50M", "20M"), dir, sizeof dir);
     size_t size;
-    double *oi = support_read_dataset(f, "/venues/binance/series/open_interest",
-                                      &size);
-    cr_assert_not_null(oi);
-    double *mark = support_read_dataset(f, "/venues/binance/series/mark",
-                                        &size);
-    cr_assert_not_null(mark);
+    double *oi = series(f, "open_interest", &size);
+    double *mark = series(f, "mark", &size);
     /* The longs' 50M against the shorts' 20M: the counterparty holds the
      * net (30M short), so every long lot is a long holder's, 50M at the
      * start price within a lot. The output values the lots at the first
@@ -161,8 +168,7 @@ Test(initial, a_population_without_the_key_starts_flat_and_writes_no_map)
     char dir[256];
     hid_t f = run_checked(INITIAL_WORLD("0", "0"), dir, sizeof dir);
     size_t size;
-    double *oi = support_read_dataset(f, "/venues/binance/series/open_interest",
-                                      &size);
+    double *oi = series(f, "open_interest", &size);
     cr_assert_eq(oi[0], 0);
     cr_assert_eq(H5Lexists(f, "/venues/binance/liquidation_map", H5P_DEFAULT), 0);
     free(oi);

@@ -74,6 +74,17 @@ static const char *under(const char *path, const char *prefix)
                                                           : NULL;
 }
 
+/* Marks the section top read; fails at it unless it is a mapping (what:
+ * the mapping it should be). */
+static int take_mapping(loader *ld, flat_entry *top, const char *what)
+{
+    top->used = 1;
+    if (top->kind == FLAT_MAP)
+        return 0;
+    return flat_fail_at(&ld->doc, top, "%s: expected %s, got %s", top->path,
+                        what, flat_kind_word(top));
+}
+
 /* Fails at the first key under prefix that was not read, naming the
  * nearest of the section's three keys and what the section has. */
 static int refuse_unknown_under(loader *ld, const char *prefix,
@@ -176,12 +187,9 @@ static int load_targets(loader *ld, const scenario *s)
         return flat_fail_at(&ld->doc, NULL,
                             "targets: missing; a calibration needs at least "
                             "one target ({METRIC: {value: V, weight: W}})");
-    top->used = 1;
-    if (top->kind != FLAT_MAP)
-        return flat_fail_at(&ld->doc, top,
-                            "targets: expected a mapping of metrics to "
-                            "{value, weight}, got %s",
-                            flat_kind_word(top));
+    int rc = take_mapping(ld, top, "a mapping of metrics to {value, weight}");
+    if (rc != 0)
+        return rc;
     if (!(c->targets = calloc(ld->doc.n, sizeof *c->targets)))
         return nomem(ld);
     for (size_t i = 0; i < ld->doc.n; i++) {
@@ -198,7 +206,7 @@ static int load_targets(loader *ld, const scenario *s)
                                 "%s: expected a target {value: V, weight: W} "
                                 "or a number, got a list",
                                 en->path);
-        int rc = add_target(ld, s, en, metric);
+        rc = add_target(ld, s, en, metric);
         if (rc != 0)
             return rc;
     }
@@ -216,12 +224,9 @@ static int load_search(loader *ld)
     flat_entry *top = flat_find(&ld->doc, "search");
     if (!top)
         return 0;
-    top->used = 1;
-    if (top->kind != FLAT_MAP)
-        return flat_fail_at(&ld->doc, top,
-                            "search: expected a mapping {iterations, "
-                            "tolerance, step}, got %s",
-                            flat_kind_word(top));
+    int rc = take_mapping(ld, top, "a mapping {iterations, tolerance, step}");
+    if (rc != 0)
+        return rc;
     flat_entry *en;
     if ((en = flat_find(&ld->doc, "search.iterations"))) {
         en->used = 1;
@@ -233,7 +238,7 @@ static int load_search(loader *ld)
         if (param_parse(&k, en->value, &c->iterations, why, sizeof why) != 0)
             return flat_fail_at(&ld->doc, en, "%s: %s", en->path, why);
     }
-    int rc = 0;
+    rc = 0;
     if ((en = flat_find(&ld->doc, "search.tolerance"))
         && (rc = number_at(ld, en, &c->tolerance)) == 0
         && !(c->tolerance > 0))

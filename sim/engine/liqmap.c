@@ -22,6 +22,33 @@ static valuation valuation_of(const venue *v)
         1 / profile_price_to_ticks(p, (profile_decimal){1, 0})};
 }
 
+/* Account id's position as the map counts it: side 0 for none; its lots
+ * and its notional at mark; and whether its trigger lies in the book's
+ * range (else no mark liquidates it: a 1x long, the fund's or the vault's
+ * position, which are held out of the trigger index). */
+typedef struct held {
+    int side;
+    int64_t lots, trigger;
+    double notional;
+    int in_range;
+} held;
+
+static held held_by(const accounts *t, uint32_t id, int64_t mark,
+                    valuation val)
+{
+    const account *a = &t->a[id];
+    held h = {0, 0, a->trigger, 0, 0};
+    if (a->size == 0)
+        return h;
+    h.side = a->size > 0 ? 1 : -1;
+    h.lots = h.side > 0 ? a->size : -a->size;
+    h.notional = (double)h.lots * (double)mark * val.quote_per_tick_lot;
+    h.in_range = id >= ACCOUNT_FIRST_TRADER && a->state == ACCOUNT_ACTIVE
+                 && (h.side > 0 ? a->trigger >= t->min_mark
+                                : a->trigger <= t->max_mark);
+    return h;
+}
+
 /* floor(a / b) for b > 0. */
 static int64_t floor_div(int64_t a, int64_t b)
 {
@@ -71,30 +98,21 @@ int liqmap_build(const venue *v, liqmap *out, perr *e)
     /* Every account with a position, the fund's and the vault's too (ids 0
      * and 1 are held out of the trigger index: beyond the range). */
     for (uint32_t id = 0; id < t->n; id++) {
-        const account *a = &t->a[id];
-        if (a->size == 0)
+        held h = held_by(t, id, mark, val);
+        if (h.side == 0)
             continue;
-        int side = a->size > 0 ? 1 : -1;
-        int64_t lots = side > 0 ? a->size : -a->size;
-        double notional =
-            (double)lots * (double)mark * val.quote_per_tick_lot;
-        if (side > 0)
-            out->long_lots += lots;
-        else
-            out->short_lots += lots;
-        int in_range = id >= ACCOUNT_FIRST_TRADER && a->state == ACCOUNT_ACTIVE
-                       && (side > 0 ? a->trigger >= t->min_mark
-                                    : a->trigger <= t->max_mark);
-        if (!in_range) {
-            *(side > 0 ? &out->long_beyond : &out->short_beyond) += notional;
+        *(h.side > 0 ? &out->long_lots : &out->short_lots) += h.lots;
+        if (!h.in_range) {
+            *(h.side > 0 ? &out->long_beyond : &out->short_beyond) +=
+                h.notional;
             continue;
         }
-        liqmap_row *row = &out->rows[floor_div(a->trigger - mark, w) - lo];
-        if (side > 0) {
-            row->long_notional += notional;
+        liqmap_row *row = &out->rows[floor_div(h.trigger - mark, w) - lo];
+        if (h.side > 0) {
+            row->long_notional += h.notional;
             row->long_positions++;
         } else {
-            row->short_notional += notional;
+            row->short_notional += h.notional;
             row->short_positions++;
         }
     }
@@ -160,26 +178,19 @@ int liqmap_grid_sample(liqmap_grid *g, const venue *v, double t_s, perr *e)
     g->mark[k] = (double)mark * val.quote_per_tick;
     double lb = 0, sb = 0, lo = 0, so = 0;
     for (uint32_t id = 0; id < t->n; id++) {
-        const account *a = &t->a[id];
-        if (a->size == 0)
+        held h = held_by(t, id, mark, val);
+        if (h.side == 0)
             continue;
-        int side = a->size > 0 ? 1 : -1;
-        int64_t lots = side > 0 ? a->size : -a->size;
-        double notional =
-            (double)lots * (double)mark * val.quote_per_tick_lot;
-        int in_range = id >= ACCOUNT_FIRST_TRADER && a->state == ACCOUNT_ACTIVE
-                       && (side > 0 ? a->trigger >= t->min_mark
-                                    : a->trigger <= t->max_mark);
-        if (!in_range) {
-            *(side > 0 ? &lb : &sb) += notional;
+        if (!h.in_range) {
+            *(h.side > 0 ? &lb : &sb) += h.notional;
             continue;
         }
-        int64_t r = floor_div(a->trigger - g->mark_ticks, g->width_ticks)
+        int64_t r = floor_div(h.trigger - g->mark_ticks, g->width_ticks)
                     - g->first_bucket;
         if (r < 0 || (uint64_t)r >= g->buckets)
-            *(side > 0 ? &lo : &so) += notional;
+            *(h.side > 0 ? &lo : &so) += h.notional;
         else
-            (side > 0 ? longs : shorts)[r] += notional;
+            (h.side > 0 ? longs : shorts)[r] += h.notional;
     }
     g->long_beyond[k] = lb;
     g->short_beyond[k] = sb;
