@@ -52,12 +52,13 @@ static int usage_error(const char *cmd, const char *what, const char *arg)
     return cmd_usage(cmd, what, arg);
 }
 
-/* Each command's options (getopt_long): run takes them all, validate --set
- * and -q, inspect --summary. */
+/* The options of run, validate and inspect, in one table; each command
+ * takes the ones its row of takes[] names (getopt_long gets only those, so
+ * a suggestion for a misspelt option is always one the command has). */
 enum { OPT_SEED = 256, OPT_SET, OPT_CHECK, OPT_FORCE, OPT_INVARIANTS,
        OPT_SUMMARY, OPT_LIST_KEYS };
 
-static const struct option run_long[] = {
+static const struct option all_long[] = {
     {"output", required_argument, NULL, 'o'},
     {"seed", required_argument, NULL, OPT_SEED},
     {"set", required_argument, NULL, OPT_SET},
@@ -66,24 +67,40 @@ static const struct option run_long[] = {
     {"force", no_argument, NULL, OPT_FORCE},
     {"check-invariants", no_argument, NULL, OPT_INVARIANTS},
     {"summary", required_argument, NULL, OPT_SUMMARY},
-    {"quiet", no_argument, NULL, 'q'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
-static const struct option validate_long[] = {
-    {"set", required_argument, NULL, OPT_SET},
     {"list-keys", no_argument, NULL, OPT_LIST_KEYS},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
 };
 
-static const struct option inspect_long[] = {
-    {"summary", required_argument, NULL, OPT_SUMMARY},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
+#define ALL_LONG (sizeof all_long / sizeof all_long[0])
+
+static const struct {
+    const char *cmd, *shorts, *names; /* names: " name name ... " */
+} takes[] = {
+    {"run", ":o:j:qh", " output seed set jobs check force check-invariants "
+                       "summary quiet help "},
+    {"validate", ":qh", " set list-keys quiet help "},
+    {"inspect", ":h", " summary help "},
 };
+
+/* cmd's options into table (ALL_LONG + 1 entries, ended by zeros); its
+ * short options. */
+static const char *options_of(const char *cmd, struct option *table)
+{
+    size_t row = 0;
+    while (row + 1 < sizeof takes / sizeof takes[0]
+           && strcmp(takes[row].cmd, cmd) != 0)
+        row++;
+    size_t n = 0;
+    for (size_t i = 0; i < ALL_LONG; i++) {
+        char word[32];
+        snprintf(word, sizeof word, " %s ", all_long[i].name);
+        if (strstr(takes[row].names, word))
+            table[n++] = all_long[i];
+    }
+    table[n] = (struct option){NULL, 0, NULL, 0};
+    return takes[row].shorts;
+}
 
 /* A seed is a whole number of 64 bits, written in decimal. */
 static int valid_seed(const char *v)
@@ -155,13 +172,8 @@ static int parse_run_options(const char *cmd, int argc, char **argv,
         fprintf(stderr, "perpsim %s: out of memory\n", cmd);
         return EXIT_RUN_FAILED;
     }
-    const struct option *table = strcmp(cmd, "run") == 0 ? run_long
-                                 : strcmp(cmd, "validate") == 0
-                                     ? validate_long
-                                     : inspect_long;
-    const char *shorts = strcmp(cmd, "run") == 0 ? ":o:j:qh"
-                         : strcmp(cmd, "validate") == 0 ? ":qh"
-                                                        : ":h";
+    struct option table[ALL_LONG + 1];
+    const char *shorts = options_of(cmd, table);
     optind = 1;
     opterr = 0;
     int ch;
