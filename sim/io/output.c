@@ -47,14 +47,9 @@
 #include "cleanup.h"
 #include "grow.h"
 #include "h5util.h"
+#include "output_internal.h"
 #include "utc.h"
 #include "version.h"
-
-enum {
-    OUTPUT_CHUNK = 4096,
-    OUTPUT_FUNDING_CHUNK = 256,
-    OUTPUT_DEFLATE = 4,
-};
 
 /* ---- the event tables' rows in memory ----------------------------------- */
 
@@ -100,21 +95,10 @@ typedef struct out_trade {
     uint8_t is_liquidation;
 } out_trade;
 
-typedef enum out_kind { K_F64, K_I64, K_U32, K_I8, K_U8, K_ROUTE } out_kind;
-
-typedef struct out_field {
-    const char *name;
-    size_t offset;
-    out_kind kind;
-    const char *unit;
-} out_field;
-
 /* Part file names tried before giving up ("<path>.part", then
  * "<path>.2.part" ...), and the bytes such a name adds to the path. */
 #define OUTPUT_PART_TRIES 1000
 #define OUTPUT_PART_EXTRA sizeof ".1000.part"
-
-#define FIELD(s, f, k, u) {#f, offsetof(s, f), k, u}
 
 static const out_field liquidation_fields[] = {
     FIELD(out_liquidation, time_s, K_F64, "s"),
@@ -170,11 +154,6 @@ static const out_field trade_fields[] = {
     FIELD(out_trade, is_liquidation, K_U8, "1"),
 };
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-/* The tables of a venue, in the order of this schema. */
-enum { T_LIQUIDATIONS, T_FUNDING, T_ADL, T_TRADES, T_COUNT };
-
 static const struct {
     const char *name;
     const out_field *fields;
@@ -191,43 +170,6 @@ static const struct {
                OUTPUT_CHUNK},
     [T_TRADES] = {"trades", trade_fields, COUNT(trade_fields),
                   sizeof(out_trade), OUTPUT_CHUNK},
-};
-
-/* ---- the output --------------------------------------------------------- */
-
-typedef struct out_table {
-    hid_t dset;
-    unsigned char *buf; /* chunk rows of the table's struct */
-    size_t nbuf;
-    hsize_t rows;       /* rows in the file */
-} out_table;
-
-typedef struct out_venue {
-    char name[64];
-    const profile *p;
-    hid_t series[METRICS_SERIES_COUNT];
-    hid_t audit[METRICS_AUDIT_COUNT];
-    metrics_row *rows; /* OUTPUT_CHUNK rows */
-    size_t nrows;
-    hsize_t written;
-    int trades;
-    out_table table[T_COUNT];
-} out_venue;
-
-struct output {
-    char *path, *part;
-    int part_fd; /* holds the claim on the part file (cleanup.h); -1 */
-    int overwrite;
-    int failed;       /* a write failed: the file is closed and removed */
-    int rows_started; /* no venue may be added after the first row */
-    hid_t file, venues;
-    hid_t str_type;   /* variable-length UTF-8 string */
-    hid_t route_type; /* enum over uint8 */
-    hid_t mem_type[T_COUNT], file_type[T_COUNT];
-    hid_t dcpl_rows, dcpl_funding; /* chunked, shuffled, deflated */
-    out_venue *v;
-    size_t nv, capv;
-    double *scratch;  /* one column of a chunk (int64 columns too) */
 };
 
 /* ---- HDF5's error stack ------------------------------------------------- */
@@ -290,12 +232,7 @@ static void output_free(output *o)
     free(o);
 }
 
-/* Records a failure of the file (what, then HDF5's reason), closes it and
- * removes the part file. Returns PERR_IO. */
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static int output_fail(output *o, perr *e, const char *fmt, ...)
+int output_fail(output *o, perr *e, const char *fmt, ...)
 {
     char what[256], reason[160];
     va_list ap;
@@ -370,27 +307,32 @@ static int create_part(output *o, size_t len, perr *e)
                     o->part, OUTPUT_PART_TRIES);
 }
 
-/* Table t's compound type in memory (native types at the struct's offsets)
- * or in the file (standard types packed one after another). */
-static hid_t table_type(const output *o, int t, int in_file)
+hid_t output_compound(const output *o, const out_field *fields, size_t n,
+                      size_t mem_size, int in_file)
 {
-    size_t size = 0;
-    for (size_t i = 0; in_file && i < schema[t].nfields; i++)
-        size += H5Tget_size(kind_type(o, schema[t].fields[i].kind, 1));
-    if (!in_file)
-        size = schema[t].size;
+    size_t size = mem_size;
+    if (in_file)
+        for (size_t i = size = 0; i < n; i++)
+            size += H5Tget_size(kind_type(o, fields[i].kind, 1));
     hid_t type = H5Tcreate(H5T_COMPOUND, size);
     size_t at = 0;
-    for (size_t i = 0; type >= 0 && i < schema[t].nfields; i++) {
-        const out_field *f = &schema[t].fields[i];
-        hid_t ft = kind_type(o, f->kind, in_file);
-        if (H5Tinsert(type, f->name, in_file ? at : f->offset, ft) < 0) {
+    for (size_t i = 0; type >= 0 && i < n; i++) {
+        hid_t ft = kind_type(o, fields[i].kind, in_file);
+        if (H5Tinsert(type, fields[i].name, in_file ? at : fields[i].offset,
+                      ft) < 0) {
             H5Tclose(type);
             return H5I_INVALID_HID;
         }
         at += H5Tget_size(ft);
     }
     return type;
+}
+
+/* Table t's compound type in memory or in the file. */
+static hid_t table_type(const output *o, int t, int in_file)
+{
+    return output_compound(o, schema[t].fields, schema[t].nfields,
+                           schema[t].size, in_file);
 }
 
 static hid_t make_dcpl(hsize_t chunk)
@@ -776,8 +718,7 @@ static int flush_table(output *o, out_venue *v, int t, perr *e)
     return 0;
 }
 
-/* Checks the call and returns the venue, or NULL with *rc set. */
-static out_venue *venue_of(output *o, size_t vi, int *rc, perr *e)
+out_venue *output_venue_of(output *o, size_t vi, int *rc, perr *e)
 {
     *rc = output_usable(o, e);
     if (*rc)
@@ -794,7 +735,7 @@ int output_append_row(output *o, size_t vi, const metrics_row *row,
                       perr *e)
 {
     int rc;
-    out_venue *v = venue_of(o, vi, &rc, e);
+    out_venue *v = output_venue_of(o, vi, &rc, e);
     if (!v)
         return rc;
     o->rows_started = 1;
@@ -841,7 +782,7 @@ static int append_records(output *o, size_t vi, int t, row_fill fill,
                           perr *e)
 {
     int rc;
-    out_venue *v = venue_of(o, vi, &rc, e);
+    out_venue *v = output_venue_of(o, vi, &rc, e);
     if (!v)
         return rc;
     if (t == T_TRADES && !v->trades)
@@ -950,184 +891,6 @@ int output_append_trades(output *o, size_t vi, int64_t now,
                          const book_fill *f, size_t n, perr *e)
 {
     return append_records(o, vi, T_TRADES, trade_row, f, n, now, e);
-}
-
-/* ---- the liquidation map ------------------------------------------------ */
-
-static const out_field liqmap_fields[] = {
-    FIELD(liqmap_row, price_low, K_F64, "quote"),
-    FIELD(liqmap_row, price_high, K_F64, "quote"),
-    FIELD(liqmap_row, long_notional, K_F64, "quote"),
-    FIELD(liqmap_row, short_notional, K_F64, "quote"),
-    FIELD(liqmap_row, long_positions, K_U32, "1"),
-    FIELD(liqmap_row, short_positions, K_U32, "1"),
-};
-
-/* The map's compound type in memory (the struct's offsets) or in the file
- * (packed). */
-static hid_t liqmap_type(const output *o, int in_file)
-{
-    size_t size = sizeof(liqmap_row), at = 0;
-    if (in_file)
-        for (size = 0; at < COUNT(liqmap_fields); at++)
-            size += H5Tget_size(kind_type(o, liqmap_fields[at].kind, 1));
-    hid_t type = H5Tcreate(H5T_COMPOUND, size);
-    at = 0;
-    for (size_t i = 0; type >= 0 && i < COUNT(liqmap_fields); i++) {
-        const out_field *f = &liqmap_fields[i];
-        hid_t ft = kind_type(o, f->kind, in_file);
-        if (H5Tinsert(type, f->name, in_file ? at : f->offset, ft) < 0) {
-            H5Tclose(type);
-            return H5I_INVALID_HID;
-        }
-        at += H5Tget_size(ft);
-    }
-    return type;
-}
-
-static int write_liqmap(output *o, out_venue *v, const liqmap *m)
-{
-    hid_t g = H5Gopen2(o->venues, v->name, H5P_DEFAULT);
-    hid_t mem = liqmap_type(o, 0), file = liqmap_type(o, 1);
-    hsize_t n = m->n;
-    hid_t sp = H5Screate_simple(1, &n, NULL);
-    hid_t d = H5I_INVALID_HID;
-    const char *units[COUNT(liqmap_fields)];
-    for (size_t i = 0; i < COUNT(liqmap_fields); i++)
-        units[i] = liqmap_fields[i].unit;
-    int bad = g < 0 || mem < 0 || file < 0 || sp < 0;
-    if (!bad) {
-        hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-        bad = dcpl < 0 || H5Pset_obj_track_times(dcpl, 0) < 0
-              || (d = H5Dcreate2(g, "liquidation_map", file, sp, H5P_DEFAULT,
-                                 dcpl, H5P_DEFAULT)) < 0;
-        if (dcpl >= 0)
-            H5Pclose(dcpl);
-    }
-    bad = bad || (n && H5Dwrite(d, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                                m->rows) < 0)
-          || h5u_attr_array(d, "units", o->str_type, COUNT(liqmap_fields),
-                            units) < 0
-          || h5u_attr_scalar(d, "bucket_bps", H5T_IEEE_F64LE,
-                             &m->bucket_bps) < 0
-          || h5u_attr_scalar(d, "start_price", H5T_IEEE_F64LE, &m->mark) < 0
-          || h5u_attr_scalar(d, "long_beyond_notional", H5T_IEEE_F64LE,
-                             &m->long_beyond) < 0
-          || h5u_attr_scalar(d, "short_beyond_notional", H5T_IEEE_F64LE,
-                             &m->short_beyond) < 0;
-    h5u_close(d);
-    h5u_close(sp);
-    h5u_close(file);
-    h5u_close(mem);
-    h5u_close(g);
-    return bad;
-}
-
-int output_add_liquidation_map(output *o, size_t vi, const liqmap *m,
-                               perr *e)
-{
-    int rc;
-    out_venue *v = venue_of(o, vi, &rc, e);
-    if (!v)
-        return rc;
-    h5u_quiet q;
-    h5u_quiet_begin(&q);
-    int bad = write_liqmap(o, v, m);
-    h5u_quiet_end(&q);
-    if (bad)
-        return output_fail(o, e, "cannot write /venues/%s/liquidation_map",
-                           v->name);
-    return 0;
-}
-
-/* ---- the liquidation map on the output grid ------------------------------ */
-
-/* A dataset of doubles of rank 1 or 2 (dims), deflated in chunks of up to
- * 16 samples when it holds any, its units attribute set. */
-static hid_t grid_dataset(const output *o, hid_t g, const char *name, int rank,
-                          const hsize_t *dims, const char *unit,
-                          const double *data)
-{
-    hid_t sp = H5Screate_simple(rank, dims, NULL);
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    hid_t d = H5I_INVALID_HID;
-    hsize_t chunk[2] = {dims[0] < 16 ? dims[0] : 16, rank > 1 ? dims[1] : 1};
-    int empty = dims[0] == 0 || (rank > 1 && dims[1] == 0);
-    int bad = sp < 0 || dcpl < 0 || H5Pset_obj_track_times(dcpl, 0) < 0
-              || (!empty && (H5Pset_chunk(dcpl, rank, chunk) < 0
-                             || H5Pset_shuffle(dcpl) < 0
-                             || H5Pset_deflate(dcpl, OUTPUT_DEFLATE) < 0))
-              || (d = H5Dcreate2(g, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT,
-                                 dcpl, H5P_DEFAULT)) < 0
-              || (!empty && H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
-                                     H5P_DEFAULT, data) < 0)
-              || h5u_attr_scalar(d, "units", o->str_type, &unit) < 0;
-    h5u_close(dcpl);
-    h5u_close(sp);
-    if (bad) {
-        h5u_close(d);
-        return H5I_INVALID_HID;
-    }
-    return d;
-}
-
-static int write_liqmap_grid(output *o, out_venue *v, const liqmap_grid *m,
-                             double every_s)
-{
-    hid_t vg = H5Gopen2(o->venues, v->name, H5P_DEFAULT);
-    hid_t g = vg < 0 ? vg : h5u_make_group(vg, "liquidation_map_grid");
-    hsize_t dims[2] = {m->n, m->buckets};
-    hid_t t = H5I_INVALID_HID, price = H5I_INVALID_HID;
-    int bad = g < 0
-              || h5u_attr_scalar(g, "bucket_bps", H5T_IEEE_F64LE,
-                                 &m->bucket_bps) < 0
-              || h5u_attr_scalar(g, "every_s", H5T_IEEE_F64LE, &every_s) < 0
-              || (t = grid_dataset(o, g, "t", 1, dims, "s", m->t)) < 0
-              || (price = grid_dataset(o, g, "price_low", 1, dims + 1,
-                                       "quote", m->price_low)) < 0
-              || H5DSset_scale(t, "t") < 0
-              || H5DSset_scale(price, "price_low") < 0;
-    static const char *const cells[2] = {"long_notional", "short_notional"};
-    const double *cell_data[2] = {m->longs, m->shorts};
-    for (int k = 0; !bad && k < 2; k++) {
-        hid_t d = grid_dataset(o, g, cells[k], 2, dims, "quote", cell_data[k]);
-        bad = d < 0 || H5DSattach_scale(d, t, 0) < 0
-              || H5DSattach_scale(d, price, 1) < 0;
-        h5u_close(d);
-    }
-    static const char *const ones[5] = {"mark", "long_beyond", "short_beyond",
-                                        "long_off_grid", "short_off_grid"};
-    const double *one_data[5] = {m->mark, m->long_beyond, m->short_beyond,
-                                 m->long_off_grid, m->short_off_grid};
-    for (int k = 0; !bad && k < 5; k++) {
-        hid_t d = grid_dataset(o, g, ones[k], 1, dims, "quote", one_data[k]);
-        bad = d < 0 || H5DSattach_scale(d, t, 0) < 0;
-        h5u_close(d);
-    }
-    h5u_close(price);
-    h5u_close(t);
-    if (g >= 0 && g != vg)
-        h5u_close(g);
-    h5u_close(vg);
-    return bad;
-}
-
-int output_add_liquidation_map_grid(output *o, size_t vi,
-                                    const liqmap_grid *g, double every_s,
-                                    perr *e)
-{
-    int rc;
-    out_venue *v = venue_of(o, vi, &rc, e);
-    if (!v)
-        return rc;
-    h5u_quiet q;
-    h5u_quiet_begin(&q);
-    int bad = write_liqmap_grid(o, v, g, every_s);
-    h5u_quiet_end(&q);
-    if (bad)
-        return output_fail(o, e, "cannot write "
-                           "/venues/%s/liquidation_map_grid", v->name);
-    return 0;
 }
 
 /* ---- the engine's sink (sink.h) ----------------------------------------- */
