@@ -12,6 +12,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
 #include <hdf5.h>
+#include <hdf5_hl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -244,9 +245,22 @@ static void check_chunked(hid_t d, hsize_t chunk)
     H5Pclose(p);
 }
 
+/* A symbolic unit of metrics.h as the file names it for the test's venues
+ * (both binance's profile: USDT, BTC). */
+static const char *named(const char *unit)
+{
+    if (strcmp(unit, "quote") == 0)
+        return "USDT";
+    if (strcmp(unit, "quote/base") == 0)
+        return "USDT/BTC";
+    return unit;
+}
+
 /* Reads the column /venues/VNAME/GROUP/NAME into values as mem_type, and
  * checks what every column on the output grid has: rows, the type's class
- * and 8 bytes, the chunks and filters, and unit as its units attribute. */
+ * and 8 bytes, the chunks and filters, unit (named) as its units attribute,
+ * and series/t attached as its dimension scale (t itself being the
+ * scale). */
 static void read_column(hid_t f, const char *vname, const char *group,
                         const char *name, size_t rows, H5T_class_t class,
                         const char *unit, hid_t mem_type, void *values)
@@ -262,7 +276,16 @@ static void read_column(hid_t f, const char *vname, const char *group,
     H5Tclose(t);
     check_chunked(d, 4096);
     read_string_attr(d, "units", got, sizeof got);
-    cr_assert_str_eq(got, unit, "%s units", path);
+    cr_assert_str_eq(got, named(unit), "%s units", path);
+    snprintf(path, sizeof path, "/venues/%s/series/t", vname);
+    hid_t t_scale = H5Dopen2(f, path, H5P_DEFAULT);
+    cr_assert_eq(H5DSis_scale(t_scale), 1, "%s is a dimension scale", path);
+    if (strcmp(group, "series") == 0 && strcmp(name, "t") == 0)
+        cr_assert_eq(H5DSget_num_scales(d, 0), 0);
+    else
+        cr_assert_eq(H5DSis_attached(d, t_scale, 0), 1,
+                     "%s/%s has t as its scale", group, name);
+    H5Dclose(t_scale);
     cr_assert_geq(H5Dread(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values),
                   0, "%s", path);
     H5Dclose(d);
@@ -507,6 +530,91 @@ static void check_adl_and_trades(hid_t f)
                  "no trades table for a venue that keeps none");
 }
 
+/* /summary/items holds each attribute of /summary as a row (name, value)
+ * in the same order, and /summary/checks each expect: check (metric, low,
+ * high, value, pass). */
+static hsize_t points_of(hid_t d)
+{
+    hid_t space = H5Dget_space(d);
+    hssize_t n = H5Sget_simple_extent_npoints(space);
+    H5Sclose(space);
+    cr_assert_geq(n, 0);
+    return (hsize_t)n;
+}
+
+static void check_summary_tables(hid_t f)
+{
+    typedef struct {
+        char *name;
+        double value;
+    } item;
+    typedef struct {
+        char *metric;
+        double low, high, value;
+        uint8_t pass;
+    } check;
+    hid_t str = H5Tcopy(H5T_C_S1);
+    H5Tset_size(str, H5T_VARIABLE);
+    H5Tset_cset(str, H5T_CSET_UTF8);
+    hid_t it = H5Tcreate(H5T_COMPOUND, sizeof(item));
+    H5Tinsert(it, "name", offsetof(item, name), str);
+    H5Tinsert(it, "value", offsetof(item, value), H5T_NATIVE_DOUBLE);
+    hid_t ct = H5Tcreate(H5T_COMPOUND, sizeof(check));
+    H5Tinsert(ct, "metric", offsetof(check, metric), str);
+    H5Tinsert(ct, "low", offsetof(check, low), H5T_NATIVE_DOUBLE);
+    H5Tinsert(ct, "high", offsetof(check, high), H5T_NATIVE_DOUBLE);
+    H5Tinsert(ct, "value", offsetof(check, value), H5T_NATIVE_DOUBLE);
+    H5Tinsert(ct, "pass", offsetof(check, pass), H5T_NATIVE_UINT8);
+
+    hid_t d = H5Dopen2(f, "/summary/items", H5P_DEFAULT);
+    cr_assert_geq(d, 0, "no /summary/items");
+    hsize_t n = points_of(d);
+    cr_assert_gt(n, 0);
+    item *items = calloc(n, sizeof *items);
+    cr_assert_geq(H5Dread(d, it, H5S_ALL, H5S_ALL, H5P_DEFAULT, items), 0);
+    hid_t g = H5Gopen2(f, "/summary", H5P_DEFAULT);
+    int found = 0;
+    for (hsize_t i = 0; i < n; i++) {
+        double x = NAN;
+        hid_t a = H5Aopen(g, items[i].name, H5P_DEFAULT);
+        cr_assert_geq(a, 0, "row %s is an attribute", items[i].name);
+        H5Aread(a, H5T_NATIVE_DOUBLE, &x);
+        H5Aclose(a);
+        cr_assert(x == items[i].value || (isnan(x) && isnan(items[i].value)),
+                  "%s", items[i].name);
+        found += strcmp(items[i].name, "okx.liquidations.total_notional") == 0
+                 && items[i].value == 1.37e9;
+    }
+    cr_assert_eq(found, 1);
+    hid_t space = H5Dget_space(d);
+    H5Dvlen_reclaim(it, space, H5P_DEFAULT, items);
+    H5Sclose(space);
+    free(items);
+    H5Dclose(d);
+    H5Gclose(g);
+
+    d = H5Dopen2(f, "/summary/checks", H5P_DEFAULT);
+    cr_assert_geq(d, 0, "no /summary/checks");
+    n = points_of(d);
+    cr_assert_eq(n, 2);
+    check c[2];
+    cr_assert_geq(H5Dread(d, ct, H5S_ALL, H5S_ALL, H5P_DEFAULT, c), 0);
+    cr_assert_str_eq(c[0].metric, "okx.liquidations.total_notional");
+    cr_assert_eq(c[0].low, 1.23e9);
+    cr_assert_eq(c[0].high, 1.51e9);
+    cr_assert_eq(c[0].value, 1.37e9);
+    cr_assert_eq(c[0].pass, 1);
+    cr_assert_str_eq(c[1].metric, "binance.depth_z.min");
+    cr_assert_eq(c[1].pass, 0, "a failed check is recorded as failed");
+    space = H5Dget_space(d);
+    H5Dvlen_reclaim(ct, space, H5P_DEFAULT, c);
+    H5Sclose(space);
+    H5Dclose(d);
+    H5Tclose(ct);
+    H5Tclose(it);
+    H5Tclose(str);
+}
+
 Test(output, file_holds_the_layout_units_and_values)
 {
     char path[256];
@@ -552,6 +660,10 @@ Test(output, file_holds_the_layout_units_and_values)
     hid_t g = H5Gopen2(f, "/venues/okx", H5P_DEFAULT);
     read_string_attr(g, "profile", text, sizeof text);
     cr_assert_str_eq(text, "binance");
+    read_string_attr(g, "quote_currency", text, sizeof text);
+    cr_assert_str_eq(text, "USDT");
+    read_string_attr(g, "base_currency", text, sizeof text);
+    cr_assert_str_eq(text, "BTC");
     double tick = 0;
     a = H5Aopen(g, "tick_size", H5P_DEFAULT);
     H5Aread(a, H5T_NATIVE_DOUBLE, &tick);
@@ -587,6 +699,7 @@ Test(output, file_holds_the_layout_units_and_values)
     H5Aclose(a);
     cr_assert_eq(check[3], 0.0, "a failed check is recorded as failed");
     H5Gclose(g);
+    check_summary_tables(f);
     cr_assert_eq(H5Fget_obj_count(f, H5F_OBJ_ALL), 1, "the test leaked handles");
     H5Fclose(f);
 }

@@ -256,12 +256,12 @@ class LoadRunTest(ToolTestCase):
         self.assertIn("name: quickstart", self.loaded.scenario)
         units = self.loaded.units["binance"]
         self.assertEqual((units["t"], units["mark"], units["funding_rate"]),
-                         ("s", "quote", "fraction"))
+                         ("s", "USDT/BTC", "fraction"))
         self.assertEqual(self.loaded.audit_units["binance"]["long_lots"],
                          "lots")
         liq_units = self.loaded.event_units["binance"]["liquidations"]
         self.assertEqual((liq_units["time_s"], liq_units["notional"]),
-                         ("s", "quote"))
+                         ("s", "USDT"))
 
     def test_two_venues_keep_file_order_trades_and_checks(self):
         path = two_venue_run()

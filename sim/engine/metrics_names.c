@@ -10,10 +10,10 @@ static const struct {
     const char *name, *unit;
 } series[METRICS_SERIES_COUNT] = {
     [METRICS_T] = {"t", "s"},
-    [METRICS_INDEX] = {"index", "quote"},
-    [METRICS_MARK] = {"mark", "quote"},
-    [METRICS_LAST] = {"last", "quote"},
-    [METRICS_MID] = {"mid", "quote"},
+    [METRICS_INDEX] = {"index", "quote/base"},
+    [METRICS_MARK] = {"mark", "quote/base"},
+    [METRICS_LAST] = {"last", "quote/base"},
+    [METRICS_MID] = {"mid", "quote/base"},
     [METRICS_SPREAD_BPS] = {"spread_bps", "bp"},
     [METRICS_BID_DEPTH_1PCT] = {"bid_depth_1pct", "quote"},
     [METRICS_ASK_DEPTH_1PCT] = {"ask_depth_1pct", "quote"},

@@ -222,11 +222,21 @@ static int check_funding(const profile *p, perr *e)
     return 0;
 }
 
+/* 1 when a name field of size bytes holds 1 to size - 1 characters. */
+static int is_name(const char *s, size_t size)
+{
+    return s[0] != '\0' && memchr(s, '\0', size) != NULL;
+}
+
 int profile_check_fields(const profile *p, perr *e)
 {
     int rc;
-    CHECK(p->name[0] != '\0' && memchr(p->name, '\0', sizeof p->name),
+    CHECK(is_name(p->name, sizeof p->name),
           "name: must be 1 to %d characters", (int)sizeof p->name - 1);
+    CHECK(is_name(p->quote, sizeof p->quote),
+          "units.quote: must be 1 to %d characters", (int)sizeof p->quote - 1);
+    CHECK(is_name(p->base, sizeof p->base),
+          "units.base: must be 1 to %d characters", (int)sizeof p->base - 1);
     if ((rc = check_units(p, e)) != 0 || (rc = check_margin(p, e)) != 0
         || (rc = check_liquidation(p, e)) != 0 || (rc = check_mark(p, e)) != 0
         || (rc = check_funding(p, e)) != 0)

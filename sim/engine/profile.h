@@ -65,6 +65,8 @@ typedef struct profile_bracket {
 
 typedef struct profile {
     char name[32];
+    char quote[32];            /* the quote currency's name: "USDT", "USDC" */
+    char base[32];             /* the base currency's name: "BTC" */
     profile_decimal tick;      /* quote currency per tick */
     profile_decimal lot;       /* base currency per lot */
     profile_decimal cash_unit; /* quote currency per cash unit */

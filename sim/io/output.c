@@ -107,8 +107,8 @@ static const out_field liquidation_fields[] = {
     FIELD(out_liquidation, route, K_ROUTE, "venue_route"),
     FIELD(out_liquidation, lots, K_I64, "lots"),
     FIELD(out_liquidation, notional, K_F64, "quote"),
-    FIELD(out_liquidation, avg_price, K_F64, "quote"),
-    FIELD(out_liquidation, bankruptcy_price, K_F64, "quote"),
+    FIELD(out_liquidation, avg_price, K_F64, "quote/base"),
+    FIELD(out_liquidation, bankruptcy_price, K_F64, "quote/base"),
     FIELD(out_liquidation, fee, K_F64, "quote"),
     FIELD(out_liquidation, fund_change, K_F64, "quote"),
     FIELD(out_liquidation, notional_cash, K_I64, "cash units"),
@@ -123,7 +123,7 @@ static const out_field funding_fields[] = {
     FIELD(out_funding, rate_e8, K_I64, "1e-8"),
     FIELD(out_funding, avg_premium, K_F64, "fraction"),
     FIELD(out_funding, samples, K_I64, "1"),
-    FIELD(out_funding, price, K_F64, "quote"),
+    FIELD(out_funding, price, K_F64, "quote/base"),
     FIELD(out_funding, long_lots, K_I64, "lots"),
     FIELD(out_funding, longs_paid, K_F64, "quote"),
     FIELD(out_funding, shorts_received, K_F64, "quote"),
@@ -140,13 +140,13 @@ static const out_field adl_fields[] = {
     FIELD(out_adl, side, K_I8, "1 long, -1 short"),
     FIELD(out_adl, lots, K_I64, "lots"),
     FIELD(out_adl, notional, K_F64, "quote"),
-    FIELD(out_adl, price, K_F64, "quote"),
+    FIELD(out_adl, price, K_F64, "quote/base"),
     FIELD(out_adl, notional_cash, K_I64, "cash units"),
 };
 
 static const out_field trade_fields[] = {
     FIELD(out_trade, time_s, K_F64, "s"),
-    FIELD(out_trade, price, K_F64, "quote"),
+    FIELD(out_trade, price, K_F64, "quote/base"),
     FIELD(out_trade, size, K_I64, "lots"),
     FIELD(out_trade, maker_owner, K_U32, "account id"),
     FIELD(out_trade, taker_owner, K_U32, "account id"),
@@ -498,8 +498,48 @@ output *output_open(const char *path, const output_meta *meta, int overwrite,
 
 /* ---- venues ------------------------------------------------------------- */
 
-static hid_t make_column(hid_t group, const char *name, hid_t type, hid_t dcpl,
-                         hid_t str_type, const void *units, hsize_t nunits)
+/* unit with each whole word "quote" or "base" replaced by p's currency,
+ * into buf (size bytes, cut short if it must be). */
+static void name_unit(const profile *p, const char *unit, char *buf,
+                      size_t size)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (const char *c = unit; *c && at + 1 < size;) {
+        size_t word = strspn(c, "abcdefghijklmnopqrstuvwxyz");
+        const char *say = NULL;
+        if (word == 5 && strncmp(c, "quote", 5) == 0)
+            say = p->quote;
+        else if (word == 4 && strncmp(c, "base", 4) == 0)
+            say = p->base;
+        int n = say ? snprintf(buf + at, size - at, "%s", say)
+                    : snprintf(buf + at, size - at, "%.*s",
+                               (int)(word ? word : 1), c);
+        at += (size_t)n < size - at ? (size_t)n : size - at - 1;
+        c += word ? word : 1;
+    }
+}
+
+herr_t output_units(const output *o, hid_t d, const profile *p,
+                    const char *const *units, size_t n)
+{
+    enum { MAX_FIELDS = 16, UNIT_MAX = 80 };
+    char named[MAX_FIELDS][UNIT_MAX];
+    const char *say[MAX_FIELDS];
+    size_t count = n ? n : 1;
+    if (count > MAX_FIELDS)
+        return -1;
+    for (size_t i = 0; i < count; i++) {
+        name_unit(p, units[i], named[i], UNIT_MAX);
+        say[i] = named[i];
+    }
+    return n ? h5u_attr_array(d, "units", o->str_type, n, say)
+             : h5u_attr_scalar(d, "units", o->str_type, &say[0]);
+}
+
+static hid_t make_column(const output *o, hid_t group, const char *name,
+                         hid_t type, hid_t dcpl, const profile *p,
+                         const char *const *units, size_t nunits)
 {
     hsize_t zero = 0, unlimited = H5S_UNLIMITED;
     hid_t s = H5Screate_simple(1, &zero, &unlimited);
@@ -509,13 +549,28 @@ static hid_t make_column(hid_t group, const char *name, hid_t type, hid_t dcpl,
     H5Sclose(s);
     if (d < 0)
         return d;
-    herr_t rc = nunits ? h5u_attr_array(d, "units", str_type, nunits, units)
-                       : h5u_attr_scalar(d, "units", str_type, units);
-    if (rc < 0) {
+    if (output_units(o, d, p, units, nunits) < 0) {
         H5Dclose(d);
         return H5I_INVALID_HID;
     }
     return d;
+}
+
+/* Makes series/t the dimension scale of the output grid (H5DS) and attaches
+ * it to every other series and audit column, so that a reader (h5py's
+ * dims, HDFView, xarray) finds each column's time axis in the file. */
+static herr_t attach_time(out_venue *v)
+{
+    hid_t t = v->series[METRICS_T];
+    if (H5DSset_scale(t, "t") < 0)
+        return -1;
+    for (int i = 0; i < METRICS_SERIES_COUNT; i++)
+        if (i != METRICS_T && H5DSattach_scale(v->series[i], t, 0) < 0)
+            return -1;
+    for (int i = 0; i < METRICS_AUDIT_COUNT; i++)
+        if (H5DSattach_scale(v->audit[i], t, 0) < 0)
+            return -1;
+    return 0;
 }
 
 static int venue_build(output *o, out_venue *v, perr *e)
@@ -545,6 +600,8 @@ static int venue_build(output *o, out_venue *v, perr *e)
     hid_t groups[2] = {H5I_INVALID_HID, H5I_INVALID_HID},
           events = H5I_INVALID_HID;
     int bad = h5u_attr_string(g, "profile", o->str_type, p->name) < 0
+              || h5u_attr_string(g, "quote_currency", o->str_type, p->quote) < 0
+              || h5u_attr_string(g, "base_currency", o->str_type, p->base) < 0
               || h5u_attr_scalar(g, "cash_unit", H5T_IEEE_F64LE, &cash_unit) < 0
               || h5u_attr_scalar(g, "tick_size", H5T_IEEE_F64LE, &tick) < 0
               || h5u_attr_scalar(g, "lot_size", H5T_IEEE_F64LE, &lot) < 0
@@ -556,11 +613,15 @@ static int venue_build(output *o, out_venue *v, perr *e)
         for (int i = 0; !bad && i < grid[k].count; i++) {
             const char *unit = grid[k].column_unit(i);
             where = grid[k].column_name(i);
-            grid[k].columns[i] = make_column(groups[k], where, grid[k].type,
-                                             o->dcpl_rows, o->str_type, &unit,
-                                             0);
+            grid[k].columns[i] = make_column(o, groups[k], where,
+                                             grid[k].type, o->dcpl_rows, p,
+                                             &unit, 0);
             bad = grid[k].columns[i] < 0;
         }
+    }
+    if (!bad) {
+        where = "the dimension scale t";
+        bad = attach_time(v) < 0;
     }
     if (!bad) {
         where = "events";
@@ -574,9 +635,9 @@ static int venue_build(output *o, out_venue *v, perr *e)
             units[i] = schema[t].fields[i].unit;
         where = schema[t].name;
         v->table[t].dset =
-            make_column(events, where, o->file_type[t],
-                        t == T_FUNDING ? o->dcpl_funding : o->dcpl_rows,
-                        o->str_type, units, schema[t].nfields);
+            make_column(o, events, where, o->file_type[t],
+                        t == T_FUNDING ? o->dcpl_funding : o->dcpl_rows, p,
+                        units, schema[t].nfields);
         bad = v->table[t].dset < 0;
     }
     for (int k = 0; k < 2; k++)
@@ -985,6 +1046,116 @@ static int publish(output *o, perr *e)
 
 /* ---- commit and abort --------------------------------------------------- */
 
+/* A row of /summary/items and of /summary/checks in memory. */
+typedef struct summary_item_row {
+    const char *name;
+    double value;
+} summary_item_row;
+
+typedef struct summary_check_row {
+    const char *metric;
+    double low, high, value;
+    uint8_t pass;
+} summary_check_row;
+
+/* Writes n rows of a compound type made of fields (K_F64 and K_U8, and
+ * strings where kind is -1 by convention below) as dataset name of g. */
+static herr_t summary_table(const output *o, hid_t g, const char *name,
+                            hid_t mem, hid_t file, size_t n, const void *rows)
+{
+    hsize_t dims = n;
+    hid_t sp = H5Screate_simple(1, &dims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t d = H5I_INVALID_HID;
+    (void)o;
+    herr_t rc = sp < 0 || dcpl < 0 || H5Pset_obj_track_times(dcpl, 0) < 0
+                        || (d = H5Dcreate2(g, name, file, sp, H5P_DEFAULT,
+                                           dcpl, H5P_DEFAULT)) < 0
+                        || (n && H5Dwrite(d, mem, H5S_ALL, H5S_ALL,
+                                          H5P_DEFAULT, rows) < 0)
+                    ? -1
+                    : 0;
+    h5u_close(d);
+    h5u_close(dcpl);
+    h5u_close(sp);
+    return rc;
+}
+
+/* A compound type of a string then count doubles (then a uint8 flag when
+ * flag_at is not 0), at the given offsets in memory or packed in the
+ * file. */
+static hid_t summary_type(const output *o, int in_file, size_t mem_size,
+                          const char *const *names, const size_t *offsets,
+                          int count, size_t flag_at)
+{
+    size_t str = H5Tget_size(o->str_type), f64 = 8;
+    size_t size = in_file ? str + (size_t)count * f64 + (flag_at ? 1 : 0)
+                          : mem_size;
+    hid_t t = H5Tcreate(H5T_COMPOUND, size);
+    herr_t bad = t < 0 || H5Tinsert(t, names[0], in_file ? 0 : offsets[0],
+                                    o->str_type) < 0;
+    for (int i = 1; !bad && i <= count; i++)
+        bad = H5Tinsert(t, names[i],
+                        in_file ? str + (size_t)(i - 1) * f64 : offsets[i],
+                        in_file ? H5T_IEEE_F64LE : H5T_NATIVE_DOUBLE) < 0;
+    if (!bad && flag_at)
+        bad = H5Tinsert(t, names[count + 1],
+                        in_file ? str + (size_t)count * f64 : flag_at,
+                        in_file ? H5T_STD_U8LE : H5T_NATIVE_UINT8) < 0;
+    if (bad && t >= 0) {
+        H5Tclose(t);
+        return H5I_INVALID_HID;
+    }
+    return t;
+}
+
+/* /summary/items (name, value) and /summary/checks (metric, low, high,
+ * value, pass): the attributes of /summary again, as two tables a reader
+ * takes whole (pandas.DataFrame(f["summary/items"][()])). */
+static herr_t write_summary_tables(const output *o, hid_t g, const summary *s)
+{
+    static const char *const item_names[] = {"name", "value"};
+    static const size_t item_at[] = {offsetof(summary_item_row, name),
+                                     offsetof(summary_item_row, value)};
+    static const char *const check_names[] = {"metric", "low", "high",
+                                              "value", "pass"};
+    static const size_t check_at[] = {offsetof(summary_check_row, metric),
+                                      offsetof(summary_check_row, low),
+                                      offsetof(summary_check_row, high),
+                                      offsetof(summary_check_row, value)};
+    size_t ni = s ? s->n_items : 0, nc = s ? s->n_checks : 0;
+    summary_item_row *items = malloc((ni ? ni : 1) * sizeof *items);
+    summary_check_row *checks = malloc((nc ? nc : 1) * sizeof *checks);
+    hid_t types[4] = {
+        summary_type(o, 0, sizeof *items, item_names, item_at, 1, 0),
+        summary_type(o, 1, 0, item_names, item_at, 1, 0),
+        summary_type(o, 0, sizeof *checks, check_names, check_at, 3,
+                     offsetof(summary_check_row, pass)),
+        summary_type(o, 1, 0, check_names, check_at, 3, 1)};
+    herr_t rc = -1;
+    if (items && checks && types[0] >= 0 && types[1] >= 0 && types[2] >= 0
+        && types[3] >= 0) {
+        for (size_t i = 0; i < ni; i++)
+            items[i] = (summary_item_row){s->items[i].name,
+                                          s->items[i].value};
+        for (size_t i = 0; i < nc; i++) {
+            const summary_check *c = &s->checks[i];
+            checks[i] = (summary_check_row){c->metric, c->low, c->high,
+                                            c->value, (uint8_t)(c->pass != 0)};
+        }
+        rc = summary_table(o, g, "items", types[0], types[1], ni, items) < 0
+                     || summary_table(o, g, "checks", types[2], types[3], nc,
+                                      checks) < 0
+                 ? -1
+                 : 0;
+    }
+    for (int k = 0; k < 4; k++)
+        h5u_close(types[k]);
+    free(items);
+    free(checks);
+    return rc;
+}
+
 static int write_summary(output *o, const summary *s, perr *e)
 {
     hid_t g = h5u_make_group(o->file, "summary");
@@ -1004,9 +1175,13 @@ static int write_summary(output *o, const summary *s, perr *e)
         name = check;
         bad = h5u_attr_array(g, name, H5T_IEEE_F64LE, 4, v) < 0;
     }
+    if (!bad) {
+        name = "the tables items and checks";
+        bad = write_summary_tables(o, g, s) < 0;
+    }
     H5Gclose(g);
     if (bad)
-        return output_fail(o, e, "cannot write /summary attribute %s", name);
+        return output_fail(o, e, "cannot write /summary: %s", name);
     return 0;
 }
 

@@ -9,10 +9,14 @@
  *                              00:00Z"), seed (uint64), start_utc_ms and
  *                              duration_ms (int64)
  *   /scenario                  the resolved scenario text (scenario_load.h)
- *   /venues/<v>                attrs profile, cash_unit, tick_size, lot_size
+ *   /venues/<v>                attrs profile, quote_currency and
+ *                              base_currency (the profile's units.quote and
+ *                              units.base), cash_unit, tick_size, lot_size
  *                              (quote / base, float64), cash_per_tick_lot
  *   /venues/<v>/series/<name>  float64 columns on the output grid, one per
- *                              metrics_series, each with a `units` attribute
+ *                              metrics_series, each with a `units` attribute;
+ *                              series/t is the HDF5 dimension scale (H5DS)
+ *                              of every other series and audit column
  *   /venues/<v>/audit/<name>   int64 exact totals on the same grid, one per
  *                              metrics_audit, `units`: long_lots,
  *                              short_lots, cash_total, deposits and
@@ -26,9 +30,18 @@
  *                              rate_e8); route is an HDF5 enum (book,
  *                              backstop, fund, adl); `units` is an array of
  *                              strings, one per field
+ *   /venues/<v>/liquidation_map, /venues/<v>/liquidation_map_grid
+ *                              where a venue starts with positions: the
+ *                              liquidation map at the start and on the grid
+ *                              (output_maps.c)
  *   /summary                   attrs: every summary item (name = value), and
  *                              the checks as attrs "expect:<metric>" =
- *                              [low, high, value, pass]
+ *                              [low, high, value, pass]; the same as the
+ *                              compound tables /summary/items (name, value)
+ *                              and /summary/checks (metric, low, high,
+ *                              value, pass)
+ * Units name the venue's currencies: "USDT" for money, "USDT/BTC" for a
+ * price (output_internal.h).
  * Strings are variable-length UTF-8; /venues and /summary keep creation
  * order. The file uses the HDF5 1.8 format and records no modification
  * times, so the same run gives the same bytes.

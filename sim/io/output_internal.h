@@ -92,4 +92,10 @@ out_venue *output_venue_of(output *o, size_t vi, int *rc, perr *e);
 hid_t output_compound(const output *o, const out_field *fields, size_t n,
                       size_t mem_size, int in_file);
 
+/* A `units` attribute on d: one string (n == 0: *units) or an array of n,
+ * one per field of a compound dataset, each with the words "quote" and
+ * "base" replaced by p's currencies. */
+herr_t output_units(const output *o, hid_t d, const profile *p,
+                    const char *const *units, size_t n);
+
 #endif

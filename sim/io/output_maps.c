@@ -18,8 +18,8 @@
 /* ---- the liquidation map ------------------------------------------------ */
 
 static const out_field liqmap_fields[] = {
-    FIELD(liqmap_row, price_low, K_F64, "quote"),
-    FIELD(liqmap_row, price_high, K_F64, "quote"),
+    FIELD(liqmap_row, price_low, K_F64, "quote/base"),
+    FIELD(liqmap_row, price_high, K_F64, "quote/base"),
     FIELD(liqmap_row, long_notional, K_F64, "quote"),
     FIELD(liqmap_row, short_notional, K_F64, "quote"),
     FIELD(liqmap_row, long_positions, K_U32, "1"),
@@ -47,8 +47,7 @@ static int write_liqmap(output *o, out_venue *v, const liqmap *m)
     }
     bad = bad || (n && H5Dwrite(d, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT,
                                 m->rows) < 0)
-          || h5u_attr_array(d, "units", o->str_type, COUNT(liqmap_fields),
-                            units) < 0
+          || output_units(o, d, v->p, units, COUNT(liqmap_fields)) < 0
           || h5u_attr_scalar(d, "bucket_bps", H5T_IEEE_F64LE,
                              &m->bucket_bps) < 0
           || h5u_attr_scalar(d, "start_price", H5T_IEEE_F64LE, &m->mark) < 0
@@ -100,9 +99,9 @@ int output_add_liquidation_map(output *o, size_t vi, const liqmap *m,
 
 /* A dataset of doubles of rank 1 or 2 (dims), deflated in chunks of up to
  * 16 samples when it holds any, its units attribute set. */
-static hid_t grid_dataset(const output *o, hid_t g, const char *name, int rank,
-                          const hsize_t *dims, const char *unit,
-                          const double *data)
+static hid_t grid_dataset(const output *o, const out_venue *v, hid_t g,
+                          const char *name, int rank, const hsize_t *dims,
+                          const char *unit, const double *data)
 {
     hid_t sp = H5Screate_simple(rank, dims, NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
@@ -117,7 +116,7 @@ static hid_t grid_dataset(const output *o, hid_t g, const char *name, int rank,
                                  dcpl, H5P_DEFAULT)) < 0
               || (!empty && H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
                                      H5P_DEFAULT, data) < 0)
-              || h5u_attr_scalar(d, "units", o->str_type, &unit) < 0;
+              || output_units(o, d, v->p, &unit, 0) < 0;
     h5u_close(dcpl);
     h5u_close(sp);
     if (bad) {
@@ -138,25 +137,29 @@ static int write_liqmap_grid(output *o, out_venue *v, const liqmap_grid *m,
               || h5u_attr_scalar(g, "bucket_bps", H5T_IEEE_F64LE,
                                  &m->bucket_bps) < 0
               || h5u_attr_scalar(g, "every_s", H5T_IEEE_F64LE, &every_s) < 0
-              || (t = grid_dataset(o, g, "t", 1, dims, "s", m->t)) < 0
-              || (price = grid_dataset(o, g, "price_low", 1, dims + 1,
-                                       "quote", m->price_low)) < 0
+              || (t = grid_dataset(o, v, g, "t", 1, dims, "s", m->t)) < 0
+              || (price = grid_dataset(o, v, g, "price_low", 1, dims + 1,
+                                       "quote/base", m->price_low)) < 0
               || H5DSset_scale(t, "t") < 0
               || H5DSset_scale(price, "price_low") < 0;
     static const char *const cells[2] = {"long_notional", "short_notional"};
     const double *cell_data[2] = {m->longs, m->shorts};
     for (int k = 0; !bad && k < 2; k++) {
-        hid_t d = grid_dataset(o, g, cells[k], 2, dims, "quote", cell_data[k]);
+        hid_t d = grid_dataset(o, v, g, cells[k], 2, dims, "quote",
+                               cell_data[k]);
         bad = d < 0 || H5DSattach_scale(d, t, 0) < 0
               || H5DSattach_scale(d, price, 1) < 0;
         h5u_close(d);
     }
     static const char *const ones[5] = {"mark", "long_beyond", "short_beyond",
                                         "long_off_grid", "short_off_grid"};
+    static const char *const one_units[5] = {"quote/base", "quote", "quote",
+                                             "quote", "quote"};
     const double *one_data[5] = {m->mark, m->long_beyond, m->short_beyond,
                                  m->long_off_grid, m->short_off_grid};
     for (int k = 0; !bad && k < 5; k++) {
-        hid_t d = grid_dataset(o, g, ones[k], 1, dims, "quote", one_data[k]);
+        hid_t d = grid_dataset(o, v, g, ones[k], 1, dims, one_units[k],
+                               one_data[k]);
         bad = d < 0 || H5DSattach_scale(d, t, 0) < 0;
         h5u_close(d);
     }

@@ -90,6 +90,8 @@ typedef struct row {
  * a rule come below the key that names the rule. */
 static const row rows[] = {
     KEY("name", PARAM_NAME, name, NULL),
+    KEY("units.quote", PARAM_NAME, quote, NULL),
+    KEY("units.base", PARAM_NAME, base, NULL),
     KEY("units.tick", PARAM_DECIMAL, tick, "quote"),
     KEY("units.lot", PARAM_DECIMAL, lot, "base"),
     KEY("units.cash_unit", PARAM_DECIMAL, cash_unit, "quote"),
