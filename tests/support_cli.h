@@ -56,6 +56,21 @@ static inline void cli_run(const char *prefix, const char *args, outcome *o)
     cli_slurp(err_path, o->err, sizeof o->err);
 }
 
+#ifdef PERPSIM_MPIEXEC
+/* Runs `perpsim ARGS` under mpirun with n ranks. As root (CI), OpenMPI
+ * needs to be told; two cores take three ranks with --oversubscribe. Its
+ * own allocations are not ours to audit. */
+static inline void cli_mpirun(int n, const char *args, outcome *o)
+{
+    char prefix[512];
+    snprintf(prefix, sizeof prefix,
+             "ASAN_OPTIONS=detect_leaks=0 OMPI_MCA_rmaps_base_oversubscribe=1 "
+             "'%s' --allow-run-as-root --oversubscribe -n %d",
+             PERPSIM_MPIEXEC, n);
+    cli_run(prefix, args, o);
+}
+#endif
+
 /* Runs `perpsim ARGS` from the working directory. */
 static inline void perpsim(const char *args, outcome *o)
 {

@@ -122,7 +122,27 @@ Test(calibrate, recovers_a_known_value)
     support_remove_tree(dir);
 }
 
-Test(calibrate, same_bytes_at_any_j)
+/* The four outputs in dir/a and dir/b are the same bytes. */
+static void expect_same_outputs(const char *dir, const char *a,
+                                const char *b)
+{
+    static const char *const files[] = {"calibrated.yaml", "report.txt",
+                                        "targets.csv", "path.csv"};
+    for (size_t i = 0; i < 4; i++) {
+        char pa[600], pb[600];
+        snprintf(pa, sizeof pa, "%s/%s/%s", dir, a, files[i]);
+        snprintf(pb, sizeof pb, "%s/%s/%s", dir, b, files[i]);
+        size_t na, nb;
+        char *ta = support_read_file(pa, &na),
+             *tb = support_read_file(pb, &nb);
+        cr_expect(na == nb && memcmp(ta, tb, na) == 0, "%s differs in %s",
+                  files[i], b);
+        free(ta);
+        free(tb);
+    }
+}
+
+Test(calibrate, same_bytes_at_any_j_and_under_mpi)
 {
     char dir[256], cal[512];
     write_cal(dir, cal,
@@ -136,18 +156,14 @@ Test(calibrate, same_bytes_at_any_j)
     cr_assert_eq(o.status, 0, "%s", o.err);
     perpsimf(&o, "calibrate %s -o %s/j2 -j 2 -q", cal, dir);
     cr_assert_eq(o.status, 0, "%s", o.err);
-    const char *files[] = {"calibrated.yaml", "report.txt", "targets.csv",
-                           "path.csv"};
-    for (size_t i = 0; i < 4; i++) {
-        char a[600], b[600];
-        snprintf(a, sizeof a, "%s/j1/%s", dir, files[i]);
-        snprintf(b, sizeof b, "%s/j2/%s", dir, files[i]);
-        size_t na, nb;
-        char *ta = support_read_file(a, &na), *tb = support_read_file(b, &nb);
-        cr_expect(na == nb && memcmp(ta, tb, na) == 0, "%s differs", files[i]);
-        free(ta);
-        free(tb);
-    }
+    expect_same_outputs(dir, "j1", "j2");
+#ifdef PERPSIM_MPIEXEC
+    char args[1024];
+    snprintf(args, sizeof args, "calibrate -q %s -o %s/mpi", cal, dir);
+    cli_mpirun(3, args, &o);
+    cr_assert_eq(o.status, 0, "%s%s", o.out, o.err);
+    expect_same_outputs(dir, "j1", "mpi");
+#endif
     support_remove_tree(dir);
 }
 

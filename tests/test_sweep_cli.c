@@ -146,13 +146,9 @@ Test(sweep_cli, every_executor_gives_the_same_runs_and_rows)
     expect_same_rows(one, shards);
 
 #ifdef PERPSIM_MPIEXEC
-    /* As root (CI), OpenMPI needs to be told; two cores take three ranks
-     * with --oversubscribe. Its own allocations are not ours to audit. */
     char args[1024];
     snprintf(args, sizeof args, "sweep -q %s/s.yaml -o %s/mpi", dir, dir);
-    cli_run("ASAN_OPTIONS=detect_leaks=0 OMPI_MCA_rmaps_base_oversubscribe=1 "
-          "'" PERPSIM_MPIEXEC "' --allow-run-as-root --oversubscribe -n 3",
-          args, &o);
+    cli_mpirun(3, args, &o);
     cr_assert_eq(o.status, 0, "%s%s", o.out, o.err);
     cr_expect_not_null(strstr(o.out, "on 3 MPI ranks"), "%s", o.out);
     char mpi[128];

@@ -70,6 +70,17 @@ int mpipool_agree(int v)
     return all;
 }
 
+int mpipool_share(int status, double *v, size_t n)
+{
+    MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    for (size_t at = 0; at < n;) {
+        size_t part = n - at < (size_t)INT32_MAX ? n - at : (size_t)INT32_MAX;
+        MPI_Bcast(v + at, (int)part, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+        at += part;
+    }
+    return status;
+}
+
 /* Runs ops->work for task into a new buffer. */
 static char *do_task(const pool_ops *ops, void *ctx, size_t task,
                      size_t *len, double *wall)

@@ -1,5 +1,6 @@
 /*
- * mpipool: the MPI executor of `perpsim sweep` under mpirun (compiled
+ * mpipool: the MPI executor of `perpsim sweep` and `perpsim calibrate`
+ * under mpirun (compiled
  * when the build finds MPI). Rank 0 hands tasks out one at a time to
  * whichever rank asks next (a dynamic queue across ranks and nodes), and
  * works itself on a second thread, so mpirun -n N gives N workers. Only
@@ -34,6 +35,12 @@ void mpipool_finalize(void);
 /* The largest of every rank's v, on every rank: how ranks agree that all
  * of them are ready (0) before any starts. */
 int mpipool_agree(int v);
+
+/* Rank 0's status and its n values, on every rank: how the ranks of an
+ * iterative search (perpsim calibrate) all see the results of a batch that
+ * only rank 0 received. Returns rank 0's status; v is overwritten on the
+ * other ranks. */
+int mpipool_share(int status, double *v, size_t n);
 
 /* On rank 0: hands out tasks[0..n) and returns when all have ended; on
  * the other ranks (tasks NULL, n 0): does what rank 0 hands out until it

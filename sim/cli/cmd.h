@@ -105,6 +105,12 @@ void cmd_progress_clear(cmd_progress *p);
 /* Draws the final state and ends the line. */
 void cmd_progress_finish(cmd_progress *p);
 
+/* Whether c's command runs on MPI ranks: 1 when this perpsim has MPI and
+ * --mpi was given or mpirun's environment is seen, 0 to run on local
+ * workers, or EXIT_USAGE after saying that --mpi needs a perpsim built
+ * with MPI. */
+int cmd_uses_mpi(const cmd_sweep_opts *c);
+
 /* "perpsim CMD: WHAT 'ARG'; try 'perpsim CMD --help'" on stderr (ARG may
  * be NULL); returns EXIT_USAGE. */
 int cmd_usage(const char *cmd, const char *what, const char *arg);

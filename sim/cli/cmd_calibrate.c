@@ -6,9 +6,14 @@
  * search are calibrate.h.
  *
  * Each batch of candidates the search asks for runs on -j worker processes
- * (pool.h), one task per candidate and seed, no result file per run; the
- * metric values come back as text and are stored by task number, so the
- * search sees them in the same order however the workers finished. The
+ * (pool.h), or under mpirun on the MPI ranks (mpipool.h), one task per
+ * candidate and seed, no result file per run; the metric values come back
+ * as text and are stored by task number, so the search sees them in the
+ * same order however the workers finished. Under MPI every rank runs the
+ * same search: rank 0 hands a batch's runs out, then shares their values
+ * with every rank (mpipool_share), so each rank's search takes the same
+ * next step and serves the next batch; rank 0 alone draws progress and
+ * writes the outputs. The
  * outputs are written once the search is done, each through a temporary
  * file renamed into place:
  *
@@ -32,11 +37,15 @@
 #include <unistd.h>
 
 #include "calibrate.h"
+#ifdef PERPSIM_HAVE_MPI
+#include "mpipool.h"
+#endif
 #include "pool.h"
 #include "runner.h"
 #include "wallclock.h"
 
 static const struct option long_options[] = {
+    {"mpi", no_argument, NULL, 'P'},
     CMD_SWEEP_OPTIONS,
 };
 
@@ -55,9 +64,12 @@ static int parse_options(int argc, char **argv, cmd_sweep_opts *c)
     const char *out = NULL;
     int ch, rc;
     while ((ch = getopt_long(argc, argv, CMD_SWEEP_SHORT, long_options, NULL))
-           != -1)
-        if ((rc = cmd_sweep_option(ch, argv, long_options, c, &out)))
+           != -1) {
+        if (ch == 'P')
+            c->mpi = 1;
+        else if ((rc = cmd_sweep_option(ch, argv, long_options, c, &out)))
             return rc;
+    }
     if (optind >= argc)
         return usage("missing calibration file", NULL);
     if (optind + 1 < argc)
@@ -90,6 +102,7 @@ typedef struct cal_ctx {
     perr err;
     int failed;
     const calib_result *last;     /* for the progress line */
+    int mpi, rank;                /* under MPI: this rank */
     FILE *tty;
     double t0, last_draw;
     int drawn;
@@ -173,15 +186,38 @@ static void tick(void *ctx)
         draw(x);
 }
 
-static int evaluate(void *ctx, const calib_candidate *cands, size_t n,
-                    double *values, perr *e)
+/* Runs the batch's tasks (total) on the local workers, or under MPI on
+ * the ranks: rank 0 receives the values and then shares them, with
+ * whether a run failed, with every rank. */
+static int run_batch(cal_ctx *x, perr *e)
 {
-    cal_ctx *x = ctx;
-    x->cands = cands;
-    x->values = values;
-    x->done = 0;
-    x->total = n * x->c->sw.n_seeds;
     pool_ops ops = {work, done, tick};
+#ifdef PERPSIM_HAVE_MPI
+    if (x->mpi) {
+        size_t *tasks = NULL, n = 0;
+        int rc = 0;
+        if (x->rank == 0) {
+            tasks = malloc((x->total ? x->total : 1) * sizeof *tasks);
+            if (!tasks)
+                rc = perr_set(e, PERR_NOMEM, "no memory for %zu runs",
+                              x->total);
+            for (n = 0; tasks && n < x->total; n++)
+                tasks[n] = n;
+        }
+        /* With no tasks (no memory) rank 0 still stops the other ranks. */
+        int ran = mpipool_run(tasks, n, &ops, x, e);
+        rc = rc != 0 ? rc : ran;
+        free(tasks);
+        int status = rc != 0 ? rc : x->failed ? PERR_STATE : 0;
+        status = mpipool_share(status, x->values,
+                               x->total * x->c->n_targets);
+        if (status != 0 && x->rank != 0)
+            return perr_set(e, status, "rank 0 stopped the calibration");
+        if (status != 0 && rc == 0)
+            *e = x->err;
+        return status;
+    }
+#endif
     int rc = pool_run(x->total, x->cli->jobs, &ops, x, e);
     if (rc != 0)
         return rc;
@@ -190,6 +226,17 @@ static int evaluate(void *ctx, const calib_candidate *cands, size_t n,
         return PERR_STATE;
     }
     return 0;
+}
+
+static int evaluate(void *ctx, const calib_candidate *cands, size_t n,
+                    double *values, perr *e)
+{
+    cal_ctx *x = ctx;
+    x->cands = cands;
+    x->values = values;
+    x->done = 0;
+    x->total = n * x->c->sw.n_seeds;
+    return run_batch(x, e);
 }
 
 static void progress(void *ctx, const calib_result *r)
@@ -295,6 +342,91 @@ static void print_outcome(const cmd_sweep_opts *c, const calib *cal,
            c->dir);
 }
 
+/* Searches with cal's runs on the local workers or, under MPI, the ranks
+ * (every rank searches; rank 0 alone draws and writes). Returns the exit
+ * status. */
+static int search(const cmd_sweep_opts *c, const calib *cal, int mpi,
+                  int rank, double t0)
+{
+    cal_ctx x;
+    memset(&x, 0, sizeof x);
+    x.cli = c;
+    x.c = cal;
+    x.mpi = mpi;
+    x.rank = rank;
+    x.tty = !c->quiet && rank == 0 && isatty(fileno(stderr)) ? stderr : NULL;
+    x.t0 = t0;
+    perr_clear(&x.err);
+    perr e;
+    perr_clear(&e);
+    calib_result r;
+    int status, rc = calib_search(cal, evaluate, progress, &x, &r, &e);
+    if (x.tty && x.drawn) {
+        draw(&x);
+        fputc('\n', x.tty);
+    }
+    if (rc != 0) {
+        clear(&x);
+        if (rank == 0)
+            fprintf(stderr, "perpsim calibrate: %s\n", e.msg);
+        return EXIT_RUN_FAILED;
+    }
+    status = rank == 0 ? write_outputs(c, cal, &r) : EXIT_OK;
+    if (status == EXIT_OK && rank == 0)
+        print_outcome(c, cal, &r, t0);
+    calib_result_free(cal, &r);
+    return status;
+}
+
+/* Loads and checks the calibration file, and that its outputs may be
+ * written (on rank 0 under MPI). Returns the exit status. */
+static int load(const cmd_sweep_opts *c, calib *cal, int rank)
+{
+    perr e;
+    perr_clear(&e);
+    int rc = calib_load(c->file, cal, &e);
+    if (rc != 0) {
+        if (rank == 0)
+            fprintf(stderr, "perpsim calibrate: %s\n", e.msg);
+        return rc == PERR_NOMEM ? EXIT_RUN_FAILED : EXIT_USAGE;
+    }
+    int status = rank == 0 ? check_outputs(c) : EXIT_OK;
+    if (status != EXIT_OK)
+        calib_free(cal);
+    return status;
+}
+
+#ifdef PERPSIM_HAVE_MPI
+/* Every rank loads the file and runs the same search (cmd_calibrate's
+ * comment); they agree that all loaded before any runs. */
+static int run_mpi(const cmd_sweep_opts *c, int *argc, char ***argv,
+                   double t0)
+{
+    int rank, size;
+    perr e;
+    perr_clear(&e);
+    if (mpipool_init(argc, argv, &rank, &size, &e) != 0) {
+        fprintf(stderr, "perpsim calibrate: %s\n", e.msg);
+        return EXIT_RUN_FAILED;
+    }
+    calib cal;
+    int status = load(c, &cal, rank), loaded = status == EXIT_OK;
+    int all = mpipool_agree(status);
+    if (all == EXIT_OK) {
+        if (rank == 0 && !c->quiet)
+            fprintf(stderr, "calibrate %s: on %d MPI rank%s\n", c->file,
+                    size, size == 1 ? "" : "s");
+        status = search(c, &cal, 1, rank, t0);
+    } else {
+        status = all;
+    }
+    if (loaded)
+        calib_free(&cal);
+    mpipool_finalize();
+    return rank == 0 ? status : EXIT_OK;
+}
+#endif
+
 int cmd_calibrate(int argc, char **argv)
 {
     double t0 = wallclock_seconds();
@@ -302,41 +434,17 @@ int cmd_calibrate(int argc, char **argv)
     int status = parse_options(argc, argv, &c);
     if (status != EXIT_OK)
         return status;
+    int mpi = cmd_uses_mpi(&c);
+    if (mpi == EXIT_USAGE)
+        return mpi;
+#ifdef PERPSIM_HAVE_MPI
+    if (mpi)
+        return run_mpi(&c, &argc, &argv, t0);
+#endif
     calib cal;
-    perr e;
-    perr_clear(&e);
-    int rc = calib_load(c.file, &cal, &e);
-    if (rc != 0) {
-        fprintf(stderr, "perpsim calibrate: %s\n", e.msg);
-        return rc == PERR_NOMEM ? EXIT_RUN_FAILED : EXIT_USAGE;
-    }
-    if ((status = check_outputs(&c)) != EXIT_OK) {
-        calib_free(&cal);
+    if ((status = load(&c, &cal, 0)) != EXIT_OK)
         return status;
-    }
-    cal_ctx x;
-    memset(&x, 0, sizeof x);
-    x.cli = &c;
-    x.c = &cal;
-    x.tty = !c.quiet && isatty(fileno(stderr)) ? stderr : NULL;
-    x.t0 = t0;
-    perr_clear(&x.err);
-    calib_result r;
-    rc = calib_search(&cal, evaluate, progress, &x, &r, &e);
-    if (x.tty && x.drawn) {
-        draw(&x);
-        fputc('\n', x.tty);
-    }
-    if (rc != 0) {
-        clear(&x);
-        fprintf(stderr, "perpsim calibrate: %s\n", e.msg);
-        status = EXIT_RUN_FAILED;
-    } else {
-        status = write_outputs(&c, &cal, &r);
-        if (status == EXIT_OK)
-            print_outcome(&c, &cal, &r, t0);
-    }
-    calib_result_free(&cal, &r);
+    status = search(&c, &cal, 0, 0, t0);
     calib_free(&cal);
     return status;
 }

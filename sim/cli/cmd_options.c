@@ -10,6 +10,9 @@
 #include <getopt.h>
 #include <string.h>
 
+#ifdef PERPSIM_HAVE_MPI
+#include "mpipool.h"
+#endif
 #include "suggest.h"
 
 int cmd_usage(const char *cmd, const char *what, const char *arg)
@@ -39,4 +42,17 @@ int cmd_unknown_option(const char *cmd, const struct option *options,
             "'perpsim %s --help'\n",
             cmd, want, near, cmd);
     return EXIT_USAGE;
+}
+
+int cmd_uses_mpi(const cmd_sweep_opts *c)
+{
+#ifdef PERPSIM_HAVE_MPI
+    return c->mpi || mpipool_launched();
+#else
+    if (c->mpi)
+        return cmd_usage(c->cmd, "this perpsim was built without MPI; "
+                         "rebuild with OpenMPI installed, or drop",
+                         "--mpi");
+    return 0;
+#endif
 }

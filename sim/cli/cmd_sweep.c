@@ -660,19 +660,17 @@ int cmd_sweep(int argc, char **argv)
         return status;
     if (c.merge)
         return merge(&c);
+    int mpi = cmd_uses_mpi(&c);
+    if (mpi == EXIT_USAGE)
+        return mpi;
 #ifdef PERPSIM_HAVE_MPI
-    if (!c.dry_run && (c.mpi || mpipool_launched())) {
+    if (!c.dry_run && mpi) {
         if (c.shard_n)
             return usage("--shard runs one slice on local workers; under "
                          "mpirun, give each shard its own mpirun, or drop",
                          "--shard");
         return run_mpi(&c, &argc, &argv);
     }
-#else
-    if (c.mpi)
-        return usage("this perpsim was built without MPI; rebuild with "
-                     "OpenMPI installed, or drop",
-                     "--mpi");
 #endif
     return run_local(&c);
 }
