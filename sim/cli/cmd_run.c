@@ -1,6 +1,6 @@
 /*
  * cmd_run: the commands that run and read scenarios: `perpsim run`,
- * `perpsim validate` and `perpsim inspect` (design.md, "Command line").
+ * `perpsim validate` and `perpsim inspect` (README.md, "Commands").
  * Part of the program, not the library: this is where printing and exit
  * statuses live. Exit status: 0 success; 1 a run failed, or an expectation
  * failed under --check; 2 bad usage or invalid input (a scenario that does
