@@ -10,8 +10,11 @@ untracked ones it does not ignore), with BUILD_DIR (the one holding the
 link to BUILD_DIR. What each kind of block is:
 
   ```sh, ```bash   a script, run by `bash -e -o pipefail` from the tree's root
-  ```console       `$ COMMAND` lines, each followed by the output it must
-                   print; a line `...` stands for any number of lines
+  ```console       `$ COMMAND` lines, each followed by what it must print
+                   (its output and errors, as a terminal shows them); a
+                   line `...` stands for any number of lines. A command
+                   shown without output must succeed; one shown with its
+                   output may fail (an example of an error message)
   ```python        run by /usr/bin/python3 from the tree's root, after every
                    earlier python block of the same document (a later block
                    goes on with the names an earlier one made)
@@ -268,8 +271,8 @@ class Runner:
             while expected and not expected[-1].strip():
                 expected.pop()
         for cmd, expected in commands:
-            r = self.sh(cmd, bash_opts=("-o", "pipefail"))
-            if r.returncode != 0:
+            r = self.sh(f"{{ {cmd}\n}} 2>&1", bash_opts=("-o", "pipefail"))
+            if r.returncode != 0 and not expected:
                 return f"$ {cmd}\nexit status {r.returncode}\n{r.stdout}{r.stderr}"
             if expected and not console_pattern(expected).fullmatch(r.stdout):
                 return (f"$ {cmd}\nprinted:\n{r.stdout}"
