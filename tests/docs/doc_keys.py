@@ -158,10 +158,9 @@ def main():
         own = [k for k in CELL.findall(name) if k in kinds]
         for k in own:
             kind_keys[k] = key_rows(lines)
-    venue_secs = {n: l for n, l in venues.items()}
     profile_keys, bracket_keys = [], []
     in_keys = False
-    for name, lines in venue_secs.items():
+    for name, lines in venues.items():
         if name == "Keys":
             in_keys = True
         elif name.startswith(("Adding", "Rules", "Kinds")):
