@@ -4,8 +4,9 @@
  * all short ("leveraged_short"); models/README.md ("Leveraged holders")
  * documents the scenario keys, and agent_holder.c the rules an agent follows.
  *
- * Memory. A million of them must be cheap (design.md, "Performance budget":
- * under 300 bytes per agent, the venue's ledger included). A holder is one
+ * Memory. A million of them must be cheap (ARCHITECTURE.md, "Performance
+ * budget": under 300 bytes per agent, the venue's ledger included). A
+ * holder is one
  * venue account (64 + 40 bytes, account.h) and one byte of state in the
  * population: its account id is the population's first id plus its index,
  * its position, entry and leverage are the account's own fields.

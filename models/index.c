@@ -14,8 +14,9 @@
  *     next_event) have been applied. bursts[] is unordered and few: a step
  *     multiplies the k of every burst whose window holds the step's start.
  *   - While `holding`, the published price is hold_value until hold_until.
- * The shocks are design.md's scenario shocks index_jump, vol burst and
- * oracle freeze; the freeze models an oracle that stops publishing (a stale
+ * The shocks are the scenario shocks (models/README.md, "Shocks")
+ * index_jump, vol burst and oracle freeze; the freeze models an oracle that
+ * stops publishing (a stale
  * index), which is what dYdX's and Hyperliquid's marks read through
  * (mechanics.md 2).
  */

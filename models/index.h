@@ -1,6 +1,7 @@
 /*
  * index: the world's index (spot) price, one process per run, shared by
- * every venue (ARCHITECTURE.md, "From scenario file to HDF5 result"). Four models sit behind one
+ * every venue (ARCHITECTURE.md, "From scenario file to HDF5 result"). Four
+ * models sit behind one
  * interface, each in its own file:
  *
  *   gbm             geometric Brownian motion               index_gbm.c
@@ -30,8 +31,9 @@
  * (ARCHITECTURE.md, "Randomness and determinism"): the same seed gives
  * the same path, and no other component's draws depend on this one.
  *
- * Shocks (design.md's `shocks:`) are scheduled ahead of time on the object
- * and take effect when index_advance passes their instant:
+ * Shocks (a scenario's `shocks:`, scenarios/README.md) are scheduled ahead
+ * of time on the object and take effect when index_advance passes their
+ * instant:
  *   - index_jump: the process state is multiplied by 1 + pct/100 at at_ms;
  *     later returns continue from the new level.
  *   - index_vol_burst: the diffusion volatility is multiplied by k for every
@@ -135,7 +137,8 @@ void index_free(index_process *ix);
 
 /* Moves the process to now (ms since the start) and returns the published
  * index price. Time does not go back: a now earlier than a previous call's
- * changes nothing. Costs O(steps passed + shocks passed); allocates nothing. */
+ * changes nothing. Costs O(steps passed + shocks passed); allocates
+ * nothing. */
 double index_advance(index_process *ix, int64_t now_ms);
 
 /* The price the last index_advance returned (the start price before any). */

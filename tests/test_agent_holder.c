@@ -4,7 +4,8 @@
  * past their bracket's maximum leverage, with the leverage distribution's
  * median; take-profit and stop-loss close them when the mark crosses; a
  * liquidated holder re-enters with the stated probability; a stop-loss
- * filled past bankruptcy leaves a debt that the next open repays; the same seed
+ * filled past bankruptcy leaves a debt that the next open repays; the same
+ * seed
  * gives the same actions; bad parameters are errors naming the key; and a
  * million of them, the venue's ledger included, fit in under 300 bytes each.
  *
@@ -355,7 +356,8 @@ Test(agent_holder, bad_parameters_name_the_key)
 }
 
 /* One million holders and their venue accounts, measured from what both
- * allocate, against the budget of design.md: under 300 bytes per agent.
+ * allocate, against ARCHITECTURE.md's "Performance budget": under 300
+ * bytes per agent.
  * Per agent: the population's state byte; the venue's account (64 bytes)
  * and account_cold (40) at the ledger's capacity; and, counted although a
  * holder never rests an order and so never grows it, a book owner-list head

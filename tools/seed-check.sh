@@ -9,7 +9,8 @@
 # per expectation how many seeds passed and the range of its values, and last
 # `passed: K of SEEDS`. A reference scenario's targets should come from its
 # mechanism, not from a lucky seed: scenarios/README.md records these counts.
-# PERPSIM defaults to build/perpsim of this checkout. Exit status: 0 when the
+# PERPSIM defaults to the perpsim on PATH, else build/perpsim of this
+# checkout. Exit status: 0 when the
 # runs completed (whatever they found), 2 on bad usage or a run that failed
 # for another reason than an expectation.
 set -euo pipefail
@@ -19,10 +20,10 @@ usage() { echo "usage: tools/seed-check.sh SCENARIO.yaml [SEEDS] [PERPSIM]" >&2;
 scenario=$1
 seeds=${2:-20}
 here=$(cd "$(dirname "$0")/.." && pwd)
-perpsim=${3:-$here/build/perpsim}
+perpsim=${3:-$(command -v perpsim || echo "$here/build/perpsim")}
 [[ $seeds =~ ^[1-9][0-9]*$ ]] || { echo "seed-check: SEEDS must be a whole number >= 1, got '$seeds'" >&2; exit 2; }
 [ -r "$scenario" ] || { echo "seed-check: cannot read $scenario" >&2; exit 2; }
-[ -x "$perpsim" ] || { echo "seed-check: no perpsim at $perpsim (build first, or pass its path)" >&2; exit 2; }
+[ -x "$perpsim" ] || { echo "seed-check: no perpsim at $perpsim (build first, put it on PATH or pass its path)" >&2; exit 2; }
 "$perpsim" validate "$scenario" >/dev/null
 
 work=$(mktemp -d /tmp/perpsim-seed-check-XXXXXX)   # XXXXXX: mktemp's template

@@ -1,6 +1,6 @@
 /*
- * index_jump: the index moves by `pct` percent at `at` (design.md's
- * "index_jump"; models/README.md, "Shocks"): the index process's state is
+ * index_jump: the index moves by `pct` percent at `at` (models/README.md,
+ * "Shocks"): the index process's state is
  * multiplied by 1 + pct/100 (index_jump in index.h), so later returns
  * continue from the new level. It is the scenario's way of saying "the spot
  * market gapped": every venue's mark rule sees the jump at the same tick.

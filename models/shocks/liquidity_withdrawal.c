@@ -1,10 +1,11 @@
 /*
  * liquidity_withdrawal: market makers on a venue pull `fraction` of their
- * depth for `for` (design.md's "liquidity withdrawal"): at `at` the venue's
+ * depth for `for` (models/README.md, "Shocks"): at `at` the venue's
  * liquidity condition (agent_conditions.liquidity, which market makers scale
  * their depth by) becomes 1 - fraction and every population on the venue
  * adjusts at once (agent_react: makers requote thinner); at the end it is
- * normal (1) again and they restore. Overlapping withdrawals on one venue do not stack:
+ * normal (1) again and they restore. Overlapping withdrawals on one venue
+ * do not stack:
  * each start sets its own factor and each end restores 1.
  *
  * Keys: venue; fraction, in [0, 1]; for, a duration > 0.

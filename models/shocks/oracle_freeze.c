@@ -1,6 +1,6 @@
 /*
  * oracle_freeze: the published index stays at its last value for `for`
- * (design.md's "oracle freeze"; models/README.md, "Shocks"): a stale oracle,
+ * (models/README.md, "Shocks"): a stale oracle,
  * what dYdX's and Hyperliquid's marks read through (mechanics.md 2), while
  * the process underneath keeps moving; at the end the process is published
  * again (index_freeze in index.h). It has no keys of its own.

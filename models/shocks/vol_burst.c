@@ -1,6 +1,6 @@
 /*
  * vol_burst: the index's volatility is multiplied by `factor` for `for`
- * (design.md's "vol burst"; models/README.md, "Shocks"): every diffusion
+ * (models/README.md, "Shocks"): every diffusion
  * step of a random index model that starts in [at, at + for) has its
  * volatility scaled (index_vol_burst in index.h); jumps of the jump-
  * diffusion are not. A replay index has no volatility to scale, so the

@@ -1,7 +1,8 @@
 /*
  * whale: one market order of `notional` quote currency on a venue at `at`
- * (design.md's "whale"): the lots are notional / (touch x one lot's quote
- * per tick), rounded down (nothing is sent when that is under one lot), and
+ * (models/README.md, "Shocks"; scenarios/README.md, `shocks`): the lots
+ * are notional / (touch x one lot's quote per tick), rounded down (nothing
+ * is sent when that is under one lot), and
  * the order is a MARKET order limited only by the edge of the book's price
  * range, so it sweeps as deep as it must. It trades from the venue's shock
  * account (one per venue, opened at set-up, shared by every whale on that

@@ -1,6 +1,6 @@
 /*
  * cmd_run: the commands that run and read scenarios: `perpsim run`,
- * `perpsim validate` and `perpsim inspect` (design.md, "Command line").
+ * `perpsim validate` and `perpsim inspect` (README.md, "Commands").
  * Part of the program, not the library: this is where printing and exit
  * statuses live. Exit status: 0 success; 1 a run failed, or an expectation
  * failed under --check; 2 bad usage or invalid input (a scenario that does
@@ -331,7 +331,8 @@ static void batch_tick(void *ctx)
 
 /* Before a batch starts: two of its scenarios that would write the same
  * result file (the same name, overrides and seed) are refused, since one
- * would take the other's place. A scenario that does not load is left to
+ * would take the other's place, with the message of a result that exists
+ * (runner_refuse_taken). A scenario that does not load is left to
  * its run, which reports it. Returns the exit status (EXIT_OK: none). */
 static int refuse_same_results(const run_options *o,
                                const char *const *files, size_t n)
@@ -357,12 +358,9 @@ static int refuse_same_results(const run_options *o,
         for (size_t j = 0; j < i; j++) {
             if (strcmp(paths[i], paths[j]) != 0)
                 continue;
-            fprintf(stderr,
-                    "perpsim run: %s and %s would both write %s (the same "
-                    "name and seed); give one another `name:` or seed, or run "
-                    "them separately with -o; nothing was run\n",
-                    files[j] ? files[j] : "(built-in default)",
-                    files[i] ? files[i] : "(built-in default)", paths[i]);
+            perr_clear(&e);
+            runner_refuse_taken(paths[i], files[j], files[i], &e);
+            fprintf(stderr, "perpsim run: %s\n", e.msg);
             status = EXIT_USAGE;
             break;
         }

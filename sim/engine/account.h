@@ -43,7 +43,8 @@
  * the lowest short one; each side caches that bucket (top), and when it
  * empties the next is a local bit scan away. So finding every liquidatable
  * position at a mark costs O(1) per position found and O(1) when none is
- * (design.md: no scan over all accounts). Triggers beyond the range are
+ * (ARCHITECTURE.md, "Performance budget": no scan over all accounts).
+ * Triggers beyond the range are
  * clamped to its edge buckets (a long triggered at every mark of the range
  * sits at the top) and positions no mark of the range can liquidate sit in
  * one extra bucket per side that no mark reaches, so every position of a

@@ -142,7 +142,8 @@ int64_t event_push(event_queue *q, int64_t time, uint32_t kind, uint32_t target,
  *   4-ary heap, bottom-up (here)    62-66    137-210   506-718
  * Bottom-up wins clearly where the kernel lives: its queue holds one pending
  * event per population, venue and periodic process (hundreds to thousands,
- * design.md: agents are arrival processes, not one wake-up each). At a
+ * ARCHITECTURE.md, "Performance budget": agents are arrival processes,
+ * not one wake-up each). At a
  * million events, a heap bigger than the cache, top-down is ~20% faster
  * because it can stop early and touch fewer lines; worth revisiting only if
  * a queue that large ever appears.

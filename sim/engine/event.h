@@ -1,6 +1,6 @@
 /*
- * event: the discrete-event kernel's queue (design.md, "Time and the event
- * loop").
+ * event: the discrete-event kernel's queue (ARCHITECTURE.md, "From scenario
+ * file to HDF5 result", step 3: the event loop).
  *
  * Events come out in (time, seq) order: earliest time first, and among events
  * at the same time, the one pushed first. seq is assigned by the queue at

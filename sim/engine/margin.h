@@ -19,12 +19,14 @@
  * notional x mmr - cum of the notional's bracket, with the notional taken at
  * the mark (Binance, Hyperliquid, dYdX) or at the entry (Bybit's published
  * formula), as the profile's margin basis says (a rule, models/rule.h,
- * which also gives the liquidation price). Because cum makes the maintenance margin
+ * which also gives the liquidation price). Because cum makes the
+ * maintenance margin
  * continuous and rates stay below 1, the margin balance minus maintenance is
  * monotone in the mark: a long is liquidatable exactly at the marks at or
  * below one tick (its trigger), a short exactly at or above one. That is
  * what lets the engine keep positions ordered by trigger and touch only
- * those that cross (design.md, "The cascade loop").
+ * those that cross (ARCHITECTURE.md, "Margin, the ledger and the liquidation
+ * engine").
  *
  * Liquidation price (mechanics.md 3; Binance's isolated formula, which
  * Hyperliquid's and dYdX's are algebraic forms of):

@@ -123,8 +123,9 @@ void metrics_note_adls(metrics *m, const venue_adl *a, size_t n);
 int metrics_sample(metrics *m, const venue *v, int64_t now, double index_ticks,
                    int64_t last, const funding *f, metrics_row *row, perr *e);
 
-/* Names (design.md's) and units ("quote", "s", "1", "bp", "fraction",
- * "lots", "cash units") of the series and the audit columns. */
+/* Names (the output's dataset names, README.md "Commands") and units
+ * ("quote", "s", "1", "bp", "fraction", "lots", "cash units") of the
+ * series and the audit columns. */
 const char *metrics_series_name(int i);
 const char *metrics_series_unit(int i);
 const char *metrics_audit_name(int i);

@@ -2,7 +2,9 @@
  * metrics_names: the names and units of the output series and audit
  * columns (metrics.h), kept apart from the arithmetic of metrics.c so that
  * the scenario loader and the summary can name metrics without it. The
- * names are design.md's, plus the 2% depths of issue #7.
+ * names are the output's dataset names (/venues/<v>/series/NAME and
+ * /venues/<v>/audit/NAME, README.md "Commands"), the 2% depths of issue
+ * #7 among them.
  */
 #include "metrics.h"
 

@@ -1,8 +1,9 @@
 /*
  * venue: one venue at run time. Its order book, its ledger (accounts.h),
  * order admission by margin, and the liquidation engine: the cascade loop of
- * design.md with the insurance fund, the backstop vault and auto-
- * deleveraging, as the venue's profile says.
+ * ARCHITECTURE.md ("Margin, the ledger and the liquidation engine") with
+ * the insurance fund, the backstop vault and auto-deleveraging, as the
+ * venue's profile says.
  *
  * Order admission (venue_submit). An order that could raise the position's
  * leverage past the bracket maximum of its resulting notional, or needs more

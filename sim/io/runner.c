@@ -94,6 +94,23 @@ void runner_result_path(const char *out_dir, const char *name,
              name, slug, slug[0] ? "-" : "", pcg_mix64(h) >> 40, seed);
 }
 
+int runner_refuse_taken(const char *path, const char *first,
+                        const char *second, perr *e)
+{
+    static const char builtin[] = "(built-in default)";
+    if (!first && !second)
+        return perr_set(e, PERR_INVALID,
+                        "%s: exists; use --force to overwrite it or -o for "
+                        "another folder",
+                        path);
+    return perr_set(e, PERR_INVALID,
+                    "%s: exists twice in this batch, from %s and %s (the "
+                    "same name, overrides and seed); give one another "
+                    "`name:` or seed, or run them separately with -o; "
+                    "nothing was run",
+                    path, first ? first : builtin, second ? second : builtin);
+}
+
 /* A progress line on a terminal: simulated time, percent, events/s and
  * what has been liquidated, redrawn in place at most a few times a second. */
 typedef struct progress_line {
@@ -172,8 +189,7 @@ int runner_run(const runner_job *job, runner_result *res, perr *e)
         runner_result_path(job->out_dir, s.name, job->sets, job->n_sets,
                            s.seed, res->path, sizeof res->path);
         if (!job->force && access(res->path, F_OK) == 0) {
-            rc = perr_set(e, PERR_INVALID, "%s: exists; use --force to overwrite it "
-                          "or -o for another folder", res->path);
+            rc = runner_refuse_taken(res->path, NULL, NULL, e);
             goto done;
         }
         if ((rc = runner_make_dir(job->out_dir, e)) != 0)

@@ -81,4 +81,16 @@ void runner_result_path(const char *out_dir, const char *name,
                         const char *const *sets, size_t n_sets, uint64_t seed,
                         char *out, size_t size);
 
+/* The one refusal of a result name that is taken, whichever way it is:
+ * by a file already there (first and second NULL: "PATH: exists; use
+ * --force to overwrite it or -o for another folder", what runner_run
+ * reports without job->force), or by two scenarios of one batch that would
+ * both write it (first and second their files, NULL for the built-in
+ * default: "PATH: exists twice in this batch, from FIRST and SECOND ...;
+ * nothing was run"). Both open with the path and "exists", so a script or
+ * a reader sees one kind of message for one kind of collision. Returns
+ * PERR_INVALID (bad input: exit status 2). */
+int runner_refuse_taken(const char *path, const char *first,
+                        const char *second, perr *e);
+
 #endif

@@ -106,7 +106,8 @@ static void entry_venue_name(loader *ld, size_t i, char *out, size_t size)
         out[0] = '\0';
 }
 
-/* Rewrites "venues.NAME.rest" as "venues[i].rest" (design.md's form). */
+/* Rewrites "venues.NAME.rest" as "venues[i].rest" (scenarios/README.md,
+ * "Overrides": a venue by its name). */
 static int venue_by_name(loader *ld, const char *key, char *out, size_t size)
 {
     const char *name = key + strlen("venues.");

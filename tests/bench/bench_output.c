@@ -1,6 +1,7 @@
 /*
  * bench_output: `perpsim bench output`, the cost of writing a run's HDF5
- * file (design.md's budget: writing output under 5% of run time).
+ * file (ARCHITECTURE.md, "Performance budget": writing output under 5% of
+ * run time).
  *
  * Options (counts take the shared k, M, G suffixes):
  *   --rows N          series rows per venue (default 86400: a day at 1 s)

@@ -1,7 +1,8 @@
 /*
  * bench_run: a whole scenario, output included, timed end to end
- * (design.md, "Performance budget": a world of a million agents simulating
- * 24 hours in under a minute, under 300 bytes per agent). By default it
+ * (ARCHITECTURE.md, "Performance budget": a world of a million agents
+ * simulating 24 hours in under a minute, under 300 bytes per agent). By
+ * default it
  * runs scenarios/bench-1m-24h.yaml from the working directory or the source
  * tree, writing its result to a fresh temporary folder that it removes
  * afterwards (--keep DIR writes there instead and keeps the file).
