@@ -263,9 +263,10 @@ static const char *named(const char *unit)
  * scale). */
 static void read_column(hid_t f, const char *vname, const char *group,
                         const char *name, size_t rows, H5T_class_t class,
-                        const char *unit, hid_t mem_type, void *values)
+                        const char *unit, const char *what, hid_t mem_type,
+                        void *values)
 {
-    char path[128], got[32];
+    char path[128], got[128];
     snprintf(path, sizeof path, "/venues/%s/%s/%s", vname, group, name);
     hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
     cr_assert_geq(d, 0, "no %s", path);
@@ -277,6 +278,8 @@ static void read_column(hid_t f, const char *vname, const char *group,
     check_chunked(d, 4096);
     read_string_attr(d, "units", got, sizeof got);
     cr_assert_str_eq(got, named(unit), "%s units", path);
+    read_string_attr(d, "description", got, sizeof got);
+    cr_assert_str_eq(got, what, "%s description", path);
     snprintf(path, sizeof path, "/venues/%s/series/t", vname);
     hid_t t_scale = H5Dopen2(f, path, H5P_DEFAULT);
     cr_assert_eq(H5DSis_scale(t_scale), 1, "%s is a dimension scale", path);
@@ -297,7 +300,8 @@ static void check_series(hid_t f, const char *vname, size_t rows)
     for (int i = 0; i < METRICS_SERIES_COUNT; i++) {
         const char *name = metrics_series_name(i);
         read_column(f, vname, "series", name, rows, H5T_FLOAT,
-                    metrics_series_unit(i), H5T_NATIVE_DOUBLE, x);
+                    metrics_series_unit(i), metrics_series_what(i),
+                    H5T_NATIVE_DOUBLE, x);
         for (size_t k = 0; k < rows; k++) {
             if (k == 0 && i == METRICS_LAST)
                 cr_assert(isnan(x[k]), "NaN kept");
@@ -310,7 +314,8 @@ static void check_series(hid_t f, const char *vname, size_t rows)
     for (int i = 0; i < METRICS_AUDIT_COUNT; i++) {
         const char *name = metrics_audit_name(i);
         read_column(f, vname, "audit", name, rows, H5T_INTEGER,
-                    metrics_audit_unit(i), H5T_NATIVE_INT64, y);
+                    metrics_audit_unit(i), metrics_audit_what(i),
+                    H5T_NATIVE_INT64, y);
         for (size_t k = 0; k < rows; k++)
             cr_assert_eq(y[k], audit_value(k, i), "%s[%zu]", name, k);
     }

@@ -124,11 +124,16 @@ int metrics_sample(metrics *m, const venue *v, int64_t now, double index_ticks,
                    int64_t last, const funding *f, metrics_row *row, perr *e);
 
 /* Names (the output's dataset names, README.md "Commands") and units
- * ("quote", "s", "1", "bp", "fraction", "lots", "cash units") of the
- * series and the audit columns. */
+ * ("quote", "quote/base" for a price, "s", "1", "bp", "fraction", "lots",
+ * "cash units"; the output names the currencies) of the series and the
+ * audit columns. */
 const char *metrics_series_name(int i);
 const char *metrics_series_unit(int i);
 const char *metrics_audit_name(int i);
 const char *metrics_audit_unit(int i);
+/* A line saying what series (audit column) i is, for the file's
+ * `description` attributes. */
+const char *metrics_series_what(int i);
+const char *metrics_audit_what(int i);
 
 #endif

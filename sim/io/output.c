@@ -160,16 +160,28 @@ static const struct {
     size_t nfields;
     size_t size;
     size_t chunk;
+    const char *what; /* its `description` attribute */
 } schema[T_COUNT] = {
     [T_LIQUIDATIONS] = {"liquidations", liquidation_fields,
                         COUNT(liquidation_fields), sizeof(out_liquidation),
-                        OUTPUT_CHUNK},
+                        OUTPUT_CHUNK,
+                        "one row per liquidation step: the account, the "
+                        "side of its position, where it was closed (route) "
+                        "and at what price, the fee and the insurance "
+                        "fund's change"},
     [T_FUNDING] = {"funding", funding_fields, COUNT(funding_fields),
-                   sizeof(out_funding), OUTPUT_FUNDING_CHUNK},
+                   sizeof(out_funding), OUTPUT_FUNDING_CHUNK,
+                   "one row per funding settlement: the rate, the average "
+                   "premium it came from, and what longs paid and shorts "
+                   "received"},
     [T_ADL] = {"adl", adl_fields, COUNT(adl_fields), sizeof(out_adl),
-               OUTPUT_CHUNK},
+               OUTPUT_CHUNK,
+               "one row per auto-deleveraging fill: the bankrupt account, "
+               "the counterparty closed against it, the size and price"},
     [T_TRADES] = {"trades", trade_fields, COUNT(trade_fields),
-                  sizeof(out_trade), OUTPUT_CHUNK},
+                  sizeof(out_trade), OUTPUT_CHUNK,
+                  "one row per fill of the book: price, size, maker, taker "
+                  "and whether the taker was a liquidation"},
 };
 
 /* ---- HDF5's error stack ------------------------------------------------- */
@@ -365,6 +377,14 @@ static int write_metadata(output *o, const output_meta *m, perr *e)
     for (size_t i = 0, at = 0; i < m->n_sets; i++)
         at += (size_t)sprintf(sets + at, "%s%s", i ? "\n" : "", m->sets[i]);
     int bad = h5u_attr_scalar(root, "format_version", H5T_STD_I32LE, &version) < 0
+              || h5u_attr_string(root, "description", o->str_type,
+                                 "a perpsim run: the scenario as run "
+                                 "(/scenario), per venue its series on the "
+                                 "output grid (/venues/<v>/series, over the "
+                                 "dimension scale t), its ledger's exact "
+                                 "totals (audit) and its event tables "
+                                 "(events), and the run's summary metrics "
+                                 "(/summary)") < 0
               || h5u_attr_string(root, "perpsim_version", o->str_type, version_string) < 0
               || h5u_attr_string(root, "perpsim_revision", o->str_type, version_revision) < 0
               || h5u_attr_string(root, "scenario", o->str_type, m->scenario_name) < 0
@@ -591,11 +611,12 @@ static int venue_build(output *o, out_venue *v, perr *e)
         hid_t *columns;
         const char *(*column_name)(int);
         const char *(*column_unit)(int);
+        const char *(*column_what)(int);
     } grid[2] = {
         {"series", METRICS_SERIES_COUNT, H5T_IEEE_F64LE, v->series,
-         metrics_series_name, metrics_series_unit},
+         metrics_series_name, metrics_series_unit, metrics_series_what},
         {"audit", METRICS_AUDIT_COUNT, H5T_STD_I64LE, v->audit,
-         metrics_audit_name, metrics_audit_unit},
+         metrics_audit_name, metrics_audit_unit, metrics_audit_what},
     };
     hid_t groups[2] = {H5I_INVALID_HID, H5I_INVALID_HID},
           events = H5I_INVALID_HID;
@@ -616,7 +637,9 @@ static int venue_build(output *o, out_venue *v, perr *e)
             grid[k].columns[i] = make_column(o, groups[k], where,
                                              grid[k].type, o->dcpl_rows, p,
                                              &unit, 0);
-            bad = grid[k].columns[i] < 0;
+            bad = grid[k].columns[i] < 0
+                  || h5u_attr_string(grid[k].columns[i], "description",
+                                     o->str_type, grid[k].column_what(i)) < 0;
         }
     }
     if (!bad) {
@@ -638,7 +661,9 @@ static int venue_build(output *o, out_venue *v, perr *e)
             make_column(o, events, where, o->file_type[t],
                         t == T_FUNDING ? o->dcpl_funding : o->dcpl_rows, p,
                         units, schema[t].nfields);
-        bad = v->table[t].dset < 0;
+        bad = v->table[t].dset < 0
+              || h5u_attr_string(v->table[t].dset, "description", o->str_type,
+                                 schema[t].what) < 0;
     }
     for (int k = 0; k < 2; k++)
         if (groups[k] >= 0)
@@ -1046,145 +1071,6 @@ static int publish(output *o, perr *e)
 
 /* ---- commit and abort --------------------------------------------------- */
 
-/* A row of /summary/items and of /summary/checks in memory. */
-typedef struct summary_item_row {
-    const char *name;
-    double value;
-} summary_item_row;
-
-typedef struct summary_check_row {
-    const char *metric;
-    double low, high, value;
-    uint8_t pass;
-} summary_check_row;
-
-/* Writes n rows of a compound type made of fields (K_F64 and K_U8, and
- * strings where kind is -1 by convention below) as dataset name of g. */
-static herr_t summary_table(const output *o, hid_t g, const char *name,
-                            hid_t mem, hid_t file, size_t n, const void *rows)
-{
-    hsize_t dims = n;
-    hid_t sp = H5Screate_simple(1, &dims, NULL);
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    hid_t d = H5I_INVALID_HID;
-    (void)o;
-    herr_t rc = sp < 0 || dcpl < 0 || H5Pset_obj_track_times(dcpl, 0) < 0
-                        || (d = H5Dcreate2(g, name, file, sp, H5P_DEFAULT,
-                                           dcpl, H5P_DEFAULT)) < 0
-                        || (n && H5Dwrite(d, mem, H5S_ALL, H5S_ALL,
-                                          H5P_DEFAULT, rows) < 0)
-                    ? -1
-                    : 0;
-    h5u_close(d);
-    h5u_close(dcpl);
-    h5u_close(sp);
-    return rc;
-}
-
-/* A compound type of a string then count doubles (then a uint8 flag when
- * flag_at is not 0), at the given offsets in memory or packed in the
- * file. */
-static hid_t summary_type(const output *o, int in_file, size_t mem_size,
-                          const char *const *names, const size_t *offsets,
-                          int count, size_t flag_at)
-{
-    size_t str = H5Tget_size(o->str_type), f64 = 8;
-    size_t size = in_file ? str + (size_t)count * f64 + (flag_at ? 1 : 0)
-                          : mem_size;
-    hid_t t = H5Tcreate(H5T_COMPOUND, size);
-    herr_t bad = t < 0 || H5Tinsert(t, names[0], in_file ? 0 : offsets[0],
-                                    o->str_type) < 0;
-    for (int i = 1; !bad && i <= count; i++)
-        bad = H5Tinsert(t, names[i],
-                        in_file ? str + (size_t)(i - 1) * f64 : offsets[i],
-                        in_file ? H5T_IEEE_F64LE : H5T_NATIVE_DOUBLE) < 0;
-    if (!bad && flag_at)
-        bad = H5Tinsert(t, names[count + 1],
-                        in_file ? str + (size_t)count * f64 : flag_at,
-                        in_file ? H5T_STD_U8LE : H5T_NATIVE_UINT8) < 0;
-    if (bad && t >= 0) {
-        H5Tclose(t);
-        return H5I_INVALID_HID;
-    }
-    return t;
-}
-
-/* /summary/items (name, value) and /summary/checks (metric, low, high,
- * value, pass): the attributes of /summary again, as two tables a reader
- * takes whole (pandas.DataFrame(f["summary/items"][()])). */
-static herr_t write_summary_tables(const output *o, hid_t g, const summary *s)
-{
-    static const char *const item_names[] = {"name", "value"};
-    static const size_t item_at[] = {offsetof(summary_item_row, name),
-                                     offsetof(summary_item_row, value)};
-    static const char *const check_names[] = {"metric", "low", "high",
-                                              "value", "pass"};
-    static const size_t check_at[] = {offsetof(summary_check_row, metric),
-                                      offsetof(summary_check_row, low),
-                                      offsetof(summary_check_row, high),
-                                      offsetof(summary_check_row, value)};
-    size_t ni = s ? s->n_items : 0, nc = s ? s->n_checks : 0;
-    summary_item_row *items = malloc((ni ? ni : 1) * sizeof *items);
-    summary_check_row *checks = malloc((nc ? nc : 1) * sizeof *checks);
-    hid_t types[4] = {
-        summary_type(o, 0, sizeof *items, item_names, item_at, 1, 0),
-        summary_type(o, 1, 0, item_names, item_at, 1, 0),
-        summary_type(o, 0, sizeof *checks, check_names, check_at, 3,
-                     offsetof(summary_check_row, pass)),
-        summary_type(o, 1, 0, check_names, check_at, 3, 1)};
-    herr_t rc = -1;
-    if (items && checks && types[0] >= 0 && types[1] >= 0 && types[2] >= 0
-        && types[3] >= 0) {
-        for (size_t i = 0; i < ni; i++)
-            items[i] = (summary_item_row){s->items[i].name,
-                                          s->items[i].value};
-        for (size_t i = 0; i < nc; i++) {
-            const summary_check *c = &s->checks[i];
-            checks[i] = (summary_check_row){c->metric, c->low, c->high,
-                                            c->value, (uint8_t)(c->pass != 0)};
-        }
-        rc = summary_table(o, g, "items", types[0], types[1], ni, items) < 0
-                     || summary_table(o, g, "checks", types[2], types[3], nc,
-                                      checks) < 0
-                 ? -1
-                 : 0;
-    }
-    for (int k = 0; k < 4; k++)
-        h5u_close(types[k]);
-    free(items);
-    free(checks);
-    return rc;
-}
-
-static int write_summary(output *o, const summary *s, perr *e)
-{
-    hid_t g = h5u_make_group(o->file, "summary");
-    if (g < 0)
-        return output_fail(o, e, "cannot create /summary");
-    int bad = 0;
-    const char *name = "";
-    char check[SUMMARY_NAME_MAX + 16];
-    for (size_t i = 0; s && !bad && i < s->n_items; i++) {
-        name = s->items[i].name;
-        bad = h5u_attr_scalar(g, name, H5T_IEEE_F64LE, &s->items[i].value) < 0;
-    }
-    for (size_t i = 0; s && !bad && i < s->n_checks; i++) {
-        const summary_check *c = &s->checks[i];
-        double v[4] = {c->low, c->high, c->value, c->pass ? 1.0 : 0.0};
-        snprintf(check, sizeof check, "expect:%s", c->metric);
-        name = check;
-        bad = h5u_attr_array(g, name, H5T_IEEE_F64LE, 4, v) < 0;
-    }
-    if (!bad) {
-        name = "the tables items and checks";
-        bad = write_summary_tables(o, g, s) < 0;
-    }
-    H5Gclose(g);
-    if (bad)
-        return output_fail(o, e, "cannot write /summary: %s", name);
-    return 0;
-}
-
 int output_commit(output *o, const summary *s, perr *e)
 {
     int rc = output_usable(o, e);
@@ -1202,7 +1088,7 @@ int output_commit(output *o, const summary *s, perr *e)
                 rc = flush_table(o, &o->v[i], t, e);
     }
     if (!rc)
-        rc = write_summary(o, s, e);
+        rc = output_write_summary(o, s, e);
     if (!rc && output_close(o) < 0)
         rc = output_fail(o, e, "cannot close the file");
     h5u_quiet_end(&q);

@@ -1,8 +1,8 @@
 /*
  * output_internal: what the files of the output module share and nobody
  * else sees. output.c owns the file (open, the venues' series and event
- * tables, the summary, commit and abort); output_maps.c writes the
- * liquidation maps into it. The struct is output.c's; output_maps.c reaches
+ * tables, commit and abort); output_maps.c writes the liquidation maps
+ * into it and output_summary.c the summary. The struct is output.c's; output_maps.c reaches
  * a venue only through output_venue_of and reports a failure only through
  * output_fail, so the rule of output.h holds for both: a write that fails
  * closes the file and removes the part file at once.
@@ -97,5 +97,8 @@ hid_t output_compound(const output *o, const out_field *fields, size_t n,
  * "base" replaced by p's currencies. */
 herr_t output_units(const output *o, hid_t d, const profile *p,
                     const char *const *units, size_t n);
+
+/* Writes /summary from s (NULL: an empty summary): output_summary.c. */
+int output_write_summary(output *o, const summary *s, perr *e);
 
 #endif
