@@ -104,7 +104,18 @@ typedef enum venue_reject {
     VENUE_REJECT_REDUCE_ONLY,  /* reduce-only that would not reduce, or rests */
     VENUE_REJECT_LIQUIDATING,  /* the account is being liquidated */
     VENUE_REJECT_OI_CAP,       /* the open-interest cap leaves it no lots */
+    VENUE_REJECT_HALTED,       /* a circuit breaker halts matching */
+    VENUE_REJECT_BAND,         /* priced beyond a price band */
 } venue_reject;
+
+/* What a venue risk policy did (models/rule.h, rule_policy_action). */
+typedef struct venue_policy_event {
+    int64_t time;     /* ms */
+    uint8_t policy;   /* index in the order the policies were added */
+    uint8_t action;   /* rule_policy_action */
+    uint32_t account; /* the order's or the position's; ACCOUNT_NONE */
+    double value;     /* as the action says */
+} venue_policy_event;
 
 /* Returns the venue's mark after its book changed; the engine calls it after
  * every liquidation pass. ctx is the pointer given to venue_set_mark_rule. */
@@ -198,6 +209,22 @@ void venue_cancel_all(venue *v, uint32_t account);
 void venue_set_oi_cap(venue *v, int64_t cap);
 int64_t venue_oi_cap(const venue *v);
 
+/* Venue risk policies (models/rule.h, "venue risk policies"). */
+typedef struct rule_policy rule_policy;
+
+/* Adds policy r with its checked params (which must outlive the venue)
+ * to the venue's, after those added before (the order the engine calls
+ * them in and venue_policy_event.policy counts); its state is allocated
+ * zeroed and set up by its init. PERR_INVALID when RULE_POLICY_MAX are
+ * there, PERR_NOMEM. */
+int venue_add_policy(venue *v, const rule_policy *r, const void *params,
+                     perr *e);
+size_t venue_policy_count(const venue *v);
+
+/* Lots the open interest (long lots) may still grow by under a cap of cap
+ * cash at the mark: max(0, floor(cap / (mark x K)) - long lots). */
+int64_t venue_oi_room(const venue *v, int64_t cap);
+
 /* The check after every public call that changes the ledger (an order, an
  * account opened, a deposit or withdrawal, a liquidation pass, a funding
  * settlement): with recount_every > 0, each such call tests the ledger's
@@ -231,7 +258,9 @@ int venue_update(venue *v, int64_t now, perr *e);
 /* The event records since the last venue_clear_events. */
 const venue_liquidation *venue_liquidations(const venue *v, size_t *n);
 const venue_adl *venue_adls(const venue *v, size_t *n);
-/* Empties the liquidation and ADL records and the book's fill buffer. */
+const venue_policy_event *venue_policy_events(const venue *v, size_t *n);
+/* Empties the liquidation, ADL and policy records and the book's fill
+ * buffer. */
 void venue_clear_events(venue *v);
 
 /* Counts every invariant from scratch (accounts_audit) and checks that

@@ -47,6 +47,7 @@
 #include "cleanup.h"
 #include "grow.h"
 #include "h5util.h"
+#include "rule.h"
 #include "utc.h"
 #include "version.h"
 
@@ -99,6 +100,13 @@ typedef struct out_trade {
     int8_t taker_side;
     uint8_t is_liquidation;
 } out_trade;
+
+typedef struct out_policy {
+    double time_s;
+    uint8_t policy, action;
+    uint32_t account;
+    double value;
+} out_policy;
 
 typedef enum out_kind { K_F64, K_I64, K_U32, K_I8, K_U8, K_ROUTE } out_kind;
 
@@ -170,10 +178,18 @@ static const out_field trade_fields[] = {
     FIELD(out_trade, is_liquidation, K_U8, "1"),
 };
 
+static const out_field policy_fields[] = {
+    FIELD(out_policy, time_s, K_F64, "s"),
+    FIELD(out_policy, policy, K_U8, "index into the attribute policies"),
+    FIELD(out_policy, action, K_U8, "index into the attribute actions"),
+    FIELD(out_policy, account, K_U32, "account id, 4294967295 for none"),
+    FIELD(out_policy, value, K_F64, "per action (scenarios/README.md)"),
+};
+
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The tables of a venue, in the order of this schema. */
-enum { T_LIQUIDATIONS, T_FUNDING, T_ADL, T_TRADES, T_COUNT };
+enum { T_LIQUIDATIONS, T_FUNDING, T_ADL, T_TRADES, T_POLICY, T_COUNT };
 
 static const struct {
     const char *name;
@@ -191,6 +207,8 @@ static const struct {
                OUTPUT_CHUNK},
     [T_TRADES] = {"trades", trade_fields, COUNT(trade_fields),
                   sizeof(out_trade), OUTPUT_CHUNK},
+    [T_POLICY] = {"policy", policy_fields, COUNT(policy_fields),
+                  sizeof(out_policy), OUTPUT_CHUNK},
 };
 
 /* ---- the output --------------------------------------------------------- */
@@ -213,6 +231,14 @@ typedef struct out_venue {
     int trades;
     out_table table[T_COUNT];
 } out_venue;
+
+/* Tables only some venues have: trades where asked, policy where the venue
+ * has risk policies (output_add_policies makes it). */
+static int table_absent(const out_venue *v, int t)
+{
+    return (t == T_TRADES && !v->trades)
+           || (t == T_POLICY && !v->table[T_POLICY].buf);
+}
 
 struct output {
     char *path, *part;
@@ -625,7 +651,7 @@ static int venue_build(output *o, out_venue *v, perr *e)
         bad = (events = h5u_make_group(g, "events")) < 0;
     }
     for (int t = 0; !bad && t < T_COUNT; t++) {
-        if (t == T_TRADES && !v->trades)
+        if (table_absent(v, t))
             continue;
         const char *units[16];
         for (size_t i = 0; i < schema[t].nfields; i++)
@@ -689,7 +715,7 @@ int output_add_venue(output *o, const char *name, const profile *p,
     o->nv++; /* from here on output_close and output_free see it */
     v->rows = malloc(OUTPUT_CHUNK * sizeof *v->rows);
     for (int t = 0; v->rows && t < T_COUNT; t++) {
-        if (t == T_TRADES && !v->trades)
+        if (t == T_POLICY || table_absent(v, t))
             continue;
         v->table[t].buf = malloc(schema[t].chunk * schema[t].size);
         if (!v->table[t].buf)
@@ -844,7 +870,7 @@ static int append_records(output *o, size_t vi, int t, row_fill fill,
     out_venue *v = venue_of(o, vi, &rc, e);
     if (!v)
         return rc;
-    if (t == T_TRADES && !v->trades)
+    if (table_absent(v, t))
         return 0;
     for (size_t i = 0; i < n; i++) {
         fill(table_row(v, t), v->p, records, i, now);
@@ -953,6 +979,79 @@ int output_append_trades(output *o, size_t vi, int64_t now,
 }
 
 /* ---- the liquidation map ------------------------------------------------ */
+
+/* ---- risk policies' interventions -------------------------------------- */
+
+int output_add_policies(output *o, size_t vi, const char *const *names,
+                        size_t n, perr *e)
+{
+    int rc;
+    out_venue *v = venue_of(o, vi, &rc, e);
+    if (!v)
+        return rc;
+    if (v->table[T_POLICY].buf)
+        return perr_set(e, PERR_STATE, "%s: the policies of %s added twice",
+                        o->part, v->name);
+    char list[512] = "", where[128];
+    size_t used = 0;
+    for (size_t i = 0; i < n && used < sizeof list; i++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+                                 i ? "," : "", names[i]);
+    char actions[256] = "";
+    used = 0;
+    for (size_t i = 0; rule_policy_action_names[i] && used < sizeof actions;
+         i++)
+        used += (size_t)snprintf(actions + used, sizeof actions - used,
+                                 "%s%s", i ? "," : "",
+                                 rule_policy_action_names[i]);
+    v->table[T_POLICY].buf = malloc(schema[T_POLICY].chunk
+                                    * schema[T_POLICY].size);
+    if (!v->table[T_POLICY].buf)
+        return perr_set(e, PERR_NOMEM, "%s: no memory for the policies of %s",
+                        o->part, v->name);
+    snprintf(where, sizeof where, "%s/events", v->name);
+    h5u_quiet q;
+    h5u_quiet_begin(&q);
+    hid_t events = H5Gopen2(o->venues, where, H5P_DEFAULT);
+    const char *units[COUNT(policy_fields)];
+    for (size_t i = 0; i < COUNT(policy_fields); i++)
+        units[i] = policy_fields[i].unit;
+    hid_t d = events < 0 ? H5I_INVALID_HID
+                         : make_column(events, "policy", o->file_type[T_POLICY],
+                                       o->dcpl_rows, o->str_type, units,
+                                       COUNT(policy_fields));
+    v->table[T_POLICY].dset = d;
+    int bad = d < 0 || h5u_attr_string(d, "policies", o->str_type, list) < 0
+              || h5u_attr_string(d, "actions", o->str_type, actions) < 0;
+    if (events >= 0)
+        H5Gclose(events);
+    rc = bad ? output_fail(o, e, "cannot create /venues/%s/events/policy",
+                           v->name)
+             : 0;
+    h5u_quiet_end(&q);
+    return rc;
+}
+
+static void policy_row(void *row, const profile *p, const void *records,
+                       size_t i, int64_t now)
+{
+    const venue_policy_event *x = (const venue_policy_event *)records + i;
+    out_policy *r = row;
+    (void)p;
+    (void)now;
+    r->time_s = (double)x->time / 1000.0;
+    r->policy = x->policy;
+    r->action = x->action;
+    r->account = x->account;
+    r->value = x->value;
+}
+
+int output_append_policy_events(output *o, size_t vi,
+                                const venue_policy_event *x, size_t n,
+                                perr *e)
+{
+    return append_records(o, vi, T_POLICY, policy_row, x, n, 0, e);
+}
 
 static const out_field liqmap_fields[] = {
     FIELD(liqmap_row, price_low, K_F64, "quote"),
@@ -1178,10 +1277,29 @@ static int sink_liqmap_grid(void *o, size_t vi, const liqmap_grid *g,
     return output_add_liquidation_map_grid(o, vi, g, every_s, e);
 }
 
+static int sink_policies(void *o, size_t vi, const char *const *names,
+                         size_t n, perr *e)
+{
+    return output_add_policies(o, vi, names, n, e);
+}
+
+static int sink_policy_events(void *o, size_t vi,
+                              const venue_policy_event *x, size_t n, perr *e)
+{
+    return output_append_policy_events(o, vi, x, n, e);
+}
+
 static const sink_ops output_sink_ops = {
-    sink_add_venue, sink_row,     sink_liquidations,
-    sink_adls,      sink_funding, sink_trades,
-    sink_liqmap,    sink_liqmap_grid,
+    .add_venue = sink_add_venue,
+    .append_row = sink_row,
+    .append_liquidations = sink_liquidations,
+    .append_adls = sink_adls,
+    .append_funding = sink_funding,
+    .append_trades = sink_trades,
+    .add_policies = sink_policies,
+    .append_policy_events = sink_policy_events,
+    .add_liquidation_map = sink_liqmap,
+    .add_liquidation_map_grid = sink_liqmap_grid,
 };
 
 sink output_sink(output *o)
