@@ -20,6 +20,8 @@
  *   rule_adl_rank    adl.rank                 venue_liq.c: the ADL score
  *   rule_adl_fill    adl.price                venue_liq.c: an ADL fill's
  *                                             value
+ *   rule_policy      a scenario's             venue_policy.c: the venue
+ *                    venues[i].policies       risk policies' hooks
  *
  * Each table begins with a param_choice (param.h): the rule's name (the
  * value a profile file writes), a paragraph of documentation, and the keys
@@ -68,6 +70,15 @@
  * the `liquidation.style` row of models/venues/README.md with a row for
  * each key it adds (after liquidation.unwind_band, in registry order), a
  * test of its step in tests/test_rule.c, and the file in CMakeLists.txt.
+ *
+ * Adding a venue risk policy (one file, one registry line): write
+ * models/rules/policy_NAME.c defining `const rule_policy
+ * rule_policy_NAME` (the section "venue risk policies" below says what
+ * each member is; its keys are its own params struct's, starting with
+ * `enabled`, not the profile's), one line in rule_policies (registry.c)
+ * and its `extern` below, its keys in scenarios/README.md ("Venue risk
+ * policies"; policy.every_policy_and_key_is_documented), tests of its
+ * edges in tests/test_policy.c, and the file in CMakeLists.txt.
  *
  * Not every venue choice is a rule: liquidation.surplus (fund or trader)
  * and backstop.enabled stay plain data, each one yes-or-no the engine
@@ -269,7 +280,7 @@ struct rule_adl_fill {
                      int64_t lots, int64_t mark_ref);
 };
 
-/* ---- venue risk policies (mechanics.md 7) ------------------------------ */
+/* ---- venue risk policies (mechanics.md 8) ------------------------------ */
 
 /* A policy is a venue protection a scenario lists under a venue's
  * `policies:` key (scenarios/README.md), not a figure of the profile: its

@@ -14,6 +14,7 @@
 
 #include "rule.h"
 #include "scenario_load.h"
+#include "support_fs.h"
 #include "support_venue.h"
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -643,4 +644,35 @@ Test(policy, every_policy_has_enabled_first_and_defaults_that_check)
         else
             cr_assert_eq(rc, 0, "%s: %s", r->info.name, e.msg);
     }
+}
+
+Test(policy, every_policy_and_key_is_documented)
+{
+    /* scenarios/README.md, "Venue risk policies": a paragraph that starts
+     * "`NAME`:" for each policy, in registry order, and a row of each of
+     * its keys before the next one's paragraph. */
+    char *text = support_read_source("scenarios/README.md");
+    const char *at = strstr(text, "#### Venue risk policies");
+    cr_assert_not_null(at, "no section \"Venue risk policies\"");
+    for (size_t k = 0; rule_policies[k]; k++) {
+        char head[64];
+        snprintf(head, sizeof head, "\n`%s`: ", rule_policies[k]->name);
+        const char *start = strstr(at, head);
+        cr_assert_not_null(start, "no paragraph %s", head + 1);
+        const char *end = rule_policies[k + 1] ? NULL : strstr(start, "\n### ");
+        if (rule_policies[k + 1]) {
+            snprintf(head, sizeof head, "\n`%s`: ", rule_policies[k + 1]->name);
+            end = strstr(start, head);
+        }
+        cr_assert_not_null(end);
+        for (const param_key *x = rule_policies[k]->keys; x->key; x++) {
+            char row[64];
+            snprintf(row, sizeof row, "| `%s` |", x->key);
+            const char *hit = strstr(start, row);
+            cr_expect(hit && hit < end, "%s: no row %s",
+                      rule_policies[k]->name, row);
+        }
+        at = start + 1;
+    }
+    free(text);
 }

@@ -1,5 +1,5 @@
 /*
- * The venue risk policy `circuit_breaker` (models/rule.h; mechanics.md 7):
+ * The venue risk policy `circuit_breaker` (models/rule.h; mechanics.md 8):
  * when the mark moves more than `move` within `window`, the venue halts
  * for `halt`, as exchanges' price limits and trading halts do (CME's
  * dynamic circuit breakers pause a market after a move within a look-back

@@ -1,6 +1,6 @@
 /*
  * The venue risk policy `liquidation_throttle` (models/rule.h;
- * mechanics.md 7): at most `count` liquidations and at most `notional`
+ * mechanics.md 8): at most `count` liquidations and at most `notional`
  * quote of liquidated positions start per `interval`, as dYdX v4 caps the
  * liquidations of each block. It keeps its own rule_liq_window, the same
  * interval machinery as the liquidation style `capped`

@@ -1,5 +1,5 @@
 /*
- * The venue risk policy `oi_cap` (models/rule.h; mechanics.md 7): a
+ * The venue risk policy `oi_cap` (models/rule.h; mechanics.md 8): a
  * venue-wide and a per-account cap on open interest, as Hyperliquid caps
  * an asset's open interest and refuses orders that would grow it, for the
  * whole run (the oi_cap shock sets the venue-wide one for a while).

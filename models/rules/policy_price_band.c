@@ -1,5 +1,5 @@
 /*
- * The venue risk policy `price_band` (models/rule.h; mechanics.md 7):
+ * The venue risk policy `price_band` (models/rule.h; mechanics.md 8):
  * orders priced beyond `band` around the mark are rejected or clipped to
  * the band's edge, as venues' price protection does (Binance's and OKX's
  * price limits on limit orders, CME's price banding).

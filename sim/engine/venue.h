@@ -11,7 +11,11 @@
  * reduce-only order must be immediate (IOC, FOK, MARKET) and is cut to the
  * position it reduces, so it can never increase one. While an open-interest
  * cap is set (venue_set_oi_cap, the oi_cap shock), an order is also cut to
- * what the cap leaves it to open. Fills move cash and positions
+ * what the cap leaves it to open. Before the margin checks, the venue's risk
+ * policies (venue_add_policy; models/rule.h) may reject an order
+ * (VENUE_REJECT_HALTED, VENUE_REJECT_BAND, VENUE_REJECT_OI_CAP), move its
+ * price to a band's edge, or trim the lots it opens; liquidation orders
+ * and the fund's and vault's unwinds pass through them too. Fills move cash and positions
  * (accounts_trade) and charge maker and taker fees to the fee pool, the
  * payer's side rounded up.
  *
@@ -48,9 +52,14 @@
  * moved, so the ledger's invariants hold at every step (venue_set_check,
  * venue_audit).
  *
+ * The risk policies see the mark at the start of every pass and may defer
+ * a liquidation (it stays in the trigger index, taken again in trigger
+ * order when they admit it).
+ *
  * Event records: one venue_liquidation per route a liquidation took (book,
- * backstop, fund, ADL) and one venue_adl per counterparty closed. Fills stay
- * in the book's buffer. All three accumulate until venue_clear_events.
+ * backstop, fund, ADL), one venue_adl per counterparty closed and one
+ * venue_policy_event per intervention of a risk policy. Fills stay
+ * in the book's buffer. All accumulate until venue_clear_events.
  */
 #ifndef PERPSIM_VENUE_H
 #define PERPSIM_VENUE_H
