@@ -14,6 +14,7 @@
 
 #include "rule.h"
 #include "scenario_load.h"
+#include "summary.h"
 #include "support_fs.h"
 #include "support_venue.h"
 
@@ -675,4 +676,43 @@ Test(policy, every_policy_and_key_is_documented)
         at = start + 1;
     }
     free(text);
+}
+
+/* What summary_print writes of s (owned by the caller). */
+static char *printed(const summary *s)
+{
+    FILE *out = tmpfile();
+    cr_assert_not_null(out);
+    summary_print(out, s);
+    long len = ftell(out);
+    cr_assert_geq(len, 0);
+    char *text = calloc((size_t)len + 1, 1);
+    cr_assert_not_null(text);
+    rewind(out);
+    cr_assert_eq(fread(text, 1, (size_t)len, out), (size_t)len);
+    fclose(out);
+    return text;
+}
+
+Test(policy, the_printed_summary_names_each_listed_policys_interventions)
+{
+    summary s = {0};
+    cr_assert_eq(summary_add(&s, "v.liquidations.total_notional", 1), 0);
+    cr_assert_eq(summary_add(&s, "v.policies.price_band.interventions", 7), 0);
+    cr_assert_eq(summary_add(&s, "v.policies.circuit_breaker.interventions", 2),
+                 0);
+    char *text = printed(&s);
+    /* in registry order, whatever the summary's */
+    cr_expect(strstr(text, "  policies:            circuit_breaker 2, "
+                           "price_band 7 interventions\n"),
+              "%s", text);
+    free(text);
+    summary_free(&s);
+
+    summary none = {0};
+    cr_assert_eq(summary_add(&none, "v.liquidations.total_notional", 1), 0);
+    text = printed(&none);
+    cr_expect_null(strstr(text, "policies"), "%s", text);
+    free(text);
+    summary_free(&none);
 }

@@ -186,6 +186,21 @@ static void print_venue(FILE *out, const summary *s, const char *v)
     money(a, sizeof a, venue_get(s, v, "open_interest.start"));
     money(b, sizeof b, venue_get(s, v, "open_interest.end"));
     fprintf(out, "  open interest:       %s -> %s\n", a, b);
+    /* the risk policies' interventions, where the venue lists any */
+    int listed = 0;
+    for (const param_choice *const *r = rule_policies; *r; r++) {
+        char metric[SUMMARY_NAME_MAX];
+        snprintf(metric, sizeof metric, "policies.%s.interventions",
+                 (*r)->name);
+        double n = venue_get(s, v, metric);
+        if (isnan(n))
+            continue;
+        fprintf(out, listed ? ", %s %.0f" : "  policies:            %s %.0f",
+                (*r)->name, n);
+        listed = 1;
+    }
+    if (listed)
+        fprintf(out, " interventions\n");
 }
 
 void summary_print(FILE *out, const summary *s)
