@@ -298,7 +298,12 @@ struct rule_adl_fill {
  *   admits   before each liquidation starts: 0 defers it (the position
  *            stays in the trigger index and is taken again, in trigger
  *            order, at the next pass the policy admits);
- *   liquidated  after each liquidation, with the notional admitted.
+ *   liquidated  after each liquidation, with the notional admitted;
+ *   margin   after the mark hooks of a pass: the multiplier the venue's
+ *            maintenance rates (and the inverse of its brackets' maximum
+ *            leverage) are scaled by, in RULE_POLICY_MARGIN_ONE units; the
+ *            engine rescales its copy of the profile and re-keys every
+ *            position when it changes (venue_set_margin_multiplier).
  * The engine records what each call changed as a venue_policy_event
  * (venue.h) and the world counts them in the summary. A policy is
  * stateless, like every rule: the engine allocates state_size zeroed bytes
@@ -313,6 +318,8 @@ typedef enum rule_policy_action {
     RULE_POLICY_TRIM,     /* an order's lots cut; value: the lots cut */
     RULE_POLICY_DEFER,    /* a liquidation deferred; value: the position's
                              notional at the mark, quote */
+    RULE_POLICY_MARGIN,   /* the margin multiplier changed; value: the new
+                             multiplier */
     RULE_POLICY_ACTIONS
 } rule_policy_action;
 
@@ -361,7 +368,12 @@ struct rule_policy {
     int (*admits)(const rule_policy_ctx *c, const margin_position *pos,
                   int64_t notional);
     void (*liquidated)(const rule_policy_ctx *c, int64_t notional);
+    int64_t (*margin)(const rule_policy_ctx *c);
 };
+
+/* A margin multiplier of 1 (RULE_POLICY_MARGIN hook): multipliers are
+ * whole hundredths. */
+#define RULE_POLICY_MARGIN_ONE 100
 
 /* The `enabled` key every policy's table begins with: no or yes; a listed
  * policy is enabled unless it says no. */
@@ -418,6 +430,7 @@ extern const rule_policy rule_policy_circuit_breaker;
 extern const rule_policy rule_policy_price_band;
 extern const rule_policy rule_policy_liquidation_throttle;
 extern const rule_policy rule_policy_oi_cap;
+extern const rule_policy rule_policy_dynamic_margin;
 
 /* ---- what rules share (models/rules/common.c) -------------------------- */
 

@@ -716,3 +716,86 @@ Test(policy, the_printed_summary_names_each_listed_policys_interventions)
     free(text);
     summary_free(&none);
 }
+
+/* ---- dynamic_margin ---------------------------------------------------- */
+
+Test(policy_dynamic_margin, the_multiplier_follows_volatility_by_steps_and_rekeys)
+{
+    venue *v = make_venue(builtin_profile("binance"), 400000, 700000, 500000);
+    uint32_t maker = whale(v);
+    uint32_t trader = long_at(v, maker, 20);
+    cr_assert_eq(acct(v, trader)->trigger, LONG_TRIGGER);
+    /* three 1s returns make a window; any volatility is far above the
+     * reference, so the target is max = 2, reached in steps of 0.5 */
+    void *params = add_policy(v, &rule_policy_dynamic_margin,
+                              SETS("window=3s", "update=1s", "vol_ref=0.0001",
+                                   "min=1", "max=2", "step=0.5"));
+    venue_clear_events(v);
+    set_mark(v, 0, 500000);
+    set_mark(v, 1000, 505000);
+    set_mark(v, 2000, 495000);
+    size_t n;
+    events(v, &n);
+    cr_assert_eq(n, 0, "no full window yet");
+    cr_assert_eq(venue_margin_multiplier(v), 100);
+    set_mark(v, 2999, 480000); /* not a sample: 3000 is the next */
+    cr_assert_eq(venue_margin_multiplier(v), 100);
+    set_mark(v, 3000, 500000);
+    /* 1.5: Binance's first bracket 0.4% becomes 0.6%, so the trigger
+     * 1e4 M - 4.75e9 < 60 M <=> M < 477,867.2 */
+    cr_assert_eq(venue_margin_multiplier(v), 150);
+    const venue_policy_event *x = events(v, &n);
+    cr_assert_eq(n, 1);
+    expect_event(&x[0], 3000, RULE_POLICY_MARGIN, ACCOUNT_NONE);
+    cr_expect_float_eq(x[0].value, 1.5, 1e-12);
+    cr_assert_eq(acct(v, trader)->trigger, 477867);
+    cr_assert_eq(venue_profile(v)->brackets[0].mmr, 600000);
+    cr_assert_eq(venue_profile(v)->brackets[0].max_leverage, 125 * 100 / 150);
+    cr_assert_eq(builtin_profile("binance")->brackets[0].mmr, 400000,
+                 "the profile given is not changed");
+    support_audit(v);
+    set_mark(v, 4000, 500000);
+    cr_assert_eq(venue_margin_multiplier(v), 200);
+    /* 0.8%: 9920 M < 4.75e9 <=> M < 478,830.6 */
+    cr_assert_eq(acct(v, trader)->trigger, 478830);
+    support_audit(v);
+    /* at 478000 the scaled margin liquidates what 476907 would not */
+    rest(v, maker, BOOK_BUY, 478000, 100);
+    venue_clear_events(v);
+    set_mark(v, 4500, 478000);
+    one_liquidation(v, trader, 1, VENUE_BY_BOOK, 100, 4780000000);
+    support_audit(v);
+    venue_free(v);
+    free(params);
+}
+
+Test(policy_dynamic_margin, it_starts_at_min_and_rates_stay_below_one)
+{
+    venue *v = make_venue(builtin_profile("binance"), 400000, 700000, 500000);
+    uint32_t maker = whale(v);
+    uint32_t trader = long_at(v, maker, 20);
+    void *params = add_policy(v, &rule_policy_dynamic_margin,
+                              SETS("min=1.25", "max=3"));
+    set_mark(v, 1, 500000);
+    cr_assert_eq(venue_margin_multiplier(v), 125);
+    /* 0.5%: 9950 M < 4.75e9 <=> M < 477,386.9 */
+    cr_assert_eq(acct(v, trader)->trigger, 477386);
+    support_audit(v);
+    /* Binance's last bracket, 50%, is held at 99% at any multiplier */
+    venue_set_margin_multiplier(v, 300);
+    const profile *p = venue_profile(v);
+    cr_assert_eq(p->brackets[p->nbrackets - 1].mmr, VENUE_MMR_SCALED_MAX);
+    cr_assert_eq(p->brackets[0].mmr, 1200000);
+    for (int i = 1; i < p->nbrackets; i++)
+        cr_assert_geq(p->brackets[i].mmr, p->brackets[i - 1].mmr);
+    support_audit(v);
+    venue_free(v);
+    free(params);
+    perr e = {0, ""};
+    params = params_with(&rule_policy_dynamic_margin, SETS("max=101"));
+    cr_assert_eq(rule_policy_dynamic_margin.check(
+                     params, builtin_profile("binance"), &e),
+                 PERR_INVALID);
+    cr_expect(strstr(e.msg, "max: "), "%s", e.msg);
+    free(params);
+}

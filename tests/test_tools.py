@@ -319,7 +319,7 @@ class PolicyEventsTest(ToolTestCase):
         table = self.loaded.events["binance"]["policy"]
         self.assertEqual(len(table), len(data))
         self.assertGreater(len(table), 0)
-        actions = "halt,resume,reject,clip,trim,defer".split(",")
+        actions = "halt,resume,reject,clip,trim,defer,margin".split(",")
         self.assertEqual(list(table["action"]),
                          [actions[c] for c in data["action"]])
         self.assertEqual(set(table["policy"]), {"circuit_breaker"})

@@ -235,7 +235,7 @@ class Run:
                  a first column "time" (UTC) from time_s; the liquidation
                  route is a str (book, backstop, fund, adl), and so are the
                  policy table's policy and action (circuit_breaker, ...;
-                 halt, resume, reject, clip, trim, defer)
+                 halt, resume, reject, clip, trim, defer, margin)
     units        venue -> series name -> its units attribute
     audit_units  venue -> audit name -> units
     event_units  venue -> table name -> field -> units

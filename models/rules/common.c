@@ -111,7 +111,7 @@ void rule_liq_window_roll(rule_liq_window *w, int64_t now, int64_t interval)
 /* ---- venue risk policies ------------------------------------------------ */
 
 const char *const rule_policy_action_names[] = {
-    "halt", "resume", "reject", "clip", "trim", "defer", NULL,
+    "halt", "resume", "reject", "clip", "trim", "defer", "margin", NULL,
 };
 
 const char *const rule_policy_enabled_names[] = {"no", "yes", NULL};

@@ -192,4 +192,5 @@ const rule_policy rule_policy_circuit_breaker = {
     order,
     admits,
     NULL,
+    NULL,
 };

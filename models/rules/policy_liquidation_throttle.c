@@ -115,4 +115,5 @@ const rule_policy rule_policy_liquidation_throttle = {
     NULL,
     admits,
     liquidated,
+    NULL,
 };

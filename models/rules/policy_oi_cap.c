@@ -133,4 +133,5 @@ const rule_policy rule_policy_oi_cap = {
     order,
     NULL,
     NULL,
+    NULL,
 };

@@ -85,4 +85,5 @@ const rule_policy rule_policy_price_band = {
     order,
     NULL,
     NULL,
+    NULL,
 };

@@ -73,5 +73,6 @@ const param_choice *const rule_policies[] = {
     &rule_policy_price_band.info,
     &rule_policy_liquidation_throttle.info,
     &rule_policy_oi_cap.info,
+    &rule_policy_dynamic_margin.info,
     NULL,
 };

@@ -56,6 +56,8 @@ venue *venue_new(const profile *p, int64_t min_price, int64_t max_price,
     if (!v)
         return NULL;
     v->p = p;
+    v->base = p;
+    v->margin_mult = RULE_POLICY_MARGIN_ONE;
     v->min_price = min_price;
     v->max_price = max_price;
     v->mark = initial_mark;

@@ -230,6 +230,18 @@ int venue_add_policy(venue *v, const rule_policy *r, const void *params,
                      perr *e);
 size_t venue_policy_count(const venue *v);
 
+/* Scales the venue's margin by mult (RULE_POLICY_MARGIN_ONE = 1, >= 1):
+ * every bracket's maintenance rate becomes ceil(rate x mult) of its
+ * profile's, but no more than VENUE_MMR_SCALED_MAX (nor less than the
+ * profile's), so rates stay below 1 and in order; its maximum leverage max(1, floor(leverage / mult)), its
+ * maintenance amounts follow (profile_fill_cum), on a copy of the profile
+ * the venue keeps from the first call (venue_profile then returns it);
+ * every trader position is re-keyed at once, so the trigger index stays
+ * exact. */
+void venue_set_margin_multiplier(venue *v, int64_t mult);
+#define VENUE_MMR_SCALED_MAX (PROFILE_RATE_ONE / 100 * 99)
+int64_t venue_margin_multiplier(const venue *v);
+
 /* Lots the open interest (long lots) may still grow by under a cap of cap
  * cash at the mark: max(0, floor(cap / (mark x K)) - long lots). */
 int64_t venue_oi_room(const venue *v, int64_t cap);

@@ -78,6 +78,9 @@ struct venue {
 
     rule_liq_window window; /* the policy's count per interval */
 
+    const profile *base;     /* the profile the venue was made with */
+    profile scaled;          /* v->p once the margin is scaled */
+    int64_t margin_mult;     /* RULE_POLICY_MARGIN_ONE = 1 */
     venue_policy pol[RULE_POLICY_MAX]; /* in the order added */
     size_t npol;
     venue_policy_event *pevents;

@@ -67,6 +67,37 @@ static rule_policy_ctx ctx_of(const venue *v, size_t k)
     return (rule_policy_ctx){v->pol[k].params, v->pol[k].state, v};
 }
 
+void venue_set_margin_multiplier(venue *v, int64_t mult)
+{
+    if (mult == v->margin_mult)
+        return;
+    if (v->p != &v->scaled) {
+        v->scaled = *v->base;
+        v->p = &v->scaled;
+        v->acc.profile = &v->scaled;
+    }
+    v->margin_mult = mult;
+    for (int i = 0; i < v->base->nbrackets; i++) {
+        const profile_bracket *b = &v->base->brackets[i];
+        i128 mmr = ((i128)b->mmr * mult + RULE_POLICY_MARGIN_ONE - 1)
+                   / RULE_POLICY_MARGIN_ONE;
+        int64_t lev = (int64_t)b->max_leverage * RULE_POLICY_MARGIN_ONE / mult;
+        if (mmr > VENUE_MMR_SCALED_MAX)
+            mmr = VENUE_MMR_SCALED_MAX;
+        if (mmr < b->mmr)
+            mmr = b->mmr;
+        v->scaled.brackets[i].mmr = (int64_t)mmr;
+        v->scaled.brackets[i].max_leverage = (int32_t)(lev < 1 ? 1 : lev);
+    }
+    /* the rates keep their order (each scaled alike, rounded up), so the
+     * formula applies */
+    profile_fill_cum(&v->scaled, NULL);
+    for (uint32_t id = ACCOUNT_FIRST_TRADER; id < v->acc.n; id++)
+        accounts_rekey(&v->acc, id);
+}
+
+int64_t venue_margin_multiplier(const venue *v) { return v->margin_mult; }
+
 void venue_policy_mark(venue *v)
 {
     for (size_t k = 0; k < v->npol; k++) {
@@ -77,6 +108,17 @@ void venue_policy_mark(venue *v)
         rule_policy_action a = v->pol[k].rule->mark(&c, &value);
         if (a != RULE_POLICY_NONE)
             venue_policy_record(v, k, a, ACCOUNT_NONE, value);
+    }
+    for (size_t k = 0; k < v->npol; k++) {
+        if (!v->pol[k].rule->margin)
+            continue;
+        rule_policy_ctx c = ctx_of(v, k);
+        int64_t mult = v->pol[k].rule->margin(&c);
+        if (mult == v->margin_mult)
+            continue;
+        venue_set_margin_multiplier(v, mult);
+        venue_policy_record(v, k, RULE_POLICY_MARGIN, ACCOUNT_NONE,
+                            (double)mult / RULE_POLICY_MARGIN_ONE);
     }
 }
 
