@@ -91,6 +91,23 @@ static uint32_t long_at(venue *v, uint32_t maker, int32_t leverage)
     return id;
 }
 
+/* A Binance venue around 50,000 USDT (400000 to 700000 ticks) with a
+ * whale, the maker, in *maker. */
+static venue *binance_with_maker(uint32_t *maker)
+{
+    venue *v = make_venue(builtin_profile("binance"), 400000, 700000, 500000);
+    *maker = whale(v);
+    return v;
+}
+
+/* The ledger balances at the end; v and its policy's params freed. */
+static void free_audited(venue *v, void *params)
+{
+    support_audit(v);
+    venue_free(v);
+    free(params);
+}
+
 /* The accounts of the liquidation records since the last clear, in order,
  * each once (a liquidation may leave several records). */
 static size_t liquidated_order(const venue *v, uint32_t *out, size_t max)
@@ -171,8 +188,8 @@ Test(policy_circuit_breaker, a_move_older_than_the_window_does_not_count)
 
 Test(policy_circuit_breaker, a_halt_rejects_orders_keeps_resting_ones_and_resumes)
 {
-    venue *v = make_venue(builtin_profile("binance"), 400000, 700000, 500000);
-    uint32_t maker = whale(v);
+    uint32_t maker;
+    venue *v = binance_with_maker(&maker);
     uint32_t taker = whale(v);
     void *params = add_policy(v, &rule_policy_circuit_breaker, BREAKER);
     book_id resting = rest(v, maker, BOOK_BUY, 470000, 10);
@@ -213,8 +230,8 @@ Test(policy_circuit_breaker, a_halt_rejects_orders_keeps_resting_ones_and_resume
 
 Test(policy_circuit_breaker, liquidations_wait_for_the_halts_end_in_trigger_order)
 {
-    venue *v = make_venue(builtin_profile("binance"), 400000, 700000, 500000);
-    uint32_t maker = whale(v);
+    uint32_t maker;
+    venue *v = binance_with_maker(&maker);
     uint32_t low = long_at(v, maker, 10);  /* trigger 451807 */
     uint32_t high = long_at(v, maker, 20); /* trigger 476907 */
     /* bids above both bankruptcy prices (475000, 450000), so that both
@@ -248,15 +265,13 @@ Test(policy_circuit_breaker, liquidations_wait_for_the_halts_end_in_trigger_orde
     x = events(v, &n);
     cr_assert_geq(n, 1);
     expect_event(&x[0], 12000, RULE_POLICY_RESUME, ACCOUNT_NONE);
-    support_audit(v);
-    venue_free(v);
-    free(params);
+    free_audited(v, params);
 }
 
 Test(policy_circuit_breaker, scope_liquidations_lets_orders_trade)
 {
-    venue *v = make_venue(builtin_profile("binance"), 400000, 700000, 500000);
-    uint32_t maker = whale(v);
+    uint32_t maker;
+    venue *v = binance_with_maker(&maker);
     uint32_t taker = whale(v);
     uint32_t trader = long_at(v, maker, 20);
     void *params = add_policy(
@@ -303,8 +318,8 @@ Test(policy_price_band, rejects_beyond_the_band_and_accepts_at_its_edge)
 
 Test(policy_price_band, clip_sends_at_the_edge_and_market_orders_are_clipped)
 {
-    venue *v = make_venue(builtin_profile("binance"), 400000, 700000, 500000);
-    uint32_t maker = whale(v);
+    uint32_t maker;
+    venue *v = binance_with_maker(&maker);
     uint32_t taker = whale(v);
     accepted(v, maker, BOOK_SELL, BOOK_POST_ONLY, 505000, 10, 0);
     accepted(v, maker, BOOK_SELL, BOOK_POST_ONLY, 515000, 10, 0);
@@ -340,8 +355,8 @@ Test(policy_price_band, clip_sends_at_the_edge_and_market_orders_are_clipped)
 static venue *band_liquidation(const char *const *sets, uint32_t *trader,
                                void **params)
 {
-    venue *v = make_venue(builtin_profile("binance"), 400000, 700000, 500000);
-    uint32_t maker = whale(v);
+    uint32_t maker;
+    venue *v = binance_with_maker(&maker);
     *trader = long_at(v, maker, 20);
     rest(v, maker, BOOK_BUY, 475500, 100);
     *params = add_policy(v, &rule_policy_price_band, sets);
@@ -371,9 +386,7 @@ Test(policy_price_band, liquidation_orders_pass_unless_liquidations_is_yes)
     expect_event(&x[1], 1, RULE_POLICY_CLIP, ACCOUNT_FUND);
     cr_assert_eq(acct(v, ACCOUNT_FUND)->size, 100);
     cr_expect_float_eq(x[0].value, 47595.4, 1e-9);
-    support_audit(v);
-    venue_free(v);
-    free(params);
+    free_audited(v, params);
 
     v = band_liquidation(SETS("band=0.2%", "liquidations=yes"), &trader,
                          &params);
@@ -389,8 +402,8 @@ Test(policy_price_band, liquidation_orders_pass_unless_liquidations_is_yes)
 
 Test(policy_liquidation_throttle, count_per_interval_in_trigger_order)
 {
-    venue *v = make_venue(builtin_profile("binance"), 400000, 700000, 500000);
-    uint32_t maker = whale(v);
+    uint32_t maker;
+    venue *v = binance_with_maker(&maker);
     uint32_t c = long_at(v, maker, 5);  /* 401606 */
     uint32_t a = long_at(v, maker, 20); /* 476907 */
     uint32_t b = long_at(v, maker, 10); /* 451807 */
@@ -418,15 +431,13 @@ Test(policy_liquidation_throttle, count_per_interval_in_trigger_order)
     update(v, 2500);
     cr_assert_eq(liquidated_order(v, order, 4), 1);
     cr_assert_eq(order[0], c);
-    support_audit(v);
-    venue_free(v);
-    free(params);
+    free_audited(v, params);
 }
 
 Test(policy_liquidation_throttle, notional_limit_lets_the_first_of_an_interval_through)
 {
-    venue *v = make_venue(builtin_profile("binance"), 400000, 700000, 500000);
-    uint32_t maker = whale(v);
+    uint32_t maker;
+    venue *v = binance_with_maker(&maker);
     uint32_t a = long_at(v, maker, 20);
     uint32_t b = long_at(v, maker, 10);
     /* each position is 100 lots x 400000 x 100 = 4e9 cash, 4,000 USDT at
@@ -465,8 +476,8 @@ Test(policy_liquidation_throttle, notional_limit_lets_the_first_of_an_interval_t
 
 Test(policy_oi_cap, the_venue_cap_trims_then_rejects_and_reducing_passes)
 {
-    venue *v = make_venue(builtin_profile("binance"), 400000, 700000, 500000);
-    uint32_t maker = whale(v);
+    uint32_t maker;
+    venue *v = binance_with_maker(&maker);
     uint32_t t1 = open_account(v, 100000000000, ACCOUNT_CROSS, 5);
     uint32_t t2 = open_account(v, 100000000000, ACCOUNT_CROSS, 5);
     /* 5,000 USDT at 500000 x K = 5e7 a lot: 100 lots */
@@ -489,15 +500,13 @@ Test(policy_oi_cap, the_venue_cap_trims_then_rejects_and_reducing_passes)
     cr_assert_eq(submit_why(v, t1, BOOK_SELL, BOOK_IOC, 499000, 20, &r),
                  VENUE_ACCEPTED);
     cr_assert_eq(r.filled, 20);
-    support_audit(v);
-    venue_free(v);
-    free(params);
+    free_audited(v, params);
 }
 
 Test(policy_oi_cap, the_account_cap_counts_the_position_and_resting_orders)
 {
-    venue *v = make_venue(builtin_profile("binance"), 400000, 700000, 500000);
-    uint32_t maker = whale(v);
+    uint32_t maker;
+    venue *v = binance_with_maker(&maker);
     uint32_t t = open_account(v, 100000000000, ACCOUNT_CROSS, 5);
     /* 2,500 USDT: 50 lots a side */
     void *params = add_policy(v, &rule_policy_oi_cap, SETS("account=2500"));
@@ -721,8 +730,8 @@ Test(policy, the_printed_summary_names_each_listed_policys_interventions)
 
 Test(policy_dynamic_margin, the_multiplier_follows_volatility_by_steps_and_rekeys)
 {
-    venue *v = make_venue(builtin_profile("binance"), 400000, 700000, 500000);
-    uint32_t maker = whale(v);
+    uint32_t maker;
+    venue *v = binance_with_maker(&maker);
     uint32_t trader = long_at(v, maker, 20);
     cr_assert_eq(acct(v, trader)->trigger, LONG_TRIGGER);
     /* three 1s returns make a window; any volatility is far above the
@@ -764,15 +773,13 @@ Test(policy_dynamic_margin, the_multiplier_follows_volatility_by_steps_and_rekey
     venue_clear_events(v);
     set_mark(v, 4500, 478000);
     one_liquidation(v, trader, 1, VENUE_BY_BOOK, 100, 4780000000);
-    support_audit(v);
-    venue_free(v);
-    free(params);
+    free_audited(v, params);
 }
 
 Test(policy_dynamic_margin, it_starts_at_min_and_rates_stay_below_one)
 {
-    venue *v = make_venue(builtin_profile("binance"), 400000, 700000, 500000);
-    uint32_t maker = whale(v);
+    uint32_t maker;
+    venue *v = binance_with_maker(&maker);
     uint32_t trader = long_at(v, maker, 20);
     void *params = add_policy(v, &rule_policy_dynamic_margin,
                               SETS("min=1.25", "max=3"));
@@ -788,9 +795,7 @@ Test(policy_dynamic_margin, it_starts_at_min_and_rates_stay_below_one)
     cr_assert_eq(p->brackets[0].mmr, 1200000);
     for (int i = 1; i < p->nbrackets; i++)
         cr_assert_geq(p->brackets[i].mmr, p->brackets[i - 1].mmr);
-    support_audit(v);
-    venue_free(v);
-    free(params);
+    free_audited(v, params);
     perr e = {0, ""};
     params = params_with(&rule_policy_dynamic_margin, SETS("max=101"));
     cr_assert_eq(rule_policy_dynamic_margin.check(
