@@ -20,6 +20,8 @@
  *   rule_adl_rank    adl.rank                 venue_liq.c: the ADL score
  *   rule_adl_fill    adl.price                venue_liq.c: an ADL fill's
  *                                             value
+ *   rule_policy      a scenario's             venue_policy.c: the venue
+ *                    venues[i].policies       risk policies' hooks
  *
  * Each table begins with a param_choice (param.h): the rule's name (the
  * value a profile file writes), a paragraph of documentation, and the keys
@@ -69,6 +71,15 @@
  * each key it adds (after liquidation.unwind_band, in registry order), a
  * test of its step in tests/test_rule.c, and the file in CMakeLists.txt.
  *
+ * Adding a venue risk policy (one file, one registry line): write
+ * models/rules/policy_NAME.c defining `const rule_policy
+ * rule_policy_NAME` (the section "venue risk policies" below says what
+ * each member is; its keys are its own params struct's, starting with
+ * `enabled`, not the profile's), one line in rule_policies (registry.c)
+ * and its `extern` below, its keys in scenarios/README.md ("Venue risk
+ * policies"; policy.every_policy_and_key_is_documented), tests of its
+ * edges in tests/test_policy.c, and the file in CMakeLists.txt.
+ *
  * Not every venue choice is a rule: liquidation.surplus (fund or trader)
  * and backstop.enabled stay plain data, each one yes-or-no the engine
  * reads where the cash goes, with no formula a third value could bring.
@@ -83,6 +94,7 @@
 #include "param.h"
 #include "perr.h"
 #include "profile.h"
+#include "venue.h"
 
 /* ---- funding (mechanics.md 1) ------------------------------------------ */
 
@@ -210,13 +222,20 @@ typedef struct rule_liq_step {
     int64_t pause_until; /* ms */
 } rule_liq_step;
 
-/* The engine's count of liquidations in the current interval, which a
- * per-interval cap reads and resets; the engine adds one per
- * liquidation. */
+/* The count of liquidations in the current interval, which a
+ * per-interval cap reads and resets; the engine adds one per liquidation
+ * (the profile's window), and the liquidation_throttle policy keeps one of
+ * its own, with the notional. */
 typedef struct rule_liq_window {
-    int64_t start; /* ms */
+    int64_t start;    /* ms */
     int32_t count;
+    int64_t notional; /* cash, where the window's owner counts it */
 } rule_liq_window;
+
+/* Starts a new interval when now has left the current one: the intervals
+ * are aligned to multiples of interval (ms, >= 1) from time 0, and a new
+ * one starts empty. */
+void rule_liq_window_roll(rule_liq_window *w, int64_t now, int64_t interval);
 
 /* How much of a triggered position one step closes, and how many
  * liquidations may start in an interval. */
@@ -261,6 +280,111 @@ struct rule_adl_fill {
                      int64_t lots, int64_t mark_ref);
 };
 
+/* ---- venue risk policies (mechanics.md 8) ------------------------------ */
+
+/* A policy is a venue protection a scenario lists under a venue's
+ * `policies:` key (scenarios/README.md), not a figure of the profile: its
+ * keys are a params struct of its own (params_size bytes, starting with
+ * `int enabled`, whose key is RULE_POLICY_ENABLED_KEY), with defaults
+ * every listed policy starts from. The engine (venue.c, venue_liq.c) calls
+ * a venue's enabled policies in registry order at four points, each hook
+ * NULL where the policy does not act there:
+ *   mark     at the start of every cascade pass, at the venue's clock and
+ *            mark (a circuit breaker watches the mark here);
+ *   order    at admission of every order (agents', liquidations' IOCs and
+ *            the fund's and vault's unwinds), before the margin checks:
+ *            it may reject, move the price (clip) or lower how many lots
+ *            may open a position (trim);
+ *   admits   before each liquidation starts: 0 defers it (the position
+ *            stays in the trigger index and is taken again, in trigger
+ *            order, at the next pass the policy admits);
+ *   liquidated  after each liquidation, with the notional admitted;
+ *   margin   after the mark hooks of a pass: the multiplier the venue's
+ *            maintenance rates (and the inverse of its brackets' maximum
+ *            leverage) are scaled by, in RULE_POLICY_MARGIN_ONE units; the
+ *            engine rescales its copy of the profile and re-keys every
+ *            position when it changes (venue_set_margin_multiplier).
+ * The engine records what each call changed as a venue_policy_event
+ * (venue.h) and the world counts them in the summary. A policy is
+ * stateless, like every rule: the engine allocates state_size zeroed bytes
+ * per venue for it, which init (optional) sets up once. */
+typedef enum rule_policy_action {
+    RULE_POLICY_NONE = -1,
+    RULE_POLICY_HALT = 0, /* a halt began; value: the move, a fraction */
+    RULE_POLICY_RESUME,   /* a halt ended; value: its length, s */
+    RULE_POLICY_REJECT,   /* an order rejected; value: its price, quote */
+    RULE_POLICY_CLIP,     /* an order's price moved; value: the new price,
+                             quote */
+    RULE_POLICY_TRIM,     /* an order's lots cut; value: the lots cut */
+    RULE_POLICY_DEFER,    /* a liquidation deferred; value: the position's
+                             notional at the mark, quote */
+    RULE_POLICY_MARGIN,   /* the margin multiplier changed; value: the new
+                             multiplier */
+    RULE_POLICY_ACTIONS
+} rule_policy_action;
+
+/* Their names, in the enum's order ("halt", "resume", ...). */
+extern const char *const rule_policy_action_names[];
+
+/* What a hook is given: the policy's checked params, its state on this
+ * venue, and the venue (its clock, mark, profile and ledger). */
+typedef struct rule_policy_ctx {
+    const void *params;
+    void *state;
+    const venue *v;
+} rule_policy_ctx;
+
+/* An order at admission. The hook may change price (clip) and lower
+ * open_max; the engine sends the order at the price and cuts the lots
+ * that would open or grow the position to open_max (an order cut to
+ * nothing is rejected: a hook that leaves an order nothing returns its
+ * reason instead). */
+typedef struct rule_policy_order {
+    uint32_t account;
+    int side;          /* BOOK_BUY or BOOK_SELL */
+    book_type type;
+    int liquidation;   /* 1: a liquidation's IOC or a takeover's unwind */
+    int64_t price;     /* ticks (a market order's: its limit) */
+    int64_t reducing;  /* lots that would reduce the position */
+    int64_t opening;   /* lots that would open or grow the position */
+    int64_t open_max;  /* INT64_MAX until a policy lowers it */
+} rule_policy_order;
+
+typedef struct rule_policy rule_policy;
+
+struct rule_policy {
+    param_choice info; /* keys: offsets into the params struct */
+    size_t params_size;
+    const void *defaults;
+    size_t state_size;
+    /* The params (keys as "KEY: ..."), against the venue's profile. */
+    int (*check)(const void *params, const profile *p, perr *e);
+    void (*init)(const rule_policy_ctx *c);
+    /* The action to record (RULE_POLICY_NONE for none) and its value. */
+    rule_policy_action (*mark)(const rule_policy_ctx *c, double *value);
+    /* VENUE_ACCEPTED, or the reason it rejects the order. */
+    venue_reject (*order)(const rule_policy_ctx *c, rule_policy_order *o);
+    /* 1 while a liquidation of pos, notional cash at the mark, may start. */
+    int (*admits)(const rule_policy_ctx *c, const margin_position *pos,
+                  int64_t notional);
+    void (*liquidated)(const rule_policy_ctx *c, int64_t notional);
+    int64_t (*margin)(const rule_policy_ctx *c);
+};
+
+/* A margin multiplier of 1 (RULE_POLICY_MARGIN hook): multipliers are
+ * whole hundredths. */
+#define RULE_POLICY_MARGIN_ONE 100
+
+/* The `enabled` key every policy's table begins with: no or yes; a listed
+ * policy is enabled unless it says no. */
+extern const char *const rule_policy_enabled_names[];
+#define RULE_POLICY_ENABLED_KEY(T)                                           \
+    {"enabled", PARAM_ENUM, offsetof(T, enabled), NULL,                      \
+     rule_policy_enabled_names}
+
+/* At most one policy of each kind per venue. */
+#define RULE_POLICY_MAX 8
+
 /* ---- the registries (models/rules/registry.c) -------------------------- */
 
 /* Each NULL-terminated, in the order models/venues/README.md lists them;
@@ -274,6 +398,7 @@ extern const param_choice *const rule_mm_bases[];
 extern const param_choice *const rule_liqs[];
 extern const param_choice *const rule_adl_ranks[];
 extern const param_choice *const rule_adl_fills[];
+extern const param_choice *const rule_policies[];
 
 extern const rule_limit rule_limit_fixed;
 extern const rule_limit rule_limit_mmr;
@@ -301,6 +426,11 @@ extern const rule_adl_rank rule_adl_pnl_leverage;
 extern const rule_adl_rank rule_adl_price_leverage;
 extern const rule_adl_fill rule_adl_fill_bankruptcy;
 extern const rule_adl_fill rule_adl_fill_mark;
+extern const rule_policy rule_policy_circuit_breaker;
+extern const rule_policy rule_policy_price_band;
+extern const rule_policy rule_policy_liquidation_throttle;
+extern const rule_policy rule_policy_oi_cap;
+extern const rule_policy rule_policy_dynamic_margin;
 
 /* ---- what rules share (models/rules/common.c) -------------------------- */
 

@@ -339,7 +339,7 @@ Test(rule, full_closes_the_whole_position_and_admits_every_one)
     rule_liq_step s = liq_step_of(p, -37, -2220000000, 600000, 0, 0);
     cr_expect_eq(s.lots, 37);
     cr_expect_eq(s.pause, 0);
-    rule_liq_window w = {0, 1000000};
+    rule_liq_window w = {0, 1000000, 0};
     cr_expect(rule_liq_full.admits(p, &w, 5));
     cr_expect_eq(w.count, 1000000, "nothing counted");
 }
@@ -394,7 +394,7 @@ Test(rule, capped_admits_per_interval_cap_liquidations_per_aligned_interval)
     /* dYdX: 50 per 1 s block, the blocks aligned to whole seconds. */
     const profile *p = profile_builtin("dydx");
     cr_assert_eq(p->liq_style, &rule_liq_capped);
-    rule_liq_window w = {0, 0};
+    rule_liq_window w = {0, 0, 0};
     int admitted = 0;
     while (rule_liq_capped.admits(p, &w, 2500) && admitted < 100) {
         w.count++;

@@ -295,6 +295,39 @@ class LoadRunTest(ToolTestCase):
 # --- plot-run -------------------------------------------------------------
 
 
+class PolicyEventsTest(ToolTestCase):
+    """load_run decodes the risk policies' table (scenarios/README.md,
+    "Venue risk policies") into names, row for row as the file has it."""
+
+    @classmethod
+    def setUpClass(cls):
+        folder = scratch() / "policy"
+        started = perpsim_run(
+            folder, "--set", "venues.binance.policies.circuit_breaker.move=1%",
+            "--set", "venues.binance.policies.circuit_breaker.halt=1m")
+        _, err = started.communicate(timeout=240)
+        if started.returncode != 0:
+            raise RuntimeError(f"perpsim run failed: {err}")
+        cls.path = next(folder.glob("quickstart-*.h5"))
+        cls.loaded = perpsim.load_run(cls.path)
+
+    def test_policy_and_action_are_names(self):
+        with h5py.File(self.path, "r") as f:
+            ds = f["venues/binance/events/policy"]
+            data = ds[()]
+            self.assertEqual(ds.attrs["policies"], "circuit_breaker")
+        table = self.loaded.events["binance"]["policy"]
+        self.assertEqual(len(table), len(data))
+        self.assertGreater(len(table), 0)
+        actions = "halt,resume,reject,clip,trim,defer,margin".split(",")
+        self.assertEqual(list(table["action"]),
+                         [actions[c] for c in data["action"]])
+        self.assertEqual(set(table["policy"]), {"circuit_breaker"})
+        self.assertEqual(table["action"].iloc[0], "halt")
+        self.assertEqual(self.loaded.summary[
+            "binance.policies.circuit_breaker.interventions"], len(table))
+
+
 class PlotRunTest(ToolTestCase):
     """plot-run writes PNGs of the promised size where it says."""
 

@@ -233,7 +233,9 @@ class Run:
                  withdrawals is the same in every row (README, "Commands")
     events       venue -> table name -> DataFrame of the event table, with
                  a first column "time" (UTC) from time_s; the liquidation
-                 route is a str (book, backstop, fund, adl)
+                 route is a str (book, backstop, fund, adl), and so are the
+                 policy table's policy and action (circuit_breaker, ...;
+                 halt, resume, reject, clip, trim, defer, margin)
     units        venue -> series name -> its units attribute
     audit_units  venue -> audit name -> units
     event_units  venue -> table name -> field -> units
@@ -317,11 +319,27 @@ def _read_venue(group, run, venue):
     run.events[venue], run.event_units[venue] = {}, {}
     for name, ds in group["events"].items():
         table = _table(ds[()])
+        if name == "policy":
+            _decode_named(table, ds, run.path)
         table.insert(0, "time",
                      _utc(run.attrs["start_utc_ms"], table["time_s"]))
         run.events[venue][name] = table
         run.event_units[venue][name] = dict(
             zip(ds.dtype.names, _text_list(ds.attrs.get("units"))))
+
+
+def _decode_named(table, ds, path):
+    """The policy table's columns policy and action, indices into its
+    attributes policies and actions (comma-separated names), as str."""
+    for column, attr in (("policy", "policies"), ("action", "actions")):
+        if attr not in ds.attrs:
+            raise PerpsimFileError(path, f"{ds.name} has no attribute {attr}")
+        names = _text(ds.attrs[attr]).split(",")
+        codes = table[column].to_numpy()
+        if len(codes) and int(codes.max()) >= len(names):
+            raise PerpsimFileError(path, f"{ds.name}: a {column} beyond "
+                                         f"its attribute {attr}")
+        table[column] = [names[int(c)] for c in codes]
 
 
 def _columns(group, index, path):

@@ -98,3 +98,20 @@ int rule_liq_admit_all(const profile *p, rule_liq_window *w, int64_t now)
     (void)now;
     return 1;
 }
+
+void rule_liq_window_roll(rule_liq_window *w, int64_t now, int64_t interval)
+{
+    if (now >= w->start + interval) {
+        w->start = now - (now % interval);
+        w->count = 0;
+        w->notional = 0;
+    }
+}
+
+/* ---- venue risk policies ------------------------------------------------ */
+
+const char *const rule_policy_action_names[] = {
+    "halt", "resume", "reject", "clip", "trim", "defer", "margin", NULL,
+};
+
+const char *const rule_policy_enabled_names[] = {"no", "yes", NULL};

@@ -31,11 +31,7 @@ static int check(const profile *p, perr *e)
 
 static int admits(const profile *p, rule_liq_window *w, int64_t now)
 {
-    int64_t interval = p->cap_interval_ms;
-    if (now >= w->start + interval) {
-        w->start = now - (now % interval);
-        w->count = 0;
-    }
+    rule_liq_window_roll(w, now, p->cap_interval_ms);
     return w->count < p->per_interval_cap;
 }
 

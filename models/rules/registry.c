@@ -67,3 +67,12 @@ const param_choice *const rule_adl_fills[] = {
     &rule_adl_fill_mark.info,
     NULL,
 };
+
+const param_choice *const rule_policies[] = {
+    &rule_policy_circuit_breaker.info,
+    &rule_policy_price_band.info,
+    &rule_policy_liquidation_throttle.info,
+    &rule_policy_oi_cap.info,
+    &rule_policy_dynamic_margin.info,
+    NULL,
+};

@@ -29,6 +29,7 @@
 #include "output.h"
 #include "pool.h"
 #include "profile_yaml.h"
+#include "rule.h"
 #include "runner.h"
 #include "scenario_load.h"
 #include "summary.h"
@@ -456,7 +457,8 @@ static int print_key_once(const char *key, char ***keys, size_t *n,
  * line, as the resolved scenario holds them (after defaults and overrides:
  * "populations[3].leverage.median"), a venue's keys by its name
  * ("venues.binance.insurance_fund") and with every key of its profile
- * (models/venues/README.md). Bash completion of --set reads them. */
+ * (models/venues/README.md) and of every risk policy
+ * ("venues.binance.policies.circuit_breaker.move"). Bash completion of --set reads them. */
 static int list_keys(const scenario *s, perr *e)
 {
     flat_doc d;
@@ -487,6 +489,14 @@ static int list_keys(const scenario *s, perr *e)
             snprintf(key, sizeof key, "venues.%s.%s", s->venues[v].name, *k);
             rc = print_key_once(key, &keys, &n, &cap);
         }
+    /* and every key of every risk policy, which --set may list */
+    for (size_t v = 0; rc == 0 && v < s->n_venues; v++)
+        for (const param_choice *const *c = rule_policies; rc == 0 && *c; c++)
+            for (const param_key *k = (*c)->keys; rc == 0 && k->key; k++) {
+                snprintf(key, sizeof key, "venues.%s.policies.%s.%s",
+                         s->venues[v].name, (*c)->name, k->key);
+                rc = print_key_once(key, &keys, &n, &cap);
+            }
     for (size_t i = 0; i < n; i++)
         free(keys[i]);
     free(keys);

@@ -15,6 +15,9 @@ void scenario_free(scenario *s)
 {
     if (!s)
         return;
+    for (size_t i = 0; s->venues && i < s->n_venues; i++)
+        for (size_t k = 0; k < RULE_POLICY_MAX; k++)
+            free(s->venues[i].policies[k]);
     free(s->venues);
     for (size_t i = 0; s->populations && i < s->n_populations; i++)
         free(s->populations[i].params);

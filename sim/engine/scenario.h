@@ -24,6 +24,7 @@
 #include "index.h"
 #include "param.h"
 #include "profile.h"
+#include "rule.h"
 #include "shock.h"
 
 #define SCENARIO_NAME_MAX 64
@@ -32,6 +33,11 @@ typedef struct scenario_venue {
     char name[SCENARIO_NAME_MAX];    /* unique within the scenario */
     char profile_name[PARAM_TEXT_MAX]; /* a built-in name or a file path */
     profile profile;                 /* with the scenario's overrides, checked */
+    /* The venue's risk policies (`policies:`, models/rule.h): the params of
+     * the policy at position k of rule_policies, checked against profile,
+     * or NULL where the venue lists none; owned. A listed policy whose
+     * enabled is no stays here (it is the scenario's) and is not run. */
+    void *policies[RULE_POLICY_MAX];
 } scenario_venue;
 
 typedef struct scenario_population {

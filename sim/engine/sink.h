@@ -1,7 +1,7 @@
 /*
  * sink: where a run's records go, as the engine sees it. The world hands
  * every record it produces (a metrics row on the output grid, liquidations,
- * ADL closes, funding settlements, fills) to a sink through this table and
+ * ADL closes, funding settlements, fills, risk policies' interventions) to a sink through this table and
  * knows nothing of files; io/output.h is the HDF5 sink (output_sink), and a
  * test or a library user may write another (to memory, a socket, a
  * database) without touching the engine.
@@ -48,6 +48,15 @@ typedef struct sink_ops {
     /* Fills at time now (ms since the start). */
     int (*append_trades)(void *ctx, size_t venue, int64_t now,
                          const book_fill *f, size_t n, perr *e);
+    /* The venue's risk policies (models/rule.h), their names in the order
+     * venue_policy_event.policy counts them; once, before any row, only
+     * for a venue with policies. */
+    int (*add_policies)(void *ctx, size_t venue, const char *const *names,
+                        size_t n, perr *e);
+    /* What they did; only for a venue given add_policies. */
+    int (*append_policy_events)(void *ctx, size_t venue,
+                                const venue_policy_event *p, size_t n,
+                                perr *e);
     /* The venue's liquidation map at the start, once, before any row; only
      * for a venue where some population starts with positions. */
     int (*add_liquidation_map)(void *ctx, size_t venue, const liqmap *m,

@@ -39,11 +39,33 @@ const char *const *summary_event_metric_names(void)
     return event_names;
 }
 
+/* Whether metric is "policies.<policy>.<policy metric>". */
+static int policy_metric_known(const char *metric)
+{
+    const char *prefix = "policies.";
+    if (strncmp(metric, prefix, strlen(prefix)) != 0)
+        return 0;
+    const char *name = metric + strlen(prefix);
+    for (const param_choice *const *c = rule_policies; *c; c++) {
+        size_t len = strlen((*c)->name);
+        if (strncmp(name, (*c)->name, len) != 0 || name[len] != '.')
+            continue;
+        for (const summary_venue_policy_metric *m =
+                 summary_venue_policy_metrics;
+             m->name; m++)
+            if (strcmp(name + len + 1, m->name) == 0)
+                return 1;
+    }
+    return 0;
+}
+
 int summary_metric_known(const char *metric)
 {
     for (const summary_venue_metric *m = summary_venue_metrics; m->name; m++)
         if (strcmp(m->name, metric) == 0)
             return 1;
+    if (policy_metric_known(metric))
+        return 1;
     const char *dot = strrchr(metric, '.');
     if (!dot)
         return 0;
@@ -164,6 +186,21 @@ static void print_venue(FILE *out, const summary *s, const char *v)
     money(a, sizeof a, venue_get(s, v, "open_interest.start"));
     money(b, sizeof b, venue_get(s, v, "open_interest.end"));
     fprintf(out, "  open interest:       %s -> %s\n", a, b);
+    /* the risk policies' interventions, where the venue lists any */
+    int listed = 0;
+    for (const param_choice *const *r = rule_policies; *r; r++) {
+        char metric[SUMMARY_NAME_MAX];
+        snprintf(metric, sizeof metric, "policies.%s.interventions",
+                 (*r)->name);
+        double n = venue_get(s, v, metric);
+        if (isnan(n))
+            continue;
+        fprintf(out, listed ? ", %s %.0f" : "  policies:            %s %.0f",
+                (*r)->name, n);
+        listed = 1;
+    }
+    if (listed)
+        fprintf(out, " interventions\n");
 }
 
 void summary_print(FILE *out, const summary *s)

@@ -403,6 +403,35 @@ const summary_venue_stat summary_venue_series_stats[] = {
     {NULL, NULL, NULL},
 };
 
+/* ---- the risk policies --------------------------------------------------- */
+
+void summary_venue_list_policy(summary_venue *sv, size_t k)
+{
+    if (k < RULE_POLICY_MAX)
+        sv->policy_listed[k] = 1;
+}
+
+void summary_venue_note_policy_events(summary_venue *sv,
+                                      const venue_policy_event *x, size_t n,
+                                      const uint8_t *kinds)
+{
+    for (size_t i = 0; i < n; i++)
+        sv->policy_records[kinds[x[i].policy]]++;
+}
+
+static double policy_interventions(const summary_venue *sv, size_t k)
+{
+    return (double)sv->policy_records[k];
+}
+
+const summary_venue_policy_metric summary_venue_policy_metrics[] = {
+    {"interventions",
+     "records of the policy (halts, resumes, orders rejected, clipped or "
+     "trimmed, deferrals), 0 when it is listed but not enabled",
+     policy_interventions},
+    {NULL, NULL, NULL},
+};
+
 /* ---- writing -------------------------------------------------------------------- */
 
 static int add(summary *out, const char *venue_name, const char *metric,
@@ -432,6 +461,19 @@ int summary_venue_write(const summary_venue *sv, const char *venue_name,
             snprintf(metric, sizeof metric, "%s.%s", series, s->name);
             if ((rc = add(out, venue_name, metric,
                           s->value(sv, &sv->series[k]), e)) != 0)
+                return rc;
+        }
+    }
+    for (size_t k = 0; k < RULE_POLICY_MAX && rule_policies[k]; k++) {
+        if (!sv->policy_listed[k])
+            continue;
+        for (const summary_venue_policy_metric *m =
+                 summary_venue_policy_metrics;
+             m->name; m++) {
+            char metric[SUMMARY_NAME_MAX];
+            snprintf(metric, sizeof metric, "policies.%s.%s",
+                     rule_policies[k]->name, m->name);
+            if ((rc = add(out, venue_name, metric, m->value(sv, k), e)) != 0)
                 return rc;
         }
     }

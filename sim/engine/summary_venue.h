@@ -38,6 +38,7 @@
 #include "metrics.h"
 #include "perr.h"
 #include "profile.h"
+#include "rule.h"
 #include "summary.h"
 #include "venue.h"
 
@@ -69,6 +70,10 @@ typedef struct summary_venue {
     uint64_t premium_count;
     double fund_peak, fund_drawdown; /* the insurance fund's running high,
                                         the largest fall from it */
+    /* The venue's risk policies, by their place in rule_policies: listed
+     * (the scenario names it, enabled or not) and what it recorded. */
+    int policy_listed[RULE_POLICY_MAX];
+    uint64_t policy_records[RULE_POLICY_MAX];
     double liq_minute[];     /* liquidated in each minute of the run (in the
                                 accumulators' own allocation) */
 } summary_venue;
@@ -87,10 +92,19 @@ typedef struct summary_venue_stat {
     double (*value)(const summary_venue *sv, const summary_series *st);
 } summary_venue_stat;
 
+/* A metric of each risk policy the venue lists:
+ * "<venue>.policies.<policy>.<name>". */
+typedef struct summary_venue_policy_metric {
+    const char *name; /* "interventions" */
+    const char *doc;
+    double (*value)(const summary_venue *sv, size_t k); /* k: rule_policies */
+} summary_venue_policy_metric;
+
 /* The tables, in the order a summary holds them; each ends with a line
  * whose name is NULL. */
 extern const summary_venue_metric summary_venue_metrics[];
 extern const summary_venue_stat summary_venue_series_stats[];
+extern const summary_venue_policy_metric summary_venue_policy_metrics[];
 
 /* The accumulators of a venue trading on p for a run of duration_ms. NULL
  * with e filled when out of memory. */
@@ -105,11 +119,20 @@ void summary_venue_note_adls(summary_venue *sv, const venue_adl *adl,
                              size_t n);
 void summary_venue_note_settlements(summary_venue *sv,
                                     const funding_settlement *fs, size_t n);
+/* The policy at place k of rule_policies is listed on the venue: its
+ * metrics are written (after every other of the venue's). */
+void summary_venue_list_policy(summary_venue *sv, size_t k);
+/* Policy records; kinds[e.policy] is the place in rule_policies of the
+ * policy that made record e. */
+void summary_venue_note_policy_events(summary_venue *sv,
+                                      const venue_policy_event *x, size_t n,
+                                      const uint8_t *kinds);
 /* One output row; rows come in time order. */
 void summary_venue_note_row(summary_venue *sv, const metrics_row *row);
 
-/* Appends "<venue_name>.<metric>" for every line of both tables, event
- * metrics first, then each series' statistics in series order. 0, or
+/* Appends "<venue_name>.<metric>" for every line of the tables, event
+ * metrics first, then each series' statistics in series order, then the
+ * metrics of each policy listed, in registry order. 0, or
  * PERR_NOMEM with e filled. */
 int summary_venue_write(const summary_venue *sv, const char *venue_name,
                         summary *out, perr *e);

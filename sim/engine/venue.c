@@ -56,6 +56,8 @@ venue *venue_new(const profile *p, int64_t min_price, int64_t max_price,
     if (!v)
         return NULL;
     v->p = p;
+    v->base = p;
+    v->margin_mult = RULE_POLICY_MARGIN_ONE;
     v->min_price = min_price;
     v->max_price = max_price;
     v->mark = initial_mark;
@@ -88,6 +90,7 @@ void venue_free(venue *v)
     free(v->demands);
     free(v->cands);
     free(v->ids);
+    venue_policy_free(v);
     free(v);
 }
 
@@ -331,24 +334,25 @@ int64_t venue_apply_fills(venue *v, const book_result *res, uint32_t taker,
     return total;
 }
 
-/* Lots the open interest may still grow by under the cap at the mark. */
-static int64_t oi_room(const venue *v)
+int64_t venue_oi_room(const venue *v, int64_t cap)
 {
     i128 lot_cash = (i128)v->mark * v->p->cash_per_tick_lot;
-    i128 room = (i128)v->oi_cap / lot_cash - v->acc.long_lots;
+    i128 room = (i128)cap / lot_cash - v->acc.long_lots;
     return room <= 0 ? 0 : room > INT64_MAX ? INT64_MAX : (int64_t)room;
 }
 
 /* Decides whether account may send spec; fills *lots with the size it may
- * send (reduce-only orders are cut to the position). */
-static venue_reject admit(const venue *v, uint32_t id,
-                          const book_order_spec *spec, int64_t *lots)
+ * send (reduce-only orders are cut to the position) and moves spec's price
+ * where a risk policy clips it. */
+static venue_reject admit(venue *v, uint32_t id, book_order_spec *spec,
+                          int64_t *lots)
 {
     const account *a = &v->acc.a[id];
     *lots = spec->size;
     if (a->state == ACCOUNT_HELD)
         return VENUE_REJECT_LIQUIDATING;
     int64_t side = spec->side;
+    int64_t open_max = INT64_MAX;
     if (spec->flags & BOOK_REDUCE_ONLY) {
         if (spec->type == BOOK_LIMIT || spec->type == BOOK_POST_ONLY)
             return VENUE_REJECT_REDUCE_ONLY;
@@ -356,15 +360,26 @@ static venue_reject admit(const venue *v, uint32_t id,
             return VENUE_REJECT_REDUCE_ONLY;
         if (*lots > abs64(a->size))
             *lots = abs64(a->size);
-        return VENUE_ACCEPTED;
+        return venue_policy_order(v, id, spec, 0, *lots, 0, &spec->price,
+                                  &open_max);
     }
     int64_t reducing = 0;
     if (a->size != 0 && sign64(a->size) != side)
         reducing = *lots < abs64(a->size) ? *lots : abs64(a->size);
     int64_t increasing = *lots - reducing;
+    venue_reject r = venue_policy_order(v, id, spec, 0, reducing, increasing,
+                                        &spec->price, &open_max);
+    if (r != VENUE_ACCEPTED)
+        return r;
+    if (increasing > open_max) {
+        increasing = open_max;
+        *lots = reducing + open_max;
+        if (*lots == 0)
+            return VENUE_REJECT_OI_CAP;
+    }
     if (v->oi_cap != VENUE_OI_UNCAPPED && increasing > 0
         && spec->type != BOOK_POST_ONLY) {
-        int64_t room = oi_room(v);
+        int64_t room = venue_oi_room(v, v->oi_cap);
         if (increasing > room) {
             increasing = room;
             *lots = reducing + room;
@@ -544,6 +559,8 @@ const char *venue_reject_name(venue_reject r)
     case VENUE_REJECT_REDUCE_ONLY: return "reduce-only order would not reduce";
     case VENUE_REJECT_LIQUIDATING: return "account is being liquidated";
     case VENUE_REJECT_OI_CAP: return "the open-interest cap is reached";
+    case VENUE_REJECT_HALTED: return "a circuit breaker halts matching";
+    case VENUE_REJECT_BAND: return "priced beyond the price band";
     }
     return "?";
 }

@@ -12,7 +12,11 @@
  * reduce-only order must be immediate (IOC, FOK, MARKET) and is cut to the
  * position it reduces, so it can never increase one. While an open-interest
  * cap is set (venue_set_oi_cap, the oi_cap shock), an order is also cut to
- * what the cap leaves it to open. Fills move cash and positions
+ * what the cap leaves it to open. Before the margin checks, the venue's risk
+ * policies (venue_add_policy; models/rule.h) may reject an order
+ * (VENUE_REJECT_HALTED, VENUE_REJECT_BAND, VENUE_REJECT_OI_CAP), move its
+ * price to a band's edge, or trim the lots it opens; liquidation orders
+ * and the fund's and vault's unwinds pass through them too. Fills move cash and positions
  * (accounts_trade) and charge maker and taker fees to the fee pool, the
  * payer's side rounded up.
  *
@@ -49,9 +53,14 @@
  * moved, so the ledger's invariants hold at every step (venue_set_check,
  * venue_audit).
  *
+ * The risk policies see the mark at the start of every pass and may defer
+ * a liquidation (it stays in the trigger index, taken again in trigger
+ * order when they admit it).
+ *
  * Event records: one venue_liquidation per route a liquidation took (book,
- * backstop, fund, ADL) and one venue_adl per counterparty closed. Fills stay
- * in the book's buffer. All three accumulate until venue_clear_events.
+ * backstop, fund, ADL), one venue_adl per counterparty closed and one
+ * venue_policy_event per intervention of a risk policy. Fills stay
+ * in the book's buffer. All accumulate until venue_clear_events.
  */
 #ifndef PERPSIM_VENUE_H
 #define PERPSIM_VENUE_H
@@ -105,7 +114,18 @@ typedef enum venue_reject {
     VENUE_REJECT_REDUCE_ONLY,  /* reduce-only that would not reduce, or rests */
     VENUE_REJECT_LIQUIDATING,  /* the account is being liquidated */
     VENUE_REJECT_OI_CAP,       /* the open-interest cap leaves it no lots */
+    VENUE_REJECT_HALTED,       /* a circuit breaker halts matching */
+    VENUE_REJECT_BAND,         /* priced beyond a price band */
 } venue_reject;
+
+/* What a venue risk policy did (models/rule.h, rule_policy_action). */
+typedef struct venue_policy_event {
+    int64_t time;     /* ms */
+    uint8_t policy;   /* index in the order the policies were added */
+    uint8_t action;   /* rule_policy_action */
+    uint32_t account; /* the order's or the position's; ACCOUNT_NONE */
+    double value;     /* as the action says */
+} venue_policy_event;
 
 /* Returns the venue's mark after its book changed; the engine calls it after
  * every liquidation pass. ctx is the pointer given to venue_set_mark_rule. */
@@ -199,6 +219,34 @@ void venue_cancel_all(venue *v, uint32_t account);
 void venue_set_oi_cap(venue *v, int64_t cap);
 int64_t venue_oi_cap(const venue *v);
 
+/* Venue risk policies (models/rule.h, "venue risk policies"). */
+typedef struct rule_policy rule_policy;
+
+/* Adds policy r with its checked params (which must outlive the venue)
+ * to the venue's, after those added before (the order the engine calls
+ * them in and venue_policy_event.policy counts); its state is allocated
+ * zeroed and set up by its init. PERR_INVALID when RULE_POLICY_MAX are
+ * there, PERR_NOMEM. */
+int venue_add_policy(venue *v, const rule_policy *r, const void *params,
+                     perr *e);
+size_t venue_policy_count(const venue *v);
+
+/* Scales the venue's margin by mult (RULE_POLICY_MARGIN_ONE = 1, >= 1):
+ * every bracket's maintenance rate becomes ceil(rate x mult) of its
+ * profile's, but no more than VENUE_MMR_SCALED_MAX (nor less than the
+ * profile's), so rates stay below 1 and in order; its maximum leverage max(1, floor(leverage / mult)), its
+ * maintenance amounts follow (profile_fill_cum), on a copy of the profile
+ * the venue keeps from the first call (venue_profile then returns it);
+ * every trader position is re-keyed at once, so the trigger index stays
+ * exact. */
+void venue_set_margin_multiplier(venue *v, int64_t mult);
+#define VENUE_MMR_SCALED_MAX (PROFILE_RATE_ONE / 100 * 99)
+int64_t venue_margin_multiplier(const venue *v);
+
+/* Lots the open interest (long lots) may still grow by under a cap of cap
+ * cash at the mark: max(0, floor(cap / (mark x K)) - long lots). */
+int64_t venue_oi_room(const venue *v, int64_t cap);
+
 /* The check after every public call that changes the ledger (an order, an
  * account opened, a deposit or withdrawal, a liquidation pass, a funding
  * settlement): with recount_every > 0, each such call tests the ledger's
@@ -232,7 +280,9 @@ int venue_update(venue *v, int64_t now, perr *e);
 /* The event records since the last venue_clear_events. */
 const venue_liquidation *venue_liquidations(const venue *v, size_t *n);
 const venue_adl *venue_adls(const venue *v, size_t *n);
-/* Empties the liquidation and ADL records and the book's fill buffer. */
+const venue_policy_event *venue_policy_events(const venue *v, size_t *n);
+/* Empties the liquidation, ADL and policy records and the book's fill
+ * buffer. */
 void venue_clear_events(venue *v);
 
 /* Counts every invariant from scratch (accounts_audit) and checks that

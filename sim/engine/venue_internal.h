@@ -44,6 +44,16 @@ typedef struct adl_candidate {
     uint32_t id;
 } adl_candidate;
 
+/* A venue's risk policy: its table, its params (the caller's) and the
+ * state the engine keeps for it. */
+typedef struct venue_policy {
+    const rule_policy *rule;
+    const void *params;
+    void *state;            /* rule->state_size bytes, owned */
+    uint32_t last_deferred; /* the account whose deferral was recorded last,
+                               so a wait is recorded once; ACCOUNT_NONE */
+} venue_policy;
+
 struct venue {
     const profile *p;
     book *book;
@@ -67,6 +77,14 @@ struct venue {
     size_t cool_n, cap_cool;
 
     rule_liq_window window; /* the policy's count per interval */
+
+    const profile *base;     /* the profile the venue was made with */
+    profile scaled;          /* v->p once the margin is scaled */
+    int64_t margin_mult;     /* RULE_POLICY_MARGIN_ONE = 1 */
+    venue_policy pol[RULE_POLICY_MAX]; /* in the order added */
+    size_t npol;
+    venue_policy_event *pevents;
+    size_t npevents, cap_pevents;
 
     adl_demand *demands;
     size_t ndemands, cap_demands;
@@ -120,6 +138,34 @@ int64_t venue_apply_fills(venue *v, const book_result *res, uint32_t taker,
 /* Liquidation passes at the current mark until nothing triggers: 0, or a
  * broken invariant's status (venue_liq.c). */
 int venue_liq_cascade(venue *v, perr *e);
+
+/* ---- the risk policies (venue.c) --------------------------------------- */
+
+/* Records what policy k did (venue_policy_event). */
+void venue_policy_record(venue *v, size_t k, rule_policy_action action,
+                         uint32_t who, double value);
+
+/* The policies' verdict on an order of account id that would reduce
+ * the position by reducing lots and open or grow it by opening lots:
+ * VENUE_ACCEPTED having moved *price and lowered *open_max (never below
+ * 0) as they say, or the first reason one rejects it; each change
+ * recorded. */
+venue_reject venue_policy_order(venue *v, uint32_t id,
+                                const book_order_spec *spec, int liquidation,
+                                int64_t reducing, int64_t opening,
+                                int64_t *price, int64_t *open_max);
+
+/* At a pass's start: each policy's mark hook. */
+void venue_policy_mark(venue *v);
+
+/* 1 when every policy admits a liquidation of account id, whose
+ * position's notional at the mark goes to *notional (a deferral recorded
+ * once per wait); venue_policy_liquidated(notional) after it. */
+int venue_policy_admits(venue *v, uint32_t id, int64_t *notional);
+void venue_policy_liquidated(venue *v, int64_t notional);
+
+/* Frees the policies' state and records (venue_free). */
+void venue_policy_free(venue *v);
 
 /* 1 while account id has lots pending auto-deleveraging (venue_liq.c). */
 int venue_liq_pending(const venue *v, uint32_t id);

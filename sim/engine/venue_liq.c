@@ -88,6 +88,7 @@ void venue_clear_events(venue *v)
 {
     v->nliqs = 0;
     v->nadls = 0;
+    v->npevents = 0;
     book_clear_fills(v->book);
 }
 
@@ -219,6 +220,10 @@ static int64_t send_ioc(venue *v, uint32_t id, int side, int64_t lots,
         return 0;
     book_order_spec s = {limit, lots, id, -side, BOOK_IOC,
                          BOOK_REDUCE_ONLY | BOOK_LIQUIDATION};
+    int64_t open_max = 0;
+    if (venue_policy_order(v, id, &s, 1, lots, 0, &s.price, &open_max)
+        != VENUE_ACCEPTED)
+        return 0; /* refused by a risk policy: left to the takeover */
     book_result res;
     if (book_submit(v->book, &s, &res, NULL) != 0)
         return 0; /* a size beyond the book's limits: left to the takeover */
@@ -579,10 +584,13 @@ static long liquidate_triggered(venue *v)
             uint32_t next = accounts_after_top(&v->acc, side, id);
             if (next != ACCOUNT_NONE)
                 __builtin_prefetch(&v->acc.a[next]);
-            if (!v->p->liq_style->admits(v->p, &v->window, v->now))
+            int64_t notional;
+            if (!venue_policy_admits(v, id, &notional)
+                || !v->p->liq_style->admits(v->p, &v->window, v->now))
                 return done ? done : -1;
             v->window.count++;
             liquidate(v, id);
+            venue_policy_liquidated(v, notional);
             done++;
         }
     }
@@ -601,6 +609,7 @@ int venue_liq_cascade(venue *v, perr *e)
     int mark_only = 0;
     for (;;) {
         release_cooldowns(v);
+        venue_policy_mark(v);
         long done = liquidate_triggered(v);
         int changed = done > 0;
         changed |= resolve_adl(v);

@@ -65,6 +65,10 @@ typedef struct world_site {
     int has_grid;            /* the map on the output grid is kept */
     liqmap_grid grid;
     summary_venue *summary;  /* what the run's summary says of the venue */
+    /* The place in rule_policies of the venue's k-th policy (in the order
+     * added, which venue_policy_event.policy counts), and their names. */
+    uint8_t policy_kind[RULE_POLICY_MAX];
+    const char *policy_name[RULE_POLICY_MAX];
 } world_site;
 
 struct world {
@@ -110,6 +114,32 @@ static int64_t quote_to_ticks(const world_site *wv, double quote)
     return (int64_t)llround(quote * wv->ticks_per_quote);
 }
 
+/* The risk policies venue i lists: each in its summary, and each enabled
+ * one on the venue, in registry order (scenario.h). */
+static int venue_policies(world *w, size_t i, perr *e)
+{
+    world_site *wv = &w->venues[i];
+    const scenario_venue *sv = &w->s->venues[i];
+    for (size_t k = 0; k < RULE_POLICY_MAX && rule_policies[k]; k++) {
+        const void *params = sv->policies[k];
+        if (!params)
+            continue;
+        summary_venue_list_policy(wv->summary, k);
+        int enabled;
+        memcpy(&enabled, params, sizeof enabled); /* the first member */
+        if (!enabled)
+            continue;
+        size_t n = venue_policy_count(wv->v);
+        int rc = venue_add_policy(
+            wv->v, (const rule_policy *)rule_policies[k], params, e);
+        if (rc != 0)
+            return rc;
+        wv->policy_kind[n] = (uint8_t)k;
+        wv->policy_name[n] = rule_policies[k]->name;
+    }
+    return 0;
+}
+
 static int venue_setup(world *w, size_t i, const world_options *opt, perr *e)
 {
     const scenario *s = w->s;
@@ -145,6 +175,9 @@ static int venue_setup(world *w, size_t i, const world_options *opt, perr *e)
                                        s->output.zscore_window_ms, e))
         || !(wv->summary = summary_venue_new(wv->p, s->duration_ms, e)))
         return perr_status(e, PERR_NOMEM);
+    int rc = venue_policies(w, i, e);
+    if (rc != 0)
+        return rc;
     mark_attach(wv->mark, wv->v, wv->funding);
     mark_set_index(wv->mark, (double)mark0);
     wv->last = BOOK_NO_PRICE;
@@ -422,6 +455,15 @@ static int drain_venue(world *w, size_t i, perr *e)
                                                now, fills, n, e)) != 0)
             return rc;
     }
+    const venue_policy_event *pe = venue_policy_events(wv->v, &n);
+    if (n) {
+        summary_venue_note_policy_events(wv->summary, pe, n,
+                                         wv->policy_kind);
+        if (SINK_KEEPS(w, wv, append_policy_events)
+            && (rc = w->out.ops->append_policy_events(
+                    w->out.ctx, (size_t)wv->out, pe, n, e)) != 0)
+            return rc;
+    }
     venue_clear_events(wv->v);
     const funding_settlement *fs = funding_settlements(wv->funding, &n);
     if (n) {
@@ -563,6 +605,13 @@ int world_run(world *w, const sink *out, world_progress_fn progress,
         if (k < 0)
             return k;
         w->venues[i].out = k;
+        world_site *wv = &w->venues[i];
+        size_t np = venue_policy_count(wv->v);
+        int rc;
+        if (np > 0 && SINK_KEEPS(w, wv, add_policies)
+            && (rc = w->out.ops->add_policies(w->out.ctx, (size_t)wv->out,
+                                              wv->policy_name, np, e)) != 0)
+            return rc;
     }
     /* Where liquidations sit at the start, on the venues that start with
      * positions. */

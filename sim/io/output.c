@@ -48,6 +48,7 @@
 #include "grow.h"
 #include "h5util.h"
 #include "output_internal.h"
+#include "rule.h"
 #include "utc.h"
 #include "version.h"
 
@@ -94,6 +95,13 @@ typedef struct out_trade {
     int8_t taker_side;
     uint8_t is_liquidation;
 } out_trade;
+
+typedef struct out_policy {
+    double time_s;
+    uint8_t policy, action;
+    uint32_t account;
+    double value;
+} out_policy;
 
 /* Part file names tried before giving up ("<path>.part", then
  * "<path>.2.part" ...), and the bytes such a name adds to the path. */
@@ -154,6 +162,14 @@ static const out_field trade_fields[] = {
     FIELD(out_trade, is_liquidation, K_U8, "1"),
 };
 
+static const out_field policy_fields[] = {
+    FIELD(out_policy, time_s, K_F64, "s"),
+    FIELD(out_policy, policy, K_U8, "index into the attribute policies"),
+    FIELD(out_policy, action, K_U8, "index into the attribute actions"),
+    FIELD(out_policy, account, K_U32, "account id, 4294967295 for none"),
+    FIELD(out_policy, value, K_F64, "per action (scenarios/README.md)"),
+};
+
 static const struct {
     const char *name;
     const out_field *fields;
@@ -182,7 +198,20 @@ static const struct {
                   sizeof(out_trade), OUTPUT_CHUNK,
                   "one row per fill of the book: price, size, maker, taker "
                   "and whether the taker was a liquidation"},
+    [T_POLICY] = {"policy", policy_fields, COUNT(policy_fields),
+                  sizeof(out_policy), OUTPUT_CHUNK,
+                  "one row per intervention of a venue risk policy: which "
+                  "policy, what it did (action), the account concerned and "
+                  "a value whose meaning the action gives"},
 };
+
+/* Tables only some venues have: trades where asked, policy where the venue
+ * has risk policies (output_add_policies makes it). */
+static int table_absent(const out_venue *v, int t)
+{
+    return (t == T_TRADES && !v->trades)
+           || (t == T_POLICY && !v->table[T_POLICY].buf);
+}
 
 /* ---- HDF5's error stack ------------------------------------------------- */
 
@@ -651,7 +680,7 @@ static int venue_build(output *o, out_venue *v, perr *e)
         bad = (events = h5u_make_group(g, "events")) < 0;
     }
     for (int t = 0; !bad && t < T_COUNT; t++) {
-        if (t == T_TRADES && !v->trades)
+        if (table_absent(v, t))
             continue;
         const char *units[16];
         for (size_t i = 0; i < schema[t].nfields; i++)
@@ -717,7 +746,7 @@ int output_add_venue(output *o, const char *name, const profile *p,
     o->nv++; /* from here on output_close and output_free see it */
     v->rows = malloc(OUTPUT_CHUNK * sizeof *v->rows);
     for (int t = 0; v->rows && t < T_COUNT; t++) {
-        if (t == T_TRADES && !v->trades)
+        if (t == T_POLICY || table_absent(v, t))
             continue;
         v->table[t].buf = malloc(schema[t].chunk * schema[t].size);
         if (!v->table[t].buf)
@@ -871,7 +900,7 @@ static int append_records(output *o, size_t vi, int t, row_fill fill,
     out_venue *v = output_venue_of(o, vi, &rc, e);
     if (!v)
         return rc;
-    if (t == T_TRADES && !v->trades)
+    if (table_absent(v, t))
         return 0;
     for (size_t i = 0; i < n; i++) {
         fill(table_row(v, t), v->p, records, i, now);
@@ -979,64 +1008,84 @@ int output_append_trades(output *o, size_t vi, int64_t now,
     return append_records(o, vi, T_TRADES, trade_row, f, n, now, e);
 }
 
-/* ---- the engine's sink (sink.h) ----------------------------------------- */
+/* ---- risk policies' interventions -------------------------------------- */
 
-static int sink_add_venue(void *o, const char *name, const profile *p,
-                          int trades, perr *e)
+/* names, comma-separated, into list (size bytes, cut short if need be). */
+static void join_names(const char *const *names, size_t n, char *list,
+                       size_t size)
 {
-    return output_add_venue(o, name, p, trades, e);
+    size_t used = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < n && names[i] && used < size; i++)
+        used += (size_t)snprintf(list + used, size - used, "%s%s",
+                                 i ? "," : "", names[i]);
 }
 
-static int sink_row(void *o, size_t vi, const metrics_row *row, perr *e)
-{
-    return output_append_row(o, vi, row, e);
-}
-
-static int sink_liquidations(void *o, size_t vi, const venue_liquidation *l,
-                             size_t n, perr *e)
-{
-    return output_append_liquidations(o, vi, l, n, e);
-}
-
-static int sink_adls(void *o, size_t vi, const venue_adl *a, size_t n,
-                     perr *e)
-{
-    return output_append_adls(o, vi, a, n, e);
-}
-
-static int sink_funding(void *o, size_t vi, const funding_settlement *f,
+int output_add_policies(output *o, size_t vi, const char *const *names,
                         size_t n, perr *e)
 {
-    return output_append_funding(o, vi, f, n, e);
+    int rc;
+    out_venue *v = output_venue_of(o, vi, &rc, e);
+    if (!v)
+        return rc;
+    if (v->table[T_POLICY].buf)
+        return perr_set(e, PERR_STATE, "%s: the policies of %s added twice",
+                        o->part, v->name);
+    char list[512], actions[256], where[128];
+    join_names(names, n, list, sizeof list);
+    join_names(rule_policy_action_names, SIZE_MAX, actions, sizeof actions);
+    v->table[T_POLICY].buf = malloc(schema[T_POLICY].chunk
+                                    * schema[T_POLICY].size);
+    if (!v->table[T_POLICY].buf)
+        return perr_set(e, PERR_NOMEM, "%s: no memory for the policies of %s",
+                        o->part, v->name);
+    snprintf(where, sizeof where, "%s/events", v->name);
+    h5u_quiet q;
+    h5u_quiet_begin(&q);
+    hid_t events = H5Gopen2(o->venues, where, H5P_DEFAULT);
+    const char *units[COUNT(policy_fields)];
+    for (size_t i = 0; i < COUNT(policy_fields); i++)
+        units[i] = policy_fields[i].unit;
+    hid_t d = events < 0 ? H5I_INVALID_HID
+                         : make_column(o, events, "policy",
+                                       o->file_type[T_POLICY], o->dcpl_rows,
+                                       v->p, units, COUNT(policy_fields));
+    v->table[T_POLICY].dset = d;
+    int bad = d < 0
+              || h5u_attr_string(d, "description", o->str_type,
+                                 schema[T_POLICY].what) < 0
+              || h5u_attr_string(d, "policies", o->str_type, list) < 0
+              || h5u_attr_string(d, "actions", o->str_type, actions) < 0;
+    if (events >= 0)
+        H5Gclose(events);
+    rc = bad ? output_fail(o, e, "cannot create /venues/%s/events/policy",
+                           v->name)
+             : 0;
+    h5u_quiet_end(&q);
+    return rc;
 }
 
-static int sink_trades(void *o, size_t vi, int64_t now, const book_fill *f,
-                       size_t n, perr *e)
+static void policy_row(void *row, const profile *p, const void *records,
+                       size_t i, int64_t now)
 {
-    return output_append_trades(o, vi, now, f, n, e);
+    const venue_policy_event *x = (const venue_policy_event *)records + i;
+    out_policy *r = row;
+    (void)p;
+    (void)now;
+    r->time_s = (double)x->time / 1000.0;
+    r->policy = x->policy;
+    r->action = x->action;
+    r->account = x->account;
+    r->value = x->value;
 }
 
-static int sink_liqmap(void *o, size_t vi, const liqmap *m, perr *e)
+int output_append_policy_events(output *o, size_t vi,
+                                const venue_policy_event *x, size_t n,
+                                perr *e)
 {
-    return output_add_liquidation_map(o, vi, m, e);
+    return append_records(o, vi, T_POLICY, policy_row, x, n, 0, e);
 }
 
-static int sink_liqmap_grid(void *o, size_t vi, const liqmap_grid *g,
-                            double every_s, perr *e)
-{
-    return output_add_liquidation_map_grid(o, vi, g, every_s, e);
-}
-
-static const sink_ops output_sink_ops = {
-    sink_add_venue, sink_row,     sink_liquidations,
-    sink_adls,      sink_funding, sink_trades,
-    sink_liqmap,    sink_liqmap_grid,
-};
-
-sink output_sink(output *o)
-{
-    return (sink){&output_sink_ops, o};
-}
 
 /* Gives the finished part file its final name, atomically. Without
  * overwrite a hard link is made, which fails when the name exists, so a

@@ -115,6 +115,18 @@ int output_append_funding(output *o, size_t venue,
 int output_append_trades(output *o, size_t venue, int64_t now,
                          const book_fill *f, size_t n, perr *e);
 
+/* The venue's risk policies, named in the order venue_policy_event.policy
+ * counts them: the table /venues/<v>/events/policy (time_s, policy,
+ * action, account, value) with the attributes policies and actions (the
+ * names, comma-separated, that the columns index). At most once per venue,
+ * only for a venue with policies; output_append_policy_events appends its
+ * rows (ignored for a venue without). */
+int output_add_policies(output *o, size_t venue, const char *const *names,
+                        size_t n, perr *e);
+int output_append_policy_events(output *o, size_t venue,
+                                const venue_policy_event *x, size_t n,
+                                perr *e);
+
 /* The venue's liquidation map at the start (liqmap.h) as the table
  * /venues/<v>/liquidation_map: one row per bucket with the fields
  * price_low, price_high (quote), long_notional, short_notional (quote at

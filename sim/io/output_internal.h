@@ -39,7 +39,7 @@ typedef struct out_field {
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The tables of a venue, in the order of this schema. */
-enum { T_LIQUIDATIONS, T_FUNDING, T_ADL, T_TRADES, T_COUNT };
+enum { T_LIQUIDATIONS, T_FUNDING, T_ADL, T_TRADES, T_POLICY, T_COUNT };
 
 typedef struct out_table {
     hid_t dset;

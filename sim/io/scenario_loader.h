@@ -196,6 +196,25 @@ int loader_read_expects(loader *ld, scenario *s);
 int loader_venue_ref(loader *ld, const scenario *s, const char *path,
                      const entry *item, int required, int32_t *out);
 
+/* ---- a venue's risk policies (scenario_policies.c) --------------------- */
+
+/* Takes the entry en at rel ("policies", "policies.NAME" or
+ * "policies.NAME.KEY") under venue v: a policy named is listed (from its
+ * defaults), a key parsed into its params; unknown names and keys fail at
+ * en with the nearest. */
+int loader_venue_policy(loader *ld, scenario_venue *v, const entry *en,
+                        const char *rel);
+
+/* Each listed policy's check against v's profile, placed at the key it
+ * names under venues[i] (item when the key is not in the file). */
+int loader_check_venue_policies(loader *ld, const scenario_venue *v,
+                                size_t i, const entry *item);
+
+/* Calls add with "policies.NAME.KEY" and the value of every key of every
+ * policy v lists, in registry and table order; add's first failure. */
+typedef int (*loader_key_fn)(void *ctx, const char *rel, const char *value);
+int loader_policy_keys(const scenario_venue *v, loader_key_fn add, void *ctx);
+
 /* ---- the resolved text (scenario_resolved.c) --------------------------- */
 
 /* Writes s->resolved: the whole run as YAML (scenario_load.h). */

@@ -129,6 +129,12 @@ static int kv_add(kv_list *l, const char *key, const char *value)
     return 0;
 }
 
+/* kv_add as a loader_key_fn. */
+static int kv_add_fn(void *l, const char *key, const char *value)
+{
+    return kv_add(l, key, value);
+}
+
 /* The start of a line at indent; the first line of a list item carries
  * its dash. */
 static void line_start(text_buf *t, int indent, int *dash)
@@ -227,8 +233,11 @@ static int write_venues(text_buf *t, kv_list *l, loader *ld,
         const entry *en;
         while ((en = loader_next_under(ld, prefix, &k, &rel)))
             if (en->kind == FLAT_SCALAR && strcmp(rel, "name") != 0
-                && strcmp(rel, "profile") != 0)
+                && strcmp(rel, "profile") != 0
+                && strncmp(rel, "policies.", 9) != 0)
                 rc |= kv_add(l, rel, en->value);
+        /* every key of each policy listed, as loaded */
+        rc |= loader_policy_keys(ve, kv_add_fn, l);
         emit_kvs(t, l, 4, 1);
     }
     return rc;

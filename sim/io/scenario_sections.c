@@ -439,6 +439,12 @@ static int load_venue_overrides(loader *ld, scenario_venue *v, size_t i,
             continue;
         en->used = 1;
         int rc;
+        if (strncmp(rel, "policies", 8) == 0
+            && (rel[8] == '\0' || rel[8] == '.')) {
+            if ((rc = loader_venue_policy(ld, v, en, rel)) != 0)
+                return rc;
+            continue;
+        }
         if (en->kind != FLAT_SCALAR) {
             if ((rc = venue_container(ld, en, rel, &v->profile)) != 0)
                 return rc;
@@ -460,7 +466,7 @@ static int load_venue_overrides(loader *ld, scenario_venue *v, size_t i,
                  (int)(sizeof placed.msg - sizeof prefix - 1), why.msg);
         return loader_fail_checked(ld, &placed, item);
     }
-    return 0;
+    return loader_check_venue_policies(ld, v, i, item);
 }
 
 static int load_venue(loader *ld, scenario *s, size_t i)
