@@ -36,9 +36,9 @@
 #include "sweep_exec.h"
 #include "sweep_index.h"
 #include "sweep_log.h"
+#include "wallclock.h"
 #ifdef PERPSIM_HAVE_MPI
 #include "mpipool.h"
-#include "wallclock.h"
 #endif
 
 static const struct option long_options[] = {
@@ -496,20 +496,29 @@ int cmd_sweep_execute(const cmd_sweep_opts *c, const sweep *s, double t0)
     return status;
 }
 
-static int run_local(const cmd_sweep_opts *c)
+/* The loader of `perpsim sweep`: the sweep file c->file. */
+static int load_file(void *ctx, const cmd_sweep_opts *c, int check, sweep *s)
+{
+    (void)ctx;
+    return load(c, check, s);
+}
+
+static int run_local(const cmd_sweep_opts *c, cmd_sweep_loader loader,
+                     void *ctx)
 {
     double t0 = wallclock_seconds();
     sweep s;
-    int status = load(c, c->dry_run ? SWEEP_CHECK_FILE : SWEEP_CHECK_RUNS, &s);
-    if (status != EXIT_OK)
-        return status;
-    status = c->dry_run ? dry_run(&s) : cmd_sweep_execute(c, &s, t0);
+    memset(&s, 0, sizeof s);
+    int status = loader(ctx, c, SWEEP_CHECK_RUNS, &s);
+    if (status == EXIT_OK)
+        status = cmd_sweep_execute(c, &s, t0);
     sweep_free(&s);
     return status;
 }
 
 #ifdef PERPSIM_HAVE_MPI
-static int run_mpi(const cmd_sweep_opts *c, int *argc, char ***argv)
+static int run_mpi(const cmd_sweep_opts *c, cmd_sweep_loader loader,
+                   void *ctx, int *argc, char ***argv, int *root)
 {
     double t0 = wallclock_seconds();
     int rank, size;
@@ -525,11 +534,11 @@ static int run_mpi(const cmd_sweep_opts *c, int *argc, char ***argv)
     int status;
     if (rank == 0) {
         /* Rank 0 checks everything; the others need only the plan. */
-        status = load(c, SWEEP_CHECK_RUNS, &s);
+        status = loader(ctx, c, SWEEP_CHECK_RUNS, &s);
         if (status == EXIT_OK)
             status = prepare(c, &s, &todo, &n_todo, &n_done);
     } else {
-        status = load(c, SWEEP_CHECK_FILE, &s);
+        status = loader(ctx, c, SWEEP_CHECK_FILE, &s);
     }
     sweep_ctx x;
     memset(&x, 0, sizeof x);
@@ -562,9 +571,28 @@ static int run_mpi(const cmd_sweep_opts *c, int *argc, char ***argv)
     free(todo);
     sweep_free(&s);
     mpipool_finalize();
+    *root = rank == 0;
     return rank == 0 ? status : EXIT_OK;
 }
 #endif
+
+int cmd_sweep_run(const cmd_sweep_opts *c, cmd_sweep_loader loader,
+                  void *ctx, int *argc, char ***argv, int *root)
+{
+    *root = 1;
+#ifdef PERPSIM_HAVE_MPI
+    if (c->mpi || mpipool_launched())
+        return run_mpi(c, loader, ctx, argc, argv, root);
+#else
+    (void)argc;
+    (void)argv;
+    if (c->mpi)
+        return cmd_usage(c->cmd, "this perpsim was built without MPI; "
+                                 "rebuild with OpenMPI installed, or drop",
+                         "--mpi");
+#endif
+    return run_local(c, loader, ctx);
+}
 
 /* ---- inspect ------------------------------------------------------------ */
 
@@ -660,19 +688,21 @@ int cmd_sweep(int argc, char **argv)
         return status;
     if (c.merge)
         return merge(&c);
-#ifdef PERPSIM_HAVE_MPI
-    if (!c.dry_run && (c.mpi || mpipool_launched())) {
-        if (c.shard_n)
-            return usage("--shard runs one slice on local workers; under "
-                         "mpirun, give each shard its own mpirun, or drop",
-                         "--shard");
-        return run_mpi(&c, &argc, &argv);
+    if (c.dry_run) {
+        sweep s;
+        status = load(&c, SWEEP_CHECK_FILE, &s);
+        if (status == EXIT_OK) {
+            status = dry_run(&s);
+            sweep_free(&s);
+        }
+        return status;
     }
-#else
-    if (c.mpi)
-        return usage("this perpsim was built without MPI; rebuild with "
-                     "OpenMPI installed, or drop",
-                     "--mpi");
+#ifdef PERPSIM_HAVE_MPI
+    if (c.shard_n && (c.mpi || mpipool_launched()))
+        return usage("--shard runs one slice on local workers; under "
+                     "mpirun, give each shard its own mpirun, or drop",
+                     "--shard");
 #endif
-    return run_local(&c);
+    int root;
+    return cmd_sweep_run(&c, load_file, NULL, &argc, &argv, &root);
 }
