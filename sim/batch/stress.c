@@ -55,9 +55,9 @@ static const stress_stat stats[] = {
      STRESS_LIQUIDATIONS, P95, 0},
     {"cascade.worst_40m_share", "share in the worst 40 min, mean",
      COMPARE_SHARE, STRESS_WORST_40M, 0, 0},
-    {"fund_need.p99", "fund covering 99% of paths", COMPARE_QUOTE,
+    {"fund_need.p99", "fund covering 99% (with ADL notional)", COMPARE_QUOTE,
      STRESS_FUND_NEED, P99, 0},
-    {"fund_need.p999", "fund covering 99.9% of paths", COMPARE_QUOTE,
+    {"fund_need.p999", "fund covering 99.9% (with ADL notional)", COMPARE_QUOTE,
      STRESS_FUND_NEED, P999, 0},
 };
 
