@@ -89,8 +89,8 @@ static size_t stat(const char *name)
 
 Test(stress, statistics_of_known_paths_with_intervals_around_them)
 {
-    /* 20 paths: drawdown k; ADL on paths 0, 5, 10, 15 ($100 each); the
-     * fund reaches 0 on path 3 */
+    /* 20 paths: drawdown k; ADL on paths 0, 5, 10, 15 ($100 each, $30 of
+     * it passed on); the fund reaches 0 on path 3 */
     venue_paths p;
     paths_new(&p, 1, 20);
     for (size_t k = 0; k < 20; k++) {
@@ -100,6 +100,7 @@ Test(stress, statistics_of_known_paths_with_intervals_around_them)
         if (k % 5 == 0) {
             p.q[STRESS_ADL_COUNT][k] = 3;
             p.q[STRESS_ADL_NOTIONAL][k] = 100;
+            p.q[STRESS_ADL_SHORTFALL][k] = 30;
         }
     }
     p.q[STRESS_FUND_MIN][3] = 0;
@@ -115,8 +116,8 @@ Test(stress, statistics_of_known_paths_with_intervals_around_them)
     cr_expect_eq(c[stat("adl.notional_mean")].value, 20);
     cr_expect_eq(c[stat("adl.notional_given_adl")].value, 100);
     cr_expect_eq(c[stat("cascade.worst_40m_share")].value, 0.5);
-    /* fund need: drawdown + ADL notional, so path 15 needs 115 */
-    cr_expect_eq(p.q[STRESS_FUND_NEED][15], 115);
+    /* fund need: drawdown + what ADL passed on, so path 15 needs 45 */
+    cr_expect_eq(p.q[STRESS_FUND_NEED][15], 45);
     cr_expect_eq(p.q[STRESS_EXHAUSTED][3], 1);
     cr_expect_eq(p.q[STRESS_EXHAUSTED][4], 0);
     for (size_t s = 0; s < n_stats; s++) {
@@ -134,8 +135,8 @@ Test(stress, statistics_of_known_paths_with_intervals_around_them)
     cr_expect_not(c[stat("drawdown.p95")].tail_short);
     cr_expect(c[stat("drawdown.p99")].tail_short);
     cr_expect(c[stat("fund_need.p999")].tail_short);
-    /* (n-1)p = 18.981: between the two largest needs, 110 and 115 */
-    cr_expect_float_eq(c[stat("fund_need.p999")].value, 110 + 0.981 * 5,
+    /* (n-1)p = 18.981: between the two largest needs, 40 and 45 */
+    cr_expect_float_eq(c[stat("fund_need.p999")].value, 40 + 0.981 * 5,
                        1e-9);
     /* the mean's interval is not a point: the paths differ */
     cr_expect_lt(c[stat("drawdown.mean")].low, c[stat("drawdown.mean")].high);

@@ -784,7 +784,8 @@ class Stress:
                 diff_ci_low, diff_ci_high, tail_short (1 for a percentile
                 that the paths cannot resolve)
     values      values[venue][quantity]: an arms x paths array of each
-                path's drawdown, adl_count, adl_notional, fund_min,
+                path's drawdown, adl_count, adl_notional, adl_shortfall,
+                fund_min,
                 liquidations, worst_40m_share, fund_need, exhausted (NaN
                 where the path's run did not finish)
     """

@@ -21,6 +21,7 @@ const stress_quantity stress_quantities[STRESS_QUANTITIES] = {
     [STRESS_DRAWDOWN] = {"drawdown", "insurance_fund.max_drawdown"},
     [STRESS_ADL_COUNT] = {"adl_count", "adl.count"},
     [STRESS_ADL_NOTIONAL] = {"adl_notional", "adl.notional"},
+    [STRESS_ADL_SHORTFALL] = {"adl_shortfall", "adl.shortfall"},
     [STRESS_FUND_MIN] = {"fund_min", "insurance_fund.min"},
     [STRESS_LIQUIDATIONS] = {"liquidations", "liquidations.total_notional"},
     [STRESS_WORST_40M] = {"worst_40m_share", "liquidations.worst_40m_share"},
@@ -55,9 +56,9 @@ static const stress_stat stats[] = {
      STRESS_LIQUIDATIONS, P95, 0},
     {"cascade.worst_40m_share", "share in the worst 40 min, mean",
      COMPARE_SHARE, STRESS_WORST_40M, 0, 0},
-    {"fund_need.p99", "fund covering 99% (with ADL notional)", COMPARE_QUOTE,
+    {"fund_need.p99", "fund covering 99% of paths", COMPARE_QUOTE,
      STRESS_FUND_NEED, P99, 0},
-    {"fund_need.p999", "fund covering 99.9% (with ADL notional)", COMPARE_QUOTE,
+    {"fund_need.p999", "fund covering 99.9% of paths", COMPARE_QUOTE,
      STRESS_FUND_NEED, P999, 0},
 };
 
@@ -107,8 +108,9 @@ static void derive(double *const q[], size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         double adl = q[STRESS_ADL_COUNT][i], fmin = q[STRESS_FUND_MIN][i];
+        double passed_on = q[STRESS_ADL_SHORTFALL][i];
         q[STRESS_FUND_NEED][i] = q[STRESS_DRAWDOWN][i]
-                                 + q[STRESS_ADL_NOTIONAL][i];
+                                 + (passed_on > 0 ? passed_on : 0);
         q[STRESS_EXHAUSTED][i] = isnan(adl) ? NAN
                                  : (adl > 0 || fmin <= 0) ? 1
                                                           : 0;

@@ -5,7 +5,8 @@
  *
  * Per venue and path, the report takes from the summary metrics
  * (summary_venue.h) the quantities of stress_quantities: the fund's
- * largest drawdown, the ADL closes and their notional, the fund's least
+ * largest drawdown, the ADL closes, their notional and their shortfall
+ * (what they cost the counterparties against the mark), the fund's least
  * value on the output grid, the liquidated notional and the share of it in
  * the worst 40 minutes; and derives two:
  *   exhausted  1 when the fund was exhausted on that path: a loss went
@@ -14,10 +15,12 @@
  *              auto-deleveraged (adl.count > 0), or the fund's value fell
  *              to zero on the output grid (insurance_fund.min <= 0); else 0;
  *   fund_need  the loss the fund had to absorb: its largest drawdown plus
- *              the notional closed by ADL, the whole value of what it could
- *              not take (a cautious bound: what ADL passed on to the
- *              counterparties is at most that value for a long, and the
- *              run does not record it more exactly).
+ *              what went beyond it to ADL (adl.shortfall, where positive:
+ *              what the closes cost their counterparties against the mark
+ *              at the close). Where the fund ran out this is a floor: a
+ *              larger fund would also have carried what it took over as
+ *              the price moved on, so the fund a venue needs is read across
+ *              arms of --vary over fund sizes (their exhaustion).
  * The statistics (stress_stats) of each arm are taken over the paths whose
  * runs finished in every arm, so that arms are compared on the same paths.
  * Quantiles are GSL's (gsl_sort, then gsl_stats_quantile_from_sorted_data:
@@ -61,6 +64,7 @@ enum {
     STRESS_DRAWDOWN,
     STRESS_ADL_COUNT,
     STRESS_ADL_NOTIONAL,
+    STRESS_ADL_SHORTFALL,
     STRESS_FUND_MIN,
     STRESS_LIQUIDATIONS,
     STRESS_WORST_40M,

@@ -140,7 +140,7 @@ static void cell_text(const stress_cell *c, compare_unit u, int diff,
                                                                          : "");
 }
 
-enum { LABEL_W = 40, CELL_W = 30 };
+enum { LABEL_W = 34, CELL_W = 30 };
 
 static void print_block(const stress_report *r, size_t v, int diff)
 {
@@ -182,9 +182,9 @@ static void print_table(const stress_report *r)
         }
     }
     printf("\nexhausted: ADL closed positions, or the fund fell to 0.\n"
-           "fund covering: the percentile of the fund's drawdown plus the "
-           "notional ADL closed\n(where ADL happened, a cautious bound on "
-           "what the fund would have needed).\n"
+           "fund covering: the percentile of the fund's drawdown plus what "
+           "went beyond it to ADL\n(adl.shortfall: what the ADL closes cost "
+           "their counterparties against the mark).\n"
            "too few paths: a percentile p needs 1/(1-p) paths (1000 for the "
            "99.9th); the value is then\nthe largest or next to it, with no "
            "interval.\n");
