@@ -288,19 +288,25 @@ static char *read_in(const char *dir, const char *name)
     return text;
 }
 
+/* The SMALL report at -j jobs into dir/sub, which must succeed. */
+static void small_report(outcome *o, int jobs, const char *dir,
+                         const char *sub)
+{
+    perpsim_src(o, SMALL " -j %d -o %s/%s", jobs, dir, sub);
+    cr_assert_eq(o->status, 0, "%s%s", o->out, o->err);
+}
+
 Test(stress_cli, the_report_is_the_same_at_any_number_of_workers_or_ranks)
 {
     char dir[64];
     support_temp_dir(dir, sizeof dir, "stress");
     outcome o;
-    perpsim_src(&o, SMALL " -j 1 -o %s/one", dir);
-    cr_assert_eq(o.status, 0, "%s%s", o.out, o.err);
+    small_report(&o, 1, dir, "one");
     cr_expect_not_null(strstr(o.out, "venue binance: paired difference from "
                                      "1000000"),
                        "%s", o.out);
     cr_expect_not_null(strstr(o.out, "(max: too few paths)"), "%s", o.out);
-    perpsim_src(&o, SMALL " -j 2 -o %s/two", dir);
-    cr_assert_eq(o.status, 0, "%s%s", o.out, o.err);
+    small_report(&o, 2, dir, "two");
     char one[128], two[128];
     snprintf(one, sizeof one, "%s/one", dir);
     snprintf(two, sizeof two, "%s/two", dir);
@@ -316,8 +322,7 @@ Test(stress_cli, the_report_is_the_same_at_any_number_of_workers_or_ranks)
     snprintf(path, sizeof path, "%s/stress.png", one);
     cr_expect(is_png(path), "%s is not a PNG", path);
     /* started again, nothing runs and the report is the same */
-    perpsim_src(&o, SMALL " -j 2 -o %s/one", dir);
-    cr_assert_eq(o.status, 0, "%s%s", o.out, o.err);
+    small_report(&o, 2, dir, "one");
     cr_expect_not_null(strstr(o.out, "0 to run"), "%s", o.out);
     b = read_in(one, "stress.csv");
     cr_expect_str_eq(a, b);
@@ -349,10 +354,9 @@ Test(stress_cli, the_hdf5_report_holds_the_table_and_every_path)
     char dir[64];
     support_temp_dir(dir, sizeof dir, "stress");
     outcome o;
-    perpsim_src(&o, SMALL " -j 2 -o %s", dir);
-    cr_assert_eq(o.status, 0, "%s%s", o.out, o.err);
+    small_report(&o, 2, dir, "report");
     char path[256];
-    snprintf(path, sizeof path, "%s/stress.h5", dir);
+    snprintf(path, sizeof path, "%s/report/stress.h5", dir);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     cr_assert_geq(f, 0);
     int64_t paths = 0, resamples = 0;

@@ -16,6 +16,7 @@
 #include "compare.h"
 #include "summary.h"
 #include "sweep.h"
+#include "sweep_index.h"
 
 enum { EXIT_OK = 0, EXIT_RUN_FAILED = 1, EXIT_USAGE = 2 };
 
@@ -121,6 +122,31 @@ typedef struct cmd_variants {
     uint64_t seed;        /* the scenario's, with sets (cmd_variants_plan) */
 } cmd_variants;
 
+/* The options of a command that runs variants: its sweep's and its
+ * variants'. */
+typedef struct cmd_variants_opts {
+    cmd_sweep_opts run;
+    cmd_variants var;
+} cmd_variants_opts;
+
+/* A command's own option ch (its value arg) for cmd_variants_options: 0
+ * taken, 1 not the command's, or EXIT_USAGE after saying what is wrong. */
+typedef int (*cmd_own_option)(cmd_variants_opts *o, int ch, const char *arg);
+
+/* Reads argv for the command o->run.cmd (started by cmd_sweep_opts_start,
+ * o->var.cmd set): --vary, --set, the command's own options (own), the
+ * sweep's (-j, -o into *out, --force, -q, --help); at most one scenario
+ * after them, left at argv[optind]. Returns EXIT_OK, -1 for --help, or
+ * EXIT_USAGE after saying what is wrong. */
+int cmd_variants_options(int argc, char **argv, const struct option *options,
+                         cmd_own_option own, cmd_variants_opts *o,
+                         const char **out);
+
+/* The path of file in the command's folder, in buf (cmd_sweep_dir keeps
+ * the folder short enough for it). */
+const char *cmd_in_dir(const cmd_sweep_opts *c, const char *file,
+                       char buf[static CMD_PATH_MAX]);
+
 /* The getopt_long entries of --vary (ch 'V') and --set (ch 's'). */
 #define CMD_VARIANTS_OPTIONS                                                 \
     {"vary", required_argument, NULL, 'V'},                                  \
@@ -149,6 +175,27 @@ int cmd_variants_plan(cmd_variants *v, int check, char **text, size_t *len);
  * as DIR/sweep.yaml. */
 int cmd_variants_load(void *ctx, const cmd_sweep_opts *c, int check,
                       sweep *s);
+
+/* How a command reads argv into o (EXIT_OK, -1 for --help, or
+ * EXIT_USAGE), and how it makes its table (*out) from the index of its
+ * runs (0, or PERR_INVALID / PERR_NOMEM with e filled). */
+typedef int (*cmd_variants_parse)(int argc, char **argv,
+                                  cmd_variants_opts *o);
+typedef int (*cmd_variants_build)(const sweep_index *ix,
+                                  const cmd_variants_opts *o, void *out,
+                                  perr *e);
+
+/* What compare and stress do before their tables: reads the options
+ * (parse), runs the sweep of o->var into o->run.dir (cmd_sweep_run), then,
+ * in the process that wrote its index (o->run.index_name, its path into
+ * index), builds the table *out from it. Returns 1 when the caller goes on
+ * to report *out, with the runs' exit status in *status; 0 when it stops
+ * with *status (bad usage, an MPI rank other than 0, an index that cannot
+ * be read or a table that cannot be built, said on stderr). */
+int cmd_variants_report(int argc, char **argv, cmd_variants_parse parse,
+                        cmd_variants_build build, cmd_variants_opts *o,
+                        void *out, char index[static CMD_PATH_MAX],
+                        int *status);
 
 /* Draws png from input with the Python tool tools/NAME (PERPSIM_TOOLS, or
  * this tree's tools/): says where the figure is, or that it was not drawn

@@ -38,10 +38,7 @@
 #include "sweep.h"
 #include "sweep_index.h"
 
-typedef struct compare_opts {
-    cmd_sweep_opts run;
-    cmd_variants var;
-} compare_opts;
+typedef cmd_variants_opts compare_opts;
 
 static const struct option long_options[] = {
     CMD_VARIANTS_OPTIONS,
@@ -55,6 +52,24 @@ static int usage(const char *what, const char *arg)
     return cmd_usage("compare", what, arg);
 }
 
+/* --venues and --replicates N. */
+static int own_option(compare_opts *o, int ch, const char *arg)
+{
+    char *end;
+    switch (ch) {
+    case 'v': o->var.by_venue = 1; return 0;
+    case 'r':
+        o->var.replicates = strtoul(arg, &end, 10);
+        if (*end || end == arg || o->var.replicates < 1
+            || o->var.replicates > 100000)
+            return usage("--replicates takes a number of seeds in [1, "
+                         "100000], got",
+                         arg);
+        return 0;
+    default: return 1;
+    }
+}
+
 static int parse_options(int argc, char **argv, compare_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -62,35 +77,10 @@ static int parse_options(int argc, char **argv, compare_opts *o)
     o->var.cmd = "compare";
     o->var.replicates = 10;
     const char *out = NULL;
-    int ch;
-    while ((ch = getopt_long(argc, argv, CMD_SWEEP_SHORT, long_options, NULL))
-           != -1) {
-        char *end;
-        int rc = cmd_variants_option(&o->var, ch, optarg);
-        if (rc != 1) {
-            if (rc)
-                return rc;
-            continue;
-        }
-        switch (ch) {
-        case 'v': o->var.by_venue = 1; break;
-        case 'r':
-            o->var.replicates = strtoul(optarg, &end, 10);
-            if (*end || end == optarg || o->var.replicates < 1
-                || o->var.replicates > 100000)
-                return usage("--replicates takes a number of seeds in [1, "
-                             "100000], got",
-                             optarg);
-            break;
-        default:
-            if ((rc = cmd_sweep_option(ch, argv, long_options, &o->run,
-                                       &out)))
-                return rc;
-        }
-    }
-    if (optind + 1 < argc)
-        return usage("takes one scenario file; extra argument",
-                     argv[optind + 1]);
+    int rc = cmd_variants_options(argc, argv, long_options, own_option, o,
+                                  &out);
+    if (rc != EXIT_OK)
+        return rc;
     if (!o->var.n_vary && !o->var.by_venue)
         return usage("say what to compare: --vary KEY=V1,V2 (variants of the "
                      "scenario) or --venues (its venues)",
@@ -99,8 +89,7 @@ static int parse_options(int argc, char **argv, compare_opts *o)
         return usage("--venues compares the venues of one scenario; it "
                      "takes no --vary",
                      NULL);
-    int rc = cmd_variants_scenario(&o->var, optind < argc ? argv[optind]
-                                                          : NULL);
+    rc = cmd_variants_scenario(&o->var, optind < argc ? argv[optind] : NULL);
     if (rc == EXIT_OK)
         rc = cmd_sweep_dir(&o->run, out,
                            o->var.scenario ? o->var.scenario
@@ -190,20 +179,12 @@ static void print_table(const compare_opts *o, const compare_table *t)
         printf("\n");
 }
 
-/* The path of file in the comparison's folder (DIR/compare.h5, ...), in
- * buf; cmd_sweep_dir keeps DIR short enough for it. */
-static const char *in_dir(const compare_opts *o, const char *file,
-                          char buf[static CMD_PATH_MAX])
-{
-    snprintf(buf, CMD_PATH_MAX, "%s/%s", o->run.dir, file);
-    return buf;
-}
-
 /* Writes DIR/compare.csv through a part file. */
 static int write_csv(const compare_opts *o, const compare_table *t)
 {
     char path[CMD_PATH_MAX], part[CMD_PATH_MAX + 8];
-    FILE *f = cmd_part_open("compare", in_dir(o, "compare.csv", path), part);
+    FILE *f = cmd_part_open("compare",
+                            cmd_in_dir(&o->run, "compare.csv", path), part);
     if (!f)
         return EXIT_RUN_FAILED;
     fputs("venue,metric,label,unit,arm,n,mean,sd,ci_low,ci_high,diff_n,"
@@ -250,7 +231,7 @@ static int write_csv(const compare_opts *o, const compare_table *t)
 static int mark_index(const compare_opts *o, const compare_table *t)
 {
     char path[CMD_PATH_MAX];
-    in_dir(o, "compare.h5", path);
+    cmd_in_dir(&o->run, "compare.h5", path);
     h5u_quiet q;
     h5u_quiet_begin(&q);
     hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
@@ -283,33 +264,21 @@ static int mark_index(const compare_opts *o, const compare_table *t)
     return EXIT_OK;
 }
 
+static int build(const sweep_index *ix, const compare_opts *o, void *t,
+                 perr *e)
+{
+    return compare_build(ix, o->var.by_venue, t, e);
+}
+
 int cmd_compare(int argc, char **argv)
 {
     compare_opts o;
-    int status = parse_options(argc, argv, &o);
-    if (status != EXIT_OK)
-        return status;
-    int root;
-    status = cmd_sweep_run(&o.run, cmd_variants_load, &o.var, &argc, &argv,
-                           &root);
-    if (status == EXIT_USAGE || !root)
-        return status;
-
-    char index[CMD_PATH_MAX];
-    sweep_index ix;
     compare_table t;
-    perr e;
-    perr_clear(&e);
-    if (sweep_index_read(in_dir(&o, "compare.h5", index), &ix, &e) != 0) {
-        fprintf(stderr, "perpsim compare: %s\n", e.msg);
-        return EXIT_RUN_FAILED;
-    }
-    int rc = compare_build(&ix, o.var.by_venue, &t, &e);
-    sweep_index_free(&ix);
-    if (rc != 0) {
-        fprintf(stderr, "perpsim compare: %s: %s\n", index, e.msg);
-        return rc == PERR_INVALID ? EXIT_USAGE : EXIT_RUN_FAILED;
-    }
+    char index[CMD_PATH_MAX];
+    int status;
+    if (!cmd_variants_report(argc, argv, parse_options, build, &o, &t, index,
+                             &status))
+        return status;
     print_table(&o, &t);
     int wrote = write_csv(&o, &t);
     if (wrote == EXIT_OK)
@@ -319,7 +288,7 @@ int cmd_compare(int argc, char **argv)
         snprintf(written, sizeof written, "the table and %s/compare.csv are "
                                           "written", o.run.dir);
         wrote = cmd_draw("compare", "plot-compare", index,
-                         in_dir(&o, "compare.png", png), written);
+                         cmd_in_dir(&o.run, "compare.png", png), written);
     }
     compare_table_free(&t);
     return wrote > status ? wrote : status;

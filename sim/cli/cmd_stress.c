@@ -37,10 +37,7 @@
 
 #define PATHS_MAX 1000000
 
-typedef struct stress_opts {
-    cmd_sweep_opts run;
-    cmd_variants var;
-} stress_opts;
+typedef cmd_variants_opts stress_opts;
 
 static const struct option long_options[] = {
     CMD_VARIANTS_OPTIONS,
@@ -53,42 +50,35 @@ static int usage(const char *what, const char *arg)
     return cmd_usage("stress", what, arg);
 }
 
+/* --paths N. */
+static int own_option(stress_opts *o, int ch, const char *arg)
+{
+    if (ch != 'n')
+        return 1;
+    char *end;
+    o->var.replicates = strtoul(arg, &end, 10);
+    if (*end || end == arg || o->var.replicates < 1
+        || o->var.replicates > PATHS_MAX)
+        return usage("--paths takes a number of paths in [1, 1000000], got",
+                     arg);
+    return 0;
+}
+
 static int parse_options(int argc, char **argv, stress_opts *o)
 {
     memset(o, 0, sizeof *o);
     cmd_sweep_opts_start(&o->run, "stress", "sweep.h5");
     o->var.cmd = "stress";
     const char *out = NULL;
-    int ch;
-    while ((ch = getopt_long(argc, argv, CMD_SWEEP_SHORT, long_options, NULL))
-           != -1) {
-        char *end;
-        int rc = cmd_variants_option(&o->var, ch, optarg);
-        if (rc != 1) {
-            if (rc)
-                return rc;
-            continue;
-        }
-        if (ch == 'n') {
-            o->var.replicates = strtoul(optarg, &end, 10);
-            if (*end || end == optarg || o->var.replicates < 1
-                || o->var.replicates > PATHS_MAX)
-                return usage("--paths takes a number of paths in [1, "
-                             "1000000], got",
-                             optarg);
-        } else if ((rc = cmd_sweep_option(ch, argv, long_options, &o->run,
-                                          &out))) {
-            return rc;
-        }
-    }
+    int rc = cmd_variants_options(argc, argv, long_options, own_option, o,
+                                  &out);
+    if (rc != EXIT_OK)
+        return rc;
     if (optind >= argc)
         return usage("missing scenario file", NULL);
-    if (optind + 1 < argc)
-        return usage("takes one scenario file; extra argument",
-                     argv[optind + 1]);
     if (!o->var.replicates)
         return usage("say how many paths: --paths N", NULL);
-    int rc = cmd_variants_scenario(&o->var, argv[optind]);
+    rc = cmd_variants_scenario(&o->var, argv[optind]);
     if (rc)
         return rc;
     /* results/stress-NAME[-KEY-VALUES] */
@@ -101,13 +91,6 @@ static int parse_options(int argc, char **argv, stress_opts *o)
         cmd_variants_dir(&o->var, o->run.dir, sizeof o->run.dir);
     o->run.file = o->var.scenario;
     return EXIT_OK;
-}
-
-static const char *in_dir(const stress_opts *o, const char *file,
-                          char buf[static CMD_PATH_MAX])
-{
-    snprintf(buf, CMD_PATH_MAX, "%s/%s", o->run.dir, file);
-    return buf;
 }
 
 static const stress_cell *cell_of(const stress_report *r, size_t v, size_t s,
@@ -195,7 +178,8 @@ static void print_table(const stress_report *r)
 static int write_csv(const stress_opts *o, const stress_report *r)
 {
     char path[CMD_PATH_MAX], part[CMD_PATH_MAX + 8];
-    FILE *f = cmd_part_open("stress", in_dir(o, "stress.csv", path), part);
+    FILE *f = cmd_part_open("stress", cmd_in_dir(&o->run, "stress.csv", path),
+                            part);
     if (!f)
         return EXIT_RUN_FAILED;
     size_t n_stats;
@@ -360,7 +344,7 @@ static int put_attrs(hid_t f, hid_t str, const stress_opts *o,
 static int write_h5(const stress_opts *o, const stress_report *r)
 {
     char path[CMD_PATH_MAX], part[CMD_PATH_MAX + 8];
-    in_dir(o, "stress.h5", path);
+    cmd_in_dir(&o->run, "stress.h5", path);
     snprintf(part, sizeof part, "%s.part", path);
     h5u_quiet q;
     h5u_quiet_begin(&q);
@@ -386,33 +370,22 @@ static int write_h5(const stress_opts *o, const stress_report *r)
     return EXIT_OK;
 }
 
+/* The report of the index, resampled from the scenario's seed. */
+static int build(const sweep_index *ix, const stress_opts *o, void *r,
+                 perr *e)
+{
+    return stress_build(ix, o->var.seed, STRESS_RESAMPLES, r, e);
+}
+
 int cmd_stress(int argc, char **argv)
 {
     stress_opts o;
-    int status = parse_options(argc, argv, &o);
-    if (status != EXIT_OK)
-        return status;
-    int root;
-    status = cmd_sweep_run(&o.run, cmd_variants_load, &o.var, &argc, &argv,
-                           &root);
-    if (status == EXIT_USAGE || !root)
-        return status;
-
-    char index[CMD_PATH_MAX];
-    sweep_index ix;
     stress_report r;
-    perr e;
-    perr_clear(&e);
-    if (sweep_index_read(in_dir(&o, "sweep.h5", index), &ix, &e) != 0) {
-        fprintf(stderr, "perpsim stress: %s\n", e.msg);
-        return EXIT_RUN_FAILED;
-    }
-    int rc = stress_build(&ix, o.var.seed, STRESS_RESAMPLES, &r, &e);
-    sweep_index_free(&ix);
-    if (rc != 0) {
-        fprintf(stderr, "perpsim stress: %s: %s\n", index, e.msg);
-        return rc == PERR_INVALID ? EXIT_USAGE : EXIT_RUN_FAILED;
-    }
+    char index[CMD_PATH_MAX];
+    int status;
+    if (!cmd_variants_report(argc, argv, parse_options, build, &o, &r, index,
+                             &status))
+        return status;
     print_table(&r);
     int wrote = write_csv(&o, &r);
     int h5 = write_h5(&o, &r);
@@ -421,8 +394,9 @@ int cmd_stress(int argc, char **argv)
         snprintf(written, sizeof written,
                  "the table, %s/stress.csv and stress.h5 are written",
                  o.run.dir);
-        h5 = cmd_draw("stress", "plot-stress", in_dir(&o, "stress.h5", index),
-                      in_dir(&o, "stress.png", png), written);
+        h5 = cmd_draw("stress", "plot-stress",
+                      cmd_in_dir(&o.run, "stress.h5", index),
+                      cmd_in_dir(&o.run, "stress.png", png), written);
     }
     stress_report_free(&r);
     wrote = h5 > wrote ? h5 : wrote;

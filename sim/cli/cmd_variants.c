@@ -6,10 +6,11 @@
  * user wrote it), the figure each draws with a Python tool, and how their
  * tables show and write numbers.
  */
-#define _GNU_SOURCE /* open_memstream, realpath */
+#define _GNU_SOURCE /* open_memstream, realpath, getopt_long */
 #include "cmd.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -235,6 +236,66 @@ int cmd_variants_load(void *ctx, const cmd_sweep_opts *c, int check,
     int loaded = sweep_load_text(name, text, len, check, s, &e);
     free(text);
     return loaded != 0 ? refused(v, &e) : EXIT_OK;
+}
+
+int cmd_variants_options(int argc, char **argv, const struct option *options,
+                         cmd_own_option own, cmd_variants_opts *o,
+                         const char **out)
+{
+    int ch;
+    while ((ch = getopt_long(argc, argv, CMD_SWEEP_SHORT, options, NULL))
+           != -1) {
+        int rc = cmd_variants_option(&o->var, ch, optarg);
+        if (rc == 1)
+            rc = own(o, ch, optarg);
+        if (rc == 1)
+            rc = cmd_sweep_option(ch, argv, options, &o->run, out);
+        if (rc)
+            return rc;
+    }
+    if (optind + 1 < argc)
+        return cmd_usage(o->run.cmd, "takes one scenario file; extra argument",
+                         argv[optind + 1]);
+    return EXIT_OK;
+}
+
+const char *cmd_in_dir(const cmd_sweep_opts *c, const char *file,
+                       char buf[static CMD_PATH_MAX])
+{
+    snprintf(buf, CMD_PATH_MAX, "%s/%s", c->dir, file);
+    return buf;
+}
+
+int cmd_variants_report(int argc, char **argv, cmd_variants_parse parse,
+                        cmd_variants_build build, cmd_variants_opts *o,
+                        void *out, char index[static CMD_PATH_MAX],
+                        int *status)
+{
+    if ((*status = parse(argc, argv, o)) != EXIT_OK)
+        return 0;
+    const cmd_sweep_opts *c = &o->run;
+    int root;
+    *status = cmd_sweep_run(c, cmd_variants_load, &o->var, &argc, &argv,
+                            &root);
+    if (*status == EXIT_USAGE || !root)
+        return 0;
+    cmd_in_dir(c, c->index_name, index);
+    sweep_index ix;
+    perr e;
+    perr_clear(&e);
+    if (sweep_index_read(index, &ix, &e) != 0) {
+        fprintf(stderr, "perpsim %s: %s\n", c->cmd, e.msg);
+        *status = EXIT_RUN_FAILED;
+        return 0;
+    }
+    int rc = build(&ix, o, out, &e);
+    sweep_index_free(&ix);
+    if (rc != 0) {
+        fprintf(stderr, "perpsim %s: %s: %s\n", c->cmd, index, e.msg);
+        *status = rc == PERR_INVALID ? EXIT_USAGE : EXIT_RUN_FAILED;
+        return 0;
+    }
+    return 1;
 }
 
 int cmd_draw(const char *cmd, const char *tool_name, const char *input,
