@@ -107,6 +107,17 @@ def two_venue_run():
                   folder / "two-venues-seed5.h5")
 
 
+def perpsim_batch(folder, command, *args):
+    """Runs `perpsim COMMAND -q -j 2 ARGS -o FOLDER` (compare, stress);
+    the folder."""
+    done = subprocess.run([PERPSIM, command, "-q", "-j", "2",
+                           *map(str, args), "-o", str(folder)],
+                          capture_output=True, text=True, timeout=240)
+    if done.returncode != 0:
+        raise RuntimeError(f"perpsim {command} failed: {done.stderr}")
+    return folder
+
+
 def tool(name, *args):
     """Runs tools/NAME ARGS; the CompletedProcess (text)."""
     return subprocess.run([str(TOOLS / name), *map(str, args)],
@@ -1008,17 +1019,11 @@ class RealCompareTest(ToolTestCase):
 
     @classmethod
     def setUpClass(cls):
-        folder = scratch() / "real-compare"
-        done = subprocess.run(
-            [PERPSIM, "compare", "-q", "-j", "2",
-             str(ROOT / "tests" / "data" / "sweeps" / "tiny.yaml"),
-             "--set", "duration=2h", "--set", "output.every=1m",
-             "--vary", f"{INTERVAL}=2h,1h", "--replicates", "3",
-             "-o", str(folder)],
-            capture_output=True, text=True, timeout=240)
-        if done.returncode != 0:
-            raise RuntimeError(f"perpsim compare failed: {done.stderr}")
-        cls.folder = folder
+        cls.folder = perpsim_batch(
+            scratch() / "real-compare", "compare",
+            ROOT / "tests" / "data" / "sweeps" / "tiny.yaml",
+            "--set", "duration=2h", "--set", "output.every=1m",
+            "--vary", f"{INTERVAL}=2h,1h", "--replicates", "3")
 
     def test_the_index_and_table_read_back(self):
         c = perpsim.load_compare(self.folder / "compare.h5")
@@ -1038,6 +1043,57 @@ class RealCompareTest(ToolTestCase):
 
     def test_the_figure_is_drawn(self):
         self.assertPng(self.folder / "compare.png", COMPARE_PIXELS)
+
+
+# --- stress reports ---------------------------------------------------------
+
+STRESS_PIXELS = (1600, 500)  # one venue: what plot-stress --help promises
+
+
+class RealStressTest(ToolTestCase):
+    """What `perpsim stress` writes reads back through load_stress, its
+    table agrees with the paths it holds, and plot-stress draws it."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.folder = perpsim_batch(
+            scratch() / "real-stress", "stress",
+            ROOT / "scenarios" / "quickstart.yaml", "--set", "duration=20m",
+            "--paths", "4", "--vary", "venues.binance.insurance_fund=1M,5M")
+
+    def test_the_report_reads_back_and_agrees_with_its_paths(self):
+        r = perpsim.load_stress(self.folder / "stress.h5")
+        self.assertEqual((r.arms, r.venues, r.paths, r.seed),
+                         (["1000000", "5000000"], ["binance"], 4, 42))
+        self.assertEqual(list(r.seeds), [42, 43, 44, 45])
+        liq = r.values["binance"]["liquidations"]
+        self.assertEqual(liq.shape, (2, 4))
+        for a, arm in enumerate(r.arms):
+            row = r.statistic("binance", arm, "liquidations.mean")
+            self.assertAlmostEqual(row["value"], liq[a].mean(),
+                                   delta=1e-9 * abs(liq[a].mean()) + 1e-9)
+            self.assertLessEqual(row["ci_low"], row["value"])
+            self.assertGreaterEqual(row["ci_high"], row["value"])
+            # four paths cannot resolve a 99.9th percentile
+            self.assertEqual(r.statistic("binance", arm,
+                                         "fund_need.p999")["tail_short"], 1)
+        # the CSV holds the same table
+        csv = pd.read_csv(self.folder / "stress.csv")
+        self.assertEqual(len(csv), len(r.table))
+        np.testing.assert_array_equal(csv["value"].to_numpy(),
+                                      r.table["value"].to_numpy())
+
+    def test_the_figure_is_drawn(self):
+        self.assertPng(self.folder / "stress.png", STRESS_PIXELS)
+        png = scratch() / "stress-again.png"
+        self.assertWrotePng(tool("plot-stress", self.folder / "stress.h5",
+                                 "-o", png), png, STRESS_PIXELS)
+        self.assertHelpStatesPixels("plot-stress", STRESS_PIXELS)
+
+    def test_a_sweep_index_is_not_a_report(self):
+        result = tool("plot-stress", self.folder / "sweep.h5")
+        self.assertOneLineError(result, "plot-stress", "a sweep index",
+                                "not a stress report")
 
 
 # --- cascade-metrics --------------------------------------------------------

@@ -281,7 +281,9 @@ Test(venue, adl_closes_the_bankrupt_long_against_ranked_shorts_at_bankruptcy)
      *   S3 9e7/4.997e8   x 5.64e6/5.897e8  = 1.72e-3
      *   S4 1.5e8/9.9995e9 x 9.4e6/1.01495e10 = 1.39e-5
      * so S3, S2, S1 close their 30 + 30 + 40 lots at 475,000 and S4 keeps
-     * its 50. Value at the bankruptcy price: 4.75e9 x lots / 100. */
+     * its 50. Value at the bankruptcy price: 4.75e9 x lots / 100; the
+     * shorts buy back 5,000 ticks above the mark, 5e5 a lot: the 5e7 the
+     * fund lacked, passed on to them. */
     set_mark(v, 1, 470000);
     size_t n;
     const venue_adl *d = venue_adls(v, &n);
@@ -296,6 +298,7 @@ Test(venue, adl_closes_the_bankrupt_long_against_ranked_shorts_at_bankruptcy)
         cr_assert_eq(d[i].lots, lots[i]);
         cr_assert_eq(d[i].notional, 47500000 * lots[i]);
         cr_assert_float_eq(d[i].price, 475000.0, 1e-9);
+        cr_assert_eq(d[i].shortfall, 500000 * lots[i]);
     }
     const venue_liquidation *r = liquidations(v, &n);
     cr_assert_eq(n, 1);
@@ -332,8 +335,10 @@ Test(venue, fund_with_exactly_the_gap_takes_over_and_one_unit_less_deleverages)
     poor.insurance_fund = 50000000 - 1;
     w = adl_world(&poor);
     set_mark(w.v, 1, 470000);
-    venue_adls(w.v, &n);
+    const venue_adl *d = venue_adls(w.v, &n);
     cr_assert_eq(n, 3);
+    /* what ADL passed on is the fund that would have covered it */
+    cr_assert_eq(d[0].shortfall + d[1].shortfall + d[2].shortfall, 50000000);
     cr_assert_eq(acct(w.v, ACCOUNT_FUND)->size, 0);
     cr_assert_eq(acct(w.v, ACCOUNT_FUND)->cash, 50000000 - 1);
     support_audit(w.v);

@@ -4,7 +4,8 @@ This module owns the Python side of the file formats: a run's result
 (sim/io/output.h, format_version 1) through load_run, and a sweep's index
 (sweep.h5, kind "sweep") through load_sweep, a comparison (perpsim
 compare's compare.h5, a sweep index with compare_* attributes, and the
-compare.csv beside it) through load_compare, a Binance klines CSV (the index
+compare.csv beside it) through load_compare, a stress report (perpsim
+stress's stress.h5, kind "stress") through load_stress, a Binance klines CSV (the index
 replay's input, models/index_replay.c) through load_klines, plus the
 statistics of a sweep that tools/plot-sweep draws (Sweep.aggregate, a 95%
 t-interval over replicates), and the bar periods of the plot tools
@@ -184,9 +185,11 @@ def _check_kind(f, path, kind, wanted=None):
     found = _text(f.attrs["kind"]) if "kind" in f.attrs else "run"
     if found == kind:
         return
-    names = {"run": "a run result", "sweep": "a sweep index"}
+    names = {"run": "a run result", "sweep": "a sweep index",
+             "stress": "a stress report"}
     loaders = {"run": "load_run or plot-run",
-               "sweep": "load_sweep or plot-sweep"}
+               "sweep": "load_sweep or plot-sweep",
+               "stress": "load_stress or plot-stress"}
     wanted = wanted or names[kind]
     if found in names:
         raise PerpsimFileError(
@@ -778,6 +781,76 @@ def _csv_number(text, column, line, path):
     except ValueError:
         raise PerpsimFileError(path, f"line {line}: {column} '{text}' is not "
                                      "a number") from None
+
+
+# --- a stress report ------------------------------------------------------
+
+
+@dataclasses.dataclass(repr=False)
+class Stress:
+    """A stress report (perpsim stress's stress.h5), in memory.
+
+    path        the file
+    scenario    the scenario file the report ran
+    arms        the arms' labels; the first is the paired differences'
+                reference
+    venues      the venues' names
+    paths       the paths (replicate seeds) per arm; seeds, their seeds
+    resamples   the bootstrap's resamples; seed, its generator's seed
+    table       the table of stress.csv as a DataFrame: venue, arm,
+                statistic, label, unit, n, value, ci_low, ci_high, diff,
+                diff_ci_low, diff_ci_high, tail_short (1 for a percentile
+                that the paths cannot resolve)
+    values      values[venue][quantity]: an arms x paths array of each
+                path's drawdown, adl_count, adl_notional, adl_shortfall,
+                fund_min,
+                liquidations, worst_40m_share, fund_need, exhausted (NaN
+                where the path's run did not finish)
+    """
+    path: pathlib.Path
+    scenario: str
+    arms: list
+    venues: list
+    paths: int
+    seeds: np.ndarray
+    resamples: int
+    seed: int
+    table: pd.DataFrame
+    values: dict
+
+    def statistic(self, venue, arm, name):
+        """The table's row of venue, arm and statistic, as a Series."""
+        rows = self.table[(self.table["venue"] == venue)
+                          & (self.table["arm"] == arm)
+                          & (self.table["statistic"] == name)]
+        if rows.empty:
+            raise UnknownNameError(nearest(
+                name, sorted(set(self.table["statistic"])), "statistic"))
+        return rows.iloc[0]
+
+
+def load_stress(path):
+    """Reads a stress report, stress.h5 (perpsim stress), into a Stress."""
+    path = pathlib.Path(path)
+    return _read(path, "stress", lambda f: _read_stress(f, path),
+                 wanted="a stress report")
+
+
+def _read_stress(f, path):
+    _require(f, path, "table", "paths", "paths/seed")
+    table = pd.DataFrame({name: _decode_column(f["table"][name][:],
+                                               f["table"][name].dtype)
+                          for name in f["table"]})
+    venues = _text_list(f.attrs["venues"])
+    values = {v: {q: f["paths"][v][q][:] for q in f["paths"][v]}
+              for v in venues}
+    return Stress(path=path, scenario=_text(f.attrs["scenario"]),
+                  arms=_text_list(f.attrs["arms"]), venues=venues,
+                  paths=int(_plain(f.attrs["paths"])),
+                  seeds=f["paths"]["seed"][:],
+                  resamples=int(_plain(f.attrs["resamples"])),
+                  seed=int(_plain(f.attrs["seed"])), table=table,
+                  values=values)
 
 
 # --- a klines file ----------------------------------------------------------

@@ -168,6 +168,27 @@ static double cell_number(const sweep_index_column *col, size_t r)
     return col->text ? strtod(col->texts[r], NULL) : col->values[r];
 }
 
+void compare_arm_values(const sweep_index *ix, const char *name, long point,
+                        size_t n_reps, double *x)
+{
+    for (size_t k = 0; k < n_reps; k++)
+        x[k] = NAN;
+    const sweep_index_column *col = sweep_index_column_named(ix, name);
+    const sweep_index_column *pt = sweep_index_column_named(ix, "point");
+    const sweep_index_column *rep = sweep_index_column_named(ix, "replicate");
+    const sweep_index_column *status = sweep_index_column_named(ix, "status");
+    if (!col || col->text || !pt || !rep || !status || !status->text)
+        return;
+    for (size_t r = 0; r < ix->n_rows; r++) {
+        double k = cell_number(rep, r);
+        if (strcmp(status->texts[r], "ok") != 0
+            || (point >= 0 && cell_number(pt, r) != (double)point) || k < 0
+            || k >= (double)n_reps)
+            continue;
+        x[(size_t)k] = col->values[r];
+    }
+}
+
 int compare_build(const sweep_index *ix, int by_venue, compare_table *t,
                   perr *e)
 {
@@ -249,23 +270,13 @@ int compare_build(const sweep_index *ix, int by_venue, compare_table *t,
                 break;
             }
             t->n_rows++;
-            for (size_t i = 0; i < t->n_arms * n_reps; i++)
-                x[i] = NAN;
             for (size_t a = 0; a < t->n_arms; a++) {
                 char name[256];
                 snprintf(name, sizeof name, "%s.%s",
                          by_venue ? t->venues[a] : t->venues[b],
                          metrics[m].name);
-                const sweep_index_column *col =
-                    sweep_index_column_named(ix, name);
-                if (!col || col->text)
-                    continue;
-                for (size_t r = 0; r < n; r++) {
-                    if (strcmp(status->texts[r], "ok") != 0
-                        || (!by_venue && (size_t)pt[r] != a))
-                        continue;
-                    x[a * n_reps + (size_t)rp[r]] = col->values[r];
-                }
+                compare_arm_values(ix, name, by_venue ? -1 : (long)a, n_reps,
+                                   x + a * n_reps);
             }
             for (size_t a = 0; a < t->n_arms; a++) {
                 compare_describe(x + a * n_reps, n_reps, &row->cells[a]);

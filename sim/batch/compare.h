@@ -92,4 +92,12 @@ int compare_build(const sweep_index *ix, int by_venue, compare_table *t,
 
 void compare_table_free(compare_table *t);
 
+/* The values of the index's number column name ("binance.adl.notional")
+ * at each replicate of the runs of point (point < 0: of every point, as in
+ * a comparison of venues, which has one), into x[0..n_reps): NaN where the
+ * replicate's run did not finish, or for every replicate when there is no
+ * such column. */
+void compare_arm_values(const sweep_index *ix, const char *name, long point,
+                        size_t n_reps, double *x);
+
 #endif

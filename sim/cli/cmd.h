@@ -13,8 +13,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "compare.h"
 #include "summary.h"
 #include "sweep.h"
+#include "sweep_index.h"
 
 enum { EXIT_OK = 0, EXIT_RUN_FAILED = 1, EXIT_USAGE = 2 };
 
@@ -24,6 +26,7 @@ int cmd_inspect(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
+int cmd_stress(int argc, char **argv);
 
 /* Room for a sweep's folder (cmd_sweep_opts.dir) and the name of a file in
  * it. */
@@ -79,6 +82,143 @@ int cmd_sweep_dir(cmd_sweep_opts *c, const char *out, const char *file);
  * the exit status: 0 every run finished, 1 a run failed, 2 the folder
  * holds another sweep. */
 int cmd_sweep_execute(const cmd_sweep_opts *c, const sweep *s, double t0);
+
+/* How a command gets the sweep it runs into c->dir: fills s and returns
+ * the exit status (EXIT_OK, or after saying what is wrong). check is
+ * SWEEP_CHECK_RUNS where the plan is made (locally, or on MPI rank 0),
+ * SWEEP_CHECK_FILE on the other ranks, which need only the runs. */
+typedef int (*cmd_sweep_loader)(void *ctx, const cmd_sweep_opts *c,
+                                int check, sweep *s);
+
+/* Runs the sweep loader gives: on c->jobs local workers
+ * (cmd_sweep_execute), or on MPI ranks when the process was started by
+ * mpirun (or c->mpi), rank 0 handing runs out and writing the index. *root
+ * is 1 in the process that wrote the index (the only one that may go on
+ * to read it; the other ranks get EXIT_OK and stop). Returns the exit
+ * status. */
+int cmd_sweep_run(const cmd_sweep_opts *c, cmd_sweep_loader loader,
+                  void *ctx, int *argc, char ***argv, int *root);
+
+/* ---- variants of a scenario at replicate seeds (cmd_variants.c) ------- */
+
+#define CMD_VARY_MAX 8
+#define CMD_SETS_MAX (CMD_VARY_MAX * 4)
+
+/* What `perpsim compare` and `perpsim stress` run: the scenario (NULL: the
+ * built-in default) with the fixed overrides sets, at every combination of
+ * the values of the --vary keys (the arms; none: one arm, the scenario),
+ * each at the same replicate seeds (the scenario's seed and the ones after
+ * it). */
+typedef struct cmd_variants {
+    const char *cmd;      /* "compare", for messages */
+    const char *scenario;
+    char scenario_abs[4096];
+    const char *vary[CMD_VARY_MAX];
+    size_t n_vary;
+    const char *sets[CMD_SETS_MAX];
+    size_t n_sets;
+    int by_venue;         /* compare --venues: one arm, two venues or more */
+    unsigned long replicates;
+    uint64_t seed;        /* the scenario's, with sets (cmd_variants_plan) */
+} cmd_variants;
+
+/* The options of a command that runs variants: its sweep's and its
+ * variants'. */
+typedef struct cmd_variants_opts {
+    cmd_sweep_opts run;
+    cmd_variants var;
+} cmd_variants_opts;
+
+/* A command's own option ch (its value arg) for cmd_variants_options: 0
+ * taken, 1 not the command's, or EXIT_USAGE after saying what is wrong. */
+typedef int (*cmd_own_option)(cmd_variants_opts *o, int ch, const char *arg);
+
+/* Reads argv for the command o->run.cmd (started by cmd_sweep_opts_start,
+ * o->var.cmd set): --vary, --set, the command's own options (own), the
+ * sweep's (-j, -o into *out, --force, -q, --help); at most one scenario
+ * after them, left at argv[optind]. Returns EXIT_OK, -1 for --help, or
+ * EXIT_USAGE after saying what is wrong. */
+int cmd_variants_options(int argc, char **argv, const struct option *options,
+                         cmd_own_option own, cmd_variants_opts *o,
+                         const char **out);
+
+/* The path of file in the command's folder, in buf (cmd_sweep_dir keeps
+ * the folder short enough for it). */
+const char *cmd_in_dir(const cmd_sweep_opts *c, const char *file,
+                       char buf[static CMD_PATH_MAX]);
+
+/* The getopt_long entries of --vary (ch 'V') and --set (ch 's'). */
+#define CMD_VARIANTS_OPTIONS                                                 \
+    {"vary", required_argument, NULL, 'V'},                                  \
+    {"set", required_argument, NULL, 's'}
+
+/* Takes --vary or --set (ch 'V' or 's', its value optarg): 0, 1 for
+ * another option, or EXIT_USAGE after saying what is wrong. */
+int cmd_variants_option(cmd_variants *v, int ch, const char *optarg_);
+
+/* After the options: the scenario (NULL for the default) made absolute;
+ * EXIT_OK or EXIT_USAGE. */
+int cmd_variants_scenario(cmd_variants *v, const char *file);
+
+/* Appends to dir (the folder cmd_sweep_dir made from the file's name) what
+ * is varied, "-interval-8h-4h-1h" ("-venues" for by_venue), so that
+ * comparisons of other keys or values do not meet in one folder. */
+void cmd_variants_dir(const cmd_variants *v, char *dir, size_t size);
+
+/* Checks the scenario with the fixed overrides (filling v->seed) and, when
+ * check is SWEEP_CHECK_RUNS, each value of each --vary, so that a bad one
+ * is reported as the user wrote it; writes the sweep as YAML into text
+ * (free it). Returns the exit status. */
+int cmd_variants_plan(cmd_variants *v, int check, char **text, size_t *len);
+
+/* The loader (cmd_sweep_loader) of a cmd_variants (ctx): its plan, loaded
+ * as DIR/sweep.yaml. */
+int cmd_variants_load(void *ctx, const cmd_sweep_opts *c, int check,
+                      sweep *s);
+
+/* How a command reads argv into o (EXIT_OK, -1 for --help, or
+ * EXIT_USAGE), and how it makes its table (*out) from the index of its
+ * runs (0, or PERR_INVALID / PERR_NOMEM with e filled). */
+typedef int (*cmd_variants_parse)(int argc, char **argv,
+                                  cmd_variants_opts *o);
+typedef int (*cmd_variants_build)(const sweep_index *ix,
+                                  const cmd_variants_opts *o, void *out,
+                                  perr *e);
+
+/* What compare and stress do before their tables: reads the options
+ * (parse), runs the sweep of o->var into o->run.dir (cmd_sweep_run), then,
+ * in the process that wrote its index (o->run.index_name, its path into
+ * index), builds the table *out from it. Returns 1 when the caller goes on
+ * to report *out, with the runs' exit status in *status; 0 when it stops
+ * with *status (bad usage, an MPI rank other than 0, an index that cannot
+ * be read or a table that cannot be built, said on stderr). */
+int cmd_variants_report(int argc, char **argv, cmd_variants_parse parse,
+                        cmd_variants_build build, cmd_variants_opts *o,
+                        void *out, char index[static CMD_PATH_MAX],
+                        int *status);
+
+/* Draws png from input with the Python tool tools/NAME (PERPSIM_TOOLS, or
+ * this tree's tools/): says where the figure is, or that it was not drawn
+ * and what is written anyway (written). Returns the exit status. */
+int cmd_draw(const char *cmd, const char *tool, const char *input,
+             const char *png, const char *written);
+
+/* A value in its unit, short: "0.0123%", "$1.37B", "3.0"; "-" for NaN. */
+void cmd_shown(double x, compare_unit u, char *out, size_t size);
+
+/* x in a CSV field: %.17g, nothing for NaN. */
+void cmd_csv_number(FILE *f, double x);
+
+/* "fraction", "share", "quote" or "count". */
+const char *cmd_unit_name(compare_unit u);
+
+/* A file written whole or not at all: cmd_part_open opens path.part (its
+ * name in part) for writing, cmd_part_close closes it and renames it to
+ * path. Both say what failed (NULL, -1). */
+FILE *cmd_part_open(const char *cmd, const char *path,
+                    char part[static CMD_PATH_MAX + 8]);
+int cmd_part_close(const char *cmd, FILE *f, const char *part,
+                   const char *path);
 
 /* `perpsim inspect DIR/sweep.h5`: the index as a table. */
 int cmd_inspect_sweep(const char *path);

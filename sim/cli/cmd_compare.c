@@ -13,56 +13,36 @@
  *                    and the paired differences with their intervals
  *   DIR/runs/ID.h5   the runs, named by what they varied
  *
+ * The variants, their folder and their sweep are cmd_variants.c's, shared
+ * with `perpsim stress`; under mpirun the runs go out across the ranks
+ * (cmd_sweep_run) and rank 0 writes the table.
+ *
  * `expect:` blocks do not fail a comparison (a variant is expected to
  * break the scenario's targets); how many runs of each arm met them is
  * reported. Exit status: 0 done; 1 a run failed or the figure could not
  * be drawn (the table and the CSV are still written); 2 bad usage.
  */
-#define _GNU_SOURCE /* getopt_long, realpath */
+#define _GNU_SOURCE /* getopt_long */
 #include "cmd.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <hdf5.h>
-#include <inttypes.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "compare.h"
 #include "h5util.h"
-#include "runner.h"
-#include "scenario_load.h"
 #include "sweep.h"
 #include "sweep_index.h"
-#include "wallclock.h"
 
-#ifndef PERPSIM_TOOLS_DIR
-#define PERPSIM_TOOLS_DIR "tools"
-#endif
-
-#define VARY_MAX 8
-
-typedef struct compare_opts {
-    cmd_sweep_opts run;
-    const char *scenario; /* NULL: the built-in default */
-    char scenario_abs[PATH_MAX];
-    const char *vary[VARY_MAX];
-    size_t n_vary;
-    const char *sets[VARY_MAX * 4]; /* --set: fixed overrides of every run */
-    size_t n_sets;
-    int by_venue;
-    unsigned long replicates;
-} compare_opts;
+typedef cmd_variants_opts compare_opts;
 
 static const struct option long_options[] = {
-    {"vary", required_argument, NULL, 'V'},
+    CMD_VARIANTS_OPTIONS,
     {"venues", no_argument, NULL, 'v'},
-    {"set", required_argument, NULL, 's'},
     {"replicates", required_argument, NULL, 'r'},
     CMD_SWEEP_OPTIONS,
 };
@@ -72,33 +52,21 @@ static int usage(const char *what, const char *arg)
     return cmd_usage("compare", what, arg);
 }
 
-/* The default folder: results/<scenario file name>-<what is compared>,
- * "results/cadence-8h-vs-1h-interval-8h-4h-1h", "...-venues", so that
- * comparisons of other keys or values do not meet in one folder; out is
- * the folder cmd_sweep_dir made of the file's name. */
-static void default_dir(const compare_opts *o, char *out, size_t size)
+/* --venues and --replicates N. */
+static int own_option(compare_opts *o, int ch, const char *arg)
 {
-    int len = (int)strlen(out);
-    if (o->by_venue) {
-        snprintf(out + len, size - (size_t)len, "-venues");
-        return;
-    }
-    for (size_t i = 0; i < o->n_vary && (size_t)len < size; i++) {
-        /* the key's last part, then its values */
-        const char *eq = strchr(o->vary[i], '=');
-        const char *key = o->vary[i];
-        const char *dot = key;
-        for (const char *c = key; eq && c < eq; c++)
-            if (*c == '.')
-                dot = c + 1;
-        char part[256];
-        snprintf(part, sizeof part, "%.*s=%s", eq ? (int)(eq - dot) : 0, dot,
-                 eq ? eq + 1 : "");
-        const char *sets[] = {part};
-        char values[RUNNER_SLUG_MAX + 1];
-        runner_slug(sets, 1, values, sizeof values);
-        len += snprintf(out + len, size - (size_t)len, "-%.*s-%s",
-                        eq ? (int)(eq - dot) : 0, dot, values);
+    char *end;
+    switch (ch) {
+    case 'v': o->var.by_venue = 1; return 0;
+    case 'r':
+        o->var.replicates = strtoul(arg, &end, 10);
+        if (*end || end == arg || o->var.replicates < 1
+            || o->var.replicates > 100000)
+            return usage("--replicates takes a number of seeds in [1, "
+                         "100000], got",
+                         arg);
+        return 0;
+    default: return 1;
     }
 }
 
@@ -106,230 +74,44 @@ static int parse_options(int argc, char **argv, compare_opts *o)
 {
     memset(o, 0, sizeof *o);
     cmd_sweep_opts_start(&o->run, "compare", "compare.h5");
-    o->replicates = 10;
+    o->var.cmd = "compare";
+    o->var.replicates = 10;
     const char *out = NULL;
-    int ch;
-    while ((ch = getopt_long(argc, argv, CMD_SWEEP_SHORT, long_options, NULL))
-           != -1) {
-        char *end;
-        int rc;
-        switch (ch) {
-        case 'V':
-            if (o->n_vary == VARY_MAX)
-                return usage("at most 8 --vary; the variants are every "
-                             "combination of their values: drop",
-                             optarg);
-            o->vary[o->n_vary++] = optarg;
-            break;
-        case 'v': o->by_venue = 1; break;
-        case 's':
-            if (!strchr(optarg, '=') || optarg[0] == '=')
-                return usage("--set takes KEY=VALUE, got", optarg);
-            if (o->n_sets == sizeof o->sets / sizeof o->sets[0])
-                return usage("too many --set; drop", optarg);
-            o->sets[o->n_sets++] = optarg;
-            break;
-        case 'r':
-            o->replicates = strtoul(optarg, &end, 10);
-            if (*end || end == optarg || o->replicates < 1
-                || o->replicates > 100000)
-                return usage("--replicates takes a number of seeds in [1, "
-                             "100000], got",
-                             optarg);
-            break;
-        default:
-            if ((rc = cmd_sweep_option(ch, argv, long_options, &o->run,
-                                       &out)))
-                return rc;
-        }
-    }
-    if (optind + 1 < argc)
-        return usage("takes one scenario file; extra argument",
-                     argv[optind + 1]);
-    o->scenario = optind < argc ? argv[optind] : NULL;
-    if (!o->n_vary && !o->by_venue)
+    int rc = cmd_variants_options(argc, argv, long_options, own_option, o,
+                                  &out);
+    if (rc != EXIT_OK)
+        return rc;
+    if (!o->var.n_vary && !o->var.by_venue)
         return usage("say what to compare: --vary KEY=V1,V2 (variants of the "
                      "scenario) or --venues (its venues)",
                      NULL);
-    if (o->n_vary && o->by_venue)
+    if (o->var.n_vary && o->var.by_venue)
         return usage("--venues compares the venues of one scenario; it "
                      "takes no --vary",
                      NULL);
-    if (o->scenario && !realpath(o->scenario, o->scenario_abs)) {
-        fprintf(stderr, "perpsim compare: %s: %s\n", o->scenario,
-                strerror(errno));
-        return EXIT_USAGE;
-    }
-    int rc = cmd_sweep_dir(&o->run, out,
-                           o->scenario ? o->scenario : "quickstart.yaml");
+    rc = cmd_variants_scenario(&o->var, optind < argc ? argv[optind] : NULL);
+    if (rc == EXIT_OK)
+        rc = cmd_sweep_dir(&o->run, out,
+                           o->var.scenario ? o->var.scenario
+                                           : "quickstart.yaml");
     if (rc)
         return rc;
     if (!out)
-        default_dir(o, o->run.dir, sizeof o->run.dir);
-    o->run.file = o->scenario ? o->scenario : "(built-in default)";
+        cmd_variants_dir(&o->var, o->run.dir, sizeof o->run.dir);
+    o->run.file = o->var.scenario ? o->var.scenario : "(built-in default)";
     return EXIT_OK;
 }
 
-/* ---- the plan ------------------------------------------------------------ */
-
-/* Says what e reports; the exit status for it: 1 when memory ran out, 2
- * for bad input. */
-static int refused(const perr *e)
-{
-    fprintf(stderr, "perpsim compare: %s\n", e->msg);
-    return e->code == PERR_NOMEM ? EXIT_RUN_FAILED : EXIT_USAGE;
-}
-
-/* Appends s as a YAML single-quoted scalar. */
-static void quoted(FILE *f, const char *s)
-{
-    fputc('\'', f);
-    for (; *s; s++) {
-        if (*s == '\'')
-            fputc('\'', f);
-        fputc(*s, f);
-    }
-    fputc('\'', f);
-}
-
-/* Checks each value of each --vary against the scenario, so that a bad one
- * is reported as the user wrote it, and writes the sweep of the
- * comparison as YAML into text. */
-static int plan(const compare_opts *o, char **text, size_t *len)
-{
-    const char *path = o->scenario ? o->scenario_abs : NULL;
-    FILE *f = open_memstream(text, len);
-    if (!f)
-        return EXIT_RUN_FAILED;
-    fprintf(f, "# perpsim compare: %s at %lu replicate seeds\n",
-            o->by_venue ? "the venues of the scenario" : "variants",
-            o->replicates);
-    if (path) {
-        fputs("scenario: ", f);
-        quoted(f, path);
-        fputc('\n', f);
-    }
-    int status = EXIT_OK;
-    if (o->n_sets) {
-        fputs("set:\n", f);
-        for (size_t i = 0; i < o->n_sets; i++) {
-            const char *eq = strchr(o->sets[i], '=');
-            fprintf(f, "  '%.*s': ", (int)(eq - o->sets[i]), o->sets[i]);
-            quoted(f, eq + 1);
-            fputc('\n', f);
-        }
-    }
-    /* The fixed overrides must load on their own, placed as --set; the
-     * venues compared must be two or more. */
-    {
-        scenario s;
-        perr e;
-        perr_clear(&e);
-        if (scenario_load(path, o->sets, NULL, o->n_sets, &s, &e) != 0) {
-            fclose(f);
-            return refused(&e);
-        }
-        if (o->by_venue && s.n_venues < 2) {
-            fprintf(stderr,
-                    "perpsim compare: %s has one venue; --venues compares "
-                    "the venues of a scenario with two or more (or vary a "
-                    "key with --vary)\n",
-                    o->run.file);
-            status = EXIT_USAGE;
-        }
-        scenario_free(&s);
-    }
-    if (o->n_vary)
-        fputs("grid:\n", f);
-    for (size_t i = 0; status == EXIT_OK && i < o->n_vary; i++) {
-        const char *eq = strchr(o->vary[i], '=');
-        if (!eq || eq == o->vary[i] || !eq[1]) {
-            status = usage("--vary takes KEY=V1,V2,..., got", o->vary[i]);
-            break;
-        }
-        char origin[1200];
-        snprintf(origin, sizeof origin, "--vary %s", o->vary[i]);
-        fputs("  ", f);
-        fprintf(f, "'%.*s': [", (int)(eq - o->vary[i]), o->vary[i]);
-        size_t n_values = 0;
-        for (const char *v = eq + 1; *v;) {
-            size_t vlen = strcspn(v, ",");
-            char set[1200];
-            snprintf(set, sizeof set, "%.*s=%.*s", (int)(eq - o->vary[i]),
-                     o->vary[i], (int)vlen, v);
-            scenario s;
-            perr e;
-            perr_clear(&e);
-            const char *sets[VARY_MAX * 4 + 1], *places[VARY_MAX * 4 + 1];
-            for (size_t k = 0; k < o->n_sets; k++) {
-                sets[k] = o->sets[k];
-                places[k] = NULL;
-            }
-            sets[o->n_sets] = set;
-            places[o->n_sets] = origin;
-            if (vlen == 0) {
-                status = usage("--vary has an empty value in", o->vary[i]);
-                break;
-            }
-            if (scenario_load(path, sets, places, o->n_sets + 1, &s, &e)
-                != 0) {
-                status = refused(&e);
-                break;
-            }
-            scenario_free(&s);
-            if (n_values++)
-                fputs(", ", f);
-            char value[1024];
-            snprintf(value, sizeof value, "%.*s", (int)vlen, v);
-            quoted(f, value);
-            v += vlen + (v[vlen] == ',');
-        }
-        fputs("]\n", f);
-        if (status == EXIT_OK && n_values < 2)
-            status = usage("--vary needs two values or more to compare, got",
-                           o->vary[i]);
-    }
-    fprintf(f, "replicates: %lu\n", o->replicates);
-    fclose(f);
-    return status;
-}
-
 /* ---- the table ----------------------------------------------------------- */
-
-/* A value in its unit, short: "0.0123%", "$1.37B", "3.0". */
-static void shown(double x, compare_unit u, char *out, size_t size)
-{
-    if (isnan(x)) {
-        snprintf(out, size, "-");
-        return;
-    }
-    double a = fabs(x);
-    const char *sign = x < 0 ? "-" : "";
-    switch (u) {
-    case COMPARE_FRACTION: snprintf(out, size, "%.4f%%", 100 * x); break;
-    case COMPARE_SHARE: snprintf(out, size, "%.1f%%", 100 * x); break;
-    case COMPARE_COUNT: snprintf(out, size, "%.2f", x); break;
-    case COMPARE_QUOTE:
-        if (a >= 1e9)
-            snprintf(out, size, "%s$%.3gB", sign, a / 1e9);
-        else if (a >= 1e6)
-            snprintf(out, size, "%s$%.3gM", sign, a / 1e6);
-        else if (a >= 1e3)
-            snprintf(out, size, "%s$%.3gk", sign, a / 1e3);
-        else
-            snprintf(out, size, "%s$%.3g", sign, a);
-        break;
-    }
-}
 
 /* "mean [low, high]" of a cell, or of its paired difference. */
 static void cell_text(const compare_cell *c, compare_unit u, int diff,
                       char *out, size_t size)
 {
     char m[32], lo[32], hi[32];
-    shown(diff ? c->diff_mean : c->mean, u, m, sizeof m);
-    shown(diff ? c->diff_low : c->low, u, lo, sizeof lo);
-    shown(diff ? c->diff_high : c->high, u, hi, sizeof hi);
+    cmd_shown(diff ? c->diff_mean : c->mean, u, m, sizeof m);
+    cmd_shown(diff ? c->diff_low : c->low, u, lo, sizeof lo);
+    cmd_shown(diff ? c->diff_high : c->high, u, hi, sizeof hi);
     if (isnan(diff ? c->diff_low : c->low))
         snprintf(out, size, "%s", m);
     else
@@ -366,7 +148,7 @@ static void print_table(const compare_opts *o, const compare_table *t)
     compare_metrics(&per_block);
     printf("\n%s: %zu arms x %zu seeds (replicate k at the same seed in "
            "every arm), %zu of %zu runs finished\n",
-           o->by_venue ? "venues" : "variants", t->n_arms, t->replicates,
+           o->var.by_venue ? "venues" : "variants", t->n_arms, t->replicates,
            t->ok, t->runs);
     for (size_t from = 0; from < t->n_rows; from += per_block) {
         const char *block = t->rows[from].venue;
@@ -397,39 +179,14 @@ static void print_table(const compare_opts *o, const compare_table *t)
         printf("\n");
 }
 
-static void csv_number(FILE *f, double x)
-{
-    if (!isnan(x))
-        fprintf(f, "%.17g", x);
-}
-
-static const char *unit_name(compare_unit u)
-{
-    static const char *const names[] = {"fraction", "share", "quote",
-                                        "count"};
-    return names[u];
-}
-
-/* The path of file in the comparison's folder (DIR/compare.h5, ...), in
- * buf; cmd_sweep_dir keeps DIR short enough for it. */
-static const char *in_dir(const compare_opts *o, const char *file,
-                          char buf[static CMD_PATH_MAX])
-{
-    snprintf(buf, CMD_PATH_MAX, "%s/%s", o->run.dir, file);
-    return buf;
-}
-
 /* Writes DIR/compare.csv through a part file. */
 static int write_csv(const compare_opts *o, const compare_table *t)
 {
     char path[CMD_PATH_MAX], part[CMD_PATH_MAX + 8];
-    in_dir(o, "compare.csv", path);
-    snprintf(part, sizeof part, "%s.part", path);
-    FILE *f = fopen(part, "w");
-    if (!f) {
-        fprintf(stderr, "perpsim compare: %s: %s\n", part, strerror(errno));
+    FILE *f = cmd_part_open("compare",
+                            cmd_in_dir(&o->run, "compare.csv", path), part);
+    if (!f)
         return EXIT_RUN_FAILED;
-    }
     fputs("venue,metric,label,unit,arm,n,mean,sd,ci_low,ci_high,diff_n,"
           "diff_mean,diff_ci_low,diff_ci_high,diff_sign\n",
           f);
@@ -439,23 +196,23 @@ static int write_csv(const compare_opts *o, const compare_table *t)
             const compare_cell *c = &row->cells[a];
             fprintf(f, "%s,%s,\"%s\",%s,\"%s\",%zu,",
                     row->venue[0] ? row->venue : t->arms[a], row->metric->name,
-                    row->metric->label, unit_name(row->metric->unit),
+                    row->metric->label, cmd_unit_name(row->metric->unit),
                     t->arms[a], c->n);
-            csv_number(f, c->mean);
+            cmd_csv_number(f, c->mean);
             fputc(',', f);
-            csv_number(f, c->sd);
+            cmd_csv_number(f, c->sd);
             fputc(',', f);
-            csv_number(f, c->low);
+            cmd_csv_number(f, c->low);
             fputc(',', f);
-            csv_number(f, c->high);
+            cmd_csv_number(f, c->high);
             fputc(',', f);
             if (a > 0) {
                 fprintf(f, "%zu,", c->diff_n);
-                csv_number(f, c->diff_mean);
+                cmd_csv_number(f, c->diff_mean);
                 fputc(',', f);
-                csv_number(f, c->diff_low);
+                cmd_csv_number(f, c->diff_low);
                 fputc(',', f);
-                csv_number(f, c->diff_high);
+                cmd_csv_number(f, c->diff_high);
                 fprintf(f, ",%s",
                         c->diff_sign > 0 ? "+" : c->diff_sign < 0 ? "-" : "");
             } else {
@@ -464,14 +221,8 @@ static int write_csv(const compare_opts *o, const compare_table *t)
             fputc('\n', f);
         }
     }
-    int bad = ferror(f) != 0;
-    bad |= fclose(f) != 0;
-    if (bad || rename(part, path) != 0) {
-        fprintf(stderr, "perpsim compare: %s: cannot write: %s\n", path,
-                strerror(errno));
-        remove(part);
+    if (cmd_part_close("compare", f, part, path) != 0)
         return EXIT_RUN_FAILED;
-    }
     printf("table: %s\n", path);
     return EXIT_OK;
 }
@@ -480,7 +231,7 @@ static int write_csv(const compare_opts *o, const compare_table *t)
 static int mark_index(const compare_opts *o, const compare_table *t)
 {
     char path[CMD_PATH_MAX];
-    in_dir(o, "compare.h5", path);
+    cmd_in_dir(&o->run, "compare.h5", path);
     h5u_quiet q;
     h5u_quiet_begin(&q);
     hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
@@ -513,88 +264,32 @@ static int mark_index(const compare_opts *o, const compare_table *t)
     return EXIT_OK;
 }
 
-/* Draws DIR/compare.png with tools/plot-compare. */
-static int draw(const compare_opts *o)
+static int build(const sweep_index *ix, const compare_opts *o, void *t,
+                 perr *e)
 {
-    const char *tools = getenv("PERPSIM_TOOLS");
-    if (!tools)
-        tools = PERPSIM_TOOLS_DIR;
-    char tool[4200], index[CMD_PATH_MAX], png[CMD_PATH_MAX];
-    snprintf(tool, sizeof tool, "%s/plot-compare", tools);
-    in_dir(o, "compare.h5", index);
-    in_dir(o, "compare.png", png);
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        freopen("/dev/null", "w", stdout);
-        execl("/usr/bin/python3", "python3", tool, index, "-o", png,
-              (char *)NULL);
-        fprintf(stderr, "perpsim compare: cannot start /usr/bin/python3: "
-                        "%s\n",
-                strerror(errno));
-        _exit(127);
-    }
-    int ws = 0;
-    if (pid < 0 || waitpid(pid, &ws, 0) < 0 || !WIFEXITED(ws)
-        || WEXITSTATUS(ws) != 0) {
-        fprintf(stderr,
-                "perpsim compare: %s was not drawn (%s failed; the table and "
-                "%s/compare.csv are written)\n",
-                png, tool, o->run.dir);
-        return EXIT_RUN_FAILED;
-    }
-    printf("figure: %s\n", png);
-    return EXIT_OK;
+    return compare_build(ix, o->var.by_venue, t, e);
 }
 
 int cmd_compare(int argc, char **argv)
 {
-    double t0 = wallclock_seconds();
     compare_opts o;
-    int status = parse_options(argc, argv, &o);
-    if (status != EXIT_OK)
-        return status;
-    char *text = NULL;
-    size_t len = 0;
-    status = plan(&o, &text, &len);
-    if (status != EXIT_OK) {
-        free(text);
-        return status;
-    }
-    char name[CMD_PATH_MAX];
-    sweep s;
-    perr e;
-    perr_clear(&e);
-    int loaded = sweep_load_text(in_dir(&o, "sweep.yaml", name), text, len,
-                                 SWEEP_CHECK_RUNS, &s, &e);
-    free(text);
-    if (loaded != 0)
-        return refused(&e);
-    status = cmd_sweep_execute(&o.run, &s, t0);
-    sweep_free(&s);
-    if (status == EXIT_USAGE)
-        return status;
-
-    char index[CMD_PATH_MAX];
-    sweep_index ix;
     compare_table t;
-    perr_clear(&e);
-    if (sweep_index_read(in_dir(&o, "compare.h5", index), &ix, &e) != 0) {
-        fprintf(stderr, "perpsim compare: %s\n", e.msg);
-        return EXIT_RUN_FAILED;
-    }
-    int rc = compare_build(&ix, o.by_venue, &t, &e);
-    sweep_index_free(&ix);
-    if (rc != 0) {
-        fprintf(stderr, "perpsim compare: %s: %s\n", index, e.msg);
-        return rc == PERR_INVALID ? EXIT_USAGE : EXIT_RUN_FAILED;
-    }
+    char index[CMD_PATH_MAX];
+    int status;
+    if (!cmd_variants_report(argc, argv, parse_options, build, &o, &t, index,
+                             &status))
+        return status;
     print_table(&o, &t);
     int wrote = write_csv(&o, &t);
     if (wrote == EXIT_OK)
         wrote = mark_index(&o, &t);
-    if (wrote == EXIT_OK)
-        wrote = draw(&o);
+    if (wrote == EXIT_OK) {
+        char png[CMD_PATH_MAX], written[CMD_PATH_MAX + 64];
+        snprintf(written, sizeof written, "the table and %s/compare.csv are "
+                                          "written", o.run.dir);
+        wrote = cmd_draw("compare", "plot-compare", index,
+                         cmd_in_dir(&o.run, "compare.png", png), written);
+    }
     compare_table_free(&t);
     return wrote > status ? wrote : status;
 }

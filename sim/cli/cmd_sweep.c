@@ -36,9 +36,9 @@
 #include "sweep_exec.h"
 #include "sweep_index.h"
 #include "sweep_log.h"
+#include "wallclock.h"
 #ifdef PERPSIM_HAVE_MPI
 #include "mpipool.h"
-#include "wallclock.h"
 #endif
 
 static const struct option long_options[] = {
@@ -496,20 +496,29 @@ int cmd_sweep_execute(const cmd_sweep_opts *c, const sweep *s, double t0)
     return status;
 }
 
-static int run_local(const cmd_sweep_opts *c)
+/* The loader of `perpsim sweep`: the sweep file c->file. */
+static int load_file(void *ctx, const cmd_sweep_opts *c, int check, sweep *s)
+{
+    (void)ctx;
+    return load(c, check, s);
+}
+
+static int run_local(const cmd_sweep_opts *c, cmd_sweep_loader loader,
+                     void *ctx)
 {
     double t0 = wallclock_seconds();
     sweep s;
-    int status = load(c, c->dry_run ? SWEEP_CHECK_FILE : SWEEP_CHECK_RUNS, &s);
-    if (status != EXIT_OK)
-        return status;
-    status = c->dry_run ? dry_run(&s) : cmd_sweep_execute(c, &s, t0);
+    memset(&s, 0, sizeof s);
+    int status = loader(ctx, c, SWEEP_CHECK_RUNS, &s);
+    if (status == EXIT_OK)
+        status = cmd_sweep_execute(c, &s, t0);
     sweep_free(&s);
     return status;
 }
 
 #ifdef PERPSIM_HAVE_MPI
-static int run_mpi(const cmd_sweep_opts *c, int *argc, char ***argv)
+static int run_mpi(const cmd_sweep_opts *c, cmd_sweep_loader loader,
+                   void *ctx, int *argc, char ***argv, int *root)
 {
     double t0 = wallclock_seconds();
     int rank, size;
@@ -525,11 +534,11 @@ static int run_mpi(const cmd_sweep_opts *c, int *argc, char ***argv)
     int status;
     if (rank == 0) {
         /* Rank 0 checks everything; the others need only the plan. */
-        status = load(c, SWEEP_CHECK_RUNS, &s);
+        status = loader(ctx, c, SWEEP_CHECK_RUNS, &s);
         if (status == EXIT_OK)
             status = prepare(c, &s, &todo, &n_todo, &n_done);
     } else {
-        status = load(c, SWEEP_CHECK_FILE, &s);
+        status = loader(ctx, c, SWEEP_CHECK_FILE, &s);
     }
     sweep_ctx x;
     memset(&x, 0, sizeof x);
@@ -562,9 +571,27 @@ static int run_mpi(const cmd_sweep_opts *c, int *argc, char ***argv)
     free(todo);
     sweep_free(&s);
     mpipool_finalize();
+    *root = rank == 0;
     return rank == 0 ? status : EXIT_OK;
 }
 #endif
+
+int cmd_sweep_run(const cmd_sweep_opts *c, cmd_sweep_loader loader,
+                  void *ctx, int *argc, char ***argv, int *root)
+{
+    *root = 1;
+    int mpi = cmd_uses_mpi(c);
+    if (mpi == EXIT_USAGE)
+        return mpi;
+#ifdef PERPSIM_HAVE_MPI
+    if (mpi)
+        return run_mpi(c, loader, ctx, argc, argv, root);
+#else
+    (void)argc;
+    (void)argv;
+#endif
+    return run_local(c, loader, ctx);
+}
 
 /* ---- inspect ------------------------------------------------------------ */
 
@@ -660,17 +687,22 @@ int cmd_sweep(int argc, char **argv)
         return status;
     if (c.merge)
         return merge(&c);
+    if (c.dry_run) {
+        sweep s;
+        status = load(&c, SWEEP_CHECK_FILE, &s);
+        if (status == EXIT_OK) {
+            status = dry_run(&s);
+            sweep_free(&s);
+        }
+        return status;
+    }
     int mpi = cmd_uses_mpi(&c);
     if (mpi == EXIT_USAGE)
         return mpi;
-#ifdef PERPSIM_HAVE_MPI
-    if (!c.dry_run && mpi) {
-        if (c.shard_n)
-            return usage("--shard runs one slice on local workers; under "
-                         "mpirun, give each shard its own mpirun, or drop",
-                         "--shard");
-        return run_mpi(&c, &argc, &argv);
-    }
-#endif
-    return run_local(&c);
+    if (c.shard_n && mpi)
+        return usage("--shard runs one slice on local workers; under "
+                     "mpirun, give each shard its own mpirun, or drop",
+                     "--shard");
+    int root;
+    return cmd_sweep_run(&c, load_file, NULL, &argc, &argv, &root);
 }

@@ -70,6 +70,7 @@ void summary_venue_note_adls(summary_venue *sv, const venue_adl *adl, size_t n)
     for (size_t k = 0; k < n; k++) {
         sv->adl_count++;
         sv->adl_notional += cash_quote(sv, adl[k].notional);
+        sv->adl_shortfall += cash_quote(sv, adl[k].shortfall);
     }
 }
 
@@ -214,6 +215,11 @@ static double liq_worst_40m(const summary_venue *sv)
 static double adl_count(const summary_venue *sv) { return (double)sv->adl_count; }
 static double adl_notional(const summary_venue *sv) { return sv->adl_notional; }
 
+static double adl_shortfall(const summary_venue *sv)
+{
+    return sv->adl_shortfall;
+}
+
 static double settlements(const summary_venue *sv)
 {
     return (double)sv->settlements;
@@ -330,6 +336,10 @@ const summary_venue_metric summary_venue_metrics[] = {
      liq_worst_40m},
     {"adl.count", "ADL closes", adl_count},
     {"adl.notional", "quote", adl_notional},
+    {"adl.shortfall",
+     "quote: what ADL closes cost their counterparties against the mark, "
+     "net: the loss passed on rather than taken by the fund",
+     adl_shortfall},
     {"funding.settlements", "settlements in the run", settlements},
     {"funding.rate_min", "fraction per interval", rate_min},
     {"funding.rate_max", "fraction per interval", rate_max},

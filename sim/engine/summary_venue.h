@@ -61,7 +61,7 @@ typedef struct summary_venue {
     double liq_long, liq_short;
     size_t minutes;
     uint64_t adl_count;
-    double adl_notional;
+    double adl_notional, adl_shortfall;
     uint64_t settlements;
     double rate_min, rate_max, rate_sum, rate_last; /* fractions */
     double longs_paid;                              /* net */

@@ -104,6 +104,12 @@ typedef struct venue_adl {
     int64_t lots;
     int64_t notional;
     double price;          /* ticks */
+    int64_t shortfall;     /* cash: what the close cost the counterparty
+                              against the mark the liquidation began at,
+                              side x (notional - the lots' value at that
+                              mark): the loss passed on rather than taken by
+                              the fund (negative where the close favoured
+                              the counterparty) */
 } venue_adl;
 
 /* Why venue_submit rejected an order (res->outcome is BOOK_REJECTED). */

@@ -57,7 +57,8 @@ static void record_liquidation(venue *v, uint32_t id, int side,
 }
 
 static void record_adl(venue *v, uint32_t bankrupt, uint32_t counterparty,
-                       int side, int64_t lots, int64_t notional)
+                       int side, int64_t lots, int64_t notional,
+                       int64_t shortfall)
 {
     if (venue_reserve((void **)&v->adls, &v->cap_adls, v->nadls + 1,
                 sizeof *v->adls) != 0)
@@ -70,6 +71,7 @@ static void record_adl(venue *v, uint32_t bankrupt, uint32_t counterparty,
     r->lots = lots;
     r->notional = notional;
     r->price = (double)notional / ((double)lots * (double)v->p->cash_per_tick_lot);
+    r->shortfall = shortfall;
 }
 
 const venue_liquidation *venue_liquidations(const venue *v, size_t *n)
@@ -484,7 +486,9 @@ static int64_t adl_fill(venue *v, adl_demand *d, uint32_t c, int64_t lots)
         accounts_trade(&v->acc, c, d->bankrupt, lots, value);
     else
         accounts_trade(&v->acc, d->bankrupt, c, lots, value);
-    record_adl(v, d->bankrupt, c, d->side, lots, value);
+    int64_t at_mark = margin_notional(v->p, lots, d->mark_ref);
+    record_adl(v, d->bankrupt, c, d->side, lots, value,
+               d->side * (value - at_mark));
     d->lots -= lots;
     d->notional += value;
     return value;
