@@ -458,4 +458,8 @@ int rule_liq_admit_all(const profile *p, rule_liq_window *w, int64_t now);
 /* The check of a rule with nothing to check. */
 int rule_check_nothing(const profile *p, perr *e);
 
+/* A policy's rate key (its name: "move", "band") in (0, 100%): 0, or
+ * PERR_INVALID saying so. */
+int rule_policy_check_fraction(int64_t rate, const char *key, perr *e);
+
 #endif

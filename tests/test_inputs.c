@@ -231,8 +231,9 @@ static void write_bytes(const char *path, const unsigned char *data,
 /* A damaged result is refused by `inspect` in one line naming it, exit 2,
  * never with HDF5's error stack and never by a crash: a file whose
  * signature is gone, one cut short, and one whose global heap (where the
- * attributes' strings live) states an object far larger than the heap,
- * which makes Debian's HDF5 1.10 copy past its buffer and fault. */
+ * attributes' strings live) states the scenario's name an object far
+ * larger than the heap, which makes Debian's HDF5 1.10 copy past its
+ * buffer and fault. */
 Test(inputs, inspect_refuses_a_damaged_result_in_one_line)
 {
     outcome o;
@@ -246,11 +247,19 @@ Test(inputs, inspect_refuses_a_damaged_result_in_one_line)
     unsigned char *bytes = (unsigned char *)support_read_file(good, &len);
     cr_assert_gt(len, 4096);
 
-    const unsigned char *heap = NULL;
+    /* The global heap's object holding the scenario's name, which inspect
+     * reads: its size (8 bytes little-endian) comes just before it. */
+    const unsigned char *heap = NULL, *name = NULL;
     for (size_t i = 0; !heap && i + 32 <= len; i++)
         if (memcmp(bytes + i, "GCOL", 4) == 0)
             heap = bytes + i;
     cr_assert_not_null(heap, "no global heap in %s", good);
+    for (const unsigned char *c = heap + 24; !name && c + 10 <= bytes + len;
+         c++)
+        if (memcmp(c, "quickstart", 10) == 0 && c[-8] == 10 && c[-7] == 0)
+            name = c;
+    cr_assert_not_null(name, "no scenario name in the global heap of %s",
+                       good);
 
     enum { SIGNATURE, CUT, HEAP, N_DAMAGE };
     static const char *const names[N_DAMAGE] = {"signature", "cut", "heap"};
@@ -264,10 +273,8 @@ Test(inputs, inspect_refuses_a_damaged_result_in_one_line)
         else if (d == CUT)
             n = len / 3;
         else {
-            /* The first object's size, 8 bytes little-endian after the
-             * collection header (16 bytes) and the object's index,
-             * reference count and reserved bytes (8). */
-            size_t at = (size_t)(heap - bytes) + 24;
+            /* The name's object states a size far beyond the heap. */
+            size_t at = (size_t)(name - bytes) - 8;
             memset(copy + at, 0, 8);
             copy[at + 3] = 0x7f;
         }

@@ -227,6 +227,17 @@ static void read_string_attr(hid_t obj, const char *name, char *out,
     H5Aclose(a);
 }
 
+/* Each attrs[i][0] of obj is the string attrs[i][1]. */
+static void expect_string_attrs(hid_t obj, const char *const (*attrs)[2],
+                                size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char text[256];
+        read_string_attr(obj, attrs[i][0], text, sizeof text);
+        cr_assert_str_eq(text, attrs[i][1], "attribute %s", attrs[i][0]);
+    }
+}
+
 static void check_chunked(hid_t d, hsize_t chunk)
 {
     hid_t p = H5Dget_create_plist(d);
@@ -256,16 +267,20 @@ static const char *named(const char *unit)
     return unit;
 }
 
-/* Reads the column /venues/VNAME/GROUP/NAME into values as mem_type, and
- * checks what every column on the output grid has: rows, the type's class
- * and 8 bytes, the chunks and filters, unit (named) as its units attribute,
- * and series/t attached as its dimension scale (t itself being the
- * scale). */
-static void read_column(hid_t f, const char *vname, const char *group,
-                        const char *name, size_t rows, H5T_class_t class,
-                        const char *unit, const char *what, hid_t mem_type,
-                        void *values)
+/* Reads column i of /venues/VNAME/GROUP (series: float64, audit: int64)
+ * into values, and checks what every column on the output grid has: rows,
+ * the type's class and 8 bytes, the chunks and filters, its unit (named)
+ * and description, and series/t attached as its dimension scale (t itself
+ * being the scale). */
+static void read_column(hid_t f, const char *vname, const char *group, int i,
+                        size_t rows, void *values)
 {
+    int audit = strcmp(group, "audit") == 0;
+    const char *name = audit ? metrics_audit_name(i) : metrics_series_name(i);
+    const char *unit = audit ? metrics_audit_unit(i) : metrics_series_unit(i);
+    const char *what = audit ? metrics_audit_what(i) : metrics_series_what(i);
+    H5T_class_t class = audit ? H5T_INTEGER : H5T_FLOAT;
+    hid_t mem_type = audit ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE;
     char path[128], got[128];
     snprintf(path, sizeof path, "/venues/%s/%s/%s", vname, group, name);
     hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
@@ -298,26 +313,19 @@ static void check_series(hid_t f, const char *vname, size_t rows)
 {
     double *x = malloc(rows * sizeof *x);
     for (int i = 0; i < METRICS_SERIES_COUNT; i++) {
-        const char *name = metrics_series_name(i);
-        read_column(f, vname, "series", name, rows, H5T_FLOAT,
-                    metrics_series_unit(i), metrics_series_what(i),
-                    H5T_NATIVE_DOUBLE, x);
-        for (size_t k = 0; k < rows; k++) {
-            if (k == 0 && i == METRICS_LAST)
-                cr_assert(isnan(x[k]), "NaN kept");
-            else
-                cr_assert_eq(x[k], series_value(k, i), "%s[%zu]", name, k);
-        }
+        read_column(f, vname, "series", i, rows, x);
+        for (size_t k = 0; k < rows; k++)
+            cr_assert(k == 0 && i == METRICS_LAST ? isnan(x[k])
+                                                  : x[k] == series_value(k, i),
+                      "%s[%zu]", metrics_series_name(i), k);
     }
     free(x);
     int64_t *y = malloc(rows * sizeof *y);
     for (int i = 0; i < METRICS_AUDIT_COUNT; i++) {
-        const char *name = metrics_audit_name(i);
-        read_column(f, vname, "audit", name, rows, H5T_INTEGER,
-                    metrics_audit_unit(i), metrics_audit_what(i),
-                    H5T_NATIVE_INT64, y);
+        read_column(f, vname, "audit", i, rows, y);
         for (size_t k = 0; k < rows; k++)
-            cr_assert_eq(y[k], audit_value(k, i), "%s[%zu]", name, k);
+            cr_assert_eq(y[k], audit_value(k, i), "%s[%zu]",
+                         metrics_audit_name(i), k);
     }
     free(y);
 }
@@ -535,9 +543,19 @@ static void check_adl_and_trades(hid_t f)
                  "no trades table for a venue that keeps none");
 }
 
-/* /summary/items holds each attribute of /summary as a row (name, value)
- * in the same order, and /summary/checks each expect: check (metric, low,
- * high, value, pass). */
+/* Field `field` of every row of the compound dataset d, as type (size
+ * bytes a row), into out: HDF5 reads one member by name through a
+ * compound type of that member alone. */
+static void read_field(hid_t d, const char *field, hid_t type, size_t size,
+                       void *out)
+{
+    hid_t t = H5Tcreate(H5T_COMPOUND, size);
+    H5Tinsert(t, field, 0, type);
+    cr_assert_geq(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, out), 0,
+                  "field %s", field);
+    H5Tclose(t);
+}
+
 static hsize_t points_of(hid_t d)
 {
     hid_t space = H5Dget_space(d);
@@ -547,76 +565,63 @@ static hsize_t points_of(hid_t d)
     return (hsize_t)n;
 }
 
+/* /summary/items holds each attribute of /summary as a row (name, value)
+ * in the same order, and /summary/checks each expect: check (metric, low,
+ * high, value, pass). */
 static void check_summary_tables(hid_t f)
 {
-    typedef struct {
-        char *name;
-        double value;
-    } item;
-    typedef struct {
-        char *metric;
-        double low, high, value;
-        uint8_t pass;
-    } check;
     hid_t str = H5Tcopy(H5T_C_S1);
     H5Tset_size(str, H5T_VARIABLE);
     H5Tset_cset(str, H5T_CSET_UTF8);
-    hid_t it = H5Tcreate(H5T_COMPOUND, sizeof(item));
-    H5Tinsert(it, "name", offsetof(item, name), str);
-    H5Tinsert(it, "value", offsetof(item, value), H5T_NATIVE_DOUBLE);
-    hid_t ct = H5Tcreate(H5T_COMPOUND, sizeof(check));
-    H5Tinsert(ct, "metric", offsetof(check, metric), str);
-    H5Tinsert(ct, "low", offsetof(check, low), H5T_NATIVE_DOUBLE);
-    H5Tinsert(ct, "high", offsetof(check, high), H5T_NATIVE_DOUBLE);
-    H5Tinsert(ct, "value", offsetof(check, value), H5T_NATIVE_DOUBLE);
-    H5Tinsert(ct, "pass", offsetof(check, pass), H5T_NATIVE_UINT8);
-
     hid_t d = H5Dopen2(f, "/summary/items", H5P_DEFAULT);
     cr_assert_geq(d, 0, "no /summary/items");
     hsize_t n = points_of(d);
     cr_assert_gt(n, 0);
-    item *items = calloc(n, sizeof *items);
-    cr_assert_geq(H5Dread(d, it, H5S_ALL, H5S_ALL, H5P_DEFAULT, items), 0);
+    char **names = calloc(n, sizeof *names);
+    double *values = calloc(n, sizeof *values);
+    read_field(d, "name", str, sizeof *names, names);
+    read_field(d, "value", H5T_NATIVE_DOUBLE, sizeof *values, values);
+    H5Dclose(d);
     hid_t g = H5Gopen2(f, "/summary", H5P_DEFAULT);
     int found = 0;
     for (hsize_t i = 0; i < n; i++) {
         double x = NAN;
-        hid_t a = H5Aopen(g, items[i].name, H5P_DEFAULT);
-        cr_assert_geq(a, 0, "row %s is an attribute", items[i].name);
+        hid_t a = H5Aopen(g, names[i], H5P_DEFAULT);
+        cr_assert_geq(a, 0, "row %s is an attribute", names[i]);
         H5Aread(a, H5T_NATIVE_DOUBLE, &x);
         H5Aclose(a);
-        cr_assert(x == items[i].value || (isnan(x) && isnan(items[i].value)),
-                  "%s", items[i].name);
-        found += strcmp(items[i].name, "okx.liquidations.total_notional") == 0
-                 && items[i].value == 1.37e9;
+        cr_assert(x == values[i] || (isnan(x) && isnan(values[i])), "%s",
+                  names[i]);
+        found += strcmp(names[i], "okx.liquidations.total_notional") == 0
+                 && values[i] == 1.37e9;
+        H5free_memory(names[i]);
     }
     cr_assert_eq(found, 1);
-    hid_t space = H5Dget_space(d);
-    H5Dvlen_reclaim(it, space, H5P_DEFAULT, items);
-    H5Sclose(space);
-    free(items);
-    H5Dclose(d);
+    free(names);
+    free(values);
     H5Gclose(g);
 
     d = H5Dopen2(f, "/summary/checks", H5P_DEFAULT);
     cr_assert_geq(d, 0, "no /summary/checks");
-    n = points_of(d);
-    cr_assert_eq(n, 2);
-    check c[2];
-    cr_assert_geq(H5Dread(d, ct, H5S_ALL, H5S_ALL, H5P_DEFAULT, c), 0);
-    cr_assert_str_eq(c[0].metric, "okx.liquidations.total_notional");
-    cr_assert_eq(c[0].low, 1.23e9);
-    cr_assert_eq(c[0].high, 1.51e9);
-    cr_assert_eq(c[0].value, 1.37e9);
-    cr_assert_eq(c[0].pass, 1);
-    cr_assert_str_eq(c[1].metric, "binance.depth_z.min");
-    cr_assert_eq(c[1].pass, 0, "a failed check is recorded as failed");
-    space = H5Dget_space(d);
-    H5Dvlen_reclaim(ct, space, H5P_DEFAULT, c);
-    H5Sclose(space);
+    cr_assert_eq(points_of(d), 2);
+    char *metric[2];
+    double low[2], high[2], value[2];
+    uint8_t pass[2];
+    read_field(d, "metric", str, sizeof *metric, metric);
+    read_field(d, "low", H5T_NATIVE_DOUBLE, sizeof *low, low);
+    read_field(d, "high", H5T_NATIVE_DOUBLE, sizeof *high, high);
+    read_field(d, "value", H5T_NATIVE_DOUBLE, sizeof *value, value);
+    read_field(d, "pass", H5T_NATIVE_UINT8, sizeof *pass, pass);
     H5Dclose(d);
-    H5Tclose(ct);
-    H5Tclose(it);
+    cr_assert_str_eq(metric[0], "okx.liquidations.total_notional");
+    cr_assert_eq(low[0], 1.23e9);
+    cr_assert_eq(high[0], 1.51e9);
+    cr_assert_eq(value[0], 1.37e9);
+    cr_assert_eq(pass[0], 1);
+    cr_assert_str_eq(metric[1], "binance.depth_z.min");
+    cr_assert_eq(pass[1], 0, "a failed check is recorded as failed");
+    H5free_memory(metric[0]);
+    H5free_memory(metric[1]);
     H5Tclose(str);
 }
 
@@ -638,17 +643,14 @@ Test(output, file_holds_the_layout_units_and_values)
     H5Aread(a, H5T_NATIVE_UINT64, &seed);
     H5Aclose(a);
     cr_assert_eq(seed, 7);
-    char text[256];
-    read_string_attr(f, "scenario", text, sizeof text);
-    cr_assert_str_eq(text, "short-squeeze");
-    read_string_attr(f, "perpsim_version", text, sizeof text);
-    cr_assert_str_eq(text, version_string);
-    read_string_attr(f, "start_utc", text, sizeof text);
-    cr_assert_str_eq(text, "2025-07-10T00:00:00Z");
-    read_string_attr(f, "source", text, sizeof text);
-    cr_assert_str_eq(text, "scenarios/squeeze.yaml");
-    read_string_attr(f, "sets", text, sizeof text);
-    cr_assert_str_eq(text, "seed=7\nvenues.okx.funding.interval=1h");
+    const char *const root_attrs[][2] = {
+        {"scenario", "short-squeeze"},
+        {"perpsim_version", version_string},
+        {"start_utc", "2025-07-10T00:00:00Z"},
+        {"source", "scenarios/squeeze.yaml"},
+        {"sets", "seed=7\nvenues.okx.funding.interval=1h"},
+    };
+    expect_string_attrs(f, root_attrs, 5);
 
     hid_t d = H5Dopen2(f, "/scenario", H5P_DEFAULT);
     cr_assert_geq(d, 0);
@@ -663,12 +665,12 @@ Test(output, file_holds_the_layout_units_and_values)
     H5Dclose(d);
 
     hid_t g = H5Gopen2(f, "/venues/okx", H5P_DEFAULT);
-    read_string_attr(g, "profile", text, sizeof text);
-    cr_assert_str_eq(text, "binance");
-    read_string_attr(g, "quote_currency", text, sizeof text);
-    cr_assert_str_eq(text, "USDT");
-    read_string_attr(g, "base_currency", text, sizeof text);
-    cr_assert_str_eq(text, "BTC");
+    static const char *const venue_attrs[][2] = {
+        {"profile", "binance"},
+        {"quote_currency", "USDT"},
+        {"base_currency", "BTC"},
+    };
+    expect_string_attrs(g, venue_attrs, 3);
     double tick = 0;
     a = H5Aopen(g, "tick_size", H5P_DEFAULT);
     H5Aread(a, H5T_NATIVE_DOUBLE, &tick);

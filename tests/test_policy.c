@@ -100,7 +100,8 @@ static venue *binance_with_maker(uint32_t *maker)
     return v;
 }
 
-/* The ledger balances at the end; v and its policy's params freed. */
+/* The ledger audit holds (support_audit) at the end of every test, then
+ * the venue and the policy's keys are freed. */
 static void free_audited(venue *v, void *params)
 {
     support_audit(v);
@@ -139,8 +140,7 @@ Test(policy_circuit_breaker, trips_only_when_the_move_exceeds_move)
     cr_assert_eq(n, 1);
     expect_event(&x[0], 3000, RULE_POLICY_HALT, ACCOUNT_NONE);
     cr_expect_float_eq(x[0].value, 25001.0 / 500000.0, 1e-12);
-    venue_free(v);
-    free(params);
+    free_audited(v, params);
 }
 
 Test(policy_circuit_breaker, a_rise_from_the_low_trips_it_too)
@@ -156,8 +156,7 @@ Test(policy_circuit_breaker, a_rise_from_the_low_trips_it_too)
     const venue_policy_event *x = events(v, &n);
     cr_assert_eq(n, 1);
     expect_event(&x[0], 3000, RULE_POLICY_HALT, ACCOUNT_NONE);
-    venue_free(v);
-    free(params);
+    free_audited(v, params);
 }
 
 /* The events of a breaker (BREAKER) that saw 500000 at 0.5s, 490000 at 1s
@@ -221,11 +220,9 @@ Test(policy_circuit_breaker, a_halt_rejects_orders_keeps_resting_ones_and_resume
     cr_assert_eq(n, 1);
     expect_event(&x[0], 12000, RULE_POLICY_RESUME, ACCOUNT_NONE);
     cr_expect_float_eq(x[0].value, 10.0, 1e-12);
-    cr_assert_eq(submit_why(v, taker, BOOK_SELL, BOOK_IOC, 470000, 5, &r),
-                 VENUE_ACCEPTED);
-    cr_assert_eq(r.filled, 5);
-    venue_free(v);
-    free(params);
+    cr_assert_eq(accepted(v, taker, BOOK_SELL, BOOK_IOC, 470000, 5, 0).filled,
+                 5);
+    free_audited(v, params);
 }
 
 Test(policy_circuit_breaker, liquidations_wait_for_the_halts_end_in_trigger_order)
@@ -281,12 +278,9 @@ Test(policy_circuit_breaker, scope_liquidations_lets_orders_trade)
     set_mark(v, 1000, 500000);
     set_mark(v, 2000, 470000);
     cr_assert_eq(acct(v, trader)->size, 100, "the liquidation waits");
-    book_result r;
-    cr_assert_eq(submit_why(v, taker, BOOK_SELL, BOOK_IOC, 470000, 5, &r),
-                 VENUE_ACCEPTED);
-    cr_assert_eq(r.filled, 5);
-    venue_free(v);
-    free(params);
+    cr_assert_eq(accepted(v, taker, BOOK_SELL, BOOK_IOC, 470000, 5, 0).filled,
+                 5);
+    free_audited(v, params);
 }
 
 /* ---- price_band -------------------------------------------------------- */
@@ -312,8 +306,7 @@ Test(policy_price_band, rejects_beyond_the_band_and_accepts_at_its_edge)
     expect_event(&x[0], 0, RULE_POLICY_REJECT, a);
     cr_expect_float_eq(x[0].value, 51000.1, 1e-9);
     expect_event(&x[1], 0, RULE_POLICY_REJECT, a);
-    venue_free(v);
-    free(params);
+    free_audited(v, params);
 }
 
 Test(policy_price_band, clip_sends_at_the_edge_and_market_orders_are_clipped)
@@ -345,8 +338,7 @@ Test(policy_price_band, clip_sends_at_the_edge_and_market_orders_are_clipped)
     cr_assert_eq(n, 1);
     expect_event(&x[0], 0, RULE_POLICY_CLIP, maker);
     cr_expect_float_eq(x[0].value, 51000.0, 1e-9);
-    venue_free(v);
-    free(params);
+    free_audited(v, params);
 }
 
 /* A long at its trigger 476907 (bankruptcy 475000) with bids at 475500:
@@ -394,8 +386,7 @@ Test(policy_price_band, liquidation_orders_pass_unless_liquidations_is_yes)
     x = events(v, &n);
     cr_assert_geq(n, 1);
     expect_event(&x[0], 1, RULE_POLICY_REJECT, trader);
-    venue_free(v);
-    free(params);
+    free_audited(v, params);
 }
 
 /* ---- liquidation_throttle ---------------------------------------------- */
@@ -468,8 +459,7 @@ Test(policy_liquidation_throttle, notional_limit_lets_the_first_of_an_interval_t
     venue_clear_events(v);
     set_mark(v, 10, 400000);
     cr_assert_eq(liquidated_order(v, order, 4), 2);
-    venue_free(v);
-    free(params);
+    free_audited(v, params);
 }
 
 /* ---- oi_cap ------------------------------------------------------------ */
@@ -497,9 +487,8 @@ Test(policy_oi_cap, the_venue_cap_trims_then_rejects_and_reducing_passes)
     expect_event(&x[1], 0, RULE_POLICY_REJECT, t2);
     /* a sell of t1's reduces: it trades */
     rest(v, maker, BOOK_BUY, 499000, 20);
-    cr_assert_eq(submit_why(v, t1, BOOK_SELL, BOOK_IOC, 499000, 20, &r),
-                 VENUE_ACCEPTED);
-    cr_assert_eq(r.filled, 20);
+    cr_assert_eq(accepted(v, t1, BOOK_SELL, BOOK_IOC, 499000, 20, 0).filled,
+                 20);
     free_audited(v, params);
 }
 
@@ -521,12 +510,10 @@ Test(policy_oi_cap, the_account_cap_counts_the_position_and_resting_orders)
                  VENUE_REJECT_OI_CAP);
     /* the other side is its own: a sell of 70 reduces 20, opens 50 */
     rest(v, maker, BOOK_BUY, 500000, 70);
-    cr_assert_eq(submit_why(v, t, BOOK_SELL, BOOK_IOC, 500000, 80, &r),
-                 VENUE_ACCEPTED);
-    cr_assert_eq(r.filled, 70);
+    cr_assert_eq(accepted(v, t, BOOK_SELL, BOOK_IOC, 500000, 80, 0).filled,
+                 70);
     cr_assert_eq(acct(v, t)->size, -50);
-    venue_free(v);
-    free(params);
+    free_audited(v, params);
 }
 
 /* ---- policies in a scenario -------------------------------------------- */

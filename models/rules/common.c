@@ -115,3 +115,11 @@ const char *const rule_policy_action_names[] = {
 };
 
 const char *const rule_policy_enabled_names[] = {"no", "yes", NULL};
+
+int rule_policy_check_fraction(int64_t rate, const char *key, perr *e)
+{
+    if (rate > 0 && rate < PROFILE_RATE_ONE)
+        return 0;
+    return perr_set(e, PERR_INVALID, "%s: must be above 0 and below 100%%",
+                    key);
+}

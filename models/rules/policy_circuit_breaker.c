@@ -74,9 +74,9 @@ static int check(const void *params, const profile *p, perr *e)
 {
     const breaker *b = params;
     (void)p;
-    if (!(b->move > 0 && b->move < PROFILE_RATE_ONE))
-        return perr_set(e, PERR_INVALID,
-                        "move: must be above 0 and below 100%%");
+    int rc = rule_policy_check_fraction(b->move, "move", e);
+    if (rc != 0)
+        return rc;
     if (!(b->window_ms >= 1000))
         return perr_set(e, PERR_INVALID, "window: must be at least 1s");
     if (!(b->halt_ms >= 1))

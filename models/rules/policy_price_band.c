@@ -48,10 +48,7 @@ static int check(const void *params, const profile *p, perr *e)
 {
     const band *b = params;
     (void)p;
-    if (!(b->band > 0 && b->band < PROFILE_RATE_ONE))
-        return perr_set(e, PERR_INVALID,
-                        "band: must be above 0 and below 100%%");
-    return 0;
+    return rule_policy_check_fraction(b->band, "band", e);
 }
 
 static venue_reject order(const rule_policy_ctx *c, rule_policy_order *o)

@@ -185,26 +185,41 @@ typedef int (*cmd_variants_build)(const sweep_index *ix,
                                   const cmd_variants_opts *o, void *out,
                                   perr *e);
 
-/* What compare and stress do before their tables: reads the options
- * (parse), runs the sweep of o->var into o->run.dir (cmd_sweep_run), then,
- * in the process that wrote its index (o->run.index_name, its path into
- * index), builds the table *out from it. Returns 1 when the caller goes on
- * to report *out, with the runs' exit status in *status; 0 when it stops
- * with *status (bad usage, an MPI rank other than 0, an index that cannot
- * be read or a table that cannot be built, said on stderr). */
-int cmd_variants_report(int argc, char **argv, cmd_variants_parse parse,
-                        cmd_variants_build build, cmd_variants_opts *o,
-                        void *out, char index[static CMD_PATH_MAX],
-                        int *status);
+/* How a command reports its table (prints it, writes its files, draws its
+ * figure; index is the path of the sweep's index) and frees it. Returns
+ * the exit status. */
+typedef int (*cmd_variants_finish)(const cmd_variants_opts *o, void *out,
+                                   const char *index);
+
+/* compare and stress: reads the options (parse), runs the sweep of o->var
+ * into o->run.dir (cmd_sweep_run), then, in the process that wrote its
+ * index (o->run.index_name), builds the table *out from it and reports it
+ * (finish). Returns the exit status, the worse of the runs' and the
+ * report's (bad usage, an index that cannot be read or a table that
+ * cannot be built are said on stderr; an MPI rank other than 0 reports
+ * nothing). */
+int cmd_variants_main(int argc, char **argv, cmd_variants_parse parse,
+                      cmd_variants_build build, cmd_variants_finish finish,
+                      cmd_variants_opts *o, void *out);
 
 /* Draws png from input with the Python tool tools/NAME (PERPSIM_TOOLS, or
  * this tree's tools/): says where the figure is, or that it was not drawn
- * and what is written anyway (written). Returns the exit status. */
+ * and what is written anyway (written, formatted as printf does). Returns
+ * the exit status. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 5, 6)))
+#endif
 int cmd_draw(const char *cmd, const char *tool, const char *input,
-             const char *png, const char *written);
+             const char *png, const char *written, ...);
 
 /* A value in its unit, short: "0.0123%", "$1.37B", "3.0"; "-" for NaN. */
 void cmd_shown(double x, compare_unit u, char *out, size_t size);
+
+/* "value [low, high]" in unit u, then " +" or " -" as sign says (a paired
+ * difference whose interval excludes 0; 0 for none), or the value alone
+ * when there is no interval (low NaN). */
+void cmd_interval_text(double value, double low, double high, int sign,
+                       compare_unit u, char *out, size_t size);
 
 /* x in a CSV field: %.17g, nothing for NaN. */
 void cmd_csv_number(FILE *f, double x);

@@ -108,16 +108,11 @@ static int parse_options(int argc, char **argv, compare_opts *o)
 static void cell_text(const compare_cell *c, compare_unit u, int diff,
                       char *out, size_t size)
 {
-    char m[32], lo[32], hi[32];
-    cmd_shown(diff ? c->diff_mean : c->mean, u, m, sizeof m);
-    cmd_shown(diff ? c->diff_low : c->low, u, lo, sizeof lo);
-    cmd_shown(diff ? c->diff_high : c->high, u, hi, sizeof hi);
-    if (isnan(diff ? c->diff_low : c->low))
-        snprintf(out, size, "%s", m);
+    if (diff)
+        cmd_interval_text(c->diff_mean, c->diff_low, c->diff_high,
+                          c->diff_sign, u, out, size);
     else
-        snprintf(out, size, "%s [%s, %s]%s", m, lo, hi,
-                 !diff ? "" : c->diff_sign > 0 ? " +" : c->diff_sign < 0 ? " -"
-                                                                         : "");
+        cmd_interval_text(c->mean, c->low, c->high, 0, u, out, size);
 }
 
 enum { LABEL_W = 32, CELL_W = 30 };
@@ -250,11 +245,8 @@ static int mark_index(const compare_opts *o, const compare_table *t)
         H5Tclose(str);
     if (f >= 0 && H5Fclose(f) < 0)
         bad = 1;
-    char reason[160] = "";
-    if (bad)
-        h5u_reason(reason, sizeof reason);
-    H5Eclear2(H5E_DEFAULT);
-    h5u_quiet_end(&q);
+    char reason[160];
+    h5u_quiet_finish(&q, bad, reason, sizeof reason);
     if (bad) {
         fprintf(stderr, "perpsim compare: %s: cannot add the comparison's "
                         "attributes (%s)\n",
@@ -270,26 +262,28 @@ static int build(const sweep_index *ix, const compare_opts *o, void *t,
     return compare_build(ix, o->var.by_venue, t, e);
 }
 
+/* Prints the table, writes compare.csv, marks the index and draws the
+ * figure. */
+static int finish(const compare_opts *o, void *out, const char *index)
+{
+    compare_table *t = out;
+    print_table(o, t);
+    int wrote = write_csv(o, t);
+    if (wrote == EXIT_OK)
+        wrote = mark_index(o, t);
+    char png[CMD_PATH_MAX];
+    if (wrote == EXIT_OK)
+        wrote = cmd_draw("compare", "plot-compare", index,
+                         cmd_in_dir(&o->run, "compare.png", png),
+                         "the table and %s/compare.csv are written",
+                         o->run.dir);
+    compare_table_free(t);
+    return wrote;
+}
+
 int cmd_compare(int argc, char **argv)
 {
     compare_opts o;
     compare_table t;
-    char index[CMD_PATH_MAX];
-    int status;
-    if (!cmd_variants_report(argc, argv, parse_options, build, &o, &t, index,
-                             &status))
-        return status;
-    print_table(&o, &t);
-    int wrote = write_csv(&o, &t);
-    if (wrote == EXIT_OK)
-        wrote = mark_index(&o, &t);
-    if (wrote == EXIT_OK) {
-        char png[CMD_PATH_MAX], written[CMD_PATH_MAX + 64];
-        snprintf(written, sizeof written, "the table and %s/compare.csv are "
-                                          "written", o.run.dir);
-        wrote = cmd_draw("compare", "plot-compare", index,
-                         cmd_in_dir(&o.run, "compare.png", png), written);
-    }
-    compare_table_free(&t);
-    return wrote > status ? wrote : status;
+    return cmd_variants_main(argc, argv, parse_options, build, finish, &o, &t);
 }

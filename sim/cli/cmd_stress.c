@@ -108,19 +108,16 @@ static const stress_cell *cell_of(const stress_report *r, size_t v, size_t s,
 static void cell_text(const stress_cell *c, compare_unit u, int diff,
                       char *out, size_t size)
 {
-    char m[32], lo[32], hi[32];
-    double v = diff ? c->diff : c->value, l = diff ? c->diff_low : c->low;
-    cmd_shown(v, u, m, sizeof m);
-    cmd_shown(l, u, lo, sizeof lo);
-    cmd_shown(diff ? c->diff_high : c->high, u, hi, sizeof hi);
-    if (c->tail_short)
+    double v = diff ? c->diff : c->value;
+    if (c->tail_short) {
+        char m[32];
+        cmd_shown(v, u, m, sizeof m);
         snprintf(out, size, "%s (max: too few paths)", m);
-    else if (isnan(l))
-        snprintf(out, size, "%s", m);
-    else
-        snprintf(out, size, "%s [%s, %s]%s", m, lo, hi,
-                 !diff ? "" : c->diff_sign > 0 ? " +" : c->diff_sign < 0 ? " -"
-                                                                         : "");
+    } else {
+        cmd_interval_text(v, diff ? c->diff_low : c->low,
+                          diff ? c->diff_high : c->high,
+                          diff ? c->diff_sign : 0, u, out, size);
+    }
 }
 
 enum { LABEL_W = 34, CELL_W = 30 };
@@ -355,11 +352,8 @@ static int write_h5(const stress_opts *o, const stress_report *r)
     h5u_close(str);
     if (f >= 0 && H5Fclose(f) < 0)
         bad = 1;
-    char reason[160] = "";
-    if (bad)
-        h5u_reason(reason, sizeof reason);
-    H5Eclear2(H5E_DEFAULT);
-    h5u_quiet_end(&q);
+    char reason[160];
+    h5u_quiet_finish(&q, bad, reason, sizeof reason);
     if (bad || rename(part, path) != 0) {
         fprintf(stderr, "perpsim stress: %s: cannot write (%s)\n", path,
                 bad ? reason : "rename failed");
@@ -377,28 +371,29 @@ static int build(const sweep_index *ix, const stress_opts *o, void *r,
     return stress_build(ix, o->var.seed, STRESS_RESAMPLES, r, e);
 }
 
+/* Prints the report, writes stress.csv and stress.h5 and draws the
+ * figure. */
+static int finish(const stress_opts *o, void *out, const char *index)
+{
+    stress_report *r = out;
+    char h5[CMD_PATH_MAX], png[CMD_PATH_MAX];
+    (void)index;
+    print_table(r);
+    int wrote = write_csv(o, r);
+    int made = write_h5(o, r);
+    if (made == EXIT_OK)
+        made = cmd_draw("stress", "plot-stress",
+                        cmd_in_dir(&o->run, "stress.h5", h5),
+                        cmd_in_dir(&o->run, "stress.png", png),
+                        "the table, %s/stress.csv and stress.h5 are written",
+                        o->run.dir);
+    stress_report_free(r);
+    return made > wrote ? made : wrote;
+}
+
 int cmd_stress(int argc, char **argv)
 {
     stress_opts o;
     stress_report r;
-    char index[CMD_PATH_MAX];
-    int status;
-    if (!cmd_variants_report(argc, argv, parse_options, build, &o, &r, index,
-                             &status))
-        return status;
-    print_table(&r);
-    int wrote = write_csv(&o, &r);
-    int h5 = write_h5(&o, &r);
-    if (h5 == EXIT_OK) {
-        char png[CMD_PATH_MAX], written[CMD_PATH_MAX + 64];
-        snprintf(written, sizeof written,
-                 "the table, %s/stress.csv and stress.h5 are written",
-                 o.run.dir);
-        h5 = cmd_draw("stress", "plot-stress",
-                      cmd_in_dir(&o.run, "stress.h5", index),
-                      cmd_in_dir(&o.run, "stress.png", png), written);
-    }
-    stress_report_free(&r);
-    wrote = h5 > wrote ? h5 : wrote;
-    return wrote > status ? wrote : status;
+    return cmd_variants_main(argc, argv, parse_options, build, finish, &o, &r);
 }

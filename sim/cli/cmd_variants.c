@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,40 +267,39 @@ const char *cmd_in_dir(const cmd_sweep_opts *c, const char *file,
     return buf;
 }
 
-int cmd_variants_report(int argc, char **argv, cmd_variants_parse parse,
-                        cmd_variants_build build, cmd_variants_opts *o,
-                        void *out, char index[static CMD_PATH_MAX],
-                        int *status)
+int cmd_variants_main(int argc, char **argv, cmd_variants_parse parse,
+                      cmd_variants_build build, cmd_variants_finish finish,
+                      cmd_variants_opts *o, void *out)
 {
-    if ((*status = parse(argc, argv, o)) != EXIT_OK)
-        return 0;
+    int status = parse(argc, argv, o);
+    if (status != EXIT_OK)
+        return status;
     const cmd_sweep_opts *c = &o->run;
     int root;
-    *status = cmd_sweep_run(c, cmd_variants_load, &o->var, &argc, &argv,
-                            &root);
-    if (*status == EXIT_USAGE || !root)
-        return 0;
+    status = cmd_sweep_run(c, cmd_variants_load, &o->var, &argc, &argv, &root);
+    if (status == EXIT_USAGE || !root)
+        return status;
+    char index[CMD_PATH_MAX];
     cmd_in_dir(c, c->index_name, index);
     sweep_index ix;
     perr e;
     perr_clear(&e);
     if (sweep_index_read(index, &ix, &e) != 0) {
         fprintf(stderr, "perpsim %s: %s\n", c->cmd, e.msg);
-        *status = EXIT_RUN_FAILED;
-        return 0;
+        return EXIT_RUN_FAILED;
     }
     int rc = build(&ix, o, out, &e);
     sweep_index_free(&ix);
     if (rc != 0) {
         fprintf(stderr, "perpsim %s: %s: %s\n", c->cmd, index, e.msg);
-        *status = rc == PERR_INVALID ? EXIT_USAGE : EXIT_RUN_FAILED;
-        return 0;
+        return rc == PERR_INVALID ? EXIT_USAGE : EXIT_RUN_FAILED;
     }
-    return 1;
+    int reported = finish(o, out, index);
+    return reported > status ? reported : status;
 }
 
 int cmd_draw(const char *cmd, const char *tool_name, const char *input,
-             const char *png, const char *written)
+             const char *png, const char *written, ...)
 {
     const char *tools = getenv("PERPSIM_TOOLS");
     if (!tools)
@@ -319,8 +319,13 @@ int cmd_draw(const char *cmd, const char *tool_name, const char *input,
     int ws = 0;
     if (pid < 0 || waitpid(pid, &ws, 0) < 0 || !WIFEXITED(ws)
         || WEXITSTATUS(ws) != 0) {
+        char what[CMD_PATH_MAX + 128];
+        va_list ap;
+        va_start(ap, written);
+        vsnprintf(what, sizeof what, written, ap);
+        va_end(ap);
         fprintf(stderr, "perpsim %s: %s was not drawn (%s failed; %s)\n",
-                cmd, png, tool, written);
+                cmd, png, tool, what);
         return EXIT_RUN_FAILED;
     }
     printf("figure: %s\n", png);
@@ -352,6 +357,21 @@ void cmd_shown(double x, compare_unit u, char *out, size_t size)
             snprintf(out, size, "%s$%.3g", sign, a);
         break;
     }
+}
+
+void cmd_interval_text(double value, double low, double high, int sign,
+                       compare_unit u, char *out, size_t size)
+{
+    char m[32], lo[32], hi[32];
+    cmd_shown(value, u, m, sizeof m);
+    if (isnan(low)) {
+        snprintf(out, size, "%s", m);
+        return;
+    }
+    cmd_shown(low, u, lo, sizeof lo);
+    cmd_shown(high, u, hi, sizeof hi);
+    snprintf(out, size, "%s [%s, %s]%s", m, lo, hi,
+             sign > 0 ? " +" : sign < 0 ? " -" : "");
 }
 
 

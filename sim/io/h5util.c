@@ -32,6 +32,16 @@ void h5u_reason(char *out, size_t size)
     snprintf(out, size, "%s", desc[0] ? desc : "HDF5 error");
 }
 
+int h5u_quiet_finish(const h5u_quiet *q, int bad, char *out, size_t size)
+{
+    out[0] = '\0';
+    if (bad)
+        h5u_reason(out, size);
+    H5Eclear2(H5E_DEFAULT);
+    h5u_quiet_end(q);
+    return bad;
+}
+
 static herr_t attr_write(hid_t obj, const char *name, hid_t type, hid_t space,
                          const void *value)
 {

@@ -27,6 +27,10 @@ void h5u_quiet_end(const h5u_quiet *q);
  * and clears the stack. */
 void h5u_reason(char *out, size_t size);
 
+/* Ends a quiet stretch of calls (h5u_quiet_end) with the error stack
+ * cleared, HDF5's reason in out when bad (else ""); returns bad. */
+int h5u_quiet_finish(const h5u_quiet *q, int bad, char *out, size_t size);
+
 /* Attributes of obj: a scalar of type, a 1-D array of n values, a string
  * through str_type (a variable-length string type). <0 on failure. */
 herr_t h5u_attr_scalar(hid_t obj, const char *name, hid_t type,

@@ -260,11 +260,10 @@ int loader_apply_keys(loader *ld, const char *prefix, const param_key *keys,
             continue;
         }
         if (loader_is_section(rel, names, n)) {
-            if (en->kind == FLAT_MAP)
-                continue;
-            return flat_fail_at(&ld->doc, en,
-                                "%s: expected a mapping of keys, got %s",
-                                en->path, flat_kind_word(en));
+            int rc = loader_expect_map(ld, en, "of keys");
+            if (rc != 0)
+                return rc;
+            continue;
         }
         return loader_unknown_key(ld, en, rel, names, n, doc);
     }
@@ -322,8 +321,13 @@ int loader_list_item(loader *ld, const char *list, size_t i,
     entry *en = flat_find(&ld->doc, path);
     *out = en;
     en->used = 1;
+    return loader_expect_map(ld, en, what);
+}
+
+int loader_expect_map(loader *ld, const entry *en, const char *what)
+{
     if (en->kind == FLAT_MAP)
         return 0;
     return flat_fail_at(&ld->doc, en, "%s: expected a mapping %s, got %s",
-                        path, what, flat_kind_word(en));
+                        en->path, what, flat_kind_word(en));
 }

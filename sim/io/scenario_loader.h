@@ -159,6 +159,10 @@ int loader_section(loader *ld, const char *key, int kind, entry **out);
 
 /* The entry of item i of a list, which must be a mapping (what says of
  * which keys, for the message). */
+/* 0 when en is a mapping; else fails at en: "PATH: expected a mapping
+ * WHAT, got KIND" (what: "of keys", "{cap, mmr, max_leverage}"). */
+int loader_expect_map(loader *ld, const entry *en, const char *what);
+
 int loader_list_item(loader *ld, const char *list, size_t i,
                      const char *what, entry **out);
 

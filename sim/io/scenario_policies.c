@@ -65,14 +65,9 @@ int loader_venue_policy(loader *ld, scenario_venue *v, const entry *en,
                         const char *rel)
 {
     const char *rest = rel + strlen("policies");
-    if (*rest == '\0') {
-        if (en->kind == FLAT_MAP)
-            return 0;
-        return flat_fail_at(&ld->doc, en,
-                            "%s: expected a mapping of policies "
-                            "{circuit_breaker: {...}, ...}, got %s",
-                            en->path, flat_kind_word(en));
-    }
+    if (*rest == '\0')
+        return loader_expect_map(ld, en, "of policies {circuit_breaker: "
+                                         "{...}, ...}");
     const char *name = rest + 1;
     size_t len = strcspn(name, ".");
     int k = find_policy(ld, en, name, len);
@@ -82,14 +77,9 @@ int loader_venue_policy(loader *ld, scenario_venue *v, const entry *en,
     if (!params)
         return PERR_NOMEM;
     const rule_policy *r = policy_at((size_t)k);
-    if (name[len] == '\0') {
-        if (en->kind == FLAT_MAP)
-            return 0;
-        return flat_fail_at(&ld->doc, en,
-                            "%s: expected a mapping of the policy's keys "
-                            "({} for its defaults), got %s",
-                            en->path, flat_kind_word(en));
-    }
+    if (name[len] == '\0')
+        return loader_expect_map(ld, en, "of the policy's keys ({} for its "
+                                         "defaults)");
     const char *key = name + len + 1;
     const param_key *pk = param_find(r->info.keys, key);
     if (!pk) {

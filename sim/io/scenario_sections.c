@@ -307,26 +307,15 @@ static int venue_container(loader *ld, const entry *en, const char *rel,
     unsigned idx;
     int used = 0;
     if (sscanf(rel, "margin.brackets[%u]%n", &idx, &used) == 1
-        && rel[used] == '\0') {
-        if (en->kind == FLAT_MAP)
-            return 0;
-        return flat_fail_at(&ld->doc, en,
-                            "%s: expected a mapping {cap, mmr, "
-                            "max_leverage}, got %s",
-                            en->path, flat_kind_word(en));
-    }
+        && rel[used] == '\0')
+        return loader_expect_map(ld, en, "{cap, mmr, max_leverage}");
     for (size_t i = 0; i < n; i++)
         if (strcmp(keys[i], rel) == 0)
             return flat_fail_at(&ld->doc, en,
                                 "%s: expected a single value, got %s",
                                 en->path, flat_kind_word(en));
-    if (loader_is_section(rel, keys, n)) {
-        if (en->kind == FLAT_MAP)
-            return 0;
-        return flat_fail_at(&ld->doc, en,
-                            "%s: expected a mapping of keys, got %s",
-                            en->path, flat_kind_word(en));
-    }
+    if (loader_is_section(rel, keys, n))
+        return loader_expect_map(ld, en, "of keys");
     /* Not a key: profile_set says so and suggests one. */
     profile scratch = *p;
     perr why;

@@ -97,6 +97,29 @@ def key_rows(lines, first="key"):
     return keys
 
 
+def policy_keys(lines):
+    """policies.NAME.KEY for every key table of the risk policies' part of
+    the `venues` section: a paragraph opening `NAME`: names the policy its
+    next table's keys belong to."""
+    keys, name, inside = [], None, False
+    for i, line in enumerate(lines):
+        if line.startswith("#### "):
+            inside = line.startswith("#### Venue risk policies")
+            continue
+        if not inside:
+            continue
+        m = re.match(r"^`([a-z_]+)`: ", line)
+        if m:
+            name = m.group(1)
+        elif name and line.startswith("| key |"):
+            end = i
+            while end < len(lines) and lines[end].startswith("|"):
+                end += 1
+            keys += [f"policies.{name}.{k}" for k in key_rows(lines[i:end])]
+            name = None
+    return keys
+
+
 def section(secs, doc, start):
     for name, lines in secs.items():
         if name.startswith(start):
@@ -138,7 +161,13 @@ def main():
     output = key_rows(section(scen, scen_doc, "`output`"))
     index = key_rows(section(scen, scen_doc, "`index`")) + \
         key_rows(section(models, models_doc, "Keys"))
-    venue = key_rows(section(scen, scen_doc, "`venues`"))
+    venue_lines = section(scen, scen_doc, "`venues`")
+    policies = policy_keys(venue_lines)
+    at = [i for i, line in enumerate(venue_lines)
+          if line.startswith("#### Venue risk policies")]
+    if at:
+        venue_lines = venue_lines[:at[0]]
+    venue = key_rows(venue_lines) + policies
     pop = key_rows(section(scen, scen_doc, "`populations`"))
     kinds_table = [r for h, r in tables(section(scen, scen_doc, "`populations`"))
                    if h[0] == "kind"]
