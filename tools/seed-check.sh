@@ -32,7 +32,7 @@ trap 'rm -rf "$work"' EXIT
 # One seed: its summary to $work/S.out, its exit status to $work/S.rc.
 export perpsim scenario work
 seq 1 "$seeds" | xargs -P 2 -I{} sh -c '
-  "$perpsim" run "$scenario" -q --check --force --seed {} -o "$work/runs-{}" \
+  "$perpsim" run "$scenario" --check --force --seed {} -o "$work/runs-{}" \
       >"$work/{}.out" 2>"$work/{}.err"
   echo $? >"$work/{}.rc"
   rm -rf "$work/runs-{}"'
