@@ -819,7 +819,7 @@ Test(cli, validate_refuses_an_initial_open_interest_the_draws_cannot_reach)
     perpsimf(&o, "validate %s/scenarios/crash-2025-10-10.yaml --set seed=7 "
                  "--set populations[4].count=150k", PERPSIM_SOURCE_DIR);
     cr_expect_eq(o.status, 2, "%s", o.err);
-    cr_expect_not_null(strstr(o.err, "crash-2025-10-10.yaml:69:15: "
+    cr_expect_not_null(strstr(o.err, "crash-2025-10-10.yaml:76:15: "
                                      "populations[4].initial.open_interest: "
                                      "the 150000 agents' positions hold"),
                        "%s", o.err);
