@@ -479,13 +479,20 @@ static inline int64_t match(book *b, const int buy, int64_t limit, int64_t qty, 
         do {
             book_node *n = &b->nodes[o];
             /* The next maker and this one's owner neighbours are needed soon
-             * and live at random places in the pool: start loading them,
-             * without branches (a missing one loads this node again). */
-            __builtin_prefetch(&b->nodes[nil_or(n->next, o)], 1);
-            __builtin_prefetch(&b->nodes[nil_or(n->owner_next, o)], 1);
-            __builtin_prefetch(&b->nodes[nil_or(n->owner_prev, o)], 1);
+             * and live at random places in the pool: start loading them.
+             * (Without the branches, prefetching a missing one as this node,
+             * it took 9 more instructions per event on the deep stream and
+             * was no faster.) */
+            if (n->next != NIL)
+                __builtin_prefetch(&b->nodes[n->next], 1);
             int64_t size = node_size(n);
             int64_t f = size < qty ? size : qty;
+            if (f == size) {
+                if (n->owner_next != NIL)
+                    __builtin_prefetch(&b->nodes[n->owner_next], 1);
+                if (n->owner_prev != NIL)
+                    __builtin_prefetch(&b->nodes[n->owner_prev], 1);
+            }
             fill->maker_id = (uint64_t)n->gen << 32 | o;
             fill->taker_id = taker_id;
             fill->price = price;
