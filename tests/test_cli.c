@@ -514,6 +514,13 @@ Test(cli, bench_book_contest_stream_is_the_same_bytes_for_a_seed)
     support_remove_tree(dir);
 }
 
+Test(cli, bench_book_refuses_options_that_do_not_shape_the_stream)
+{
+    cli_refused(NULL, "bench book --write /tmp/perpsim-never.csv", "--write");
+    cli_refused(NULL, "bench book --stream contest --orders 10k", "--stream contest");
+    cli_refused(NULL, "bench book --stream shallow", "shallow");
+}
+
 /* The shape the generator promises (bench_book.c, "the contest-shaped
  * stream"): about half the messages cancels, 30 to 60% of those naming
  * orders already filled or cancelled (the replay refuses them), some adds
