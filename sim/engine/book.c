@@ -65,7 +65,10 @@
  * it will unlink. In a deep book (beyond the cache) a cancel of a random
  * order waits on memory for the order, then for its four neighbours;
  * book_prefetch lets a caller that knows its coming events start those loads
- * early.
+ * early. In a small, busy book everything is cached and the cost is
+ * instructions and mispredicted branches; the side of the next order is a
+ * coin flip there, so the cross test and the best-price update are
+ * arithmetic on the side (best[] is indexed by it), not branches on it.
  *
  * Deviations from the brief, with reasons: depth is asked in integer basis
  * points, not a double percentage, so its price bounds are exact integers and
