@@ -9,6 +9,7 @@
 #include "support_cli.h"
 #include "support_fs.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -477,6 +478,102 @@ Test(cli, bench_book_prints_events_per_sec_last)
     cr_expect_not_null(strstr(o.out, "events: 200000\n"), "%s", o.out);
     cr_expect_not_null(strstr(o.out, "ns_per_event: "), "%s", o.out);
     cr_expect(strncmp(last_line(o.out), "events_per_sec: ", 16) == 0, "%s", o.out);
+}
+
+/* Writes the contest stream of seed to path and returns the file's text. */
+static char *contest_stream(const char *path, int seed, outcome *o)
+{
+    perpsimf(o, "bench book --stream contest --events 36k --seed %d --write %s", seed, path);
+    cr_assert_eq(o->status, 0, "stderr: %s", o->err);
+    return support_read_file(path, NULL);
+}
+
+/* The value of the `key: N` line of a benchmark's output. */
+static long bench_figure(const char *out, const char *key)
+{
+    const char *at = strstr(out, key);
+    cr_assert_not_null(at, "no %s in %s", key, out);
+    return strtol(at + strlen(key), NULL, 10);
+}
+
+Test(cli, bench_book_contest_stream_is_the_same_bytes_for_a_seed)
+{
+    char dir[64], a[96], b[96], c[96];
+    support_temp_dir(dir, sizeof dir, "contest");
+    snprintf(a, sizeof a, "%s/a.csv", dir);
+    snprintf(b, sizeof b, "%s/b.csv", dir);
+    snprintf(c, sizeof c, "%s/c.csv", dir);
+    outcome o;
+    char *first = contest_stream(a, 7, &o), *again = contest_stream(b, 7, &o);
+    char *other = contest_stream(c, 8, &o);
+    cr_expect_str_eq(first, again);
+    cr_expect_str_neq(first, other);
+    free(first);
+    free(again);
+    free(other);
+    support_remove_tree(dir);
+}
+
+Test(cli, bench_book_refuses_options_that_do_not_shape_the_stream)
+{
+    cli_refused(NULL, "bench book --write /tmp/perpsim-never.csv", "--write");
+    cli_refused(NULL, "bench book --stream contest --orders 10k", "--stream contest");
+    cli_refused(NULL, "bench book --stream shallow", "shallow");
+}
+
+/* The shape the generator promises (bench_book.c, "the contest-shaped
+ * stream"): about half the messages cancels, 30 to 60% of those naming
+ * orders already filled or cancelled (the replay refuses them), some adds
+ * crossing, and every 1,000 messages' adds within a band of 40 ticks while
+ * the whole stream drifts beyond it. The file replays to what the generator
+ * timed. */
+Test(cli, bench_book_contest_stream_has_the_stated_shape)
+{
+    char dir[64], path[96];
+    support_temp_dir(dir, sizeof dir, "contest");
+    snprintf(path, sizeof path, "%s/s.csv", dir);
+    outcome gen, rep;
+    char *text = contest_stream(path, 3, &gen);
+    perpsimf(&rep, "bench book --replay %s", path);
+    cr_assert_eq(rep.status, 0, "stderr: %s", rep.err);
+
+    long events = 0, cancels = 0, lo = LONG_MAX, hi = 0, wlo = LONG_MAX, whi = 0, widest = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        if (line[0] == '#')
+            continue;
+        events++;
+        long id, price, size;
+        char side[8];
+        if (!strncmp(line, "cancel,", 7)) {
+            cancels++;
+        } else {
+            cr_assert_eq(sscanf(line, "add,%ld,%7[a-z],%ld,%ld", &id, side, &price, &size), 4,
+                         "%s", line);
+            lo = price < lo ? price : lo;
+            hi = price > hi ? price : hi;
+            wlo = price < wlo ? price : wlo;
+            whi = price > whi ? price : whi;
+        }
+        if (events % 1000 == 0) {
+            widest = whi - wlo > widest ? whi - wlo : widest;
+            wlo = LONG_MAX;
+            whi = 0;
+        }
+    }
+    cr_expect_eq(events, 36000);
+    cr_expect(cancels > 0.45 * events && cancels < 0.55 * events, "%ld cancels", cancels);
+    long dead = bench_figure(rep.out, "rejected: ");
+    cr_expect_eq(dead, bench_figure(gen.out, "rejected: "));
+    cr_expect(dead > 0.3 * cancels && dead < 0.6 * cancels, "%ld of %ld cancels dead", dead,
+              cancels);
+    cr_expect_gt(bench_figure(rep.out, "fills: "), 0.05 * events);
+    cr_expect_eq(bench_figure(rep.out, "fills: "), bench_figure(gen.out, "fills: "));
+    cr_expect_eq(bench_figure(rep.out, "resting_orders: "),
+                 bench_figure(gen.out, "resting_orders: "));
+    cr_expect_leq(widest, 40);
+    cr_expect_gt(hi - lo, widest, "the mid does not drift: %ld ticks in all", hi - lo);
+    free(text);
+    support_remove_tree(dir);
 }
 
 /* The scenario corpus through the command line: every malformed file is one

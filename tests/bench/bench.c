@@ -14,14 +14,18 @@ const bench_entry bench_table[] = {
     {"pcg", "PCG32 throughput: raw outputs, doubles and a GSL distribution",
      "[--draws N] (default 100M)", bench_pcg},
     {"book", "order book: a generated stream of adds, cancels and market orders",
-     "[--orders N] [--events N] [--seed N] [--cancel recent|uniform]\n"
-     "                        [--prefetch] [--replay FILE]\n"
-     "  --orders N     resting orders before the clock starts (default 200k)\n"
+     "[--stream deep|contest] [--orders N] [--events N] [--seed N]\n"
+     "                        [--cancel recent|uniform] [--prefetch] [--replay FILE]\n"
+     "                        [--write FILE]\n"
+     "  --stream S     deep (default): a deep book; contest: a small busy book\n"
+     "                 in a narrow band, half cancels, many of dead orders\n"
+     "  --orders N     resting orders before the clock starts (default 200k; deep)\n"
      "  --events N     events in the generated stream (default 10M)\n"
      "  --seed N       seed of the generated stream (default 1)\n"
-     "  --cancel M     cancels hit recent orders (default) or uniform ones\n"
+     "  --cancel M     cancels hit recent orders (default) or uniform ones (deep)\n"
      "  --prefetch     announce each coming cancel to the book ahead of time\n"
-     "  --replay FILE  replay a CSV event file instead (format: README)",
+     "  --replay FILE  replay a CSV event file instead (format: README)\n"
+     "  --write FILE   also write the contest stream as a replay file",
      bench_book},
     {"liquidation",
      "liquidation engine: the mark 30% down and back, against a full scan",

@@ -2,14 +2,25 @@
  * bench_book: `perpsim bench book`, the order book's throughput.
  *
  * Options (counts take the shared k, M, G suffixes: 500k, 2M):
+ *   --stream S     the generated stream: deep (default) or contest (below)
  *   --orders N     resting orders to pre-fill the book with (default 200k)
  *   --events N     events in the generated stream (default 10M)
  *   --seed N       seed of the generated stream, >= 1 (default 1)
  *   --cancel M     which orders the cancels hit: recent (default) or uniform
  *   --prefetch     announce coming cancels to the book ahead of time (below)
  *   --replay FILE  replay the CSV file FILE instead of a generated stream
+ *   --write FILE   write the contest stream to FILE in the replay format
+ *                  (ids: the adds' ordinals), so that another engine can be
+ *                  timed on the same events; the run is timed as usual
  *
- * The generated stream is about 60% limit adds, 30% cancels of live orders
+ * The contest stream is a small, busy book: a few hundred orders within 20
+ * ticks of a drifting mid, half the events cancels, more than a third of
+ * those naming orders already filled or cancelled ("the contest-shaped
+ * stream" below). --orders and --cancel shape the deep stream only. Its
+ * book spans the lowest to the highest add price, as a replay of its file
+ * would, and the timed run must refuse exactly its cancels of dead orders.
+ *
+ * The deep (default) stream is about 60% limit adds, 30% cancels of live orders
  * and 10% market orders, over a book of 2 million
  * ticks. Passive adds (15 in 16) sit at an exponentially distributed distance
  * behind the touch (a buy at best ask - 1 - d): mean 24 ticks, and one in
@@ -65,6 +76,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -95,6 +107,7 @@ typedef struct bench_stream {
     size_t nrefs; /* references 0 .. nrefs-1; 0 is never added */
     size_t nadds;
     size_t final_orders; /* generated: resting orders the stream ends with */
+    size_t dead_cancels; /* generated: cancels of orders already ended */
     int64_t min_price, max_price;
 } bench_stream;
 
@@ -142,6 +155,11 @@ typedef struct gen_refs {
     size_t slot_cap;
     uint32_t recent[GEN_RECENT]; /* the latest resting adds, a ring */
     size_t nrecent;              /* adds pushed so far */
+    /* Contest streams only (dead_cap > 0): the latest orders to end (filled,
+     * cancelled, or never rested), which a cancel may still name. A reference
+     * is recycled only once it leaves this ring. */
+    uint32_t *dead;
+    size_t dead_cap, ndead; /* ndead: orders ended so far */
 } gen_refs;
 
 static int gen_is_live(const gen_refs *g, uint32_t ref)
@@ -198,6 +216,7 @@ static void gen_refs_free(gen_refs *g)
     free(g->id);
     free(g->free_refs);
     free(g->slot_ref);
+    free(g->dead);
 }
 
 static int gen_take_ref(gen_refs *g, uint32_t *ref, perr *e)
@@ -213,13 +232,28 @@ static int gen_take_ref(gen_refs *g, uint32_t *ref, perr *e)
     return 0;
 }
 
+/* An order ended: its reference is free for the next add, or, when the
+ * stream keeps dead ids to cancel, goes to the dead ring and frees the one
+ * that leaves it. */
+static void gen_retire(gen_refs *g, uint32_t ref)
+{
+    if (g->dead_cap == 0) {
+        g->free_refs[g->nfree++] = ref;
+        return;
+    }
+    uint32_t *at = &g->dead[g->ndead++ % g->dead_cap];
+    if (g->ndead > g->dead_cap)
+        g->free_refs[g->nfree++] = *at;
+    *at = ref;
+}
+
 static void gen_drop_live(gen_refs *g, uint32_t ref)
 {
     size_t at = g->live_pos[ref];
     uint32_t last = g->live[--g->nlive];
     g->live[at] = last;
     g->live_pos[last] = (uint32_t)at;
-    g->free_refs[g->nfree++] = ref;
+    gen_retire(g, ref);
 }
 
 /* Submits one event to the scratch book and updates which references live. */
@@ -247,7 +281,7 @@ static int gen_apply(book *b, gen_refs *g, const bench_event *ev, perr *e)
             g->live[g->nlive++] = ev->ref;
             g->recent[g->nrecent++ % GEN_RECENT] = ev->ref;
         } else {
-            g->free_refs[g->nfree++] = ev->ref;
+            gen_retire(g, ev->ref);
         }
     }
     return 0;
@@ -323,6 +357,21 @@ static uint32_t gen_cancel_target(const gen_refs *g, pcg32 *rng, int model)
     return g->live[(r >> 32) % g->nlive];
 }
 
+/* Ends a generator: on success (rc 0) records what the scratch book b ended
+ * with; frees the scratch state, and the stream too on failure. Returns rc. */
+static int gen_finish(bench_stream *s, book *b, gen_refs *g, int rc)
+{
+    if (rc == 0) {
+        s->nrefs = g->nrefs;
+        s->final_orders = book_order_count(b);
+    }
+    book_free(b);
+    gen_refs_free(g);
+    if (rc)
+        stream_free(s);
+    return rc;
+}
+
 static int generate(bench_stream *s, size_t orders, size_t nevents, uint64_t seed,
                     int cancel_model, perr *e)
 {
@@ -391,15 +440,178 @@ static int generate(bench_stream *s, size_t orders, size_t nevents, uint64_t see
             goto done;
     }
     s->nevents = nevents;
-    s->nrefs = g.nrefs;
-    s->final_orders = book_order_count(b);
     rc = 0;
 done:
-    book_free(b);
-    gen_refs_free(&g);
+    return gen_finish(s, b, &g, rc);
+}
+
+/* ---- the contest-shaped stream ----------------------------------------- */
+
+/* A small, busy book, shaped after the public description of the QuantCup
+ * 2011 price-time matching contest's feed (35,759 messages): a book of a few
+ * hundred orders in a narrow band around a mid that drifts, about half the
+ * messages cancels, many of them naming orders already filled or cancelled,
+ * the rest limit orders, some of them crossing. Nothing of the contest's
+ * code or data is used; the figures below are this generator's own.
+ *
+ * Each message is a cancel with probability CONTEST_CANCEL_PCT, else a limit
+ * add. An add lies within CONTEST_HALF_BAND ticks of a fair value that takes
+ * a one-tick step every CONTEST_DRIFT messages on average. One add in
+ * CONTEST_CROSS_ONE_IN crosses: it goes through the opposite touch by up to
+ * 2 ticks, trades and rests the rest; its side leans towards fair. The
+ * others rest at a geometric distance (mean about 3 ticks) behind their own
+ * side's touch or fair, whichever is nearer the spread. A cancel names a live
+ * order, chosen uniformly, while more than CONTEST_LIVE orders rest, else an
+ * order that has ended (one of the last CONTEST_DEAD_RING to end, chosen
+ * uniformly), so the book holds about CONTEST_LIVE orders and the share of
+ * dead cancels is whatever that balance needs (43.7 to 43.9% of cancels
+ * over seeds 1 to 5, 10M events). All orders belong to owner 0, as in a
+ * replay file. */
+#define CONTEST_MID 100000
+#define CONTEST_HALF_BAND 20
+#define CONTEST_DRIFT 32
+#define CONTEST_CANCEL_PCT 50
+#define CONTEST_CROSS_ONE_IN 6
+#define CONTEST_LIVE 200
+#define CONTEST_DEAD_RING 1024
+
+static int64_t contest_clamp(int64_t p, int64_t fair)
+{
+    return p < fair - CONTEST_HALF_BAND   ? fair - CONTEST_HALF_BAND
+           : p > fair + CONTEST_HALF_BAND ? fair + CONTEST_HALF_BAND
+                                          : p;
+}
+
+/* One limit add of the contest stream, applied to the scratch book. */
+static int contest_add(book *b, gen_refs *g, pcg32 *rng, int64_t fair, bench_event *ev, perr *e)
+{
+    uint64_t r = bench_rng_next(rng);
+    int64_t bid, ask;
+    gen_touch(b, fair, &bid, &ask);
+    ev->kind = EV_ADD;
+    ev->owner = 0;
+    if ((r & 0xffff) % CONTEST_CROSS_ONE_IN == 0) {
+        int64_t lean = fair - (bid + ask) / 2;
+        int64_t buy_pct = 50 + 5 * (lean > 8 ? 8 : lean < -8 ? -8 : lean);
+        ev->side = (int64_t)((r >> 16) % 100) < buy_pct ? BOOK_BUY : BOOK_SELL;
+        int64_t through = (int64_t)((r >> 24) % 3);
+        ev->price = ev->side == BOOK_BUY ? ask + through : bid - through;
+        ev->size = 1 + (int64_t)((r >> 32) % 40);
+    } else {
+        int64_t dist = 0; /* geometric: each further tick with probability 3/4 */
+        for (uint64_t bits = r >> 40; dist < CONTEST_HALF_BAND && (bits & 3) != 0; bits >>= 2)
+            dist++;
+        ev->side = (r >> 16) & 1 ? BOOK_BUY : BOOK_SELL;
+        if (ev->side == BOOK_BUY)
+            ev->price = (ask - 1 < fair ? ask - 1 : fair) - dist;
+        else
+            ev->price = (bid + 1 > fair ? bid + 1 : fair) + dist;
+        ev->size = 1 + (int64_t)((r >> 32) % 20);
+    }
+    ev->price = contest_clamp(ev->price, fair);
+    int rc = gen_take_ref(g, &ev->ref, e);
     if (rc)
-        stream_free(s);
-    return rc;
+        return rc;
+    return gen_apply(b, g, ev, e);
+}
+
+static int generate_contest(bench_stream *s, size_t nevents, uint64_t seed, perr *e)
+{
+    memset(s, 0, sizeof *s);
+    gen_refs g = {0};
+    int rc = PERR_NOMEM;
+    book *b = book_new(GEN_MIN_PRICE, 2 * CONTEST_MID, 4 * CONTEST_LIVE, e);
+    s->events = malloc(nevents * sizeof *s->events);
+    g.dead_cap = CONTEST_DEAD_RING;
+    g.dead = malloc(g.dead_cap * sizeof *g.dead);
+    if (!b || !s->events || !g.dead) {
+        if (b)
+            perr_set(e, PERR_NOMEM, "out of memory for %zu events", nevents);
+        goto done;
+    }
+    if ((rc = gen_refs_reserve(&g, 4 * CONTEST_LIVE + CONTEST_DEAD_RING, e)) != 0)
+        goto done;
+    g.nrefs = 1; /* reference 0 is never added, as in the other streams */
+
+    pcg32 rng;
+    pcg32_seed_component(&rng, seed, "bench.book.contest");
+    int64_t fair = CONTEST_MID;
+    s->min_price = INT64_MAX;
+    s->max_price = 0;
+    for (size_t i = 0; i < nevents; i++) {
+        bench_event *ev = &s->events[i];
+        uint64_t r = bench_rng_next(&rng);
+        if ((r & 0xffff) % CONTEST_DRIFT == 0) {
+            int64_t step = (r >> 16) & 1 ? 1 : -1;
+            /* keep the band inside the scratch book's range */
+            if (fair + step > CONTEST_HALF_BAND + 1 && fair + step < 2 * CONTEST_MID - CONTEST_HALF_BAND)
+                fair += step;
+        }
+        bool cancel = (r >> 24) % 100 < CONTEST_CANCEL_PCT && g.nlive + g.ndead > 0;
+        if (!cancel) {
+            if ((rc = contest_add(b, &g, &rng, fair, ev, e)) != 0)
+                goto done;
+            if (ev->price < s->min_price)
+                s->min_price = ev->price;
+            if (ev->price > s->max_price)
+                s->max_price = ev->price;
+            s->nadds++;
+            continue;
+        }
+        memset(ev, 0, sizeof *ev);
+        ev->kind = EV_CANCEL;
+        if (g.nlive > CONTEST_LIVE || g.ndead == 0) {
+            ev->ref = g.live[(r >> 32) % g.nlive];
+            if ((rc = book_cancel(b, g.id[ev->ref], NULL, e)) != 0)
+                goto done;
+            gen_drop_live(&g, ev->ref);
+        } else {
+            size_t ring = g.ndead < g.dead_cap ? g.ndead : g.dead_cap;
+            ev->ref = g.dead[(r >> 32) % ring];
+            s->dead_cancels++;
+        }
+    }
+    s->nevents = nevents;
+    if (s->nadds == 0)
+        s->min_price = s->max_price = CONTEST_MID;
+    rc = 0;
+done:
+    return gen_finish(s, b, &g, rc);
+}
+
+/* Writes the stream as a replay file (the format above): order ids are the
+ * ordinals of the adds, 1 for the first, so a cancel names the add it
+ * targets as any engine's feed would. */
+static int write_replay(const bench_stream *s, const char *path, uint64_t seed, perr *e)
+{
+    uint64_t *ordinal = calloc(s->nrefs, sizeof *ordinal);
+    FILE *f = ordinal ? fopen(path, "w") : NULL;
+    if (!f) {
+        free(ordinal);
+        return ordinal ? perr_set(e, PERR_IO, "%s: cannot write: %s", path, strerror(errno))
+                       : perr_set(e, PERR_NOMEM, "out of memory writing %s", path);
+    }
+    fprintf(f, "# perpsim bench book --stream contest --events %zu --seed %llu\n", s->nevents,
+            (unsigned long long)seed);
+    fprintf(f, "# add,ID,SIDE,PRICE_TICKS,SIZE | cancel,ID\n");
+    uint64_t adds = 0;
+    for (size_t i = 0; i < s->nevents; i++) {
+        const bench_event *ev = &s->events[i];
+        if (ev->kind == EV_ADD) {
+            ordinal[ev->ref] = ++adds;
+            fprintf(f, "add,%llu,%s,%lld,%lld\n", (unsigned long long)adds,
+                    ev->side == BOOK_BUY ? "buy" : "sell", (long long)ev->price,
+                    (long long)ev->size);
+        } else {
+            fprintf(f, "cancel,%llu\n", (unsigned long long)ordinal[ev->ref]);
+        }
+    }
+    int bad = ferror(f);
+    bad |= fclose(f) != 0;
+    free(ordinal);
+    if (bad)
+        return perr_set(e, PERR_IO, "%s: cannot write all %zu events", path, s->nevents);
+    return 0;
 }
 
 /* ---- the replay file --------------------------------------------------- */
@@ -725,13 +937,13 @@ static int count_option(int argc, char **argv, int *i, uint64_t max, size_t *v, 
 int bench_book(int argc, char **argv, FILE *out, perr *e)
 {
     size_t orders = 200000, nevents = 10000000, seed = 1;
-    const char *replay = NULL;
-    int sized = 0, prefetch = 0, cancel_model = CANCEL_RECENT;
+    const char *replay = NULL, *write = NULL;
+    int sized = 0, prefetch = 0, cancel_model = CANCEL_RECENT, contest = 0, modelled = 0;
     for (int i = 1; i < argc; i++) {
         int rc = 0;
         if (!strcmp(argv[i], "--orders")) {
             rc = count_option(argc, argv, &i, 100000000, &orders, e);
-            sized = 1;
+            sized = modelled = 1;
         } else if (!strcmp(argv[i], "--events")) {
             rc = count_option(argc, argv, &i, 1000000000, &nevents, e);
             sized = 1;
@@ -739,11 +951,24 @@ int bench_book(int argc, char **argv, FILE *out, perr *e)
             rc = count_option(argc, argv, &i, UINT32_MAX, &seed, e);
         } else if (!strcmp(argv[i], "--replay")) {
             rc = bench_option_value(argc, argv, &i, &replay, e);
+        } else if (!strcmp(argv[i], "--write")) {
+            rc = bench_option_value(argc, argv, &i, &write, e);
         } else if (!strcmp(argv[i], "--prefetch")) {
             prefetch = 1;
+        } else if (!strcmp(argv[i], "--stream")) {
+            const char *model;
+            rc = bench_option_value(argc, argv, &i, &model, e);
+            if (rc == 0 && !strcmp(model, "deep"))
+                contest = 0;
+            else if (rc == 0 && !strcmp(model, "contest"))
+                contest = 1;
+            else if (rc == 0)
+                rc = perr_set(e, PERR_INVALID,
+                              "--stream: expected 'deep' or 'contest', got '%s'", model);
         } else if (!strcmp(argv[i], "--cancel")) {
             const char *model;
             rc = bench_option_value(argc, argv, &i, &model, e);
+            modelled = 1;
             if (rc == 0 && !strcmp(model, "recent"))
                 cancel_model = CANCEL_RECENT;
             else if (rc == 0 && !strcmp(model, "uniform"))
@@ -753,22 +978,34 @@ int bench_book(int argc, char **argv, FILE *out, perr *e)
                               "--cancel: expected 'recent' or 'uniform', got '%s'", model);
         } else {
             return perr_set(e, PERR_INVALID,
-                            "unknown option '%s' (options: --orders N, --events N, --seed N, "
-                            "--cancel recent|uniform, --prefetch, --replay FILE)",
+                            "unknown option '%s' (options: --stream deep|contest, --orders N, "
+                            "--events N, --seed N, --cancel recent|uniform, --prefetch, "
+                            "--replay FILE, --write FILE)",
                             argv[i]);
         }
         if (rc)
             return rc;
     }
-    if (replay && sized)
-        return perr_set(e, PERR_INVALID, "--orders and --events do not apply to --replay");
+    if (replay && (sized || contest || write))
+        return perr_set(e, PERR_INVALID,
+                        "--orders, --events, --stream and --write do not apply to --replay");
+    if (contest && modelled)
+        return perr_set(e, PERR_INVALID, "--orders and --cancel do not apply to --stream contest");
+    if (write && !contest)
+        return perr_set(e, PERR_INVALID, "--write applies to --stream contest only");
 
     bench_stream s;
-    int rc = replay ? parse_replay(replay, &s, e) : generate(&s, orders, nevents, seed, cancel_model, e);
+    int rc = replay    ? parse_replay(replay, &s, e)
+             : contest ? generate_contest(&s, nevents, seed, e)
+                       : generate(&s, orders, nevents, seed, cancel_model, e);
     if (rc)
         return rc;
+    if (write && (rc = write_replay(&s, write, seed, e)) != 0) {
+        stream_free(&s);
+        return rc;
+    }
 
-    size_t capacity = replay ? s.nadds + 1 : orders + orders / 2 + 1024;
+    size_t capacity = replay ? s.nadds + 1 : contest ? s.nrefs : orders + orders / 2 + 1024;
     book *b = book_new(s.min_price, s.max_price, capacity, e);
     book_id *ids = calloc(s.nrefs, sizeof *ids);
     if (!b || !ids) {
@@ -788,16 +1025,19 @@ int bench_book(int argc, char **argv, FILE *out, perr *e)
         seconds = 1e-9;
     /* The scratch book that generated the stream saw the same calls, so the
      * timed book must end the same way; anything else is a bug, not a figure. */
-    if (!replay && (counts.rejected != 0 || book_order_count(b) != s.final_orders)) {
+    if (!replay &&
+        (counts.rejected != s.dead_cancels || book_order_count(b) != s.final_orders)) {
         rc = perr_set(e, PERR_STATE,
                       "the timed book diverged from the generated stream (%zu orders, %zu "
-                      "expected, %zu calls refused)",
-                      book_order_count(b), s.final_orders, counts.rejected);
+                      "expected, %zu calls refused, %zu expected)",
+                      book_order_count(b), s.final_orders, counts.rejected, s.dead_cancels);
         goto done;
     }
 
     if (replay)
         fprintf(out, "stream: replay %s\n", replay);
+    else if (contest)
+        fprintf(out, "stream: contest, seed %zu\n", seed);
     else
         fprintf(out, "stream: generated, cancels %s, seed %zu\n",
                 cancel_model == CANCEL_RECENT ? "recent" : "uniform", seed);
