@@ -211,12 +211,9 @@ static int gen_slots_reserve(gen_refs *g, const book *b, perr *e)
 
 static void gen_refs_free(gen_refs *g)
 {
-    free(g->live);
-    free(g->live_pos);
-    free(g->id);
-    free(g->free_refs);
-    free(g->slot_ref);
-    free(g->dead);
+    void *arrays[] = {g->live, g->live_pos, g->id, g->free_refs, g->slot_ref, g->dead};
+    for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++)
+        free(arrays[i]);
 }
 
 static int gen_take_ref(gen_refs *g, uint32_t *ref, perr *e)
