@@ -175,12 +175,16 @@ static int holder_wake(agent_pop *pop, agent_world *w, uint32_t i, perr *e)
     return holder_open(h, v, i, e);
 }
 
-/* What holder_wake reads first: the agent's state and its account. */
+/* What holder_wake reads first: the agent's state and its account, both
+ * parts of it (its margin on orders is in the cold one). */
 static void holder_prefetch(const agent_pop *pop, uint32_t i)
 {
     const holder_pop *h = (const holder_pop *)pop;
+    const accounts *t = venue_accounts(h->v);
+    uint32_t id = agent_account(pop, 0, i);
     __builtin_prefetch(&h->state[i]);
-    __builtin_prefetch(venue_account(h->v, agent_account(pop, 0, i)));
+    __builtin_prefetch(&t->a[id]);
+    __builtin_prefetch(&t->cold[id]);
 }
 
 static void holder_agent_liquidated(agent_pop *pop, uint32_t i)
