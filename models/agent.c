@@ -302,9 +302,12 @@ agent_pop *agent_kind_create(const agent_kind *k, const void *params,
     char stream[256];
     snprintf(stream, sizeof stream, "%s/agents", s->name);
     pop->rng = pcg32_gsl_alloc(s->seed, stream);
-    int rc = pop->rng ? 0
-                      : perr_set(e, PERR_NOMEM, "no memory for population %s",
-                                 s->name);
+    if (pop->rng && k->prefetch)
+        pop->peek = gsl_rng_clone(pop->rng);
+    int rc = pop->rng && (pop->peek || !k->prefetch)
+                 ? 0
+                 : perr_set(e, PERR_NOMEM, "no memory for population %s",
+                            s->name);
     if (rc == 0 && k->agent_size > 0
         && !(pop->agents = calloc(pop->count, k->agent_size)))
         rc = perr_set(e, PERR_NOMEM, "no memory for the %u agents of %s",
@@ -333,6 +336,8 @@ void agent_free(agent_pop *pop)
     arrival_free(&pop->arrival);
     if (pop->rng)
         gsl_rng_free(pop->rng);
+    if (pop->peek)
+        gsl_rng_free(pop->peek);
     free(pop->agents);
     free(pop);
 }

@@ -93,6 +93,30 @@ Test(venue, reduction_realizes_pnl_into_the_wallet)
     venue_free(v);
 }
 
+/* The book events the venue counts: each order that reaches the book, each
+ * order cancelled (one by one or all of an account's), each fill. */
+Test(venue, counts_the_orders_cancels_and_fills_its_book_processed)
+{
+    venue *v = make_venue(builtin_profile("binance"), 400000, 700000, 600000);
+    uint32_t maker = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
+    uint32_t taker = open_account(v, 10000000000, ACCOUNT_CROSS, 10);
+    rest(v, maker, BOOK_SELL, 600001, 10);
+    rest(v, maker, BOOK_SELL, 600002, 10);
+    book_id gone = rest(v, maker, BOOK_SELL, 600009, 10);
+    rest(v, maker, BOOK_BUY, 599990, 10);
+    rest(v, maker, BOOK_BUY, 599980, 10);
+    /* One taker order across both of the first two asks: two fills. */
+    take(v, taker, BOOK_BUY, 600002, 20);
+    cr_assert_eq(venue_cancel(v, gone, NULL), 0);
+    venue_cancel_all(v, maker); /* the two bids */
+    venue_book_counts c;
+    venue_book_counts_get(v, &c);
+    cr_expect_eq(c.orders, 6);
+    cr_expect_eq(c.fills, 2);
+    cr_expect_eq(c.cancels, 3);
+    venue_free(v);
+}
+
 Test(venue, maker_and_taker_fees_go_to_the_fee_pool_rounded_up)
 {
     venue *v = make_venue(builtin_profile("binance"), 400000, 700000, 600000);

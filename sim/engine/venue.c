@@ -303,9 +303,9 @@ static void track_open(accounts *t, uint32_t id, int side,
     t->a[id].resting = c->open_buy_lots != 0 || c->open_sell_lots != 0;
 }
 
-/* Applies the fills of one submitted order to the ledger. Liquidation and
- * internal (fund, vault) takers pay no trading fee. Returns the notional
- * traded. */
+/* Applies the fills of one submitted order to the ledger and counts the
+ * order and its fills (venue_book_counts). Liquidation and internal (fund,
+ * vault) takers pay no trading fee. Returns the notional traded. */
 int64_t venue_apply_fills(venue *v, const book_result *res, uint32_t taker,
                            int taker_pays_fee)
 {
@@ -313,6 +313,8 @@ int64_t venue_apply_fills(venue *v, const book_result *res, uint32_t taker,
     const book_fill *fills = book_fills(v->book, &n);
     int64_t k = v->p->cash_per_tick_lot;
     int64_t total = 0;
+    v->book_counts.orders++;
+    v->book_counts.fills += res->nfills;
     for (size_t i = res->first_fill; i < res->first_fill + res->nfills; i++) {
         const book_fill *f = &fills[i];
         int64_t amount = f->price * f->size * k;
@@ -450,6 +452,7 @@ int venue_cancel(venue *v, book_id id, perr *e)
     rc = book_cancel(v->book, id, NULL, e);
     if (rc)
         return rc;
+    v->book_counts.cancels++;
     if (info.owner < v->acc.n)
         track_open(&v->acc, info.owner, info.side,
                    -info.price * info.size * v->p->cash_per_tick_lot,
@@ -464,11 +467,16 @@ void venue_cancel_all(venue *v, uint32_t id)
     account *a = &v->acc.a[id];
     if (!a->resting)
         return; /* nothing resting: spare the book a lookup */
-    book_cancel_owner(v->book, id);
+    v->book_counts.cancels += book_cancel_owner(v->book, id);
     account_cold *c = &v->acc.cold[id];
     c->open_buy_notional = c->open_sell_notional = 0;
     c->open_buy_lots = c->open_sell_lots = 0;
     a->resting = 0;
+}
+
+void venue_book_counts_get(const venue *v, venue_book_counts *out)
+{
+    *out = v->book_counts;
 }
 
 void venue_set_mark_rule(venue *v, venue_mark_fn fn, void *ctx)

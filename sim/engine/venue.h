@@ -206,6 +206,19 @@ int venue_submit(venue *v, uint32_t id, const book_order_spec *spec,
 int venue_cancel(venue *v, book_id id, perr *e);
 void venue_cancel_all(venue *v, uint32_t account);
 
+/* What the venue's book has processed so far: orders submitted to it (every
+ * type, liquidation orders included; an order the margin rules refuse never
+ * reaches it), orders cancelled (one by one or all of an account's at once)
+ * and fills (one per maker order a taker matched). Their sum is the run's
+ * book events (`perpsim bench run`). */
+typedef struct venue_book_counts {
+    uint64_t orders;
+    uint64_t cancels;
+    uint64_t fills;
+} venue_book_counts;
+
+void venue_book_counts_get(const venue *v, venue_book_counts *out);
+
 /* The open-interest cap (venue_set_oi_cap) when none is set. */
 #define VENUE_OI_UNCAPPED INT64_C(-1)
 

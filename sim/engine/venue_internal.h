@@ -67,6 +67,7 @@ struct venue {
     uint64_t since_recount; /* checks since the last recount */
     uint64_t checks, recounts; /* venue_check_counts */
     int64_t oi_cap; /* cash, VENUE_OI_UNCAPPED when none */
+    venue_book_counts book_counts;
 
     venue_liquidation *liqs;
     size_t nliqs, cap_liqs;

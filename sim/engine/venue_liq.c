@@ -260,6 +260,12 @@ static void take_over(venue *v, uint32_t id, int side, int64_t lots,
 static void liquidate(venue *v, uint32_t id)
 {
     const profile *p = v->p;
+    /* id has no demand yet (an account with one is held, out of the
+     * trigger index); take_over is the only step below that adds one, and
+     * only for id: a demand added here is id's. Comparing the count, not
+     * scanning the demands (venue_liq_pending), keeps a pass that leaves
+     * many positions to auto-deleveraging linear in them. */
+    size_t demands_before = v->ndemands;
     accounts_set_state(&v->acc, id, ACCOUNT_HELD);
     venue_cancel_all(v, id);
     account *a = &v->acc.a[id];
@@ -313,7 +319,7 @@ static void liquidate(venue *v, uint32_t id)
         if (v->nliqs > 0 && v->liqs[v->nliqs - 1].account == id)
             v->liqs[v->nliqs - 1].fund_change += fund_balance(v) - before;
     }
-    if (venue_liq_pending(v, id))
+    if (v->ndemands > demands_before)
         return; /* held for auto-deleveraging */
     if (step.pause && a->size != 0) {
         v->acc.cold[id].cooldown_until = step.pause_until;

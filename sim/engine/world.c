@@ -381,6 +381,18 @@ uint64_t world_events(const world *w)
     return w->events;
 }
 
+void world_book_counts(const world *w, venue_book_counts *out)
+{
+    *out = (venue_book_counts){0, 0, 0};
+    for (size_t i = 0; i < w->s->n_venues; i++) {
+        venue_book_counts c;
+        venue_book_counts_get(w->venues[i].v, &c);
+        out->orders += c.orders;
+        out->cancels += c.cancels;
+        out->fills += c.fills;
+    }
+}
+
 void world_check_counts(const world *w, uint64_t *checks, uint64_t *recounts)
 {
     *checks = *recounts = 0;

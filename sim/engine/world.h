@@ -29,6 +29,7 @@
 #include "scenario.h"
 #include "sink.h"
 #include "summary.h"
+#include "venue.h"
 
 typedef struct world world;
 
@@ -83,6 +84,10 @@ int world_summarize(const world *w, summary *out, perr *e);
 
 /* Events popped so far. */
 uint64_t world_events(const world *w);
+
+/* What the books have processed so far, summed over every venue
+ * (venue_book_counts): orders submitted, cancelled and filled. */
+void world_book_counts(const world *w, venue_book_counts *out);
 
 /* The ledger checks and recounts so far, over every venue
  * (venue_check_counts): both 0 without check_invariants. */
