@@ -345,9 +345,14 @@ const agent_kind *agent_kind_find(const char *kind);
 
 /* The agent whose turn an arrival is: uniform over the population, from its
  * generator. */
+static inline uint32_t agent_pick_on(const agent_pop *pop, gsl_rng *rng)
+{
+    return (uint32_t)gsl_rng_uniform_int(rng, pop->count);
+}
+
 static inline uint32_t agent_pick(agent_pop *pop)
 {
-    return (uint32_t)gsl_rng_uniform_int(pop->rng, pop->count);
+    return agent_pick_on(pop, pop->rng);
 }
 
 /* One arrival: the agent whose turn it is, picked uniformly from the
@@ -364,8 +369,7 @@ static inline int agent_wake(agent_pop *pop, agent_world *w, perr *e)
     int rc = pop->kind->wake(pop, w, agent_pick(pop), e);
     if (pop->peek) {
         gsl_rng_memcpy(pop->peek, pop->rng);
-        pop->kind->prefetch(
-            pop, (uint32_t)gsl_rng_uniform_int(pop->peek, pop->count));
+        pop->kind->prefetch(pop, agent_pick_on(pop, pop->peek));
     }
     return rc;
 }

@@ -669,13 +669,13 @@ static inline int take_slot(book *b, uint32_t *slot, perr *e)
 
 /* book_submit for an order that crosses the spread or never rests (IOC, FOK,
  * MARKET, a crossing POST_ONLY): the checks that can refuse it, the
- * reservation of the fill buffer, matching, and what becomes of the rest. */
+ * reservation of the fill buffer, matching, and what becomes of the rest;
+ * crosses is book_submit's test of the opposite best against level. */
 static BOOK_NOINLINE int submit_taker(book *b, const book_order_spec *s, int buy, int64_t level,
-                                      bool may_rest, book_result *res, perr *e)
+                                      bool may_rest, bool crosses, book_result *res, perr *e)
 {
     book_result r = {0};
     r.first_fill = b->nfills;
-    const bool crosses = (b->best[buy] - level) * s->side <= 0; /* as in book_submit */
 
     if (s->type == BOOK_POST_ONLY && crosses) {
         r.outcome = BOOK_REJECTED;
@@ -761,7 +761,7 @@ int book_submit(book *b, const book_order_spec *s, book_result *res, perr *e)
     const int64_t opposite = b->best[buy]; /* a buy meets the asks */
     const bool crosses = (opposite - level) * s->side <= 0;
     if (BOOK_UNLIKELY(!may_rest || crosses))
-        return submit_taker(b, s, buy, level, may_rest, res, e);
+        return submit_taker(b, s, buy, level, may_rest, crosses, res, e);
 
     /* A limit or post-only order that does not cross: it only rests. */
     int rc;

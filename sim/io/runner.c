@@ -222,11 +222,7 @@ int runner_run(const runner_job *job, runner_result *res, perr *e)
         o = NULL; /* committed or not, output_commit freed it */
     }
     res->events = world_events(w);
-    venue_book_counts bc;
-    world_book_counts(w, &bc);
-    res->book_orders = bc.orders;
-    res->book_cancels = bc.cancels;
-    res->book_fills = bc.fills;
+    world_book_counts(w, &res->book);
     res->agents = world_agents(w);
     res->sim_ms = s.duration_ms;
 done:

@@ -15,6 +15,7 @@
 #include "perr.h"
 #include "scenario.h"
 #include "summary.h"
+#include "venue.h"
 
 typedef struct runner_job {
     const char *scenario;        /* a file, or NULL for the built-in default */
@@ -39,7 +40,7 @@ typedef struct runner_result {
     uint64_t scenario_hash; /* FNV-1a 64 of the resolved scenario text */
     summary summary;    /* the run's summary and checks; summary_free it */
     uint64_t events;      /* the world's events (world_events) */
-    uint64_t book_orders, book_cancels, book_fills; /* world_book_counts */
+    venue_book_counts book; /* what the books processed (world_book_counts) */
     uint64_t agents;    /* in all populations */
     int64_t sim_ms;     /* simulated time */
     double wall_s;      /* the run, set-up and output included */

@@ -88,11 +88,11 @@ int bench_run(int argc, char **argv, FILE *out, perr *e)
     fprintf(out, "agents: %" PRIu64 "\n", res.agents);
     fprintf(out, "simulated_hours: %.2f\n", (double)res.sim_ms / 3.6e6);
     fprintf(out, "events: %" PRIu64 "\n", res.events);
-    uint64_t book_events = res.book_orders + res.book_cancels + res.book_fills;
+    uint64_t book_events = res.book.orders + res.book.cancels + res.book.fills;
     fprintf(out, "book_events: %" PRIu64 "\n", book_events);
-    fprintf(out, "book_orders: %" PRIu64 "\n", res.book_orders);
-    fprintf(out, "book_cancels: %" PRIu64 "\n", res.book_cancels);
-    fprintf(out, "book_fills: %" PRIu64 "\n", res.book_fills);
+    fprintf(out, "book_orders: %" PRIu64 "\n", res.book.orders);
+    fprintf(out, "book_cancels: %" PRIu64 "\n", res.book.cancels);
+    fprintf(out, "book_fills: %" PRIu64 "\n", res.book.fills);
     fprintf(out, "setup_s: %.2f\n", res.setup_s);
     double run_s = res.wall_s - res.setup_s;
     fprintf(out, "events_per_s: %.0f\n", (double)res.events / run_s);
